@@ -1,0 +1,25 @@
+# Every third-party package comes from Debian (scripts/setup installs them).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Threads REQUIRED)
+# Boost 1.74 has no Boost::dll target: Boost.DLL is headers + filesystem + libdl.
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem program_options)
+find_package(Catch2 2 REQUIRED)
+
+# valijson: Debian's libvalijson-dev drags in Qt5 and Poco through its
+# dependencies; its headers alone are enough, so scripts/setup unpacks the
+# package into .deps/ (see DESIGN.md §8).
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp
+          HINTS "${PROJECT_SOURCE_DIR}/.deps/valijson/usr/include"
+          NO_CMAKE_SYSTEM_PATH)
+if(NOT VALIJSON_INCLUDE_DIR)
+    find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp)
+endif()
+if(NOT VALIJSON_INCLUDE_DIR)
+    message(FATAL_ERROR "valijson headers not found: run scripts/setup")
+endif()
+add_library(valijson INTERFACE)
+target_include_directories(valijson SYSTEM INTERFACE "${VALIJSON_INCLUDE_DIR}")
+target_compile_definitions(valijson INTERFACE VALIJSON_USE_EXCEPTIONS=1)

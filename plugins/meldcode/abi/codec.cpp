@@ -1,0 +1,167 @@
+#include "abi/codec.h"
+
+#include "abi/json_input.h"
+#include "abi/schema_validator.h"
+#include "core/errors.h"
+
+namespace meldcode::codec {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::string> optional_string(const json& doc, const char* key) {
+    return doc.contains(key) ? std::optional<std::string>(doc.at(key).get<std::string>())
+                             : std::nullopt;
+}
+
+// The schema checks the shape of a date-time; this checks that it is a real one.
+Timestamp timestamp(const json& doc, const char* key) {
+    const auto t = parse_timestamp(doc.at(key).get<std::string>());
+    if (!t) throw invalid_field(std::string("/") + key, "not a real date and time");
+    return *t;
+}
+
+json nullable(const std::optional<std::string>& value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+json summary(const ConcernRecord& c) {
+    return {{"concern_ref", c.ref},
+            {"state", c.status.state},
+            {"unit_id", c.unit_id},
+            {"household_ref", nullable(c.household_ref)},
+            {"assignee", nullable(c.status.assignee)},
+            {"created_at", format_timestamp(c.created_at)},
+            {"updated_at", format_timestamp(c.updated_at)},
+            {"reported", c.status.reported},
+            {"help_arranged", c.status.help_arranged},
+            {"acute", c.status.acute},
+            {"review_date", nullable(c.status.review_date)},
+            {"pending_feedback", c.status.pending_feedback},
+            {"related_concern_ref", nullable(c.related_ref)}};
+}
+
+json entry(const Entry& e) {
+    return {{"at", format_timestamp(e.at)},
+            {"kind", e.kind},
+            {"actor", {{"id", e.actor.id}, {"role", role_name(e.actor.role)}}},
+            {"data", e.data}};
+}
+
+}  // namespace
+
+json read(const char* text, const std::string& schema) {
+    json doc = parse_payload(text);
+    validate_payload(schema, doc);
+    return doc;
+}
+
+Actor actor(const char* text) {
+    try {
+        const json doc = read(text, "actor");
+        return {doc.at("id").get<std::string>(), *role_from_name(doc.at("role").get<std::string>())};
+    } catch (const Error& e) {
+        // The actor is its own argument: say so, so the pointer is not read
+        // as a pointer into the payload.
+        throw Error(e.status(), "invalid_actor", std::string("invalid actor: ") + e.what(),
+                    e.pointer());
+    }
+}
+
+TicketClosed ticket(const json& doc) {
+    TicketClosed t;
+    t.host_ticket_id = doc.at("host_ticket_id").get<std::string>();
+    t.unit_id = doc.at("unit_id").get<std::string>();
+    t.household_ref = optional_string(doc, "household_ref");
+    t.work_type = doc.at("work_type").get<std::string>();
+    t.entered_dwelling = doc.at("entered_dwelling").get<bool>();
+    t.technician_id = doc.at("technician_id").get<std::string>();
+    t.closed_at = timestamp(doc, "closed_at");
+    t.locale = optional_string(doc, "locale");
+    return t;
+}
+
+Submission submission(const json& doc) {
+    Submission s;
+    s.prompt_token = optional_string(doc, "prompt_token");
+    if (doc.contains("ticket")) {
+        const json& t = doc.at("ticket");
+        s.ticket = TicketRef{t.at("host_ticket_id").get<std::string>(),
+                             t.at("unit_id").get<std::string>(), optional_string(t, "household_ref")};
+    }
+    s.idempotency_key = doc.at("idempotency_key").get<std::string>();
+    s.signals = doc.at("signals").get<std::vector<std::string>>();
+    s.observations = doc.at("observations").get<std::string>();
+    s.children_involved = doc.at("children_involved").get<std::string>();
+    s.acute = doc.at("acute").get<bool>();
+    s.canonical = doc;
+    return s;
+}
+
+HostEvent host_event(const json& doc) {
+    HostEvent e;
+    e.event_id = doc.at("event_id").get<std::string>();
+    e.unit_id = doc.at("unit_id").get<std::string>();
+    e.household_ref = optional_string(doc, "household_ref");
+    e.kind = doc.at("kind").get<std::string>();
+    e.occurred_at = timestamp(doc, "occurred_at");
+    e.details = json::object();
+    for (const char* key : {"count", "element", "description"}) {
+        if (doc.contains(key)) e.details[key] = doc.at(key);
+    }
+    return e;
+}
+
+ConcernQuery concern_query(const json& doc) {
+    ConcernQuery q;
+    q.state = optional_string(doc, "state");
+    q.assignee = optional_string(doc, "assignee");
+    q.unit_id = optional_string(doc, "unit_id");
+    q.limit = doc.value("limit", 50);
+    if (doc.contains("cursor")) q.before = std::stoll(doc.at("cursor").get<std::string>());
+    return q;
+}
+
+ConcernSelector concern_selector(const json& doc) {
+    return {optional_string(doc, "concern_ref"), optional_string(doc, "submission_ref")};
+}
+
+std::string prompt(const PromptResult& r, const Catalog& catalog) {
+    json head{{"ask", r.token.has_value()}, {"reason", decision_name(r.decision)}};
+    if (!r.token) return head.dump();
+    head["prompt_token"] = *r.token;
+    head["expires_at"] = format_timestamp(r.expires_at);
+    // The form is serialised once per locale; splice it in rather than copy a tree.
+    std::string text = head.dump();
+    text.pop_back();
+    text += ",\"form\":";
+    text += catalog.view_text(r.locale);
+    text += '}';
+    return text;
+}
+
+json concern(const ConcernView& view) {
+    json out = summary(view.concern);
+    out["allowed_actions"] = view.allowed_actions;
+    json chronology = json::array();
+    for (const auto& e : view.chronology) chronology.push_back(entry(e));
+    out["chronology"] = std::move(chronology);
+    return out;
+}
+
+json concern_page(const ConcernPage& page) {
+    json items = json::array();
+    for (const auto& c : page.items) items.push_back(summary(c));
+    return {{"items", std::move(items)},
+            {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor)) : json(nullptr)}};
+}
+
+json due_steps(const std::vector<DueStep>& due) {
+    json items = json::array();
+    for (const auto& d : due) {
+        items.push_back({{"concern_ref", d.concern_ref}, {"action", d.action}, {"due_date", d.due_date}});
+    }
+    return {{"due", std::move(items)}};
+}
+
+}  // namespace meldcode::codec

@@ -1,0 +1,29 @@
+// JSON <-> domain types at the C boundary. Decoders take documents that have
+// already passed their schema; they add the checks a schema cannot express.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/actor.h"
+#include "service/meldcode_service.h"
+
+namespace meldcode::codec {
+
+// Parses and validates a payload against schemas/<schema>.schema.json.
+nlohmann::json read(const char* text, const std::string& schema);
+
+Actor actor(const char* text);
+TicketClosed ticket(const nlohmann::json& doc);
+Submission submission(const nlohmann::json& doc);
+HostEvent host_event(const nlohmann::json& doc);
+ConcernQuery concern_query(const nlohmann::json& doc);
+ConcernSelector concern_selector(const nlohmann::json& doc);
+
+std::string prompt(const PromptResult& result, const Catalog& catalog);
+nlohmann::json concern(const ConcernView& view);
+nlohmann::json concern_page(const ConcernPage& page);
+nlohmann::json due_steps(const std::vector<DueStep>& due);
+
+}  // namespace meldcode::codec

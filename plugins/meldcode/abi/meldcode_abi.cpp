@@ -1,0 +1,280 @@
+// The C ABI. It only translates: C strings -> validated JSON -> domain
+// types, calls the service, and domain results -> JSON -> C strings, with
+// every exception turned into an mc_status (abi_errors.h).
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "abi/abi_errors.h"
+#include "abi/codec.h"
+#include "abi/json_input.h"
+#include "abi/schema_validator.h"
+#include "crypto/sodium_crypto.h"
+#include "meldcode/meldcode.h"
+#include "resources.h"
+#include "service/clocks.h"
+#include "service/meldcode_service.h"
+#include "store/sqlite_store.h"
+
+using meldcode::Error;
+using nlohmann::json;
+
+struct mc_instance {
+    static constexpr std::uint32_t kMagic = 0x6d656c64;  // "meld"
+    std::uint32_t magic = kMagic;
+    std::unique_ptr<meldcode::MeldcodeService> service;
+};
+
+namespace {
+
+meldcode::MeldcodeService& service_of(mc_instance* instance) {
+    if (instance == nullptr || instance->magic != mc_instance::kMagic) {
+        throw Error(MC_E_ARGUMENT, "invalid_instance", "instance is NULL or not open");
+    }
+    return *instance->service;
+}
+
+void require_out(const void* out) {
+    if (out == nullptr) throw Error(MC_E_ARGUMENT, "null_argument", "output pointer is NULL");
+}
+
+// Hands a string to the caller, who frees it with mc_free().
+void give(char** out, const std::string& text) {
+    char* copy = static_cast<char*>(std::malloc(text.size() + 1));
+    if (copy == nullptr) throw std::bad_alloc();
+    std::memcpy(copy, text.c_str(), text.size() + 1);
+    *out = copy;
+}
+
+json embedded(const char* name, const char* schema) {
+    const auto text = meldcode::resources::get(name);
+    json doc = json::parse(text.begin(), text.end());
+    meldcode::validate_payload(schema, doc);
+    return doc;
+}
+
+json workflow_definition(const json& config) {
+    if (!config.contains("workflow_file")) return embedded("workflow.json", "workflow");
+    const auto path = config.at("workflow_file").get<std::string>();
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (!file) {
+        throw Error(MC_E_PAYLOAD, "unreadable_workflow_file", "cannot read the workflow file",
+                    "/workflow_file");
+    }
+    try {
+        return meldcode::codec::read(text.str().c_str(), "workflow");
+    } catch (const Error& e) {
+        throw Error(e.status(), "invalid_workflow",
+                    std::string("workflow file: ") + e.what() + " (at " + e.pointer() + ")",
+                    "/workflow_file");
+    }
+}
+
+meldcode::ServiceSettings settings(const json& config) {
+    meldcode::ServiceSettings s;
+    s.default_locale = config.value("default_locale", "nl");
+    if (config.contains("prompt_rules")) {
+        s.prompt_rules = meldcode::PromptRules::from_config(config.at("prompt_rules"));
+    }
+    if (config.contains("host_events")) {
+        s.concern_event_kinds = config.at("host_events").value("create_concern_for", json::array())
+                                    .get<std::vector<std::string>>();
+    }
+    return s;
+}
+
+std::unique_ptr<meldcode::Clock> clock(const json& config) {
+    if (!config.contains("clock")) return std::make_unique<meldcode::SystemClock>();
+    const auto fixed = meldcode::parse_timestamp(config.at("clock").at("fixed").get<std::string>());
+    if (!fixed) throw meldcode::invalid_field("/clock/fixed", "not a real date and time");
+    return std::make_unique<meldcode::FixedClock>(*fixed);
+}
+
+class CallbackNotifier final : public meldcode::Notifier {
+public:
+    CallbackNotifier(mc_notify_fn fn, void* user_data) : fn_(fn), user_data_(user_data) {}
+    void notify(const json& notification) override {
+        fn_(user_data_, notification.dump().c_str());
+    }
+
+private:
+    mc_notify_fn fn_;
+    void* user_data_;
+};
+
+// The common shape of the calls that take an actor and a payload and answer JSON.
+template <typename Fn>
+mc_status call(mc_instance* instance, const char* actor_json, const char* payload,
+               const char* schema, char** out, Fn&& fn) {
+    return meldcode::abi::guard([&] {
+        require_out(out);
+        *out = nullptr;
+        auto& service = service_of(instance);
+        const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        const json doc = payload == nullptr && schema == nullptr ? json()
+                                                                 : meldcode::codec::read(payload, schema);
+        give(out, fn(service, actor, doc));
+    });
+}
+
+}  // namespace
+
+extern "C" {
+
+MC_API uint32_t mc_abi_version(void) { return MC_ABI_VERSION; }
+
+MC_API mc_status mc_abi_check(uint32_t host_abi_version) {
+    return meldcode::abi::guard([&] {
+        const bool same_major = (host_abi_version >> 16) == MC_ABI_VERSION_MAJOR;
+        if (!same_major || (host_abi_version & 0xffffu) > MC_ABI_VERSION_MINOR) {
+            throw Error(MC_E_VERSION, "abi_mismatch",
+                        "host built for ABI " + std::to_string(host_abi_version >> 16) + "." +
+                            std::to_string(host_abi_version & 0xffffu) + "; library implements " +
+                            std::to_string(MC_ABI_VERSION_MAJOR) + "." +
+                            std::to_string(MC_ABI_VERSION_MINOR));
+        }
+    });
+}
+
+MC_API mc_status mc_info(char** info_json) {
+    return meldcode::abi::guard([&] {
+        require_out(info_json);
+        *info_json = nullptr;
+        const json info{
+            {"version", MELDCODE_VERSION},
+            {"abi_version",
+             std::to_string(MC_ABI_VERSION_MAJOR) + "." + std::to_string(MC_ABI_VERSION_MINOR)},
+            {"catalog_version", embedded("catalog.json", "catalog").at("version")},
+            {"workflow_version", embedded("workflow.json", "workflow").at("version")}};
+        give(info_json, info.dump());
+    });
+}
+
+MC_API void mc_free(void* ptr) { std::free(ptr); }
+
+MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
+    return meldcode::abi::guard([&] {
+        require_out(instance);
+        *instance = nullptr;
+        const json config = meldcode::codec::read(config_json, "config");
+        auto catalog = meldcode::Catalog::from_definition(embedded("catalog.json", "catalog"));
+        auto workflow = meldcode::Workflow::from_definition(workflow_definition(config));
+        auto store = meldcode::open_sqlite_store(config.at("store_path").get<std::string>());
+        const std::string key = store->secret("prompt_token_key", meldcode::new_sodium_key);
+        auto opened = std::make_unique<mc_instance>();
+        opened->service = std::make_unique<meldcode::MeldcodeService>(
+            settings(config), std::move(catalog), std::move(workflow), std::move(store),
+            meldcode::make_sodium_crypto(key), clock(config));
+        *instance = opened.release();
+    });
+}
+
+MC_API mc_status mc_close(mc_instance* instance) {
+    return meldcode::abi::guard([&] {
+        if (instance == nullptr) return;
+        service_of(instance).flush();
+        instance->magic = 0;
+        delete instance;
+    });
+}
+
+MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
+                                  const char* ticket_json, char** prompt_json) {
+    return call(instance, actor_json, ticket_json, "ticket", prompt_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto result = service.ticket_closed(actor, meldcode::codec::ticket(doc));
+                    return meldcode::codec::prompt(result, service.catalog());
+                });
+}
+
+MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json,
+                                   const char* submission_json, char** receipt_json) {
+    return call(instance, actor_json, submission_json, "submission", receipt_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto ref = service.submit_signals(actor, meldcode::codec::submission(doc));
+                    return json{{"submission_ref", ref}}.dump();
+                });
+}
+
+MC_API mc_status mc_submission_status(mc_instance* instance, const char* actor_json,
+                                      const char* request_json, char** status_json) {
+    return call(instance, actor_json, request_json, "submission_status_request", status_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto ref = doc.at("submission_ref").template get<std::string>();
+                    return json{{"submission_ref", ref},
+                                {"status", service.submission_status(actor, ref)}}
+                        .dump();
+                });
+}
+
+MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_json,
+                                      const char* event_json, char** accepted_json) {
+    return call(instance, actor_json, event_json, "host_event", accepted_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    service.report_host_event(actor, meldcode::codec::host_event(doc));
+                    return json{{"status", "accepted"}}.dump();
+                });
+}
+
+MC_API mc_status mc_concerns_list(mc_instance* instance, const char* actor_json,
+                                  const char* query_json, char** page_json) {
+    return call(instance, actor_json, query_json, "concern_query", page_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto page = service.list_concerns(actor, meldcode::codec::concern_query(doc));
+                    return meldcode::codec::concern_page(page).dump();
+                });
+}
+
+MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
+                                const char* request_json, char** concern_json) {
+    return call(instance, actor_json, request_json, "concern_get", concern_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto view =
+                        service.get_concern(actor, meldcode::codec::concern_selector(doc));
+                    return meldcode::codec::concern(view).dump();
+                });
+}
+
+MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
+                                const char* action_json, char** concern_json) {
+    return call(instance, actor_json, action_json, "concern_action", concern_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto view = service.act(actor, doc.at("concern_ref").template get<std::string>(),
+                                                  doc.at("action").template get<std::string>(),
+                                                  doc.at("fields"));
+                    return meldcode::codec::concern(view).dump();
+                });
+}
+
+MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, char** due_json) {
+    return call(instance, actor_json, nullptr, nullptr, due_json,
+                [](auto& service, const auto& actor, const json&) {
+                    return meldcode::codec::due_steps(service.steps_due(actor)).dump();
+                });
+}
+
+MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json) {
+    return meldcode::abi::guard([&] {
+        require_out(catalog_json);
+        *catalog_json = nullptr;
+        auto& service = service_of(instance);
+        const std::string chosen = locale == nullptr ? service.default_locale() : locale;
+        if (!meldcode::Catalog::supports(chosen)) {
+            throw Error(MC_E_ARGUMENT, "unsupported_locale", "supported locales are nl and en");
+        }
+        give(catalog_json, service.catalog().view_text(chosen));
+    });
+}
+
+MC_API mc_status mc_notifications_set(mc_instance* instance, mc_notify_fn fn, void* user_data) {
+    return meldcode::abi::guard([&] {
+        auto& service = service_of(instance);
+        service.set_notifier(fn == nullptr ? nullptr
+                                           : std::make_shared<CallbackNotifier>(fn, user_data));
+    });
+}
+
+}  // extern "C"

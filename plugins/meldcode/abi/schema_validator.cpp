@@ -1,0 +1,144 @@
+#include "abi/schema_validator.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "abi/json_input.h"
+#include "core/errors.h"
+#include "resources.h"
+
+namespace meldcode {
+namespace {
+
+using valijson::adapters::NlohmannJsonAdapter;
+
+// Longest string the detail pass hands to std::regex: above every maxLength
+// that sits next to a pattern in schemas/ (std::regex recurses per character).
+constexpr std::size_t kRegexSafeBytes = 2048;
+
+std::string file_name(const std::string& uri) {
+    const auto slash = uri.find_last_of('/');
+    const auto name = slash == std::string::npos ? uri : uri.substr(slash + 1);
+    return name.substr(0, name.find('#'));
+}
+
+const nlohmann::json* fetch_schema(const std::string& uri) {
+    const auto text = resources::get(file_name(uri));
+    return new nlohmann::json(nlohmann::json::parse(text.begin(), text.end()));
+}
+
+void free_schema(const nlohmann::json* doc) { delete doc; }
+
+class SchemaSet {
+public:
+    const valijson::Schema& get(const std::string& name) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& slot = schemas_[name];
+        if (!slot) slot = parse(name);
+        return *slot;
+    }
+
+private:
+    static std::unique_ptr<valijson::Schema> parse(const std::string& name) {
+        const auto text = resources::get(name + ".schema.json");
+        const auto doc = nlohmann::json::parse(text.begin(), text.end());
+        auto schema = std::make_unique<valijson::Schema>();
+        valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+        parser.populateSchema(NlohmannJsonAdapter(doc), *schema, fetch_schema, free_schema);
+        return schema;
+    }
+
+    std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<valijson::Schema>> schemas_;
+};
+
+SchemaSet& schemas() {
+    static SchemaSet set;
+    return set;
+}
+
+// The validator caches compiled regexes and is not thread-safe: one per thread.
+valijson::Validator& validator() {
+    thread_local valijson::Validator v;
+    return v;
+}
+
+// valijson's context ["<root>", "[signals]", "[0]"] as the pointer "/signals/0".
+std::string to_pointer(const std::vector<std::string>& context) {
+    std::string pointer;
+    for (std::size_t i = 1; i < context.size(); ++i) {
+        const auto& part = context[i];
+        const bool bracketed = part.size() >= 2 && part.front() == '[' && part.back() == ']';
+        pointer += "/" + pointer_token(bracketed ? part.substr(1, part.size() - 2) : part);
+    }
+    return pointer;
+}
+
+// The detail pass reports every failure, patterns included; long strings
+// become same-length strings that fail any pattern at the first character.
+nlohmann::json regex_safe_copy(const nlohmann::json& value) {
+    if (value.is_string()) {
+        const auto& s = value.get_ref<const std::string&>();
+        return s.size() > kRegexSafeBytes ? nlohmann::json(std::string(s.size(), '\x01')) : value;
+    }
+    if (value.is_structured()) {
+        nlohmann::json copy = value;
+        for (auto& member : copy) member = regex_safe_copy(member);
+        return copy;
+    }
+    return value;
+}
+
+// valijson's texts quote offending property names for unknown properties; a
+// name sent by a host is payload, so those texts are replaced.
+std::string safe_description(const std::string& description) {
+    if (description.find("could not be validated using 'properties'") != std::string::npos) {
+        return "unknown property";
+    }
+    return description;
+}
+
+Error describe_failure(const valijson::Schema& schema, const nlohmann::json& doc) {
+    const auto copy = regex_safe_copy(doc);
+    valijson::ValidationResults results;
+    validator().validate(schema, NlohmannJsonAdapter(copy), &results);
+    // The deepest failure is the most specific one.
+    const valijson::ValidationResults::Error* best = nullptr;
+    for (const auto& e : results) {
+        if (best == nullptr || e.context.size() > best->context.size()) best = &e;
+    }
+    if (best == nullptr) return Error(MC_E_PAYLOAD, "schema_violation", "payload does not match its schema");
+    std::string pointer = to_pointer(best->context);
+    const std::string& text = best->description;
+    const std::string missing = "Missing required property '";
+    if (text.rfind(missing, 0) == 0) {
+        pointer += "/" + pointer_token(text.substr(missing.size(), text.size() - missing.size() - 2));
+        return Error(MC_E_PAYLOAD, "missing_field", "required field is missing: " + pointer, pointer);
+    }
+    return Error(MC_E_PAYLOAD, "schema_violation",
+                 "invalid field " + (pointer.empty() ? std::string("/") : pointer) + ": " +
+                     safe_description(text),
+                 pointer);
+}
+
+}  // namespace
+
+bool matches_schema(const std::string& schema, const nlohmann::json& doc) {
+    return validator().validate(schemas().get(schema), NlohmannJsonAdapter(doc), nullptr);
+}
+
+void validate_payload(const std::string& schema_name, const nlohmann::json& doc) {
+    const auto& schema = schemas().get(schema_name);
+    // Fast pass: stops at the first failure, and checks maxLength before pattern.
+    if (validator().validate(schema, NlohmannJsonAdapter(doc), nullptr)) return;
+    throw describe_failure(schema, doc);
+}
+
+}  // namespace meldcode

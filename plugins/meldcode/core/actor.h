@@ -1,0 +1,21 @@
+// Who is acting. The host authenticates people; the core decides what each
+// role may do (access_policy.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace meldcode {
+
+enum class Role { observer, officer, auditor, admin, integration };
+
+struct Actor {
+    std::string id;
+    Role role;
+};
+
+std::string_view role_name(Role role);
+std::optional<Role> role_from_name(std::string_view name);
+
+}  // namespace meldcode

@@ -1,0 +1,53 @@
+// When to ask a technician, at ticket close, whether anything worrying was
+// seen. Pure: the caller knows whether the ticket was prompted before.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "time.h"
+
+namespace meldcode {
+
+struct TicketClosed {
+    std::string host_ticket_id;
+    std::string unit_id;
+    std::optional<std::string> household_ref;
+    std::string work_type;
+    bool entered_dwelling = false;
+    std::string technician_id;
+    Timestamp closed_at = 0;
+    std::optional<std::string> locale;
+};
+
+struct PromptRules {
+    std::vector<std::string> work_types;           // empty: every work type
+    std::vector<std::string> excluded_work_types;
+    bool require_entered_dwelling = true;
+    std::vector<std::string> opted_out_technicians;
+    int max_ticket_age_hours = 72;
+
+    // From the "prompt_rules" member of the configuration (already schema-valid).
+    static PromptRules from_config(const nlohmann::json& config);
+};
+
+enum class PromptDecision {
+    ask,
+    already_prompted,
+    not_entered_dwelling,
+    work_type_not_included,
+    work_type_excluded,
+    technician_opted_out,
+    ticket_too_old,
+};
+
+std::string_view decision_name(PromptDecision decision);
+
+PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket,
+                             bool already_prompted, Timestamp now);
+
+}  // namespace meldcode

@@ -1,0 +1,140 @@
+#include "workflow.h"
+
+#include <algorithm>
+
+#include "errors.h"
+#include "workflow_fields.h"
+#include "workflow_rules.h"
+
+namespace meldcode {
+namespace {
+
+using nlohmann::json;
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+Error bad_definition(const std::string& why) {
+    return Error(MC_E_PAYLOAD, "invalid_workflow", "invalid workflow definition: " + why);
+}
+
+}  // namespace
+
+Workflow Workflow::from_definition(const json& def) {
+    Workflow w;
+    w.id_ = def.at("id").get<std::string>();
+    w.version_ = def.at("version").get<std::string>();
+    w.initial_state_ = def.at("initial_state").get<std::string>();
+    for (const auto& s : def.at("states")) w.states_.push_back(s.at("id").get<std::string>());
+    w.final_states_ = def.at("final_states").get<std::vector<std::string>>();
+    const auto known = [&w](const std::string& s) { return contains(w.states_, s); };
+    if (!known(w.initial_state_)) throw bad_definition("unknown initial state");
+    for (const auto& s : w.final_states_) {
+        if (!known(s)) throw bad_definition("unknown final state " + s);
+    }
+    for (const auto& a : def.at("actions")) {
+        Action action;
+        action.id = a.at("id").get<std::string>();
+        if (a.contains("step")) action.step = a.at("step").get<int>();
+        action.from = a.at("from").get<std::vector<std::string>>();
+        if (a.contains("to")) action.to = a.at("to").get<std::string>();
+        if (a.contains("outcomes")) action.outcomes = a.at("outcomes").get<std::map<std::string, std::string>>();
+        action.rule = a.value("rule", "");
+        for (const auto& f : a.at("fields")) {
+            action.fields.push_back({f.at("name").get<std::string>(), f.at("type").get<std::string>(),
+                                     f.at("required").get<bool>()});
+        }
+        for (const auto& s : action.from) {
+            if (s != "*" && !known(s)) throw bad_definition("action " + action.id + ": unknown state " + s);
+        }
+        if (action.to && !known(*action.to)) throw bad_definition("action " + action.id + ": unknown target");
+        for (const auto& [outcome, state] : action.outcomes) {
+            if (!known(state)) throw bad_definition("action " + action.id + ": unknown outcome state");
+        }
+        if (!action.rule.empty() && !contains(rules::names(), action.rule)) {
+            throw bad_definition("action " + action.id + ": unknown rule " + action.rule);
+        }
+        if (std::any_of(w.actions_.begin(), w.actions_.end(),
+                        [&action](const Action& other) { return other.id == action.id; })) {
+            throw bad_definition("duplicate action " + action.id);
+        }
+        w.actions_.push_back(std::move(action));
+    }
+    return w;
+}
+
+bool Workflow::is_final(const std::string& state) const { return contains(final_states_, state); }
+
+bool Workflow::has_state(const std::string& state) const { return contains(states_, state); }
+
+std::vector<std::string> Workflow::state_ids() const { return states_; }
+
+std::vector<std::string> Workflow::action_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& a : actions_) ids.push_back(a.id);
+    return ids;
+}
+
+std::optional<std::pair<std::string, std::vector<std::string>>> Workflow::action_with_rule(
+    const std::string& rule) const {
+    for (const auto& a : actions_) {
+        if (a.rule == rule) return std::make_pair(a.id, a.from);
+    }
+    return std::nullopt;
+}
+
+bool Workflow::starts_from(const Action& action, const std::string& state) const {
+    return contains(action.from, state) || (contains(action.from, "*") && !is_final(state));
+}
+
+std::vector<std::string> Workflow::allowed_actions(const ConcernStatus& concern) const {
+    std::vector<std::string> ids;
+    for (const auto& a : actions_) {
+        if (starts_from(a, concern.state)) ids.push_back(a.id);
+    }
+    return ids;
+}
+
+const Workflow::Action& Workflow::find_action(const std::string& id) const {
+    const auto it = std::find_if(actions_.begin(), actions_.end(),
+                                 [&id](const Action& a) { return a.id == id; });
+    if (it == actions_.end()) throw not_found("action", "/action");
+    return *it;
+}
+
+ActionRecord Workflow::apply(ConcernStatus& concern, const std::string& action_id,
+                             const json& fields, std::int64_t today) const {
+    const Action& action = find_action(action_id);
+    if (!starts_from(action, concern.state)) {
+        throw Error(MC_E_CONFLICT, "transition_not_allowed",
+                    "action " + action.id + " is not allowed in state " + concern.state, "/action");
+    }
+    if (!fields.is_object()) throw invalid_field("/fields", "must be an object");
+    json recorded = json::object();
+    for (const auto& [name, value] : fields.items()) {
+        const auto field = std::find_if(action.fields.begin(), action.fields.end(),
+                                        [&name](const Field& f) { return f.name == name; });
+        if (field == action.fields.end()) {
+            throw Error(MC_E_PAYLOAD, "unknown_field", "action " + action.id + " has no such field",
+                        "/fields");
+        }
+        fields::check_type(field->name, field->type, value);
+        recorded[name] = value;
+    }
+    for (const auto& f : action.fields) {
+        if (f.required) fields::require(recorded, f.name);
+    }
+    ConcernStatus next = concern;
+    const auto outcome = rules::apply(action.rule, next, recorded, today);
+    const std::string from = next.state;
+    if (outcome && action.outcomes.count(*outcome) != 0) {
+        next.state = action.outcomes.at(*outcome);
+    } else if (action.to) {
+        next.state = *action.to;
+    }
+    concern = std::move(next);
+    return {action.id, action.step, from, concern.state, std::move(recorded)};
+}
+
+}  // namespace meldcode

@@ -1,0 +1,26 @@
+// Checking one action's fields against its definition: types, required
+// fields, unknown fields. Internal to the workflow.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace meldcode::fields {
+
+// Longest free text accepted in one field (characters are bytes of UTF-8).
+constexpr std::size_t kMaxTextBytes = 20000;
+
+std::string pointer(const std::string& name);
+std::string pointer(const std::string& name, const std::string& member);
+
+// Throws Error(invalid_field) unless `value` has the workflow field type.
+void check_type(const std::string& name, const std::string& type, const nlohmann::json& value);
+
+bool has(const nlohmann::json& fields, const std::string& name);
+// The yes/no of an "answer" (member "answer") or a "decision" (member "decision").
+bool yes(const nlohmann::json& fields, const std::string& name);
+void require(const nlohmann::json& fields, const std::string& name);
+void forbid(const nlohmann::json& fields, const std::string& name, const std::string& why);
+
+}  // namespace meldcode::fields

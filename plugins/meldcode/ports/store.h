@@ -1,0 +1,137 @@
+// Port: durable storage of concerns, submissions, chronology and audit.
+// The SQLite adapter (store/) is the embedded default.
+//
+// Every operation of the service runs inside Store::transaction(): one
+// transaction, committed durably (synced) before transaction() returns, or
+// rolled back entirely when the function throws. Audit rows are written in
+// the same transaction as the data they describe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/actor.h"
+#include "core/time.h"
+#include "core/workflow.h"
+
+namespace meldcode {
+
+using ConcernId = std::int64_t;
+
+struct ConcernRecord {
+    ConcernId id = 0;  // assigned by the store
+    std::string ref;   // opaque, random: what the outside world sees
+    std::string unit_id;
+    std::optional<std::string> household_ref;
+    ConcernStatus status;  // status.pending_feedback is derived by the store on read
+    Timestamp created_at = 0;
+    Timestamp updated_at = 0;
+    std::optional<std::string> related_ref;  // an earlier, closed concern of the same unit
+};
+
+struct SubmissionRecord {
+    std::string ref;  // the receipt's submission_ref
+    std::string observer_id;
+    std::string idempotency_key;
+    std::string request_digest;  // to tell a true retry from a reused key
+    std::optional<std::string> host_ticket_id;
+    Timestamp submitted_at = 0;
+};
+
+struct SubmissionState {
+    std::string observer_id;
+    std::string concern_state;
+    bool assigned = false;
+    bool handled = false;  // feedback was given after this submission
+};
+
+// One line of a concern's chronology.
+struct Entry {
+    std::string kind;  // "signals_submitted", "host_event", "action"
+    Timestamp at = 0;
+    Actor actor;
+    nlohmann::json data;
+};
+
+struct AuditRecord {
+    Timestamp at = 0;
+    Actor actor;
+    std::string action;  // e.g. "concern.read", "submission.create", "access.denied"
+    std::optional<ConcernId> concern;
+    std::string outcome;  // "ok" or "denied"
+};
+
+struct ConcernQuery {
+    std::optional<std::string> state;
+    std::optional<std::string> assignee;
+    std::optional<std::string> unit_id;
+    int limit = 50;
+    std::optional<ConcernId> before;  // paging: only concerns with a smaller id
+};
+
+struct PromptRecord {
+    std::string host_ticket_id;
+    Timestamp prompted_at = 0;
+};
+
+class StoreTransaction {
+public:
+    virtual ~StoreTransaction() = default;
+
+    // Submissions and idempotency.
+    virtual std::optional<SubmissionRecord> find_submission_by_key(const std::string& observer_id,
+                                                                   const std::string& key) = 0;
+    virtual std::optional<SubmissionState> submission_state(const std::string& submission_ref) = 0;
+    virtual void insert_submission(ConcernId concern, const SubmissionRecord& submission) = 0;
+    // Marks every submission of the concern not yet handled as handled.
+    virtual void mark_submissions_handled(ConcernId concern, Timestamp at) = 0;
+
+    // Concerns.
+    virtual std::optional<ConcernRecord> find_open_concern(
+        const std::string& unit_id, const std::optional<std::string>& household_ref) = 0;
+    virtual std::optional<ConcernRecord> latest_concern(const std::string& unit_id) = 0;
+    virtual std::optional<ConcernRecord> find_concern(const std::string& concern_ref) = 0;
+    virtual std::optional<ConcernRecord> find_concern_by_submission(const std::string& submission_ref) = 0;
+    virtual ConcernId insert_concern(const ConcernRecord& concern) = 0;
+    virtual void update_concern(const ConcernRecord& concern) = 0;
+    virtual std::vector<ConcernRecord> list_concerns(const ConcernQuery& query) = 0;
+    // Concerns in `state` whose review date is on or before `date` and that
+    // were not yet notified for that review date.
+    virtual std::vector<ConcernRecord> due_reviews(const std::string& state, const std::string& date) = 0;
+    virtual void mark_review_notified(ConcernId concern, const std::string& review_date) = 0;
+
+    // Chronology. Host events about a unit without an open concern are kept
+    // with concern == nullopt and shown in every later concern of the unit.
+    virtual void append_entry(std::optional<ConcernId> concern, const std::string& unit_id,
+                              const Entry& entry) = 0;
+    // False when an event with this host event id was stored before.
+    virtual bool claim_host_event(const std::string& event_id) = 0;
+    virtual std::vector<Entry> chronology(const ConcernRecord& concern) = 0;
+
+    // Audit: append-only.
+    virtual void append_audit(const AuditRecord& record) = 0;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Runs fn in one transaction; durable when this returns; rolled back and
+    // rethrown when fn throws. Calls are serialised.
+    virtual void transaction(const std::function<void(StoreTransaction&)>& fn) = 0;
+
+    // The prompt log is written behind the hook (see README: "Why the
+    // ticket-closed hook never waits for a disk sync").
+    virtual std::vector<PromptRecord> prompts_since(Timestamp since) = 0;
+    virtual void save_prompts(const std::vector<PromptRecord>& prompts) = 0;
+
+    // A named secret kept with the store, created by `generate` the first time.
+    virtual std::string secret(const std::string& name, const std::function<std::string()>& generate) = 0;
+};
+
+}  // namespace meldcode

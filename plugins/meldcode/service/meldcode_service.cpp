@@ -1,0 +1,312 @@
+#include "service/meldcode_service.h"
+
+#include <algorithm>
+
+#include "core/errors.h"
+
+namespace meldcode {
+namespace {
+
+using nlohmann::json;
+
+// A prompt token stays valid for two weeks: long enough for a technician who
+// fills in the form at the end of the day or week, short enough to expire.
+constexpr Timestamp kPromptTokenSeconds = 14 * 24 * 3600;
+// Tickets prompted within this window are remembered so they are never asked
+// again; older tickets are refused by max_ticket_age_hours anyway.
+constexpr Timestamp kPromptMemorySeconds = 400 * 24 * 3600;
+// 128 random bits in every reference (base64url: 22 characters).
+constexpr std::size_t kRefBytes = 16;
+
+json token_claims(const TicketClosed& t, Timestamp now, const std::string& locale) {
+    json claims{{"t", t.host_ticket_id}, {"u", t.unit_id}, {"o", t.technician_id},
+                {"i", now},              {"l", locale}};
+    if (t.household_ref) claims["h"] = *t.household_ref;
+    return claims;
+}
+
+}  // namespace
+
+MeldcodeService::MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
+                                 std::unique_ptr<Store> store, std::unique_ptr<Crypto> crypto,
+                                 std::unique_ptr<Clock> clock)
+    : settings_(std::move(settings)),
+      catalog_(std::move(catalog)),
+      workflow_(std::move(workflow)),
+      store_(std::move(store)),
+      crypto_(std::move(crypto)),
+      clock_(std::move(clock)),
+      prompt_log_(*store_, clock_->now() - kPromptMemorySeconds) {}
+
+MeldcodeService::~MeldcodeService() = default;
+
+void MeldcodeService::set_notifier(std::shared_ptr<Notifier> notifier) {
+    std::lock_guard<std::mutex> lock(notifier_mutex_);
+    notifier_ = std::move(notifier);
+}
+
+void MeldcodeService::flush() { prompt_log_.flush(); }
+
+void MeldcodeService::authorize(const Actor& actor, Operation op) {
+    if (may(actor.role, op)) return;
+    // A denial is itself worth knowing about: audit it, then refuse.
+    store_->transaction([&](StoreTransaction& tx) {
+        tx.append_audit({clock_->now(), actor, "denied." + std::string(operation_name(op)),
+                         std::nullopt, "denied"});
+    });
+    throw forbidden(std::string(operation_name(op)));
+}
+
+void MeldcodeService::audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
+                            std::optional<ConcernId> concern) {
+    tx.append_audit({clock_->now(), actor, action, concern, "ok"});
+}
+
+void MeldcodeService::notify(const std::string& event, const std::string& concern_ref,
+                             const std::optional<std::string>& action) {
+    std::shared_ptr<Notifier> notifier;
+    {
+        std::lock_guard<std::mutex> lock(notifier_mutex_);
+        notifier = notifier_;
+    }
+    if (!notifier) return;
+    json n{{"event", event}, {"concern_ref", concern_ref}};
+    if (action) n["action"] = *action;
+    notifier->notify(n);
+}
+
+PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClosed& ticket) {
+    authorize(actor, Operation::ticket_closed);
+    const Timestamp now = clock_->now();
+    PromptResult result;
+    result.locale = ticket.locale.value_or(settings_.default_locale);
+    result.decision = decide_prompt(settings_.prompt_rules, ticket,
+                                    prompt_log_.contains(ticket.host_ticket_id), now);
+    // claim() settles a race between two calls for the same ticket.
+    if (result.decision == PromptDecision::ask && !prompt_log_.claim(ticket.host_ticket_id, now)) {
+        result.decision = PromptDecision::already_prompted;
+    }
+    if (result.decision == PromptDecision::ask) {
+        result.token = "p_" + crypto_->seal(token_claims(ticket, now, result.locale).dump());
+        result.expires_at = now + kPromptTokenSeconds;
+    }
+    return result;
+}
+
+TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) const {
+    if (s.ticket) return *s.ticket;
+    const auto plain = crypto_->open(s.prompt_token->substr(2));
+    if (!plain) {
+        throw Error(MC_E_NOT_FOUND, "unknown_prompt_token", "the prompt token is not valid",
+                    "/prompt_token");
+    }
+    const json claims = json::parse(*plain);
+    if (claims.at("i").get<Timestamp>() + kPromptTokenSeconds < clock_->now()) {
+        throw Error(MC_E_NOT_FOUND, "prompt_token_expired",
+                    "the prompt token has expired; submit with the ticket instead", "/prompt_token");
+    }
+    // A person may only answer their own prompt; an integration answers for its users.
+    if (actor.role != Role::integration && claims.at("o").get<std::string>() != actor.id) {
+        throw Error(MC_E_FORBIDDEN, "forbidden", "this prompt token was issued to another observer",
+                    "/prompt_token");
+    }
+    TicketRef ref{claims.at("t").get<std::string>(), claims.at("u").get<std::string>(), std::nullopt};
+    if (claims.contains("h")) ref.household_ref = claims.at("h").get<std::string>();
+    return ref;
+}
+
+ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::string& unit_id,
+                                           const std::optional<std::string>& household_ref,
+                                           Timestamp now) {
+    ConcernRecord c;
+    c.ref = "c_" + crypto_->random_token(kRefBytes);
+    c.unit_id = unit_id;
+    c.household_ref = household_ref;
+    c.status.state = workflow_.initial_state();
+    c.created_at = now;
+    c.updated_at = now;
+    // New signals for a unit whose concern was closed start a new concern that
+    // points back to it, so the officer sees the history.
+    if (const auto previous = tx.latest_concern(unit_id)) c.related_ref = previous->ref;
+    c.id = tx.insert_concern(c);
+    return c;
+}
+
+std::string MeldcodeService::submit_signals(const Actor& actor, const Submission& s) {
+    authorize(actor, Operation::submit_signals);
+    for (std::size_t i = 0; i < s.signals.size(); ++i) {
+        if (!catalog_.knows(s.signals[i])) {
+            throw Error(MC_E_PAYLOAD, "unknown_signal", "unknown signal id",
+                        "/signals/" + std::to_string(i));
+        }
+    }
+    const TicketRef ticket = resolve_ticket(actor, s);
+    const std::string digest = crypto_->digest(s.canonical.dump());
+    const Timestamp now = clock_->now();
+    std::string receipt;
+    std::optional<std::string> created;
+    store_->transaction([&](StoreTransaction& tx) {
+        if (const auto earlier = tx.find_submission_by_key(actor.id, s.idempotency_key)) {
+            if (earlier->request_digest != digest) {
+                throw Error(MC_E_CONFLICT, "idempotency_key_reused",
+                            "this idempotency key was used for a different submission",
+                            "/idempotency_key");
+            }
+            receipt = earlier->ref;  // a retry: the first answer, nothing new stored
+            return;
+        }
+        auto concern = tx.find_open_concern(ticket.unit_id, ticket.household_ref);
+        if (!concern) {
+            concern = new_concern(tx, ticket.unit_id, ticket.household_ref, now);
+            created = concern->ref;
+        }
+        receipt = "s_" + crypto_->random_token(kRefBytes);
+        tx.insert_submission(concern->id, {receipt, actor.id, s.idempotency_key, digest,
+                                           ticket.host_ticket_id, now});
+        tx.append_entry(concern->id, ticket.unit_id,
+                        {"signals_submitted", now, actor,
+                         {{"submission_ref", receipt},
+                          {"host_ticket_id", ticket.host_ticket_id},
+                          {"signals", s.signals},
+                          {"observations", s.observations},
+                          {"children_involved", s.children_involved},
+                          {"acute", s.acute}}});
+        concern->updated_at = now;
+        tx.update_concern(*concern);
+        audit(tx, actor, "signals.submit", concern->id);
+    });
+    if (created) notify("concern_created", *created);
+    return receipt;
+}
+
+std::string MeldcodeService::submission_status(const Actor& actor, const std::string& ref) {
+    authorize(actor, Operation::submission_status);
+    std::string status;
+    store_->transaction([&](StoreTransaction& tx) {
+        const auto state = tx.submission_state(ref);
+        // Someone else's submission is reported exactly like one that does not exist.
+        if (!state || state->observer_id != actor.id) throw not_found("submission", "/submission_ref");
+        if (state->handled) {
+            status = "handled";
+        } else if (state->assigned || state->concern_state != workflow_.initial_state()) {
+            status = "in_progress";
+        } else {
+            status = "received";
+        }
+        audit(tx, actor, "submission.status", std::nullopt);
+    });
+    return status;
+}
+
+void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) {
+    authorize(actor, Operation::report_host_event);
+    const Timestamp now = clock_->now();
+    std::optional<std::string> created;
+    store_->transaction([&](StoreTransaction& tx) {
+        if (!tx.claim_host_event(e.event_id)) return;  // a repeat: stored once
+        auto concern = tx.find_open_concern(e.unit_id, e.household_ref);
+        const auto& kinds = settings_.concern_event_kinds;
+        if (!concern && std::find(kinds.begin(), kinds.end(), e.kind) != kinds.end()) {
+            concern = new_concern(tx, e.unit_id, e.household_ref, now);
+            created = concern->ref;
+        }
+        json data = e.details;
+        data["event_id"] = e.event_id;
+        data["kind"] = e.kind;
+        const std::optional<ConcernId> id =
+            concern ? std::optional<ConcernId>(concern->id) : std::nullopt;
+        tx.append_entry(id, e.unit_id, {"host_event", e.occurred_at, actor, data});
+        if (concern) {
+            concern->updated_at = now;
+            tx.update_concern(*concern);
+        }
+        audit(tx, actor, "host_event.report", id);
+    });
+    if (created) notify("concern_created", *created);
+}
+
+ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuery& query) {
+    authorize(actor, Operation::list_concerns);
+    ConcernPage page;
+    store_->transaction([&](StoreTransaction& tx) {
+        ConcernQuery one_more = query;
+        one_more.limit = query.limit + 1;
+        page.items = tx.list_concerns(one_more);
+        if (page.items.size() > static_cast<std::size_t>(query.limit)) {
+            page.items.resize(static_cast<std::size_t>(query.limit));
+            page.next_cursor = page.items.back().id;
+        }
+        audit(tx, actor, "concern.list", std::nullopt);
+    });
+    return page;
+}
+
+ConcernRecord MeldcodeService::select(StoreTransaction& tx, const ConcernSelector& which) {
+    auto concern = which.concern_ref ? tx.find_concern(*which.concern_ref)
+                                     : tx.find_concern_by_submission(*which.submission_ref);
+    if (!concern) {
+        throw not_found("concern", which.concern_ref ? "/concern_ref" : "/submission_ref");
+    }
+    return *concern;
+}
+
+ConcernView MeldcodeService::get_concern(const Actor& actor, const ConcernSelector& which) {
+    authorize(actor, Operation::read_concern);
+    ConcernView view;
+    store_->transaction([&](StoreTransaction& tx) {
+        view.concern = select(tx, which);
+        view.chronology = tx.chronology(view.concern);
+        audit(tx, actor, "concern.read", view.concern.id);
+    });
+    view.allowed_actions = workflow_.allowed_actions(view.concern.status);
+    return view;
+}
+
+ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_ref,
+                                 const std::string& action, const json& fields) {
+    authorize(actor, Operation::act_on_concern);
+    const Timestamp now = clock_->now();
+    ConcernView view;
+    store_->transaction([&](StoreTransaction& tx) {
+        ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
+        const int pending_before = concern.status.pending_feedback;
+        const ActionRecord record = workflow_.apply(concern.status, action, fields, day_of(now));
+        if (pending_before > 0 && concern.status.pending_feedback == 0) {
+            tx.mark_submissions_handled(concern.id, now);
+        }
+        concern.updated_at = now;
+        tx.update_concern(concern);
+        json data{{"action", record.action},
+                  {"from_state", record.from_state},
+                  {"to_state", record.to_state},
+                  {"fields", record.fields}};
+        if (record.step) data["step"] = *record.step;
+        tx.append_entry(concern.id, concern.unit_id, {"action", now, actor, data});
+        audit(tx, actor, "concern." + record.action, concern.id);
+        view.concern = concern;
+        view.chronology = tx.chronology(concern);
+    });
+    view.allowed_actions = workflow_.allowed_actions(view.concern.status);
+    return view;
+}
+
+std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
+    authorize(actor, Operation::steps_due);
+    std::vector<DueStep> due;
+    const auto review = workflow_.action_with_rule("review");
+    if (!review) return due;
+    const std::string today = format_timestamp(clock_->now()).substr(0, 10);
+    store_->transaction([&](StoreTransaction& tx) {
+        for (const auto& state : review->second) {
+            for (const auto& c : tx.due_reviews(state, today)) {
+                tx.mark_review_notified(c.id, *c.status.review_date);
+                due.push_back({c.ref, review->first, *c.status.review_date});
+            }
+        }
+        audit(tx, actor, "steps.due", std::nullopt);
+    });
+    for (const auto& step : due) notify("step_due", step.concern_ref, step.action);
+    return due;
+}
+
+}  // namespace meldcode

@@ -1,0 +1,136 @@
+// The operations of the plugin. Each one: authorise the actor (core policy,
+// denials audited), apply the pure core, store the result with its audit row
+// in one durable transaction, then notify. Inputs have already passed their
+// schemas at the ABI boundary.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/access_policy.h"
+#include "core/catalog.h"
+#include "core/prompt_rules.h"
+#include "core/workflow.h"
+#include "ports/clock.h"
+#include "ports/crypto.h"
+#include "ports/notifier.h"
+#include "ports/store.h"
+#include "service/prompt_log.h"
+
+namespace meldcode {
+
+struct ServiceSettings {
+    std::string default_locale = "nl";
+    PromptRules prompt_rules;
+    std::vector<std::string> concern_event_kinds;  // host events that open a concern
+};
+
+struct PromptResult {
+    PromptDecision decision = PromptDecision::ask;
+    std::string locale;
+    std::optional<std::string> token;
+    Timestamp expires_at = 0;
+};
+
+struct TicketRef {
+    std::string host_ticket_id;
+    std::string unit_id;
+    std::optional<std::string> household_ref;
+};
+
+struct Submission {
+    std::optional<std::string> prompt_token;
+    std::optional<TicketRef> ticket;
+    std::string idempotency_key;
+    std::vector<std::string> signals;
+    std::string observations;
+    std::string children_involved;  // "yes", "no", "unknown"
+    bool acute = false;
+    nlohmann::json canonical;  // the request as sent, for the idempotency digest
+};
+
+struct HostEvent {
+    std::string event_id;
+    std::string unit_id;
+    std::optional<std::string> household_ref;
+    std::string kind;
+    Timestamp occurred_at = 0;
+    nlohmann::json details;  // count, element, description when present
+};
+
+struct ConcernView {
+    ConcernRecord concern;
+    std::vector<std::string> allowed_actions;
+    std::vector<Entry> chronology;
+};
+
+struct ConcernPage {
+    std::vector<ConcernRecord> items;
+    std::optional<ConcernId> next_cursor;
+};
+
+struct DueStep {
+    std::string concern_ref;
+    std::string action;
+    std::string due_date;
+};
+
+// Which concern a request is about: its own reference or a submission's.
+struct ConcernSelector {
+    std::optional<std::string> concern_ref;
+    std::optional<std::string> submission_ref;
+};
+
+class MeldcodeService {
+public:
+    MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
+                    std::unique_ptr<Store> store, std::unique_ptr<Crypto> crypto,
+                    std::unique_ptr<Clock> clock);
+    ~MeldcodeService();
+
+    PromptResult ticket_closed(const Actor& actor, const TicketClosed& ticket);
+    std::string submit_signals(const Actor& actor, const Submission& submission);
+    std::string submission_status(const Actor& actor, const std::string& submission_ref);
+    void report_host_event(const Actor& actor, const HostEvent& event);
+
+    ConcernPage list_concerns(const Actor& actor, const ConcernQuery& query);
+    ConcernView get_concern(const Actor& actor, const ConcernSelector& which);
+    ConcernView act(const Actor& actor, const std::string& concern_ref, const std::string& action,
+                    const nlohmann::json& fields);
+    std::vector<DueStep> steps_due(const Actor& actor);
+
+    const Catalog& catalog() const { return catalog_; }
+    const Workflow& workflow() const { return workflow_; }
+    const std::string& default_locale() const { return settings_.default_locale; }
+    void set_notifier(std::shared_ptr<Notifier> notifier);
+    // Writes the prompt log now (also done in the background and on close).
+    void flush();
+
+private:
+    void authorize(const Actor& actor, Operation op);
+    TicketRef resolve_ticket(const Actor& actor, const Submission& submission) const;
+    ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
+                              const std::optional<std::string>& household_ref, Timestamp now);
+    ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);
+    void audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
+               std::optional<ConcernId> concern);
+    void notify(const std::string& event, const std::string& concern_ref,
+                const std::optional<std::string>& action = std::nullopt);
+
+    ServiceSettings settings_;
+    Catalog catalog_;
+    Workflow workflow_;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<Crypto> crypto_;
+    std::unique_ptr<Clock> clock_;
+    PromptLog prompt_log_;
+    std::mutex notifier_mutex_;
+    std::shared_ptr<Notifier> notifier_;
+};
+
+}  // namespace meldcode

@@ -1,0 +1,183 @@
+#include "sqlite_migrations.h"
+
+#include <string>
+
+#include "sqlite_db.h"
+
+namespace meldcode::sqlite {
+namespace {
+
+// Schema 1. Notes on choices that are not obvious from the columns:
+// - concerns and audit use AUTOINCREMENT so an id is never reused after a
+//   purge: audit rows keep a concern's id without a foreign key, and paging
+//   (`before`) relies on ids only growing.
+// - Booleans are 0/1 with CHECKs; timestamps are integer seconds (UTC);
+//   dates are 'YYYY-MM-DD' text, which orders correctly as text.
+// - pending feedback is not stored: it is derived from submissions.handled_at
+//   on read, so the two can never disagree.
+// - review_notified_for remembers which review date the officer was reminded
+//   of; a new review date is due again without anyone resetting a flag.
+// - Children reference concerns without ON DELETE CASCADE: a purge deletes
+//   them explicitly, so no deletion spreads by accident.
+// - The audit trail is append-only in the schema itself (triggers), not just
+//   by convention in the code.
+// - Tables are not STRICT: a host process that embeds the plugin may have an
+//   older SQLite (< 3.37) loaded, which cannot read STRICT tables at all.
+constexpr const char* kSchema1 = R"sql(
+CREATE TABLE concerns (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ref TEXT NOT NULL UNIQUE,
+    unit_id TEXT NOT NULL,
+    household_ref TEXT,
+    state TEXT NOT NULL,
+    assignee TEXT,
+    assessment TEXT,
+    reported INTEGER NOT NULL CHECK (reported IN (0, 1)),
+    help_arranged INTEGER NOT NULL CHECK (help_arranged IN (0, 1)),
+    acute INTEGER NOT NULL CHECK (acute IN (0, 1)),
+    review_date TEXT,
+    review_notified_for TEXT,
+    related_ref TEXT REFERENCES concerns (ref) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX concerns_by_unit ON concerns (unit_id);
+CREATE INDEX concerns_by_state ON concerns (state);
+CREATE INDEX concerns_by_assignee ON concerns (assignee);
+CREATE INDEX concerns_by_related ON concerns (related_ref) WHERE related_ref IS NOT NULL;
+
+CREATE TABLE submissions (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL UNIQUE,
+    concern_id INTEGER NOT NULL REFERENCES concerns (id),
+    observer_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_digest TEXT NOT NULL,
+    host_ticket_id TEXT,
+    submitted_at INTEGER NOT NULL,
+    handled_at INTEGER,
+    UNIQUE (observer_id, idempotency_key)
+);
+CREATE INDEX submissions_by_concern ON submissions (concern_id, handled_at);
+
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    concern_id INTEGER REFERENCES concerns (id),
+    unit_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX entries_by_concern ON entries (concern_id, at);
+-- Host events that arrived while the unit had no open concern.
+CREATE INDEX entries_unattached_by_unit ON entries (unit_id, at) WHERE concern_id IS NULL;
+
+CREATE TABLE host_events (
+    event_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    concern_id INTEGER,
+    outcome TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+CREATE TABLE prompts (
+    host_ticket_id TEXT PRIMARY KEY,
+    prompted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX prompts_by_time ON prompts (prompted_at);
+
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+void rollback_if_open(sqlite3* db) {
+    if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+// A migration must leave no dangling reference; with foreign keys off during
+// migrations, nothing else would notice.
+void check_foreign_keys(sqlite3* db) {
+    Statement statement(db, "PRAGMA foreign_key_check");
+    Query query(statement.get());
+    if (query.step()) {
+        throw storage_failure(kStoreFailure, "a schema migration left broken references");
+    }
+}
+
+void apply(sqlite3* db, const Migration& migration) {
+    exec(db, migration.sql);
+    // PRAGMA takes no bound parameters; the number is our own constant.
+    exec(db, ("PRAGMA user_version = " + std::to_string(migration.version)).c_str());
+    check_foreign_keys(db);
+}
+
+// Runs the migration to `target` unless the file is already there. The
+// version is read after BEGIN IMMEDIATE holds the write lock, so two
+// processes opening a new store at once cannot both run it.
+void migrate_to(sqlite3* db, const Migration& migration) {
+    exec(db, "BEGIN IMMEDIATE");
+    try {
+        const int version = schema_version(db, kStoreFailure);
+        check_schema_version(version);
+        if (version < migration.version) apply(db, migration);
+        exec(db, "COMMIT");
+    } catch (...) {
+        rollback_if_open(db);
+        throw;
+    }
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> all{
+        {1, kSchema1},
+    };
+    return all;
+}
+
+int latest_schema_version() {
+    return migrations().back().version;
+}
+
+int schema_version(sqlite3* db, const char* context) {
+    return static_cast<int>(query_int(db, "PRAGMA user_version", context));
+}
+
+void check_schema_version(int version) {
+    const int latest = latest_schema_version();
+    if (version > latest) {
+        throw Error(MC_E_VERSION, "store_too_new",
+                    "the store was written by a newer meldcode (schema " + std::to_string(version) +
+                        "; this library knows up to " + std::to_string(latest) + ")");
+    }
+}
+
+void migrate(sqlite3* db) {
+    const int current = schema_version(db, kStoreFailure);
+    check_schema_version(current);
+    if (current < 0) throw storage_failure(kCannotOpen, "the file is not a meldcode store");
+    for (const Migration& migration : migrations()) {
+        if (migration.version > current) migrate_to(db, migration);
+    }
+}
+
+}  // namespace meldcode::sqlite

@@ -1,0 +1,525 @@
+#include "sqlite_store.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "sqlite_db.h"
+#include "sqlite_migrations.h"
+
+namespace meldcode {
+namespace {
+
+using sqlite::Query;
+using sqlite::Statement;
+
+struct DbCloser {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+
+// find_open_concern() must know which state ends a concern; the port gives it
+// no parameter for that, so the default workflow's final state is named here.
+constexpr const char* kClosedState = "closed";
+
+// ---------------------------------------------------------------------------
+// The connection and its statement cache.
+
+// One connection with its prepared statements kept for reuse: the ticket hook
+// and officers' lists should not pay for parsing SQL on every call.
+class Connection {
+public:
+    explicit Connection(DbHandle db) : db_(std::move(db)) {}
+
+    sqlite3* db() const { return db_.get(); }
+
+    // A use of the cached statement for `sql`. Never hold two uses of the same
+    // SQL at once: the second would reset the first.
+    Query query(const std::string& sql) {
+        auto it = cache_.find(sql);
+        if (it == cache_.end()) {
+            it = cache_.try_emplace(sql, db(), sql, SQLITE_PREPARE_PERSISTENT).first;
+        }
+        return Query(it->second.get());
+    }
+
+    void exec(const char* sql) { query(sql).run(); }
+
+    void rollback_if_open() {
+        // SQLite itself rolls back on some errors (SQLITE_FULL, SQLITE_IOERR);
+        // a second ROLLBACK would then fail, so ask first.
+        if (sqlite3_get_autocommit(db()) == 0) {
+            sqlite3_exec(db(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+
+private:
+    DbHandle db_;  // declared first so it is closed after the statements are finalized
+    std::unordered_map<std::string, Statement> cache_;
+};
+
+// ---------------------------------------------------------------------------
+// Rows <-> records.
+
+Error corrupt(const std::string& what) {
+    return sqlite::storage_failure(sqlite::kStoreFailure, "a stored " + what + " is corrupt");
+}
+
+nlohmann::json parse_json(const std::string& text) {
+    auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) throw corrupt("JSON document");
+    return value;
+}
+
+std::optional<std::string> json_or_null(const nlohmann::json& value) {
+    if (value.is_null()) return std::nullopt;
+    return value.dump();
+}
+
+std::string role_text(const Actor& actor) {
+    return std::string(role_name(actor.role));
+}
+
+// Reads an actor from the columns id_col (id) and id_col + 1 (role name).
+Actor read_actor(const Query& row, int id_col) {
+    const auto role = role_from_name(row.text(id_col + 1));
+    if (!role) throw corrupt("actor role");
+    return Actor{row.text(id_col), *role};
+}
+
+// The columns read_concern() expects, in its order. pending_feedback is
+// derived from the submissions instead of stored, so it cannot drift.
+std::string concern_sql(const char* rest) {
+    return std::string(
+               "SELECT c.id, c.ref, c.unit_id, c.household_ref, c.state, c.assignee, "
+               "c.assessment, c.reported, c.help_arranged, c.acute, c.review_date, "
+               "c.related_ref, c.created_at, c.updated_at, "
+               "(SELECT count(*) FROM submissions s "
+               " WHERE s.concern_id = c.id AND s.handled_at IS NULL) "
+               "FROM concerns c ") +
+           rest;
+}
+
+ConcernRecord read_concern(const Query& row) {
+    ConcernRecord c;
+    c.id = row.int64(0);
+    c.ref = row.text(1);
+    c.unit_id = row.text(2);
+    c.household_ref = row.optional_text(3);
+    c.status.state = row.text(4);
+    c.status.assignee = row.optional_text(5);
+    c.status.assessment = row.is_null(6) ? nlohmann::json() : parse_json(row.text(6));
+    c.status.reported = row.boolean(7);
+    c.status.help_arranged = row.boolean(8);
+    c.status.acute = row.boolean(9);
+    c.status.review_date = row.optional_text(10);
+    c.related_ref = row.optional_text(11);
+    c.created_at = row.int64(12);
+    c.updated_at = row.int64(13);
+    c.status.pending_feedback = static_cast<int>(row.int64(14));
+    return c;
+}
+
+std::optional<ConcernRecord> first_concern(Query& query) {
+    if (!query.step()) return std::nullopt;
+    return read_concern(query);
+}
+
+std::vector<ConcernRecord> all_concerns(Query& query) {
+    std::vector<ConcernRecord> concerns;
+    while (query.step()) concerns.push_back(read_concern(query));
+    return concerns;
+}
+
+// Binds the workflow's part of a concern to seven parameters from `first`:
+// state, assignee, assessment, reported, help_arranged, acute, review_date.
+void bind_status(Query& query, int first, const ConcernStatus& status) {
+    query.bind(first, status.state)
+        .bind(first + 1, status.assignee)
+        .bind(first + 2, json_or_null(status.assessment))
+        .bind(first + 3, std::int64_t{status.reported})
+        .bind(first + 4, std::int64_t{status.help_arranged})
+        .bind(first + 5, std::int64_t{status.acute})
+        .bind(first + 6, status.review_date);
+}
+
+// Builds the list query from fixed fragments: one plain condition per filter
+// keeps each filter able to use its index (an "?1 IS NULL OR ..." form would
+// not). ?5 (the limit) is always present, so binding ?1..?4 is always in range.
+std::string list_sql(const ConcernQuery& filter) {
+    std::string where;
+    const auto add = [&where](const char* condition) {
+        where += where.empty() ? "WHERE " : " AND ";
+        where += condition;
+    };
+    if (filter.state) add("c.state = ?1");
+    if (filter.assignee) add("c.assignee = ?2");
+    if (filter.unit_id) add("c.unit_id = ?3");
+    if (filter.before) add("c.id < ?4");
+    return concern_sql(where.c_str()) + " ORDER BY c.id DESC LIMIT ?5";
+}
+
+Entry read_entry(const Query& row) {
+    return Entry{row.text(0), row.int64(1), read_actor(row, 2), parse_json(row.text(4))};
+}
+
+// ---------------------------------------------------------------------------
+// The transaction: every method is one prepared statement.
+
+class SqliteTransaction final : public StoreTransaction {
+public:
+    explicit SqliteTransaction(Connection& connection) : c_(connection) {}
+
+    std::optional<SubmissionRecord> find_submission_by_key(const std::string& observer_id,
+                                                           const std::string& key) override {
+        auto q = query(
+            "SELECT ref, observer_id, idempotency_key, request_digest, host_ticket_id, "
+            "submitted_at FROM submissions WHERE observer_id = ?1 AND idempotency_key = ?2");
+        q.bind(1, observer_id).bind(2, key);
+        if (!q.step()) return std::nullopt;
+        return SubmissionRecord{q.text(0), q.text(1),          q.text(2),
+                                q.text(3), q.optional_text(4), q.int64(5)};
+    }
+
+    std::optional<SubmissionState> submission_state(const std::string& submission_ref) override {
+        auto q = query(
+            "SELECT s.observer_id, c.state, c.assignee IS NOT NULL, s.handled_at IS NOT NULL "
+            "FROM submissions s JOIN concerns c ON c.id = s.concern_id WHERE s.ref = ?1");
+        q.bind(1, submission_ref);
+        if (!q.step()) return std::nullopt;
+        return SubmissionState{q.text(0), q.text(1), q.boolean(2), q.boolean(3)};
+    }
+
+    void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
+        auto q = query(
+            "INSERT INTO submissions (ref, concern_id, observer_id, idempotency_key, "
+            "request_digest, host_ticket_id, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        q.bind(1, s.ref).bind(2, concern).bind(3, s.observer_id).bind(4, s.idempotency_key);
+        q.bind(5, s.request_digest).bind(6, s.host_ticket_id).bind(7, s.submitted_at);
+        q.run();
+    }
+
+    void mark_submissions_handled(ConcernId concern, Timestamp at) override {
+        auto q = query(
+            "UPDATE submissions SET handled_at = ?2 WHERE concern_id = ?1 AND handled_at IS NULL");
+        q.bind(1, concern).bind(2, at);
+        q.run();
+    }
+
+    // An exact household match wins over a concern matched only because one
+    // side has no household; among equals, the newest.
+    std::optional<ConcernRecord> find_open_concern(
+        const std::string& unit_id, const std::optional<std::string>& household_ref) override {
+        static const std::string sql = concern_sql(
+            "WHERE c.unit_id = ?1 AND c.state <> ?3 "
+            "AND (?2 IS NULL OR c.household_ref IS NULL OR c.household_ref = ?2) "
+            "ORDER BY c.household_ref IS ?2 DESC, c.id DESC LIMIT 1");
+        auto q = query(sql);
+        q.bind(1, unit_id).bind(2, household_ref).bind(3, kClosedState);
+        return first_concern(q);
+    }
+
+    std::optional<ConcernRecord> latest_concern(const std::string& unit_id) override {
+        static const std::string sql =
+            concern_sql("WHERE c.unit_id = ?1 ORDER BY c.id DESC LIMIT 1");
+        auto q = query(sql);
+        q.bind(1, unit_id);
+        return first_concern(q);
+    }
+
+    std::optional<ConcernRecord> find_concern(const std::string& concern_ref) override {
+        static const std::string sql = concern_sql("WHERE c.ref = ?1");
+        auto q = query(sql);
+        q.bind(1, concern_ref);
+        return first_concern(q);
+    }
+
+    std::optional<ConcernRecord> find_concern_by_submission(
+        const std::string& submission_ref) override {
+        static const std::string sql =
+            concern_sql("JOIN submissions sub ON sub.concern_id = c.id WHERE sub.ref = ?1");
+        auto q = query(sql);
+        q.bind(1, submission_ref);
+        return first_concern(q);
+    }
+
+    ConcernId insert_concern(const ConcernRecord& concern) override {
+        auto q = query(
+            "INSERT INTO concerns (ref, unit_id, household_ref, state, assignee, assessment, "
+            "reported, help_arranged, acute, review_date, related_ref, created_at, updated_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        q.bind(1, concern.ref).bind(2, concern.unit_id).bind(3, concern.household_ref);
+        bind_status(q, 4, concern.status);
+        q.bind(11, concern.related_ref).bind(12, concern.created_at).bind(13, concern.updated_at);
+        q.run();
+        return sqlite3_last_insert_rowid(c_.db());
+    }
+
+    // ref, unit_id and created_at never change once a concern exists.
+    void update_concern(const ConcernRecord& concern) override {
+        auto q = query(
+            "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
+            "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
+            "updated_at = ?11 WHERE id = ?1");
+        q.bind(1, concern.id).bind(2, concern.household_ref);
+        bind_status(q, 3, concern.status);
+        q.bind(10, concern.related_ref).bind(11, concern.updated_at);
+        q.run();
+        if (sqlite3_changes(c_.db()) == 0) {
+            throw sqlite::storage_failure(sqlite::kStoreFailure, "no such concern to update");
+        }
+    }
+
+    std::vector<ConcernRecord> list_concerns(const ConcernQuery& filter) override {
+        // SQLite reads a negative LIMIT as "no limit": never let that through.
+        if (filter.limit <= 0) return {};
+        auto q = query(list_sql(filter));
+        q.bind(1, filter.state).bind(2, filter.assignee).bind(3, filter.unit_id);
+        q.bind(4, filter.before).bind(5, std::int64_t{filter.limit});
+        return all_concerns(q);
+    }
+
+    std::vector<ConcernRecord> due_reviews(const std::string& state,
+                                           const std::string& date) override {
+        static const std::string sql = concern_sql(
+            "WHERE c.state = ?1 AND c.review_date <= ?2 "
+            "AND (c.review_notified_for IS NULL OR c.review_notified_for <> c.review_date) "
+            "ORDER BY c.review_date, c.id");
+        auto q = query(sql);
+        q.bind(1, state).bind(2, date);
+        return all_concerns(q);
+    }
+
+    void mark_review_notified(ConcernId concern, const std::string& review_date) override {
+        auto q = query("UPDATE concerns SET review_notified_for = ?2 WHERE id = ?1");
+        q.bind(1, concern).bind(2, review_date);
+        q.run();
+    }
+
+    void append_entry(std::optional<ConcernId> concern, const std::string& unit_id,
+                      const Entry& entry) override {
+        auto q = query(
+            "INSERT INTO entries (concern_id, unit_id, kind, at, actor_id, actor_role, data) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        q.bind(1, concern).bind(2, unit_id).bind(3, entry.kind).bind(4, entry.at);
+        q.bind(5, entry.actor.id).bind(6, role_text(entry.actor)).bind(7, entry.data.dump());
+        q.run();
+    }
+
+    bool claim_host_event(const std::string& event_id) override {
+        auto q = query("INSERT OR IGNORE INTO host_events (event_id) VALUES (?1)");
+        q.bind(1, event_id);
+        q.run();
+        return sqlite3_changes(c_.db()) == 1;
+    }
+
+    // Two indexed halves (the concern's own entries; the unit's unattached
+    // host events) rather than one OR that would scan the table.
+    std::vector<Entry> chronology(const ConcernRecord& concern) override {
+        auto q = query(
+            "SELECT kind, at, actor_id, actor_role, data, id FROM entries WHERE concern_id = ?1 "
+            "UNION ALL "
+            "SELECT kind, at, actor_id, actor_role, data, id FROM entries "
+            "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
+            "ORDER BY 2, 6");
+        q.bind(1, concern.id).bind(2, concern.unit_id);
+        std::vector<Entry> entries;
+        while (q.step()) entries.push_back(read_entry(q));
+        return entries;
+    }
+
+    void append_audit(const AuditRecord& record) override {
+        auto q = query(
+            "INSERT INTO audit (at, actor_id, actor_role, action, concern_id, outcome) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        q.bind(1, record.at).bind(2, record.actor.id).bind(3, role_text(record.actor));
+        q.bind(4, record.action).bind(5, record.concern).bind(6, record.outcome);
+        q.run();
+    }
+
+private:
+    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
+    // SQLITE_IOERR). Had fn caught such an error and gone on, its next writes
+    // would run in autocommit mode and be committed one by one: refuse them.
+    Query query(const std::string& sql) {
+        if (sqlite3_get_autocommit(c_.db()) != 0) {
+            throw sqlite::storage_failure(sqlite::kStoreFailure, "the transaction was aborted");
+        }
+        return c_.query(sql);
+    }
+
+    Connection& c_;
+};
+
+// ---------------------------------------------------------------------------
+// The store: one connection, one mutex, one transaction at a time.
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(DbHandle db) : connection_(std::move(db)) {}
+
+    void transaction(const std::function<void(StoreTransaction&)>& fn) override {
+        Lock lock(*this);
+        in_transaction([&] {
+            SqliteTransaction tx(connection_);
+            fn(tx);
+        });
+    }
+
+    std::vector<PromptRecord> prompts_since(Timestamp since) override {
+        Lock lock(*this);
+        auto q = connection_.query(
+            "SELECT host_ticket_id, prompted_at FROM prompts WHERE prompted_at >= ?1 "
+            "ORDER BY prompted_at, host_ticket_id");
+        q.bind(1, since);
+        std::vector<PromptRecord> prompts;
+        while (q.step()) prompts.push_back(PromptRecord{q.text(0), q.int64(1)});
+        return prompts;
+    }
+
+    // A batch from the background writer: one transaction, one sync.
+    void save_prompts(const std::vector<PromptRecord>& prompts) override {
+        if (prompts.empty()) return;
+        Lock lock(*this);
+        in_transaction([&] {
+            for (const PromptRecord& prompt : prompts) {
+                auto q = connection_.query(
+                    "INSERT OR IGNORE INTO prompts (host_ticket_id, prompted_at) VALUES (?1, ?2)");
+                q.bind(1, prompt.host_ticket_id).bind(2, prompt.prompted_at);
+                q.run();
+            }
+        });
+    }
+
+    // Read and, if missing, create in one write transaction, so two processes
+    // sharing the file agree on one value.
+    std::string secret(const std::string& name,
+                       const std::function<std::string()>& generate) override {
+        Lock lock(*this);
+        std::string value;
+        in_transaction([&] {
+            if (auto stored = read_secret(name)) {
+                value = std::move(*stored);
+                return;
+            }
+            value = generate();
+            auto q = connection_.query("INSERT INTO secrets (name, value) VALUES (?1, ?2)");
+            q.bind(1, name).bind_blob(2, value);
+            q.run();
+        });
+        return value;
+    }
+
+private:
+    // Serialises every call. std::mutex is not recursive: a store call made
+    // from inside a transaction's function would deadlock, so it fails loudly.
+    class Lock {
+    public:
+        explicit Lock(SqliteStore& store) : store_(store) {
+            if (store_.holder_.load() == std::this_thread::get_id()) {
+                throw Error(MC_E_INTERNAL, "internal",
+                            "the store was called from inside one of its own transactions");
+            }
+            store_.mutex_.lock();
+            store_.holder_.store(std::this_thread::get_id());
+        }
+        ~Lock() {
+            store_.holder_.store(std::thread::id());
+            store_.mutex_.unlock();
+        }
+        Lock(const Lock&) = delete;
+        Lock& operator=(const Lock&) = delete;
+
+    private:
+        SqliteStore& store_;
+    };
+
+    // BEGIN IMMEDIATE takes the write lock up front: a transaction that reads
+    // and then writes cannot fail half-way on another process's lock
+    // (busy_timeout makes the BEGIN wait instead). COMMIT with WAL and
+    // synchronous=FULL syncs, so the call returns only once it is durable.
+    template <typename Body>
+    void in_transaction(Body&& body) {
+        // A failed ROLLBACK may have left a transaction open; without this,
+        // every later BEGIN would fail.
+        connection_.rollback_if_open();
+        connection_.exec("BEGIN IMMEDIATE");
+        try {
+            body();
+            connection_.exec("COMMIT");
+        } catch (...) {
+            connection_.rollback_if_open();
+            throw;
+        }
+    }
+
+    std::optional<std::string> read_secret(const std::string& name) {
+        auto q = connection_.query("SELECT value FROM secrets WHERE name = ?1");
+        q.bind(1, name);
+        if (!q.step()) return std::nullopt;
+        return q.blob(0);
+    }
+
+    Connection connection_;
+    std::mutex mutex_;
+    std::atomic<std::thread::id> holder_{};
+};
+
+// ---------------------------------------------------------------------------
+// Opening.
+
+DbHandle open_connection(const std::string& path) {
+    sqlite3* raw = nullptr;
+    // NOMUTEX: SqliteStore serialises all use of the connection itself.
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    DbHandle db(raw);  // a failed open still returns a handle to close
+    sqlite::check(rc, sqlite::kCannotOpen);
+    // READWRITE silently falls back to read-only on a write-protected file.
+    if (sqlite3_db_readonly(raw, "main") == 1) {
+        throw sqlite::storage_failure(sqlite::kCannotOpen, "the file is read-only");
+    }
+    return db;
+}
+
+// Sets a pragma and checks the answer: SQLite ignores settings it cannot
+// honour (WAL on a network file system, foreign keys in some builds).
+void require_pragma(sqlite3* db, const char* set, const char* get, const std::string& expected,
+                    const char* what) {
+    sqlite::exec(db, set, sqlite::kCannotOpen);
+    if (sqlite::query_text(db, get, sqlite::kCannotOpen) != expected) {
+        throw sqlite::storage_failure(sqlite::kCannotOpen, what);
+    }
+}
+
+void configure(sqlite3* db) {
+    // Wait up to 10 s for another process's write lock instead of failing.
+    sqlite::exec(db, "PRAGMA busy_timeout = 10000", sqlite::kCannotOpen);
+    // Before writing anything, even the journal mode: never touch a store a
+    // newer meldcode wrote. Also the first read, so it reports a non-database.
+    sqlite::check_schema_version(sqlite::schema_version(db, sqlite::kCannotOpen));
+    require_pragma(db, "PRAGMA journal_mode = WAL", "PRAGMA journal_mode", "wal",
+                   "write-ahead logging (WAL) is not available for this file");
+    require_pragma(db, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2",
+                   "synchronous=FULL was refused");
+    // Deleted rows (purges) are overwritten rather than left in free pages.
+    sqlite::exec(db, "PRAGMA secure_delete = ON", sqlite::kCannotOpen);
+    sqlite::exec(db, "PRAGMA foreign_keys = OFF", sqlite::kCannotOpen);
+    sqlite::migrate(db);
+    // After the migrations, which run with foreign keys off (see migrate()).
+    require_pragma(db, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1",
+                   "foreign keys are not supported by this SQLite");
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+    DbHandle db = open_connection(path);
+    configure(db.get());
+    return std::make_unique<SqliteStore>(std::move(db));
+}
+
+}  // namespace meldcode

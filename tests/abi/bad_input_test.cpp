@@ -1,0 +1,177 @@
+// Bad input of every kind gets a clear status, code and pointer, never
+// echoes the payload, and changes nothing stored.
+#include <catch2/catch.hpp>
+
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+using Call = meldcode::sdk::Instance::Call;
+
+namespace {
+
+const std::string kSecret = "GEHEIM-9f3a-observatie";
+
+struct Expect {
+    mc_status status;
+    std::string code;
+    std::string pointer;
+};
+
+// Calls fn with raw text and checks the failure it reports, that no output
+// was handed out, that the message does not quote the input, and that the
+// store's data did not change.
+void expect_rejected(const StoreFixture& store, Call fn, const char* actor_text, const char* payload,
+                     const Expect& expected) {
+    const std::string before = store.data_fingerprint();
+    char* out = reinterpret_cast<char*>(0x1);  // must be reset to NULL
+    const mc_status status = fn(store.mc().handle(), actor_text, payload, &out);
+    const mc_error* error = store.mc().plugin().api().last_error();
+    REQUIRE(status == expected.status);
+    CHECK(out == nullptr);
+    REQUIRE(error != nullptr);
+    CHECK(error->status == expected.status);
+    CHECK(std::string(error->code) == expected.code);
+    CHECK(std::string(error->pointer) == expected.pointer);
+    CHECK_FALSE(std::string(error->message).empty());
+    CHECK(std::string(error->message).find(kSecret) == std::string::npos);
+    CHECK(store.data_fingerprint() == before);
+}
+
+std::string deep_nesting(std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
+
+}  // namespace
+
+TEST_CASE("malformed payloads are refused before anything is looked at") {
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const std::string officer = actor("af-1", "officer").dump();
+    const std::string huge = "{\"observations\":\"" + std::string(10 * 1024 * 1024, 'x') + "\"}";
+    const std::string long_string = "{\"unit_id\":\"" + std::string(30000, 'x') + "\"}";
+    const std::string invalid_utf8 = "{\"observations\":\"" + kSecret + "\xff\xfe\"}";
+    const std::string truncated = "{\"observations\":\"" + kSecret;
+    const std::string deep = deep_nesting(10000);
+
+    for (const Call fn : {api.ticket_closed, api.signals_submit, api.submission_status,
+                          api.host_event_report, api.concerns_list, api.concern_get,
+                          api.concern_act}) {
+        expect_rejected(store, fn, officer.c_str(), truncated.c_str(), {MC_E_JSON, "invalid_json", ""});
+        expect_rejected(store, fn, officer.c_str(), invalid_utf8.c_str(),
+                        {MC_E_JSON, "invalid_utf8", ""});
+        expect_rejected(store, fn, officer.c_str(), huge.c_str(),
+                        {MC_E_TOO_LARGE, "payload_too_large", ""});
+        expect_rejected(store, fn, officer.c_str(), long_string.c_str(),
+                        {MC_E_TOO_LARGE, "string_too_long", "/unit_id"});
+        expect_rejected(store, fn, officer.c_str(), deep.c_str(), {MC_E_JSON, "too_deep", ""});
+        expect_rejected(store, fn, officer.c_str(), nullptr, {MC_E_ARGUMENT, "null_argument", ""});
+        expect_rejected(store, fn, nullptr, "{}", {MC_E_ARGUMENT, "invalid_actor", ""});
+        expect_rejected(store, fn, "{\"id\":\"x\",\"role\":\"boss\"}", "{}",
+                        {MC_E_PAYLOAD, "invalid_actor", "/role"});
+    }
+}
+
+TEST_CASE("NULL handles and output pointers are refused") {
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const std::string officer = actor("af-1", "officer").dump();
+    char* out = nullptr;
+    CHECK(api.concerns_list(nullptr, officer.c_str(), "{}", &out) == MC_E_ARGUMENT);
+    CHECK(std::string(api.last_error()->code) == "invalid_instance");
+    CHECK(api.concerns_list(store.mc().handle(), officer.c_str(), "{}", nullptr) == MC_E_ARGUMENT);
+    CHECK(api.open(nullptr, nullptr) == MC_E_ARGUMENT);
+    CHECK(api.info(nullptr) == MC_E_ARGUMENT);
+    CHECK(api.steps_due(store.mc().handle(), officer.c_str(), nullptr) == MC_E_ARGUMENT);
+    CHECK(api.catalog_get(store.mc().handle(), "fr", &out) == MC_E_ARGUMENT);
+    CHECK(out == nullptr);
+    CHECK(api.close(nullptr) == MC_OK);
+    api.free(nullptr);
+    // A good call clears the error of the bad one before it.
+    REQUIRE(api.concerns_list(store.mc().handle(), officer.c_str(), "{}", &out) == MC_OK);
+    CHECK(api.last_error() == nullptr);
+    api.free(out);
+}
+
+TEST_CASE("payloads that break their schema or the domain's rules name the field") {
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const std::string officer = actor("af-1", "officer").dump();
+    const std::string technician = actor("tech-1", "observer").dump();
+    store.submit("WO-1", "VHE-1", "tech-1", "eerste");
+    const std::string ref = store.only_concern_ref("VHE-1");
+    const json prompt = store.prompt_for("WO-2", "VHE-1", "tech-1");
+
+    json wrong_type = ticket("WO-3", "VHE-1", "tech-1");
+    wrong_type["entered_dwelling"] = "ja";
+    expect_rejected(store, api.ticket_closed, technician.c_str(), wrong_type.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", "/entered_dwelling"});
+    json no_unit = ticket("WO-3", "VHE-1", "tech-1");
+    no_unit.erase("unit_id");
+    expect_rejected(store, api.ticket_closed, technician.c_str(), no_unit.dump().c_str(),
+                    {MC_E_PAYLOAD, "missing_field", "/unit_id"});
+    json impossible_date = ticket("WO-3", "VHE-1", "tech-1");
+    impossible_date["closed_at"] = "2026-02-30T10:00:00Z";
+    expect_rejected(store, api.ticket_closed, technician.c_str(), impossible_date.dump().c_str(),
+                    {MC_E_PAYLOAD, "invalid_field", "/closed_at"});
+
+    // None of the rejected calls counted as a prompt for WO-3.
+    CHECK(store.mc().ticket_closed(actor("tech-1", "observer"), ticket("WO-3", "VHE-1", "tech-1"))
+              .at("ask") == true);
+
+    json unknown_signal = submission(prompt.at("prompt_token"), "key-unknown", kSecret);
+    unknown_signal["signals"] = {"mc.home.holes_in_walls_or_doors", "mc.home.no_such_signal"};
+    expect_rejected(store, api.signals_submit, technician.c_str(), unknown_signal.dump().c_str(),
+                    {MC_E_PAYLOAD, "unknown_signal", "/signals/1"});
+    json extra = submission(prompt.at("prompt_token"), "key-extra", kSecret);
+    extra["tenant_name"] = kSecret;
+    expect_rejected(store, api.signals_submit, technician.c_str(), extra.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", ""});
+    const json forged = submission("p_" + std::string(60, 'A'), "key-forged", kSecret);
+    expect_rejected(store, api.signals_submit, technician.c_str(), forged.dump().c_str(),
+                    {MC_E_NOT_FOUND, "unknown_prompt_token", "/prompt_token"});
+    const json someone_elses = submission(prompt.at("prompt_token"), "key-other", kSecret);
+    expect_rejected(store, api.signals_submit, actor("tech-2", "observer").dump().c_str(),
+                    someone_elses.dump().c_str(), {MC_E_FORBIDDEN, "forbidden", "/prompt_token"});
+    const json reused = submission(prompt.at("prompt_token"), "key-WO-1", kSecret);
+    expect_rejected(store, api.signals_submit, technician.c_str(), reused.dump().c_str(),
+                    {MC_E_CONFLICT, "idempotency_key_reused", "/idempotency_key"});
+
+    const json unknown_concern{{"concern_ref", "c_AAAAAAAAAAAAAAAAAAAAAA"}};
+    expect_rejected(store, api.concern_get, officer.c_str(), unknown_concern.dump().c_str(),
+                    {MC_E_NOT_FOUND, "not_found", "/concern_ref"});
+    const json missing_field{{"concern_ref", ref},
+                             {"action", "map_signals"},
+                             {"fields", {{"observations", kSecret}, {"supporting_signals", "x"},
+                                         {"children_involved", true}}}};
+    expect_rejected(store, api.concern_act, officer.c_str(), missing_field.dump().c_str(),
+                    {MC_E_PAYLOAD, "missing_field", "/fields/undermining_signals"});
+    const json too_early{{"concern_ref", ref}, {"action", "close"}, {"fields", {{"reason", "x"}}}};
+    expect_rejected(store, api.concern_act, officer.c_str(), too_early.dump().c_str(),
+                    {MC_E_CONFLICT, "transition_not_allowed", "/action"});
+    const json unknown_action{{"concern_ref", ref}, {"action", "shred"}, {"fields", json::object()}};
+    expect_rejected(store, api.concern_act, officer.c_str(), unknown_action.dump().c_str(),
+                    {MC_E_NOT_FOUND, "not_found", "/action"});
+}
+
+TEST_CASE("each role is refused what it may not do, and the refusal is audited") {
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    store.submit("WO-1", "VHE-1", "tech-1", "eerste");
+    const std::string ref = store.only_concern_ref("VHE-1");
+    const std::string get = json{{"concern_ref", ref}}.dump();
+    const std::string event = json{{"event_id", "EV-1"}, {"unit_id", "VHE-1"},
+                                   {"kind", "rent_arrears"}, {"occurred_at", kNow}}
+                                  .dump();
+    const long long audit_before = store.rows("audit");
+    for (const char* role : {"observer", "auditor", "admin", "integration"}) {
+        const std::string who = actor("someone", role).dump();
+        expect_rejected(store, api.concern_get, who.c_str(), get.c_str(),
+                        {MC_E_FORBIDDEN, "forbidden", ""});
+        expect_rejected(store, api.concerns_list, who.c_str(), "{}", {MC_E_FORBIDDEN, "forbidden", ""});
+    }
+    for (const char* role : {"observer", "officer", "auditor"}) {
+        expect_rejected(store, api.host_event_report, actor("someone", role).dump().c_str(),
+                        event.c_str(), {MC_E_FORBIDDEN, "forbidden", ""});
+    }
+    CHECK(store.rows("audit") == audit_before + 11);
+}

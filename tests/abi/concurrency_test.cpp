@@ -1,0 +1,76 @@
+// Many host threads at once on one instance.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+
+namespace {
+
+constexpr int kThreads = 8;
+constexpr int kPerThread = 25;
+
+template <typename Fn>
+void in_threads(int count, Fn&& fn) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < count; ++t) threads.emplace_back(fn, t);
+    for (auto& thread : threads) thread.join();
+}
+
+}  // namespace
+
+TEST_CASE("8 threads submitting at once: every submission lands exactly once") {
+    StoreFixture store;
+    std::mutex mutex;
+    std::set<std::string> receipts;
+    std::atomic<int> failures{0};
+    in_threads(kThreads, [&](int t) {
+        for (int i = 0; i < kPerThread; ++i) {
+            const std::string id = std::to_string(t) + "-" + std::to_string(i);
+            try {
+                // Each thread has its own units; retries of the same key race too.
+                const std::string ref = store.submit("WO-" + id, "VHE-" + std::to_string(t),
+                                                     "tech-" + std::to_string(t), "tekst " + id);
+                std::lock_guard<std::mutex> lock(mutex);
+                receipts.insert(ref);
+            } catch (const std::exception&) {
+                ++failures;
+            }
+        }
+    });
+    CHECK(failures == 0);
+    CHECK(receipts.size() == kThreads * kPerThread);
+    CHECK(store.rows("submissions") == kThreads * kPerThread);
+    CHECK(store.rows("concerns") == kThreads);  // one per unit: later ones attached
+}
+
+TEST_CASE("concurrent retries of one submission store it once") {
+    StoreFixture store;
+    const json prompt = store.prompt_for("WO-1", "VHE-1", "tech-1");
+    const json payload = submission(prompt.at("prompt_token"), "key-same", "tekst");
+    std::mutex mutex;
+    std::set<std::string> receipts;
+    in_threads(kThreads, [&](int) {
+        const json receipt = store.mc().submit_signals(actor("tech-1", "observer"), payload);
+        std::lock_guard<std::mutex> lock(mutex);
+        receipts.insert(receipt.at("submission_ref").get<std::string>());
+    });
+    CHECK(receipts.size() == 1);
+    CHECK(store.rows("submissions") == 1);
+}
+
+TEST_CASE("concurrent ticket-closed calls for one ticket prompt exactly once") {
+    StoreFixture store;
+    std::atomic<int> asked{0};
+    in_threads(kThreads, [&](int t) {
+        const json prompt =
+            store.mc().ticket_closed(actor("erp", "integration"),
+                                     ticket("WO-RACE", "VHE-" + std::to_string(t), "tech-1"));
+        if (prompt.at("ask") == true) ++asked;
+    });
+    CHECK(asked == 1);
+}

@@ -1,0 +1,69 @@
+// What was acknowledged survives closing and reopening the store.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+
+TEST_CASE("close and reopen: concerns, chronology, prompts and idempotency survive") {
+    StoreFixture store;
+    const json technician = actor("tech-1", "observer");
+    const json officer = actor("af-1", "officer");
+    const json prompt = store.prompt_for("WO-1", "VHE-1", "tech-1");
+    const json payload = submission(prompt.at("prompt_token"), "key-00001", "blijft bewaard");
+    const json receipt = store.mc().submit_signals(technician, payload);
+    const std::string ref = store.only_concern_ref("VHE-1");
+    store.mc().act(officer, {{"concern_ref", ref}, {"action", "assign"}, {"fields", {{"assignee", "af-1"}}}});
+    const json before = store.mc().get_concern(officer, {{"concern_ref", ref}});
+
+    store.reopen();
+
+    const json after = store.mc().get_concern(officer, {{"concern_ref", ref}});
+    CHECK(after == before);
+    CHECK(after.at("assignee") == "af-1");
+    CHECK(after.at("chronology").at(0).at("data").at("observations") == "blijft bewaard");
+    // Never prompts twice, also across a restart.
+    CHECK(store.mc().ticket_closed(technician, ticket("WO-1", "VHE-1", "tech-1")).at("reason") ==
+          "already_prompted");
+    // The prompt token was checked without a disk write: it still works.
+    CHECK(store.mc().submit_signals(technician, payload) == receipt);
+    CHECK(store.rows("submissions") == 1);
+}
+
+TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
+    StoreFixture store;
+    store.submit("WO-1", "VHE-1", "tech-1", "x");
+    store.close();
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(store.store_path().c_str(), &db) == SQLITE_OK);
+        sqlite3_stmt* stmt = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+        CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
+        sqlite3_finalize(stmt);
+        REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    const auto& api = plugin()->api();
+    mc_instance* instance = nullptr;
+    const std::string config = json{{"store_path", store.store_path()}}.dump();
+    CHECK(api.open(config.c_str(), &instance) == MC_E_VERSION);
+    CHECK(instance == nullptr);
+    CHECK(std::string(api.last_error()->code) == "store_too_new");
+}
+
+TEST_CASE("opening fails clearly on a bad configuration") {
+    const auto& api = plugin()->api();
+    mc_instance* instance = nullptr;
+    CHECK(api.open("{\"store_path\":\"/nonexistent-dir/x/meldcode.db\"}", &instance) == MC_E_STORAGE);
+    CHECK(instance == nullptr);
+    CHECK(api.open("{\"store_path\":\"/tmp/x.db\",\"default_locale\":\"fr\"}", &instance) ==
+          MC_E_PAYLOAD);
+    CHECK(std::string(api.last_error()->pointer) == "/default_locale");
+    CHECK(api.open("{\"store_path\":\"/tmp/x.db\",\"workflow_file\":\"/nonexistent.json\"}",
+                   &instance) == MC_E_PAYLOAD);
+    CHECK(std::string(api.last_error()->code) == "unreadable_workflow_file");
+}

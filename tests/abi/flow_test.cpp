@@ -1,0 +1,216 @@
+// The whole meldcode flow through the C ABI, as a host sees it: every answer
+// is checked against its schema, and host-facing answers against leaks.
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <vector>
+
+#include "abi/schema_validator.h"
+#include "plugin_fixture.h"
+
+using meldcode::matches_schema;
+using namespace meldcode::test;
+
+namespace {
+
+const json kOfficer = actor("af-1", "officer");
+const json kTechnician = actor("tech-7", "observer");
+const json kErp = actor("erp", "integration");
+// Distinctive text that must never reach the host.
+const std::string kSecret = "Zag-een-slot-aan-de-buitenkant-XQ7Z";
+
+json act(const meldcode::sdk::Instance& mc, const std::string& ref, const std::string& action,
+         const json& fields) {
+    const json concern =
+        mc.act(kOfficer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
+    REQUIRE(matches_schema("concern", concern));
+    return concern;
+}
+
+json answer(bool yes) { return {{"answer", yes}, {"explanation", "toelichting"}}; }
+json decision(bool yes) { return {{"decision", yes}, {"rationale", "onderbouwing"}}; }
+
+struct Recorder {
+    std::mutex mutex;
+    std::vector<std::string> notifications;
+    static void on(void* self, const char* text) {
+        auto* r = static_cast<Recorder*>(self);
+        std::lock_guard<std::mutex> lock(r->mutex);
+        r->notifications.emplace_back(text);
+    }
+};
+
+void walk_to_decision(const meldcode::sdk::Instance& mc, const std::string& ref) {
+    act(mc, ref, "assign", {{"assignee", "af-1"}});
+    act(mc, ref, "map_signals",
+        {{"observations", "feiten"}, {"supporting_signals", "gat in deur"},
+         {"undermining_signals", "geen"}, {"children_involved", true}});
+    act(mc, ref, "consult",
+        {{"consulted_with", "Veilig Thuis"}, {"consulted_at", "2026-11-25T09:00:00+01:00"},
+         {"question", "vraag"}, {"advice", "advies"}});
+    act(mc, ref, "hold_conversation",
+        {{"held_with", "bewoner"}, {"held_at", "2026-11-25T09:30:00Z"},
+         {"facts_presented", "feiten"}, {"reaction", "reactie"}, {"officer_reading", "duiding"}});
+}
+
+}  // namespace
+
+TEST_CASE("a ticket close becomes a concern that is worked through all five steps") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    Recorder recorder;
+    REQUIRE(mc.plugin().api().notifications_set(mc.handle(), Recorder::on, &recorder) == MC_OK);
+
+    const json prompt = mc.ticket_closed(kErp, ticket("WO-1", "VHE-1", "tech-7"));
+    REQUIRE(matches_schema("prompt", prompt));
+    CHECK(prompt.at("ask") == true);
+    CHECK(prompt.at("form").at("locale") == "nl");
+    CHECK(prompt.at("form").at("acute_advice").get<std::string>().find("112") != std::string::npos);
+
+    const json second = mc.ticket_closed(kErp, ticket("WO-1", "VHE-1", "tech-7"));
+    REQUIRE(matches_schema("prompt", second));
+    CHECK(second == json{{"ask", false}, {"reason", "already_prompted"}});
+
+    const json receipt =
+        mc.submit_signals(kTechnician, submission(prompt.at("prompt_token"), "key-0001", kSecret));
+    REQUIRE(matches_schema("receipt", receipt));
+    const std::string submission_ref = receipt.at("submission_ref");
+    CHECK(mc.submission_status(kTechnician, {{"submission_ref", submission_ref}}).at("status") ==
+          "received");
+
+    const json page = mc.list_concerns(kOfficer, json::object());
+    REQUIRE(matches_schema("concern_page", page));
+    REQUIRE(page.at("items").size() == 1);
+    const std::string ref = page.at("items").at(0).at("concern_ref");
+
+    const json concern = mc.get_concern(kOfficer, {{"submission_ref", submission_ref}});
+    REQUIRE(matches_schema("concern", concern));
+    CHECK(concern.at("concern_ref") == ref);
+    CHECK(concern.at("chronology").at(0).at("data").at("observations") == kSecret);
+
+    walk_to_decision(mc, ref);
+    CHECK(mc.submission_status(kTechnician, {{"submission_ref", submission_ref}}).at("status") ==
+          "in_progress");
+    act(mc, ref, "weigh",
+        {{"suspicion", answer(true)}, {"unsafety", answer(false)}, {"help_possible", answer(true)},
+         {"help_accepted", answer(true)}});
+    const json monitoring =
+        act(mc, ref, "decide",
+            {{"report", decision(false)}, {"help", decision(true)},
+             {"monitoring_agreements", "wijkteam belt wekelijks"}, {"review_date", "2026-11-25"}});
+    CHECK(monitoring.at("state") == "monitoring");
+    CHECK(monitoring.at("help_arranged") == true);
+
+    const json due = mc.steps_due(kOfficer);
+    REQUIRE(matches_schema("due_steps", due));
+    REQUIRE(due.at("due").size() == 1);
+    CHECK(due.at("due").at(0).at("concern_ref") == ref);
+    CHECK(mc.steps_due(kOfficer).at("due").empty());  // notified once
+
+    const json reported = act(mc, ref, "review",
+                              {{"help_effective", answer(false)}, {"report", decision(true)}});
+    CHECK(reported.at("state") == "decided");
+    CHECK(reported.at("reported") == true);
+    act(mc, ref, "give_feedback", json::object());
+    CHECK(mc.submission_status(kTechnician, {{"submission_ref", submission_ref}}).at("status") ==
+          "handled");
+    const json closed = act(mc, ref, "close", {{"reason", "gemeld bij Veilig Thuis"}});
+    CHECK(closed.at("state") == "closed");
+    CHECK(closed.at("allowed_actions") == json::array({"reopen"}));
+    // Submission, then one entry per recorded action.
+    CHECK(closed.at("chronology").size() == 1 + 9);
+
+    std::lock_guard<std::mutex> lock(recorder.mutex);
+    REQUIRE(recorder.notifications.size() == 2);
+    for (const auto& text : recorder.notifications) {
+        const json n = json::parse(text);
+        REQUIRE(matches_schema("notification", n));
+        CHECK(n.at("concern_ref") == ref);
+        CHECK(text.find(kSecret) == std::string::npos);
+    }
+    CHECK(json::parse(recorder.notifications[0]).at("event") == "concern_created");
+    CHECK(json::parse(recorder.notifications[1]).at("event") == "step_due");
+
+    // Nothing the host was given carries content.
+    for (const json& host_facing : {prompt, receipt}) {
+        CHECK(host_facing.dump().find(kSecret) == std::string::npos);
+        CHECK(host_facing.dump().find("VHE-1") == std::string::npos);
+    }
+}
+
+TEST_CASE("signals for a unit with an open concern join it; after closure a new one relates") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    store.submit("WO-1", "VHE-2", "tech-1", "eerste");
+    store.submit("WO-2", "VHE-2", "tech-2", "tweede");
+    const std::string ref = store.only_concern_ref("VHE-2");
+    json concern = mc.get_concern(kOfficer, {{"concern_ref", ref}});
+    CHECK(concern.at("chronology").size() == 2);
+    CHECK(concern.at("pending_feedback") == 2);
+
+    mc.report_host_event(kErp, {{"event_id", "EV-1"}, {"unit_id", "VHE-2"},
+                                {"kind", "nuisance_complaint"}, {"occurred_at", kNow}});
+    concern = mc.get_concern(kOfficer, {{"concern_ref", ref}});
+    CHECK(concern.at("chronology").size() == 3);
+    CHECK(concern.at("chronology").at(2).at("kind") == "host_event");
+
+    walk_to_decision(mc, ref);
+    act(mc, ref, "weigh", {{"suspicion", answer(false)}});
+    act(mc, ref, "decide", {{"report", decision(false)}, {"help", decision(false)}});
+    act(mc, ref, "give_feedback", json::object());
+    act(mc, ref, "close", {{"reason", "geen vermoeden"}});
+
+    store.submit("WO-3", "VHE-2", "tech-3", "derde");
+    const json page = mc.list_concerns(kOfficer, {{"unit_id", "VHE-2"}});
+    REQUIRE(page.at("items").size() == 2);
+    CHECK(page.at("items").at(0).at("related_concern_ref") == ref);
+    CHECK(page.at("items").at(0).at("state") == "open");
+}
+
+TEST_CASE("host events join the unit's chronology; a rule may open a concern") {
+    StoreFixture store(json{{"host_events", {{"create_concern_for", {"repeated_repair"}}}}});
+    const auto& mc = store.mc();
+    const json event{{"event_id", "EV-9"}, {"unit_id", "VHE-3"}, {"kind", "rent_arrears"},
+                     {"occurred_at", "2026-11-01T00:00:00Z"}, {"count", 3}};
+    const json accepted = mc.report_host_event(kErp, event);
+    REQUIRE(matches_schema("accepted", accepted));
+    CHECK(mc.list_concerns(kOfficer, {{"unit_id", "VHE-3"}}).at("items").empty());
+
+    json repair = event;
+    repair["event_id"] = "EV-10";
+    repair["kind"] = "repeated_repair";
+    repair["element"] = "door";
+    CHECK(mc.report_host_event(kErp, repair) == accepted);
+    CHECK(mc.report_host_event(kErp, repair) == accepted);  // a repeat is stored once
+    const std::string ref = store.only_concern_ref("VHE-3");
+    const json concern = mc.get_concern(kOfficer, {{"concern_ref", ref}});
+    REQUIRE(concern.at("chronology").size() == 2);  // the earlier arrears and the repair
+    CHECK(concern.at("pending_feedback") == 0);
+}
+
+TEST_CASE("observers see only the status of their own submissions") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const std::string mine = store.submit("WO-1", "VHE-4", "tech-1", "tekst");
+    std::string out;
+    const auto before = store.data_fingerprint();
+    const std::string request = json{{"submission_ref", mine}}.dump();
+    CHECK(mc.call_raw(mc.plugin().api().submission_status,
+                      actor("tech-2", "observer").dump().c_str(), request.c_str(),
+                      out) == MC_E_NOT_FOUND);
+    CHECK(mc.call_raw(mc.plugin().api().concern_get, actor("tech-1", "observer").dump().c_str(),
+                      request.c_str(), out) == MC_E_FORBIDDEN);
+    CHECK(store.data_fingerprint() == before);
+}
+
+TEST_CASE("catalog and info are available in both locales") {
+    StoreFixture store;
+    const json nl = store.mc().catalog("nl");
+    const json en = store.mc().catalog("en");
+    REQUIRE(matches_schema("catalog_view", nl));
+    REQUIRE(matches_schema("catalog_view", en));
+    CHECK(nl.at("categories").size() == en.at("categories").size());
+    CHECK(nl.at("question") != en.at("question"));
+    const json info = store.mc().plugin().info();
+    REQUIRE(matches_schema("info", info));
+    CHECK(info.at("abi_version") == "1.0");
+}

@@ -1,0 +1,147 @@
+#include "plugin_fixture.h"
+
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <stdexcept>
+
+namespace meldcode::test {
+namespace {
+
+// A statement-at-a-time reader of the store file, independent of the plugin.
+class Reader {
+public:
+    explicit Reader(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+            throw std::runtime_error("cannot open store for reading");
+        }
+    }
+    ~Reader() { sqlite3_close(db_); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    // Every row of the query, columns separated by '|', rows by '\n'.
+    std::string rows(const std::string& sql) const {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+            throw std::runtime_error(std::string("bad query: ") + sqlite3_errmsg(db_));
+        }
+        std::string out;
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+                const auto* text = sqlite3_column_text(stmt, i);
+                out += text ? reinterpret_cast<const char*>(text) : "NULL";
+                out += '|';
+            }
+            out += '\n';
+        }
+        sqlite3_finalize(stmt);
+        return out;
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+std::filesystem::path fresh_dir() {
+    std::random_device rd;
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("meldcode-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+}  // namespace
+
+std::shared_ptr<const sdk::Plugin> plugin() {
+    static const auto loaded = std::make_shared<const sdk::Plugin>(MELDCODE_PLUGIN_PATH);
+    return loaded;
+}
+
+json actor(const std::string& id, const std::string& role) { return {{"id", id}, {"role", role}}; }
+
+json ticket(const std::string& ticket_id, const std::string& unit_id, const std::string& technician) {
+    return {{"host_ticket_id", ticket_id}, {"unit_id", unit_id},
+            {"work_type", "REP"},          {"entered_dwelling", true},
+            {"technician_id", technician}, {"closed_at", "2026-11-25T09:45:00Z"},
+            {"locale", "nl"}};
+}
+
+json submission(const std::string& prompt_token, const std::string& key,
+                const std::string& observations) {
+    return {{"prompt_token", prompt_token},
+            {"idempotency_key", key},
+            {"signals", {"mc.home.holes_in_walls_or_doors", "mc.children.locked_in_room"}},
+            {"observations", observations},
+            {"children_involved", "yes"},
+            {"acute", false}};
+}
+
+StoreFixture::StoreFixture(json extra_config)
+    : dir_(fresh_dir()), store_path_((dir_ / "meldcode.db").string()) {
+    config_ = {{"store_path", store_path_}, {"clock", {{"fixed", kNow}}}};
+    config_.update(extra_config);
+    reopen();
+}
+
+StoreFixture::~StoreFixture() {
+    instance_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+void StoreFixture::close() { instance_.reset(); }
+
+void StoreFixture::reopen() {
+    instance_.reset();
+    instance_ = std::make_unique<sdk::Instance>(plugin(), config_);
+}
+
+std::string StoreFixture::data_fingerprint() const {
+    const Reader db(store_path_);
+    std::string all;
+    const std::string tables = db.rows(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT IN ('audit', 'prompts') ORDER BY name");
+    std::size_t start = 0;
+    while (start < tables.size()) {
+        const auto end = tables.find('\n', start);
+        const std::string name = tables.substr(start, tables.find('|', start) - start);
+        all += name + ":\n" + db.rows("SELECT * FROM \"" + name + "\" ORDER BY 1");
+        start = end + 1;
+    }
+    return all;
+}
+
+long long StoreFixture::rows(const std::string& table) const {
+    const std::string count = Reader(store_path_).rows("SELECT count(*) FROM \"" + table + "\"");
+    return std::stoll(count);
+}
+
+json StoreFixture::prompt_for(const std::string& ticket_id, const std::string& unit_id,
+                              const std::string& technician) const {
+    const json prompt = mc().ticket_closed(actor(technician, "observer"),
+                                           ticket(ticket_id, unit_id, technician));
+    // Throws rather than REQUIRE: Catch2 assertions are not thread-safe.
+    if (prompt.at("ask") != true) throw std::runtime_error("the ticket was not prompted");
+    return prompt;
+}
+
+std::string StoreFixture::submit(const std::string& ticket_id, const std::string& unit_id,
+                                 const std::string& technician,
+                                 const std::string& observations) const {
+    const json prompt = prompt_for(ticket_id, unit_id, technician);
+    const json receipt =
+        mc().submit_signals(actor(technician, "observer"),
+                            submission(prompt.at("prompt_token"), "key-" + ticket_id, observations));
+    return receipt.at("submission_ref");
+}
+
+std::string StoreFixture::only_concern_ref(const std::string& unit_id) const {
+    const json page = mc().list_concerns(actor("af-1", "officer"), {{"unit_id", unit_id}});
+    REQUIRE(page.at("items").size() == 1);
+    return page.at("items").at(0).at("concern_ref");
+}
+
+}  // namespace meldcode::test

@@ -1,0 +1,62 @@
+// What every ABI test needs: the plugin loaded with Boost.DLL, a fresh store
+// in a temporary directory, actors, valid payloads, and a way to look at the
+// store file from outside to prove that nothing changed.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "meldcode/meldcode.hpp"
+
+namespace meldcode::test {
+
+using nlohmann::json;
+
+// The instance's fixed clock: tests do not depend on the day they run.
+constexpr const char* kNow = "2026-11-25T10:00:00Z";
+
+std::shared_ptr<const sdk::Plugin> plugin();
+
+json actor(const std::string& id, const std::string& role);
+json ticket(const std::string& ticket_id, const std::string& unit_id, const std::string& technician);
+json submission(const std::string& prompt_token, const std::string& key,
+                const std::string& observations);
+
+class StoreFixture {
+public:
+    explicit StoreFixture(json extra_config = json::object());
+    ~StoreFixture();
+    StoreFixture(const StoreFixture&) = delete;
+    StoreFixture& operator=(const StoreFixture&) = delete;
+
+    const sdk::Instance& mc() const { return *instance_; }
+    const std::string& store_path() const { return store_path_; }
+    // Closes the instance and opens the same store again.
+    void reopen();
+    void close();
+
+    // Every row of every table but the audit trail and the prompt log, as
+    // text: equal before and after a rejected call means it stored nothing.
+    // (The prompt log is written behind the hook, at any moment; tests of the
+    // hook check instead that a rejected ticket is still prompted later.)
+    std::string data_fingerprint() const;
+    long long rows(const std::string& table) const;
+
+    // A prompt for a fresh ticket and the submission of distinctive text on it.
+    json prompt_for(const std::string& ticket_id, const std::string& unit_id,
+                    const std::string& technician) const;
+    std::string submit(const std::string& ticket_id, const std::string& unit_id,
+                       const std::string& technician, const std::string& observations) const;
+    std::string only_concern_ref(const std::string& unit_id) const;
+
+private:
+    std::filesystem::path dir_;
+    std::string store_path_;
+    json config_;
+    std::unique_ptr<sdk::Instance> instance_;
+};
+
+}  // namespace meldcode::test

@@ -1,0 +1,719 @@
+// The SQLite adapter of the store port, against real files in temporary
+// directories.
+#include <sqlite3.h>
+#include <stdlib.h>  // mkdtemp
+#include <sys/stat.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/errors.h"
+#include "store/sqlite_migrations.h"
+#include "store/sqlite_store.h"
+
+namespace {
+
+using namespace meldcode;
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        char pattern[] = "/tmp/meldcode-store-XXXXXX";
+        if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    std::string store_path() const { return file("meldcode.db"); }
+
+private:
+    std::string path_;
+};
+
+// Runs one SQL statement on its own connection (as another program would),
+// returning the first column of the first row, if any. Returns the SQLite
+// result code through `rc` when asked.
+std::string raw_sql(const std::string& path, const std::string& sql, int* rc = nullptr) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt* stmt = nullptr;
+    std::string answer;
+    int result = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+    if (result == SQLITE_OK) {
+        result = sqlite3_step(stmt);
+        if (result == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+            answer = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        }
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    if (rc != nullptr) *rc = result;
+    return answer;
+}
+
+const Actor kOfficer{"officer-1", Role::officer};
+const Actor kObserver{"tech-7", Role::observer};
+const Actor kHost{"erp", Role::integration};
+
+ConcernRecord make_concern(const std::string& ref, const std::string& unit,
+                           std::optional<std::string> household = std::nullopt,
+                           const std::string& state = "signals_mapped") {
+    ConcernRecord c;
+    c.ref = ref;
+    c.unit_id = unit;
+    c.household_ref = std::move(household);
+    c.status.state = state;
+    c.created_at = 1000;
+    c.updated_at = 1000;
+    return c;
+}
+
+SubmissionRecord make_submission(const std::string& ref, const std::string& observer,
+                                 const std::string& key) {
+    return SubmissionRecord{ref, observer, key, "digest-" + key, std::string("T-1"), 2000};
+}
+
+ConcernId insert_concern(Store& store, const ConcernRecord& concern) {
+    ConcernId id = 0;
+    store.transaction([&](StoreTransaction& tx) { id = tx.insert_concern(concern); });
+    return id;
+}
+
+std::vector<ConcernRecord> list(Store& store, const ConcernQuery& query) {
+    std::vector<ConcernRecord> result;
+    store.transaction([&](StoreTransaction& tx) { result = tx.list_concerns(query); });
+    return result;
+}
+
+std::vector<std::string> refs(const std::vector<ConcernRecord>& concerns) {
+    std::vector<std::string> out;
+    for (const auto& c : concerns) out.push_back(c.ref);
+    return out;
+}
+
+std::size_t concern_count(Store& store) {
+    ConcernQuery all;
+    all.limit = 1000000;
+    return list(store, all).size();
+}
+
+std::optional<ConcernRecord> find(Store& store, const std::string& ref) {
+    std::optional<ConcernRecord> found;
+    store.transaction([&](StoreTransaction& tx) { found = tx.find_concern(ref); });
+    return found;
+}
+
+}  // namespace
+
+TEST_CASE("a new store file is created in WAL mode at the latest schema", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    REQUIRE_FALSE(std::filesystem::exists(path));
+
+    auto store = open_sqlite_store(path);
+
+    CHECK(std::filesystem::exists(path));
+    CHECK(raw_sql(path, "PRAGMA journal_mode") == "wal");
+    CHECK(raw_sql(path, "PRAGMA user_version") == std::to_string(sqlite::latest_schema_version()));
+    CHECK(concern_count(*store) == 0);
+}
+
+TEST_CASE("a store in a missing directory is a clear storage error", "[store]") {
+    TempDir dir;
+    const auto path = dir.file("no/such/dir/meldcode.db");
+    try {
+        open_sqlite_store(path);
+        FAIL("opened a store in a missing directory");
+    } catch (const Error& e) {
+        CHECK(e.status() == MC_E_STORAGE);
+        CHECK(std::string(e.what()).rfind("cannot open store: ", 0) == 0);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir.file("no")));
+}
+
+TEST_CASE("a file that is not a database is refused", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    {
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        REQUIRE(f != nullptr);
+        std::fputs("this is not an SQLite database, but long enough to look at it.........", f);
+        std::fclose(f);
+    }
+    try {
+        open_sqlite_store(path);
+        FAIL("opened a non-database");
+    } catch (const Error& e) {
+        CHECK(e.status() == MC_E_STORAGE);
+    }
+}
+
+TEST_CASE("reopening a store keeps every field", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    auto closed = make_concern("C-OLD", "unit-1", std::string("hh-1"), "closed");
+    auto concern = make_concern("C-NEW", "unit-1", std::string("hh-1"), "weighing");
+    concern.status.assignee = "officer-1";
+    concern.status.assessment = {{"q1", {{"answer", true}, {"explanation", "x"}}}};
+    concern.status.reported = true;
+    concern.status.help_arranged = true;
+    concern.status.acute = true;
+    concern.status.review_date = "2026-12-01";
+    concern.related_ref = "C-OLD";
+    concern.created_at = 1111;
+    concern.updated_at = 2222;
+    ConcernId id = 0;
+    {
+        auto store = open_sqlite_store(path);
+        insert_concern(*store, closed);
+        id = insert_concern(*store, concern);
+        store->transaction([&](StoreTransaction& tx) {
+            tx.insert_submission(id, make_submission("S-1", "tech-7", "k1"));
+        });
+    }
+
+    auto store = open_sqlite_store(path);
+    const auto found = find(*store, "C-NEW");
+    REQUIRE(found);
+    CHECK(found->id == id);
+    CHECK(found->unit_id == "unit-1");
+    CHECK(found->household_ref == std::optional<std::string>("hh-1"));
+    CHECK(found->status.state == "weighing");
+    CHECK(found->status.assignee == std::optional<std::string>("officer-1"));
+    CHECK(found->status.assessment == concern.status.assessment);
+    CHECK(found->status.reported);
+    CHECK(found->status.help_arranged);
+    CHECK(found->status.acute);
+    CHECK(found->status.review_date == std::optional<std::string>("2026-12-01"));
+    CHECK(found->status.pending_feedback == 1);
+    CHECK(found->related_ref == std::optional<std::string>("C-OLD"));
+    CHECK(found->created_at == 1111);
+    CHECK(found->updated_at == 2222);
+
+    const auto old = find(*store, "C-OLD");
+    REQUIRE(old);
+    CHECK(old->status.assessment.is_null());
+    CHECK_FALSE(old->status.assignee);
+    CHECK_FALSE(old->status.review_date);
+    CHECK_FALSE(old->related_ref);
+}
+
+TEST_CASE("update_concern changes the workflow fields", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    auto concern = make_concern("C-1", "unit-1");
+    concern.id = insert_concern(*store, concern);
+
+    concern.status.state = "consultation";
+    concern.status.assignee = "officer-2";
+    concern.status.assessment = nlohmann::json{{"q1", "yes"}};
+    concern.household_ref = "hh-9";
+    concern.updated_at = 5000;
+    store->transaction([&](StoreTransaction& tx) { tx.update_concern(concern); });
+
+    const auto found = find(*store, "C-1");
+    REQUIRE(found);
+    CHECK(found->status.state == "consultation");
+    CHECK(found->status.assignee == std::optional<std::string>("officer-2"));
+    CHECK(found->status.assessment == nlohmann::json{{"q1", "yes"}});
+    CHECK(found->household_ref == std::optional<std::string>("hh-9"));
+    CHECK(found->updated_at == 5000);
+    CHECK(found->created_at == 1000);
+
+    SECTION("an unknown concern is a storage error") {
+        concern.id = 999;
+        try {
+            store->transaction([&](StoreTransaction& tx) { tx.update_concern(concern); });
+            FAIL("updated a concern that does not exist");
+        } catch (const Error& e) {
+            CHECK(e.status() == MC_E_STORAGE);
+        }
+    }
+}
+
+TEST_CASE("a store written by a newer meldcode is refused", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    open_sqlite_store(path).reset();
+    const int newer = sqlite::latest_schema_version() + 1;
+    raw_sql(path, "PRAGMA user_version = " + std::to_string(newer));
+
+    try {
+        open_sqlite_store(path);
+        FAIL("opened a store with a newer schema");
+    } catch (const Error& e) {
+        CHECK(e.status() == MC_E_VERSION);
+        CHECK(e.code() == "store_too_new");
+        CHECK(std::string(e.what()).find("schema " + std::to_string(newer)) != std::string::npos);
+    }
+    // It was not touched.
+    CHECK(raw_sql(path, "PRAGMA user_version") == std::to_string(newer));
+}
+
+TEST_CASE("a throwing transaction leaves nothing behind", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    // Writes to every table a transaction touches, then lets `fail` throw.
+    const auto write_then = [&](const std::function<void(StoreTransaction&)>& fail) {
+        store->transaction([&](StoreTransaction& tx) {
+            const auto id = tx.insert_concern(make_concern("C-1", "unit-1"));
+            tx.insert_submission(id, make_submission("S-1", "tech-7", "k1"));
+            tx.append_entry(id, "unit-1", Entry{"signals_submitted", 1, kObserver, {}});
+            tx.append_audit(AuditRecord{1, kObserver, "submission.create", id, "ok"});
+            tx.claim_host_event("ev-1");
+            fail(tx);
+        });
+    };
+
+    SECTION("a meldcode::Error passes through unchanged") {
+        try {
+            write_then([](StoreTransaction&) {
+                throw Error(MC_E_CONFLICT, "custom_code", "custom", "/x");
+            });
+            FAIL("no exception");
+        } catch (const Error& e) {
+            CHECK(e.status() == MC_E_CONFLICT);
+            CHECK(e.code() == "custom_code");
+            CHECK(e.pointer() == "/x");
+        }
+    }
+    SECTION("any other exception passes through too") {
+        CHECK_THROWS_AS(write_then([](StoreTransaction&) { throw std::logic_error("bug"); }),
+                        std::logic_error);
+    }
+    SECTION("a store failure maps to MC_E_STORAGE") {
+        try {
+            write_then([](StoreTransaction& tx) {
+                tx.insert_concern(make_concern("C-1", "unit-2"));  // duplicate ref
+            });
+            FAIL("no exception");
+        } catch (const Error& e) {
+            CHECK(e.status() == MC_E_STORAGE);
+            CHECK(e.code() == "storage");
+            CHECK(std::string(e.what()).rfind("store failure: ", 0) == 0);
+        }
+    }
+    SECTION("a reference to a missing concern is refused") {
+        CHECK_THROWS_AS(write_then([](StoreTransaction& tx) {
+                            tx.insert_submission(404, make_submission("S-9", "tech-7", "k9"));
+                        }),
+                        Error);
+    }
+
+    CHECK(concern_count(*store) == 0);
+    store->transaction([](StoreTransaction& tx) {
+        CHECK_FALSE(tx.find_submission_by_key("tech-7", "k1"));
+        CHECK(tx.claim_host_event("ev-1"));  // the claim was rolled back as well
+    });
+    CHECK(raw_sql(dir.store_path(), "SELECT count(*) FROM audit") == "0");
+    CHECK(raw_sql(dir.store_path(), "SELECT count(*) FROM entries") == "0");
+    // The store is still usable afterwards.
+    insert_concern(*store, make_concern("C-1", "unit-1"));
+    CHECK(concern_count(*store) == 1);
+}
+
+TEST_CASE("idempotency keys are looked up per observer", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    const auto id = insert_concern(*store, make_concern("C-1", "unit-1"));
+    store->transaction([&](StoreTransaction& tx) {
+        CHECK_FALSE(tx.find_submission_by_key("tech-7", "k1"));
+        auto no_ticket = make_submission("S-2", "tech-7", "k2");
+        no_ticket.host_ticket_id.reset();
+        tx.insert_submission(id, make_submission("S-1", "tech-7", "k1"));
+        tx.insert_submission(id, no_ticket);
+    });
+
+    store->transaction([&](StoreTransaction& tx) {
+        const auto found = tx.find_submission_by_key("tech-7", "k1");
+        REQUIRE(found);
+        CHECK(found->ref == "S-1");
+        CHECK(found->observer_id == "tech-7");
+        CHECK(found->idempotency_key == "k1");
+        CHECK(found->request_digest == "digest-k1");
+        CHECK(found->host_ticket_id == std::optional<std::string>("T-1"));
+        CHECK(found->submitted_at == 2000);
+        CHECK_FALSE(tx.find_submission_by_key("tech-7", "k2")->host_ticket_id);
+        CHECK_FALSE(tx.find_submission_by_key("tech-8", "k1"));  // another observer's key
+
+        const auto by_submission = tx.find_concern_by_submission("S-1");
+        REQUIRE(by_submission);
+        CHECK(by_submission->ref == "C-1");
+        CHECK_FALSE(tx.find_concern_by_submission("S-404"));
+        CHECK_FALSE(tx.submission_state("S-404"));
+    });
+
+    // The same key from the same observer cannot be stored twice.
+    CHECK_THROWS_AS(store->transaction([&](StoreTransaction& tx) {
+        tx.insert_submission(id, make_submission("S-3", "tech-7", "k1"));
+    }),
+                    Error);
+}
+
+TEST_CASE("find_open_concern matches household and skips closed concerns", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    const auto open_for = [&](const std::string& unit, std::optional<std::string> household) {
+        std::optional<ConcernRecord> found;
+        store->transaction(
+            [&](StoreTransaction& tx) { found = tx.find_open_concern(unit, household); });
+        return found ? found->ref : std::string("none");
+    };
+
+    SECTION("a concern without household matches any household") {
+        insert_concern(*store, make_concern("C-1", "unit-1"));
+        CHECK(open_for("unit-1", std::string("hh-1")) == "C-1");
+        CHECK(open_for("unit-1", std::nullopt) == "C-1");
+        CHECK(open_for("unit-2", std::nullopt) == "none");
+    }
+    SECTION("a concern with household matches that household or none") {
+        insert_concern(*store, make_concern("C-1", "unit-1", std::string("hh-1")));
+        CHECK(open_for("unit-1", std::string("hh-1")) == "C-1");
+        CHECK(open_for("unit-1", std::nullopt) == "C-1");
+        CHECK(open_for("unit-1", std::string("hh-2")) == "none");
+    }
+    SECTION("closed concerns are not matched; the latest open one is") {
+        insert_concern(*store, make_concern("C-1", "unit-1", std::nullopt, "consultation"));
+        insert_concern(*store, make_concern("C-2", "unit-1", std::nullopt, "weighing"));
+        insert_concern(*store, make_concern("C-3", "unit-1", std::nullopt, "closed"));
+        CHECK(open_for("unit-1", std::nullopt) == "C-2");
+        std::optional<ConcernRecord> latest;
+        store->transaction([&](StoreTransaction& tx) { latest = tx.latest_concern("unit-1"); });
+        REQUIRE(latest);
+        CHECK(latest->ref == "C-3");  // latest_concern sees every state
+    }
+    SECTION("an exact household match is preferred over a newer unnamed one") {
+        insert_concern(*store, make_concern("C-1", "unit-1", std::string("hh-1")));
+        insert_concern(*store, make_concern("C-2", "unit-1"));
+        CHECK(open_for("unit-1", std::string("hh-1")) == "C-1");
+        CHECK(open_for("unit-1", std::string("hh-2")) == "C-2");
+    }
+}
+
+TEST_CASE("list_concerns filters, orders newest first and pages", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    std::vector<ConcernId> ids;
+    for (int i = 0; i < 10; ++i) {
+        auto c = make_concern("C-" + std::to_string(i), i % 2 ? "unit-odd" : "unit-even",
+                              std::nullopt, i < 6 ? "weighing" : "closed");
+        if (i % 3 == 0) c.status.assignee = "officer-1";
+        ids.push_back(insert_concern(*store, c));
+    }
+    ConcernQuery q;
+
+    CHECK(refs(list(*store, q)) == std::vector<std::string>{"C-9", "C-8", "C-7", "C-6", "C-5",
+                                                            "C-4", "C-3", "C-2", "C-1", "C-0"});
+    q.state = "weighing";
+    CHECK(refs(list(*store, q)) ==
+          std::vector<std::string>{"C-5", "C-4", "C-3", "C-2", "C-1", "C-0"});
+    q.unit_id = "unit-odd";
+    CHECK(refs(list(*store, q)) == std::vector<std::string>{"C-5", "C-3", "C-1"});
+    q.assignee = "officer-1";
+    CHECK(refs(list(*store, q)) == std::vector<std::string>{"C-3"});
+
+    SECTION("paging with limit and before") {
+        ConcernQuery page;
+        page.limit = 4;
+        const auto first = list(*store, page);
+        CHECK(refs(first) == std::vector<std::string>{"C-9", "C-8", "C-7", "C-6"});
+        page.before = first.back().id;
+        const auto second = list(*store, page);
+        CHECK(refs(second) == std::vector<std::string>{"C-5", "C-4", "C-3", "C-2"});
+        page.before = second.back().id;
+        CHECK(refs(list(*store, page)) == std::vector<std::string>{"C-1", "C-0"});
+        page.before = ids.front();
+        CHECK(list(*store, page).empty());
+    }
+    SECTION("assignee alone, and a limit of zero or less returns nothing") {
+        ConcernQuery mine;
+        mine.assignee = "officer-1";
+        CHECK(refs(list(*store, mine)) == std::vector<std::string>{"C-9", "C-6", "C-3", "C-0"});
+        mine.limit = 0;
+        CHECK(list(*store, mine).empty());
+        mine.limit = -1;  // SQLite would read this as "no limit"
+        CHECK(list(*store, mine).empty());
+    }
+}
+
+TEST_CASE("the chronology includes the unit's host events without a concern", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    const auto event = [](Timestamp at, const std::string& what) {
+        return Entry{"host_event", at, kHost, {{"type", what}}};
+    };
+    ConcernRecord concern = make_concern("C-1", "unit-1");
+    store->transaction([&](StoreTransaction& tx) {
+        // Before the concern existed: nuisance complaint and a door repair.
+        tx.append_entry(std::nullopt, "unit-1", event(100, "nuisance"));
+        tx.append_entry(std::nullopt, "unit-1", event(300, "door_repair"));
+        tx.append_entry(std::nullopt, "unit-2", event(150, "other unit"));
+        concern.id = tx.insert_concern(concern);
+        const auto other = tx.insert_concern(make_concern("C-2", "unit-1", std::nullopt, "closed"));
+        tx.append_entry(concern.id, "unit-1",
+                        Entry{"signals_submitted", 200, kObserver, {{"signals", {"a", "b"}}}});
+        tx.append_entry(concern.id, "unit-1", Entry{"action", 300, kOfficer, {{"step", 2}}});
+        tx.append_entry(other, "unit-1", Entry{"action", 250, kOfficer, {}});
+        Entry not_an_event{"note", 120, kHost, {}};
+        tx.append_entry(std::nullopt, "unit-1", not_an_event);
+    });
+
+    std::vector<Entry> entries;
+    store->transaction([&](StoreTransaction& tx) { entries = tx.chronology(concern); });
+    REQUIRE(entries.size() == 4);
+    CHECK(entries[0].kind == "host_event");
+    CHECK(entries[0].at == 100);
+    CHECK(entries[0].data == nlohmann::json{{"type", "nuisance"}});
+    CHECK(entries[0].actor.id == "erp");
+    CHECK(entries[0].actor.role == Role::integration);
+    CHECK(entries[1].kind == "signals_submitted");
+    CHECK(entries[1].actor.role == Role::observer);
+    CHECK(entries[1].data == nlohmann::json{{"signals", {"a", "b"}}});
+    // Same time: the order of insertion (id) decides.
+    CHECK(entries[2].data == nlohmann::json{{"type", "door_repair"}});
+    CHECK(entries[3].kind == "action");
+    CHECK(entries[3].actor.role == Role::officer);
+}
+
+TEST_CASE("claim_host_event claims an event id once", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    store->transaction([](StoreTransaction& tx) {
+        CHECK(tx.claim_host_event("ev-1"));
+        CHECK_FALSE(tx.claim_host_event("ev-1"));
+        CHECK(tx.claim_host_event("ev-2"));
+    });
+    store->transaction([](StoreTransaction& tx) { CHECK_FALSE(tx.claim_host_event("ev-2")); });
+}
+
+TEST_CASE("due_reviews lists each review date once", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    const auto monitored = [&](const std::string& ref, const std::string& state,
+                               std::optional<std::string> date) {
+        auto c = make_concern(ref, "unit-" + ref, std::nullopt, state);
+        c.status.review_date = std::move(date);
+        c.id = insert_concern(*store, c);
+        return c;
+    };
+    auto due = monitored("C-1", "monitoring", std::string("2026-11-01"));
+    monitored("C-2", "monitoring", std::string("2026-11-25"));
+    monitored("C-3", "monitoring", std::string("2026-11-26"));  // not yet
+    monitored("C-4", "closed", std::string("2026-11-01"));      // other state
+    monitored("C-5", "monitoring", std::nullopt);               // no review date
+    const auto due_on = [&](const std::string& date) {
+        std::vector<ConcernRecord> found;
+        store->transaction(
+            [&](StoreTransaction& tx) { found = tx.due_reviews("monitoring", date); });
+        return refs(found);
+    };
+
+    CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-1", "C-2"});
+    store->transaction(
+        [&](StoreTransaction& tx) { tx.mark_review_notified(due.id, "2026-11-01"); });
+    CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-2"});
+
+    // A new review date is due again without resetting anything.
+    due.status.review_date = "2026-11-20";
+    store->transaction([&](StoreTransaction& tx) { tx.update_concern(due); });
+    CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-1", "C-2"});  // by review date
+}
+
+TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    auto concern = make_concern("C-1", "unit-1");
+    concern.id = insert_concern(*store, concern);
+    const auto other = insert_concern(*store, make_concern("C-2", "unit-2"));
+    store->transaction([&](StoreTransaction& tx) {
+        tx.insert_submission(concern.id, make_submission("S-1", "tech-7", "k1"));
+        tx.insert_submission(concern.id, make_submission("S-2", "tech-8", "k1"));
+        tx.insert_submission(other, make_submission("S-3", "tech-7", "k3"));
+    });
+    const auto pending = [&](const std::string& ref) {
+        return find(*store, ref)->status.pending_feedback;
+    };
+    CHECK(pending("C-1") == 2);
+    CHECK(pending("C-2") == 1);
+    store->transaction([](StoreTransaction& tx) {
+        const auto state = tx.submission_state("S-1");
+        REQUIRE(state);
+        CHECK(state->observer_id == "tech-7");
+        CHECK(state->concern_state == "signals_mapped");
+        CHECK_FALSE(state->assigned);
+        CHECK_FALSE(state->handled);
+    });
+
+    concern.status.assignee = "officer-1";
+    concern.status.state = "consultation";
+    store->transaction([&](StoreTransaction& tx) {
+        tx.update_concern(concern);
+        tx.mark_submissions_handled(concern.id, 3000);
+    });
+    CHECK(pending("C-1") == 0);
+    CHECK(pending("C-2") == 1);
+    store->transaction([](StoreTransaction& tx) {
+        const auto state = tx.submission_state("S-2");
+        REQUIRE(state);
+        CHECK(state->observer_id == "tech-8");
+        CHECK(state->concern_state == "consultation");
+        CHECK(state->assigned);
+        CHECK(state->handled);
+        CHECK_FALSE(tx.submission_state("S-3")->handled);
+    });
+
+    // A later submission is pending again; the handled ones stay handled.
+    store->transaction([&](StoreTransaction& tx) {
+        tx.insert_submission(concern.id, make_submission("S-4", "tech-7", "k4"));
+    });
+    CHECK(pending("C-1") == 1);
+}
+
+TEST_CASE("prompts round trip and duplicates are ignored", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    store->save_prompts({});
+    store->save_prompts({{"T-1", 100}, {"T-2", 200}, {"T-3", 300}});
+    store->save_prompts({{"T-2", 999}, {"T-4", 400}});  // T-2 keeps its first time
+
+    const auto since = store->prompts_since(200);
+    REQUIRE(since.size() == 3);
+    CHECK(since[0].host_ticket_id == "T-2");
+    CHECK(since[0].prompted_at == 200);
+    CHECK(since[1].host_ticket_id == "T-3");
+    CHECK(since[2].host_ticket_id == "T-4");
+    CHECK(store->prompts_since(0).size() == 4);
+    CHECK(store->prompts_since(401).empty());
+}
+
+TEST_CASE("a secret is generated once and survives reopening", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    const std::string binary("k\0e\xffy", 5);
+    int calls = 0;
+    const auto generate = [&] {
+        ++calls;
+        return binary;
+    };
+    {
+        auto store = open_sqlite_store(path);
+        CHECK(store->secret("ref-key", generate) == binary);
+        CHECK(store->secret("ref-key", generate) == binary);
+        CHECK(calls == 1);
+    }
+    auto store = open_sqlite_store(path);
+    CHECK(store->secret("ref-key", [] { return std::string("other"); }) == binary);
+    CHECK(store->secret("token-key", [] { return std::string("second"); }) == "second");
+
+    SECTION("a throwing generator stores nothing") {
+        CHECK_THROWS_AS(
+            store->secret("x", []() -> std::string { throw std::runtime_error("rng"); }),
+            std::runtime_error);
+        CHECK(store->secret("x", [] { return std::string("ok"); }) == "ok");
+    }
+}
+
+TEST_CASE("the audit trail is append-only", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    auto store = open_sqlite_store(path);
+    store->transaction([](StoreTransaction& tx) {
+        tx.append_audit(AuditRecord{10, kOfficer, "concern.read", 1, "ok"});
+        tx.append_audit(AuditRecord{11, kObserver, "access.denied", std::nullopt, "denied"});
+    });
+    CHECK(raw_sql(path, "SELECT count(*) FROM audit") == "2");
+    CHECK(raw_sql(path, "SELECT actor_role FROM audit WHERE concern_id IS NULL") == "observer");
+    int rc = SQLITE_OK;
+    raw_sql(path, "UPDATE audit SET outcome = 'ok'", &rc);
+    CHECK(rc == SQLITE_CONSTRAINT);
+    raw_sql(path, "DELETE FROM audit", &rc);
+    CHECK(rc == SQLITE_CONSTRAINT);
+    CHECK(raw_sql(path, "SELECT count(*) FROM audit") == "2");
+}
+
+TEST_CASE("calling the store from inside its own transaction fails instead of deadlocking",
+          "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    try {
+        store->transaction([&](StoreTransaction&) { store->prompts_since(0); });
+        FAIL("re-entry was not detected");
+    } catch (const Error& e) {
+        CHECK(e.status() == MC_E_INTERNAL);
+    }
+    CHECK(store->prompts_since(0).empty());  // the lock was released
+}
+
+TEST_CASE("concurrent transactions from 8 threads all land", "[store]") {
+    TempDir dir;
+    auto store = open_sqlite_store(dir.store_path());
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 20;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const auto n = std::to_string(t) + "-" + std::to_string(i);
+                try {
+                    store->transaction([&](StoreTransaction& tx) {
+                        const auto id = tx.insert_concern(make_concern("C-" + n, "unit-" + n));
+                        tx.insert_submission(id, make_submission("S-" + n, "tech-" + n, "k"));
+                        tx.append_audit(AuditRecord{1, kObserver, "submission.create", id, "ok"});
+                    });
+                    store->save_prompts({{"T-" + n, i}});
+                } catch (...) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+
+    CHECK(failures == 0);
+    CHECK(concern_count(*store) == kThreads * kPerThread);
+    CHECK(store->prompts_since(0).size() == kThreads * kPerThread);
+    CHECK(raw_sql(dir.store_path(), "SELECT count(*) FROM submissions") ==
+          std::to_string(kThreads * kPerThread));
+}
+
+TEST_CASE("two stores on one file (two processes) share it safely", "[store]") {
+    TempDir dir;
+    auto first = open_sqlite_store(dir.store_path());
+    auto second = open_sqlite_store(dir.store_path());
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        Store& store = t % 2 ? *first : *second;
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 10; ++i) {
+                const auto n = std::to_string(t) + "-" + std::to_string(i);
+                try {
+                    store.transaction([&](StoreTransaction& tx) {
+                        if (!tx.latest_concern("unit-shared")) {
+                            tx.insert_concern(make_concern("C-first", "unit-shared"));
+                        }
+                        tx.insert_concern(make_concern("C-" + n, "unit-" + n));
+                    });
+                } catch (...) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(failures == 0);
+    CHECK(concern_count(*first) == 41);
+}
