@@ -28,53 +28,75 @@ void step(const std::string& what, const std::string& result) {
 
 json act(const meldcode::sdk::Instance& mc, const json& officer, const std::string& ref,
          const std::string& action, const json& fields) {
-    const json concern = mc.act(officer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
+    const json concern =
+        mc.act(officer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
     step("officer: " + action, "state " + concern.at("state").get<std::string>());
     return concern;
 }
 
-json answer(bool yes, const char* why) { return {{"answer", yes}, {"explanation", why}}; }
-json decision(bool yes, const char* why) { return {{"decision", yes}, {"rationale", why}}; }
+json answer(bool yes, const char* why) {
+    return {{"answer", yes}, {"explanation", why}};
+}
+json decision(bool yes, const char* why) {
+    return {{"decision", yes}, {"rationale", why}};
+}
 
 void walk(const meldcode::sdk::Instance& mc) {
-    const std::string run = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+    const std::string run =
+        std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
     const json technician{{"id", "tech-" + run}, {"role", "observer"}};
     const json officer{{"id", "af-1"}, {"role", "officer"}};
     const json erp{{"id", "erp"}, {"role", "integration"}};
-    const json ticket{{"host_ticket_id", "WO-" + run}, {"unit_id", "unit-" + run},
-                      {"work_type", "REP"}, {"entered_dwelling", true},
-                      {"technician_id", technician.at("id")}, {"closed_at", now_utc()},
+    const json ticket{{"host_ticket_id", "WO-" + run},
+                      {"unit_id", "unit-" + run},
+                      {"work_type", "REP"},
+                      {"entered_dwelling", true},
+                      {"technician_id", technician.at("id")},
+                      {"closed_at", now_utc()},
                       {"locale", "en"}};
 
     const json prompt = mc.ticket_closed(erp, ticket);
     step("host: ticket closed", "ask=" + prompt.at("ask").dump() + ", form with " +
                                     std::to_string(prompt.at("form").at("categories").size()) +
                                     " categories");
-    step("host: same ticket again", "reason " + mc.ticket_closed(erp, ticket).at("reason").get<std::string>());
+    step("host: same ticket again",
+         "reason " + mc.ticket_closed(erp, ticket).at("reason").get<std::string>());
 
     const json receipt = mc.submit_signals(
-        technician, {{"prompt_token", prompt.at("prompt_token")}, {"idempotency_key", "demo-" + run},
+        technician, {{"prompt_token", prompt.at("prompt_token")},
+                     {"idempotency_key", "demo-" + run},
                      {"signals", {"mc.home.holes_in_walls_or_doors", "mc.children.locked_in_room"}},
                      {"observations", "(demo) what the technician saw, factually"},
-                     {"children_involved", "yes"}, {"acute", false}});
+                     {"children_involved", "yes"},
+                     {"acute", false}});
     const std::string submission = receipt.at("submission_ref");
     step("technician: submit signals", "receipt " + submission);
-    mc.report_host_event(erp, {{"event_id", "EV-" + run}, {"unit_id", ticket.at("unit_id")},
-                               {"kind", "repeated_repair"}, {"occurred_at", now_utc()},
-                               {"count", 3}, {"element", "door"}});
+    mc.report_host_event(erp, {{"event_id", "EV-" + run},
+                               {"unit_id", ticket.at("unit_id")},
+                               {"kind", "repeated_repair"},
+                               {"occurred_at", now_utc()},
+                               {"count", 3},
+                               {"element", "door"}});
     step("host: repeated repair reported", "accepted");
 
     const json page = mc.list_concerns(officer, {{"unit_id", ticket.at("unit_id")}});
     const std::string ref = page.at("items").at(0).at("concern_ref");
-    step("officer: list concerns", std::to_string(page.at("items").size()) + " for this unit: " + ref);
+    step("officer: list concerns",
+         std::to_string(page.at("items").size()) + " for this unit: " + ref);
     act(mc, officer, ref, "assign", {{"assignee", "af-1"}});
     act(mc, officer, ref, "map_signals",
-        {{"observations", "(demo) facts"}, {"supporting_signals", "(demo)"},
-         {"undermining_signals", "(demo)"}, {"children_involved", true}});
+        {{"observations", "(demo) facts"},
+         {"supporting_signals", "(demo)"},
+         {"undermining_signals", "(demo)"},
+         {"children_involved", true}});
     act(mc, officer, ref, "consult",
-        {{"consulted_with", "Veilig Thuis (anonymous advice)"}, {"consulted_at", now_utc()},
-         {"question", "(demo)"}, {"advice", "(demo)"}, {"veilig_thuis_consulted", true}});
-    act(mc, officer, ref, "skip_conversation", {{"skip_reason", "(demo) would endanger the child"}});
+        {{"consulted_with", "Veilig Thuis (anonymous advice)"},
+         {"consulted_at", now_utc()},
+         {"question", "(demo)"},
+         {"advice", "(demo)"},
+         {"veilig_thuis_consulted", true}});
+    act(mc, officer, ref, "skip_conversation",
+        {{"skip_reason", "(demo) would endanger the child"}});
     act(mc, officer, ref, "weigh",
         {{"suspicion", answer(true, "(demo)")}, {"unsafety", answer(true, "(demo) structural")}});
     act(mc, officer, ref, "decide",
@@ -82,7 +104,8 @@ void walk(const meldcode::sdk::Instance& mc) {
     step("technician: status of submission",
          mc.submission_status(technician, {{"submission_ref", submission}}).at("status"));
     act(mc, officer, ref, "give_feedback", json::object());
-    const json closed = act(mc, officer, ref, "close", {{"reason", "(demo) reported to Veilig Thuis"}});
+    const json closed =
+        act(mc, officer, ref, "close", {{"reason", "(demo) reported to Veilig Thuis"}});
     step("technician: status of submission",
          mc.submission_status(technician, {{"submission_ref", submission}}).at("status"));
     step("officer: chronology", std::to_string(closed.at("chronology").size()) + " entries");
@@ -92,8 +115,8 @@ void walk(const meldcode::sdk::Instance& mc) {
 
 int main(int argc, char** argv) {
     po::options_description options("meldcode_demo: walk one concern through the meldcode");
-    options.add_options()("help", "show this help")(
-        "plugin", po::value<std::string>()->required(), "path of libmeldcode.so")(
+    options.add_options()("help", "show this help")("plugin", po::value<std::string>()->required(),
+                                                    "path of libmeldcode.so")(
         "store", po::value<std::string>()->required(), "SQLite store (created when absent)");
     try {
         po::variables_map vm;
@@ -103,7 +126,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         po::notify(vm);
-        const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
+        const auto plugin =
+            std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
         const json info = plugin->info();
         std::cout << "meldcode " << info.at("version").get<std::string>() << " (ABI "
                   << info.at("abi_version").get<std::string>() << ", catalog "

@@ -20,8 +20,8 @@ struct Expect {
 // Calls fn with raw text and checks the failure it reports, that no output
 // was handed out, that the message does not quote the input, and that the
 // store's data did not change.
-void expect_rejected(const StoreFixture& store, Call fn, const char* actor_text, const char* payload,
-                     const Expect& expected) {
+void expect_rejected(const StoreFixture& store, Call fn, const char* actor_text,
+                     const char* payload, const Expect& expected) {
     const std::string before = store.data_fingerprint();
     char* out = reinterpret_cast<char*>(0x1);  // must be reset to NULL
     const mc_status status = fn(store.mc().handle(), actor_text, payload, &out);
@@ -52,11 +52,14 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
     const std::string invalid_utf8 = "{\"observations\":\"" + kSecret + "\xff\xfe\"}";
     const std::string truncated = "{\"observations\":\"" + kSecret;
     const std::string deep = deep_nesting(10000);
+    const std::string nul = "{\"observations\":\"" + kSecret + "\\u0000\"}";
+    const std::string control = "{\"unit_id\":\"VHE\\u001b[2J\"}";
 
-    for (const Call fn : {api.ticket_closed, api.signals_submit, api.submission_status,
-                          api.host_event_report, api.concerns_list, api.concern_get,
-                          api.concern_act}) {
-        expect_rejected(store, fn, officer.c_str(), truncated.c_str(), {MC_E_JSON, "invalid_json", ""});
+    for (const Call fn :
+         {api.ticket_closed, api.signals_submit, api.submission_status, api.host_event_report,
+          api.concerns_list, api.concern_get, api.concern_act}) {
+        expect_rejected(store, fn, officer.c_str(), truncated.c_str(),
+                        {MC_E_JSON, "invalid_json", ""});
         expect_rejected(store, fn, officer.c_str(), invalid_utf8.c_str(),
                         {MC_E_JSON, "invalid_utf8", ""});
         expect_rejected(store, fn, officer.c_str(), huge.c_str(),
@@ -64,6 +67,10 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
         expect_rejected(store, fn, officer.c_str(), long_string.c_str(),
                         {MC_E_TOO_LARGE, "string_too_long", "/unit_id"});
         expect_rejected(store, fn, officer.c_str(), deep.c_str(), {MC_E_JSON, "too_deep", ""});
+        expect_rejected(store, fn, officer.c_str(), nul.c_str(),
+                        {MC_E_PAYLOAD, "control_character", "/observations"});
+        expect_rejected(store, fn, officer.c_str(), control.c_str(),
+                        {MC_E_PAYLOAD, "control_character", "/unit_id"});
         expect_rejected(store, fn, officer.c_str(), nullptr, {MC_E_ARGUMENT, "null_argument", ""});
         expect_rejected(store, fn, nullptr, "{}", {MC_E_ARGUMENT, "invalid_actor", ""});
         expect_rejected(store, fn, "{\"id\":\"x\",\"role\":\"boss\"}", "{}",
@@ -115,7 +122,8 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
                     {MC_E_PAYLOAD, "invalid_field", "/closed_at"});
 
     // None of the rejected calls counted as a prompt for WO-3.
-    CHECK(store.mc().ticket_closed(actor("tech-1", "observer"), ticket("WO-3", "VHE-1", "tech-1"))
+    CHECK(store.mc()
+              .ticket_closed(actor("tech-1", "observer"), ticket("WO-3", "VHE-1", "tech-1"))
               .at("ask") == true);
 
     json unknown_signal = submission(prompt.at("prompt_token"), "key-unknown", kSecret);
@@ -139,16 +147,18 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     const json unknown_concern{{"concern_ref", "c_AAAAAAAAAAAAAAAAAAAAAA"}};
     expect_rejected(store, api.concern_get, officer.c_str(), unknown_concern.dump().c_str(),
                     {MC_E_NOT_FOUND, "not_found", "/concern_ref"});
-    const json missing_field{{"concern_ref", ref},
-                             {"action", "map_signals"},
-                             {"fields", {{"observations", kSecret}, {"supporting_signals", "x"},
-                                         {"children_involved", true}}}};
+    const json missing_field{
+        {"concern_ref", ref},
+        {"action", "map_signals"},
+        {"fields",
+         {{"observations", kSecret}, {"supporting_signals", "x"}, {"children_involved", true}}}};
     expect_rejected(store, api.concern_act, officer.c_str(), missing_field.dump().c_str(),
                     {MC_E_PAYLOAD, "missing_field", "/fields/undermining_signals"});
     const json too_early{{"concern_ref", ref}, {"action", "close"}, {"fields", {{"reason", "x"}}}};
     expect_rejected(store, api.concern_act, officer.c_str(), too_early.dump().c_str(),
                     {MC_E_CONFLICT, "transition_not_allowed", "/action"});
-    const json unknown_action{{"concern_ref", ref}, {"action", "shred"}, {"fields", json::object()}};
+    const json unknown_action{
+        {"concern_ref", ref}, {"action", "shred"}, {"fields", json::object()}};
     expect_rejected(store, api.concern_act, officer.c_str(), unknown_action.dump().c_str(),
                     {MC_E_NOT_FOUND, "not_found", "/action"});
 }
@@ -159,15 +169,18 @@ TEST_CASE("each role is refused what it may not do, and the refusal is audited")
     store.submit("WO-1", "VHE-1", "tech-1", "eerste");
     const std::string ref = store.only_concern_ref("VHE-1");
     const std::string get = json{{"concern_ref", ref}}.dump();
-    const std::string event = json{{"event_id", "EV-1"}, {"unit_id", "VHE-1"},
-                                   {"kind", "rent_arrears"}, {"occurred_at", kNow}}
-                                  .dump();
+    const std::string event = json{
+        {"event_id", "EV-1"},
+        {"unit_id", "VHE-1"},
+        {"kind", "rent_arrears"},
+        {"occurred_at", kNow}}.dump();
     const long long audit_before = store.rows("audit");
     for (const char* role : {"observer", "auditor", "admin", "integration"}) {
         const std::string who = actor("someone", role).dump();
         expect_rejected(store, api.concern_get, who.c_str(), get.c_str(),
                         {MC_E_FORBIDDEN, "forbidden", ""});
-        expect_rejected(store, api.concerns_list, who.c_str(), "{}", {MC_E_FORBIDDEN, "forbidden", ""});
+        expect_rejected(store, api.concerns_list, who.c_str(), "{}",
+                        {MC_E_FORBIDDEN, "forbidden", ""});
     }
     for (const char* role : {"observer", "officer", "auditor"}) {
         expect_rejected(store, api.host_event_report, actor("someone", role).dump().c_str(),

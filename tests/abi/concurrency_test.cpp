@@ -67,9 +67,8 @@ TEST_CASE("concurrent ticket-closed calls for one ticket prompt exactly once") {
     StoreFixture store;
     std::atomic<int> asked{0};
     in_threads(kThreads, [&](int t) {
-        const json prompt =
-            store.mc().ticket_closed(actor("erp", "integration"),
-                                     ticket("WO-RACE", "VHE-" + std::to_string(t), "tech-1"));
+        const json prompt = store.mc().ticket_closed(
+            actor("erp", "integration"), ticket("WO-RACE", "VHE-" + std::to_string(t), "tech-1"));
         if (prompt.at("ask") == true) ++asked;
     });
     CHECK(asked == 1);

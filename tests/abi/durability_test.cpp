@@ -15,7 +15,8 @@ TEST_CASE("close and reopen: concerns, chronology, prompts and idempotency survi
     const json payload = submission(prompt.at("prompt_token"), "key-00001", "blijft bewaard");
     const json receipt = store.mc().submit_signals(technician, payload);
     const std::string ref = store.only_concern_ref("VHE-1");
-    store.mc().act(officer, {{"concern_ref", ref}, {"action", "assign"}, {"fields", {{"assignee", "af-1"}}}});
+    store.mc().act(
+        officer, {{"concern_ref", ref}, {"action", "assign"}, {"fields", {{"assignee", "af-1"}}}});
     const json before = store.mc().get_concern(officer, {{"concern_ref", ref}});
 
     store.reopen();
@@ -44,7 +45,8 @@ TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
         REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
         CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
         sqlite3_finalize(stmt);
-        REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) ==
+                SQLITE_OK);
         sqlite3_close(db);
     }
     const auto& api = plugin()->api();
@@ -58,7 +60,8 @@ TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
 TEST_CASE("opening fails clearly on a bad configuration") {
     const auto& api = plugin()->api();
     mc_instance* instance = nullptr;
-    CHECK(api.open("{\"store_path\":\"/nonexistent-dir/x/meldcode.db\"}", &instance) == MC_E_STORAGE);
+    CHECK(api.open("{\"store_path\":\"/nonexistent-dir/x/meldcode.db\"}", &instance) ==
+          MC_E_STORAGE);
     CHECK(instance == nullptr);
     CHECK(api.open("{\"store_path\":\"/tmp/x.db\",\"default_locale\":\"fr\"}", &instance) ==
           MC_E_PAYLOAD);

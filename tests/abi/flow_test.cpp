@@ -26,8 +26,12 @@ json act(const meldcode::sdk::Instance& mc, const std::string& ref, const std::s
     return concern;
 }
 
-json answer(bool yes) { return {{"answer", yes}, {"explanation", "toelichting"}}; }
-json decision(bool yes) { return {{"decision", yes}, {"rationale", "onderbouwing"}}; }
+json answer(bool yes) {
+    return {{"answer", yes}, {"explanation", "toelichting"}};
+}
+json decision(bool yes) {
+    return {{"decision", yes}, {"rationale", "onderbouwing"}};
+}
 
 struct Recorder {
     std::mutex mutex;
@@ -42,14 +46,21 @@ struct Recorder {
 void walk_to_decision(const meldcode::sdk::Instance& mc, const std::string& ref) {
     act(mc, ref, "assign", {{"assignee", "af-1"}});
     act(mc, ref, "map_signals",
-        {{"observations", "feiten"}, {"supporting_signals", "gat in deur"},
-         {"undermining_signals", "geen"}, {"children_involved", true}});
+        {{"observations", "feiten"},
+         {"supporting_signals", "gat in deur"},
+         {"undermining_signals", "geen"},
+         {"children_involved", true}});
     act(mc, ref, "consult",
-        {{"consulted_with", "Veilig Thuis"}, {"consulted_at", "2026-11-25T09:00:00+01:00"},
-         {"question", "vraag"}, {"advice", "advies"}});
+        {{"consulted_with", "Veilig Thuis"},
+         {"consulted_at", "2026-11-25T09:00:00+01:00"},
+         {"question", "vraag"},
+         {"advice", "advies"}});
     act(mc, ref, "hold_conversation",
-        {{"held_with", "bewoner"}, {"held_at", "2026-11-25T09:30:00Z"},
-         {"facts_presented", "feiten"}, {"reaction", "reactie"}, {"officer_reading", "duiding"}});
+        {{"held_with", "bewoner"},
+         {"held_at", "2026-11-25T09:30:00Z"},
+         {"facts_presented", "feiten"},
+         {"reaction", "reactie"},
+         {"officer_reading", "duiding"}});
 }
 
 }  // namespace
@@ -91,12 +102,15 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     CHECK(mc.submission_status(kTechnician, {{"submission_ref", submission_ref}}).at("status") ==
           "in_progress");
     act(mc, ref, "weigh",
-        {{"suspicion", answer(true)}, {"unsafety", answer(false)}, {"help_possible", answer(true)},
+        {{"suspicion", answer(true)},
+         {"unsafety", answer(false)},
+         {"help_possible", answer(true)},
          {"help_accepted", answer(true)}});
-    const json monitoring =
-        act(mc, ref, "decide",
-            {{"report", decision(false)}, {"help", decision(true)},
-             {"monitoring_agreements", "wijkteam belt wekelijks"}, {"review_date", "2026-11-25"}});
+    const json monitoring = act(mc, ref, "decide",
+                                {{"report", decision(false)},
+                                 {"help", decision(true)},
+                                 {"monitoring_agreements", "wijkteam belt wekelijks"},
+                                 {"review_date", "2026-11-25"}});
     CHECK(monitoring.at("state") == "monitoring");
     CHECK(monitoring.at("help_arranged") == true);
 
@@ -106,8 +120,8 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     CHECK(due.at("due").at(0).at("concern_ref") == ref);
     CHECK(mc.steps_due(kOfficer).at("due").empty());  // notified once
 
-    const json reported = act(mc, ref, "review",
-                              {{"help_effective", answer(false)}, {"report", decision(true)}});
+    const json reported =
+        act(mc, ref, "review", {{"help_effective", answer(false)}, {"report", decision(true)}});
     CHECK(reported.at("state") == "decided");
     CHECK(reported.at("reported") == true);
     act(mc, ref, "give_feedback", json::object());
@@ -115,7 +129,7 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
           "handled");
     const json closed = act(mc, ref, "close", {{"reason", "gemeld bij Veilig Thuis"}});
     CHECK(closed.at("state") == "closed");
-    CHECK(closed.at("allowed_actions") == json::array({"reopen"}));
+    CHECK(closed.at("allowed_actions") == json::array({"record_acute", "reopen"}));
     // Submission, then one entry per recorded action.
     CHECK(closed.at("chronology").size() == 1 + 9);
 
@@ -147,8 +161,10 @@ TEST_CASE("signals for a unit with an open concern join it; after closure a new 
     CHECK(concern.at("chronology").size() == 2);
     CHECK(concern.at("pending_feedback") == 2);
 
-    mc.report_host_event(kErp, {{"event_id", "EV-1"}, {"unit_id", "VHE-2"},
-                                {"kind", "nuisance_complaint"}, {"occurred_at", kNow}});
+    mc.report_host_event(kErp, {{"event_id", "EV-1"},
+                                {"unit_id", "VHE-2"},
+                                {"kind", "nuisance_complaint"},
+                                {"occurred_at", kNow}});
     concern = mc.get_concern(kOfficer, {{"concern_ref", ref}});
     CHECK(concern.at("chronology").size() == 3);
     CHECK(concern.at("chronology").at(2).at("kind") == "host_event");
@@ -169,8 +185,11 @@ TEST_CASE("signals for a unit with an open concern join it; after closure a new 
 TEST_CASE("host events join the unit's chronology; a rule may open a concern") {
     StoreFixture store(json{{"host_events", {{"create_concern_for", {"repeated_repair"}}}}});
     const auto& mc = store.mc();
-    const json event{{"event_id", "EV-9"}, {"unit_id", "VHE-3"}, {"kind", "rent_arrears"},
-                     {"occurred_at", "2026-11-01T00:00:00Z"}, {"count", 3}};
+    const json event{{"event_id", "EV-9"},
+                     {"unit_id", "VHE-3"},
+                     {"kind", "rent_arrears"},
+                     {"occurred_at", "2026-11-01T00:00:00Z"},
+                     {"count", 3}};
     const json accepted = mc.report_host_event(kErp, event);
     REQUIRE(matches_schema("accepted", accepted));
     CHECK(mc.list_concerns(kOfficer, {{"unit_id", "VHE-3"}}).at("items").empty());

@@ -59,12 +59,18 @@ std::shared_ptr<const sdk::Plugin> plugin() {
     return loaded;
 }
 
-json actor(const std::string& id, const std::string& role) { return {{"id", id}, {"role", role}}; }
+json actor(const std::string& id, const std::string& role) {
+    return {{"id", id}, {"role", role}};
+}
 
-json ticket(const std::string& ticket_id, const std::string& unit_id, const std::string& technician) {
-    return {{"host_ticket_id", ticket_id}, {"unit_id", unit_id},
-            {"work_type", "REP"},          {"entered_dwelling", true},
-            {"technician_id", technician}, {"closed_at", "2026-11-25T09:45:00Z"},
+json ticket(const std::string& ticket_id, const std::string& unit_id,
+            const std::string& technician) {
+    return {{"host_ticket_id", ticket_id},
+            {"unit_id", unit_id},
+            {"work_type", "REP"},
+            {"entered_dwelling", true},
+            {"technician_id", technician},
+            {"closed_at", "2026-11-25T09:45:00Z"},
             {"locale", "nl"}};
 }
 
@@ -91,7 +97,9 @@ StoreFixture::~StoreFixture() {
     std::filesystem::remove_all(dir_, ignored);
 }
 
-void StoreFixture::close() { instance_.reset(); }
+void StoreFixture::close() {
+    instance_.reset();
+}
 
 void StoreFixture::reopen() {
     instance_.reset();
@@ -121,8 +129,8 @@ long long StoreFixture::rows(const std::string& table) const {
 
 json StoreFixture::prompt_for(const std::string& ticket_id, const std::string& unit_id,
                               const std::string& technician) const {
-    const json prompt = mc().ticket_closed(actor(technician, "observer"),
-                                           ticket(ticket_id, unit_id, technician));
+    const json prompt =
+        mc().ticket_closed(actor(technician, "observer"), ticket(ticket_id, unit_id, technician));
     // Throws rather than REQUIRE: Catch2 assertions are not thread-safe.
     if (prompt.at("ask") != true) throw std::runtime_error("the ticket was not prompted");
     return prompt;
@@ -132,9 +140,9 @@ std::string StoreFixture::submit(const std::string& ticket_id, const std::string
                                  const std::string& technician,
                                  const std::string& observations) const {
     const json prompt = prompt_for(ticket_id, unit_id, technician);
-    const json receipt =
-        mc().submit_signals(actor(technician, "observer"),
-                            submission(prompt.at("prompt_token"), "key-" + ticket_id, observations));
+    const json receipt = mc().submit_signals(
+        actor(technician, "observer"),
+        submission(prompt.at("prompt_token"), "key-" + ticket_id, observations));
     return receipt.at("submission_ref");
 }
 

@@ -21,7 +21,8 @@ constexpr const char* kNow = "2026-11-25T10:00:00Z";
 std::shared_ptr<const sdk::Plugin> plugin();
 
 json actor(const std::string& id, const std::string& role);
-json ticket(const std::string& ticket_id, const std::string& unit_id, const std::string& technician);
+json ticket(const std::string& ticket_id, const std::string& unit_id,
+            const std::string& technician);
 json submission(const std::string& prompt_token, const std::string& key,
                 const std::string& observations);
 

@@ -51,28 +51,28 @@ extern "C" {
 /* Status codes. Values are stable: new codes are only ever appended. */
 typedef enum mc_status {
     MC_OK = 0,
-    MC_E_ARGUMENT = 1,       /* a NULL pointer or an invalid handle */
-    MC_E_JSON = 2,           /* not JSON, invalid UTF-8, or nested too deeply */
-    MC_E_PAYLOAD = 3,        /* JSON that breaks its schema or a field rule */
-    MC_E_TOO_LARGE = 4,      /* payload over the size limit */
-    MC_E_NOT_FOUND = 5,      /* unknown concern, submission or prompt token */
-    MC_E_FORBIDDEN = 6,      /* the actor's role may not do this */
-    MC_E_CONFLICT = 7,       /* not allowed in the concern's current state */
-    MC_E_STORAGE = 8,        /* the store failed; nothing was changed */
-    MC_E_VERSION = 9,        /* ABI or store schema version not supported */
-    MC_E_INTERNAL = 10       /* a bug: please report it */
+    MC_E_ARGUMENT = 1,  /* a NULL pointer or an invalid handle */
+    MC_E_JSON = 2,      /* not JSON, invalid UTF-8, or nested too deeply */
+    MC_E_PAYLOAD = 3,   /* JSON that breaks its schema or a field rule */
+    MC_E_TOO_LARGE = 4, /* payload over the size limit */
+    MC_E_NOT_FOUND = 5, /* unknown concern, submission or prompt token */
+    MC_E_FORBIDDEN = 6, /* the actor's role may not do this */
+    MC_E_CONFLICT = 7,  /* not allowed in the concern's current state */
+    MC_E_STORAGE = 8,   /* the store failed; nothing was changed */
+    MC_E_VERSION = 9,   /* ABI or store schema version not supported */
+    MC_E_INTERNAL = 10  /* a bug: please report it */
 } mc_status;
 
 /* Details of the last failed call on this thread. */
 typedef struct mc_error {
     mc_status status;
     /* Stable machine-readable code, e.g. "missing_field", "transition_not_allowed". */
-    const char *code;
+    const char* code;
     /* Human-readable English message; never contains concern content. */
-    const char *message;
+    const char* message;
     /* RFC 6901 JSON pointer of the offending field in the input payload
      * ("" for the whole document or when not applicable). */
-    const char *pointer;
+    const char* pointer;
 } mc_error;
 
 /* Opaque instance: one open store with its configuration. */
@@ -89,24 +89,24 @@ MC_API mc_status mc_abi_check(uint32_t host_abi_version);
 
 /* {"version", "abi_version", "catalog_version", "workflow_version"}
  * (schemas/info.schema.json). */
-MC_API mc_status mc_info(char **info_json);
+MC_API mc_status mc_info(char** info_json);
 
 /* The error of the last failed call on this thread, or NULL when the last
  * call succeeded. Valid until the next mc_ call on this thread. */
-MC_API const mc_error *mc_last_error(void);
+MC_API const mc_error* mc_last_error(void);
 
 /* Releases memory returned by this library. NULL is allowed. */
-MC_API void mc_free(void *ptr);
+MC_API void mc_free(void* ptr);
 
 /* ---- instance ---------------------------------------------------------- */
 
 /* Opens (creating when absent) the store named by the configuration
  * (schemas/config.schema.json). Fails with MC_E_VERSION on a store written
  * by a newer library. */
-MC_API mc_status mc_open(const char *config_json, mc_instance **instance);
+MC_API mc_status mc_open(const char* config_json, mc_instance** instance);
 
 /* Flushes pending work, closes the store and frees the instance. NULL is allowed. */
-MC_API mc_status mc_close(mc_instance *instance);
+MC_API mc_status mc_close(mc_instance* instance);
 
 /* ---- signal capture (observers, integrations) --------------------------- */
 
@@ -114,66 +114,66 @@ MC_API mc_status mc_close(mc_instance *instance);
  * ask the technician and, if so, the form and a prompt token
  * (schemas/prompt.schema.json). Never asks twice for one ticket. Runs on the
  * host's request path: it does not wait for a disk sync. */
-MC_API mc_status mc_ticket_closed(mc_instance *instance, const char *actor_json,
-                                  const char *ticket_json, char **prompt_json);
+MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
+                                  const char* ticket_json, char** prompt_json);
 
 /* Submits the signals an observer ticked (schemas/submission.schema.json).
  * Durable before it returns. Answers a receipt holding an opaque reference
  * and nothing else (schemas/receipt.schema.json). A retry with the same
  * idempotency key returns the first receipt and stores nothing new. */
-MC_API mc_status mc_signals_submit(mc_instance *instance, const char *actor_json,
-                                   const char *submission_json, char **receipt_json);
+MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json,
+                                   const char* submission_json, char** receipt_json);
 
 /* The status of one of the actor's own submissions
  * (schemas/submission_status_request.schema.json ->
  *  schemas/submission_status.schema.json). */
-MC_API mc_status mc_submission_status(mc_instance *instance, const char *actor_json,
-                                      const char *request_json, char **status_json);
+MC_API mc_status mc_submission_status(mc_instance* instance, const char* actor_json,
+                                      const char* request_json, char** status_json);
 
 /* Another host event about a unit: nuisance complaint, rent arrears past a
  * threshold, repeated repair (schemas/host_event.schema.json). Goes to the
  * unit's chronology for the officer; the sender learns nothing
  * (schemas/accepted.schema.json). */
-MC_API mc_status mc_host_event_report(mc_instance *instance, const char *actor_json,
-                                      const char *event_json, char **accepted_json);
+MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_json,
+                                      const char* event_json, char** accepted_json);
 
 /* ---- the meldcode workflow (officers) ----------------------------------- */
 
 /* Lists concerns, filtered and paged (schemas/concern_query.schema.json ->
  * schemas/concern_page.schema.json). */
-MC_API mc_status mc_concerns_list(mc_instance *instance, const char *actor_json,
-                                  const char *query_json, char **page_json);
+MC_API mc_status mc_concerns_list(mc_instance* instance, const char* actor_json,
+                                  const char* query_json, char** page_json);
 
 /* One concern with its chronology and the actions allowed next
  * (schemas/concern_get.schema.json -> schemas/concern.schema.json). */
-MC_API mc_status mc_concern_get(mc_instance *instance, const char *actor_json,
-                                const char *request_json, char **concern_json);
+MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
+                                const char* request_json, char** concern_json);
 
 /* Records one workflow action on a concern: assign, a meldcode step, the
  * acute path, feedback to the observer, close, reopen
  * (schemas/concern_action.schema.json -> schemas/concern.schema.json).
  * A missing required field fails with MC_E_PAYLOAD naming the field. */
-MC_API mc_status mc_concern_act(mc_instance *instance, const char *actor_json,
-                                const char *action_json, char **concern_json);
+MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
+                                const char* action_json, char** concern_json);
 
 /* Fires "step_due" notifications for reviews that have come due and lists
  * them (schemas/due_steps.schema.json). Hosts call it periodically. */
-MC_API mc_status mc_steps_due(mc_instance *instance, const char *actor_json, char **due_json);
+MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, char** due_json);
 
 /* ---- catalog and notifications ------------------------------------------ */
 
 /* The signal catalog in a locale ("nl" or "en"; NULL for the configured
  * default) (schemas/catalog_view.schema.json). */
-MC_API mc_status mc_catalog_get(mc_instance *instance, const char *locale, char **catalog_json);
+MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json);
 
 /* Called with a notification (schemas/notification.schema.json) carrying ids
  * only, never content: "concern_created" and "step_due". The callback runs on
  * the thread that made the change, after the change is durable; it must not
  * call back into the same instance. */
-typedef void (*mc_notify_fn)(void *user_data, const char *notification_json);
+typedef void (*mc_notify_fn)(void* user_data, const char* notification_json);
 
 /* Registers (or with fn == NULL removes) the notification callback. */
-MC_API mc_status mc_notifications_set(mc_instance *instance, mc_notify_fn fn, void *user_data);
+MC_API mc_status mc_notifications_set(mc_instance* instance, mc_notify_fn fn, void* user_data);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -17,7 +17,9 @@ thread_local LastError last;
 
 }  // namespace
 
-void clear_error() { last.set = false; }
+void clear_error() {
+    last.set = false;
+}
 
 mc_status set_error(const Error& error) {
     last.set = true;

@@ -1,5 +1,7 @@
 #include "abi/codec.h"
 
+#include <unordered_map>
+
 #include "abi/json_input.h"
 #include "abi/schema_validator.h"
 #include "core/errors.h"
@@ -57,9 +59,21 @@ json read(const char* text, const std::string& schema) {
 }
 
 Actor actor(const char* text) {
+    // Hosts pass the same few actors over and over (an integration identity,
+    // the officers): a validated actor text is remembered per thread.
+    thread_local std::unordered_map<std::string, Actor> known;
+    constexpr std::size_t kKnownActors = 64;
+    if (text != nullptr) {
+        const auto hit = known.find(text);
+        if (hit != known.end()) return hit->second;
+    }
     try {
         const json doc = read(text, "actor");
-        return {doc.at("id").get<std::string>(), *role_from_name(doc.at("role").get<std::string>())};
+        Actor actor{doc.at("id").get<std::string>(),
+                    *role_from_name(doc.at("role").get<std::string>())};
+        if (known.size() >= kKnownActors) known.clear();
+        known.emplace(text, actor);
+        return actor;
     } catch (const Error& e) {
         // The actor is its own argument: say so, so the pointer is not read
         // as a pointer into the payload.
@@ -68,16 +82,20 @@ Actor actor(const char* text) {
     }
 }
 
-TicketClosed ticket(const json& doc) {
+TicketClosed ticket(json&& doc) {
+    // The document is ours to take apart: move the strings (request path).
+    const auto take = [&doc](const char* key) {
+        return std::move(doc.at(key).get_ref<std::string&>());
+    };
     TicketClosed t;
-    t.host_ticket_id = doc.at("host_ticket_id").get<std::string>();
-    t.unit_id = doc.at("unit_id").get<std::string>();
-    t.household_ref = optional_string(doc, "household_ref");
-    t.work_type = doc.at("work_type").get<std::string>();
-    t.entered_dwelling = doc.at("entered_dwelling").get<bool>();
-    t.technician_id = doc.at("technician_id").get<std::string>();
     t.closed_at = timestamp(doc, "closed_at");
-    t.locale = optional_string(doc, "locale");
+    t.host_ticket_id = take("host_ticket_id");
+    t.unit_id = take("unit_id");
+    if (doc.contains("household_ref")) t.household_ref = take("household_ref");
+    t.work_type = take("work_type");
+    t.entered_dwelling = doc.at("entered_dwelling").get<bool>();
+    t.technician_id = take("technician_id");
+    if (doc.contains("locale")) t.locale = take("locale");
     return t;
 }
 
@@ -86,8 +104,9 @@ Submission submission(const json& doc) {
     s.prompt_token = optional_string(doc, "prompt_token");
     if (doc.contains("ticket")) {
         const json& t = doc.at("ticket");
-        s.ticket = TicketRef{t.at("host_ticket_id").get<std::string>(),
-                             t.at("unit_id").get<std::string>(), optional_string(t, "household_ref")};
+        s.ticket =
+            TicketRef{t.at("host_ticket_id").get<std::string>(), t.at("unit_id").get<std::string>(),
+                      optional_string(t, "household_ref")};
     }
     s.idempotency_key = doc.at("idempotency_key").get<std::string>();
     s.signals = doc.at("signals").get<std::vector<std::string>>();
@@ -127,15 +146,17 @@ ConcernSelector concern_selector(const json& doc) {
 }
 
 std::string prompt(const PromptResult& r, const Catalog& catalog) {
-    json head{{"ask", r.token.has_value()}, {"reason", decision_name(r.decision)}};
-    if (!r.token) return head.dump();
-    head["prompt_token"] = *r.token;
-    head["expires_at"] = format_timestamp(r.expires_at);
-    // The form is serialised once per locale; splice it in rather than copy a tree.
-    std::string text = head.dump();
-    text.pop_back();
-    text += ",\"form\":";
-    text += catalog.view_text(r.locale);
+    const std::string reason(decision_name(r.decision));
+    if (!r.token) return R"({"ask":false,"reason":")" + reason + R"("})";
+    // Assembled by hand on the host's request path: every part is known to
+    // need no escaping (a fixed word, base64url, a formatted timestamp, and
+    // the form serialised once per locale).
+    const std::string& form = catalog.view_text(r.locale);
+    std::string text;
+    text.reserve(form.size() + r.token->size() + 100);
+    text += R"({"ask":true,"reason":")" + reason + R"(","prompt_token":")" + *r.token +
+            R"(","expires_at":")" + format_timestamp(r.expires_at) + R"(","form":)";
+    text += form;
     text += '}';
     return text;
 }
@@ -153,13 +174,15 @@ json concern_page(const ConcernPage& page) {
     json items = json::array();
     for (const auto& c : page.items) items.push_back(summary(c));
     return {{"items", std::move(items)},
-            {"next_cursor", page.next_cursor ? json(std::to_string(*page.next_cursor)) : json(nullptr)}};
+            {"next_cursor",
+             page.next_cursor ? json(std::to_string(*page.next_cursor)) : json(nullptr)}};
 }
 
 json due_steps(const std::vector<DueStep>& due) {
     json items = json::array();
     for (const auto& d : due) {
-        items.push_back({{"concern_ref", d.concern_ref}, {"action", d.action}, {"due_date", d.due_date}});
+        items.push_back(
+            {{"concern_ref", d.concern_ref}, {"action", d.action}, {"due_date", d.due_date}});
     }
     return {{"due", std::move(items)}};
 }

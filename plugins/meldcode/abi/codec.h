@@ -15,7 +15,7 @@ namespace meldcode::codec {
 nlohmann::json read(const char* text, const std::string& schema);
 
 Actor actor(const char* text);
-TicketClosed ticket(const nlohmann::json& doc);
+TicketClosed ticket(nlohmann::json&& doc);
 Submission submission(const nlohmann::json& doc);
 HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);

@@ -1,27 +1,92 @@
 #include "abi/json_input.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace meldcode {
 namespace {
 
-void check_strings(const nlohmann::json& value, const std::string& pointer) {
+bool control_character(unsigned char c) {
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+// Thrown up the recursion; each level prepends its key, so that no pointer
+// string is built unless something is wrong.
+struct Rejected {
+    Error error;
+};
+
+void check_string(const std::string& text) {
+    if (std::any_of(text.begin(), text.end(),
+                    [](char c) { return control_character(static_cast<unsigned char>(c)); })) {
+        throw Rejected{Error(MC_E_PAYLOAD, "control_character",
+                             "control characters other than tab and line breaks are not allowed")};
+    }
+    if (text.size() > kMaxStringChars && utf8_length(text) > kMaxStringChars) {
+        throw Rejected{
+            Error(MC_E_TOO_LARGE, "string_too_long",
+                  "a string is longer than " + std::to_string(kMaxStringChars) + " characters")};
+    }
+}
+
+Error at(const Error& e, const std::string& token) {
+    return Error(e.status(), e.code(), e.what(), "/" + token + e.pointer());
+}
+
+// Walks the document once: string rules, and 3.0 -> 3.
+void normalise(nlohmann::json& value) {
     if (value.is_string()) {
-        if (value.get_ref<const std::string&>().size() > kMaxStringBytes) {
-            throw Error(MC_E_TOO_LARGE, "string_too_long", "a string is longer than the limit",
-                        pointer);
-        }
+        check_string(value.get_ref<const std::string&>());
+    } else if (value.is_number_float()) {
+        const double d = value.get<double>();
+        if (std::trunc(d) == d && std::fabs(d) < 9.0e15) value = static_cast<std::int64_t>(d);
     } else if (value.is_object()) {
-        for (const auto& [key, member] : value.items()) {
-            check_strings(member, pointer + "/" + pointer_token(key));
+        for (auto& [key, member] : value.items()) {
+            try {
+                normalise(member);
+            } catch (const Rejected& r) {
+                throw Rejected{at(r.error, pointer_token(key))};
+            }
         }
     } else if (value.is_array()) {
         for (std::size_t i = 0; i < value.size(); ++i) {
-            check_strings(value[i], pointer + "/" + std::to_string(i));
+            try {
+                normalise(value[i]);
+            } catch (const Rejected& r) {
+                throw Rejected{at(r.error, std::to_string(i))};
+            }
         }
     }
+}
+
+// Nesting depth of JSON text, ignoring brackets inside strings: one pass
+// over the bytes, so the (recursive) parser never sees deep documents.
+std::size_t nesting_depth(const char* text, std::size_t size) {
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < size; ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
 }
 
 }  // namespace
@@ -47,19 +112,15 @@ nlohmann::json parse_payload(const char* text) {
         throw Error(MC_E_TOO_LARGE, "payload_too_large",
                     "payload is larger than " + std::to_string(kMaxPayloadBytes) + " bytes");
     }
-    // The callback sees every value with its depth: refusing deep documents
-    // here keeps recursive code (validation, destruction) off deep input.
-    const nlohmann::json::parser_callback_t limit_depth =
-        [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-            if (static_cast<std::size_t>(depth) > kMaxDepth) {
-                throw Error(MC_E_JSON, "too_deep",
-                            "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
-            }
-            return true;
-        };
+    // Refusing deep documents up front keeps recursive code (validation,
+    // destruction) off deep input.
+    if (nesting_depth(text, size) > kMaxDepth) {
+        throw Error(MC_E_JSON, "too_deep",
+                    "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    }
     nlohmann::json doc;
     try {
-        doc = nlohmann::json::parse(text, text + size, limit_depth);
+        doc = nlohmann::json::parse(text, text + size);
     } catch (const nlohmann::json::parse_error& e) {
         // e.what() quotes the offending input: only the offset leaves here.
         const bool utf8 = std::strstr(e.what(), "UTF-8") != nullptr;
@@ -67,7 +128,11 @@ nlohmann::json parse_payload(const char* text) {
                     std::string(utf8 ? "invalid UTF-8" : "invalid JSON") + " near byte " +
                         std::to_string(e.byte));
     }
-    check_strings(doc, "");
+    try {
+        normalise(doc);
+    } catch (const Rejected& r) {
+        throw r.error;
+    }
     return doc;
 }
 

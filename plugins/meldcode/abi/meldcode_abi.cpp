@@ -80,7 +80,8 @@ meldcode::ServiceSettings settings(const json& config) {
         s.prompt_rules = meldcode::PromptRules::from_config(config.at("prompt_rules"));
     }
     if (config.contains("host_events")) {
-        s.concern_event_kinds = config.at("host_events").value("create_concern_for", json::array())
+        s.concern_event_kinds = config.at("host_events")
+                                    .value("create_concern_for", json::array())
                                     .get<std::vector<std::string>>();
     }
     return s;
@@ -96,9 +97,7 @@ std::unique_ptr<meldcode::Clock> clock(const json& config) {
 class CallbackNotifier final : public meldcode::Notifier {
 public:
     CallbackNotifier(mc_notify_fn fn, void* user_data) : fn_(fn), user_data_(user_data) {}
-    void notify(const json& notification) override {
-        fn_(user_data_, notification.dump().c_str());
-    }
+    void notify(const json& notification) override { fn_(user_data_, notification.dump().c_str()); }
 
 private:
     mc_notify_fn fn_;
@@ -114,9 +113,9 @@ mc_status call(mc_instance* instance, const char* actor_json, const char* payloa
         *out = nullptr;
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
-        const json doc = payload == nullptr && schema == nullptr ? json()
-                                                                 : meldcode::codec::read(payload, schema);
-        give(out, fn(service, actor, doc));
+        json doc = payload == nullptr && schema == nullptr ? json()
+                                                           : meldcode::codec::read(payload, schema);
+        give(out, fn(service, actor, std::move(doc)));
     });
 }
 
@@ -124,7 +123,9 @@ mc_status call(mc_instance* instance, const char* actor_json, const char* payloa
 
 extern "C" {
 
-MC_API uint32_t mc_abi_version(void) { return MC_ABI_VERSION; }
+MC_API uint32_t mc_abi_version(void) {
+    return MC_ABI_VERSION;
+}
 
 MC_API mc_status mc_abi_check(uint32_t host_abi_version) {
     return meldcode::abi::guard([&] {
@@ -143,17 +144,18 @@ MC_API mc_status mc_info(char** info_json) {
     return meldcode::abi::guard([&] {
         require_out(info_json);
         *info_json = nullptr;
-        const json info{
-            {"version", MELDCODE_VERSION},
-            {"abi_version",
-             std::to_string(MC_ABI_VERSION_MAJOR) + "." + std::to_string(MC_ABI_VERSION_MINOR)},
-            {"catalog_version", embedded("catalog.json", "catalog").at("version")},
-            {"workflow_version", embedded("workflow.json", "workflow").at("version")}};
+        const json info{{"version", MELDCODE_VERSION},
+                        {"abi_version", std::to_string(MC_ABI_VERSION_MAJOR) + "." +
+                                            std::to_string(MC_ABI_VERSION_MINOR)},
+                        {"catalog_version", embedded("catalog.json", "catalog").at("version")},
+                        {"workflow_version", embedded("workflow.json", "workflow").at("version")}};
         give(info_json, info.dump());
     });
 }
 
-MC_API void mc_free(void* ptr) { std::free(ptr); }
+MC_API void mc_free(void* ptr) {
+    std::free(ptr);
+}
 
 MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
     return meldcode::abi::guard([&] {
@@ -184,8 +186,9 @@ MC_API mc_status mc_close(mc_instance* instance) {
 MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
                                   const char* ticket_json, char** prompt_json) {
     return call(instance, actor_json, ticket_json, "ticket", prompt_json,
-                [](auto& service, const auto& actor, const json& doc) {
-                    const auto result = service.ticket_closed(actor, meldcode::codec::ticket(doc));
+                [](auto& service, const auto& actor, json&& doc) {
+                    const auto result =
+                        service.ticket_closed(actor, meldcode::codec::ticket(std::move(doc)));
                     return meldcode::codec::prompt(result, service.catalog());
                 });
 }
@@ -194,7 +197,8 @@ MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json
                                    const char* submission_json, char** receipt_json) {
     return call(instance, actor_json, submission_json, "submission", receipt_json,
                 [](auto& service, const auto& actor, const json& doc) {
-                    const auto ref = service.submit_signals(actor, meldcode::codec::submission(doc));
+                    const auto ref =
+                        service.submit_signals(actor, meldcode::codec::submission(doc));
                     return json{{"submission_ref", ref}}.dump();
                 });
 }
@@ -223,7 +227,8 @@ MC_API mc_status mc_concerns_list(mc_instance* instance, const char* actor_json,
                                   const char* query_json, char** page_json) {
     return call(instance, actor_json, query_json, "concern_query", page_json,
                 [](auto& service, const auto& actor, const json& doc) {
-                    const auto page = service.list_concerns(actor, meldcode::codec::concern_query(doc));
+                    const auto page =
+                        service.list_concerns(actor, meldcode::codec::concern_query(doc));
                     return meldcode::codec::concern_page(page).dump();
                 });
 }
@@ -242,9 +247,9 @@ MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
                                 const char* action_json, char** concern_json) {
     return call(instance, actor_json, action_json, "concern_action", concern_json,
                 [](auto& service, const auto& actor, const json& doc) {
-                    const auto view = service.act(actor, doc.at("concern_ref").template get<std::string>(),
-                                                  doc.at("action").template get<std::string>(),
-                                                  doc.at("fields"));
+                    const auto view =
+                        service.act(actor, doc.at("concern_ref").template get<std::string>(),
+                                    doc.at("action").template get<std::string>(), doc.at("fields"));
                     return meldcode::codec::concern(view).dump();
                 });
 }

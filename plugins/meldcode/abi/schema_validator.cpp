@@ -10,6 +10,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "abi/format_check.h"
 #include "abi/json_input.h"
 #include "core/errors.h"
 #include "resources.h"
@@ -29,34 +30,61 @@ std::string file_name(const std::string& uri) {
     return name.substr(0, name.find('#'));
 }
 
-const nlohmann::json* fetch_schema(const std::string& uri) {
-    const auto text = resources::get(file_name(uri));
-    return new nlohmann::json(nlohmann::json::parse(text.begin(), text.end()));
+nlohmann::json load_schema(const std::string& file) {
+    const auto text = resources::get(file);
+    return nlohmann::json::parse(text.begin(), text.end());
 }
 
-void free_schema(const nlohmann::json* doc) { delete doc; }
+// valijson checks "format" by compiling a std::regex on every call; the
+// plugin checks formats itself (format_check below), faster and stricter
+// (real calendar dates), so valijson gets the schemas without them. Only a
+// string-valued "format" is a keyword: an object under that name would be a
+// property's schema.
+nlohmann::json without_formats(nlohmann::json schema) {
+    if (schema.is_object()) {
+        if (schema.contains("format") && schema.at("format").is_string()) schema.erase("format");
+        for (auto& member : schema) member = without_formats(std::move(member));
+    } else if (schema.is_array()) {
+        for (auto& item : schema) item = without_formats(std::move(item));
+    }
+    return schema;
+}
+
+const nlohmann::json* fetch_schema(const std::string& uri) {
+    return new nlohmann::json(without_formats(load_schema(file_name(uri))));
+}
+
+void free_schema(const nlohmann::json* doc) {
+    delete doc;
+}
+
+struct Compiled {
+    valijson::Schema schema;
+    std::vector<FormatSite> formats;
+};
 
 class SchemaSet {
 public:
-    const valijson::Schema& get(const std::string& name) {
+    const Compiled& get(const std::string& name) {
         std::lock_guard<std::mutex> lock(mutex_);
         auto& slot = schemas_[name];
-        if (!slot) slot = parse(name);
+        if (!slot) slot = compile(name);
         return *slot;
     }
 
 private:
-    static std::unique_ptr<valijson::Schema> parse(const std::string& name) {
-        const auto text = resources::get(name + ".schema.json");
-        const auto doc = nlohmann::json::parse(text.begin(), text.end());
-        auto schema = std::make_unique<valijson::Schema>();
+    static std::unique_ptr<Compiled> compile(const std::string& name) {
+        const auto doc = load_schema(name + ".schema.json");
+        auto compiled = std::make_unique<Compiled>();
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-        parser.populateSchema(NlohmannJsonAdapter(doc), *schema, fetch_schema, free_schema);
-        return schema;
+        parser.populateSchema(NlohmannJsonAdapter(without_formats(doc)), compiled->schema,
+                              fetch_schema, free_schema);
+        compiled->formats = format_sites(doc, load_schema);
+        return compiled;
     }
 
     std::mutex mutex_;
-    std::map<std::string, std::unique_ptr<valijson::Schema>> schemas_;
+    std::map<std::string, std::unique_ptr<Compiled>> schemas_;
 };
 
 SchemaSet& schemas() {
@@ -105,7 +133,8 @@ std::string safe_description(const std::string& description) {
     return description;
 }
 
-Error describe_failure(const valijson::Schema& schema, const nlohmann::json& doc) {
+Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
+    const valijson::Schema& schema = compiled.schema;
     const auto copy = regex_safe_copy(doc);
     valijson::ValidationResults results;
     validator().validate(schema, NlohmannJsonAdapter(copy), &results);
@@ -114,13 +143,18 @@ Error describe_failure(const valijson::Schema& schema, const nlohmann::json& doc
     for (const auto& e : results) {
         if (best == nullptr || e.context.size() > best->context.size()) best = &e;
     }
-    if (best == nullptr) return Error(MC_E_PAYLOAD, "schema_violation", "payload does not match its schema");
+    if (best == nullptr) {
+        check_formats(compiled.formats, doc);  // throws when a format is what failed
+        return Error(MC_E_PAYLOAD, "schema_violation", "payload does not match its schema");
+    }
     std::string pointer = to_pointer(best->context);
     const std::string& text = best->description;
     const std::string missing = "Missing required property '";
     if (text.rfind(missing, 0) == 0) {
-        pointer += "/" + pointer_token(text.substr(missing.size(), text.size() - missing.size() - 2));
-        return Error(MC_E_PAYLOAD, "missing_field", "required field is missing: " + pointer, pointer);
+        pointer +=
+            "/" + pointer_token(text.substr(missing.size(), text.size() - missing.size() - 2));
+        return Error(MC_E_PAYLOAD, "missing_field", "required field is missing: " + pointer,
+                     pointer);
     }
     return Error(MC_E_PAYLOAD, "schema_violation",
                  "invalid field " + (pointer.empty() ? std::string("/") : pointer) + ": " +
@@ -131,14 +165,21 @@ Error describe_failure(const valijson::Schema& schema, const nlohmann::json& doc
 }  // namespace
 
 bool matches_schema(const std::string& schema, const nlohmann::json& doc) {
-    return validator().validate(schemas().get(schema), NlohmannJsonAdapter(doc), nullptr);
+    try {
+        validate_payload(schema, doc);
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
 }
 
 void validate_payload(const std::string& schema_name, const nlohmann::json& doc) {
-    const auto& schema = schemas().get(schema_name);
+    const auto& compiled = schemas().get(schema_name);
     // Fast pass: stops at the first failure, and checks maxLength before pattern.
-    if (validator().validate(schema, NlohmannJsonAdapter(doc), nullptr)) return;
-    throw describe_failure(schema, doc);
+    if (!validator().validate(compiled.schema, NlohmannJsonAdapter(doc), nullptr)) {
+        throw describe_failure(compiled, doc);
+    }
+    check_formats(compiled.formats, doc);
 }
 
 }  // namespace meldcode

@@ -51,14 +51,22 @@ const std::vector<PolicyRule>& access_policy() {
 
 std::string_view operation_name(Operation op) {
     switch (op) {
-        case Operation::ticket_closed: return "ticket_closed";
-        case Operation::submit_signals: return "submit_signals";
-        case Operation::submission_status: return "submission_status";
-        case Operation::report_host_event: return "report_host_event";
-        case Operation::list_concerns: return "list_concerns";
-        case Operation::read_concern: return "read_concern";
-        case Operation::act_on_concern: return "act_on_concern";
-        case Operation::steps_due: return "steps_due";
+        case Operation::ticket_closed:
+            return "ticket_closed";
+        case Operation::submit_signals:
+            return "submit_signals";
+        case Operation::submission_status:
+            return "submission_status";
+        case Operation::report_host_event:
+            return "report_host_event";
+        case Operation::list_concerns:
+            return "list_concerns";
+        case Operation::read_concern:
+            return "read_concern";
+        case Operation::act_on_concern:
+            return "act_on_concern";
+        case Operation::steps_due:
+            return "steps_due";
     }
     return "unknown";
 }

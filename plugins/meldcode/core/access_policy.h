@@ -16,7 +16,7 @@ enum class Operation {
     report_host_event,  // the host reports another event about a unit
     list_concerns,
     read_concern,
-    act_on_concern,     // assign, record a step, acute path, feedback, close, reopen
+    act_on_concern,  // assign, record a step, acute path, feedback, close, reopen
     steps_due,
 };
 

@@ -25,8 +25,9 @@ json localized_view(const json& def, const std::string& locale) {
         for (const auto& s : c.at("signals")) {
             signals.push_back({{"id", s.at("id")}, {"label", s.at("label").at(locale)}});
         }
-        categories.push_back(
-            {{"id", c.at("id")}, {"label", c.at("label").at(locale)}, {"signals", std::move(signals)}});
+        categories.push_back({{"id", c.at("id")},
+                              {"label", c.at("label").at(locale)},
+                              {"signals", std::move(signals)}});
     }
     const json& prompt = def.at("prompt");
     return {{"catalog_version", def.at("version")},
@@ -75,7 +76,9 @@ bool Catalog::knows(const std::string& signal_id) const {
     return signal_category_.count(signal_id) != 0;
 }
 
-const json& Catalog::view(const std::string& locale) const { return views_.at(locale); }
+const json& Catalog::view(const std::string& locale) const {
+    return views_.at(locale);
+}
 
 const std::string& Catalog::view_text(const std::string& locale) const {
     return view_texts_.at(locale);

@@ -13,7 +13,9 @@ namespace meldcode {
 class Error : public std::runtime_error {
 public:
     Error(mc_status status, std::string code, const std::string& message, std::string pointer = "")
-        : std::runtime_error(message), status_(status), code_(std::move(code)),
+        : std::runtime_error(message),
+          status_(status),
+          code_(std::move(code)),
           pointer_(std::move(pointer)) {}
 
     mc_status status() const { return status_; }

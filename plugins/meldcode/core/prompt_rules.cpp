@@ -28,13 +28,20 @@ PromptRules PromptRules::from_config(const nlohmann::json& config) {
 
 std::string_view decision_name(PromptDecision decision) {
     switch (decision) {
-        case PromptDecision::ask: return "ask";
-        case PromptDecision::already_prompted: return "already_prompted";
-        case PromptDecision::not_entered_dwelling: return "not_entered_dwelling";
-        case PromptDecision::work_type_not_included: return "work_type_not_included";
-        case PromptDecision::work_type_excluded: return "work_type_excluded";
-        case PromptDecision::technician_opted_out: return "technician_opted_out";
-        case PromptDecision::ticket_too_old: return "ticket_too_old";
+        case PromptDecision::ask:
+            return "ask";
+        case PromptDecision::already_prompted:
+            return "already_prompted";
+        case PromptDecision::not_entered_dwelling:
+            return "not_entered_dwelling";
+        case PromptDecision::work_type_not_included:
+            return "work_type_not_included";
+        case PromptDecision::work_type_excluded:
+            return "work_type_excluded";
+        case PromptDecision::technician_opted_out:
+            return "technician_opted_out";
+        case PromptDecision::ticket_too_old:
+            return "ticket_too_old";
     }
     return "unknown";
 }
@@ -49,7 +56,8 @@ PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticke
     if (!rules.work_types.empty() && !listed(rules.work_types, ticket.work_type)) {
         return PromptDecision::work_type_not_included;
     }
-    if (listed(rules.excluded_work_types, ticket.work_type)) return PromptDecision::work_type_excluded;
+    if (listed(rules.excluded_work_types, ticket.work_type))
+        return PromptDecision::work_type_excluded;
     if (listed(rules.opted_out_technicians, ticket.technician_id)) {
         return PromptDecision::technician_opted_out;
     }

@@ -25,7 +25,7 @@ struct TicketClosed {
 };
 
 struct PromptRules {
-    std::vector<std::string> work_types;           // empty: every work type
+    std::vector<std::string> work_types;  // empty: every work type
     std::vector<std::string> excluded_work_types;
     bool require_entered_dwelling = true;
     std::vector<std::string> opted_out_technicians;

@@ -1,7 +1,6 @@
 #include "time.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace meldcode {
 namespace {
@@ -28,7 +27,9 @@ void civil_from_days(std::int64_t z, int& y, unsigned& m, unsigned& d) {
     y = static_cast<int>(yoe + era * 400 + (m <= 2));
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(int y, unsigned m) {
     static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -44,7 +45,9 @@ std::optional<std::int64_t> checked_days(int y, unsigned m, unsigned d) {
 
 }  // namespace
 
-std::int64_t day_of(Timestamp t) { return (t >= 0 ? t : t - 86399) / 86400; }
+std::int64_t day_of(Timestamp t) {
+    return (t >= 0 ? t : t - 86399) / 86400;
+}
 
 std::string format_timestamp(Timestamp t) {
     int y = 0;
@@ -52,58 +55,77 @@ std::string format_timestamp(Timestamp t) {
     unsigned d = 0;
     const std::int64_t days = day_of(t);
     civil_from_days(days, y, m, d);
-    const std::int64_t secs = t - days * 86400;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d,
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                  static_cast<int>(secs % 60));
-    return buf;
+    const auto secs = static_cast<unsigned>(t - days * 86400);
+    std::string out = "0000-00-00T00:00:00Z";
+    const auto put = [&out](std::size_t pos, unsigned value, std::size_t width) {
+        for (std::size_t i = pos + width; i-- > pos; value /= 10)
+            out[i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, static_cast<unsigned>(y), 4);
+    put(5, m, 2);
+    put(8, d, 2);
+    put(11, secs / 3600, 2);
+    put(14, secs / 60 % 60, 2);
+    put(17, secs % 60, 2);
+    return out;
+}
+
+// Reads `count` decimal digits at text[pos]; -1 unless they are all digits.
+int digits(const std::string& text, std::size_t pos, std::size_t count) {
+    if (pos + count > text.size()) return -1;
+    int value = 0;
+    for (std::size_t i = pos; i < pos + count; ++i) {
+        if (text[i] < '0' || text[i] > '9') return -1;
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
+bool at(const std::string& text, std::size_t pos, char c) {
+    return pos < text.size() && text[pos] == c;
 }
 
 std::optional<std::int64_t> parse_date(const std::string& text) {
-    int y = 0;
-    unsigned m = 0;
-    unsigned d = 0;
-    int used = 0;
-    if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%n", &y, &m, &d, &used) != 3 ||
-        used != 10) {
-        return std::nullopt;
-    }
-    return checked_days(y, m, d);
+    if (text.size() != 10) return std::nullopt;
+    const int y = digits(text, 0, 4);
+    const int m = digits(text, 5, 2);
+    const int d = digits(text, 8, 2);
+    if (y < 0 || m < 0 || d < 0 || !at(text, 4, '-') || !at(text, 7, '-')) return std::nullopt;
+    return checked_days(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
 }
 
 std::optional<Timestamp> parse_timestamp(const std::string& text) {
-    if (text.size() < 20 || (text[10] != 'T' && text[10] != 't')) return std::nullopt;
+    // RFC 3339 allows a space for the 'T' (section 5.6, note); JSON Schema validators do too.
+    if (text.size() < 20 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) {
+        return std::nullopt;
+    }
     const auto days = parse_date(text.substr(0, 10));
-    int hh = 0;
-    int mm = 0;
-    int ss = 0;
-    int used = 0;
-    if (!days || std::sscanf(text.c_str() + 11, "%2d:%2d:%2d%n", &hh, &mm, &ss, &used) != 3 ||
-        used != 8 || hh > 23 || mm > 59 || ss > 60) {
+    const int hh = digits(text, 11, 2);
+    const int mm = digits(text, 14, 2);
+    const int ss = digits(text, 17, 2);
+    if (!days || hh < 0 || mm < 0 || ss < 0 || !at(text, 13, ':') || !at(text, 16, ':') ||
+        hh > 23 || mm > 59 || ss > 60) {
         return std::nullopt;
     }
     std::size_t pos = 19;
-    if (pos < text.size() && text[pos] == '.') {
-        ++pos;
-        const std::size_t digits = pos;
+    if (at(text, pos, '.')) {
+        const std::size_t first = ++pos;
         while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-        if (pos == digits) return std::nullopt;
+        if (pos == first) return std::nullopt;
     }
     std::int64_t offset = 0;
-    const std::string zone = text.substr(pos);
-    if (zone == "Z" || zone == "z") {
+    if (pos + 1 == text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
         offset = 0;
     } else {
-        int oh = 0;
-        int om = 0;
-        if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') ||
-            std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &oh, &om, &used) != 2 || used != 5 ||
-            oh > 23 || om > 59) {
+        const int oh = digits(text, pos + 1, 2);
+        const int om = digits(text, pos + 4, 2);
+        if (pos + 6 != text.size() || (text[pos] != '+' && text[pos] != '-') || oh < 0 || om < 0 ||
+            !at(text, pos + 3, ':') || oh > 23 || om > 59) {
             return std::nullopt;
         }
-        offset = (zone[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+        offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
     }
+    // A leap second (:60) counts as the last second of its minute.
     return *days * 86400 + hh * 3600 + mm * 60 + std::min(ss, 59) - offset;
 }
 

@@ -11,7 +11,8 @@ namespace meldcode {
 using Timestamp = std::int64_t;  // seconds since the epoch, UTC
 
 std::string format_timestamp(Timestamp t);
-// Accepts RFC 3339 date-time with "Z" or a numeric offset; nullopt otherwise.
+// Accepts RFC 3339 date-time with "Z" or a numeric offset; nullopt otherwise
+// (also for dates that do not exist, such as February 30).
 std::optional<Timestamp> parse_timestamp(const std::string& text);
 // Days since the epoch for "YYYY-MM-DD"; nullopt when not a real date.
 std::optional<std::int64_t> parse_date(const std::string& text);

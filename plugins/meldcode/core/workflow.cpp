@@ -19,6 +19,16 @@ Error bad_definition(const std::string& why) {
     return Error(MC_E_PAYLOAD, "invalid_workflow", "invalid workflow definition: " + why);
 }
 
+template <typename T, typename Key>
+void require_unique(const std::vector<T>& items, Key key, const std::string& what) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        for (std::size_t j = i + 1; j < items.size(); ++j) {
+            if (key(items[i]) == key(items[j]))
+                throw bad_definition("duplicate " + what + " " + key(items[i]));
+        }
+    }
+}
+
 }  // namespace
 
 Workflow Workflow::from_definition(const json& def) {
@@ -27,6 +37,8 @@ Workflow Workflow::from_definition(const json& def) {
     w.version_ = def.at("version").get<std::string>();
     w.initial_state_ = def.at("initial_state").get<std::string>();
     for (const auto& s : def.at("states")) w.states_.push_back(s.at("id").get<std::string>());
+    require_unique(
+        w.states_, [](const std::string& s) { return s; }, "state");
     w.final_states_ = def.at("final_states").get<std::vector<std::string>>();
     const auto known = [&w](const std::string& s) { return contains(w.states_, s); };
     if (!known(w.initial_state_)) throw bad_definition("unknown initial state");
@@ -39,36 +51,76 @@ Workflow Workflow::from_definition(const json& def) {
         if (a.contains("step")) action.step = a.at("step").get<int>();
         action.from = a.at("from").get<std::vector<std::string>>();
         if (a.contains("to")) action.to = a.at("to").get<std::string>();
-        if (a.contains("outcomes")) action.outcomes = a.at("outcomes").get<std::map<std::string, std::string>>();
+        if (a.contains("outcomes"))
+            action.outcomes = a.at("outcomes").get<std::map<std::string, std::string>>();
         action.rule = a.value("rule", "");
         for (const auto& f : a.at("fields")) {
-            action.fields.push_back({f.at("name").get<std::string>(), f.at("type").get<std::string>(),
+            action.fields.push_back({f.at("name").get<std::string>(),
+                                     f.at("type").get<std::string>(),
                                      f.at("required").get<bool>()});
         }
         for (const auto& s : action.from) {
-            if (s != "*" && !known(s)) throw bad_definition("action " + action.id + ": unknown state " + s);
+            if (s != "*" && !known(s))
+                throw bad_definition("action " + action.id + ": unknown state " + s);
         }
-        if (action.to && !known(*action.to)) throw bad_definition("action " + action.id + ": unknown target");
+        if (action.to && !known(*action.to))
+            throw bad_definition("action " + action.id + ": unknown target");
         for (const auto& [outcome, state] : action.outcomes) {
-            if (!known(state)) throw bad_definition("action " + action.id + ": unknown outcome state");
+            if (!known(state))
+                throw bad_definition("action " + action.id + ": unknown outcome state");
         }
-        if (!action.rule.empty() && !contains(rules::names(), action.rule)) {
-            throw bad_definition("action " + action.id + ": unknown rule " + action.rule);
-        }
-        if (std::any_of(w.actions_.begin(), w.actions_.end(),
-                        [&action](const Action& other) { return other.id == action.id; })) {
-            throw bad_definition("duplicate action " + action.id);
-        }
+        require_unique(
+            action.fields, [](const Field& f) { return f.name; },
+            "field in action " + action.id + ":");
+        check_rule(action);
         w.actions_.push_back(std::move(action));
     }
+    require_unique(
+        w.actions_, [](const Action& a) { return a.id; }, "action");
     return w;
 }
 
-bool Workflow::is_final(const std::string& state) const { return contains(final_states_, state); }
+// A rule reads fixed fields and returns fixed outcomes: the action must
+// declare those fields (same type; required where the rule needs them) and
+// map only outcomes the rule can return.
+void Workflow::check_rule(const Action& action) {
+    if (action.rule.empty()) {
+        if (!action.outcomes.empty())
+            throw bad_definition("action " + action.id + ": outcomes without a rule");
+        return;
+    }
+    const rules::RuleNeeds* needs = rules::needs(action.rule);
+    if (needs == nullptr)
+        throw bad_definition("action " + action.id + ": unknown rule " + action.rule);
+    for (const auto& need : needs->fields) {
+        const auto field = std::find_if(action.fields.begin(), action.fields.end(),
+                                        [&need](const Field& f) { return f.name == need.name; });
+        if (field == action.fields.end() || field->type != need.type ||
+            (need.required && !field->required)) {
+            throw bad_definition("action " + action.id + ": rule " + action.rule + " needs field " +
+                                 need.name + " (" + need.type +
+                                 (need.required ? ", required)" : ")"));
+        }
+    }
+    for (const auto& [outcome, state] : action.outcomes) {
+        if (!contains(needs->outcomes, outcome)) {
+            throw bad_definition("action " + action.id + ": rule " + action.rule +
+                                 " has no outcome " + outcome);
+        }
+    }
+}
 
-bool Workflow::has_state(const std::string& state) const { return contains(states_, state); }
+bool Workflow::is_final(const std::string& state) const {
+    return contains(final_states_, state);
+}
 
-std::vector<std::string> Workflow::state_ids() const { return states_; }
+bool Workflow::has_state(const std::string& state) const {
+    return contains(states_, state);
+}
+
+std::vector<std::string> Workflow::state_ids() const {
+    return states_;
+}
 
 std::vector<std::string> Workflow::action_ids() const {
     std::vector<std::string> ids;

@@ -20,9 +20,9 @@ struct ConcernStatus {
     nlohmann::json assessment;  // the answers of step 4, or null
     bool reported = false;      // reported to Veilig Thuis
     bool help_arranged = false;
-    bool acute = false;         // the acute path was taken
+    bool acute = false;                      // the acute path was taken
     std::optional<std::string> review_date;  // "YYYY-MM-DD" while help is monitored
-    int pending_feedback = 0;  // observer submissions not yet told they were handled
+    int pending_feedback = 0;                // observer submissions not yet told they were handled
 };
 
 // What an action recorded: goes into the chronology as is.
@@ -76,6 +76,7 @@ private:
         std::vector<Field> fields;
     };
 
+    static void check_rule(const Action& action);
     const Action& find_action(const std::string& id) const;
     bool starts_from(const Action& action, const std::string& state) const;
 

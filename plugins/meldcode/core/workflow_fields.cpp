@@ -1,25 +1,29 @@
 #include "workflow_fields.h"
 
 #include "errors.h"
+#include "text.h"
 #include "time.h"
 
 namespace meldcode::fields {
 namespace {
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+bool blank(const std::string& s) {
+    return s.find_first_not_of(" \t\r\n") == std::string::npos;
+}
 
 void check_text(const std::string& ptr, const nlohmann::json& value) {
     if (!value.is_string()) throw invalid_field(ptr, "must be a string");
     const auto& s = value.get_ref<const std::string&>();
     if (blank(s)) throw invalid_field(ptr, "must not be empty");
-    if (s.size() > kMaxTextBytes) throw invalid_field(ptr, "text is too long");
+    if (utf8_length(s) > kMaxTextChars) throw invalid_field(ptr, "text is too long");
 }
 
 void check_boolean(const std::string& ptr, const nlohmann::json& value) {
     if (!value.is_boolean()) throw invalid_field(ptr, "must be true or false");
 }
 
-// "answer" = {"answer": bool, "explanation": text}; "decision" = {"decision": bool, "rationale": text}
+// "answer" = {"answer": bool, "explanation": text}; "decision" = {"decision": bool, "rationale":
+// text}
 void check_pair(const std::string& name, const nlohmann::json& value, const char* flag,
                 const char* text) {
     if (!value.is_object()) throw invalid_field(pointer(name), "must be an object");
@@ -35,7 +39,9 @@ void check_pair(const std::string& name, const nlohmann::json& value, const char
 
 }  // namespace
 
-std::string pointer(const std::string& name) { return "/fields/" + name; }
+std::string pointer(const std::string& name) {
+    return "/fields/" + name;
+}
 
 std::string pointer(const std::string& name, const std::string& member) {
     return pointer(name) + "/" + member;
@@ -64,7 +70,9 @@ void check_type(const std::string& name, const std::string& type, const nlohmann
     }
 }
 
-bool has(const nlohmann::json& fields, const std::string& name) { return fields.contains(name); }
+bool has(const nlohmann::json& fields, const std::string& name) {
+    return fields.contains(name);
+}
 
 bool yes(const nlohmann::json& fields, const std::string& name) {
     const auto& value = fields.at(name);

@@ -8,8 +8,8 @@
 
 namespace meldcode::fields {
 
-// Longest free text accepted in one field (characters are bytes of UTF-8).
-constexpr std::size_t kMaxTextBytes = 20000;
+// Longest free text accepted in one field, in characters.
+constexpr std::size_t kMaxTextChars = 20000;
 
 std::string pointer(const std::string& name);
 std::string pointer(const std::string& name, const std::string& member);

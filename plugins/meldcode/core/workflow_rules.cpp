@@ -25,8 +25,10 @@ std::optional<std::string> assessment_framework(ConcernStatus& concern, const js
     } else {
         require(f, "unsafety");
         if (yes(f, "unsafety")) {
-            forbid(f, "help_possible", "acute or structural unsafety: report, question 3 does not apply");
-            forbid(f, "help_accepted", "acute or structural unsafety: report, question 4 does not apply");
+            forbid(f, "help_possible",
+                   "acute or structural unsafety: report, question 3 does not apply");
+            forbid(f, "help_accepted",
+                   "acute or structural unsafety: report, question 4 does not apply");
         } else {
             require(f, "help_possible");
             if (yes(f, "help_possible")) {
@@ -75,7 +77,8 @@ std::optional<std::string> decision(ConcernStatus& concern, const json& f, std::
                                 "question 1 was no: close without report or help");
         }
     } else {
-        const bool report_required = answered_yes(a, "unsafety") || answered_no(a, "help_possible") ||
+        const bool report_required = answered_yes(a, "unsafety") ||
+                                     answered_no(a, "help_possible") ||
                                      answered_no(a, "help_accepted");
         if (report_required && !report) {
             throw Error(MC_E_PAYLOAD, "report_required",
@@ -95,8 +98,8 @@ std::optional<std::string> decision(ConcernStatus& concern, const json& f, std::
     check_help_details(f, today);
     concern.reported = concern.reported || report;
     concern.help_arranged = help;
-    concern.review_date = help ? std::optional<std::string>(f.at("review_date").get<std::string>())
-                               : std::nullopt;
+    concern.review_date =
+        help ? std::optional<std::string>(f.at("review_date").get<std::string>()) : std::nullopt;
     return help ? std::optional<std::string>("help_arranged") : std::nullopt;
 }
 
@@ -148,15 +151,37 @@ std::optional<std::string> close(ConcernStatus& concern, const json&, std::int64
 
 using Rule = std::optional<std::string> (*)(ConcernStatus&, const json&, std::int64_t);
 
-const std::vector<std::pair<std::string, Rule>>& table() {
-    static const std::vector<std::pair<std::string, Rule>> rules{
-        {"assign", assign},
-        {"assessment_framework", assessment_framework},
-        {"decision", decision},
-        {"review", review},
-        {"acute", acute},
-        {"feedback", feedback},
-        {"close", close},
+struct Entry {
+    std::string name;
+    Rule fn;
+    RuleNeeds needs;
+};
+
+const std::vector<Entry>& table() {
+    static const std::vector<Entry> rules{
+        {"assign", assign, {{{"assignee", "text", true}}, {}}},
+        {"assessment_framework",
+         assessment_framework,
+         {{{"suspicion", "answer", true},
+           {"unsafety", "answer", false},
+           {"help_possible", "answer", false},
+           {"help_accepted", "answer", false}},
+          {}}},
+        {"decision",
+         decision,
+         {{{"report", "decision", true},
+           {"help", "decision", true},
+           {"monitoring_agreements", "text", false},
+           {"review_date", "date", false}},
+          {"help_arranged"}}},
+        {"review",
+         review,
+         {{{"help_effective", "answer", true}, {"report", "decision", false}}, {}}},
+        {"acute",
+         acute,
+         {{{"called_112", "boolean", true}, {"called_veilig_thuis", "boolean", true}}, {}}},
+        {"feedback", feedback, {}},
+        {"close", close, {}},
     };
     return rules;
 }
@@ -166,7 +191,7 @@ const std::vector<std::pair<std::string, Rule>>& table() {
 const std::vector<std::string>& names() {
     static const std::vector<std::string> result = [] {
         std::vector<std::string> n;
-        for (const auto& [name, rule] : table()) n.push_back(name);
+        for (const auto& entry : table()) n.push_back(entry.name);
         return n;
     }();
     return result;
@@ -175,10 +200,17 @@ const std::vector<std::string>& names() {
 std::optional<std::string> apply(const std::string& rule, ConcernStatus& concern,
                                  const json& fields, std::int64_t today) {
     if (rule.empty()) return std::nullopt;
-    for (const auto& [name, fn] : table()) {
-        if (name == rule) return fn(concern, fields, today);
+    for (const auto& entry : table()) {
+        if (entry.name == rule) return entry.fn(concern, fields, today);
     }
     throw Error(MC_E_INTERNAL, "internal", "unknown rule in workflow definition");
+}
+
+const RuleNeeds* needs(const std::string& rule) {
+    for (const auto& entry : table()) {
+        if (entry.name == rule) return &entry.needs;
+    }
+    return nullptr;
 }
 
 }  // namespace meldcode::rules

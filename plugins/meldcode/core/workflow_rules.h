@@ -12,7 +12,22 @@
 
 namespace meldcode::rules {
 
+// What a rule reads, so that a workflow definition can be checked against it
+// when loaded rather than fail when an officer records the action.
+struct FieldNeed {
+    std::string name;
+    std::string type;
+    bool required;
+};
+
+struct RuleNeeds {
+    std::vector<FieldNeed> fields;
+    std::vector<std::string> outcomes;  // outcome names the rule may return
+};
+
 const std::vector<std::string>& names();
+// nullptr for an unknown rule.
+const RuleNeeds* needs(const std::string& rule);
 
 // Checks the rule's conditions on `fields`, updates `concern`, and returns
 // the outcome name (e.g. "help_arranged") that may redirect the target state.

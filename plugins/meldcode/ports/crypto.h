@@ -12,7 +12,7 @@ public:
     // `bytes` random bytes from the OS CSPRNG, base64url without padding.
     virtual std::string random_token(std::size_t bytes) const = 0;
     // Authenticated encryption under the instance's token key with a random
-    // nonce; base64url. Used for prompt tokens: they reveal nothing and
+    // nonce; lowercase hex. Used for prompt tokens: they reveal nothing and
     // cannot be forged, and need no disk write to be checked later.
     virtual std::string seal(const std::string& plaintext) const = 0;
     // nullopt when the text was not sealed by this key or was altered.

@@ -96,13 +96,15 @@ public:
         const std::string& unit_id, const std::optional<std::string>& household_ref) = 0;
     virtual std::optional<ConcernRecord> latest_concern(const std::string& unit_id) = 0;
     virtual std::optional<ConcernRecord> find_concern(const std::string& concern_ref) = 0;
-    virtual std::optional<ConcernRecord> find_concern_by_submission(const std::string& submission_ref) = 0;
+    virtual std::optional<ConcernRecord> find_concern_by_submission(
+        const std::string& submission_ref) = 0;
     virtual ConcernId insert_concern(const ConcernRecord& concern) = 0;
     virtual void update_concern(const ConcernRecord& concern) = 0;
     virtual std::vector<ConcernRecord> list_concerns(const ConcernQuery& query) = 0;
     // Concerns in `state` whose review date is on or before `date` and that
     // were not yet notified for that review date.
-    virtual std::vector<ConcernRecord> due_reviews(const std::string& state, const std::string& date) = 0;
+    virtual std::vector<ConcernRecord> due_reviews(const std::string& state,
+                                                   const std::string& date) = 0;
     virtual void mark_review_notified(ConcernId concern, const std::string& review_date) = 0;
 
     // Chronology. Host events about a unit without an open concern are kept
@@ -131,7 +133,8 @@ public:
     virtual void save_prompts(const std::vector<PromptRecord>& prompts) = 0;
 
     // A named secret kept with the store, created by `generate` the first time.
-    virtual std::string secret(const std::string& name, const std::function<std::string()>& generate) = 0;
+    virtual std::string secret(const std::string& name,
+                               const std::function<std::string()>& generate) = 0;
 };
 
 }  // namespace meldcode

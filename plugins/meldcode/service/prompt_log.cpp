@@ -12,6 +12,9 @@ constexpr std::size_t kWriteBatch = 512;
 }  // namespace
 
 PromptLog::PromptLog(Store& store, Timestamp since) : store_(store) {
+    // Room for a large corporation's year of prompts: growing the set means
+    // rehashing it, a pause on the hook's path.
+    prompted_.reserve(1U << 16);
     for (const auto& record : store_.prompts_since(since)) prompted_.insert(record.host_ticket_id);
     writer_ = std::thread([this] { run_writer(); });
 }

@@ -61,7 +61,8 @@ class Plugin {
 public:
     explicit Plugin(const boost::dll::fs::path& path) {
         try {
-            library_.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+            library_.load(path,
+                          boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
         } catch (const std::exception& e) {
             throw Error(MC_E_VERSION, "plugin_not_loadable",
                         "cannot load meldcode plugin " + path.string() + ": " + e.what(), "");
@@ -131,7 +132,8 @@ public:
     using json = nlohmann::json;
     using Call = mc_status (*)(mc_instance*, const char*, const char*, char**);
 
-    Instance(std::shared_ptr<const Plugin> plugin, const json& config) : plugin_(std::move(plugin)) {
+    Instance(std::shared_ptr<const Plugin> plugin, const json& config)
+        : plugin_(std::move(plugin)) {
         if (plugin_->api().open(config.dump().c_str(), &handle_) != MC_OK) {
             plugin_->last_error("mc_open failed");
         }

@@ -1,0 +1,115 @@
+// The access policy: need-to-know (DESIGN.md §4) as a hand-written table.
+#include <algorithm>
+
+#include "core/access_policy.h"
+#include "core_test_support.h"
+
+namespace meldcode::test {
+namespace {
+
+const std::vector<Role> kRoles{Role::observer, Role::officer, Role::auditor, Role::admin,
+                               Role::integration};
+
+struct Expectation {
+    Operation operation;
+    std::string name;
+    // observer, officer, auditor, admin, integration
+    std::vector<bool> allowed;
+};
+
+const std::vector<Expectation>& expected_policy() {
+    // clang-format off
+    static const std::vector<Expectation> table{
+        //                                                    obs    off    aud    adm    int
+        {Operation::ticket_closed,     "ticket_closed",     {true,  true,  false, false, true }},
+        {Operation::submit_signals,    "submit_signals",    {true,  true,  false, false, true }},
+        {Operation::submission_status, "submission_status", {true,  true,  false, false, true }},
+        {Operation::report_host_event, "report_host_event", {false, false, false, true,  true }},
+        {Operation::list_concerns,     "list_concerns",     {false, true,  false, false, false}},
+        {Operation::read_concern,      "read_concern",      {false, true,  false, false, false}},
+        {Operation::act_on_concern,    "act_on_concern",    {false, true,  false, false, false}},
+        {Operation::steps_due,         "steps_due",         {false, true,  false, false, true }},
+    };
+    // clang-format on
+    return table;
+}
+
+}  // namespace
+
+TEST_CASE("may() follows the role x operation table", "[access]") {
+    const auto& row = GENERATE(from_range(expected_policy()));
+    REQUIRE(row.allowed.size() == kRoles.size());
+    for (std::size_t i = 0; i < kRoles.size(); ++i) {
+        INFO(role_name(kRoles[i]) << " " << row.name);
+        CHECK(may(kRoles[i], row.operation) == row.allowed[i]);
+    }
+}
+
+TEST_CASE("require() lets the allowed through and forbids the rest", "[access]") {
+    const auto& row = GENERATE(from_range(expected_policy()));
+    for (std::size_t i = 0; i < kRoles.size(); ++i) {
+        const Actor actor{"user-" + std::to_string(i), kRoles[i]};
+        INFO(role_name(actor.role) << " " << row.name);
+        if (row.allowed[i]) {
+            CHECK_NOTHROW(require(actor, row.operation));
+        } else {
+            CHECK_THROWS_MATCHES(require(actor, row.operation), Error,
+                                 ErrorIs(MC_E_FORBIDDEN, "forbidden", ""));
+        }
+    }
+}
+
+TEST_CASE("a forbidden operation is named in the message, the actor is not", "[access]") {
+    const Actor actor{"jan.jansen@example.org", Role::auditor};
+    try {
+        require(actor, Operation::read_concern);
+        FAIL("auditors may not read concerns");
+    } catch (const Error& e) {
+        const std::string message = e.what();
+        CHECK(message.find("read_concern") != std::string::npos);
+        CHECK(message.find("jan.jansen") == std::string::npos);
+    }
+}
+
+TEST_CASE("the published table lists every operation once, as expected", "[access]") {
+    const auto& table = access_policy();
+    REQUIRE(table.size() == expected_policy().size());
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const Expectation& expected = expected_policy()[i];
+        INFO(expected.name);
+        CHECK(table[i].operation == expected.operation);
+        CHECK(operation_name(table[i].operation) == expected.name);
+        std::vector<Role> allowed;
+        for (std::size_t r = 0; r < kRoles.size(); ++r) {
+            if (expected.allowed[r]) allowed.push_back(kRoles[r]);
+        }
+        std::vector<Role> published = table[i].allowed;
+        std::sort(published.begin(), published.end());
+        CHECK(published == allowed);
+    }
+}
+
+TEST_CASE("auditors and observers never see concern content", "[access]") {
+    for (const Role role : {Role::observer, Role::auditor, Role::admin, Role::integration}) {
+        for (const Operation op :
+             {Operation::list_concerns, Operation::read_concern, Operation::act_on_concern}) {
+            INFO(role_name(role) << " " << operation_name(op));
+            CHECK_FALSE(may(role, op));
+        }
+    }
+}
+
+TEST_CASE("role names round-trip", "[access]") {
+    const std::vector<std::string> names{"observer", "officer", "auditor", "admin", "integration"};
+    for (std::size_t i = 0; i < kRoles.size(); ++i) {
+        CHECK(role_name(kRoles[i]) == names[i]);
+        CHECK(role_from_name(names[i]) == kRoles[i]);
+        CHECK(role_from_name(role_name(kRoles[i])) == kRoles[i]);
+    }
+    for (const char* unknown : {"", "Officer", "OFFICER", "officer ", "root", "unknown"}) {
+        INFO("'" << unknown << "'");
+        CHECK(role_from_name(unknown) == std::nullopt);
+    }
+}
+
+}  // namespace meldcode::test

@@ -1,0 +1,187 @@
+// The fields of every action: required, typed, no unknown ones. Every
+// rejection leaves the concern as it was.
+#include "core/workflow_fields.h"
+#include "core_test_support.h"
+#include "workflow_fixtures.h"
+
+namespace meldcode::test {
+namespace {
+
+using nlohmann::json;
+
+// A value a field of some type must reject, and what the error says:
+// `suffix` is appended to the field's pointer "/fields/<name>".
+struct BadValue {
+    json value;
+    std::string code;
+    std::string suffix;
+};
+
+std::vector<BadValue> bad_values(const std::string& type) {
+    const std::string long_text(fields::kMaxTextChars, 'x');
+    if (type == "text") {
+        return {{42, "invalid_field", ""},
+                {true, "invalid_field", ""},
+                {nullptr, "invalid_field", ""},
+                {json::array({"a"}), "invalid_field", ""},
+                {"", "invalid_field", ""},
+                {" \t\r\n ", "invalid_field", ""},
+                {long_text + "y", "invalid_field", ""}};
+    }
+    if (type == "boolean") {
+        return {{"true", "invalid_field", ""},
+                {1, "invalid_field", ""},
+                {0, "invalid_field", ""},
+                {nullptr, "invalid_field", ""}};
+    }
+    if (type == "date") {
+        return {{"2026-02-30", "invalid_field", ""}, {"2026-13-01", "invalid_field", ""},
+                {"2025-02-29", "invalid_field", ""}, {"2026-3-1", "invalid_field", ""},
+                {"01-03-2026", "invalid_field", ""}, {"2026-03-01T00:00:00Z", "invalid_field", ""},
+                {"", "invalid_field", ""},           {20260301, "invalid_field", ""},
+                {nullptr, "invalid_field", ""}};
+    }
+    if (type == "date_time") {
+        return {{"2026-03-01", "invalid_field", ""},
+                {"2026-02-30T10:00:00Z", "invalid_field", ""},
+                {"2026-03-01T24:00:00Z", "invalid_field", ""},
+                {"2026-03-01T10:60:00Z", "invalid_field", ""},
+                {"2026-03-01T10:00:00", "invalid_field", ""},
+                {"2026-03-01T10:00:00+25:00", "invalid_field", ""},
+                {"tomorrow at ten o'clock", "invalid_field", ""},
+                {1772359200, "invalid_field", ""},
+                {nullptr, "invalid_field", ""}};
+    }
+    // answer and decision: an object of a yes/no member and a text member.
+    const std::string flag = type == "answer" ? "answer" : "decision";
+    const std::string text = type == "answer" ? "explanation" : "rationale";
+    return {{true, "invalid_field", ""},
+            {"yes", "invalid_field", ""},
+            {json::array({true, "because"}), "invalid_field", ""},
+            {{{flag, true}}, "missing_field", "/" + text},
+            {{{text, "Because."}}, "missing_field", "/" + flag},
+            {json::object(), "missing_field", "/" + flag},
+            {{{flag, "yes"}, {text, "Because."}}, "invalid_field", "/" + flag},
+            {{{flag, 1}, {text, "Because."}}, "invalid_field", "/" + flag},
+            {{{flag, true}, {text, ""}}, "invalid_field", "/" + text},
+            {{{flag, true}, {text, "  "}}, "invalid_field", "/" + text},
+            {{{flag, true}, {text, 7}}, "invalid_field", "/" + text},
+            {{{flag, true}, {text, "Because."}, {"note", "x"}}, "invalid_field", ""}};
+}
+
+// Applies `fields` for `action` from its start state, expects `matcher`, and
+// checks that the concern did not change.
+void require_rejected(const std::string& action, const json& fields, const ErrorIs& matcher) {
+    ConcernStatus concern = concern_for(action, start_state(action));
+    const json before = snapshot(concern);
+    CHECK_THROWS_MATCHES(default_workflow().apply(concern, action, fields, today()), Error,
+                         matcher);
+    CHECK(snapshot(concern) == before);
+}
+
+}  // namespace
+
+TEST_CASE("the valid fixture of every action is accepted", "[workflow][fields]") {
+    const auto& spec = GENERATE(from_range(default_actions()));
+    INFO("action " << spec.id);
+    ConcernStatus concern = concern_for(spec.id, start_state(spec.id));
+    CHECK_NOTHROW(default_workflow().apply(concern, spec.id, valid_fields(spec.id), today()));
+}
+
+TEST_CASE("optional fields are accepted and recorded", "[workflow][fields]") {
+    const auto [action, extras] = GENERATE(
+        std::make_pair(std::string("map_signals"),
+                       json{{"sources", "The neighbour told the caretaker."},
+                            {"interpretations", "Caretaker's impression: the child is afraid."}}),
+        std::make_pair(std::string("consult"), json{{"veilig_thuis_consulted", false}}));
+    json fields = valid_fields(action);
+    fields.update(extras);
+    ConcernStatus concern = concern_for(action, start_state(action));
+    CHECK(default_workflow().apply(concern, action, fields, today()).fields == fields);
+}
+
+namespace {
+
+// `count` copies of `character` (one code point, possibly several bytes).
+std::string repeated(const std::string& character, std::size_t count) {
+    std::string text;
+    for (std::size_t i = 0; i < count; ++i) text += character;
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("text may be as long as the limit in characters, not longer", "[workflow][fields]") {
+    // "é" is two bytes and "€" three in UTF-8: the limit counts characters.
+    const auto character = GENERATE(as<std::string>{}, "x", "\xC3\xA9", "\xE2\x82\xAC");
+    INFO(character.size() << "-byte character");
+    json fields = valid_fields("close");
+    fields["reason"] = repeated(character, fields::kMaxTextChars);
+    ConcernStatus concern = concern_for("close", "decided");
+    CHECK_NOTHROW(default_workflow().apply(concern, "close", fields, today()));
+    fields["reason"] = repeated(character, fields::kMaxTextChars + 1);
+    require_rejected("close", fields, invalid("/fields/reason"));
+}
+
+TEST_CASE("every required field is required", "[workflow][fields]") {
+    const auto& spec = GENERATE(from_range(default_actions()));
+    for (const auto& field : spec.fields) {
+        if (!field.required) continue;
+        INFO("action " << spec.id << " without " << field.name);
+        json fields = valid_fields(spec.id);
+        REQUIRE(fields.erase(field.name) == 1);
+        require_rejected(spec.id, fields, missing("/fields/" + field.name));
+    }
+}
+
+TEST_CASE("the fixtures name every field of the definition with its type", "[workflow][fields]") {
+    // Guards the tables below: a field added to workflow.json must appear here.
+    const json& definition = default_workflow_definition();
+    for (const auto& action : definition.at("actions")) {
+        const ActionSpec& spec = action_spec(action.at("id").get<std::string>());
+        INFO("action " << spec.id);
+        REQUIRE(action.at("fields").size() == spec.fields.size());
+        for (std::size_t i = 0; i < spec.fields.size(); ++i) {
+            CHECK(action.at("fields")[i].at("name") == spec.fields[i].name);
+            CHECK(action.at("fields")[i].at("type") == spec.fields[i].type);
+            CHECK(action.at("fields")[i].at("required") == spec.fields[i].required);
+        }
+    }
+}
+
+TEST_CASE("a field of the wrong type is invalid, named by its pointer", "[workflow][fields]") {
+    const auto& spec = GENERATE(from_range(default_actions()));
+    for (const auto& field : spec.fields) {
+        for (const auto& bad : bad_values(field.type)) {
+            INFO("action " << spec.id << ", " << field.type << " field " << field.name << " = "
+                           << bad.value.dump().substr(0, 60));
+            json fields = valid_fields(spec.id);
+            fields[field.name] = bad.value;
+            require_rejected(spec.id, fields,
+                             payload_error(bad.code, "/fields/" + field.name + bad.suffix));
+        }
+    }
+}
+
+TEST_CASE("an unknown field is rejected", "[workflow][fields]") {
+    const auto& spec = GENERATE(from_range(default_actions()));
+    INFO("action " << spec.id);
+    json fields = valid_fields(spec.id);
+    SECTION("a name no action has") {
+        fields["remarks"] = "x";
+        require_rejected(spec.id, fields, payload_error("unknown_field", "/fields"));
+    }
+    SECTION("a field of another action") {
+        const std::string other = spec.id == "assign" ? "close" : "assign";
+        const json borrowed = valid_fields(other);
+        fields.update(borrowed);
+        require_rejected(spec.id, fields, payload_error("unknown_field", "/fields"));
+    }
+}
+
+TEST_CASE("fields must be a JSON object", "[workflow][fields]") {
+    const auto fields = GENERATE(json(nullptr), json::array(), json("reason"), json(3));
+    require_rejected("close", fields, invalid("/fields"));
+}
+
+}  // namespace meldcode::test

@@ -1,0 +1,194 @@
+#include "workflow_fixtures.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core_test_support.h"
+
+namespace meldcode::test {
+
+using nlohmann::json;
+
+const std::vector<std::string>& default_states() {
+    static const std::vector<std::string> states{
+        "open",    "signals_mapped", "consulted", "conversation_done",
+        "weighed", "monitoring",     "decided",   "closed"};
+    return states;
+}
+
+const std::vector<ActionSpec>& default_actions() {
+    static const std::vector<ActionSpec> actions{
+        {"assign", std::nullopt, {{"assignee", "text", true}}},
+        {"map_signals",
+         1,
+         {{"observations", "text", true},
+          {"supporting_signals", "text", true},
+          {"undermining_signals", "text", true},
+          {"children_involved", "boolean", true},
+          {"sources", "text", false},
+          {"interpretations", "text", false}}},
+        {"consult",
+         2,
+         {{"consulted_with", "text", true},
+          {"consulted_at", "date_time", true},
+          {"question", "text", true},
+          {"advice", "text", true},
+          {"veilig_thuis_consulted", "boolean", false}}},
+        {"hold_conversation",
+         3,
+         {{"held_with", "text", true},
+          {"held_at", "date_time", true},
+          {"facts_presented", "text", true},
+          {"reaction", "text", true},
+          {"officer_reading", "text", true}}},
+        {"skip_conversation", 3, {{"skip_reason", "text", true}}},
+        {"weigh",
+         4,
+         {{"suspicion", "answer", true},
+          {"unsafety", "answer", false},
+          {"help_possible", "answer", false},
+          {"help_accepted", "answer", false}}},
+        {"decide",
+         5,
+         {{"report", "decision", true},
+          {"help", "decision", true},
+          {"monitoring_agreements", "text", false},
+          {"review_date", "date", false}}},
+        {"review", 5, {{"help_effective", "answer", true}, {"report", "decision", false}}},
+        {"record_acute",
+         std::nullopt,
+         {{"called_112", "boolean", true},
+          {"called_veilig_thuis", "boolean", true},
+          {"called_at", "date_time", true},
+          {"summary", "text", true}}},
+        {"give_feedback", std::nullopt, {}},
+        {"close", std::nullopt, {{"reason", "text", true}}},
+        {"reopen", std::nullopt, {{"reason", "text", true}}},
+    };
+    return actions;
+}
+
+const ActionSpec& action_spec(const std::string& id) {
+    const auto& actions = default_actions();
+    const auto it = std::find_if(actions.begin(), actions.end(),
+                                 [&id](const ActionSpec& a) { return a.id == id; });
+    if (it == actions.end()) throw std::out_of_range("no action spec " + id);
+    return *it;
+}
+
+const std::vector<TransitionRow>& transition_table() {
+    // clang-format off
+    //  open              signals_mapped  consulted            conversation_done
+    //  weighed           monitoring      decided              closed
+    static const std::vector<TransitionRow> table{
+        {"assign",            {"=",              "=",         "=",                 "=",
+                               "=",              "=",         "=",                 ""}},
+        {"map_signals",       {"signals_mapped", "",          "",                  "",
+                               "",               "",          "",                  ""}},
+        {"consult",           {"",               "consulted", "",                  "",
+                               "",               "",          "",                  ""}},
+        {"hold_conversation", {"",               "",          "conversation_done", "",
+                               "",               "",          "",                  ""}},
+        {"skip_conversation", {"",               "",          "conversation_done", "",
+                               "",               "",          "",                  ""}},
+        {"weigh",             {"",               "",          "",                  "weighed",
+                               "",               "",          "",                  ""}},
+        {"decide",            {"",               "",          "",                  "",
+                               "decided",        "",          "",                  ""}},
+        {"review",            {"",               "",          "",                  "",
+                               "",               "decided",   "",                  ""}},
+        {"record_acute",      {"=",              "=",         "=",                 "=",
+                               "=",              "=",         "=",                 "="}},
+        {"give_feedback",     {"",               "",          "",                  "",
+                               "",               "=",         "=",                 ""}},
+        {"close",             {"",               "",          "",                  "",
+                               "",               "",          "closed",            ""}},
+        {"reopen",            {"",               "",          "",                  "",
+                               "",               "",          "",                  "open"}},
+    };
+    // clang-format on
+    return table;
+}
+
+std::string start_state(const std::string& action) {
+    const auto& table = transition_table();
+    const auto row = std::find_if(table.begin(), table.end(),
+                                  [&action](const TransitionRow& r) { return r.action == action; });
+    if (row == table.end()) throw std::out_of_range("no transition row " + action);
+    for (std::size_t i = 0; i < row->result.size(); ++i) {
+        if (!row->result[i].empty()) return default_states().at(i);
+    }
+    throw std::out_of_range("action allowed nowhere: " + action);
+}
+
+json answer(bool yes) {
+    return {{"answer", yes},
+            {"explanation", yes ? "Yes, because of the facts of steps 1-3."
+                                : "No, the facts of steps 1-3 do not show it."}};
+}
+
+json decision(bool yes) {
+    return {{"decision", yes},
+            {"rationale",
+             yes ? "Required by the assessment framework." : "Not needed given the assessment."}};
+}
+
+json assessment(const std::string& answers) {
+    static const char* const questions[] = {"suspicion", "unsafety", "help_possible",
+                                            "help_accepted"};
+    if (answers.size() != 4) throw std::invalid_argument("four answers: " + answers);
+    json fields = json::object();
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (answers[i] != '-') fields[questions[i]] = answer(answers[i] == 'y');
+    }
+    return fields;
+}
+
+json valid_fields(const std::string& action) {
+    static const json fixtures{
+        {"assign", {{"assignee", "officer-7"}}},
+        {"map_signals",
+         {{"observations", "Hole at child height in the bedroom door, seen 20 Feb at 10:00."},
+          {"supporting_signals", "The bedroom door has a bolt on the outside."},
+          {"undermining_signals", "The tenant reported a burglary last month."},
+          {"children_involved", true}}},
+        {"consult",
+         {{"consulted_with", "Aandachtsfunctionaris of the other region"},
+          {"consulted_at", "2026-02-21T10:00:00+01:00"},
+          {"question", "Is this enough for a conversation?"},
+          {"advice", "Hold a conversation with the tenant."}}},
+        {"hold_conversation",
+         {{"held_with", "Main tenant"},
+          {"held_at", "2026-02-23T14:30:00Z"},
+          {"facts_presented", "The hole and the bolt."},
+          {"reaction", "Said the child locks itself in."},
+          {"officer_reading", "The explanation does not fit the bolt's side."}}},
+        {"skip_conversation", {{"skip_reason", "A conversation would put the child at risk."}}},
+        {"weigh", assessment("ynyy")},
+        {"decide", {{"report", decision(true)}, {"help", decision(false)}}},
+        {"review", {{"help_effective", answer(true)}}},
+        {"record_acute",
+         {{"called_112", true},
+          {"called_veilig_thuis", false},
+          {"called_at", "2026-02-20T22:15:00Z"},
+          {"summary", "Screaming heard during the visit; police called."}}},
+        {"give_feedback", json::object()},
+        {"close", {{"reason", "Reported to Veilig Thuis; nothing left for us to do."}}},
+        {"reopen", {{"reason", "New signals for the same household."}}},
+    };
+    return fixtures.at(action);
+}
+
+ConcernStatus concern_for(const std::string& action, const std::string& state) {
+    ConcernStatus concern;
+    concern.state = state;
+    concern.assessment = assessment("ynyy");
+    concern.pending_feedback = action == "give_feedback" ? 2 : 0;
+    if (state == "monitoring") {
+        concern.help_arranged = true;
+        concern.review_date = "2026-06-01";
+    }
+    return concern;
+}
+
+}  // namespace meldcode::test
