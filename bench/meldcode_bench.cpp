@@ -120,6 +120,7 @@ void hook_benchmark(const meldcode::sdk::Instance& mc, const Options& o) {
     std::vector<double> floor_all;
     for (int round = 0; round < o.rounds; ++round) {
         std::vector<std::string> tickets;
+        tickets.reserve(static_cast<std::size_t>(o.hook_calls));
         for (int i = 0; i < o.hook_calls; ++i) {
             tickets.push_back(
                 ticket("WO-" + std::to_string(round) + "-" + std::to_string(i)).dump());
@@ -160,6 +161,7 @@ void submission_benchmark(const meldcode::sdk::Instance& mc, const Options& o) {
     double floor_rate = 0;
     for (int round = 0; round < o.rounds; ++round) {
         std::vector<std::string> bodies;
+        bodies.reserve(static_cast<std::size_t>(o.submissions));
         for (int i = 0; i < o.submissions; ++i) {
             const std::string id = std::to_string(round) + "-" + std::to_string(i);
             bodies.push_back(json{

@@ -28,8 +28,7 @@ void step(const std::string& what, const std::string& result) {
 
 json act(const meldcode::sdk::Instance& mc, const json& officer, const std::string& ref,
          const std::string& action, const json& fields) {
-    const json concern =
-        mc.act(officer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
+    json concern = mc.act(officer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
     step("officer: " + action, "state " + concern.at("state").get<std::string>());
     return concern;
 }

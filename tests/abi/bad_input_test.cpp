@@ -47,7 +47,8 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
     StoreFixture store;
     const auto& api = store.mc().plugin().api();
     const std::string officer = actor("af-1", "officer").dump();
-    const std::string huge = "{\"observations\":\"" + std::string(10 * 1024 * 1024, 'x') + "\"}";
+    const std::string huge =
+        "{\"observations\":\"" + std::string(std::size_t{10} * 1024 * 1024, 'x') + "\"}";
     const std::string long_string = "{\"unit_id\":\"" + std::string(30000, 'x') + "\"}";
     const std::string invalid_utf8 = "{\"observations\":\"" + kSecret + "\xff\xfe\"}";
     const std::string truncated = "{\"observations\":\"" + kSecret;

@@ -13,10 +13,12 @@ namespace {
 
 constexpr int kThreads = 8;
 constexpr int kPerThread = 25;
+constexpr auto kSubmissions = static_cast<std::size_t>(kThreads) * kPerThread;
 
 template <typename Fn>
 void in_threads(int count, Fn&& fn) {
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(count));
     for (int t = 0; t < count; ++t) threads.emplace_back(fn, t);
     for (auto& thread : threads) thread.join();
 }
@@ -43,8 +45,8 @@ TEST_CASE("8 threads submitting at once: every submission lands exactly once") {
         }
     });
     CHECK(failures == 0);
-    CHECK(receipts.size() == kThreads * kPerThread);
-    CHECK(store.rows("submissions") == kThreads * kPerThread);
+    CHECK(receipts.size() == kSubmissions);
+    CHECK(store.rows("submissions") == static_cast<long long>(kSubmissions));
     CHECK(store.rows("concerns") == kThreads);  // one per unit: later ones attached
 }
 

@@ -20,8 +20,7 @@ const std::string kSecret = "Zag-een-slot-aan-de-buitenkant-XQ7Z";
 
 json act(const meldcode::sdk::Instance& mc, const std::string& ref, const std::string& action,
          const json& fields) {
-    const json concern =
-        mc.act(kOfficer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
+    json concern = mc.act(kOfficer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
     REQUIRE(matches_schema("concern", concern));
     return concern;
 }

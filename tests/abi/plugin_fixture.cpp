@@ -46,8 +46,8 @@ private:
 
 std::filesystem::path fresh_dir() {
     std::random_device rd;
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("meldcode-test-" + std::to_string(rd()) + std::to_string(rd()));
+    auto dir = std::filesystem::temp_directory_path() /
+               ("meldcode-test-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(dir);
     return dir;
 }
@@ -84,7 +84,7 @@ json submission(const std::string& prompt_token, const std::string& key,
             {"acute", false}};
 }
 
-StoreFixture::StoreFixture(json extra_config)
+StoreFixture::StoreFixture(const json& extra_config)
     : dir_(fresh_dir()), store_path_((dir_ / "meldcode.db").string()) {
     config_ = {{"store_path", store_path_}, {"clock", {{"fixed", kNow}}}};
     config_.update(extra_config);
@@ -129,7 +129,7 @@ long long StoreFixture::rows(const std::string& table) const {
 
 json StoreFixture::prompt_for(const std::string& ticket_id, const std::string& unit_id,
                               const std::string& technician) const {
-    const json prompt =
+    json prompt =
         mc().ticket_closed(actor(technician, "observer"), ticket(ticket_id, unit_id, technician));
     // Throws rather than REQUIRE: Catch2 assertions are not thread-safe.
     if (prompt.at("ask") != true) throw std::runtime_error("the ticket was not prompted");

@@ -28,7 +28,7 @@ json submission(const std::string& prompt_token, const std::string& key,
 
 class StoreFixture {
 public:
-    explicit StoreFixture(json extra_config = json::object());
+    explicit StoreFixture(const json& extra_config = json::object());
     ~StoreFixture();
     StoreFixture(const StoreFixture&) = delete;
     StoreFixture& operator=(const StoreFixture&) = delete;

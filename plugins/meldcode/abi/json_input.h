@@ -9,7 +9,7 @@
 
 namespace meldcode {
 
-constexpr std::size_t kMaxPayloadBytes = 1024 * 1024;
+constexpr std::size_t kMaxPayloadBytes = std::size_t{1024} * 1024;
 constexpr std::size_t kMaxDepth = 64;
 // No single string may be longer than the longest free-text field (in
 // characters); this also bounds the work std::regex (used by the schema

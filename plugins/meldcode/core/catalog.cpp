@@ -58,7 +58,7 @@ Catalog Catalog::from_definition(const json& def) {
         for (const auto& s : c.at("signals")) {
             const auto id = s.at("id").get<std::string>();
             if (!namespaced_under(id, category)) {
-                throw bad_catalog("signal " + id + " is not namespaced under " + category);
+                throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
             if (!catalog.signal_category_.emplace(id, category).second) {
                 throw bad_catalog("duplicate signal id " + id);

@@ -123,10 +123,11 @@ std::optional<Timestamp> parse_timestamp(const std::string& text) {
             !at(text, pos + 3, ':') || oh > 23 || om > 59) {
             return std::nullopt;
         }
-        offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+        offset = (text[pos] == '+' ? 1 : -1) * (std::int64_t{oh} * 3600 + std::int64_t{om} * 60);
     }
     // A leap second (:60) counts as the last second of its minute.
-    return *days * 86400 + hh * 3600 + mm * 60 + std::min(ss, 59) - offset;
+    return *days * 86400 + std::int64_t{hh} * 3600 + std::int64_t{mm} * 60 + std::min(ss, 59) -
+           offset;
 }
 
 }  // namespace meldcode

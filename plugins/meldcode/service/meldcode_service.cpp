@@ -11,10 +11,10 @@ using nlohmann::json;
 
 // A prompt token stays valid for two weeks: long enough for a technician who
 // fills in the form at the end of the day or week, short enough to expire.
-constexpr Timestamp kPromptTokenSeconds = 14 * 24 * 3600;
+constexpr Timestamp kPromptTokenSeconds = Timestamp{14} * 24 * 3600;
 // Tickets prompted within this window are remembered so they are never asked
 // again; older tickets are refused by max_ticket_age_hours anyway.
-constexpr Timestamp kPromptMemorySeconds = 400 * 24 * 3600;
+constexpr Timestamp kPromptMemorySeconds = Timestamp{400} * 24 * 3600;
 // 128 random bits in every reference (base64url: 22 characters).
 constexpr std::size_t kRefBytes = 16;
 
