@@ -1,6 +1,8 @@
 #include "abi/codec.h"
 
-#include <unordered_map>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "abi/json_input.h"
 #include "abi/schema_validator.h"
@@ -60,19 +62,22 @@ json read(const char* text, const std::string& schema) {
 
 Actor actor(const char* text) {
     // Hosts pass the same few actors over and over (an integration identity,
-    // the officers): a validated actor text is remembered per thread.
-    thread_local std::unordered_map<std::string, Actor> known;
-    constexpr std::size_t kKnownActors = 64;
+    // the officers): a validated actor text is remembered per thread, and
+    // found again without an allocation.
+    thread_local std::vector<std::pair<std::string, Actor>> known;
+    constexpr std::size_t kKnownActors = 16;
     if (text != nullptr) {
-        const auto hit = known.find(text);
-        if (hit != known.end()) return hit->second;
+        const std::string_view wanted(text);
+        for (const auto& [seen, who] : known) {
+            if (seen == wanted) return who;
+        }
     }
     try {
         const json doc = read(text, "actor");
         Actor actor{doc.at("id").get<std::string>(),
                     *role_from_name(doc.at("role").get<std::string>())};
         if (known.size() >= kKnownActors) known.clear();
-        known.emplace(text, actor);
+        known.emplace_back(text, actor);
         return actor;
     } catch (const Error& e) {
         // The actor is its own argument: say so, so the pointer is not read
@@ -145,20 +150,15 @@ ConcernSelector concern_selector(const json& doc) {
     return {optional_string(doc, "concern_ref"), optional_string(doc, "submission_ref")};
 }
 
-std::string prompt(const PromptResult& r, const Catalog& catalog) {
+PromptText prompt(const PromptResult& r, const Catalog& catalog) {
     const std::string reason(decision_name(r.decision));
-    if (!r.token) return R"({"ask":false,"reason":")" + reason + R"("})";
+    if (!r.token) return {R"({"ask":false,"reason":")" + reason + R"("})", {}, {}};
     // Assembled by hand on the host's request path: every part is known to
-    // need no escaping (a fixed word, base64url, a formatted timestamp, and
-    // the form serialised once per locale).
-    const std::string& form = catalog.view_text(r.locale);
-    std::string text;
-    text.reserve(form.size() + r.token->size() + 100);
-    text += R"({"ask":true,"reason":")" + reason + R"(","prompt_token":")" + *r.token +
-            R"(","expires_at":")" + format_timestamp(r.expires_at) + R"(","form":)";
-    text += form;
-    text += '}';
-    return text;
+    // need no escaping (a fixed word, hex, a formatted timestamp, and the form
+    // serialised once per locale).
+    return {R"({"ask":true,"reason":")" + reason + R"(","prompt_token":")" + *r.token +
+                R"(","expires_at":")" + format_timestamp(r.expires_at) + R"(","form":)",
+            catalog.view_text(r.locale), "}"};
 }
 
 json concern(const ConcernView& view) {

@@ -21,7 +21,14 @@ HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);
 ConcernSelector concern_selector(const nlohmann::json& doc);
 
-std::string prompt(const PromptResult& result, const Catalog& catalog);
+// The prompt answer in pieces to be written once into the caller's buffer:
+// the form (kilobytes) is serialised once per locale and never copied twice.
+struct PromptText {
+    std::string head;
+    std::string_view form;
+    std::string_view tail;
+};
+PromptText prompt(const PromptResult& result, const Catalog& catalog);
 nlohmann::json concern(const ConcernView& view);
 nlohmann::json concern_page(const ConcernPage& page);
 nlohmann::json due_steps(const std::vector<DueStep>& due);

@@ -1,10 +1,13 @@
 // The C ABI. It only translates: C strings -> validated JSON -> domain
 // types, calls the service, and domain results -> JSON -> C strings, with
 // every exception turned into an mc_status (abi_errors.h).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
+#include <string_view>
 
 #include "abi/abi_errors.h"
 #include "abi/codec.h"
@@ -39,12 +42,25 @@ void require_out(const void* out) {
     if (out == nullptr) throw Error(MC_E_ARGUMENT, "null_argument", "output pointer is NULL");
 }
 
-// Hands a string to the caller, who frees it with mc_free().
+// Hands text to the caller, who frees it with mc_free(): the pieces are
+// written once, into the buffer the caller receives.
+void give(char** out, std::initializer_list<std::string_view> pieces) {
+    std::size_t size = 1;
+    for (const auto piece : pieces) size += piece.size();
+    char* text = static_cast<char*>(std::malloc(size));
+    if (text == nullptr) throw std::bad_alloc();
+    char* end = text;
+    for (const auto piece : pieces) end = std::copy(piece.begin(), piece.end(), end);
+    *end = '\0';
+    *out = text;
+}
+
 void give(char** out, const std::string& text) {
-    char* copy = static_cast<char*>(std::malloc(text.size() + 1));
-    if (copy == nullptr) throw std::bad_alloc();
-    std::memcpy(copy, text.c_str(), text.size() + 1);
-    *out = copy;
+    give(out, {text});
+}
+
+void give(char** out, const meldcode::codec::PromptText& prompt) {
+    give(out, {prompt.head, prompt.form, prompt.tail});
 }
 
 json embedded(const char* name, const char* schema) {
