@@ -1,6 +1,8 @@
 // What was acknowledged survives closing and reopening the store.
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "plugin_fixture.h"
@@ -36,6 +38,13 @@ TEST_CASE("close and reopen: concerns, chronology, prompts and idempotency survi
 TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
     StoreFixture store;
     store.submit("WO-1", "VHE-1", "tech-1", "x");
+    // Readable by its owner only, and so is its write-ahead log.
+    namespace fs = std::filesystem;
+    for (const auto& file : {store.store_path(), store.store_path() + "-wal"}) {
+        INFO(file);
+        REQUIRE(fs::exists(file));
+        CHECK(fs::status(file).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+    }
     store.close();
     {
         sqlite3* db = nullptr;

@@ -151,14 +151,20 @@ ConcernSelector concern_selector(const json& doc) {
 }
 
 PromptText prompt(const PromptResult& r, const Catalog& catalog) {
-    const std::string reason(decision_name(r.decision));
-    if (!r.token) return {R"({"ask":false,"reason":")" + reason + R"("})", {}, {}};
+    const std::string_view reason = decision_name(r.decision);
+    std::string head;
+    head.reserve(r.token ? r.token->size() + 100 : 48);
+    if (!r.token) {
+        ((head += R"({"ask":false,"reason":")") += reason) += R"("})";
+        return {std::move(head), {}, {}};
+    }
     // Assembled by hand on the host's request path: every part is known to
     // need no escaping (a fixed word, hex, a formatted timestamp, and the form
     // serialised once per locale).
-    return {R"({"ask":true,"reason":")" + reason + R"(","prompt_token":")" + *r.token +
-                R"(","expires_at":")" + format_timestamp(r.expires_at) + R"(","form":)",
-            catalog.view_text(r.locale), "}"};
+    ((head += R"({"ask":true,"reason":")") += reason) += R"(","prompt_token":")";
+    ((head += *r.token) += R"(","expires_at":")") += format_timestamp(r.expires_at);
+    head += R"(","form":)";
+    return {std::move(head), catalog.view_text(r.locale), "}"};
 }
 
 json concern(const ConcernView& view) {

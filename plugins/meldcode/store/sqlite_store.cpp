@@ -1,6 +1,11 @@
 #include "sqlite_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -470,7 +475,20 @@ private:
 // ---------------------------------------------------------------------------
 // Opening.
 
+// A new store is created readable by its owner only: it holds special-
+// category personal data. SQLite gives the -wal and -shm files the mode of
+// the database file, so they follow.
+void create_private_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+    } else if (errno != EEXIST) {
+        throw sqlite::storage_failure(sqlite::kCannotOpen, std::strerror(errno));
+    }
+}
+
 DbHandle open_connection(const std::string& path) {
+    create_private_file(path);
     sqlite3* raw = nullptr;
     // NOMUTEX: SqliteStore serialises all use of the connection itself.
     const int rc =
