@@ -150,7 +150,7 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     }
 }
 
-TEST_CASE("signals for a unit with an open concern join it; after closure a new one relates") {
+TEST_CASE("signals for a unit with an open concern join it, after closure a new one relates") {
     StoreFixture store;
     const auto& mc = store.mc();
     store.submit("WO-1", "VHE-2", "tech-1", "eerste");
@@ -181,7 +181,7 @@ TEST_CASE("signals for a unit with an open concern join it; after closure a new 
     CHECK(page.at("items").at(0).at("state") == "open");
 }
 
-TEST_CASE("host events join the unit's chronology; a rule may open a concern") {
+TEST_CASE("host events join the unit's chronology, and a rule may open a concern") {
     StoreFixture store(json{{"host_events", {{"create_concern_for", {"repeated_repair"}}}}});
     const auto& mc = store.mc();
     const json event{{"event_id", "EV-9"},

@@ -86,7 +86,8 @@ json submission(const std::string& prompt_token, const std::string& key,
 
 StoreFixture::StoreFixture(const json& extra_config)
     : dir_(fresh_dir()), store_path_((dir_ / "meldcode.db").string()) {
-    config_ = {{"store_path", store_path_}, {"clock", {{"fixed", kNow}}}};
+    // check_outputs: every answer of every test call is validated against its schema.
+    config_ = {{"store_path", store_path_}, {"clock", {{"fixed", kNow}}}, {"check_outputs", true}};
     config_.update(extra_config);
     reopen();
 }

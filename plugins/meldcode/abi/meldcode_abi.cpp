@@ -27,6 +27,7 @@ struct mc_instance {
     static constexpr std::uint32_t kMagic = 0x6d656c64;  // "meld"
     std::uint32_t magic = kMagic;
     std::unique_ptr<meldcode::MeldcodeService> service;
+    bool check_outputs = false;  // config "check_outputs": tests validate every answer
 };
 
 namespace {
@@ -120,18 +121,46 @@ private:
     void* user_data_;
 };
 
+// The schemas of a call's payload (nullptr: none) and of its answer.
+struct Schemas {
+    const char* in;
+    const char* out;
+};
+
+std::string text_of(const std::string& reply) {
+    return reply;
+}
+std::string text_of(const meldcode::codec::PromptText& reply) {
+    return reply.head + std::string(reply.form) + std::string(reply.tail);
+}
+
+// With "check_outputs" on (the test suites), every answer must match its
+// schema: a mismatch is our bug, reported as MC_E_INTERNAL.
+template <typename Reply>
+void check_output(const mc_instance* instance, const char* schema, const Reply& reply) {
+    if (!instance->check_outputs) return;
+    try {
+        meldcode::validate_payload(schema, json::parse(text_of(reply)));
+    } catch (const Error& e) {
+        throw Error(
+            MC_E_INTERNAL, "invalid_output",
+            std::string("answer does not match schemas/") + schema + ".schema.json: " + e.what());
+    }
+}
+
 // The common shape of the calls that take an actor and a payload and answer JSON.
 template <typename Fn>
-mc_status call(mc_instance* instance, const char* actor_json, const char* payload,
-               const char* schema, char** out, Fn&& fn) {
+mc_status call(mc_instance* instance, const char* actor_json, const char* payload, Schemas schemas,
+               char** out, Fn&& fn) {
     return meldcode::abi::guard([&] {
         require_out(out);
         *out = nullptr;
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
-        json doc = payload == nullptr && schema == nullptr ? json()
-                                                           : meldcode::codec::read(payload, schema);
-        give(out, fn(service, actor, std::move(doc)));
+        json doc = schemas.in == nullptr ? json() : meldcode::codec::read(payload, schemas.in);
+        const auto reply = fn(service, actor, std::move(doc));
+        check_output(instance, schemas.out, reply);
+        give(out, reply);
     });
 }
 
@@ -183,6 +212,7 @@ MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
         auto store = meldcode::open_sqlite_store(config.at("store_path").get<std::string>());
         const std::string key = store->secret("prompt_token_key", meldcode::new_sodium_key);
         auto opened = std::make_unique<mc_instance>();
+        opened->check_outputs = config.value("check_outputs", false);
         opened->service = std::make_unique<meldcode::MeldcodeService>(
             settings(config), std::move(catalog), std::move(workflow), std::move(store),
             meldcode::make_sodium_crypto(key), clock(config));
@@ -201,7 +231,7 @@ MC_API mc_status mc_close(mc_instance* instance) {
 
 MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
                                   const char* ticket_json, char** prompt_json) {
-    return call(instance, actor_json, ticket_json, "ticket", prompt_json,
+    return call(instance, actor_json, ticket_json, {"ticket", "prompt"}, prompt_json,
                 [](auto& service, const auto& actor, json&& doc) {
                     const auto result =
                         service.ticket_closed(actor, meldcode::codec::ticket(std::move(doc)));
@@ -211,7 +241,7 @@ MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json,
                                    const char* submission_json, char** receipt_json) {
-    return call(instance, actor_json, submission_json, "submission", receipt_json,
+    return call(instance, actor_json, submission_json, {"submission", "receipt"}, receipt_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto ref =
                         service.submit_signals(actor, meldcode::codec::submission(doc));
@@ -221,18 +251,18 @@ MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json
 
 MC_API mc_status mc_submission_status(mc_instance* instance, const char* actor_json,
                                       const char* request_json, char** status_json) {
-    return call(instance, actor_json, request_json, "submission_status_request", status_json,
-                [](auto& service, const auto& actor, const json& doc) {
-                    const auto ref = doc.at("submission_ref").template get<std::string>();
-                    return json{{"submission_ref", ref},
-                                {"status", service.submission_status(actor, ref)}}
-                        .dump();
-                });
+    return call(
+        instance, actor_json, request_json, {"submission_status_request", "submission_status"},
+        status_json, [](auto& service, const auto& actor, const json& doc) {
+            const auto ref = doc.at("submission_ref").template get<std::string>();
+            return json{{"submission_ref", ref}, {"status", service.submission_status(actor, ref)}}
+                .dump();
+        });
 }
 
 MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_json,
                                       const char* event_json, char** accepted_json) {
-    return call(instance, actor_json, event_json, "host_event", accepted_json,
+    return call(instance, actor_json, event_json, {"host_event", "accepted"}, accepted_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     service.report_host_event(actor, meldcode::codec::host_event(doc));
                     return json{{"status", "accepted"}}.dump();
@@ -241,7 +271,7 @@ MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_j
 
 MC_API mc_status mc_concerns_list(mc_instance* instance, const char* actor_json,
                                   const char* query_json, char** page_json) {
-    return call(instance, actor_json, query_json, "concern_query", page_json,
+    return call(instance, actor_json, query_json, {"concern_query", "concern_page"}, page_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto page =
                         service.list_concerns(actor, meldcode::codec::concern_query(doc));
@@ -251,7 +281,7 @@ MC_API mc_status mc_concerns_list(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** concern_json) {
-    return call(instance, actor_json, request_json, "concern_get", concern_json,
+    return call(instance, actor_json, request_json, {"concern_get", "concern"}, concern_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto view =
                         service.get_concern(actor, meldcode::codec::concern_selector(doc));
@@ -261,7 +291,7 @@ MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
                                 const char* action_json, char** concern_json) {
-    return call(instance, actor_json, action_json, "concern_action", concern_json,
+    return call(instance, actor_json, action_json, {"concern_action", "concern"}, concern_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto view =
                         service.act(actor, doc.at("concern_ref").template get<std::string>(),
@@ -271,7 +301,7 @@ MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
 }
 
 MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, char** due_json) {
-    return call(instance, actor_json, nullptr, nullptr, due_json,
+    return call(instance, actor_json, nullptr, {nullptr, "due_steps"}, due_json,
                 [](auto& service, const auto& actor, const json&) {
                     return meldcode::codec::due_steps(service.steps_due(actor)).dump();
                 });
@@ -286,7 +316,9 @@ MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char*
         if (!meldcode::Catalog::supports(chosen)) {
             throw Error(MC_E_ARGUMENT, "unsupported_locale", "supported locales are nl and en");
         }
-        give(catalog_json, service.catalog().view_text(chosen));
+        const std::string& view = service.catalog().view_text(chosen);
+        check_output(instance, "catalog_view", view);
+        give(catalog_json, view);
     });
 }
 
