@@ -1,5 +1,6 @@
 #include "abi/schema_validator.h"
 
+#include <locale>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,8 +88,21 @@ private:
     std::map<std::string, std::unique_ptr<Compiled>> schemas_;
 };
 
+// std::regex compiles patterns through std::ctype<char>::narrow, whose cache
+// libstdc++ fills lazily and without synchronisation (GCC bug 77704): two
+// threads compiling their first regexes at once race on it (ThreadSanitizer
+// reports it). Filling the whole cache once, before any validation, removes
+// the race.
+void fill_narrow_cache() {
+    const auto& ctype = std::use_facet<std::ctype<char>>(std::locale());
+    for (int c = 0; c < 256; ++c) ctype.narrow(static_cast<char>(c), '\0');
+}
+
 SchemaSet& schemas() {
-    static SchemaSet set;
+    static SchemaSet set = [] {
+        fill_narrow_cache();
+        return SchemaSet();
+    }();
     return set;
 }
 
