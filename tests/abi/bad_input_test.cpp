@@ -54,6 +54,7 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
     const std::string truncated = "{\"observations\":\"" + kSecret;
     const std::string deep = deep_nesting(10000);
     const std::string nul = "{\"observations\":\"" + kSecret + "\\u0000\"}";
+    const std::string out_of_range = "{\"limit\": 1e400}";
     const std::string control = "{\"unit_id\":\"VHE\\u001b[2J\"}";
 
     for (const Call fn :
@@ -70,6 +71,8 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
         expect_rejected(store, fn, officer.c_str(), deep.c_str(), {MC_E_JSON, "too_deep", ""});
         expect_rejected(store, fn, officer.c_str(), nul.c_str(),
                         {MC_E_PAYLOAD, "control_character", "/observations"});
+        expect_rejected(store, fn, officer.c_str(), out_of_range.c_str(),
+                        {MC_E_JSON, "invalid_json", ""});
         expect_rejected(store, fn, officer.c_str(), control.c_str(),
                         {MC_E_PAYLOAD, "control_character", "/unit_id"});
         expect_rejected(store, fn, officer.c_str(), nullptr, {MC_E_ARGUMENT, "null_argument", ""});

@@ -127,6 +127,9 @@ nlohmann::json parse_payload(const char* text) {
         throw Error(MC_E_JSON, utf8 ? "invalid_utf8" : "invalid_json",
                     std::string(utf8 ? "invalid UTF-8" : "invalid JSON") + " near byte " +
                         std::to_string(e.byte));
+    } catch (const nlohmann::json::out_of_range&) {
+        // A number no double can hold (1e400); e.what() would quote it.
+        throw Error(MC_E_JSON, "invalid_json", "invalid JSON: a number is out of range");
     }
     try {
         normalise(doc);

@@ -56,8 +56,9 @@ void give(char** out, std::initializer_list<std::string_view> pieces) {
     *out = text;
 }
 
+// (The explicit string_view matters: clang binds {text} to this very overload.)
 void give(char** out, const std::string& text) {
-    give(out, {text});
+    give(out, {std::string_view(text)});
 }
 
 void give(char** out, const meldcode::codec::PromptText& prompt) {

@@ -164,7 +164,10 @@ ActionRecord Workflow::apply(ConcernStatus& concern, const std::string& action_i
     }
     if (!fields.is_object()) throw invalid_field("/fields", "must be an object");
     json recorded = json::object();
-    for (const auto& [name, value] : fields.items()) {
+    for (const auto& item : fields.items()) {
+        // Plain variables: capturing a structured binding in a lambda is C++20.
+        const std::string& name = item.key();
+        const json& value = item.value();
         const auto field = std::find_if(action.fields.begin(), action.fields.end(),
                                         [&name](const Field& f) { return f.name == name; });
         if (field == action.fields.end()) {
