@@ -1,0 +1,13 @@
+// mc_concerns_list: the query payload, as an officer. Reads only.
+#include "fuzz_support.h"
+
+using namespace meldcode::fuzz;
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    fixture();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return fuzz_payload("mc_concerns_list", mc_concerns_list, kOfficer, data, size, 0);
+}
