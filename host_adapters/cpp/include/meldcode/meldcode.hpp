@@ -4,12 +4,21 @@
 // checks the ABI version, and wraps handles and strings in RAII types.
 // Failures become meldcode::sdk::Error carrying status, code, message and
 // the JSON pointer of the offending field.
+//
+// Finding the plugin: Plugin(path) takes an explicit path; Plugin() looks at
+// the environment variable MELDCODE_PLUGIN, then at MELDCODE_DEFAULT_PLUGIN
+// (a path compiled in: find_package(meldcode) defines it as the installed
+// plugin), then lets the system's loader search for libmeldcode.so.1.
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +36,7 @@ public:
           pointer_(std::move(pointer)) {}
     mc_status status() const { return status_; }
     const std::string& code() const { return code_; }
+    std::string message() const { return what(); }
     const std::string& pointer() const { return pointer_; }
 
 private:
@@ -57,21 +67,57 @@ struct Api {
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
+//
+// Loading fails with an Error of status MC_E_VERSION whose code says what is
+// wrong: "plugin_not_found" (no such file), "plugin_not_loadable" (not a
+// shared library for this machine), "missing_symbol" (not a meldcode plugin,
+// or one older than this header) or "abi_mismatch" (another major version,
+// or an older minor one).
 class Plugin {
 public:
+    // Searches as the header comment says.
+    Plugin() : Plugin(default_path()) {}
+
     explicit Plugin(const boost::dll::fs::path& path) {
-        try {
-            library_.load(path,
-                          boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-        } catch (const std::exception& e) {
-            throw Error(MC_E_VERSION, "plugin_not_loadable",
-                        "cannot load meldcode plugin " + path.string() + ": " + e.what(), "");
-        }
+        load(path);
+        // Versions first: a plugin of another major version may well lack
+        // functions, and the version is then the more useful thing to say.
+        bind(api_.abi_version, "mc_abi_version");
+        bind(api_.abi_check, "mc_abi_check");
+        negotiate(path);
         resolve();
-        if (api_.abi_check(MC_ABI_VERSION) != MC_OK) throw last_error("ABI negotiation failed");
     }
 
-    const Api& api() const { return api_; }
+    // Where Plugin() looks: MELDCODE_PLUGIN, else the compiled-in default.
+    static boost::dll::fs::path default_path() {
+        if (const char* env = std::getenv("MELDCODE_PLUGIN"); env != nullptr && *env != '\0') {
+            return env;
+        }
+#ifdef MELDCODE_DEFAULT_PLUGIN
+        return MELDCODE_DEFAULT_PLUGIN;
+#else
+        return "libmeldcode.so.1";
+#endif
+    }
+
+    const Api& api() const {
+        return api_;
+    }
+
+    // Any entry point by name, also one newer than this header: a function
+    // of the plugin's common shape (instance, actor, request, &out) is then
+    // one line in Instance (see Instance::call).
+    template <typename Fn>
+    Fn* function(const char* name) const {
+        if (!library_.has(name)) {
+            throw Error(MC_E_VERSION, "missing_symbol",
+                        "the meldcode plugin " + library_.location().string() +
+                            " does not export " + name +
+                            ": not a meldcode plugin, or older than this host",
+                        "");
+        }
+        return &library_.get<Fn>(name);
+    }
 
     // Throws the error the plugin recorded for its last failed call on this thread.
     [[noreturn]] Error last_error(const char* fallback) const {
@@ -95,16 +141,43 @@ public:
 private:
     template <typename Fn>
     void bind(Fn& slot, const char* name) {
-        if (!library_.has(name)) {
-            throw Error(MC_E_VERSION, "missing_symbol",
-                        std::string("the plugin does not export ") + name, "");
+        slot = function<std::remove_pointer_t<Fn>>(name);
+    }
+
+    void load(const boost::dll::fs::path& path) {
+        // A bare file name is left to the system's search (ld.so.cache, LD_LIBRARY_PATH).
+        const bool searched = !path.has_parent_path();
+        if (!searched && !boost::dll::fs::exists(path)) {
+            throw Error(MC_E_VERSION, "plugin_not_found",
+                        "no meldcode plugin at " + path.string() +
+                            " (set MELDCODE_PLUGIN or pass the path of libmeldcode.so)",
+                        "");
         }
-        slot = &library_.get<std::remove_pointer_t<Fn>>(name);
+        try {
+            library_.load(path, boost::dll::load_mode::rtld_now |
+                                    boost::dll::load_mode::rtld_local |
+                                    (searched ? boost::dll::load_mode::search_system_folders
+                                              : boost::dll::load_mode::default_mode));
+        } catch (const std::exception& e) {
+            throw Error(MC_E_VERSION, searched ? "plugin_not_found" : "plugin_not_loadable",
+                        "cannot load meldcode plugin " + path.string() + ": " + e.what(), "");
+        }
+    }
+
+    // The plugin decides whether it serves a host built for our header.
+    void negotiate(const boost::dll::fs::path& path) const {
+        if (api_.abi_check(MC_ABI_VERSION) == MC_OK) return;
+        const uint32_t theirs = api_.abi_version();
+        throw Error(MC_E_VERSION, "abi_mismatch",
+                    "the meldcode plugin " + path.string() + " implements ABI " +
+                        std::to_string(theirs >> 16) + "." + std::to_string(theirs & 0xffffu) +
+                        "; this host was built for ABI " + std::to_string(MC_ABI_VERSION_MAJOR) +
+                        "." + std::to_string(MC_ABI_VERSION_MINOR) +
+                        " (the same major version and at least this minor one are needed)",
+                    "");
     }
 
     void resolve() {
-        bind(api_.abi_version, "mc_abi_version");
-        bind(api_.abi_check, "mc_abi_check");
         bind(api_.info, "mc_info");
         bind(api_.last_error, "mc_last_error");
         bind(api_.free, "mc_free");
@@ -141,6 +214,25 @@ public:
     ~Instance() {
         if (handle_ != nullptr) plugin_->api().close(handle_);
     }
+    // A function of the C ABI's common shape, by name: one line per new
+    // operation, e.g. json purge(const json& a, const json& r) const { return
+    // call("mc_purge", a, r); }. Throws missing_symbol on an older plugin.
+    json call(const char* function, const json& actor, const json& request) const {
+        return call(plugin_->function<std::remove_pointer_t<Call>>(function), actor, request);
+    }
+
+    // Calls `fn` with each notification (ids only) after a durable change, on
+    // the thread that made it; it must not call into this instance. An empty
+    // function removes it. The Instance owns the callback.
+    using Listener = std::function<void(const json& notification)>;
+    void on_notification(Listener fn) {
+        auto owned = fn ? std::make_unique<Listener>(std::move(fn)) : nullptr;
+        const mc_status status = plugin_->api().notifications_set(
+            handle_, owned ? &Instance::notify : nullptr, owned.get());
+        if (status != MC_OK) plugin_->last_error("mc_notifications_set failed");
+        listener_ = std::move(owned);
+    }
+
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
 
@@ -193,6 +285,15 @@ public:
     }
 
 private:
+    static void notify(void* listener, const char* text) noexcept {
+        try {
+            (*static_cast<Listener*>(listener))(json::parse(text));
+        } catch (...) {
+            // Nothing may cross back into the plugin; a host that must know
+            // about its own listener's failures catches them itself.
+        }
+    }
+
     json call(Call fn, const json& actor, const json& payload) const {
         std::string out;
         if (call_raw(fn, actor.dump().c_str(), payload.dump().c_str(), out) != MC_OK) {
@@ -203,6 +304,7 @@ private:
 
     std::shared_ptr<const Plugin> plugin_;
     mc_instance* handle_ = nullptr;
+    std::unique_ptr<Listener> listener_;
 };
 
 }  // namespace meldcode::sdk

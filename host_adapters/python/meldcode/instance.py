@@ -1,0 +1,139 @@
+"""An open meldcode store: the operations of the C ABI with dicts in and out."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from typing import Any, Callable, Dict, Optional, Union
+
+from ._native import NOTIFY_FN, Plugin
+from .errors import ArgumentError
+
+Json = Dict[str, Any]
+Actor = Json  # {"id": "...", "role": "observer|officer|auditor|admin|integration"}
+
+
+def _encode(document: Union[Json, bytes]) -> bytes:
+    # bytes pass through untouched: the raw path for hosts that already hold
+    # JSON text (and for tests of malformed input).
+    if isinstance(document, bytes):
+        return document
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+class Meldcode:
+    """One open store (``mc_open``), closed by :meth:`close` or at the end of a ``with`` block.
+
+    Every method takes the actor the host authenticated and a dict that
+    follows the payload's schema (``schemas/<name>.schema.json``), and returns
+    the answer as a dict. Failures raise :class:`~meldcode.errors.MeldcodeError`
+    subclasses. Safe to call from many threads; do not close while other
+    threads still call.
+
+    >>> with Meldcode({"store_path": "meldcode.db"}) as mc:
+    ...     prompt = mc.ticket_closed({"id": "erp", "role": "integration"}, ticket)
+    """
+
+    def __init__(self, config: Union[Json, bytes], plugin: Union[Plugin, str, None] = None):
+        """Opens the store ``config`` names; ``plugin`` is a loaded :class:`Plugin` or a path."""
+        self.plugin = plugin if isinstance(plugin, Plugin) else Plugin(plugin)
+        handle = ctypes.c_void_p()
+        if self.plugin.function("mc_open")(_encode(config), ctypes.byref(handle)) != 0:
+            raise self.plugin.last_error()
+        self._handle: Optional[ctypes.c_void_p] = handle
+        self._notify: Optional[Any] = None  # keeps the ctypes callback alive
+
+    def __enter__(self) -> "Meldcode":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Flushes pending work and closes the store. Closing twice is harmless."""
+        handle, self._handle = self._handle, None
+        if handle is not None and self.plugin.function("mc_close")(handle) != 0:
+            raise self.plugin.last_error()
+
+    # -- the operations (README.md, "The C ABI"); one line each ---------------
+
+    def ticket_closed(self, actor: Actor, ticket: Json) -> Json:
+        """A host ticket was closed (``ticket``): whether to ask, and the form (``prompt``)."""
+        return self.call("mc_ticket_closed", actor, ticket)
+
+    def submit_signals(self, actor: Actor, submission: Json) -> Json:
+        """Submits an observer's signals (``submission``); durable on return (``receipt``)."""
+        return self.call("mc_signals_submit", actor, submission)
+
+    def submission_status(self, actor: Actor, request: Json) -> Json:
+        """The status of one of the actor's own submissions (``submission_status``)."""
+        return self.call("mc_submission_status", actor, request)
+
+    def report_host_event(self, actor: Actor, event: Json) -> Json:
+        """Another host event about a unit (``host_event``) → ``{"status": "accepted"}``."""
+        return self.call("mc_host_event_report", actor, event)
+
+    def list_concerns(self, actor: Actor, query: Json) -> Json:
+        """Concerns, filtered and paged (``concern_query`` → ``concern_page``)."""
+        return self.call("mc_concerns_list", actor, query)
+
+    def get_concern(self, actor: Actor, request: Json) -> Json:
+        """One concern with its chronology (``concern_get`` → ``concern``)."""
+        return self.call("mc_concern_get", actor, request)
+
+    def act(self, actor: Actor, action: Json) -> Json:
+        """One workflow action on a concern (``concern_action`` → ``concern``)."""
+        return self.call("mc_concern_act", actor, action)
+
+    def steps_due(self, actor: Actor) -> Json:
+        """Reviews that have come due (``due_steps``); fires ``step_due`` notifications."""
+        return self._answer(lambda out: self.plugin.function("mc_steps_due")(
+            self._live(), _encode(actor), out))
+
+    def catalog(self, locale: Optional[str] = None) -> Json:
+        """The signal catalog in ``locale`` ("nl", "en"; None: the configured default)."""
+        return self._answer(lambda out: self.plugin.function("mc_catalog_get")(
+            self._live(), locale.encode("utf-8") if locale is not None else None, out))
+
+    def set_notifications(self, callback: Optional[Callable[[Json], None]]) -> None:
+        """Calls ``callback(notification)`` (ids only, never content) after durable changes.
+
+        It runs on the thread that made the change and must not call back into
+        this instance; an exception it raises is printed and otherwise ignored
+        (it cannot cross the C boundary). ``None`` removes it.
+        """
+        fn = NOTIFY_FN(lambda _user, text: callback(json.loads(text))) if callback else NOTIFY_FN()
+        if self.plugin.function("mc_notifications_set")(self._live(), fn, None) != 0:
+            raise self.plugin.last_error()
+        self._notify = fn
+
+    # -- the generic call ----------------------------------------------------
+
+    def call(self, function: str, actor: Union[Actor, bytes], request: Union[Json, bytes]) -> Json:
+        """Calls ``function(instance, actor, request, &out)`` by its C name and parses the answer.
+
+        Any operation of that shape works, also one newer than this binding;
+        ``actor`` and ``request`` may be raw UTF-8 JSON bytes instead of dicts.
+        """
+        fn = self.plugin.function(function)
+        return self._answer(lambda out: fn(self._live(), _encode(actor), _encode(request), out))
+
+    def _answer(self, invoke: Callable[[Any], int]) -> Json:
+        out = ctypes.c_void_p()
+        if invoke(ctypes.byref(out)) != 0:
+            raise self.plugin.last_error()
+        return json.loads(self.plugin.take(out))
+
+    def _live(self) -> ctypes.c_void_p:
+        if self._handle is None:
+            raise ArgumentError("instance_closed", "the instance is closed")
+        return self._handle
+
+
+def info(plugin: Union[Plugin, str, None] = None) -> Json:
+    """The library's versions: ``version``, ``abi_version``, ``catalog_version``, ``workflow_version``."""
+    loaded = plugin if isinstance(plugin, Plugin) else Plugin(plugin)
+    out = ctypes.c_void_p()
+    if loaded.function("mc_info")(ctypes.byref(out)) != 0:
+        raise loaded.last_error()
+    return json.loads(loaded.take(out))

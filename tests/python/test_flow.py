@@ -1,0 +1,94 @@
+"""The whole meldcode flow through the Python binding, as a host sees it."""
+
+import threading
+import unittest
+
+from support import ERP, OFFICER, StoreTest, observer, submission, ticket
+
+SECRET = "Zag-een-slot-aan-de-buitenkant-PY31"
+TECH = observer("tech-7")
+HELD_AT = "2026-11-25T09:30:00Z"
+
+
+def answer(yes: bool) -> dict:
+    return {"answer": yes, "explanation": "toelichting"}
+
+
+def decision(yes: bool) -> dict:
+    return {"decision": yes, "rationale": "onderbouwing"}
+
+
+class FlowTest(StoreTest):
+    def act(self, ref: str, action: str, fields: dict) -> dict:
+        return self.mc.act(OFFICER, {"concern_ref": ref, "action": action, "fields": fields})
+
+    def test_a_closed_ticket_becomes_a_concern_worked_to_closure(self):
+        notifications = []
+        lock = threading.Lock()
+
+        def on_notification(n: dict) -> None:
+            with lock:
+                notifications.append(n)
+
+        self.mc.set_notifications(on_notification)
+
+        prompt = self.mc.ticket_closed(ERP, ticket("WO-1", "VHE-1", "tech-7"))
+        self.assertTrue(prompt["ask"])
+        self.assertIn("112", prompt["form"]["acute_advice"])
+        self.assertEqual(self.mc.ticket_closed(ERP, ticket("WO-1", "VHE-1", "tech-7")),
+                         {"ask": False, "reason": "already_prompted"})
+
+        receipt = self.mc.submit_signals(TECH, submission(prompt["prompt_token"], "key-0001", SECRET))
+        self.assertEqual(list(receipt), ["submission_ref"])
+        sub = {"submission_ref": receipt["submission_ref"]}
+        self.assertEqual(self.mc.submission_status(TECH, sub)["status"], "received")
+
+        page = self.mc.list_concerns(OFFICER, {})
+        self.assertEqual(len(page["items"]), 1)
+        ref = page["items"][0]["concern_ref"]
+        concern = self.mc.get_concern(OFFICER, sub)
+        self.assertEqual(concern["chronology"][0]["data"]["observations"], SECRET)
+
+        self.act(ref, "assign", {"assignee": "af-1"})
+        self.act(ref, "map_signals", {"observations": "feiten", "supporting_signals": "gat in deur",
+                                      "undermining_signals": "geen", "children_involved": True})
+        self.act(ref, "consult", {"consulted_with": "Veilig Thuis",
+                                  "consulted_at": "2026-11-25T09:00:00+01:00",
+                                  "question": "vraag", "advice": "advies"})
+        self.act(ref, "hold_conversation", {"held_with": "bewoner", "held_at": HELD_AT,
+                                            "facts_presented": "feiten", "reaction": "reactie",
+                                            "officer_reading": "duiding"})
+        self.assertEqual(self.mc.submission_status(TECH, sub)["status"], "in_progress")
+        self.act(ref, "weigh", {"suspicion": answer(True), "unsafety": answer(True)})
+        decided = self.act(ref, "decide", {"report": decision(True), "help": decision(False)})
+        self.assertEqual(decided["state"], "decided")
+        self.assertTrue(decided["reported"])
+        self.act(ref, "give_feedback", {})
+        self.assertEqual(self.mc.submission_status(TECH, sub)["status"], "handled")
+        closed = self.act(ref, "close", {"reason": "gemeld bij Veilig Thuis"})
+        self.assertEqual(closed["state"], "closed")
+        self.assertEqual(closed["allowed_actions"], ["record_acute", "reopen"])
+        self.assertEqual(len(closed["chronology"]), 1 + 8)
+
+        with lock:
+            self.assertEqual([n["event"] for n in notifications], ["concern_created"])
+            self.assertEqual(notifications[0]["concern_ref"], ref)
+            self.assertNotIn(SECRET, str(notifications))
+        for host_facing in (prompt, receipt):
+            self.assertNotIn(SECRET, str(host_facing))
+
+    def test_the_catalog_and_the_library_versions(self):
+        from meldcode import info
+        self.assertEqual(self.mc.catalog("en")["locale"], "en")
+        self.assertEqual(info(self.mc.plugin)["abi_version"], "1.0")
+
+    def test_a_closed_instance_refuses_calls(self):
+        from meldcode import ArgumentError
+        self.mc.close()
+        with self.assertRaises(ArgumentError) as caught:
+            self.mc.list_concerns(OFFICER, {})
+        self.assertEqual(caught.exception.code, "instance_closed")
+
+
+if __name__ == "__main__":
+    unittest.main()
