@@ -23,3 +23,10 @@ endif()
 add_library(valijson INTERFACE)
 target_include_directories(valijson SYSTEM INTERFACE "${VALIJSON_INCLUDE_DIR}")
 target_compile_definitions(valijson INTERFACE VALIJSON_USE_EXCEPTIONS=1)
+
+# The Java binding and its tests: JDK 17 and Debian's JNA. UseJava is included
+# once for the whole tree (it keeps its settings in the including directory).
+find_package(Java 17 COMPONENTS Runtime Development REQUIRED)
+include(UseJava)
+find_jar(MELDCODE_JNA_JAR jna PATHS /usr/share/java REQUIRED)
+set(CMAKE_JAVA_COMPILE_FLAGS -Xlint:all -Werror -encoding UTF-8)

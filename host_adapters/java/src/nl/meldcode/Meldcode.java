@@ -1,0 +1,141 @@
+package nl.meldcode;
+
+import com.sun.jna.Callback;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * One open meldcode store ({@code mc_open}); close it with try-with-resources.
+ *
+ * <p>Every operation takes the actor the host authenticated ({@code {"id": ..., "role": ...}})
+ * and a payload following its schema (schemas/NAME.schema.json), both as JSON text, and returns
+ * the answer as JSON text. Failures throw {@link MeldcodeException}. Safe to call from many
+ * threads; do not close while other threads still call.
+ *
+ * <pre>{@code
+ * try (Meldcode mc = new Meldcode(new Plugin(), "{\"store_path\": \"meldcode.db\"}")) {
+ *     String prompt = mc.ticketClosed("{\"id\":\"erp\",\"role\":\"integration\"}", ticket);
+ * }
+ * }</pre>
+ */
+public final class Meldcode implements AutoCloseable {
+    /** void (*mc_notify_fn)(void* user_data, const char* notification_json) */
+    private interface NotifyFn extends Callback {
+        void invoke(Pointer userData, Pointer notification);
+    }
+
+    private final Plugin plugin;
+    private Pointer handle;
+    private NotifyFn listener; // kept reachable while the plugin may call it
+
+    /** Opens the store the configuration (schemas/config.schema.json) names. */
+    public Meldcode(Plugin plugin, String configJson) {
+        this.plugin = plugin;
+        PointerByReference out = new PointerByReference();
+        if (plugin.function("mc_open").invokeInt(new Object[] {Plugin.utf8(configJson), out})
+                != 0) {
+            throw plugin.lastError();
+        }
+        handle = out.getValue();
+    }
+
+    public Plugin plugin() {
+        return plugin;
+    }
+
+    /** Flushes pending work and closes the store; closing twice is harmless. */
+    @Override
+    public synchronized void close() {
+        Pointer h = handle;
+        handle = null;
+        if (h != null && plugin.function("mc_close").invokeInt(new Object[] {h}) != 0) {
+            throw plugin.lastError();
+        }
+    }
+
+    // -- the operations (README.md, "The C ABI"); one line each ----------------
+
+    /** A host ticket was closed (ticket): whether to ask, and the form (prompt). */
+    public String ticketClosed(String actor, String ticket) {
+        return call("mc_ticket_closed", actor, ticket);
+    }
+
+    /** Submits an observer's signals (submission); durable on return (receipt). */
+    public String submitSignals(String actor, String submission) {
+        return call("mc_signals_submit", actor, submission);
+    }
+
+    /** The status of one of the actor's own submissions (submission_status). */
+    public String submissionStatus(String actor, String request) {
+        return call("mc_submission_status", actor, request);
+    }
+
+    /** Another host event about a unit (host_event): {"status":"accepted"}. */
+    public String reportHostEvent(String actor, String event) {
+        return call("mc_host_event_report", actor, event);
+    }
+
+    /** Concerns, filtered and paged (concern_query: concern_page). */
+    public String listConcerns(String actor, String query) {
+        return call("mc_concerns_list", actor, query);
+    }
+
+    /** One concern with its chronology (concern_get: concern). */
+    public String getConcern(String actor, String request) {
+        return call("mc_concern_get", actor, request);
+    }
+
+    /** One workflow action on a concern (concern_action: concern). */
+    public String act(String actor, String action) {
+        return call("mc_concern_act", actor, action);
+    }
+
+    /** Reviews that have come due (due_steps); fires "step_due" notifications. */
+    public String stepsDue(String actor) {
+        return plugin.answer(plugin.function("mc_steps_due"),
+                new Object[] {live(), Plugin.utf8(actor)});
+    }
+
+    /** The signal catalog in a locale ("nl", "en"; null: the configured default). */
+    public String catalog(String locale) {
+        return plugin.answer(plugin.function("mc_catalog_get"),
+                new Object[] {live(), locale == null ? null : Plugin.utf8(locale)});
+    }
+
+    /**
+     * Calls {@code fn} with each notification (JSON, ids only) after a durable change, on the
+     * thread that made it; it must not call back into this instance. null removes it.
+     */
+    public synchronized void onNotification(Consumer<String> fn) {
+        NotifyFn next = fn == null ? null
+                : (user, text) -> fn.accept(text.getString(0, StandardCharsets.UTF_8.name()));
+        if (plugin.function("mc_notifications_set").invokeInt(new Object[] {live(), next, null})
+                != 0) {
+            throw plugin.lastError();
+        }
+        listener = next;
+    }
+
+    /**
+     * Calls {@code function(instance, actor, request, &out)} by its C name: any operation of that
+     * shape, also one newer than this binding.
+     */
+    public String call(String function, String actor, String request) {
+        return call(function, Plugin.utf8(actor), Plugin.utf8(request));
+    }
+
+    /** The same with raw NUL-terminated UTF-8 JSON (for hosts that hold bytes already). */
+    public String call(String function, byte[] actor, byte[] request) {
+        return plugin.answer(plugin.function(function), new Object[] {live(), actor, request});
+    }
+
+    private synchronized Pointer live() {
+        if (handle == null) {
+            throw new MeldcodeException(MeldcodeException.ARGUMENT, "instance_closed",
+                    "the instance is closed", "");
+        }
+        return handle;
+    }
+}

@@ -1,0 +1,89 @@
+package nl.meldcode.test;
+
+import static nl.meldcode.test.Store.ERP;
+import static nl.meldcode.test.Store.OFFICER;
+import static nl.meldcode.test.Store.actor;
+import static nl.meldcode.test.Store.member;
+import static nl.meldcode.test.Store.quote;
+import static nl.meldcode.test.Store.submission;
+import static nl.meldcode.test.Store.ticket;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import nl.meldcode.Meldcode;
+import nl.meldcode.MeldcodeException;
+
+/** The whole meldcode flow through the Java binding, as a host sees it. */
+public final class FlowTest {
+    private static final String SECRET = "Zag-een-slot-aan-de-buitenkant-JV17";
+    private static final String TECH = actor("tech-7", "observer");
+
+    private static String act(Meldcode mc, String ref, String action, String fields) {
+        return mc.act(OFFICER, "{\"concern_ref\":" + quote(ref) + ",\"action\":" + quote(action)
+                + ",\"fields\":" + fields + "}");
+    }
+
+    public static void testAClosedTicketBecomesAConcernWorkedToClosure() throws Exception {
+        try (Store store = new Store()) {
+            Meldcode mc = store.mc;
+            List<String> notifications = new CopyOnWriteArrayList<>();
+            mc.onNotification(notifications::add);
+
+            String prompt = mc.ticketClosed(ERP, ticket("WO-1", "VHE-1", "tech-7"));
+            Check.contains(prompt, "\"ask\":true");
+            Check.contains(prompt, "112");
+            Check.equal("{\"ask\":false,\"reason\":\"already_prompted\"}",
+                    mc.ticketClosed(ERP, ticket("WO-1", "VHE-1", "tech-7")));
+
+            String receipt = mc.submitSignals(TECH,
+                    submission(member(prompt, "prompt_token"), "key-0001", SECRET));
+            String sub = "{\"submission_ref\":" + quote(member(receipt, "submission_ref")) + "}";
+            Check.contains(mc.submissionStatus(TECH, sub), "\"status\":\"received\"");
+
+            String ref = member(mc.listConcerns(OFFICER, "{}"), "concern_ref");
+            Check.contains(mc.getConcern(OFFICER, sub), SECRET);
+
+            act(mc, ref, "assign", "{\"assignee\":\"af-1\"}");
+            act(mc, ref, "map_signals", "{\"observations\":\"feiten\",\"supporting_signals\":"
+                    + "\"gat in deur\",\"undermining_signals\":\"geen\",\"children_involved\":true}");
+            act(mc, ref, "consult", "{\"consulted_with\":\"Veilig Thuis\",\"consulted_at\":"
+                    + "\"2026-11-25T09:00:00+01:00\",\"question\":\"vraag\",\"advice\":\"advies\"}");
+            act(mc, ref, "hold_conversation", "{\"held_with\":\"bewoner\",\"held_at\":"
+                    + "\"2026-11-25T09:30:00Z\",\"facts_presented\":\"feiten\",\"reaction\":"
+                    + "\"reactie\",\"officer_reading\":\"duiding\"}");
+            Check.contains(mc.submissionStatus(TECH, sub), "\"status\":\"in_progress\"");
+            act(mc, ref, "weigh", "{\"suspicion\":{\"answer\":true,\"explanation\":\"x\"},"
+                    + "\"unsafety\":{\"answer\":true,\"explanation\":\"y\"}}");
+            String decided = act(mc, ref, "decide", "{\"report\":{\"decision\":true,\"rationale\":"
+                    + "\"r\"},\"help\":{\"decision\":false,\"rationale\":\"h\"}}");
+            Check.contains(decided, "\"state\":\"decided\"");
+            act(mc, ref, "give_feedback", "{}");
+            Check.contains(mc.submissionStatus(TECH, sub), "\"status\":\"handled\"");
+            String closed = act(mc, ref, "close", "{\"reason\":\"gemeld bij Veilig Thuis\"}");
+            Check.contains(closed, "\"state\":\"closed\"");
+            Check.contains(closed, "\"allowed_actions\":[\"record_acute\",\"reopen\"]");
+
+            Check.equal(1, notifications.size());
+            Check.contains(notifications.get(0), "\"event\":\"concern_created\"");
+            Check.contains(notifications.get(0), ref);
+            Check.that(!notifications.get(0).contains(SECRET), "a notification carries content");
+            Check.that(!prompt.contains(SECRET) && !receipt.contains(SECRET), "content leaked");
+        }
+    }
+
+    public static void testTheCatalogAndTheLibraryVersions() throws Exception {
+        try (Store store = new Store()) {
+            Check.contains(store.mc.catalog("en"), "\"locale\":\"en\"");
+            Check.contains(store.mc.plugin().info(), "\"abi_version\":\"1.0\"");
+        }
+    }
+
+    public static void testAClosedInstanceRefusesCalls() throws Exception {
+        try (Store store = new Store()) {
+            store.mc.close();
+            MeldcodeException e = Check.fails(() -> store.mc.listConcerns(OFFICER, "{}"));
+            Check.equal(MeldcodeException.ARGUMENT, e.status());
+            Check.equal("instance_closed", e.code());
+        }
+    }
+}
