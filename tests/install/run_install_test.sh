@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs the build into a temporary prefix, then builds the hosts in this
+# directory against it: with find_package(meldcode) a C host that links the
+# plugin and a C++ host that loads it through the SDK; with the pkg-config
+# compile line the C host again. Runs each on a fresh store.
+#
+#   run_install_test.sh BUILD_DIR
+set -eu
+build="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix="$work/prefix"
+
+# The one mc_open configuration of this test.
+config() { printf '{"store_path": "%s"}' "$1"; }
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+for f in include/meldcode/meldcode.h include/meldcode/meldcode.hpp lib/libmeldcode.so.1 \
+         lib/cmake/meldcode/meldcodeConfig.cmake lib/pkgconfig/meldcode.pc; do
+    [ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
+done
+
+echo "== find_package(meldcode)"
+cmake -S "$here" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/cmake-build" >/dev/null
+"$work/cmake-build/host" "$(config "$work/cmake.db")"
+env -u MELDCODE_PLUGIN "$work/cmake-build/sdk_host" "$(config "$work/sdk.db")"
+
+echo "== pkg-config"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+libdir=$(pkg-config --variable=libdir meldcode)
+# shellcheck disable=SC2046  # the flags must split into words
+cc -std=c99 -Wall -Wextra -Werror "$here/host.c" -o "$work/host-pc" \
+   $(pkg-config --cflags --libs meldcode) -Wl,-rpath,"$libdir"
+"$work/host-pc" "$(config "$work/pc.db")"
+[ -f "$(pkg-config --variable=plugin meldcode)" ] || { echo "pkg-config plugin path wrong"; exit 1; }
