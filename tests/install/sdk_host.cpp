@@ -9,17 +9,20 @@ int main(int argc, char** argv) try {
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>();
     const meldcode::sdk::Instance mc(plugin, nlohmann::json::parse(argv[1]));
     const nlohmann::json technician{{"id", "t-7"}, {"role", "observer"}};
-    const nlohmann::json prompt = mc.ticket_closed(
-        technician, {{"host_ticket_id", "WO-2"}, {"unit_id", "VHE-000124"}, {"work_type", "REP"},
-                     {"entered_dwelling", true}, {"technician_id", "t-7"},
-                     {"closed_at", "2026-11-25T09:45:00Z"}});
-    const nlohmann::json receipt = mc.submit_signals(
-        technician, {{"prompt_token", prompt.at("prompt_token")},
-                     {"idempotency_key", "install-0002"},
-                     {"signals", {"mc.home.holes_in_walls_or_doors"}},
-                     {"observations", "(test)"},
-                     {"children_involved", "unknown"},
-                     {"acute", false}});
+    const nlohmann::json prompt =
+        mc.ticket_closed(technician, {{"host_ticket_id", "WO-2"},
+                                      {"unit_id", "VHE-000124"},
+                                      {"work_type", "REP"},
+                                      {"entered_dwelling", true},
+                                      {"technician_id", "t-7"},
+                                      {"closed_at", "2026-11-25T09:45:00Z"}});
+    const nlohmann::json receipt =
+        mc.submit_signals(technician, {{"prompt_token", prompt.at("prompt_token")},
+                                       {"idempotency_key", "install-0002"},
+                                       {"signals", {"mc.home.holes_in_walls_or_doors"}},
+                                       {"observations", "(test)"},
+                                       {"children_involved", "unknown"},
+                                       {"acute", false}});
     std::cout << "receipt " << receipt.at("submission_ref").get<std::string>() << " from "
               << meldcode::sdk::Plugin::default_path() << '\n';
 } catch (const meldcode::sdk::Error& e) {

@@ -225,7 +225,7 @@ public:
     // the thread that made it; it must not call into this instance. An empty
     // function removes it. The Instance owns the callback.
     using Listener = std::function<void(const json& notification)>;
-    void on_notification(Listener fn) {
+    void on_notification(Listener fn) const {
         auto owned = fn ? std::make_unique<Listener>(std::move(fn)) : nullptr;
         const mc_status status = plugin_->api().notifications_set(
             handle_, owned ? &Instance::notify : nullptr, owned.get());
@@ -304,7 +304,9 @@ private:
 
     std::shared_ptr<const Plugin> plugin_;
     mc_instance* handle_ = nullptr;
-    std::unique_ptr<Listener> listener_;
+    // Replaced by on_notification, which like every call is const: the
+    // registration lives in the plugin.
+    mutable std::unique_ptr<Listener> listener_;
 };
 
 }  // namespace meldcode::sdk
