@@ -252,3 +252,17 @@ TEST_CASE("only officers and admins may place a legal hold, and a refusal is aud
                         {{"concern_ref", ref}, {"hold", true}, {"reason", "legal_proceedings"}},
                         {"observer", "auditor", "integration"}, "set_legal_hold");
 }
+
+TEST_CASE("a later concern of the unit loses only its pointer to a purged one") {
+    StoreFixture store(kRetention);
+    const std::string old_ref = closed_concern(store, "VHE-AGAIN", Ending::without_action);
+    store.submit("WO-AGAIN-2", "VHE-AGAIN", "tech-2", "nieuwe waarneming");
+    const json page = store.mc().list_concerns(officer(), {{"unit_id", "VHE-AGAIN"}});
+    REQUIRE(page.at("items").at(0).at("related_concern_ref") == old_ref);
+    const std::string new_ref = page.at("items").at(0).at("concern_ref");
+
+    CHECK(purge_at(store, days_later(10)).at("concerns") == 1);
+    const json later = store.mc().get_concern(officer(), {{"concern_ref", new_ref}});
+    CHECK(later.at("related_concern_ref") == nullptr);
+    CHECK(later.at("chronology").size() == 1);
+}
