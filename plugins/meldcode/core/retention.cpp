@@ -5,7 +5,7 @@
 namespace meldcode {
 namespace {
 
-constexpr Timestamp kSecondsPerDay = 24 * 3600;
+constexpr Timestamp kSecondsPerDay = Timestamp{24} * 3600;
 
 void read(const nlohmann::json& config, const char* key, std::int64_t& out) {
     if (config.contains(key)) out = config.at(key).get<std::int64_t>();
@@ -54,6 +54,10 @@ std::int64_t RetentionPolicy::days_for(Outcome outcome) const {
 
 Timestamp RetentionPolicy::purge_due_at(Outcome outcome, Timestamp closed_at) const {
     return closed_at + days_for(outcome) * kSecondsPerDay;
+}
+
+Timestamp RetentionPolicy::host_events_due_before(Timestamp now) const {
+    return now - host_event_days * kSecondsPerDay;
 }
 
 Timestamp RetentionPolicy::latest_closing_due(Timestamp now) const {

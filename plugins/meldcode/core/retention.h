@@ -34,6 +34,8 @@ struct RetentionPolicy {
     std::int64_t days_for(Outcome outcome) const;
     // The earliest moment a concern closed at `closed_at` may be purged.
     Timestamp purge_due_at(Outcome outcome, Timestamp closed_at) const;
+    // Host events without a concern that occurred on or before this are due.
+    Timestamp host_events_due_before(Timestamp now) const;
     // Nothing closed after this moment can be due at `now` (a cheap first filter).
     Timestamp latest_closing_due(Timestamp now) const;
 };

@@ -58,8 +58,8 @@ PurgeReport MeldcodeService::purge_due(StoreTransaction& tx, const Actor& actor,
     }
     // Unit-level host events go once the unit has no concern left that
     // could show them (a dry run has removed nothing, so it counts fewer).
-    const Timestamp events_before = now - policy.host_event_days * 24 * 3600;
-    report.unattached_host_events = tx.purge_unattached_events(events_before, request.dry_run);
+    report.unattached_host_events =
+        tx.purge_unattached_events(policy.host_events_due_before(now), request.dry_run);
     audit(tx, actor, request.dry_run ? "purge.dry_run" : "purge.run", std::nullopt);
     return report;
 }
