@@ -182,8 +182,12 @@ TEST_CASE("after a purge the store file and its log hold nothing of the concern"
     close_with(mc, ref, Ending::reported);
     const std::string submission_ref = receipt.at("submission_ref");
 
+    // The search can see a row: unit and household are plain lookup keys.
+    // (Text that encryption at rest seals is not readable before either.)
     store.reopen();
-    for (const auto& secret : secrets) CHECK(store.raw_bytes().find(secret) != std::string::npos);
+    for (const auto& key : {secrets[1], secrets[2]}) {
+        CHECK(store.raw_bytes().find(key) != std::string::npos);
+    }
 
     CHECK(purge_at(store, days_later(30)).at("concerns") == 1);
     const std::string bytes = store.raw_bytes();
