@@ -105,8 +105,9 @@ meldcode::ServiceSettings settings(const json& config) {
     if (config.contains("retention")) {
         s.retention = meldcode::RetentionPolicy::from_config(config.at("retention"));
     }
-    if (config.contains("export"))
+    if (config.contains("export")) {
         s.export_redactions = meldcode::codec::redactions(config.at("export"));
+    }
     return s;
 }
 
