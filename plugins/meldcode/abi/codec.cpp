@@ -29,6 +29,15 @@ json nullable(const std::optional<std::string>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
+json optional_time(const std::optional<Timestamp>& t) {
+    return t ? json(format_timestamp(*t)) : json(nullptr);
+}
+
+json hold(const std::optional<LegalHold>& h) {
+    if (!h) return nullptr;
+    return {{"reason", h->reason}, {"since", format_timestamp(h->since)}};
+}
+
 json summary(const ConcernRecord& c) {
     return {{"concern_ref", c.ref},
             {"state", c.status.state},
@@ -42,16 +51,9 @@ json summary(const ConcernRecord& c) {
             {"acute", c.status.acute},
             {"review_date", nullable(c.status.review_date)},
             {"pending_feedback", c.status.pending_feedback},
-            {"related_concern_ref", nullable(c.related_ref)}};
-}
-
-json optional_time(const std::optional<Timestamp>& t) {
-    return t ? json(format_timestamp(*t)) : json(nullptr);
-}
-
-json hold(const std::optional<LegalHold>& h) {
-    if (!h) return nullptr;
-    return {{"reason", h->reason}, {"since", format_timestamp(h->since)}};
+            {"related_concern_ref", nullable(c.related_ref)},
+            {"closed_at", optional_time(c.closed_at)},
+            {"legal_hold", hold(c.legal_hold)}};
 }
 
 json entry(const Entry& e) {
@@ -233,10 +235,6 @@ json purge_report(const PurgeReport& r) {
 }
 
 json dossier(const Dossier& d) {
-    json retention{{"outcome", nullptr},
-                   {"closed_at", optional_time(d.concern.closed_at)},
-                   {"legal_hold", hold(d.concern.legal_hold)}};
-    if (d.concern.closed_at) retention["outcome"] = outcome_name(outcome_of(d.concern.status));
     json submissions = json::array();
     for (const auto& [s, handled_at] : d.submissions) {
         submissions.push_back({{"submission_ref", s.ref},
@@ -249,7 +247,8 @@ json dossier(const Dossier& d) {
     for (const auto& e : d.chronology) chronology.push_back(entry(e));
     json content{{"concern", summary(d.concern)},
                  {"assessment", d.concern.status.assessment},
-                 {"retention", std::move(retention)},
+                 {"outcome", d.concern.closed_at ? json(outcome_name(outcome_of(d.concern.status)))
+                                                 : json(nullptr)},
                  {"submissions", std::move(submissions)},
                  {"chronology", std::move(chronology)}};
     d.pseudonyms.apply(content);
