@@ -30,7 +30,7 @@ std::string dossier_concern(const StoreFixture& store) {
                                                        {"unit_id", "VHE-EXPORT"},
                                                        {"kind", "nuisance_complaint"},
                                                        {"occurred_at", kNow}});
-    const std::string ref = store.only_concern_ref("VHE-EXPORT");
+    std::string ref = store.only_concern_ref("VHE-EXPORT");
     act(mc, ref, "record_acute",
         {{"called_112", false},
          {"called_veilig_thuis", true},

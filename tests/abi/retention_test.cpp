@@ -44,7 +44,7 @@ std::string days_later(int days, int early = 0) {
 // A concern with one submission on its own unit, closed with `ending` at kNow.
 std::string closed_concern(StoreFixture& store, const std::string& unit, Ending ending) {
     store.submit("WO-" + unit, unit, "tech-1", "waarneming " + unit);
-    const std::string ref = store.only_concern_ref(unit);
+    std::string ref = store.only_concern_ref(unit);
     close_with(store.mc(), ref, ending);
     return ref;
 }
