@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "abi/schema_validator.h"
+#include "concern_walk.h"
 #include "plugin_fixture.h"
 
 using meldcode::matches_schema;
@@ -18,20 +19,6 @@ const json kErp = actor("erp", "integration");
 // Distinctive text that must never reach the host.
 const std::string kSecret = "Zag-een-slot-aan-de-buitenkant-XQ7Z";
 
-json act(const meldcode::sdk::Instance& mc, const std::string& ref, const std::string& action,
-         const json& fields) {
-    json concern = mc.act(kOfficer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
-    REQUIRE(matches_schema("concern", concern));
-    return concern;
-}
-
-json answer(bool yes) {
-    return {{"answer", yes}, {"explanation", "toelichting"}};
-}
-json decision(bool yes) {
-    return {{"decision", yes}, {"rationale", "onderbouwing"}};
-}
-
 struct Recorder {
     std::mutex mutex;
     std::vector<std::string> notifications;
@@ -41,26 +28,6 @@ struct Recorder {
         r->notifications.emplace_back(text);
     }
 };
-
-void walk_to_decision(const meldcode::sdk::Instance& mc, const std::string& ref) {
-    act(mc, ref, "assign", {{"assignee", "af-1"}});
-    act(mc, ref, "map_signals",
-        {{"observations", "feiten"},
-         {"supporting_signals", "gat in deur"},
-         {"undermining_signals", "geen"},
-         {"children_involved", true}});
-    act(mc, ref, "consult",
-        {{"consulted_with", "Veilig Thuis"},
-         {"consulted_at", "2026-11-25T09:00:00+01:00"},
-         {"question", "vraag"},
-         {"advice", "advies"}});
-    act(mc, ref, "hold_conversation",
-        {{"held_with", "bewoner"},
-         {"held_at", "2026-11-25T09:30:00Z"},
-         {"facts_presented", "feiten"},
-         {"reaction", "reactie"},
-         {"officer_reading", "duiding"}});
-}
 
 }  // namespace
 
@@ -230,5 +197,5 @@ TEST_CASE("catalog and info are available in both locales") {
     CHECK(nl.at("question") != en.at("question"));
     const json info = store.mc().plugin().info();
     REQUIRE(matches_schema("info", info));
-    CHECK(info.at("abi_version") == "1.0");
+    CHECK(info.at("abi_version") == "1.1");
 }

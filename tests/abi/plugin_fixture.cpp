@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 
@@ -102,6 +104,11 @@ void StoreFixture::close() {
     instance_.reset();
 }
 
+void StoreFixture::reopen_at(const std::string& fixed_time) {
+    config_["clock"]["fixed"] = fixed_time;
+    reopen();
+}
+
 void StoreFixture::reopen() {
     instance_.reset();
     instance_ = std::make_unique<sdk::Instance>(plugin(), config_);
@@ -126,6 +133,38 @@ std::string StoreFixture::data_fingerprint() const {
 long long StoreFixture::rows(const std::string& table) const {
     const std::string count = Reader(store_path_).rows("SELECT count(*) FROM \"" + table + "\"");
     return std::stoll(count);
+}
+
+std::string StoreFixture::sql(const std::string& query) const {
+    return Reader(store_path_).rows(query);
+}
+
+std::string StoreFixture::raw_bytes() const {
+    std::string all;
+    for (const std::string& path : {store_path_, store_path_ + "-wal"}) {
+        std::ifstream file(path, std::ios::binary);
+        all.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    }
+    return all;
+}
+
+void StoreFixture::check_refused(sdk::Instance::Call fn, const json& request,
+                                 const std::vector<std::string>& roles,
+                                 const std::string& operation) const {
+    const auto before = data_fingerprint();
+    const std::string denied =
+        "SELECT count(*) FROM audit WHERE action = 'denied." + operation + "'";
+    const long long denied_before = std::stoll(sql(denied));
+    for (const std::string& role : roles) {
+        INFO(role);
+        std::string out;
+        CHECK(mc().call_raw(fn, actor("someone", role).dump().c_str(), request.dump().c_str(),
+                            out) == MC_E_FORBIDDEN);
+        CHECK(out.empty());
+        CHECK(std::string(mc().plugin().api().last_error()->code) == "forbidden");
+    }
+    CHECK(data_fingerprint() == before);
+    CHECK(std::stoll(sql(denied)) == denied_before + static_cast<long long>(roles.size()));
 }
 
 json StoreFixture::prompt_for(const std::string& ticket_id, const std::string& unit_id,

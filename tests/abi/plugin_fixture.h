@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,9 @@ public:
     const std::string& store_path() const { return store_path_; }
     // Closes the instance and opens the same store again.
     void reopen();
+    // Reopens with the fixed clock at `fixed_time` (RFC 3339): how tests let
+    // time pass, e.g. past a retention period.
+    void reopen_at(const std::string& fixed_time);
     void close();
 
     // Every row of every table but the audit trail and the prompt log, as
@@ -45,6 +49,10 @@ public:
     // hook check instead that a rejected ticket is still prompted later.)
     std::string data_fingerprint() const;
     long long rows(const std::string& table) const;
+    // The rows of a read-only query on the store file ('|' after each column, '\n' after each row).
+    std::string sql(const std::string& query) const;
+    // The store file and its write-ahead log, byte for byte.
+    std::string raw_bytes() const;
 
     // A prompt for a fresh ticket and the submission of distinctive text on it.
     json prompt_for(const std::string& ticket_id, const std::string& unit_id,
@@ -52,6 +60,12 @@ public:
     std::string submit(const std::string& ticket_id, const std::string& unit_id,
                        const std::string& technician, const std::string& observations) const;
     std::string only_concern_ref(const std::string& unit_id) const;
+
+    // Checks that `fn` with `request` is refused (MC_E_FORBIDDEN, no answer)
+    // for an actor of each role, that each refusal is audited as
+    // "denied.<operation>", and that nothing stored changed.
+    void check_refused(sdk::Instance::Call fn, const json& request,
+                       const std::vector<std::string>& roles, const std::string& operation) const;
 
 private:
     std::filesystem::path dir_;

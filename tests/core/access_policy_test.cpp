@@ -29,6 +29,9 @@ const std::vector<Expectation>& expected_policy() {
         {Operation::read_concern,      "read_concern",      {false, true,  false, false, false}},
         {Operation::act_on_concern,    "act_on_concern",    {false, true,  false, false, false}},
         {Operation::steps_due,         "steps_due",         {false, true,  false, false, true }},
+        {Operation::set_legal_hold,    "set_legal_hold",    {false, true,  false, true,  false}},
+        {Operation::purge_concerns,    "purge_concerns",    {false, false, false, true,  false}},
+        {Operation::export_concern,    "export_concern",    {false, true,  false, false, false}},
     };
     // clang-format on
     return table;

@@ -17,6 +17,7 @@ using nlohmann::json;
 const char* const kOfficer = R"({"id": "af-1", "role": "officer"})";
 const char* const kIntegration = R"({"id": "erp", "role": "integration"})";
 const char* const kObserver = R"({"id": "tech-0042", "role": "observer"})";
+const char* const kAdmin = R"({"id": "records-1", "role": "admin"})";
 
 namespace {
 

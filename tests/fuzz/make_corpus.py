@@ -36,6 +36,9 @@ TARGETS = {
     "mc_concerns_list": "concern_query",
     "mc_concern_get": "concern_get",
     "mc_concern_act": "concern_action",
+    "mc_legal_hold_set": "legal_hold_request",
+    "mc_purge": "purge_request",
+    "mc_concern_export": "export_request",
     "actor": "actor",
 }
 
@@ -166,6 +169,18 @@ SEEDS = {
         "unknown_state": {"state": "nowhere"},
     },
     "mc_submission_status": {"other_submission": {"submission_ref": OTHER_SUBMISSION}},
+    "mc_legal_hold_set": {
+        "hold_closed": {"concern_ref": concern("closed"), "hold": True, "reason": "complaint"},
+        "lift_monitoring": {"concern_ref": concern("monitoring"), "hold": False},
+    },
+    "mc_purge": {"real_run_largest": {"dry_run": False, "limit": 10000}},
+    "mc_concern_export": {
+        "closed_everything_redacted": {
+            "concern_ref": concern("closed"),
+            "redact": ["observer_identity", "actor_ids", "host_ticket_ids"],
+        },
+        "decided": {"concern_ref": concern("decided")},
+    },
     "mc_signals_submit": {
         "token_no_signals": {
             "prompt_token": PROMPT_TOKEN,

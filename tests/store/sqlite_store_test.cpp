@@ -262,6 +262,28 @@ TEST_CASE("a store written by a newer meldcode is refused", "[store]") {
     CHECK(raw_sql(path, "PRAGMA user_version") == std::to_string(newer));
 }
 
+TEST_CASE("concerns closed before retention existed count from their last update", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    // A store as the first release left it: schema 1 and two concerns.
+    raw_sql(path, "PRAGMA journal_mode = WAL");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, sqlite::migrations().front().sql, nullptr, nullptr, nullptr);
+    sqlite3_exec(db,
+                 "PRAGMA user_version = 1;"
+                 "INSERT INTO concerns (ref, unit_id, state, reported, help_arranged, acute, "
+                 "created_at, updated_at) VALUES ('c-closed', 'U-1', 'closed', 1, 0, 0, 1000, "
+                 "5000), ('c-open', 'U-2', 'open', 0, 0, 0, 1000, 6000)",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+
+    auto store = open_sqlite_store(path);
+    CHECK(find(*store, "c-closed")->closed_at == Timestamp{5000});
+    CHECK_FALSE(find(*store, "c-open")->closed_at);
+    CHECK_FALSE(find(*store, "c-closed")->legal_hold);
+}
+
 TEST_CASE("a throwing transaction leaves nothing behind", "[store]") {
     TempDir dir;
     auto store = open_sqlite_store(dir.store_path());

@@ -45,7 +45,7 @@ extern "C" {
 /* ABI version: the major part changes only on incompatible changes; the
  * minor part grows when functions or optional fields are added. */
 #define MC_ABI_VERSION_MAJOR 1
-#define MC_ABI_VERSION_MINOR 0
+#define MC_ABI_VERSION_MINOR 1
 #define MC_ABI_VERSION ((uint32_t)((MC_ABI_VERSION_MAJOR << 16) | MC_ABI_VERSION_MINOR))
 
 /* Status codes. Values are stable: new codes are only ever appended. */
@@ -159,6 +159,30 @@ MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
 /* Fires "step_due" notifications for reviews that have come due and lists
  * them (schemas/due_steps.schema.json). Hosts call it periodically. */
 MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, char** due_json);
+
+/* ---- retention and data-subject requests (ABI 1.1) ---------------------- */
+/* See docs/retention-and-export.md. */
+
+/* Places or lifts a legal hold on a concern: a held concern is never purged
+ * (schemas/legal_hold_request.schema.json -> schemas/legal_hold.schema.json).
+ * Officers and admins; the answer carries no concern content. */
+MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json,
+                                   const char* request_json, char** hold_json);
+
+/* Irreversibly removes every closed concern past its retention and not on
+ * hold, with its chronology and submissions, and unit-level host events past
+ * theirs; the audit trail keeps a "concern.purged" row per concern. With
+ * "dry_run" only counts. Admins only; the report holds counts only
+ * (schemas/purge_request.schema.json -> schemas/purge_report.schema.json). */
+MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const char* request_json,
+                          char** report_json);
+
+/* Exports one concern's dossier for a data-subject request, with third
+ * parties redacted as configured (a request may redact more, never less)
+ * (schemas/export_request.schema.json -> schemas/dossier.schema.json).
+ * Officers only. */
+MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
+                                   const char* request_json, char** dossier_json);
 
 /* ---- catalog and notifications ------------------------------------------ */
 

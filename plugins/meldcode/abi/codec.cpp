@@ -29,6 +29,15 @@ json nullable(const std::optional<std::string>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
+json optional_time(const std::optional<Timestamp>& t) {
+    return t ? json(format_timestamp(*t)) : json(nullptr);
+}
+
+json hold(const std::optional<LegalHold>& h) {
+    if (!h) return nullptr;
+    return {{"reason", h->reason}, {"since", format_timestamp(h->since)}};
+}
+
 json summary(const ConcernRecord& c) {
     return {{"concern_ref", c.ref},
             {"state", c.status.state},
@@ -42,7 +51,9 @@ json summary(const ConcernRecord& c) {
             {"acute", c.status.acute},
             {"review_date", nullable(c.status.review_date)},
             {"pending_feedback", c.status.pending_feedback},
-            {"related_concern_ref", nullable(c.related_ref)}};
+            {"related_concern_ref", nullable(c.related_ref)},
+            {"closed_at", optional_time(c.closed_at)},
+            {"legal_hold", hold(c.legal_hold)}};
 }
 
 json entry(const Entry& e) {
@@ -150,6 +161,21 @@ ConcernSelector concern_selector(const json& doc) {
     return {optional_string(doc, "concern_ref"), optional_string(doc, "submission_ref")};
 }
 
+PurgeRequest purge_request(const json& doc) {
+    PurgeRequest r;
+    r.dry_run = doc.at("dry_run").get<bool>();
+    r.limit = doc.value("limit", r.limit);
+    return r;
+}
+
+std::vector<Redaction> redactions(const json& doc) {
+    std::vector<Redaction> all;
+    for (const auto& name : doc.value("redact", json::array())) {
+        all.push_back(*redaction_from_name(name.get<std::string>()));  // the schema lists them
+    }
+    return all;
+}
+
 PromptText prompt(const PromptResult& r, const Catalog& catalog) {
     const std::string_view reason = decision_name(r.decision);
     std::string head;
@@ -191,6 +217,47 @@ json due_steps(const std::vector<DueStep>& due) {
             {{"concern_ref", d.concern_ref}, {"action", d.action}, {"due_date", d.due_date}});
     }
     return {{"due", std::move(items)}};
+}
+
+json legal_hold(const ConcernRecord& concern) {
+    return {{"concern_ref", concern.ref}, {"legal_hold", hold(concern.legal_hold)}};
+}
+
+json purge_report(const PurgeReport& r) {
+    return {{"dry_run", r.dry_run},
+            {"concerns", r.concerns},
+            {"entries", r.entries},
+            {"submissions", r.submissions},
+            {"unattached_host_events", r.unattached_host_events},
+            {"held", r.held},
+            {"more", r.more},
+            {"log_cleared", r.log_cleared}};
+}
+
+json dossier(const Dossier& d) {
+    json submissions = json::array();
+    for (const auto& [s, handled_at] : d.submissions) {
+        submissions.push_back({{"submission_ref", s.ref},
+                               {"observer_id", s.observer_id},
+                               {"host_ticket_id", nullable(s.host_ticket_id)},
+                               {"submitted_at", format_timestamp(s.submitted_at)},
+                               {"handled_at", optional_time(handled_at)}});
+    }
+    json chronology = json::array();
+    for (const auto& e : d.chronology) chronology.push_back(entry(e));
+    json content{{"concern", summary(d.concern)},
+                 {"assessment", d.concern.status.assessment},
+                 {"outcome", d.concern.closed_at ? json(outcome_name(outcome_of(d.concern.status)))
+                                                 : json(nullptr)},
+                 {"submissions", std::move(submissions)},
+                 {"chronology", std::move(chronology)}};
+    d.pseudonyms.apply(content);
+    json redacted = json::array();
+    for (const Redaction r : d.redactions) redacted.push_back(redaction_name(r));
+    content["format"] = "meldcode.dossier/1";
+    content["exported_at"] = format_timestamp(d.exported_at);
+    content["redacted"] = std::move(redacted);
+    return content;
 }
 
 }  // namespace meldcode::codec

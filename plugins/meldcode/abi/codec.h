@@ -20,6 +20,9 @@ Submission submission(const nlohmann::json& doc);
 HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);
 ConcernSelector concern_selector(const nlohmann::json& doc);
+PurgeRequest purge_request(const nlohmann::json& doc);
+// The "redact" member of an export request or of the "export" configuration.
+std::vector<Redaction> redactions(const nlohmann::json& doc);
 
 // The prompt answer in pieces to be written once into the caller's buffer:
 // the form (kilobytes) is serialised once per locale and never copied twice.
@@ -32,5 +35,9 @@ PromptText prompt(const PromptResult& result, const Catalog& catalog);
 nlohmann::json concern(const ConcernView& view);
 nlohmann::json concern_page(const ConcernPage& page);
 nlohmann::json due_steps(const std::vector<DueStep>& due);
+nlohmann::json legal_hold(const ConcernRecord& concern);
+nlohmann::json purge_report(const PurgeReport& report);
+// Redaction is applied last, to the finished document.
+nlohmann::json dossier(const Dossier& dossier);
 
 }  // namespace meldcode::codec

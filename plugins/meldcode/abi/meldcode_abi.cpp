@@ -102,6 +102,12 @@ meldcode::ServiceSettings settings(const json& config) {
                                     .value("create_concern_for", json::array())
                                     .get<std::vector<std::string>>();
     }
+    if (config.contains("retention")) {
+        s.retention = meldcode::RetentionPolicy::from_config(config.at("retention"));
+    }
+    if (config.contains("export")) {
+        s.export_redactions = meldcode::codec::redactions(config.at("export"));
+    }
     return s;
 }
 
@@ -305,6 +311,39 @@ MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, cha
     return call(instance, actor_json, nullptr, {nullptr, "due_steps"}, due_json,
                 [](auto& service, const auto& actor, const json&) {
                     return meldcode::codec::due_steps(service.steps_due(actor)).dump();
+                });
+}
+
+MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json,
+                                   const char* request_json, char** hold_json) {
+    return call(instance, actor_json, request_json, {"legal_hold_request", "legal_hold"}, hold_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto reason = doc.at("hold").template get<bool>()
+                                            ? std::optional<std::string>(doc.at("reason"))
+                                            : std::nullopt;
+                    const auto concern = service.set_legal_hold(
+                        actor, doc.at("concern_ref").template get<std::string>(), reason);
+                    return meldcode::codec::legal_hold(concern).dump();
+                });
+}
+
+MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const char* request_json,
+                          char** report_json) {
+    return call(instance, actor_json, request_json, {"purge_request", "purge_report"}, report_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto report = service.purge(actor, meldcode::codec::purge_request(doc));
+                    return meldcode::codec::purge_report(report).dump();
+                });
+}
+
+MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
+                                   const char* request_json, char** dossier_json) {
+    return call(instance, actor_json, request_json, {"export_request", "dossier"}, dossier_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto dossier = service.export_concern(
+                        actor, doc.at("concern_ref").template get<std::string>(),
+                        meldcode::codec::redactions(doc));
+                    return meldcode::codec::dossier(dossier).dump();
                 });
 }
 

@@ -45,6 +45,14 @@ const std::vector<PolicyRule>& access_policy() {
         {Operation::read_concern, {Role::officer}},
         {Operation::act_on_concern, {Role::officer}},
         {Operation::steps_due, {Role::officer, Role::integration}},
+        // A hold is placed by whoever learns of the complaint, the proceedings
+        // or the authority's request: the officer working the concern or the
+        // admin who handles legal and records matters. It reveals no content.
+        {Operation::set_legal_hold, {Role::officer, Role::admin}},
+        // Purging is records management: it sees counts, never content.
+        {Operation::purge_concerns, {Role::admin}},
+        // An export is a whole dossier: only the officer may see one.
+        {Operation::export_concern, {Role::officer}},
     };
     return table;
 }
@@ -67,6 +75,12 @@ std::string_view operation_name(Operation op) {
             return "act_on_concern";
         case Operation::steps_due:
             return "steps_due";
+        case Operation::set_legal_hold:
+            return "set_legal_hold";
+        case Operation::purge_concerns:
+            return "purge_concerns";
+        case Operation::export_concern:
+            return "export_concern";
     }
     return "unknown";
 }

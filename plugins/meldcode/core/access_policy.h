@@ -18,6 +18,9 @@ enum class Operation {
     read_concern,
     act_on_concern,  // assign, record a step, acute path, feedback, close, reopen
     steps_due,
+    set_legal_hold,  // place or lift a legal hold on a concern
+    purge_concerns,  // remove concerns past their retention
+    export_concern,  // a data-subject export of one dossier
 };
 
 struct PolicyRule {

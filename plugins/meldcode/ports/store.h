@@ -23,6 +23,12 @@ namespace meldcode {
 
 using ConcernId = std::int64_t;
 
+// A concern kept past its retention (docs/retention-and-export.md).
+struct LegalHold {
+    std::string reason;  // a code from schemas/legal_hold_request.schema.json
+    Timestamp since = 0;
+};
+
 struct ConcernRecord {
     ConcernId id = 0;  // assigned by the store
     std::string ref;   // opaque, random: what the outside world sees
@@ -32,6 +38,8 @@ struct ConcernRecord {
     Timestamp created_at = 0;
     Timestamp updated_at = 0;
     std::optional<std::string> related_ref;  // an earlier, closed concern of the same unit
+    std::optional<Timestamp> closed_at;      // set on reaching a final state, cleared on reopen
+    std::optional<LegalHold> legal_hold;     // changed only by set_legal_hold()
 };
 
 struct SubmissionRecord {
@@ -41,6 +49,12 @@ struct SubmissionRecord {
     std::string request_digest;  // to tell a true retry from a reused key
     std::optional<std::string> host_ticket_id;
     Timestamp submitted_at = 0;
+};
+
+// A submission as stored, with when its observer was told it was handled.
+struct StoredSubmission {
+    SubmissionRecord record;
+    std::optional<Timestamp> handled_at;
 };
 
 struct SubmissionState {
@@ -72,6 +86,12 @@ struct ConcernQuery {
     std::optional<std::string> unit_id;
     int limit = 50;
     std::optional<ConcernId> before;  // paging: only concerns with a smaller id
+};
+
+// What a purge removed (or, in a dry run, would remove) of one concern.
+struct PurgeCounts {
+    std::int64_t entries = 0;
+    std::int64_t submissions = 0;
 };
 
 struct PromptRecord {
@@ -115,6 +135,18 @@ public:
     virtual bool claim_host_event(const std::string& event_id) = 0;
     virtual std::vector<Entry> chronology(const ConcernRecord& concern) = 0;
 
+    // Retention. closed_concerns: concerns with closed_at on or before
+    // `closed_before`, oldest first. purge_concern removes a concern with its
+    // chronology and submissions (dry_run: only counts them); the audit rows
+    // that name it stay. purge_unattached_events does the same for host events
+    // that never joined a concern, occurred on or before `occurred_before`,
+    // of units that have no concern left.
+    virtual void set_legal_hold(ConcernId concern, const std::optional<LegalHold>& hold) = 0;
+    virtual std::vector<ConcernRecord> closed_concerns(Timestamp closed_before) = 0;
+    virtual PurgeCounts purge_concern(ConcernId concern, bool dry_run) = 0;
+    virtual std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) = 0;
+    virtual std::vector<StoredSubmission> submissions_of(ConcernId concern) = 0;
+
     // Audit: append-only.
     virtual void append_audit(const AuditRecord& record) = 0;
 };
@@ -131,6 +163,11 @@ public:
     // ticket-closed hook never waits for a disk sync").
     virtual std::vector<PromptRecord> prompts_since(Timestamp since) = 0;
     virtual void save_prompts(const std::vector<PromptRecord>& prompts) = 0;
+
+    // Copies the write-ahead log into the database file and truncates it, so
+    // no old page image of deleted content is left in the log. False when
+    // another connection's reader kept it from completing (try again later).
+    virtual bool checkpoint() = 0;
 
     // A named secret kept with the store, created by `generate` the first time.
     virtual std::string secret(const std::string& name,

@@ -302,6 +302,13 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
         const int pending_before = concern.status.pending_feedback;
         const ActionRecord record = workflow_.apply(concern.status, action, fields, day_of(now));
+        // Retention counts from the closing (an acute record on a closed
+        // concern does not restart it); a reopened concern is not closed.
+        if (!workflow_.is_final(record.to_state)) {
+            concern.closed_at.reset();
+        } else if (!workflow_.is_final(record.from_state)) {
+            concern.closed_at = now;
+        }
         if (pending_before > 0 && concern.status.pending_feedback == 0) {
             tx.mark_submissions_handled(concern.id, now);
         }

@@ -15,6 +15,8 @@
 #include "core/access_policy.h"
 #include "core/catalog.h"
 #include "core/prompt_rules.h"
+#include "core/redaction.h"
+#include "core/retention.h"
 #include "core/workflow.h"
 #include "ports/clock.h"
 #include "ports/crypto.h"
@@ -28,6 +30,9 @@ struct ServiceSettings {
     std::string default_locale = "nl";
     PromptRules prompt_rules;
     std::vector<std::string> concern_event_kinds;  // host events that open a concern
+    RetentionPolicy retention;
+    // Redacted in every export; a request may add to these, never remove.
+    std::vector<Redaction> export_redactions{Redaction::observer_identity};
 };
 
 struct PromptResult {
@@ -80,6 +85,33 @@ struct DueStep {
     std::string due_date;
 };
 
+struct PurgeRequest {
+    bool dry_run = false;
+    int limit = 100;  // concerns per call: bounds one transaction
+};
+
+// Counts only: the admin who purges never sees content.
+struct PurgeReport {
+    bool dry_run = false;
+    std::int64_t concerns = 0;
+    std::int64_t entries = 0;
+    std::int64_t submissions = 0;
+    std::int64_t unattached_host_events = 0;
+    std::int64_t held = 0;    // past retention, kept by a legal hold
+    bool more = false;        // more concerns are due than the limit allowed
+    bool log_cleared = true;  // the write-ahead log was emptied after the purge
+};
+
+// A data-subject export of one concern, before it is written as JSON.
+struct Dossier {
+    ConcernRecord concern;
+    std::vector<StoredSubmission> submissions;
+    std::vector<Entry> chronology;
+    Timestamp exported_at = 0;
+    std::vector<Redaction> redactions;  // applied, in a stable order
+    Pseudonyms pseudonyms;              // the identities they cover
+};
+
 // Which concern a request is about: its own reference or a submission's.
 struct ConcernSelector {
     std::optional<std::string> concern_ref;
@@ -104,6 +136,14 @@ public:
                     const nlohmann::json& fields);
     std::vector<DueStep> steps_due(const Actor& actor);
 
+    // Retention and export (service/retention.cpp, service/dossier_export.cpp).
+    // A hold with reason == nullopt lifts it.
+    ConcernRecord set_legal_hold(const Actor& actor, const std::string& concern_ref,
+                                 const std::optional<std::string>& reason);
+    PurgeReport purge(const Actor& actor, const PurgeRequest& request);
+    Dossier export_concern(const Actor& actor, const std::string& concern_ref,
+                           const std::vector<Redaction>& also_redact);
+
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }
     const std::string& default_locale() const { return settings_.default_locale; }
@@ -117,6 +157,8 @@ private:
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);
     ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);
+    PurgeReport purge_due(StoreTransaction& tx, const Actor& actor, const PurgeRequest& request,
+                          Timestamp now);
     void audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
                std::optional<ConcernId> concern);
     void notify(const std::string& event, const std::string& concern_ref,

@@ -108,6 +108,22 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 )sql";
 
+// Schema 3: retention (docs/retention-and-export.md). Version 2 is another
+// migration (the runner needs no contiguous numbers).
+// - closed_at is when the concern reached its final state; retention counts
+//   from it. Concerns closed before this migration get their last update
+//   time: never earlier than the real closing, so none is purged too soon.
+//   (The chronology would know better, but its data may be encrypted.)
+// - A legal hold is a reason code and the time it was placed, on the concern
+//   row itself, so purging the concern can never leave a hold behind.
+constexpr const char* kSchema3 = R"sql(
+ALTER TABLE concerns ADD COLUMN closed_at INTEGER;
+ALTER TABLE concerns ADD COLUMN legal_hold_reason TEXT;
+ALTER TABLE concerns ADD COLUMN legal_hold_since INTEGER;
+UPDATE concerns SET closed_at = updated_at WHERE state = 'closed';
+CREATE INDEX concerns_by_closed_at ON concerns (closed_at) WHERE closed_at IS NOT NULL;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -150,6 +166,7 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
         {1, kSchema1},
+        {3, kSchema3},
     };
     return all;
 }

@@ -1,9 +1,9 @@
 // Versioned schema migrations of the SQLite store.
 //
 // `PRAGMA user_version` holds the schema version: 0 is an empty file and
-// version N is reached by running migrations 1..N in order, each in its own
-// transaction. A released migration is never edited: change the schema by
-// appending one.
+// version N is reached by running every migration up to N in order, each in
+// its own transaction (numbers need not be contiguous). A released migration is never edited:
+// change the schema by appending one.
 #pragma once
 
 #include <sqlite3.h>
@@ -17,7 +17,7 @@ struct Migration {
     const char* sql;  // one or more statements, run as a script
 };
 
-// Every migration, oldest first; migrations()[i].version == i + 1.
+// Every migration, oldest first, versions strictly increasing.
 const std::vector<Migration>& migrations();
 
 // The newest schema version this library knows.

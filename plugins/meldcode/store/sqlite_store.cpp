@@ -102,7 +102,8 @@ std::string concern_sql(const char* rest) {
                "c.assessment, c.reported, c.help_arranged, c.acute, c.review_date, "
                "c.related_ref, c.created_at, c.updated_at, "
                "(SELECT count(*) FROM submissions s "
-               " WHERE s.concern_id = c.id AND s.handled_at IS NULL) "
+               " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
+               "c.closed_at, c.legal_hold_reason, c.legal_hold_since "
                "FROM concerns c ") +
            rest;
 }
@@ -124,6 +125,8 @@ ConcernRecord read_concern(const Query& row) {
     c.created_at = row.int64(12);
     c.updated_at = row.int64(13);
     c.status.pending_feedback = static_cast<int>(row.int64(14));
+    c.closed_at = row.optional_int64(15);
+    if (!row.is_null(16)) c.legal_hold = LegalHold{row.text(16), row.int64(17)};
     return c;
 }
 
@@ -262,15 +265,16 @@ public:
         return sqlite3_last_insert_rowid(c_.db());
     }
 
-    // ref, unit_id and created_at never change once a concern exists.
+    // ref, unit_id and created_at never change once a concern exists; the
+    // legal hold changes only through set_legal_hold().
     void update_concern(const ConcernRecord& concern) override {
         auto q = query(
             "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
             "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
-            "updated_at = ?11 WHERE id = ?1");
+            "updated_at = ?11, closed_at = ?12 WHERE id = ?1");
         q.bind(1, concern.id).bind(2, concern.household_ref);
         bind_status(q, 3, concern.status);
-        q.bind(10, concern.related_ref).bind(11, concern.updated_at);
+        q.bind(10, concern.related_ref).bind(11, concern.updated_at).bind(12, concern.closed_at);
         q.run();
         if (sqlite3_changes(c_.db()) == 0) {
             throw sqlite::storage_failure(sqlite::kStoreFailure, "no such concern to update");
@@ -335,6 +339,57 @@ public:
         return entries;
     }
 
+    void set_legal_hold(ConcernId concern, const std::optional<LegalHold>& hold) override {
+        auto q = query(
+            "UPDATE concerns SET legal_hold_reason = ?2, legal_hold_since = ?3 WHERE id = ?1");
+        q.bind(1, concern);
+        if (hold) {
+            q.bind(2, hold->reason).bind(3, hold->since);
+        } else {
+            q.bind_null(2).bind_null(3);
+        }
+        q.run();
+    }
+
+    std::vector<ConcernRecord> closed_concerns(Timestamp closed_before) override {
+        static const std::string sql = concern_sql(
+            "WHERE c.closed_at IS NOT NULL AND c.closed_at <= ?1 ORDER BY c.closed_at, c.id");
+        auto q = query(sql);
+        q.bind(1, closed_before);
+        return all_concerns(q);
+    }
+
+    // Children first: their foreign keys would refuse the concern's deletion.
+    // A later concern's related_ref is set to NULL by its foreign key.
+    PurgeCounts purge_concern(ConcernId concern, bool dry_run) override {
+        PurgeCounts counts;
+        counts.entries = remove_or_count("entries", "concern_id = ?1", concern, dry_run);
+        counts.submissions = remove_or_count("submissions", "concern_id = ?1", concern, dry_run);
+        remove_or_count("concerns", "id = ?1", concern, dry_run);
+        return counts;
+    }
+
+    std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) override {
+        return remove_or_count("entries",
+                               "concern_id IS NULL AND at <= ?1 AND NOT EXISTS "
+                               "(SELECT 1 FROM concerns c WHERE c.unit_id = entries.unit_id)",
+                               occurred_before, dry_run);
+    }
+
+    std::vector<StoredSubmission> submissions_of(ConcernId concern) override {
+        auto q = query(
+            "SELECT ref, observer_id, idempotency_key, request_digest, host_ticket_id, "
+            "submitted_at, handled_at FROM submissions WHERE concern_id = ?1 ORDER BY id");
+        q.bind(1, concern);
+        std::vector<StoredSubmission> all;
+        while (q.step()) {
+            all.push_back(
+                {{q.text(0), q.text(1), q.text(2), q.text(3), q.optional_text(4), q.int64(5)},
+                 q.optional_int64(6)});
+        }
+        return all;
+    }
+
     void append_audit(const AuditRecord& record) override {
         auto q = query(
             "INSERT INTO audit (at, actor_id, actor_role, action, concern_id, outcome) "
@@ -345,6 +400,20 @@ public:
     }
 
 private:
+    // DELETE (or, in a dry run, count) the rows of `table` matching `where`,
+    // whose only parameter ?1 is `value`. Table and condition are our own
+    // constants, never input.
+    std::int64_t remove_or_count(const char* table, const char* where, std::int64_t value,
+                                 bool dry_run) {
+        const std::string sql = std::string(dry_run ? "SELECT count(*) FROM " : "DELETE FROM ") +
+                                table + " WHERE " + where;
+        auto q = query(sql);
+        q.bind(1, value);
+        if (dry_run) return q.step() ? q.int64(0) : 0;
+        q.run();
+        return sqlite3_changes(c_.db());
+    }
+
     // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
     // SQLITE_IOERR). Had fn caught such an error and gone on, its next writes
     // would run in autocommit mode and be committed one by one: refuse them.
@@ -396,6 +465,16 @@ public:
                 q.run();
             }
         });
+    }
+
+    // TRUNCATE: the log is emptied on disk, not only marked as reusable, so
+    // the frames that still hold deleted rows are gone. busy_timeout lets it
+    // wait for other connections' readers for a while.
+    bool checkpoint() override {
+        Lock lock(*this);
+        auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
+        // One row: busy (1 when blocked), frames in the log, frames checkpointed.
+        return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
     }
 
     // Read and, if missing, create in one write transaction, so two processes

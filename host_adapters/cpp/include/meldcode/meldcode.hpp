@@ -62,6 +62,9 @@ struct Api {
     decltype(&mc_concern_get) concern_get;
     decltype(&mc_concern_act) concern_act;
     decltype(&mc_steps_due) steps_due;
+    decltype(&mc_legal_hold_set) legal_hold_set;
+    decltype(&mc_purge) purge;
+    decltype(&mc_concern_export) concern_export;
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
 };
@@ -191,6 +194,9 @@ private:
         bind(api_.concern_get, "mc_concern_get");
         bind(api_.concern_act, "mc_concern_act");
         bind(api_.steps_due, "mc_steps_due");
+        bind(api_.legal_hold_set, "mc_legal_hold_set");
+        bind(api_.purge, "mc_purge");
+        bind(api_.concern_export, "mc_concern_export");
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
     }
@@ -259,6 +265,15 @@ public:
     }
     json act(const json& actor, const json& action) const {
         return call(plugin_->api().concern_act, actor, action);
+    }
+    json set_legal_hold(const json& actor, const json& request) const {
+        return call(plugin_->api().legal_hold_set, actor, request);
+    }
+    json purge(const json& actor, const json& request) const {
+        return call(plugin_->api().purge, actor, request);
+    }
+    json export_concern(const json& actor, const json& request) const {
+        return call(plugin_->api().concern_export, actor, request);
     }
     json steps_due(const json& actor) const {
         char* out = nullptr;

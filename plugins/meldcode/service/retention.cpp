@@ -1,0 +1,67 @@
+// Legal hold and purge: the retention half of the service
+// (docs/retention-and-export.md). Member functions of MeldcodeService.
+#include "core/errors.h"
+#include "service/meldcode_service.h"
+
+namespace meldcode {
+
+ConcernRecord MeldcodeService::set_legal_hold(const Actor& actor, const std::string& concern_ref,
+                                              const std::optional<std::string>& reason) {
+    authorize(actor, Operation::set_legal_hold);
+    const Timestamp now = clock_->now();
+    ConcernRecord concern;
+    store_->transaction([&](StoreTransaction& tx) {
+        concern = select(tx, {concern_ref, std::nullopt});
+        concern.legal_hold =
+            reason ? std::optional<LegalHold>(LegalHold{*reason, now}) : std::nullopt;
+        tx.set_legal_hold(concern.id, concern.legal_hold);
+        // The reason goes into the audit action: the hold itself is purged
+        // with the concern, the audit trail keeps why it was kept.
+        audit(tx, actor, reason ? "concern.legal_hold." + *reason : "concern.legal_hold_lifted",
+              concern.id);
+    });
+    return concern;
+}
+
+PurgeReport MeldcodeService::purge(const Actor& actor, const PurgeRequest& request) {
+    authorize(actor, Operation::purge_concerns);
+    const Timestamp now = clock_->now();
+    PurgeReport report;
+    store_->transaction([&](StoreTransaction& tx) { report = purge_due(tx, actor, request, now); });
+    // After the commit: the deleted rows were overwritten in their pages
+    // (secure_delete), but older copies of those pages may still sit in the
+    // write-ahead log until it is checkpointed and truncated.
+    if (!request.dry_run && report.concerns + report.unattached_host_events > 0) {
+        report.log_cleared = store_->checkpoint();
+    }
+    return report;
+}
+
+PurgeReport MeldcodeService::purge_due(StoreTransaction& tx, const Actor& actor,
+                                       const PurgeRequest& request, Timestamp now) {
+    const RetentionPolicy& policy = settings_.retention;
+    PurgeReport report;
+    report.dry_run = request.dry_run;
+    for (const ConcernRecord& c : tx.closed_concerns(policy.latest_closing_due(now))) {
+        if (policy.purge_due_at(outcome_of(c.status), *c.closed_at) > now) continue;
+        if (c.legal_hold) {
+            ++report.held;
+        } else if (report.concerns == request.limit) {
+            report.more = true;
+        } else {
+            const PurgeCounts removed = tx.purge_concern(c.id, request.dry_run);
+            ++report.concerns;
+            report.entries += removed.entries;
+            report.submissions += removed.submissions;
+            if (!request.dry_run) audit(tx, actor, "concern.purged", c.id);
+        }
+    }
+    // Unit-level host events go once the unit has no concern left that
+    // could show them (a dry run has removed nothing, so it counts fewer).
+    report.unattached_host_events =
+        tx.purge_unattached_events(policy.host_events_due_before(now), request.dry_run);
+    audit(tx, actor, request.dry_run ? "purge.dry_run" : "purge.run", std::nullopt);
+    return report;
+}
+
+}  // namespace meldcode

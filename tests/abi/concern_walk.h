@@ -1,0 +1,29 @@
+// Walking a concern through the meldcode steps as the officer "af-1", for
+// tests that need a concern in a given state or with a given outcome.
+#pragma once
+
+#include <string>
+
+#include "plugin_fixture.h"
+
+namespace meldcode::test {
+
+// The officer every walk acts as.
+json officer();
+
+// One action; the answer is checked against the concern schema.
+json act(const sdk::Instance& mc, const std::string& ref, const std::string& action,
+         const json& fields);
+json answer(bool yes);
+json decision(bool yes);
+
+// Assign, steps 1-3: the concern ends in conversation_done.
+void walk_to_decision(const sdk::Instance& mc, const std::string& ref);
+
+// How a walk ends the concern (the outcomes retention is configured by).
+enum class Ending { without_action, help_arranged, reported };
+
+// Walks an open concern to closed with that outcome, feedback given.
+void close_with(const sdk::Instance& mc, const std::string& ref, Ending ending);
+
+}  // namespace meldcode::test

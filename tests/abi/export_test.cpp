@@ -1,0 +1,139 @@
+// The data-subject export through the C ABI: the whole dossier, third
+// parties redacted everywhere in it, officers only, every export audited.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "concern_walk.h"
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+
+namespace {
+
+const std::string kObserverId = "tech-DISTINCT-8086";
+const std::string kTicketId = "WO-DISTINCT-3141";
+const std::string kObservation = "Kind-achter-afgesloten-deur-DISTINCT-77";
+const std::string kReaction = "Bewoner-ontkent-DISTINCT-REACTIE-12";
+
+// One concern: a submission by kObserverId on kTicketId, a host event, and
+// the officer's steps up to a report, one of which names the observer.
+std::string dossier_concern(const StoreFixture& store) {
+    const auto& mc = store.mc();
+    mc.submit_signals(actor(kObserverId, "observer"),
+                      {{"ticket", {{"host_ticket_id", kTicketId}, {"unit_id", "VHE-EXPORT"}}},
+                       {"idempotency_key", "key-export-1"},
+                       {"signals", {"mc.children.locked_in_room"}},
+                       {"observations", kObservation},
+                       {"children_involved", "yes"},
+                       {"acute", false}});
+    mc.report_host_event(actor("erp", "integration"), {{"event_id", "EV-EXPORT"},
+                                                       {"unit_id", "VHE-EXPORT"},
+                                                       {"kind", "nuisance_complaint"},
+                                                       {"occurred_at", kNow}});
+    std::string ref = store.only_concern_ref("VHE-EXPORT");
+    act(mc, ref, "record_acute",
+        {{"called_112", false},
+         {"called_veilig_thuis", true},
+         {"called_at", kNow},
+         {"summary", kReaction + ", gemeld door " + kObserverId}});
+    close_with(mc, ref, Ending::reported);
+    return ref;
+}
+
+json export_of(const StoreFixture& store, const std::string& ref, const json& redact = nullptr) {
+    json request{{"concern_ref", ref}};
+    if (!redact.is_null()) request["redact"] = redact;
+    return store.mc().export_concern(officer(), request);
+}
+
+bool contains(const json& document, const std::string& text) {
+    return document.dump().find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("an export holds the whole dossier as it was recorded") {
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json dossier = export_of(store, ref);
+    const json concern = store.mc().get_concern(officer(), {{"concern_ref", ref}});
+
+    CHECK(dossier.at("format") == "meldcode.dossier/1");
+    CHECK(dossier.at("exported_at") == kNow);
+    CHECK(dossier.at("concern").at("concern_ref") == ref);
+    CHECK(dossier.at("concern").at("state") == "closed");
+    CHECK(dossier.at("concern").at("reported") == true);
+    CHECK(dossier.at("outcome") == "reported");
+    CHECK(dossier.at("concern").at("closed_at") == kNow);
+    CHECK(dossier.at("concern").at("legal_hold") == nullptr);
+    CHECK(dossier.at("assessment").at("unsafety").at("answer") == true);
+    REQUIRE(dossier.at("submissions").size() == 1);
+    CHECK(dossier.at("submissions").at(0).at("host_ticket_id") == kTicketId);
+    CHECK(dossier.at("submissions").at(0).at("handled_at") == kNow);
+
+    // The chronology is the officer's, but for the redacted observer.
+    const json& chronology = dossier.at("chronology");
+    REQUIRE(chronology.size() == concern.at("chronology").size());
+    CHECK(chronology.at(0).at("data").at("observations") == kObservation);
+    CHECK(chronology.at(0).at("data").at("signals") == json{"mc.children.locked_in_room"});
+    CHECK(chronology.at(1).at("kind") == "host_event");
+    for (std::size_t i = 1; i < chronology.size(); ++i) {
+        json recorded = concern.at("chronology").at(i);
+        if (recorded.at("data").contains("fields") &&
+            recorded.at("data").at("fields").contains("summary")) {
+            continue;  // names the observer: compared below, redacted
+        }
+        CHECK(chronology.at(i) == recorded);
+    }
+    CHECK(contains(dossier, kReaction));
+    CHECK(contains(dossier, "\"step\":4"));
+    CHECK(contains(dossier, "\"action\":\"decide\""));
+}
+
+TEST_CASE("the observer's identity is redacted everywhere by default") {
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json dossier = export_of(store, ref);
+    CHECK(dossier.at("redacted") == json{"observer_identity"});
+    CHECK_FALSE(contains(dossier, kObserverId));
+    CHECK(dossier.at("submissions").at(0).at("observer_id") == "[observer 1]");
+    CHECK(dossier.at("chronology").at(0).at("actor").at("id") == "[observer 1]");
+    CHECK(contains(dossier, kReaction + ", gemeld door [observer 1]"));
+    // Not redacted unless asked: the officer and the host's ticket.
+    CHECK(contains(dossier, "af-1"));
+    CHECK(contains(dossier, kTicketId));
+}
+
+TEST_CASE("a request may redact more than the configuration, never less") {
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json stricter = export_of(store, ref, {"actor_ids", "host_ticket_ids"});
+    CHECK(stricter.at("redacted") == json{"observer_identity", "actor_ids", "host_ticket_ids"});
+    for (const std::string& identity :
+         {kObserverId, kTicketId, std::string("af-1"), std::string("\"erp\"")}) {
+        INFO(identity);
+        CHECK_FALSE(contains(stricter, identity));
+    }
+    CHECK(export_of(store, ref, json::array()).at("redacted") == json{"observer_identity"});
+}
+
+TEST_CASE("a configuration without redaction exports identities unless the request asks") {
+    StoreFixture store(json{{"export", {{"redact", json::array()}}}});
+    const std::string ref = dossier_concern(store);
+    const json plain = export_of(store, ref);
+    CHECK(plain.at("redacted") == json::array());
+    CHECK(contains(plain, kObserverId));
+    const json asked = export_of(store, ref, {"observer_identity"});
+    CHECK_FALSE(contains(asked, kObserverId));
+}
+
+TEST_CASE("every export is audited and only officers may export") {
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    export_of(store, ref);
+    CHECK(store.sql("SELECT actor_id FROM audit WHERE action = 'concern.export'") == "af-1|\n");
+
+    store.check_refused(store.mc().plugin().api().concern_export, {{"concern_ref", ref}},
+                        {"observer", "auditor", "admin", "integration"}, "export_concern");
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export'") == "1|\n");
+}

@@ -1,0 +1,275 @@
+// Retention, legal hold and purge through the C ABI, against the real store
+// file: what is due goes, what is held or open stays, a dry run changes
+// nothing, and the bytes on disk keep nothing of what was purged.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "concern_walk.h"
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+
+namespace {
+
+const json kAdmin = actor("records-1", "admin");
+const json kDryRun{{"dry_run", true}};
+const json kPurge{{"dry_run", false}};
+
+// Short periods, all different, so one store can step past each in turn.
+const json kRetention{{"retention",
+                       {{"closed_without_action_days", 10},
+                        {"help_arranged_days", 20},
+                        {"reported_days", 30},
+                        {"host_event_days", 40}}}};
+
+// kNow (2026-11-25T10:00:00Z) plus whole days, minus `early` seconds.
+std::string days_later(int days, int early = 0) {
+    const int seconds = 10 * 3600 + days * 24 * 3600 - early;  // from 2026-11-25T00:00:00Z
+    const int day = seconds / 86400;
+    const int rest = seconds % 86400;
+    // Every date used here falls in 2026-11-25 .. 2027-03-31.
+    static const int kMonthDays[] = {30, 31, 31, 28, 31};  // Nov (from 25), Dec, Jan, Feb, Mar
+    static const char* kMonths[] = {"2026-11", "2026-12", "2027-01", "2027-02", "2027-03"};
+    int d = 25 + day;
+    int m = 0;
+    while (d > kMonthDays[m]) d -= kMonthDays[m++];
+    char text[32];
+    std::snprintf(text, sizeof text, "%s-%02dT%02d:%02d:%02dZ", kMonths[m], d, rest / 3600,
+                  rest / 60 % 60, rest % 60);
+    return text;
+}
+
+// A concern with one submission on its own unit, closed with `ending` at kNow.
+std::string closed_concern(StoreFixture& store, const std::string& unit, Ending ending) {
+    store.submit("WO-" + unit, unit, "tech-1", "waarneming " + unit);
+    std::string ref = store.only_concern_ref(unit);
+    close_with(store.mc(), ref, ending);
+    return ref;
+}
+
+bool exists(const StoreFixture& store, const std::string& ref) {
+    try {
+        store.mc().get_concern(officer(), {{"concern_ref", ref}});
+        return true;
+    } catch (const meldcode::sdk::Error& e) {
+        REQUIRE(e.status() == MC_E_NOT_FOUND);
+        return false;
+    }
+}
+
+json purge_at(StoreFixture& store, const std::string& when) {
+    store.reopen_at(when);
+    return store.mc().purge(kAdmin, kPurge);
+}
+
+}  // namespace
+
+TEST_CASE("each outcome is kept exactly its retention period after closing") {
+    StoreFixture store(kRetention);
+    const std::string without_action = closed_concern(store, "VHE-A", Ending::without_action);
+    const std::string help = closed_concern(store, "VHE-H", Ending::help_arranged);
+    const std::string reported = closed_concern(store, "VHE-R", Ending::reported);
+    const std::vector<std::pair<int, std::string>> periods{
+        {10, without_action}, {20, help}, {30, reported}};
+
+    for (const auto& [days, ref] : periods) {
+        INFO("retention of " << days << " days");
+        CHECK(purge_at(store, days_later(days, 1)).at("concerns") == 0);
+        CHECK(exists(store, ref));
+        const json report = purge_at(store, days_later(days));
+        CHECK(report.at("concerns") == 1);
+        CHECK(report.at("submissions") == 1);
+        CHECK(report.at("entries") == json(ref == help ? 10 : 9));  // help adds the review
+        CHECK(report.at("log_cleared") == true);
+        CHECK_FALSE(exists(store, ref));
+    }
+    CHECK(store.rows("concerns") == 0);
+    CHECK(store.rows("submissions") == 0);
+    CHECK(store.rows("entries") == 0);
+}
+
+TEST_CASE("an open concern is never purged, however old") {
+    StoreFixture store(kRetention);
+    const std::string receipt = store.submit("WO-1", "VHE-OPEN", "tech-1", "tekst");
+    const std::string ref = store.only_concern_ref("VHE-OPEN");
+    // Reopened concerns are open again: their old closing time no longer counts.
+    const std::string reopened = closed_concern(store, "VHE-REOPENED", Ending::without_action);
+    act(store.mc(), reopened, "reopen", {{"reason", "nieuwe signalen"}});
+
+    CHECK(purge_at(store, days_later(120)).at("concerns") == 0);
+    CHECK(exists(store, ref));
+    CHECK(exists(store, reopened));
+    CHECK(
+        store.mc().submission_status(actor("tech-1", "observer"), {{"submission_ref", receipt}}) ==
+        json{{"submission_ref", receipt}, {"status", "received"}});
+}
+
+TEST_CASE("a held concern survives its retention and is purged once the hold is lifted") {
+    StoreFixture store(kRetention);
+    const std::string ref = closed_concern(store, "VHE-HOLD", Ending::without_action);
+    const json held = store.mc().set_legal_hold(
+        kAdmin, {{"concern_ref", ref}, {"hold", true}, {"reason", "complaint"}});
+    CHECK(held ==
+          json{{"concern_ref", ref}, {"legal_hold", {{"reason", "complaint"}, {"since", kNow}}}});
+
+    json report = purge_at(store, days_later(11));
+    CHECK(report.at("concerns") == 0);
+    CHECK(report.at("held") == 1);
+    // The officer sees the hold and when the retention started.
+    const json concern = store.mc().get_concern(officer(), {{"concern_ref", ref}});
+    CHECK(concern.at("legal_hold") == held.at("legal_hold"));
+    CHECK(concern.at("closed_at") == kNow);
+
+    // The officer lifts it; the next purge takes the concern.
+    CHECK(store.mc().set_legal_hold(officer(), {{"concern_ref", ref}, {"hold", false}}) ==
+          json{{"concern_ref", ref}, {"legal_hold", nullptr}});
+    report = store.mc().purge(kAdmin, kPurge);
+    CHECK(report.at("concerns") == 1);
+    CHECK(report.at("held") == 0);
+    CHECK_FALSE(exists(store, ref));
+    // Why it was kept, and that it was let go, outlive the concern.
+    CHECK(store.sql("SELECT action, actor_id FROM audit WHERE action LIKE 'concern.legal_hold%' "
+                    "ORDER BY id") ==
+          "concern.legal_hold.complaint|records-1|\nconcern.legal_hold_lifted|af-1|\n");
+}
+
+TEST_CASE("a dry run counts what a purge would remove and changes nothing") {
+    StoreFixture store(kRetention);
+    closed_concern(store, "VHE-DRY", Ending::reported);
+    store.reopen_at(days_later(31));
+    const auto before = store.data_fingerprint();
+    const long long audit_before = store.rows("audit");
+
+    const json dry = store.mc().purge(kAdmin, kDryRun);
+    CHECK(dry.at("dry_run") == true);
+    CHECK(dry.at("concerns") == 1);
+    CHECK(store.data_fingerprint() == before);
+    // Only the dry run itself is audited.
+    CHECK(store.rows("audit") == audit_before + 1);
+    CHECK(store.sql("SELECT action FROM audit ORDER BY id DESC LIMIT 1") == "purge.dry_run|\n");
+
+    json real = store.mc().purge(kAdmin, kPurge);
+    CHECK(real.at("dry_run") == false);
+    real["dry_run"] = true;
+    CHECK(real == dry);
+}
+
+TEST_CASE("after a purge the store file and its log hold nothing of the concern") {
+    StoreFixture store(kRetention);
+    const auto& mc = store.mc();
+    const json observer = actor("tech-DISTINCT-4711", "observer");
+    const std::vector<std::string> secrets{
+        "Zag-een-hangslot-aan-de-buitenkant-QX81",  // the observation
+        "VHE-DISTINCT-UNIT-993",                    // the unit
+        "HH-DISTINCT-HOUSEHOLD-27",                 // the household
+        "WO-DISTINCT-TICKET-5150",                  // the host's ticket
+        "Gesprek-met-bewoner-DISTINCT-REACTIE-66",  // what the officer recorded
+    };
+    const json receipt = mc.submit_signals(
+        observer,
+        {{"ticket",
+          {{"host_ticket_id", secrets[3]}, {"unit_id", secrets[1]}, {"household_ref", secrets[2]}}},
+         {"idempotency_key", "key-distinct-1"},
+         {"signals", {"mc.home.holes_in_walls_or_doors"}},
+         {"observations", secrets[0]},
+         {"children_involved", "yes"},
+         {"acute", false}});
+    const std::string ref = store.only_concern_ref(secrets[1]);
+    act(mc, ref, "record_acute",
+        {{"called_112", false},
+         {"called_veilig_thuis", true},
+         {"called_at", kNow},
+         {"summary", secrets[4]}});
+    close_with(mc, ref, Ending::reported);
+    const std::string submission_ref = receipt.at("submission_ref");
+
+    // The search can see a row: unit and household are plain lookup keys.
+    // (Text that encryption at rest seals is not readable before either.)
+    store.reopen();
+    for (const auto& key : {secrets[1], secrets[2]}) {
+        CHECK(store.raw_bytes().find(key) != std::string::npos);
+    }
+
+    CHECK(purge_at(store, days_later(30)).at("concerns") == 1);
+    const std::string bytes = store.raw_bytes();
+    for (const auto& secret : secrets) {
+        INFO(secret);
+        CHECK(bytes.find(secret) == std::string::npos);
+    }
+    CHECK(bytes.find(ref) == std::string::npos);
+    CHECK(bytes.find(submission_ref) == std::string::npos);
+    // The observer's id stays only where the audit trail records who acted.
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE actor_id = 'tech-DISTINCT-4711'") == "1|\n");
+    CHECK(store.sql("SELECT count(*) FROM submissions") == "0|\n");
+
+    // What remains of it: the purge in the audit, by whom, for which concern id.
+    CHECK(store.sql("SELECT a.actor_id, a.actor_role FROM audit a WHERE a.action = "
+                    "'concern.purged' AND a.concern_id = (SELECT concern_id FROM audit WHERE "
+                    "action = 'signals.submit')") == "records-1|admin|\n");
+    // Every way in answers as if it never existed (a new instance: the clock moved).
+    const auto& now_mc = store.mc();
+    std::string out;
+    for (const json& request :
+         {json{{"concern_ref", ref}}, json{{"submission_ref", submission_ref}}}) {
+        CHECK(now_mc.call_raw(now_mc.plugin().api().concern_get, officer().dump().c_str(),
+                              request.dump().c_str(), out) == MC_E_NOT_FOUND);
+    }
+    CHECK(now_mc.call_raw(now_mc.plugin().api().submission_status, observer.dump().c_str(),
+                          json{{"submission_ref", submission_ref}}.dump().c_str(),
+                          out) == MC_E_NOT_FOUND);
+}
+
+TEST_CASE("host events of a unit without a concern are kept for their own period") {
+    StoreFixture store(kRetention);
+    const auto& mc = store.mc();
+    const json erp = actor("erp", "integration");
+    const auto event = [](const std::string& id, const std::string& unit) {
+        return json{{"event_id", id},
+                    {"unit_id", unit},
+                    {"kind", "rent_arrears"},
+                    {"occurred_at", kNow},
+                    {"count", 3}};
+    };
+    mc.report_host_event(erp, event("EV-ALONE", "VHE-EVENTS-ONLY"));
+    // A unit whose (open) concern shows its unit-level events keeps them.
+    mc.report_host_event(erp, event("EV-WITH-CONCERN", "VHE-WITH-CONCERN"));
+    store.submit("WO-9", "VHE-WITH-CONCERN", "tech-1", "tekst");
+
+    CHECK(purge_at(store, days_later(40, 1)).at("unattached_host_events") == 0);
+    CHECK(purge_at(store, days_later(40)).at("unattached_host_events") == 1);
+    CHECK(store.sql("SELECT unit_id FROM entries WHERE concern_id IS NULL") ==
+          "VHE-WITH-CONCERN|\n");
+}
+
+TEST_CASE("only an admin may purge, and a refusal is audited and removes nothing") {
+    StoreFixture store(kRetention);
+    closed_concern(store, "VHE-ROLE", Ending::without_action);
+    store.reopen_at(days_later(11));
+    store.check_refused(store.mc().plugin().api().purge, kPurge,
+                        {"observer", "officer", "auditor", "integration"}, "purge_concerns");
+    CHECK(store.rows("concerns") == 1);
+}
+
+TEST_CASE("only officers and admins may place a legal hold, and a refusal is audited") {
+    StoreFixture store(kRetention);
+    const std::string ref = closed_concern(store, "VHE-HOLD-ROLE", Ending::without_action);
+    store.check_refused(store.mc().plugin().api().legal_hold_set,
+                        {{"concern_ref", ref}, {"hold", true}, {"reason", "legal_proceedings"}},
+                        {"observer", "auditor", "integration"}, "set_legal_hold");
+}
+
+TEST_CASE("a later concern of the unit loses only its pointer to a purged one") {
+    StoreFixture store(kRetention);
+    const std::string old_ref = closed_concern(store, "VHE-AGAIN", Ending::without_action);
+    store.submit("WO-AGAIN-2", "VHE-AGAIN", "tech-2", "nieuwe waarneming");
+    const json page = store.mc().list_concerns(officer(), {{"unit_id", "VHE-AGAIN"}});
+    REQUIRE(page.at("items").at(0).at("related_concern_ref") == old_ref);
+    const std::string new_ref = page.at("items").at(0).at("concern_ref");
+
+    CHECK(purge_at(store, days_later(10)).at("concerns") == 1);
+    const json later = store.mc().get_concern(officer(), {{"concern_ref", new_ref}});
+    CHECK(later.at("related_concern_ref") == nullptr);
+    CHECK(later.at("chronology").size() == 1);
+}
