@@ -45,7 +45,7 @@ extern "C" {
 /* ABI version: the major part changes only on incompatible changes; the
  * minor part grows when functions or optional fields are added. */
 #define MC_ABI_VERSION_MAJOR 1
-#define MC_ABI_VERSION_MINOR 0
+#define MC_ABI_VERSION_MINOR 1
 #define MC_ABI_VERSION ((uint32_t)((MC_ABI_VERSION_MAJOR << 16) | MC_ABI_VERSION_MINOR))
 
 /* Status codes. Values are stable: new codes are only ever appended. */
@@ -165,6 +165,13 @@ MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, cha
 /* The signal catalog in a locale ("nl" or "en"; NULL for the configured
  * default) (schemas/catalog_view.schema.json). */
 MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json);
+
+/* The signal-category extensions of this instance (docs/extensions.md): the
+ * catalog packs and compiled extensions that were loaded, and those that were
+ * rejected, each with a stable code and a reason
+ * (schemas/extensions.schema.json). mc_open succeeds with a bad pack or
+ * extension: it is skipped, and listed here. Since ABI 1.1. */
+MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json);
 
 /* Called with a notification (schemas/notification.schema.json) carrying ids
  * only, never content: "concern_created" and "step_due". The callback runs on

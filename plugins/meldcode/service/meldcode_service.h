@@ -19,6 +19,7 @@
 #include "ports/clock.h"
 #include "ports/crypto.h"
 #include "ports/notifier.h"
+#include "ports/prompt_rule.h"
 #include "ports/store.h"
 #include "service/prompt_log.h"
 
@@ -28,6 +29,7 @@ struct ServiceSettings {
     std::string default_locale = "nl";
     PromptRules prompt_rules;
     std::vector<std::string> concern_event_kinds;  // host events that open a concern
+    std::vector<std::shared_ptr<const PromptRule>> extension_rules;  // from compiled extensions
 };
 
 struct PromptResult {
@@ -113,6 +115,7 @@ public:
 
 private:
     void authorize(const Actor& actor, Operation op);
+    nlohmann::json signal_labels(const std::vector<std::string>& signals) const;
     TicketRef resolve_ticket(const Actor& actor, const Submission& submission) const;
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);

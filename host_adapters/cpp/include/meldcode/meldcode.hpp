@@ -54,6 +54,7 @@ struct Api {
     decltype(&mc_steps_due) steps_due;
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
+    decltype(&mc_extensions_get) extensions_get;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -120,6 +121,7 @@ private:
         bind(api_.steps_due, "mc_steps_due");
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
+        bind(api_.extensions_get, "mc_extensions_get");
     }
 
     boost::dll::shared_library library_;
@@ -179,6 +181,15 @@ public:
         char* out = nullptr;
         if (plugin_->api().catalog_get(handle_, locale.c_str(), &out) != MC_OK) {
             plugin_->last_error("mc_catalog_get failed");
+        }
+        return json::parse(plugin_->take(out));
+    }
+
+    // Loaded and rejected extensions (schemas/extensions.schema.json).
+    json extensions() const {
+        char* out = nullptr;
+        if (plugin_->api().extensions_get(handle_, &out) != MC_OK) {
+            plugin_->last_error("mc_extensions_get failed");
         }
         return json::parse(plugin_->take(out));
     }
