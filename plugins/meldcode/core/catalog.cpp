@@ -49,8 +49,9 @@ void check_pack_ids(const json& pack, const std::string& ns) {
     for (const auto& c : pack.at("categories")) {
         const std::string category = c.at("id");
         if (!namespaced_under(category, ns)) {
+            std::string why = "category " + category;
             throw bad_pack("outside_namespace", pack_id,
-                           "category " + category + " is not in the pack's namespace " + ns);
+                           why.append(" is not in the pack's namespace ").append(ns));
         }
         if (!seen.insert(category).second) {
             throw bad_pack("duplicate_id", pack_id, "category id " + category + " appears twice");
