@@ -95,6 +95,10 @@ TEST_CASE("NULL handles and output pointers are refused") {
     CHECK(api.steps_due(store.mc().handle(), officer.c_str(), nullptr) == MC_E_ARGUMENT);
     CHECK(api.catalog_get(store.mc().handle(), "fr", &out) == MC_E_ARGUMENT);
     CHECK(out == nullptr);
+    CHECK(api.extensions_get(nullptr, &out) == MC_E_ARGUMENT);
+    CHECK(std::string(api.last_error()->code) == "invalid_instance");
+    CHECK(out == nullptr);
+    CHECK(api.extensions_get(store.mc().handle(), nullptr) == MC_E_ARGUMENT);
     CHECK(api.close(nullptr) == MC_OK);
     api.free(nullptr);
     // A good call clears the error of the bad one before it.

@@ -46,6 +46,8 @@ private:
     sqlite3* db_ = nullptr;
 };
 
+}  // namespace
+
 std::filesystem::path fresh_dir() {
     std::random_device rd;
     auto dir = std::filesystem::temp_directory_path() /
@@ -54,7 +56,12 @@ std::filesystem::path fresh_dir() {
     return dir;
 }
 
-}  // namespace
+json test_config(const std::string& store_path, const json& extra) {
+    // check_outputs: every answer of every test call is validated against its schema.
+    json config{{"store_path", store_path}, {"clock", {{"fixed", kNow}}}, {"check_outputs", true}};
+    config.update(extra);
+    return config;
+}
 
 std::shared_ptr<const sdk::Plugin> plugin() {
     static const auto loaded = std::make_shared<const sdk::Plugin>(MELDCODE_PLUGIN_PATH);
@@ -88,10 +95,7 @@ json submission(const std::string& prompt_token, const std::string& key,
 
 StoreFixture::StoreFixture(const json& extra_config)
     : dir_(fresh_dir()), store_path_((dir_ / "meldcode.db").string()) {
-    // check_outputs: every answer of every test call is validated against its schema.
-    config_ = {{"store_path", store_path_}, {"clock", {{"fixed", kNow}}}, {"check_outputs", true}};
-    config_.update(extra_config);
-    reopen();
+    reopen(extra_config);
 }
 
 StoreFixture::~StoreFixture() {
@@ -106,6 +110,11 @@ void StoreFixture::close() {
 
 void StoreFixture::reopen_at(const std::string& fixed_time) {
     config_["clock"]["fixed"] = fixed_time;
+    reopen();
+}
+
+void StoreFixture::reopen(const json& extra_config) {
+    config_ = test_config(store_path_, extra_config);
     reopen();
 }
 

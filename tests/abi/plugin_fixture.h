@@ -21,6 +21,13 @@ constexpr const char* kNow = "2026-11-25T10:00:00Z";
 
 std::shared_ptr<const sdk::Plugin> plugin();
 
+// The mc_open configuration of every test: the one place to add a key every
+// test instance needs. `extra` members replace or add to it.
+json test_config(const std::string& store_path, const json& extra = json::object());
+
+// A new empty directory under the system's temporary directory.
+std::filesystem::path fresh_dir();
+
 json actor(const std::string& id, const std::string& role);
 json ticket(const std::string& ticket_id, const std::string& unit_id,
             const std::string& technician);
@@ -41,6 +48,8 @@ public:
     // Reopens with the fixed clock at `fixed_time` (RFC 3339): how tests let
     // time pass, e.g. past a retention period.
     void reopen_at(const std::string& fixed_time);
+    // The same, with another extra configuration instead of the first one.
+    void reopen(const json& extra_config);
     void close();
 
     // Every row of every table but the audit trail and the prompt log, as

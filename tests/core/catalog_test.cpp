@@ -160,4 +160,58 @@ TEST_CASE("a small valid catalog loads", "[catalog]") {
           std::vector<std::string>{"ext.elder", "ext.elder.money_taken", "ext.elder.a.b"});
 }
 
+json pack(const std::string& id, const std::vector<json>& categories) {
+    return {{"id", id},
+            {"version", "1.0"},
+            {"title", {{"nl", "Pakket"}, {"en", "Pack"}}},
+            {"categories", categories}};
+}
+
+TEST_CASE("a pack adds its categories after the built-in ones, in both locales", "[catalog]") {
+    Catalog catalog = builtin();
+    const json extra = pack("rl.pack", {category("rl.stair", {"rl.stair.sleeps_in_storage"})});
+    REQUIRE(matches_schema("catalog", extra));
+    catalog.add_pack(extra);
+    CHECK(catalog.knows("rl.stair.sleeps_in_storage"));
+    CHECK(catalog.labels("rl.stair.sleeps_in_storage") ==
+          json{{"nl", "Signaal"}, {"en", "Signal"}});
+    for (const auto& locale : Catalog::locales()) {
+        const auto ids = ids_of(catalog.view(locale));
+        CHECK(ids.front() == "mc.home");
+        CHECK(ids.back() == "rl.stair.sleeps_in_storage");
+        CHECK(json::parse(catalog.view_text(locale)) == catalog.view(locale));
+        CHECK_NOTHROW(validate_payload("catalog_view", catalog.view(locale)));
+    }
+    CHECK(catalog.view("nl").at("categories").back().at("label") == "Categorie");
+    CHECK(catalog.version() == builtin().version());
+}
+
+TEST_CASE("a pack that breaks a rule is refused and changes nothing", "[catalog]") {
+    Catalog catalog = builtin();
+    catalog.add_pack(pack("rl.pack", {category("rl.stair", {"rl.stair.a"})}));
+    const std::string before = catalog.view_text("en");
+    const auto [code, bad] = GENERATE(
+        std::make_pair("reserved_namespace",
+                       pack("mc.extra", {category("mc.home", {"mc.home.new_signal"})})),
+        std::make_pair("namespace_taken", pack("rl.other", {category("rl.other", {"rl.other.b"})})),
+        std::make_pair("outside_namespace", pack("x.pack", {category("y.cat", {"y.cat.a"})})),
+        std::make_pair("outside_namespace", pack("x.pack", {category("x.cat", {"x.other.a"})})),
+        std::make_pair("duplicate_id", pack("x.pack", {category("x.cat", {"x.cat.a", "x.cat.a"})})),
+        std::make_pair("duplicate_id", pack("x.pack", {category("x.cat", {"x.cat.a"}),
+                                                       category("x.cat", {"x.cat.b"})})),
+        std::make_pair("invalid_pack", [] {
+            json p = embedded_json("catalog.json");
+            p["id"] = "x.pack";
+            p["categories"] = {category("x.cat", {"x.cat.a"})};
+            return p;  // a whole catalog, prompt texts and all
+        }()));
+    INFO(code << ": " << bad.dump());
+    CHECK_THROWS_MATCHES(catalog.add_pack(bad), Error, ErrorIs(MC_E_PAYLOAD, code));
+    CHECK(catalog.view_text("en") == before);
+    CHECK_FALSE(catalog.knows("x.cat.a"));
+    CHECK_FALSE(catalog.knows("x.cat.b"));
+    // The refused pack's namespace stays free.
+    CHECK_NOTHROW(catalog.add_pack(pack("x.pack", {category("x.cat", {"x.cat.a"})})));
+}
+
 }  // namespace meldcode::test

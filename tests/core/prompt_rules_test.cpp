@@ -133,6 +133,40 @@ TEST_CASE("each reason not to ask, and ask", "[prompt]") {
     CHECK(decision == row.expected);
 }
 
+TEST_CASE("an extension's rule adds work types and overrides nothing else", "[prompt]") {
+    const auto rules = PromptRules::from_config(kConfig);
+    int asked = 0;
+    const auto extension_asks = [&asked] {
+        ++asked;
+        return true;
+    };
+    TicketClosed t = ticket();
+    t.work_type = "pest_control";
+    CHECK(decide_prompt(rules, t, false, now(), extension_asks) == PromptDecision::ask);
+    CHECK(decide_prompt(rules, t, false, now(), [] { return false; }) ==
+          PromptDecision::work_type_not_included);
+    CHECK(decide_prompt(rules, t, false, now()) == PromptDecision::work_type_not_included);
+    asked = 0;
+    // Only a work type missing from the list asks the extension.
+    CHECK(decide_prompt(rules, ticket(), false, now(), extension_asks) == PromptDecision::ask);
+    CHECK(asked == 0);
+    t.technician_id = "tech-9";
+    CHECK(decide_prompt(rules, t, false, now(), extension_asks) ==
+          PromptDecision::technician_opted_out);
+    t = ticket();
+    t.work_type = "locks";  // listed and excluded: the exclusion holds
+    CHECK(decide_prompt(rules, t, false, now(), extension_asks) ==
+          PromptDecision::work_type_excluded);
+    t.work_type = "pest_control";
+    t.closed_at = now() - 25 * kHour;
+    CHECK(decide_prompt(rules, t, false, now(), extension_asks) == PromptDecision::ticket_too_old);
+    t.closed_at = now() - kHour;
+    t.entered_dwelling = false;
+    CHECK(decide_prompt(rules, t, false, now(), extension_asks) ==
+          PromptDecision::not_entered_dwelling);
+    CHECK(decide_prompt(rules, t, true, now(), extension_asks) == PromptDecision::already_prompted);
+}
+
 TEST_CASE("every prompt decision has its own name", "[prompt]") {
     const std::vector<std::pair<PromptDecision, std::string>> names{
         {PromptDecision::ask, "ask"},

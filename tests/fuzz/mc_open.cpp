@@ -4,8 +4,10 @@
 // A configuration names files, and the fuzzer must not create or read files
 // anywhere it likes: a "store_path" string is redirected to a fresh file in
 // the temporary directory, and a "workflow_file" string to a copy of the
-// built-in workflow (when it ends in ".json") or to a file that does not exist.
-// Only inputs that nlohmann::json parses to an object with either member are
+// built-in workflow (when it ends in ".json") or to a file that does not exist,
+// and every path string under "extensions" to one that does not exist (the
+// fuzzer must not load shared libraries it finds on the machine).
+// Only inputs that nlohmann::json parses to an object with such a member are
 // rewritten (and re-serialised); every other input reaches mc_open unchanged.
 #include <fstream>
 #include <string>
@@ -52,6 +54,16 @@ std::string redirect(const std::string& input, const std::string& store) {
         *workflow = ends_with(workflow->get<std::string>(), ".json")
                         ? builtin_workflow()
                         : temp_dir() + "/no-such-workflow.json";
+        rewritten = true;
+    }
+    const auto extensions = doc.find("extensions");
+    if (extensions != doc.end() && extensions->is_object()) {
+        for (auto& list : *extensions) {
+            if (!list.is_array()) continue;
+            for (auto& path : list) {
+                if (path.is_string()) path = temp_dir() + "/no-such-extension";
+            }
+        }
         rewritten = true;
     }
     return rewritten ? doc.dump(-1, ' ', false, json::error_handler_t::replace) : text;

@@ -190,6 +190,13 @@ MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json
  * default) (schemas/catalog_view.schema.json). */
 MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json);
 
+/* The signal-category extensions of this instance (docs/extensions.md): the
+ * catalog packs and compiled extensions that were loaded, and those that were
+ * rejected, each with a stable code and a reason
+ * (schemas/extensions.schema.json). mc_open succeeds with a bad pack or
+ * extension: it is skipped, and listed here. Since ABI 1.1. */
+MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json);
+
 /* Called with a notification (schemas/notification.schema.json) carrying ids
  * only, never content: "concern_created" and "step_due". The callback runs on
  * the thread that made the change, after the change is durable; it must not

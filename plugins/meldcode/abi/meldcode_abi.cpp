@@ -14,6 +14,7 @@
 #include "abi/json_input.h"
 #include "abi/schema_validator.h"
 #include "crypto/sodium_crypto.h"
+#include "extensions/extensions_loader.h"
 #include "meldcode/meldcode.h"
 #include "resources.h"
 #include "service/clocks.h"
@@ -28,6 +29,7 @@ struct mc_instance {
     std::uint32_t magic = kMagic;
     std::unique_ptr<meldcode::MeldcodeService> service;
     bool check_outputs = false;  // config "check_outputs": tests validate every answer
+    std::string extensions;      // what mc_extensions_get answers, fixed at open
 };
 
 namespace {
@@ -91,8 +93,10 @@ json workflow_definition(const json& config) {
     }
 }
 
-meldcode::ServiceSettings settings(const json& config) {
+meldcode::ServiceSettings settings(const json& config,
+                                   std::vector<std::shared_ptr<const meldcode::PromptRule>> rules) {
     meldcode::ServiceSettings s;
+    s.extension_rules = std::move(rules);
     s.default_locale = config.value("default_locale", "nl");
     if (config.contains("prompt_rules")) {
         s.prompt_rules = meldcode::PromptRules::from_config(config.at("prompt_rules"));
@@ -215,14 +219,18 @@ MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
         *instance = nullptr;
         const json config = meldcode::codec::read(config_json, "config");
         auto catalog = meldcode::Catalog::from_definition(embedded("catalog.json", "catalog"));
+        // A bad pack or extension is reported, not fatal: the rest works.
+        auto extensions = meldcode::load_extensions(config.value("extensions", json()), catalog);
         auto workflow = meldcode::Workflow::from_definition(workflow_definition(config));
         auto store = meldcode::open_sqlite_store(config.at("store_path").get<std::string>());
         const std::string key = store->secret("prompt_token_key", meldcode::new_sodium_key);
         auto opened = std::make_unique<mc_instance>();
         opened->check_outputs = config.value("check_outputs", false);
+        opened->extensions = extensions.report.dump();
         opened->service = std::make_unique<meldcode::MeldcodeService>(
-            settings(config), std::move(catalog), std::move(workflow), std::move(store),
-            meldcode::make_sodium_crypto(key), clock(config));
+            settings(config, std::move(extensions.prompt_rules)), std::move(catalog),
+            std::move(workflow), std::move(store), meldcode::make_sodium_crypto(key),
+            clock(config));
         *instance = opened.release();
     });
 }
@@ -359,6 +367,16 @@ MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char*
         const std::string& view = service.catalog().view_text(chosen);
         check_output(instance, "catalog_view", view);
         give(catalog_json, view);
+    });
+}
+
+MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json) {
+    return meldcode::abi::guard([&] {
+        require_out(extensions_json);
+        *extensions_json = nullptr;
+        service_of(instance);  // checks the handle
+        check_output(instance, "extensions", instance->extensions);
+        give(extensions_json, instance->extensions);
     });
 }
 

@@ -13,6 +13,10 @@ Error bad_catalog(const std::string& why) {
     return Error(MC_E_PAYLOAD, "invalid_catalog", "invalid signal catalog: " + why);
 }
 
+Error bad_pack(const std::string& code, const std::string& pack_id, const std::string& why) {
+    return Error(MC_E_PAYLOAD, code, "pack " + pack_id + ": " + why);
+}
+
 bool namespaced_under(const std::string& id, const std::string& parent) {
     return id.size() > parent.size() + 1 && id.compare(0, parent.size(), parent) == 0 &&
            id[parent.size()] == '.';
@@ -38,6 +42,33 @@ json localized_view(const json& def, const std::string& locale) {
             {"categories", std::move(categories)}};
 }
 
+// The pack's own rules: one namespace for every id in it, no id twice.
+void check_pack_ids(const json& pack, const std::string& ns) {
+    const std::string pack_id = pack.at("id");
+    std::set<std::string> seen;
+    for (const auto& c : pack.at("categories")) {
+        const std::string category = c.at("id");
+        if (!namespaced_under(category, ns)) {
+            std::string why = "category " + category;
+            throw bad_pack("outside_namespace", pack_id,
+                           why.append(" is not in the pack's namespace ").append(ns));
+        }
+        if (!seen.insert(category).second) {
+            throw bad_pack("duplicate_id", pack_id, "category id " + category + " appears twice");
+        }
+        for (const auto& s : c.at("signals")) {
+            const std::string id = s.at("id");
+            if (!namespaced_under(id, category)) {
+                throw bad_pack("outside_namespace", pack_id,
+                               "signal " + id + " is not namespaced under its category");
+            }
+            if (!seen.insert(id).second) {
+                throw bad_pack("duplicate_id", pack_id, "signal id " + id + " appears twice");
+            }
+        }
+    }
+}
+
 }  // namespace
 
 const std::vector<std::string>& Catalog::locales() {
@@ -50,30 +81,74 @@ bool Catalog::supports(const std::string& locale) {
     return std::find(l.begin(), l.end(), locale) != l.end();
 }
 
+std::string Catalog::namespace_of(const std::string& id) {
+    return id.substr(0, id.find('.'));
+}
+
 Catalog Catalog::from_definition(const json& def) {
     Catalog catalog;
     catalog.version_ = def.at("version").get<std::string>();
-    for (const auto& c : def.at("categories")) {
+    catalog.definition_ = def;
+    catalog.index_signals(def.at("categories"));
+    // Packs may not use the built-in catalog's namespace, nor one its categories use.
+    catalog.namespaces_.insert(namespace_of(def.at("id")));
+    for (const auto& c : def.at("categories")) catalog.namespaces_.insert(namespace_of(c.at("id")));
+    catalog.build_views();
+    return catalog;
+}
+
+void Catalog::index_signals(const json& categories) {
+    for (const auto& c : categories) {
         const auto category = c.at("id").get<std::string>();
         for (const auto& s : c.at("signals")) {
             const auto id = s.at("id").get<std::string>();
             if (!namespaced_under(id, category)) {
                 throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
-            if (!catalog.signal_category_.emplace(id, category).second) {
+            if (!labels_.emplace(id, s.at("label")).second) {
                 throw bad_catalog("duplicate signal id " + id);
             }
         }
     }
-    for (const auto& locale : locales()) {
-        catalog.views_[locale] = localized_view(def, locale);
-        catalog.view_texts_[locale] = catalog.views_[locale].dump();
+}
+
+void Catalog::add_pack(const json& pack) {
+    const std::string pack_id = pack.at("id");
+    if (pack.contains("prompt")) {
+        throw bad_pack("invalid_pack", pack_id,
+                       "a pack may not carry prompt texts (the question and the acute-danger "
+                       "advice are the plugin's)");
     }
-    return catalog;
+    const std::string ns = namespace_of(pack_id);
+    if (namespaces_.count(ns) != 0) {
+        const bool builtin = ns == namespace_of(definition_.at("id"));
+        throw bad_pack(builtin ? "reserved_namespace" : "namespace_taken", pack_id,
+                       "the namespace " + ns +
+                           (builtin ? " belongs to the built-in catalog"
+                                    : " is already used by an earlier pack or the built-in "
+                                      "catalog"));
+    }
+    // Checked in full before anything changes: a rejected pack adds nothing.
+    check_pack_ids(pack, ns);
+    namespaces_.insert(ns);
+    index_signals(pack.at("categories"));
+    for (const auto& c : pack.at("categories")) definition_["categories"].push_back(c);
+    build_views();
+}
+
+void Catalog::build_views() {
+    for (const auto& locale : locales()) {
+        views_[locale] = localized_view(definition_, locale);
+        view_texts_[locale] = views_[locale].dump();
+    }
 }
 
 bool Catalog::knows(const std::string& signal_id) const {
-    return signal_category_.count(signal_id) != 0;
+    return labels_.count(signal_id) != 0;
+}
+
+const json& Catalog::labels(const std::string& signal_id) const {
+    return labels_.at(signal_id);
 }
 
 const json& Catalog::view(const std::string& locale) const {

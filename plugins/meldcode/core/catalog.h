@@ -1,9 +1,11 @@
 // The signal catalog: categories of signals with stable, namespaced ids and
-// texts per locale, and the texts of the prompt. Loaded from data that has
-// already passed schemas/catalog.schema.json.
+// texts per locale, and the texts of the prompt. Built from the built-in
+// definition, then extended by packs (docs/extensions.md). Loaded from data
+// that has already passed schemas/catalog.schema.json.
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,18 +20,36 @@ public:
     static const std::vector<std::string>& locales();
     static bool supports(const std::string& locale);
 
+    // The namespace of a catalog or pack id: its first segment ("mc" of "mc.builtin").
+    static std::string namespace_of(const std::string& id);
+
+    // Adds a pack's categories after the ones already there. A pack must have
+    // a namespace of its own (not the built-in catalog's, not an earlier
+    // pack's), every id in it must carry that namespace, and it may not carry
+    // prompt texts. Throws Error (MC_E_PAYLOAD, code reserved_namespace,
+    // namespace_taken, outside_namespace, duplicate_id or invalid_pack) and
+    // leaves the catalog unchanged when it breaks a rule.
+    void add_pack(const nlohmann::json& pack);
+
     const std::string& version() const { return version_; }
     bool knows(const std::string& signal_id) const;
+    // The signal's label in every locale ({"nl": ..., "en": ...}); it must be known.
+    const nlohmann::json& labels(const std::string& signal_id) const;
     // The catalog as shown to a person: one locale, no other languages.
     const nlohmann::json& view(const std::string& locale) const;
     // The same, serialised once: the ticket-closed hook sends it on the host's request path.
     const std::string& view_text(const std::string& locale) const;
 
 private:
+    void index_signals(const nlohmann::json& categories);
+    void build_views();
+
     std::string version_;
-    std::map<std::string, std::string> signal_category_;
-    std::map<std::string, nlohmann::json> views_;  // locale -> view
-    std::map<std::string, std::string> view_texts_;
+    nlohmann::json definition_;                      // the built-in definition plus every pack
+    std::set<std::string> namespaces_;               // the built-in's and every pack's
+    std::map<std::string, nlohmann::json> labels_;   // signal id -> label in every locale
+    std::map<std::string, nlohmann::json> views_;    // locale -> view
+    std::map<std::string, std::string> view_texts_;  // locale -> view, serialised
 };
 
 }  // namespace meldcode

@@ -47,13 +47,15 @@ std::string_view decision_name(PromptDecision decision) {
 }
 
 PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket,
-                             bool already_prompted, Timestamp now) {
+                             bool already_prompted, Timestamp now,
+                             const std::function<bool()>& extension_asks) {
     // Order matters only for the reason reported; any one of them means "do not ask".
     if (already_prompted) return PromptDecision::already_prompted;
     if (rules.require_entered_dwelling && !ticket.entered_dwelling) {
         return PromptDecision::not_entered_dwelling;
     }
-    if (!rules.work_types.empty() && !listed(rules.work_types, ticket.work_type)) {
+    if (!rules.work_types.empty() && !listed(rules.work_types, ticket.work_type) &&
+        !(extension_asks && extension_asks())) {
         return PromptDecision::work_type_not_included;
     }
     if (listed(rules.excluded_work_types, ticket.work_type))

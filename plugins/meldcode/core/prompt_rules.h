@@ -2,6 +2,7 @@
 // seen. Pure: the caller knows whether the ticket was prompted before.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,7 +48,12 @@ enum class PromptDecision {
 
 std::string_view decision_name(PromptDecision decision);
 
+// `extension_asks` (may be empty) is asked only when the ticket's work type is
+// not among prompt_rules.work_types: an extension's prompt rule
+// (docs/extensions.md) can add a work type, never override an exclusion, an
+// opt-out, an earlier prompt, the age limit or a visit outside the dwelling.
 PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket,
-                             bool already_prompted, Timestamp now);
+                             bool already_prompted, Timestamp now,
+                             const std::function<bool()>& extension_asks = {});
 
 }  // namespace meldcode

@@ -53,6 +53,15 @@ std::optional<TokenClaims> read_claims(const std::string& plain) {
 
 }  // namespace
 
+// The labels of the submitted signals, as they read today, stored with them:
+// the officer still sees what was ticked after the pack that defined a signal
+// is removed or reworded (docs/extensions.md).
+json MeldcodeService::signal_labels(const std::vector<std::string>& signals) const {
+    json labels = json::object();
+    for (const auto& id : signals) labels[id] = catalog_.labels(id);
+    return labels;
+}
+
 MeldcodeService::MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
                                  std::unique_ptr<Store> store, std::unique_ptr<Crypto> crypto,
                                  std::unique_ptr<Clock> clock)
@@ -108,7 +117,12 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
     const Timestamp now = clock_->now();
     PromptResult result;
     result.locale = ticket.locale.value_or(settings_.default_locale);
-    result.decision = decide_prompt(settings_.prompt_rules, ticket, false, now);
+    const auto extension_asks = [&] {
+        const auto& rules = settings_.extension_rules;
+        return std::any_of(rules.begin(), rules.end(),
+                           [&](const auto& r) { return r->asks(ticket); });
+    };
+    result.decision = decide_prompt(settings_.prompt_rules, ticket, false, now, extension_asks);
     // One atomic claim both answers "asked before?" and settles a race between
     // two calls for the same ticket; a ticket not to be asked is only looked up.
     const bool asked_before = result.decision == PromptDecision::ask
@@ -198,6 +212,7 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
                          {{"submission_ref", receipt},
                           {"host_ticket_id", ticket.host_ticket_id},
                           {"signals", s.signals},
+                          {"signal_labels", signal_labels(s.signals)},
                           {"observations", s.observations},
                           {"children_involved", s.children_involved},
                           {"acute", s.acute}}});

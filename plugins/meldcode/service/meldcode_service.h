@@ -21,6 +21,7 @@
 #include "ports/clock.h"
 #include "ports/crypto.h"
 #include "ports/notifier.h"
+#include "ports/prompt_rule.h"
 #include "ports/store.h"
 #include "service/prompt_log.h"
 
@@ -33,6 +34,7 @@ struct ServiceSettings {
     RetentionPolicy retention;
     // Redacted in every export; a request may add to these, never remove.
     std::vector<Redaction> export_redactions{Redaction::observer_identity};
+    std::vector<std::shared_ptr<const PromptRule>> extension_rules;  // from compiled extensions
 };
 
 struct PromptResult {
@@ -153,6 +155,7 @@ public:
 
 private:
     void authorize(const Actor& actor, Operation op);
+    nlohmann::json signal_labels(const std::vector<std::string>& signals) const;
     TicketRef resolve_ticket(const Actor& actor, const Submission& submission) const;
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);

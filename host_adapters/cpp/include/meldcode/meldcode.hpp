@@ -67,6 +67,7 @@ struct Api {
     decltype(&mc_concern_export) concern_export;
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
+    decltype(&mc_extensions_get) extensions_get;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -199,6 +200,7 @@ private:
         bind(api_.concern_export, "mc_concern_export");
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
+        bind(api_.extensions_get, "mc_extensions_get");
     }
 
     boost::dll::shared_library library_;
@@ -286,6 +288,15 @@ public:
         char* out = nullptr;
         if (plugin_->api().catalog_get(handle_, locale.c_str(), &out) != MC_OK) {
             plugin_->last_error("mc_catalog_get failed");
+        }
+        return json::parse(plugin_->take(out));
+    }
+
+    // Loaded and rejected extensions (schemas/extensions.schema.json).
+    json extensions() const {
+        char* out = nullptr;
+        if (plugin_->api().extensions_get(handle_, &out) != MC_OK) {
+            plugin_->last_error("mc_extensions_get failed");
         }
         return json::parse(plugin_->take(out));
     }
