@@ -230,5 +230,5 @@ TEST_CASE("catalog and info are available in both locales") {
     CHECK(nl.at("question") != en.at("question"));
     const json info = store.mc().plugin().info();
     REQUIRE(matches_schema("info", info));
-    CHECK(info.at("abi_version") == "1.0");
+    CHECK(info.at("abi_version") == "1.1");
 }

@@ -84,10 +84,17 @@ json submission(const std::string& prompt_token, const std::string& key,
             {"acute", false}};
 }
 
+json test_config(const std::filesystem::path& dir) {
+    const auto keys = dir / "meldcode.keys";
+    if (!std::filesystem::exists(keys)) sdk::create_key_file(keys.string());
+    return {{"store_path", (dir / "meldcode.db").string()}, {"keys", {{"file", keys.string()}}}};
+}
+
 StoreFixture::StoreFixture(const json& extra_config)
     : dir_(fresh_dir()), store_path_((dir_ / "meldcode.db").string()) {
     // check_outputs: every answer of every test call is validated against its schema.
-    config_ = {{"store_path", store_path_}, {"clock", {{"fixed", kNow}}}, {"check_outputs", true}};
+    config_ = test_config(dir_);
+    config_.update({{"clock", {{"fixed", kNow}}}, {"check_outputs", true}});
     config_.update(extra_config);
     reopen();
 }
@@ -102,8 +109,9 @@ void StoreFixture::close() {
     instance_.reset();
 }
 
-void StoreFixture::reopen() {
+void StoreFixture::reopen(const json& keys) {
     instance_.reset();
+    if (!keys.is_null()) config_["keys"] = keys;
     instance_ = std::make_unique<sdk::Instance>(plugin(), config_);
 }
 
@@ -112,7 +120,7 @@ std::string StoreFixture::data_fingerprint() const {
     std::string all;
     const std::string tables = db.rows(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT IN ('audit', 'prompts') ORDER BY name");
+        "AND name NOT IN ('audit', 'audit_head', 'prompts') ORDER BY name");
     std::size_t start = 0;
     while (start < tables.size()) {
         const auto end = tables.find('\n', start);

@@ -26,6 +26,10 @@ json ticket(const std::string& ticket_id, const std::string& unit_id,
 json submission(const std::string& prompt_token, const std::string& key,
                 const std::string& observations);
 
+// The one place a test host's configuration is made: a store path and the
+// key ring file next to it (created with a fresh key when absent).
+json test_config(const std::filesystem::path& dir);
+
 class StoreFixture {
 public:
     explicit StoreFixture(const json& extra_config = json::object());
@@ -35,8 +39,12 @@ public:
 
     const sdk::Instance& mc() const { return *instance_; }
     const std::string& store_path() const { return store_path_; }
-    // Closes the instance and opens the same store again.
-    void reopen();
+    const std::filesystem::path& dir() const { return dir_; }
+    // The configuration the instance was opened with.
+    const json& config() const { return config_; }
+    // Closes the instance and opens the same store again (with `keys` as the
+    // config's "keys" when given).
+    void reopen(const json& keys = nullptr);
     void close();
 
     // Every row of every table but the audit trail and the prompt log, as

@@ -29,6 +29,8 @@ const std::vector<Expectation>& expected_policy() {
         {Operation::read_concern,      "read_concern",      {false, true,  false, false, false}},
         {Operation::act_on_concern,    "act_on_concern",    {false, true,  false, false, false}},
         {Operation::steps_due,         "steps_due",         {false, true,  false, false, true }},
+        {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false}},
+        {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false}},
     };
     // clang-format on
     return table;

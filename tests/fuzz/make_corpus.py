@@ -222,6 +222,7 @@ SEEDS = {
     "mc_open": {
         "every_member": {
             "store_path": "x.db",
+            "keys": {"file": "x.keys"},
             "default_locale": "en",
             "prompt_rules": {
                 "work_types": ["reparatie"],
@@ -235,8 +236,17 @@ SEEDS = {
             "clock": {"fixed": "2026-11-25T10:00:00+01:00"},
             "check_outputs": True,
         },
-        "missing_workflow_file": {"store_path": "x.db", "workflow_file": "nothing-here"},
-        "clock_february_30": {"store_path": "x.db", "clock": {"fixed": "2026-02-30T10:00:00Z"}},
+        "missing_workflow_file": {
+            "store_path": "x.db",
+            "keys": {"file": "x.keys"},
+            "workflow_file": "nothing-here",
+        },
+        "clock_february_30": {
+            "store_path": "x.db",
+            "keys": {"file": "x.keys"},
+            "clock": {"fixed": "2026-02-30T10:00:00Z"},
+        },
+        "keys_from_unset_env": {"store_path": "x.db", "keys": {"env": "MELDCODE_NO_SUCH_KEYS"}},
     },
     "actor": {
         "admin": {"id": "beheer", "role": "admin"},

@@ -45,6 +45,8 @@ const std::vector<PolicyRule>& access_policy() {
         {Operation::read_concern, {Role::officer}},
         {Operation::act_on_concern, {Role::officer}},
         {Operation::steps_due, {Role::officer, Role::integration}},
+        {Operation::rotate_keys, {Role::admin}},
+        {Operation::verify_audit, {Role::auditor, Role::admin}},
     };
     return table;
 }
@@ -67,6 +69,10 @@ std::string_view operation_name(Operation op) {
             return "act_on_concern";
         case Operation::steps_due:
             return "steps_due";
+        case Operation::rotate_keys:
+            return "rotate_keys";
+        case Operation::verify_audit:
+            return "verify_audit";
     }
     return "unknown";
 }

@@ -18,6 +18,8 @@ enum class Operation {
     read_concern,
     act_on_concern,  // assign, record a step, acute path, feedback, close, reopen
     steps_due,
+    rotate_keys,   // re-encrypt stored records under the active key
+    verify_audit,  // check the audit chain (reads no concern content)
 };
 
 struct PolicyRule {
