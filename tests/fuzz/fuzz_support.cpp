@@ -18,6 +18,7 @@ using nlohmann::json;
 const char* const kOfficer = R"({"id": "af-1", "role": "officer"})";
 const char* const kIntegration = R"({"id": "erp", "role": "integration"})";
 const char* const kObserver = R"({"id": "tech-0042", "role": "observer"})";
+const char* const kAdmin = R"({"id": "beheer", "role": "admin"})";
 
 namespace {
 

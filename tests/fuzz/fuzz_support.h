@@ -20,6 +20,7 @@ namespace meldcode::fuzz {
 extern const char* const kOfficer;
 extern const char* const kIntegration;
 extern const char* const kObserver;
+extern const char* const kAdmin;
 
 // A NUL-terminated copy of the fuzzer's bytes, as a host would pass them.
 std::string payload(const std::uint8_t* data, std::size_t size);

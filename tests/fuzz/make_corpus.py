@@ -36,6 +36,7 @@ TARGETS = {
     "mc_concerns_list": "concern_query",
     "mc_concern_get": "concern_get",
     "mc_concern_act": "concern_action",
+    "mc_keys_rotate": "key_rotation_request",
     "actor": "actor",
 }
 
@@ -166,6 +167,7 @@ SEEDS = {
         "unknown_state": {"state": "nowhere"},
     },
     "mc_submission_status": {"other_submission": {"submission_ref": OTHER_SUBMISSION}},
+    "mc_keys_rotate": {"largest_batch": {"batch": 100000}, "one_record": {"batch": 1}},
     "mc_signals_submit": {
         "token_no_signals": {
             "prompt_token": PROMPT_TOKEN,
