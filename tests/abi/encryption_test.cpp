@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 
 #include "plugin_fixture.h"
 
@@ -37,7 +36,7 @@ void act(const StoreFixture& store, const std::string& ref, const std::string& a
 // A concern with an observation, a step record and an assessment.
 std::string write_content(const StoreFixture& store, const std::string& unit) {
     store.submit("WO-" + unit, unit, "tech-1", kObservation);
-    const std::string ref = store.only_concern_ref(unit);
+    std::string ref = store.only_concern_ref(unit);
     act(store, ref, "map_signals",
         {{"observations", kStepNote},
          {"supporting_signals", kStepNote},
@@ -149,7 +148,6 @@ TEST_CASE("key rotation re-encrypts everything in resumable batches") {
     const json prompt = store.prompt_for("WO-late", "VHE-3", "tech-1");
 
     json ring = fixture_ring(store);
-    const std::string old_key = ring.at("active");
     ring["keys"]["k-new"] = std::string(64, 'c');
     ring["active"] = "k-new";
     store.reopen(key_ring_file(store, "both.keys", ring));
@@ -161,9 +159,11 @@ TEST_CASE("key rotation re-encrypts everything in resumable batches") {
     const long long remaining = first.at("remaining");
     CHECK(remaining > 2);
 
-    // Interrupted: the next instance resumes where the last batch ended.
+    // A prompt token sealed under the old key still opens.
     store.mc().submit_signals(actor("tech-1", "observer"),
                               submission(prompt.at("prompt_token"), "key-late", kObservation));
+    // Interrupted: the next instance resumes where the last batch ended,
+    // and until then the store still needs the old key.
     store.reopen();
     const json only_new = {{"active", "k-new"}, {"keys", {{"k-new", std::string(64, 'c')}}}};
     std::string code;
@@ -178,6 +178,5 @@ TEST_CASE("key rotation re-encrypts everything in resumable batches") {
     store.reopen(key_ring_file(store, "new-only.keys", only_new));
     check_content(store, ref);
     CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
-    INFO("old key " << old_key);
     check_no_plaintext(store.store_path());
 }
