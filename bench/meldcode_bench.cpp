@@ -214,7 +214,10 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(o.dir);
 
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(o.plugin);
-    const meldcode::sdk::Instance mc(plugin, {{"store_path", (o.dir / "meldcode.db").string()}});
+    const std::string keys = (o.dir / "meldcode.keys").string();
+    meldcode::sdk::create_key_file(keys);
+    const meldcode::sdk::Instance mc(
+        plugin, {{"store_path", (o.dir / "meldcode.db").string()}, {"keys", {{"file", keys}}}});
     std::printf("| figure | meldcode | floor (same run) | ratio |\n|---|---|---|---|\n");
     hook_benchmark(mc, o);
     submission_benchmark(mc, o);

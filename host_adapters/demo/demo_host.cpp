@@ -116,7 +116,9 @@ int main(int argc, char** argv) {
     po::options_description options("meldcode_demo: walk one concern through the meldcode");
     options.add_options()("help", "show this help")("plugin", po::value<std::string>()->required(),
                                                     "path of libmeldcode.so")(
-        "store", po::value<std::string>()->required(), "SQLite store (created when absent)");
+        "store", po::value<std::string>()->required(), "SQLite store (created when absent)")(
+        "keys", po::value<std::string>()->required(),
+        "key ring file (schemas/key_ring.schema.json, mode 0600)");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, options), vm);
@@ -132,7 +134,9 @@ int main(int argc, char** argv) {
                   << info.at("abi_version").get<std::string>() << ", catalog "
                   << info.at("catalog_version").get<std::string>() << ")\n"
                   << "store: " << vm["store"].as<std::string>() << "\n";
-        const meldcode::sdk::Instance mc(plugin, {{"store_path", vm["store"].as<std::string>()}});
+        const meldcode::sdk::Instance mc(plugin,
+                                         {{"store_path", vm["store"].as<std::string>()},
+                                          {"keys", {{"file", vm["keys"].as<std::string>()}}}});
         walk(mc);
         std::cout << "done: every step is durable in the store.\n";
         return 0;

@@ -60,22 +60,54 @@ TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
     }
     const auto& api = plugin()->api();
     mc_instance* instance = nullptr;
-    const std::string config = json{{"store_path", store.store_path()}}.dump();
+    const std::string config = store.config().dump();
     CHECK(api.open(config.c_str(), &instance) == MC_E_VERSION);
     CHECK(instance == nullptr);
     CHECK(std::string(api.last_error()->code) == "store_too_new");
 }
 
 TEST_CASE("opening fails clearly on a bad configuration") {
+    const StoreFixture fixture;
     const auto& api = plugin()->api();
-    mc_instance* instance = nullptr;
-    CHECK(api.open("{\"store_path\":\"/nonexistent-dir/x/meldcode.db\"}", &instance) ==
-          MC_E_STORAGE);
-    CHECK(instance == nullptr);
-    CHECK(api.open("{\"store_path\":\"/tmp/x.db\",\"default_locale\":\"fr\"}", &instance) ==
-          MC_E_PAYLOAD);
+    const auto open = [&](const json& changes) {
+        json config = fixture.config();
+        config.merge_patch(changes);
+        mc_instance* instance = nullptr;
+        const mc_status status = api.open(config.dump().c_str(), &instance);
+        CHECK(instance == nullptr);
+        return status;
+    };
+    CHECK(open({{"store_path", "/nonexistent-dir/x/meldcode.db"}}) == MC_E_STORAGE);
+    CHECK(open({{"default_locale", "fr"}}) == MC_E_PAYLOAD);
     CHECK(std::string(api.last_error()->pointer) == "/default_locale");
-    CHECK(api.open("{\"store_path\":\"/tmp/x.db\",\"workflow_file\":\"/nonexistent.json\"}",
-                   &instance) == MC_E_PAYLOAD);
+    CHECK(open({{"workflow_file", "/nonexistent.json"}}) == MC_E_PAYLOAD);
     CHECK(std::string(api.last_error()->code) == "unreadable_workflow_file");
+}
+
+TEST_CASE("opening without keys, or with keys others can read, is refused") {
+    const StoreFixture fixture;
+    const auto& api = plugin()->api();
+    const auto refused = [&](const json& config, const char* code) {
+        mc_instance* instance = nullptr;
+        CHECK(api.open(config.dump().c_str(), &instance) == MC_E_PAYLOAD);
+        CHECK(instance == nullptr);
+        CHECK(std::string(api.last_error()->code) == code);
+        CHECK(std::string(api.last_error()->pointer) == "/keys");
+    };
+    json config = fixture.config();
+    config.erase("keys");
+    refused(config, "missing_field");
+
+    const std::string key_file = fixture.config().at("keys").at("file");
+    namespace fs = std::filesystem;
+    fs::permissions(key_file, fs::perms::group_read, fs::perm_options::add);
+    refused(fixture.config(), "key_file_permissions");
+    fs::permissions(key_file, fs::perms::group_read, fs::perm_options::remove);
+
+    config["keys"] = {{"env", "MELDCODE_TEST_KEYS_UNSET"}};
+    refused(config, "missing_key_env");
+    ::setenv("MELDCODE_TEST_KEYS_BAD", R"({"active": "k1", "keys": {"k1": "00"}})", 1);
+    config["keys"] = {{"env", "MELDCODE_TEST_KEYS_BAD"}};
+    refused(config, "invalid_key_ring");
+    CHECK(std::string(api.last_error()->message).find("00") == std::string::npos);
 }

@@ -56,9 +56,14 @@ std::filesystem::path fresh_dir() {
     return dir;
 }
 
-json test_config(const std::string& store_path, const json& extra) {
+json test_config(const std::filesystem::path& dir, const json& extra) {
+    const auto keys = dir / "meldcode.keys";
+    if (!std::filesystem::exists(keys)) sdk::create_key_file(keys.string());
     // check_outputs: every answer of every test call is validated against its schema.
-    json config{{"store_path", store_path}, {"clock", {{"fixed", kNow}}}, {"check_outputs", true}};
+    json config{{"store_path", (dir / "meldcode.db").string()},
+                {"keys", {{"file", keys.string()}}},
+                {"clock", {{"fixed", kNow}}},
+                {"check_outputs", true}};
     config.update(extra);
     return config;
 }
@@ -114,7 +119,12 @@ void StoreFixture::reopen_at(const std::string& fixed_time) {
 }
 
 void StoreFixture::reopen(const json& extra_config) {
-    config_ = test_config(store_path_, extra_config);
+    config_ = test_config(dir_, extra_config);
+    reopen();
+}
+
+void StoreFixture::reopen_with_keys(const json& keys) {
+    config_["keys"] = keys;
     reopen();
 }
 
@@ -128,7 +138,7 @@ std::string StoreFixture::data_fingerprint() const {
     std::string all;
     const std::string tables = db.rows(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT IN ('audit', 'prompts') ORDER BY name");
+        "AND name NOT IN ('audit', 'audit_head', 'prompts') ORDER BY name");
     std::size_t start = 0;
     while (start < tables.size()) {
         const auto end = tables.find('\n', start);

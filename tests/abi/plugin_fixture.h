@@ -21,9 +21,10 @@ constexpr const char* kNow = "2026-11-25T10:00:00Z";
 
 std::shared_ptr<const sdk::Plugin> plugin();
 
-// The mc_open configuration of every test: the one place to add a key every
-// test instance needs. `extra` members replace or add to it.
-json test_config(const std::string& store_path, const json& extra = json::object());
+// The mc_open configuration of every test, the one place it is made: the
+// store in `dir`, the key ring file next to it (created with a fresh key when
+// absent), a fixed clock and output checks. `extra` members replace or add.
+json test_config(const std::filesystem::path& dir, const json& extra = json::object());
 
 // A new empty directory under the system's temporary directory.
 std::filesystem::path fresh_dir();
@@ -50,6 +51,11 @@ public:
     void reopen_at(const std::string& fixed_time);
     // The same, with another extra configuration instead of the first one.
     void reopen(const json& extra_config);
+    // Reopens with `keys` as the configuration's key ring.
+    void reopen_with_keys(const json& keys);
+    const std::filesystem::path& dir() const { return dir_; }
+    // The configuration the instance was opened with.
+    const json& config() const { return config_; }
     void close();
 
     // Every row of every table but the audit trail and the prompt log, as

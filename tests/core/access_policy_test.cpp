@@ -32,6 +32,8 @@ const std::vector<Expectation>& expected_policy() {
         {Operation::set_legal_hold,    "set_legal_hold",    {false, true,  false, true,  false}},
         {Operation::purge_concerns,    "purge_concerns",    {false, false, false, true,  false}},
         {Operation::export_concern,    "export_concern",    {false, true,  false, false, false}},
+        {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false}},
+        {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false}},
     };
     // clang-format on
     return table;

@@ -7,8 +7,8 @@
 // pipe, kills it at a random moment and reaps it. Then the store file is
 // inspected with SQLite itself, exactly as the crash left it, before the
 // plugin touches it again; then the store is reopened through the SDK and
-// every key up to and past the one in flight is retried; then the file is
-// inspected once more.
+// every key up to and past the one in flight is retried, and the audit
+// chain must verify; then the file is inspected once more.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -337,6 +337,7 @@ TEST_CASE(
     "none on retry") {
     const TempDir dir;
     const std::string store = (dir.path() / "meldcode.db").string();
+    meldcode::crash::config(store);  // the key ring, before any streamer starts
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(MELDCODE_PLUGIN_PATH);
     const json actor = meldcode::crash::actor();
 
@@ -419,8 +420,13 @@ TEST_CASE(
         const long long retry_end = acked_end + 5;
         std::vector<std::string> changed_by_retry;
         {
-            const meldcode::sdk::Instance mc(plugin,
-                                             {{"store_path", store}, {"check_outputs", true}});
+            json config = meldcode::crash::config(store);
+            config["check_outputs"] = true;
+            const meldcode::sdk::Instance mc(plugin, config);
+            // The audit chain survived the kill: every link and the head hold.
+            const json audit = mc.verify_audit({{"id", "audit-1"}, {"role", "auditor"}});
+            CHECK(audit.at("ok") == true);
+            CHECK(audit.at("rows") >= rows_after_crash);
             for (long long n = 0; n < retry_end; ++n) {
                 const json receipt = mc.submit_signals(actor, meldcode::crash::submission(n));
                 const std::string ref = receipt.at("submission_ref");

@@ -6,9 +6,22 @@
 #include <cstdio>
 #include <string>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
+#include "meldcode/meldcode.hpp"
+
 namespace meldcode::crash {
+
+// The configuration both the streamer and the test open the store with: the
+// key ring lives next to the store (created with a fresh key by whoever
+// comes first; the test does, before it starts any streamer).
+inline nlohmann::json config(const std::string& store) {
+    const std::string keys = store + ".keys";
+    if (!std::filesystem::exists(keys)) sdk::create_key_file(keys);
+    return {{"store_path", store}, {"keys", {{"file", keys}}}};
+}
 
 // Idempotency keys are per observer, so every submission comes from one.
 inline nlohmann::json actor() {

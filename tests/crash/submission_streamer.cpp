@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
         const long long start = argc > 2 ? std::stoll(argv[2]) : 0;
         const long long count = argc > 3 ? std::stoll(argv[3]) : 1000000;
         const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(MELDCODE_PLUGIN_PATH);
-        const meldcode::sdk::Instance mc(plugin, {{"store_path", store_path}});
+        const meldcode::sdk::Instance mc(plugin, meldcode::crash::config(store_path));
         const std::string actor = meldcode::crash::actor().dump();
         for (long long n = start; n < start + count; ++n) {
             const std::string payload = meldcode::crash::submission(n).dump();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -164,6 +165,19 @@ const std::string& temp_dir() {
     return dir;
 }
 
+const json& keys_config() {
+    static const json keys = [] {
+        // A fixed key: the fuzzer needs a valid ring, not a secret one.
+        const std::string path = temp_dir() + "/fuzz.keys";
+        const json ring{{"active", "fuzz"}, {"keys", {{"fuzz", std::string(64, 'f')}}}};
+        std::ofstream(path) << ring.dump();
+        std::filesystem::permissions(
+            path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        return json{{"file", path}};
+    }();
+    return keys;
+}
+
 void remove_store(const std::string& path) {
     std::error_code ignored;
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
@@ -179,7 +193,7 @@ void check_result(const char* call, mc_status status, bool has_out, const char* 
         std::fprintf(stderr, "meldcode fuzz: %s -> %d %s %s\n", call, static_cast<int>(status),
                      v ? v->code : "", v ? v->pointer : "");
     }
-    if (static_cast<int>(status) < MC_OK || static_cast<int>(status) > MC_E_INTERNAL) {
+    if (static_cast<int>(status) < MC_OK || static_cast<int>(status) > MC_E_KEY) {
         fail(call, "unknown status " + std::to_string(static_cast<int>(status)));
     }
     const mc_error* e = mc_last_error();
@@ -213,6 +227,7 @@ void Fixture::build() {
     store_path_ = temp_dir() + "/fixture-" + std::to_string(++generation_) + ".db";
     const json config{
         {"store_path", store_path_},
+        {"keys", keys_config()},
         {"clock", {{"fixed", kNow}}},
         {"check_outputs", true},
         {"host_events",

@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "meldcode/meldcode.h"
 
 namespace meldcode::fuzz {
@@ -26,6 +28,10 @@ std::string payload(const std::uint8_t* data, std::size_t size);
 
 // A directory of this process under $TMPDIR (or /tmp), removed at exit.
 const std::string& temp_dir();
+
+// The config's "keys" of every fuzz target: a key ring file in temp_dir(),
+// made once per process with a fresh key.
+const nlohmann::json& keys_config();
 
 // Removes a store file and its -wal and -shm companions.
 void remove_store(const std::string& path);

@@ -39,6 +39,7 @@ TARGETS = {
     "mc_legal_hold_set": "legal_hold_request",
     "mc_purge": "purge_request",
     "mc_concern_export": "export_request",
+    "mc_keys_rotate": "key_rotation_request",
     "actor": "actor",
 }
 
@@ -181,6 +182,7 @@ SEEDS = {
         },
         "decided": {"concern_ref": concern("decided")},
     },
+    "mc_keys_rotate": {"largest_batch": {"batch": 100000}, "one_record": {"batch": 1}},
     "mc_signals_submit": {
         "token_no_signals": {
             "prompt_token": PROMPT_TOKEN,
@@ -237,6 +239,7 @@ SEEDS = {
     "mc_open": {
         "every_member": {
             "store_path": "x.db",
+            "keys": {"file": "x.keys"},
             "default_locale": "en",
             "prompt_rules": {
                 "work_types": ["reparatie"],
@@ -250,8 +253,17 @@ SEEDS = {
             "clock": {"fixed": "2026-11-25T10:00:00+01:00"},
             "check_outputs": True,
         },
-        "missing_workflow_file": {"store_path": "x.db", "workflow_file": "nothing-here"},
-        "clock_february_30": {"store_path": "x.db", "clock": {"fixed": "2026-02-30T10:00:00Z"}},
+        "missing_workflow_file": {
+            "store_path": "x.db",
+            "keys": {"file": "x.keys"},
+            "workflow_file": "nothing-here",
+        },
+        "clock_february_30": {
+            "store_path": "x.db",
+            "keys": {"file": "x.keys"},
+            "clock": {"fixed": "2026-02-30T10:00:00Z"},
+        },
+        "keys_from_unset_env": {"store_path": "x.db", "keys": {"env": "MELDCODE_NO_SUCH_KEYS"}},
     },
     "actor": {
         "admin": {"id": "beheer", "role": "admin"},

@@ -5,8 +5,9 @@
 // anywhere it likes: a "store_path" string is redirected to a fresh file in
 // the temporary directory, and a "workflow_file" string to a copy of the
 // built-in workflow (when it ends in ".json") or to a file that does not exist,
-// and every path string under "extensions" to one that does not exist (the
-// fuzzer must not load shared libraries it finds on the machine).
+// every path string under "extensions" to one that does not exist (the fuzzer
+// must not load shared libraries it finds on the machine), and a "keys" object
+// naming a file to the process's key ring file.
 // Only inputs that nlohmann::json parses to an object with such a member are
 // rewritten (and re-serialised); every other input reaches mc_open unchanged.
 #include <fstream>
@@ -46,6 +47,11 @@ std::string redirect(const std::string& input, const std::string& store) {
     if (store_path != doc.end() && store_path->is_string() &&
         !store_path->get_ref<const std::string&>().empty()) {
         *store_path = store;
+        rewritten = true;
+    }
+    const auto keys = doc.find("keys");
+    if (keys != doc.end() && keys->is_object() && keys->contains("file")) {
+        *keys = keys_config();
         rewritten = true;
     }
     const auto workflow = doc.find("workflow_file");

@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::ofstream(workflow, std::ios::binary | std::ios::trunc)
         .write(reinterpret_cast<const char*>(data), std::streamsize(size));
     const json config{{"store_path", store},
+                      {"keys", keys_config()},
                       {"workflow_file", workflow},
                       {"clock", {{"fixed", "2026-11-25T10:00:00Z"}}},
                       {"check_outputs", true}};

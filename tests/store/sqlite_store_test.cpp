@@ -13,12 +13,26 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "crypto/sodium_crypto.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
 
 namespace {
 
 using namespace meldcode;
+
+// A key ring of 32-byte keys each filled with one byte: fixed, so a test can
+// build the same or a different ring again.
+KeyRing ring_of(const std::vector<std::pair<std::string, char>>& keys, const std::string& active) {
+    KeyRing ring{active, {}};
+    for (const auto& [id, fill] : keys) ring.keys[id] = std::string(32, fill);
+    return ring;
+}
+
+// Every store of these tests is opened here, with the same key ring.
+std::unique_ptr<Store> open_store(const std::string& path) {
+    return open_sqlite_store(path, make_sodium_crypto(ring_of({{"k1", '\x11'}}, "k1")));
+}
 
 // A fresh directory under /tmp, removed with everything in it.
 class TempDir {
@@ -122,7 +136,7 @@ TEST_CASE("a new store file is created in WAL mode at the latest schema", "[stor
     const auto path = dir.store_path();
     REQUIRE_FALSE(std::filesystem::exists(path));
 
-    auto store = open_sqlite_store(path);
+    auto store = open_store(path);
 
     CHECK(std::filesystem::exists(path));
     CHECK(raw_sql(path, "PRAGMA journal_mode") == "wal");
@@ -134,7 +148,7 @@ TEST_CASE("a store in a missing directory is a clear storage error", "[store]") 
     TempDir dir;
     const auto path = dir.file("no/such/dir/meldcode.db");
     try {
-        open_sqlite_store(path);
+        open_store(path);
         FAIL("opened a store in a missing directory");
     } catch (const Error& e) {
         CHECK(e.status() == MC_E_STORAGE);
@@ -153,7 +167,7 @@ TEST_CASE("a file that is not a database is refused", "[store]") {
         std::fclose(f);
     }
     try {
-        open_sqlite_store(path);
+        open_store(path);
         FAIL("opened a non-database");
     } catch (const Error& e) {
         CHECK(e.status() == MC_E_STORAGE);
@@ -176,7 +190,7 @@ TEST_CASE("reopening a store keeps every field", "[store]") {
     concern.updated_at = 2222;
     ConcernId id = 0;
     {
-        auto store = open_sqlite_store(path);
+        auto store = open_store(path);
         insert_concern(*store, closed);
         id = insert_concern(*store, concern);
         store->transaction([&](StoreTransaction& tx) {
@@ -184,7 +198,7 @@ TEST_CASE("reopening a store keeps every field", "[store]") {
         });
     }
 
-    auto store = open_sqlite_store(path);
+    auto store = open_store(path);
     const auto found = find(*store, "C-NEW");
     REQUIRE(found);
     CHECK(found->id == id);
@@ -212,7 +226,7 @@ TEST_CASE("reopening a store keeps every field", "[store]") {
 
 TEST_CASE("update_concern changes the workflow fields", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     auto concern = make_concern("C-1", "unit-1");
     concern.id = insert_concern(*store, concern);
 
@@ -246,12 +260,12 @@ TEST_CASE("update_concern changes the workflow fields", "[store]") {
 TEST_CASE("a store written by a newer meldcode is refused", "[store]") {
     TempDir dir;
     const auto path = dir.store_path();
-    open_sqlite_store(path).reset();
+    open_store(path).reset();
     const int newer = sqlite::latest_schema_version() + 1;
     raw_sql(path, "PRAGMA user_version = " + std::to_string(newer));
 
     try {
-        open_sqlite_store(path);
+        open_store(path);
         FAIL("opened a store with a newer schema");
     } catch (const Error& e) {
         CHECK(e.status() == MC_E_VERSION);
@@ -286,7 +300,7 @@ TEST_CASE("concerns closed before retention existed count from their last update
 
 TEST_CASE("a throwing transaction leaves nothing behind", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     // Writes to every table a transaction touches, then lets `fail` throw.
     const auto write_then = [&](const std::function<void(StoreTransaction&)>& fail) {
         store->transaction([&](StoreTransaction& tx) {
@@ -348,7 +362,7 @@ TEST_CASE("a throwing transaction leaves nothing behind", "[store]") {
 
 TEST_CASE("idempotency keys are looked up per observer", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     const auto id = insert_concern(*store, make_concern("C-1", "unit-1"));
     store->transaction([&](StoreTransaction& tx) {
         CHECK_FALSE(tx.find_submission_by_key("tech-7", "k1"));
@@ -386,7 +400,7 @@ TEST_CASE("idempotency keys are looked up per observer", "[store]") {
 
 TEST_CASE("find_open_concern matches household and skips closed concerns", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     const auto open_for = [&](const std::string& unit, std::optional<std::string> household) {
         std::optional<ConcernRecord> found;
         store->transaction(
@@ -426,7 +440,7 @@ TEST_CASE("find_open_concern matches household and skips closed concerns", "[sto
 
 TEST_CASE("list_concerns filters, orders newest first and pages", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     std::vector<ConcernId> ids;
     for (int i = 0; i < 10; ++i) {
         auto c = make_concern("C-" + std::to_string(i), i % 2 ? "unit-odd" : "unit-even",
@@ -472,7 +486,7 @@ TEST_CASE("list_concerns filters, orders newest first and pages", "[store]") {
 
 TEST_CASE("the chronology includes the unit's host events without a concern", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     const auto event = [](Timestamp at, const std::string& what) {
         return Entry{"host_event", at, kHost, {{"type", what}}};
     };
@@ -511,7 +525,7 @@ TEST_CASE("the chronology includes the unit's host events without a concern", "[
 
 TEST_CASE("claim_host_event claims an event id once", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     store->transaction([](StoreTransaction& tx) {
         CHECK(tx.claim_host_event("ev-1"));
         CHECK_FALSE(tx.claim_host_event("ev-1"));
@@ -522,7 +536,7 @@ TEST_CASE("claim_host_event claims an event id once", "[store]") {
 
 TEST_CASE("due_reviews lists each review date once", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     const auto monitored = [&](const std::string& ref, const std::string& state,
                                std::optional<std::string> date) {
         auto c = make_concern(ref, "unit-" + ref, std::nullopt, state);
@@ -555,7 +569,7 @@ TEST_CASE("due_reviews lists each review date once", "[store]") {
 
 TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     auto concern = make_concern("C-1", "unit-1");
     concern.id = insert_concern(*store, concern);
     const auto other = insert_concern(*store, make_concern("C-2", "unit-2"));
@@ -605,7 +619,7 @@ TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
 
 TEST_CASE("prompts round trip and duplicates are ignored", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     store->save_prompts({});
     store->save_prompts({{"T-1", 100}, {"T-2", 200}, {"T-3", 300}});
     store->save_prompts({{"T-2", 999}, {"T-4", 400}});  // T-2 keeps its first time
@@ -620,37 +634,31 @@ TEST_CASE("prompts round trip and duplicates are ignored", "[store]") {
     CHECK(store->prompts_since(401).empty());
 }
 
-TEST_CASE("a secret is generated once and survives reopening", "[store]") {
+TEST_CASE("a key ring that does not fit the store is refused before anything is read", "[store]") {
     TempDir dir;
     const auto path = dir.store_path();
-    const std::string binary("k\0e\xffy", 5);
-    int calls = 0;
-    const auto generate = [&] {
-        ++calls;
-        return binary;
+    open_store(path)->transaction([](StoreTransaction& tx) {
+        tx.append_audit(AuditRecord{10, kOfficer, "concern.read", 1, "ok"});
+    });
+    const auto refused = [&](const KeyRing& ring, const char* code) {
+        try {
+            open_sqlite_store(path, make_sodium_crypto(ring));
+            FAIL("opened with a wrong key ring");
+        } catch (const Error& e) {
+            CHECK(e.status() == MC_E_KEY);
+            CHECK(e.code() == code);
+        }
     };
-    {
-        auto store = open_sqlite_store(path);
-        CHECK(store->secret("ref-key", generate) == binary);
-        CHECK(store->secret("ref-key", generate) == binary);
-        CHECK(calls == 1);
-    }
-    auto store = open_sqlite_store(path);
-    CHECK(store->secret("ref-key", [] { return std::string("other"); }) == binary);
-    CHECK(store->secret("token-key", [] { return std::string("second"); }) == "second");
-
-    SECTION("a throwing generator stores nothing") {
-        CHECK_THROWS_AS(
-            store->secret("x", []() -> std::string { throw std::runtime_error("rng"); }),
-            std::runtime_error);
-        CHECK(store->secret("x", [] { return std::string("ok"); }) == "ok");
-    }
+    refused(ring_of({{"k2", '\x22'}}, "k2"), "key_unknown");
+    refused(ring_of({{"k1", '\x33'}}, "k1"), "key_mismatch");
+    CHECK(raw_sql(path, "SELECT count(*) FROM key_checks") == "1");
+    CHECK_NOTHROW(open_store(path));
 }
 
 TEST_CASE("the audit trail is append-only", "[store]") {
     TempDir dir;
     const auto path = dir.store_path();
-    auto store = open_sqlite_store(path);
+    auto store = open_store(path);
     store->transaction([](StoreTransaction& tx) {
         tx.append_audit(AuditRecord{10, kOfficer, "concern.read", 1, "ok"});
         tx.append_audit(AuditRecord{11, kObserver, "access.denied", std::nullopt, "denied"});
@@ -668,7 +676,7 @@ TEST_CASE("the audit trail is append-only", "[store]") {
 TEST_CASE("calling the store from inside its own transaction fails instead of deadlocking",
           "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     try {
         store->transaction([&](StoreTransaction&) { store->prompts_since(0); });
         FAIL("re-entry was not detected");
@@ -680,7 +688,7 @@ TEST_CASE("calling the store from inside its own transaction fails instead of de
 
 TEST_CASE("concurrent transactions from 8 threads all land", "[store]") {
     TempDir dir;
-    auto store = open_sqlite_store(dir.store_path());
+    auto store = open_store(dir.store_path());
     constexpr int kThreads = 8;
     constexpr int kPerThread = 20;
     std::atomic<int> failures{0};
@@ -713,8 +721,8 @@ TEST_CASE("concurrent transactions from 8 threads all land", "[store]") {
 
 TEST_CASE("two stores on one file (two processes) share it safely", "[store]") {
     TempDir dir;
-    auto first = open_sqlite_store(dir.store_path());
-    auto second = open_sqlite_store(dir.store_path());
+    auto first = open_store(dir.store_path());
+    auto second = open_store(dir.store_path());
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {

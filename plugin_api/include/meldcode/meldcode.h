@@ -60,7 +60,8 @@ typedef enum mc_status {
     MC_E_CONFLICT = 7,  /* not allowed in the concern's current state */
     MC_E_STORAGE = 8,   /* the store failed; nothing was changed */
     MC_E_VERSION = 9,   /* ABI or store schema version not supported */
-    MC_E_INTERNAL = 10  /* a bug: please report it */
+    MC_E_INTERNAL = 10, /* a bug: please report it */
+    MC_E_KEY = 11       /* the key ring does not fit the store: key_unknown, key_mismatch (1.1) */
 } mc_status;
 
 /* Details of the last failed call on this thread. */
@@ -101,8 +102,10 @@ MC_API void mc_free(void* ptr);
 /* ---- instance ---------------------------------------------------------- */
 
 /* Opens (creating when absent) the store named by the configuration
- * (schemas/config.schema.json). Fails with MC_E_VERSION on a store written
- * by a newer library. */
+ * (schemas/config.schema.json), with the key ring its "keys" names. Fails
+ * with MC_E_VERSION on a store written by a newer library, and with MC_E_KEY
+ * (key_unknown, key_mismatch) when the key ring lacks a key the store uses
+ * or holds different bytes under its id; nothing is changed then. */
 MC_API mc_status mc_open(const char* config_json, mc_instance** instance);
 
 /* Flushes pending work, closes the store and frees the instance. NULL is allowed. */
@@ -183,6 +186,22 @@ MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const c
  * Officers only. */
 MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** dossier_json);
+/* ---- keys and audit (admins, auditors) ---------------------------------- */
+
+/* Re-encrypts one batch of stored records (and re-MACs audit rows) that are
+ * not under the key ring's active key, in one durable transaction
+ * (schemas/key_rotation_request.schema.json ->
+ *  schemas/key_rotation.schema.json: rotated, remaining, active_key).
+ * Call again until "remaining" is 0; an interrupted rotation resumes where
+ * it stopped. Admin only; audited. Since ABI 1.1. */
+MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
+                                const char* request_json, char** progress_json);
+
+/* Verifies the tamper-evident audit trail and reports the first broken link
+ * (schemas/audit_verification.schema.json). Auditor and admin; the
+ * verification is itself audited. Since ABI 1.1. */
+MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json,
+                                 char** report_json);
 
 /* ---- catalog and notifications ------------------------------------------ */
 

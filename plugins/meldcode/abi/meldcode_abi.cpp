@@ -12,6 +12,7 @@
 #include "abi/abi_errors.h"
 #include "abi/codec.h"
 #include "abi/json_input.h"
+#include "abi/key_source.h"
 #include "abi/schema_validator.h"
 #include "crypto/sodium_crypto.h"
 #include "extensions/extensions_loader.h"
@@ -222,15 +223,16 @@ MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
         // A bad pack or extension is reported, not fatal: the rest works.
         auto extensions = meldcode::load_extensions(config.value("extensions", json()), catalog);
         auto workflow = meldcode::Workflow::from_definition(workflow_definition(config));
-        auto store = meldcode::open_sqlite_store(config.at("store_path").get<std::string>());
-        const std::string key = store->secret("prompt_token_key", meldcode::new_sodium_key);
+        std::shared_ptr<const meldcode::Crypto> crypto =
+            meldcode::make_sodium_crypto(meldcode::abi::load_key_ring(config.at("keys")));
+        auto store =
+            meldcode::open_sqlite_store(config.at("store_path").get<std::string>(), crypto);
         auto opened = std::make_unique<mc_instance>();
         opened->check_outputs = config.value("check_outputs", false);
         opened->extensions = extensions.report.dump();
         opened->service = std::make_unique<meldcode::MeldcodeService>(
             settings(config, std::move(extensions.prompt_rules)), std::move(catalog),
-            std::move(workflow), std::move(store), meldcode::make_sodium_crypto(key),
-            clock(config));
+            std::move(workflow), std::move(store), std::move(crypto), clock(config));
         *instance = opened.release();
     });
 }
@@ -352,6 +354,32 @@ MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json
                         actor, doc.at("concern_ref").template get<std::string>(),
                         meldcode::codec::redactions(doc));
                     return meldcode::codec::dossier(dossier).dump();
+                });
+}
+
+MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
+                                const char* request_json, char** progress_json) {
+    return call(instance, actor_json, request_json, {"key_rotation_request", "key_rotation"},
+                progress_json, [](auto& service, const auto& actor, const json& doc) {
+                    const auto progress = service.rotate_keys(actor, doc.value("batch", 500));
+                    return json{{"rotated", progress.rotated},
+                                {"remaining", progress.remaining},
+                                {"active_key", service.active_key_id()}}
+                        .dump();
+                });
+}
+
+MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json,
+                                 char** report_json) {
+    return call(instance, actor_json, nullptr, {nullptr, "audit_verification"}, report_json,
+                [](auto& service, const auto& actor, const json&) {
+                    const auto report = service.verify_audit(actor);
+                    json out{{"ok", !report.first_broken}, {"rows", report.rows}};
+                    if (report.first_broken) {
+                        out["first_broken"] = {{"id", report.first_broken->id},
+                                               {"problem", report.first_broken->problem}};
+                    }
+                    return out.dump();
                 });
 }
 

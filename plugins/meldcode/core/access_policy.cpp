@@ -53,6 +53,8 @@ const std::vector<PolicyRule>& access_policy() {
         {Operation::purge_concerns, {Role::admin}},
         // An export is a whole dossier: only the officer may see one.
         {Operation::export_concern, {Role::officer}},
+        {Operation::rotate_keys, {Role::admin}},
+        {Operation::verify_audit, {Role::auditor, Role::admin}},
     };
     return table;
 }
@@ -81,6 +83,10 @@ std::string_view operation_name(Operation op) {
             return "purge_concerns";
         case Operation::export_concern:
             return "export_concern";
+        case Operation::rotate_keys:
+            return "rotate_keys";
+        case Operation::verify_audit:
+            return "verify_audit";
     }
     return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 
+#include <map>
 #include <vector>
 
 #include "core/errors.h"
@@ -107,11 +108,78 @@ const unsigned char* bytes(const std::string& s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+constexpr std::size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr std::size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+// nonce || ciphertext, with a random nonce (XChaCha20's 192-bit nonces make
+// random ones safe for any number of records).
+std::string aead_seal(const std::string& key, const std::string& plaintext, const std::string& ad) {
+    std::string out(kNonce + plaintext.size() + kTag, '\0');
+    auto* raw = reinterpret_cast<unsigned char*>(out.data());
+    random_fill(raw, kNonce);
+    unsigned long long written = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(raw + kNonce, &written, bytes(plaintext),
+                                               plaintext.size(), bytes(ad), ad.size(), nullptr, raw,
+                                               bytes(key));
+    out.resize(kNonce + written);
+    return out;
+}
+
+std::optional<std::string> aead_open(const std::string& key, const unsigned char* sealed,
+                                     std::size_t size, const std::string& ad) {
+    if (size < kNonce + kTag) return std::nullopt;
+    std::string plain(size - kNonce - kTag, '\0');
+    unsigned long long written = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            reinterpret_cast<unsigned char*>(plain.data()), &written, nullptr, sealed + kNonce,
+            size - kNonce, bytes(ad), ad.size(), sealed, bytes(key)) != 0) {
+        return std::nullopt;
+    }
+    plain.resize(written);
+    return plain;
+}
+
+std::string keyed_hash(const std::string& key, const std::string& data) {
+    unsigned char hash[crypto_generichash_BYTES];
+    crypto_generichash(hash, sizeof hash, bytes(data), data.size(), bytes(key), key.size());
+    return to_hex(hash, sizeof hash);
+}
+
+// Every use gets its own key derived from the configured one (libsodium's
+// KDF), so no two purposes ever share key material and the configured key
+// itself never touches data.
+enum Subkey : std::uint64_t { record_key = 1, token_key = 2, digest_key = 3, audit_key = 4 };
+constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "meldcode";
+
+struct DerivedKeys {
+    std::string record, token, digest, audit;
+};
+
+std::string derive(const std::string& master, Subkey id) {
+    std::string key(crypto_kdf_KEYBYTES, '\0');
+    crypto_kdf_derive_from_key(reinterpret_cast<unsigned char*>(key.data()), key.size(), id,
+                               kKdfContext, bytes(master));
+    return key;
+}
+
+Error key_unknown(const std::string& key_id) {
+    return Error(MC_E_KEY, "key_unknown",
+                 "the store holds records under key '" + key_id +
+                     "', which the configured key ring does not contain");
+}
+
 class SodiumCrypto final : public Crypto {
 public:
-    explicit SodiumCrypto(const std::string& key) : key_(key) {
-        if (key_.size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES) {
-            throw Error(MC_E_INTERNAL, "crypto", "token key has the wrong size");
+    explicit SodiumCrypto(const KeyRing& ring) : active_(ring.active) {
+        for (const auto& [id, key] : ring.keys) {
+            if (key.size() != crypto_kdf_KEYBYTES) {
+                throw Error(MC_E_INTERNAL, "crypto", "a key has the wrong size");
+            }
+            keys_.emplace(id, DerivedKeys{derive(key, record_key), derive(key, token_key),
+                                          derive(key, digest_key), derive(key, audit_key)});
+        }
+        if (keys_.count(active_) == 0) {
+            throw Error(MC_E_INTERNAL, "crypto", "the active key is not in the ring");
         }
     }
 
@@ -121,59 +189,89 @@ public:
         return to_base64(buf.data(), buf.size());
     }
 
-    std::string seal(const std::string& plaintext) const override {
-        constexpr std::size_t nonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-        std::vector<unsigned char> out(nonce_size + plaintext.size() +
-                                       crypto_aead_xchacha20poly1305_ietf_ABYTES);
-        random_fill(out.data(), nonce_size);
-        unsigned long long written = 0;
-        crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + nonce_size, &written,
-                                                   bytes(plaintext), plaintext.size(), nullptr, 0,
-                                                   nullptr, out.data(), bytes(key_));
-        return to_hex(out.data(), nonce_size + written);
+    std::string seal_token(const std::string& plaintext) const override {
+        const std::string sealed = aead_seal(active().token, plaintext, {});
+        return to_hex(bytes(sealed), sealed.size());
     }
 
-    std::optional<std::string> open(const std::string& sealed) const override {
-        constexpr std::size_t nonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    std::optional<std::string> open_token(const std::string& sealed) const override {
         const auto raw = from_hex(sealed);
-        if (!raw || raw->size() < nonce_size + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
-            return std::nullopt;
+        if (!raw) return std::nullopt;
+        // The active key first: nearly every token was sealed under it.
+        if (auto plain = aead_open(active().token, raw->data(), raw->size(), {})) return plain;
+        for (const auto& [id, keys] : keys_) {
+            if (id == active_) continue;
+            if (auto plain = aead_open(keys.token, raw->data(), raw->size(), {})) return plain;
         }
-        std::string plain(raw->size() - nonce_size, '\0');
-        unsigned long long size = 0;
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-                reinterpret_cast<unsigned char*>(plain.data()), &size, nullptr,
-                raw->data() + nonce_size, raw->size() - nonce_size, nullptr, 0, raw->data(),
-                bytes(key_)) != 0) {
-            return std::nullopt;
-        }
-        plain.resize(size);
-        return plain;
+        return std::nullopt;
     }
 
     std::string digest(const std::string& data) const override {
-        unsigned char hash[crypto_generichash_BYTES];
-        crypto_generichash(hash, sizeof hash, bytes(data), data.size(), bytes(key_), key_.size());
-        char hex[sizeof hash * 2 + 1];
-        sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-        return hex;
+        return keyed_hash(active().digest, data);
+    }
+
+    bool digest_matches(const std::string& data, const std::string& digest) const override {
+        for (const auto& [id, keys] : keys_) {
+            if (keyed_hash(keys.digest, data) == digest) return true;
+        }
+        return false;
+    }
+
+    const std::string& active_key_id() const override { return active_; }
+    bool has_key(const std::string& key_id) const override { return keys_.count(key_id) != 0; }
+    std::vector<std::string> key_ids() const override {
+        std::vector<std::string> ids;
+        for (const auto& entry : keys_) ids.push_back(entry.first);
+        return ids;
+    }
+
+    std::string seal_record(const std::string& plaintext,
+                            const std::string& context) const override {
+        return aead_seal(active().record, plaintext, associated(active_, context));
+    }
+
+    std::string open_record(const std::string& key_id, const std::string& sealed,
+                            const std::string& context) const override {
+        auto plain =
+            aead_open(of(key_id).record, bytes(sealed), sealed.size(), associated(key_id, context));
+        if (!plain) {
+            throw Error(MC_E_STORAGE, "record_corrupt",
+                        "a stored record does not open: it was altered or moved");
+        }
+        return std::move(*plain);
+    }
+
+    std::string audit_mac(const std::string& key_id, const std::string& data) const override {
+        return keyed_hash(of(key_id).audit, data);
     }
 
 private:
-    std::string key_;
+    // The key id and the record's place, separated by a byte no id contains.
+    static std::string associated(const std::string& key_id, const std::string& context) {
+        return key_id + '\x1f' + context;
+    }
+    const DerivedKeys& active() const { return keys_.at(active_); }
+    const DerivedKeys& of(const std::string& key_id) const {
+        const auto it = keys_.find(key_id);
+        if (it == keys_.end()) throw key_unknown(key_id);
+        return it->second;
+    }
+
+    std::string active_;
+    std::map<std::string, DerivedKeys> keys_;
 };
 
 }  // namespace
 
-std::unique_ptr<Crypto> make_sodium_crypto(const std::string& key) {
+std::unique_ptr<Crypto> make_sodium_crypto(const KeyRing& ring) {
     ensure_sodium();
-    return std::make_unique<SodiumCrypto>(key);
+    return std::make_unique<SodiumCrypto>(ring);
 }
 
 std::string new_sodium_key() {
     ensure_sodium();
-    std::string key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\0');
-    randombytes_buf(key.data(), key.size());
+    std::string key(crypto_kdf_KEYBYTES, '\0');
+    crypto_kdf_keygen(reinterpret_cast<unsigned char*>(key.data()));
     return key;
 }
 

@@ -1,8 +1,11 @@
-// Port: randomness and authenticated encryption.
+// Port: randomness, authenticated encryption of stored records, prompt
+// tokens and keyed digests, all under a key ring (key id -> key) with one
+// active key. Keys come from configuration only, never from the store.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace meldcode {
 
@@ -11,14 +14,39 @@ public:
     virtual ~Crypto() = default;
     // `bytes` random bytes from the OS CSPRNG, base64url without padding.
     virtual std::string random_token(std::size_t bytes) const = 0;
-    // Authenticated encryption under the instance's token key with a random
-    // nonce; lowercase hex. Used for prompt tokens: they reveal nothing and
-    // cannot be forged, and need no disk write to be checked later.
-    virtual std::string seal(const std::string& plaintext) const = 0;
-    // nullopt when the text was not sealed by this key or was altered.
-    virtual std::optional<std::string> open(const std::string& sealed) const = 0;
-    // A keyed digest (hex) for comparing payloads without storing them twice.
+
+    // Prompt tokens: sealed under a token key derived from the active key,
+    // with a random nonce; lowercase hex. They reveal nothing, cannot be
+    // forged, and need no disk write to be checked later. open_token()
+    // accepts tokens sealed under any key of the ring (rotation keeps issued
+    // tokens valid while the previous key stays configured); nullopt when no
+    // key opens it.
+    virtual std::string seal_token(const std::string& plaintext) const = 0;
+    virtual std::optional<std::string> open_token(const std::string& sealed) const = 0;
+
+    // A keyed digest (hex) under the active key, for comparing payloads
+    // without storing them twice; digest_matches() accepts a digest made
+    // under any key of the ring.
     virtual std::string digest(const std::string& data) const = 0;
+    virtual bool digest_matches(const std::string& data, const std::string& digest) const = 0;
+
+    // Records at rest. `context` names the record (table, column, row): it is
+    // authenticated with the key id, so a ciphertext moved to another row or
+    // relabelled with another key id no longer opens. seal_record() uses the
+    // active key; open_record() throws Error key_unknown when the ring lacks
+    // `key_id` and record_corrupt when the ciphertext does not open.
+    virtual const std::string& active_key_id() const = 0;
+    virtual bool has_key(const std::string& key_id) const = 0;
+    virtual std::vector<std::string> key_ids() const = 0;
+    virtual std::string seal_record(const std::string& plaintext,
+                                    const std::string& context) const = 0;
+    virtual std::string open_record(const std::string& key_id, const std::string& sealed,
+                                    const std::string& context) const = 0;
+
+    // A MAC (hex) under the audit key derived from `key_id` (throws
+    // key_unknown without it): someone holding only the store file cannot
+    // recompute it.
+    virtual std::string audit_mac(const std::string& key_id, const std::string& data) const = 0;
 };
 
 }  // namespace meldcode

@@ -1,6 +1,10 @@
 // Port: durable storage of concerns, submissions, chronology and audit.
 // The SQLite adapter (store/) is the embedded default.
 //
+// Concern content (chronology entries, a concern's assessment) is sealed
+// with the crypto port before it is written and opened after it is read;
+// audit rows are chained with its MACs (store/audit_chain.h).
+//
 // Every operation of the service runs inside Store::transaction(): one
 // transaction, committed durably (synced) before transaction() returns, or
 // rolled back entirely when the function throws. Audit rows are written in
@@ -80,6 +84,24 @@ struct AuditRecord {
     std::string outcome;  // "ok" or "denied"
 };
 
+// Key rotation: records re-encrypted in one batch, and how many are still
+// under another key than the active one.
+struct RotationProgress {
+    std::int64_t rotated = 0;
+    std::int64_t remaining = 0;
+};
+
+// The first place where the audit chain does not hold.
+struct AuditBreak {
+    std::int64_t id = 0;
+    std::string problem;  // "modified", "missing", "reordered", "truncated"
+};
+
+struct AuditVerification {
+    std::int64_t rows = 0;
+    std::optional<AuditBreak> first_broken;  // nullopt: the chain holds
+};
+
 struct ConcernQuery {
     std::optional<std::string> state;
     std::optional<std::string> assignee;
@@ -147,8 +169,14 @@ public:
     virtual std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) = 0;
     virtual std::vector<StoredSubmission> submissions_of(ConcernId concern) = 0;
 
-    // Audit: append-only.
+    // Audit: append-only, each row linked to the one before (tamper-evident).
     virtual void append_audit(const AuditRecord& record) = 0;
+    // Checks every link of the audit chain and its head.
+    virtual AuditVerification verify_audit() = 0;
+
+    // Re-encrypts (and re-MACs) up to `batch` records that are not under the
+    // crypto port's active key; call again until nothing remains.
+    virtual RotationProgress rotate_keys(std::int64_t batch) = 0;
 };
 
 class Store {
@@ -168,10 +196,6 @@ public:
     // no old page image of deleted content is left in the log. False when
     // another connection's reader kept it from completing (try again later).
     virtual bool checkpoint() = 0;
-
-    // A named secret kept with the store, created by `generate` the first time.
-    virtual std::string secret(const std::string& name,
-                               const std::function<std::string()>& generate) = 0;
 };
 
 }  // namespace meldcode

@@ -63,7 +63,7 @@ json MeldcodeService::signal_labels(const std::vector<std::string>& signals) con
 }
 
 MeldcodeService::MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
-                                 std::unique_ptr<Store> store, std::unique_ptr<Crypto> crypto,
+                                 std::unique_ptr<Store> store, std::shared_ptr<const Crypto> crypto,
                                  std::unique_ptr<Clock> clock)
     : settings_(std::move(settings)),
       catalog_(std::move(catalog)),
@@ -130,7 +130,7 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
                                   : prompt_log_.contains(ticket.host_ticket_id);
     if (asked_before) result.decision = PromptDecision::already_prompted;
     if (result.decision == PromptDecision::ask) {
-        result.token = "p_" + crypto_->seal(token_claims(ticket, now));
+        result.token = "p_" + crypto_->seal_token(token_claims(ticket, now));
         result.expires_at = now + kPromptTokenSeconds;
     }
     return result;
@@ -138,7 +138,7 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
 
 TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) const {
     if (s.ticket) return *s.ticket;
-    const auto plain = crypto_->open(s.prompt_token->substr(2));
+    const auto plain = crypto_->open_token(s.prompt_token->substr(2));
     const auto claims = plain ? read_claims(*plain) : std::nullopt;
     if (!claims) {
         throw Error(MC_E_NOT_FOUND, "unknown_prompt_token", "the prompt token is not valid",
@@ -183,13 +183,14 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         }
     }
     const TicketRef ticket = resolve_ticket(actor, s);
-    const std::string digest = crypto_->digest(s.canonical.dump());
+    const std::string canonical = s.canonical.dump();
     const Timestamp now = clock_->now();
     std::string receipt;
     std::optional<std::string> created;
     store_->transaction([&](StoreTransaction& tx) {
         if (const auto earlier = tx.find_submission_by_key(actor.id, s.idempotency_key)) {
-            if (earlier->request_digest != digest) {
+            // Any key of the ring: a retry may come after a key rotation.
+            if (!crypto_->digest_matches(canonical, earlier->request_digest)) {
                 throw Error(MC_E_CONFLICT, "idempotency_key_reused",
                             "this idempotency key was used for a different submission",
                             "/idempotency_key");
@@ -203,8 +204,8 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
             created = concern->ref;
         }
         receipt = "s_" + crypto_->random_token(kRefBytes);
-        tx.insert_submission(concern->id, {receipt, actor.id, s.idempotency_key, digest,
-                                           ticket.host_ticket_id, now});
+        tx.insert_submission(concern->id, {receipt, actor.id, s.idempotency_key,
+                                           crypto_->digest(canonical), ticket.host_ticket_id, now});
         tx.append_entry(concern->id, ticket.unit_id,
                         {"signals_submitted",
                          now,
@@ -360,6 +361,36 @@ std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
     });
     for (const auto& step : due) notify("step_due", step.concern_ref, step.action);
     return due;
+}
+
+}  // namespace meldcode
+
+namespace meldcode {
+
+RotationProgress MeldcodeService::rotate_keys(const Actor& actor, std::int64_t batch) {
+    authorize(actor, Operation::rotate_keys);
+    RotationProgress progress;
+    store_->transaction([&](StoreTransaction& tx) {
+        progress = tx.rotate_keys(batch);
+        audit(tx, actor, "keys.rotate", std::nullopt);
+    });
+    return progress;
+}
+
+AuditVerification MeldcodeService::verify_audit(const Actor& actor) {
+    authorize(actor, Operation::verify_audit);
+    AuditVerification report;
+    store_->transaction([&](StoreTransaction& tx) {
+        report = tx.verify_audit();
+        try {
+            audit(tx, actor, "audit.verify", std::nullopt);
+        } catch (const Error&) {
+            // A chain without its head refuses appends (fail closed); the
+            // report saying so matters more than recording that it was read.
+            if (!report.first_broken) throw;
+        }
+    });
+    return report;
 }
 
 }  // namespace meldcode

@@ -123,7 +123,7 @@ struct ConcernSelector {
 class MeldcodeService {
 public:
     MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
-                    std::unique_ptr<Store> store, std::unique_ptr<Crypto> crypto,
+                    std::unique_ptr<Store> store, std::shared_ptr<const Crypto> crypto,
                     std::unique_ptr<Clock> clock);
     ~MeldcodeService();
 
@@ -145,6 +145,12 @@ public:
     PurgeReport purge(const Actor& actor, const PurgeRequest& request);
     Dossier export_concern(const Actor& actor, const std::string& concern_ref,
                            const std::vector<Redaction>& also_redact);
+    // Re-encrypts one batch of records under the active key (one durable
+    // transaction); call again until nothing remains.
+    RotationProgress rotate_keys(const Actor& actor, std::int64_t batch);
+    const std::string& active_key_id() const { return crypto_->active_key_id(); }
+    // Checks the audit chain; the check itself is audited afterwards.
+    AuditVerification verify_audit(const Actor& actor);
 
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }
@@ -171,7 +177,7 @@ private:
     Catalog catalog_;
     Workflow workflow_;
     std::unique_ptr<Store> store_;
-    std::unique_ptr<Crypto> crypto_;
+    std::shared_ptr<const Crypto> crypto_;
     std::unique_ptr<Clock> clock_;
     PromptLog prompt_log_;
     std::mutex notifier_mutex_;

@@ -108,8 +108,55 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 )sql";
 
-// Schema 3: retention (docs/retention-and-export.md). Version 2 is another
-// migration (the runner needs no contiguous numbers).
+// Schema 2: encryption at rest and the audit chain.
+// - Sealed (XChaCha20-Poly1305 through the crypto port, key id per row):
+//   entries.data (observations, signals, step records, host event details)
+//   and concerns.assessment (the officer's weighing and decisions). Clear
+//   stay what the store must query, order or join on: ids, references,
+//   unit_id/household_ref (finding a unit's open concern), state, assignee,
+//   review_date, flags and times, and actor ids (the audit trail names them
+//   in clear by design). None of these is free text.
+// - The first open with keys seals the rows written before this version
+//   and links the audit rows (store/sqlite_keys.cpp); from then on a row
+//   without key id is corrupt, never read as clear text.
+// - The audit rows gain a key id and a link; only those two may change
+//   (key rotation re-MACs), every other column stays append-only.
+// - key_checks holds, per key id, a small value sealed under that key, so a
+//   wrong key ring is refused at open before anything is read or written.
+// - The prompt-token key in `secrets` is replaced by one derived from the
+//   configured keys: nothing secret is left in the file.
+constexpr const char* kSchema2 = R"sql(
+ALTER TABLE entries ADD COLUMN key_id TEXT;
+ALTER TABLE concerns ADD COLUMN key_id TEXT;
+ALTER TABLE audit ADD COLUMN key_id TEXT;
+ALTER TABLE audit ADD COLUMN link TEXT;
+CREATE INDEX entries_by_key ON entries (key_id);
+CREATE INDEX concerns_by_key ON concerns (key_id);
+CREATE INDEX audit_by_key ON audit (key_id);
+
+DROP TRIGGER audit_no_update;
+CREATE TRIGGER audit_no_update
+BEFORE UPDATE OF id, at, actor_id, actor_role, action, concern_id, outcome ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+CREATE TABLE audit_head (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    last_id INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+);
+
+CREATE TABLE key_checks (
+    key_id TEXT PRIMARY KEY,
+    sealed BLOB NOT NULL
+) WITHOUT ROWID;
+
+DROP TABLE secrets;
+)sql";
+
+// Schema 3: retention (docs/retention-and-export.md).
 // - closed_at is when the concern reached its final state; retention counts
 //   from it. Concerns closed before this migration get their last update
 //   time: never earlier than the real closing, so none is purged too soon.
@@ -166,6 +213,7 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
         {1, kSchema1},
+        {2, kSchema2},
         {3, kSchema3},
     };
     return all;

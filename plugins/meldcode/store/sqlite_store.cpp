@@ -11,7 +11,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "sqlite_audit.h"
 #include "sqlite_db.h"
+#include "sqlite_keys.h"
 #include "sqlite_migrations.h"
 
 namespace meldcode {
@@ -103,12 +105,20 @@ std::string concern_sql(const char* rest) {
                "c.related_ref, c.created_at, c.updated_at, "
                "(SELECT count(*) FROM submissions s "
                " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
-               "c.closed_at, c.legal_hold_reason, c.legal_hold_since "
+               "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id "
                "FROM concerns c ") +
            rest;
 }
 
-ConcernRecord read_concern(const Query& row) {
+// Opens a sealed column: a row without key id was never sealed by us.
+std::string open_sealed(const Crypto& crypto, const Query& row, int sealed_col, int key_col,
+                        const std::string& context) {
+    const auto key_id = row.optional_text(key_col);
+    if (!key_id) throw Error(MC_E_STORAGE, "record_corrupt", "a stored record has no key id");
+    return crypto.open_record(*key_id, row.blob(sealed_col), context);
+}
+
+ConcernRecord read_concern(const Crypto& crypto, const Query& row) {
     ConcernRecord c;
     c.id = row.int64(0);
     c.ref = row.text(1);
@@ -116,7 +126,10 @@ ConcernRecord read_concern(const Query& row) {
     c.household_ref = row.optional_text(3);
     c.status.state = row.text(4);
     c.status.assignee = row.optional_text(5);
-    c.status.assessment = row.is_null(6) ? nlohmann::json() : parse_json(row.text(6));
+    c.status.assessment =
+        row.is_null(6)
+            ? nlohmann::json()
+            : parse_json(open_sealed(crypto, row, 6, 18, sqlite::assessment_context(c.ref)));
     c.status.reported = row.boolean(7);
     c.status.help_arranged = row.boolean(8);
     c.status.acute = row.boolean(9);
@@ -130,23 +143,33 @@ ConcernRecord read_concern(const Query& row) {
     return c;
 }
 
-std::optional<ConcernRecord> first_concern(Query& query) {
+std::optional<ConcernRecord> first_concern(const Crypto& crypto, Query& query) {
     if (!query.step()) return std::nullopt;
-    return read_concern(query);
+    return read_concern(crypto, query);
 }
 
-std::vector<ConcernRecord> all_concerns(Query& query) {
+std::vector<ConcernRecord> all_concerns(const Crypto& crypto, Query& query) {
     std::vector<ConcernRecord> concerns;
-    while (query.step()) concerns.push_back(read_concern(query));
+    while (query.step()) concerns.push_back(read_concern(crypto, query));
     return concerns;
 }
 
 // Binds the workflow's part of a concern to seven parameters from `first`:
-// state, assignee, assessment, reported, help_arranged, acute, review_date.
-void bind_status(Query& query, int first, const ConcernStatus& status) {
+// state, assignee, assessment, reported, help_arranged, acute, review_date;
+// and at `key_param` the key id the assessment is sealed under.
+void bind_status(const Crypto& crypto, Query& query, int first, int key_param,
+                 const ConcernRecord& concern) {
+    const ConcernStatus& status = concern.status;
+    const auto assessment = json_or_null(status.assessment);
+    if (assessment) {
+        query.bind_blob(first + 2,
+                        crypto.seal_record(*assessment, sqlite::assessment_context(concern.ref)));
+        query.bind(key_param, crypto.active_key_id());
+    } else {
+        query.bind_null(first + 2).bind_null(key_param);
+    }
     query.bind(first, status.state)
         .bind(first + 1, status.assignee)
-        .bind(first + 2, json_or_null(status.assessment))
         .bind(first + 3, std::int64_t{status.reported})
         .bind(first + 4, std::int64_t{status.help_arranged})
         .bind(first + 5, std::int64_t{status.acute})
@@ -169,8 +192,10 @@ std::string list_sql(const ConcernQuery& filter) {
     return concern_sql(where.c_str()) + " ORDER BY c.id DESC LIMIT ?5";
 }
 
-Entry read_entry(const Query& row) {
-    return Entry{row.text(0), row.int64(1), read_actor(row, 2), parse_json(row.text(4))};
+// Columns: kind, at, actor_id, actor_role, data, id, key_id.
+Entry read_entry(const Crypto& crypto, const Query& row) {
+    return Entry{row.text(0), row.int64(1), read_actor(row, 2),
+                 parse_json(open_sealed(crypto, row, 4, 6, sqlite::entry_context(row.int64(5))))};
 }
 
 // ---------------------------------------------------------------------------
@@ -178,7 +203,8 @@ Entry read_entry(const Query& row) {
 
 class SqliteTransaction final : public StoreTransaction {
 public:
-    explicit SqliteTransaction(Connection& connection) : c_(connection) {}
+    SqliteTransaction(Connection& connection, const Crypto& crypto)
+        : c_(connection), crypto_(crypto) {}
 
     std::optional<SubmissionRecord> find_submission_by_key(const std::string& observer_id,
                                                            const std::string& key) override {
@@ -226,7 +252,7 @@ public:
             "ORDER BY c.household_ref IS ?2 DESC, c.id DESC LIMIT 1");
         auto q = query(sql);
         q.bind(1, unit_id).bind(2, household_ref).bind(3, kClosedState);
-        return first_concern(q);
+        return first_concern(crypto_, q);
     }
 
     std::optional<ConcernRecord> latest_concern(const std::string& unit_id) override {
@@ -234,14 +260,14 @@ public:
             concern_sql("WHERE c.unit_id = ?1 ORDER BY c.id DESC LIMIT 1");
         auto q = query(sql);
         q.bind(1, unit_id);
-        return first_concern(q);
+        return first_concern(crypto_, q);
     }
 
     std::optional<ConcernRecord> find_concern(const std::string& concern_ref) override {
         static const std::string sql = concern_sql("WHERE c.ref = ?1");
         auto q = query(sql);
         q.bind(1, concern_ref);
-        return first_concern(q);
+        return first_concern(crypto_, q);
     }
 
     std::optional<ConcernRecord> find_concern_by_submission(
@@ -250,16 +276,16 @@ public:
             concern_sql("JOIN submissions sub ON sub.concern_id = c.id WHERE sub.ref = ?1");
         auto q = query(sql);
         q.bind(1, submission_ref);
-        return first_concern(q);
+        return first_concern(crypto_, q);
     }
 
     ConcernId insert_concern(const ConcernRecord& concern) override {
         auto q = query(
             "INSERT INTO concerns (ref, unit_id, household_ref, state, assignee, assessment, "
-            "reported, help_arranged, acute, review_date, related_ref, created_at, updated_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+            "reported, help_arranged, acute, review_date, related_ref, created_at, updated_at, "
+            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
         q.bind(1, concern.ref).bind(2, concern.unit_id).bind(3, concern.household_ref);
-        bind_status(q, 4, concern.status);
+        bind_status(crypto_, q, 4, 14, concern);
         q.bind(11, concern.related_ref).bind(12, concern.created_at).bind(13, concern.updated_at);
         q.run();
         return sqlite3_last_insert_rowid(c_.db());
@@ -271,9 +297,9 @@ public:
         auto q = query(
             "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
             "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
-            "updated_at = ?11, closed_at = ?12 WHERE id = ?1");
+            "updated_at = ?11, closed_at = ?12, key_id = ?13 WHERE id = ?1");
         q.bind(1, concern.id).bind(2, concern.household_ref);
-        bind_status(q, 3, concern.status);
+        bind_status(crypto_, q, 3, 13, concern);
         q.bind(10, concern.related_ref).bind(11, concern.updated_at).bind(12, concern.closed_at);
         q.run();
         if (sqlite3_changes(c_.db()) == 0) {
@@ -287,7 +313,7 @@ public:
         auto q = query(list_sql(filter));
         q.bind(1, filter.state).bind(2, filter.assignee).bind(3, filter.unit_id);
         q.bind(4, filter.before).bind(5, std::int64_t{filter.limit});
-        return all_concerns(q);
+        return all_concerns(crypto_, q);
     }
 
     std::vector<ConcernRecord> due_reviews(const std::string& state,
@@ -298,7 +324,7 @@ public:
             "ORDER BY c.review_date, c.id");
         auto q = query(sql);
         q.bind(1, state).bind(2, date);
-        return all_concerns(q);
+        return all_concerns(crypto_, q);
     }
 
     void mark_review_notified(ConcernId concern, const std::string& review_date) override {
@@ -309,11 +335,20 @@ public:
 
     void append_entry(std::optional<ConcernId> concern, const std::string& unit_id,
                       const Entry& entry) override {
+        // The id is chosen here (the write lock is held) because the
+        // ciphertext is bound to it.
+        std::int64_t id = 1;
+        {
+            auto next = query("SELECT coalesce(max(id), 0) + 1 FROM entries");
+            if (next.step()) id = next.int64(0);
+        }
         auto q = query(
-            "INSERT INTO entries (concern_id, unit_id, kind, at, actor_id, actor_role, data) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        q.bind(1, concern).bind(2, unit_id).bind(3, entry.kind).bind(4, entry.at);
-        q.bind(5, entry.actor.id).bind(6, role_text(entry.actor)).bind(7, entry.data.dump());
+            "INSERT INTO entries (id, concern_id, unit_id, kind, at, actor_id, actor_role, data, "
+            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        q.bind(1, id).bind(2, concern).bind(3, unit_id).bind(4, entry.kind).bind(5, entry.at);
+        q.bind(6, entry.actor.id).bind(7, role_text(entry.actor));
+        q.bind_blob(8, crypto_.seal_record(entry.data.dump(), sqlite::entry_context(id)));
+        q.bind(9, crypto_.active_key_id());
         q.run();
     }
 
@@ -328,14 +363,15 @@ public:
     // host events) rather than one OR that would scan the table.
     std::vector<Entry> chronology(const ConcernRecord& concern) override {
         auto q = query(
-            "SELECT kind, at, actor_id, actor_role, data, id FROM entries WHERE concern_id = ?1 "
+            "SELECT kind, at, actor_id, actor_role, data, id, key_id FROM entries "
+            "WHERE concern_id = ?1 "
             "UNION ALL "
-            "SELECT kind, at, actor_id, actor_role, data, id FROM entries "
+            "SELECT kind, at, actor_id, actor_role, data, id, key_id FROM entries "
             "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
             "ORDER BY 2, 6");
         q.bind(1, concern.id).bind(2, concern.unit_id);
         std::vector<Entry> entries;
-        while (q.step()) entries.push_back(read_entry(q));
+        while (q.step()) entries.push_back(read_entry(crypto_, q));
         return entries;
     }
 
@@ -356,7 +392,7 @@ public:
             "WHERE c.closed_at IS NOT NULL AND c.closed_at <= ?1 ORDER BY c.closed_at, c.id");
         auto q = query(sql);
         q.bind(1, closed_before);
-        return all_concerns(q);
+        return all_concerns(crypto_, q);
     }
 
     // Children first: their foreign keys would refuse the concern's deletion.
@@ -391,12 +427,18 @@ public:
     }
 
     void append_audit(const AuditRecord& record) override {
-        auto q = query(
-            "INSERT INTO audit (at, actor_id, actor_role, action, concern_id, outcome) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-        q.bind(1, record.at).bind(2, record.actor.id).bind(3, role_text(record.actor));
-        q.bind(4, record.action).bind(5, record.concern).bind(6, record.outcome);
-        q.run();
+        require_open_transaction();
+        sqlite::append_audit_row(c_.db(), crypto_, record);
+    }
+
+    AuditVerification verify_audit() override {
+        require_open_transaction();
+        return sqlite::verify_audit_chain(c_.db(), crypto_);
+    }
+
+    RotationProgress rotate_keys(std::int64_t batch) override {
+        require_open_transaction();
+        return sqlite::rotate_records(c_.db(), crypto_, batch);
     }
 
 private:
@@ -418,13 +460,18 @@ private:
     // SQLITE_IOERR). Had fn caught such an error and gone on, its next writes
     // would run in autocommit mode and be committed one by one: refuse them.
     Query query(const std::string& sql) {
-        if (sqlite3_get_autocommit(c_.db()) != 0) {
-            throw sqlite::storage_failure(sqlite::kStoreFailure, "the transaction was aborted");
-        }
+        require_open_transaction();
         return c_.query(sql);
     }
 
+    void require_open_transaction() const {
+        if (sqlite3_get_autocommit(c_.db()) != 0) {
+            throw sqlite::storage_failure(sqlite::kStoreFailure, "the transaction was aborted");
+        }
+    }
+
     Connection& c_;
+    const Crypto& crypto_;
 };
 
 // ---------------------------------------------------------------------------
@@ -432,12 +479,13 @@ private:
 
 class SqliteStore final : public Store {
 public:
-    explicit SqliteStore(DbHandle db) : connection_(std::move(db)) {}
+    SqliteStore(DbHandle db, std::shared_ptr<const Crypto> crypto)
+        : connection_(std::move(db)), crypto_(std::move(crypto)) {}
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
         Lock lock(*this);
         in_transaction([&] {
-            SqliteTransaction tx(connection_);
+            SqliteTransaction tx(connection_, *crypto_);
             fn(tx);
         });
     }
@@ -475,25 +523,6 @@ public:
         auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
         // One row: busy (1 when blocked), frames in the log, frames checkpointed.
         return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
-    }
-
-    // Read and, if missing, create in one write transaction, so two processes
-    // sharing the file agree on one value.
-    std::string secret(const std::string& name,
-                       const std::function<std::string()>& generate) override {
-        Lock lock(*this);
-        std::string value;
-        in_transaction([&] {
-            if (auto stored = read_secret(name)) {
-                value = std::move(*stored);
-                return;
-            }
-            value = generate();
-            auto q = connection_.query("INSERT INTO secrets (name, value) VALUES (?1, ?2)");
-            q.bind(1, name).bind_blob(2, value);
-            q.run();
-        });
-        return value;
     }
 
 private:
@@ -539,14 +568,8 @@ private:
         }
     }
 
-    std::optional<std::string> read_secret(const std::string& name) {
-        auto q = connection_.query("SELECT value FROM secrets WHERE name = ?1");
-        q.bind(1, name);
-        if (!q.step()) return std::nullopt;
-        return q.blob(0);
-    }
-
     Connection connection_;
+    std::shared_ptr<const Crypto> crypto_;
     std::mutex mutex_;
     std::atomic<std::thread::id> holder_{};
 };
@@ -613,10 +636,12 @@ void configure(sqlite3* db) {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+std::unique_ptr<Store> open_sqlite_store(const std::string& path,
+                                         std::shared_ptr<const Crypto> crypto) {
     DbHandle db = open_connection(path);
     configure(db.get());
-    return std::make_unique<SqliteStore>(std::move(db));
+    sqlite::prepare_keys(db.get(), *crypto);
+    return std::make_unique<SqliteStore>(std::move(db), std::move(crypto));
 }
 
 }  // namespace meldcode

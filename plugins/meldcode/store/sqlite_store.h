@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "ports/crypto.h"
 #include "ports/store.h"
 
 namespace meldcode {
@@ -15,7 +16,10 @@ namespace meldcode {
 //
 // Throws Error: MC_E_STORAGE ("cannot open store: ...") when the file cannot
 // be opened, is read-only or cannot use WAL; MC_E_VERSION ("store_too_new")
-// when a newer meldcode wrote it.
-std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+// when a newer meldcode wrote it; MC_E_KEY ("key_unknown", "key_mismatch")
+// when `crypto`'s key ring does not hold the keys the store was written with
+// (nothing is changed then). Concern content is sealed with `crypto`.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path,
+                                         std::shared_ptr<const Crypto> crypto);
 
 }  // namespace meldcode

@@ -11,10 +11,14 @@
 // plugin), then lets the system's loader search for libmeldcode.so.1.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/dll/shared_library.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -65,6 +69,8 @@ struct Api {
     decltype(&mc_legal_hold_set) legal_hold_set;
     decltype(&mc_purge) purge;
     decltype(&mc_concern_export) concern_export;
+    decltype(&mc_keys_rotate) keys_rotate;
+    decltype(&mc_audit_verify) audit_verify;
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
     decltype(&mc_extensions_get) extensions_get;
@@ -198,6 +204,8 @@ private:
         bind(api_.legal_hold_set, "mc_legal_hold_set");
         bind(api_.purge, "mc_purge");
         bind(api_.concern_export, "mc_concern_export");
+        bind(api_.keys_rotate, "mc_keys_rotate");
+        bind(api_.audit_verify, "mc_audit_verify");
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
         bind(api_.extensions_get, "mc_extensions_get");
@@ -278,11 +286,13 @@ public:
         return call(plugin_->api().concern_export, actor, request);
     }
     json steps_due(const json& actor) const {
-        char* out = nullptr;
-        if (plugin_->api().steps_due(handle_, actor.dump().c_str(), &out) != MC_OK) {
-            plugin_->last_error("mc_steps_due failed");
-        }
-        return json::parse(plugin_->take(out));
+        return call_actor_only(plugin_->api().steps_due, actor, "mc_steps_due failed");
+    }
+    json rotate_keys(const json& actor, const json& request) const {
+        return call(plugin_->api().keys_rotate, actor, request);
+    }
+    json verify_audit(const json& actor) const {
+        return call_actor_only(plugin_->api().audit_verify, actor, "mc_audit_verify failed");
     }
     json catalog(const std::string& locale) const {
         char* out = nullptr;
@@ -320,6 +330,13 @@ private:
         }
     }
 
+    json call_actor_only(mc_status (*fn)(mc_instance*, const char*, char**), const json& actor,
+                         const char* failure) const {
+        char* out = nullptr;
+        if (fn(handle_, actor.dump().c_str(), &out) != MC_OK) plugin_->last_error(failure);
+        return json::parse(plugin_->take(out));
+    }
+
     json call(Call fn, const json& actor, const json& payload) const {
         std::string out;
         if (call_raw(fn, actor.dump().c_str(), payload.dump().c_str(), out) != MC_OK) {
@@ -334,5 +351,29 @@ private:
     // registration lives in the plugin.
     mutable std::unique_ptr<Listener> listener_;
 };
+
+// Creates a key ring file (schemas/key_ring.schema.json) holding one fresh
+// random key from /dev/urandom under `key_id`, readable by its owner only
+// (mc_open refuses anything looser). Never overwrites an existing file.
+inline void create_key_file(const std::string& path, const std::string& key_id = "k1") {
+    unsigned char key[32];
+    std::ifstream random("/dev/urandom", std::ios::binary);
+    if (!random.read(reinterpret_cast<char*>(key), sizeof key)) {
+        throw std::runtime_error("cannot read /dev/urandom");
+    }
+    std::string hex;
+    for (const unsigned char byte : key) {
+        static constexpr char kDigits[] = "0123456789abcdef";
+        hex += kDigits[byte >> 4];
+        hex += kDigits[byte & 0x0f];
+    }
+    const std::string text =
+        nlohmann::json{{"active", key_id}, {"keys", {{key_id, hex}}}}.dump(2) + "\n";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot create the key file (does it exist already?)");
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!written) throw std::runtime_error("cannot write the key file");
+}
 
 }  // namespace meldcode::sdk

@@ -1,0 +1,92 @@
+// meldcode-admin: operations for administrators and auditors, through the C
+// ABI like any host (the plugin is loaded with Boost.DLL via the C++ SDK).
+//
+//   meldcode-admin audit-verify --config FILE   exit 0 chain holds, 1 broken, 2 error
+//   meldcode-admin keys-rotate  --config FILE [--batch N]
+//
+// FILE is the instance configuration (schemas/config.schema.json) the host
+// opens the store with, including its "keys".
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "meldcode/meldcode.hpp"
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kBroken = 1;
+constexpr int kError = 2;
+
+json read_config(const std::string& path) {
+    std::ifstream file(path);
+    if (!file) throw std::runtime_error("cannot read the config file " + path);
+    return json::parse(file);
+}
+
+int audit_verify(const meldcode::sdk::Instance& mc, const json& actor) {
+    const json report = mc.verify_audit(actor);
+    std::cout << report.dump() << '\n';
+    return report.at("ok") == true ? kOk : kBroken;
+}
+
+// One durable transaction per batch: interrupted, it resumes on the next run.
+int keys_rotate(const meldcode::sdk::Instance& mc, const json& actor, int batch) {
+    long long total = 0;
+    for (;;) {
+        const json progress = mc.rotate_keys(actor, {{"batch", batch}});
+        total += progress.at("rotated").get<long long>();
+        std::cout << progress.dump() << '\n' << std::flush;
+        if (progress.at("remaining") == 0) break;
+    }
+    std::cout << "done: " << total << " records now under the active key\n";
+    return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    po::options_description options(
+        "meldcode-admin audit-verify|keys-rotate --config FILE [options]");
+    options.add_options()("help", "show this help")("command", po::value<std::string>(),
+                                                    "audit-verify or keys-rotate")(
+        "config", po::value<std::string>(), "instance configuration (JSON)")(
+        "batch", po::value<int>()->default_value(500), "keys-rotate: records per transaction")(
+        "actor", po::value<std::string>()->default_value("meldcode-admin"),
+        "who runs this, as written to the audit trail")(
+        "role", po::value<std::string>()->default_value("admin"), "admin or auditor")(
+        "plugin", po::value<std::string>()->default_value(MELDCODE_PLUGIN_PATH),
+        "path of libmeldcode.so");
+    po::positional_options_description positional;
+    positional.add("command", 1);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
+                  vm);
+        po::notify(vm);
+        const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
+        if (vm.count("help") != 0 || vm.count("config") == 0 ||
+            (command != "audit-verify" && command != "keys-rotate")) {
+            std::cout << options << '\n';
+            return vm.count("help") != 0 ? kOk : kError;
+        }
+        const auto plugin =
+            std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
+        const meldcode::sdk::Instance mc(plugin, read_config(vm["config"].as<std::string>()));
+        const json actor{{"id", vm["actor"].as<std::string>()},
+                         {"role", vm["role"].as<std::string>()}};
+        return command == "audit-verify" ? audit_verify(mc, actor)
+                                         : keys_rotate(mc, actor, vm["batch"].as<int>());
+    } catch (const meldcode::sdk::Error& e) {
+        std::cerr << "meldcode-admin: " << e.code() << ": " << e.what()
+                  << (e.pointer().empty() ? "" : " at " + e.pointer()) << '\n';
+    } catch (const std::exception& e) {
+        std::cerr << "meldcode-admin: " << e.what() << '\n';
+    }
+    return kError;
+}

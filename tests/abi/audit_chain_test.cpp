@@ -1,0 +1,140 @@
+// The tamper-evident audit trail through the C ABI: an untampered chain
+// verifies; a modified, deleted, reordered row and a cut-off tail are each
+// found at the right row, even when the attacker drops the triggers first.
+#include <sqlite3.h>
+
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+
+namespace {
+
+const json kAuditor = actor("audit-1", "auditor");
+
+// Edits the store file directly, as someone holding only the file would.
+void tamper(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const std::string script =
+        "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; " + sql;
+    const int rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+// A store with some ten audit rows.
+void audited_activity(const StoreFixture& store) {
+    for (const char* unit : {"VHE-1", "VHE-2", "VHE-3"}) {
+        store.submit(std::string("WO-") + unit, unit, "tech-1", "waarneming");
+        store.only_concern_ref(unit);
+    }
+    REQUIRE(store.rows("audit") >= 6);
+}
+
+json verify_after(StoreFixture& store, const std::string& sql) {
+    store.close();
+    tamper(store.store_path(), sql);
+    store.reopen();
+    return store.mc().verify_audit(kAuditor);
+}
+
+}  // namespace
+
+TEST_CASE("an untampered audit chain verifies, and verifying is audited") {
+    StoreFixture store;
+    audited_activity(store);
+    const long long rows = store.rows("audit");
+    const json report = store.mc().verify_audit(kAuditor);
+    CHECK(report == json{{"ok", true}, {"rows", rows}});
+    CHECK(store.rows("audit") == rows + 1);
+    CHECK(store.mc().verify_audit(actor("beheer-1", "admin")).at("ok") == true);
+    CHECK_THROWS_AS(store.mc().verify_audit(actor("af-1", "officer")), meldcode::sdk::Error);
+    store.reopen();
+    CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
+}
+
+TEST_CASE("each kind of tampering with the audit trail is found at its first row") {
+    StoreFixture store;
+    audited_activity(store);
+    const long long last = store.rows("audit");
+    struct Case {
+        const char* name;
+        std::string sql;
+        long long id;
+        const char* problem;
+    };
+    const Case cases[] = {
+        {"a modified row", "UPDATE audit SET action = 'concern.list' WHERE id = 3", 3, "modified"},
+        {"a modified actor", "UPDATE audit SET actor_id = 'someone' WHERE id = 2", 2, "modified"},
+        {"a deleted row", "DELETE FROM audit WHERE id = 4", 4, "missing"},
+        {"reordered rows",
+         "UPDATE audit SET id = -1 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = 4; "
+         "UPDATE audit SET id = 4 WHERE id = -1",
+         3, "reordered"},
+        {"a truncated tail", "DELETE FROM audit WHERE id > " + std::to_string(last - 2), last - 1,
+         "truncated"},
+        {"a truncated tail with a rewound head",
+         "DELETE FROM audit WHERE id > 4; UPDATE audit_head SET last_id = 4", 4, "modified"},
+    };
+    for (const Case& c : cases) {
+        SECTION(c.name) {
+            const json report = verify_after(store, c.sql);
+            CHECK(report.at("ok") == false);
+            CHECK(report.at("first_broken") == json{{"id", c.id}, {"problem", c.problem}});
+        }
+    }
+}
+
+namespace {
+
+struct Run {
+    int exit_code;
+    std::string output;
+};
+
+// Runs meldcode-admin with `arguments` and captures its standard output.
+Run admin(const std::string& arguments) {
+    const std::string command = std::string(MELDCODE_ADMIN_PATH) + " " + arguments + " 2>/dev/null";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+}  // namespace
+
+TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2) and rotates keys") {
+    StoreFixture store;
+    audited_activity(store);
+    const std::string config = (store.dir() / "config.json").string();
+    std::ofstream(config) << store.config().dump();
+    store.close();
+
+    const Run ok = admin("audit-verify --config " + config + " --role auditor");
+    CHECK(ok.exit_code == 0);
+    CHECK(json::parse(ok.output).at("ok") == true);
+
+    const Run rotated = admin("keys-rotate --config " + config + " --batch 7");
+    CHECK(rotated.exit_code == 0);
+    CHECK(rotated.output.find("\"remaining\":0") != std::string::npos);
+
+    tamper(store.store_path(), "UPDATE audit SET outcome = 'denied' WHERE id = 2");
+    const Run broken = admin("audit-verify --config " + config);
+    CHECK(broken.exit_code == 1);
+    CHECK(json::parse(broken.output).at("first_broken") ==
+          json{{"id", 2}, {"problem", "modified"}});
+
+    CHECK(admin("audit-verify --config " + config + " --role officer").exit_code == 2);
+    CHECK(admin("audit-verify --config /nonexistent.json").exit_code == 2);
+}

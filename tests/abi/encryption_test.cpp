@@ -1,0 +1,182 @@
+// Encryption at rest through the C ABI: the store file and its write-ahead
+// log hold no concern content; a wrong key ring is refused and changes
+// nothing; key rotation re-encrypts everything and can be resumed.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "plugin_fixture.h"
+
+using namespace meldcode::test;
+
+namespace {
+
+const json kOfficer = actor("af-1", "officer");
+const json kAdmin = actor("beheer-1", "admin");
+const json kAuditor = actor("audit-1", "auditor");
+
+// Distinctive content of each kind the store keeps.
+const std::string kObservation = "Observatie-slot-op-kinderkamer-K4RT";
+const std::string kStepNote = "Stapnotitie-gesprek-bewoner-P9QX";
+const std::string kExplanation = "Afweging-vermoeden-onderbouwd-W2MZ";
+// A signal id the submission in plugin_fixture.cpp ticks.
+const std::string kSignal = "mc.children.locked_in_room";
+
+std::string file_bytes(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+void act(const StoreFixture& store, const std::string& ref, const std::string& action,
+         const json& fields) {
+    store.mc().act(kOfficer, {{"concern_ref", ref}, {"action", action}, {"fields", fields}});
+}
+
+// A concern with an observation, a step record and an assessment.
+std::string write_content(const StoreFixture& store, const std::string& unit) {
+    store.submit("WO-" + unit, unit, "tech-1", kObservation);
+    std::string ref = store.only_concern_ref(unit);
+    act(store, ref, "map_signals",
+        {{"observations", kStepNote},
+         {"supporting_signals", kStepNote},
+         {"undermining_signals", "geen"},
+         {"children_involved", true}});
+    act(store, ref, "consult",
+        {{"consulted_with", "Veilig Thuis"},
+         {"consulted_at", "2026-11-25T09:00:00Z"},
+         {"question", "vraag"},
+         {"advice", "advies"}});
+    act(store, ref, "skip_conversation", {{"skip_reason", "gevaar"}});
+    act(store, ref, "weigh",
+        {{"suspicion", {{"answer", true}, {"explanation", kExplanation}}},
+         {"unsafety", {{"answer", true}, {"explanation", kExplanation}}}});
+    return ref;
+}
+
+void check_content(const StoreFixture& store, const std::string& ref) {
+    const json concern = store.mc().get_concern(kOfficer, {{"concern_ref", ref}});
+    const std::string text = concern.dump();
+    CHECK(text.find(kObservation) != std::string::npos);
+    CHECK(text.find(kStepNote) != std::string::npos);
+    CHECK(text.find(kExplanation) != std::string::npos);
+}
+
+void check_no_plaintext(const std::string& path) {
+    const std::string bytes = file_bytes(path);
+    INFO(path << " (" << bytes.size() << " bytes)");
+    for (const std::string& secret : {kObservation, kStepNote, kExplanation, kSignal}) {
+        CHECK(bytes.find(secret) == std::string::npos);
+    }
+}
+
+// Writes a key ring file (mode 0600) and answers the config's "keys" for it.
+json key_ring_file(const StoreFixture& store, const std::string& name, const json& ring) {
+    const auto path = store.dir() / name;
+    std::ofstream(path) << ring.dump();
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return {{"file", path.string()}};
+}
+
+json fixture_ring(const StoreFixture& store) {
+    std::ifstream file(store.config().at("keys").at("file").get<std::string>());
+    return json::parse(file);
+}
+
+const std::string kOtherKey(64, 'b');
+
+mc_status try_open(const StoreFixture& store, const json& keys, std::string& code) {
+    json config = store.config();
+    config["keys"] = keys;
+    const auto& api = plugin()->api();
+    mc_instance* instance = nullptr;
+    const mc_status status = api.open(config.dump().c_str(), &instance);
+    if (status != MC_OK) {
+        code = api.last_error()->code;
+        CHECK(std::string(api.last_error()->message).find(kOtherKey) == std::string::npos);
+    }
+    api.close(instance);
+    return status;
+}
+
+}  // namespace
+
+TEST_CASE("the store file and its WAL hold no observation, signal or step text") {
+    StoreFixture store;
+    const std::string ref = write_content(store, "VHE-1");
+    check_content(store, ref);
+    // While the instance is open the newest pages are in the WAL only.
+    REQUIRE(std::filesystem::file_size(store.store_path() + "-wal") > 0);
+    check_no_plaintext(store.store_path());
+    check_no_plaintext(store.store_path() + "-wal");
+    store.close();  // checkpoints the WAL into the file
+    check_no_plaintext(store.store_path());
+    store.reopen();
+    check_content(store, ref);
+}
+
+TEST_CASE("a wrong key ring is refused clearly at open and changes nothing") {
+    StoreFixture store;
+    write_content(store, "VHE-1");
+    store.close();
+    const std::string before = store.data_fingerprint();
+    const std::string bytes_before = file_bytes(store.store_path());
+    const std::string active = fixture_ring(store).at("active");
+
+    std::string code;
+    const json unknown =
+        key_ring_file(store, "other.keys", {{"active", "k9"}, {"keys", {{"k9", kOtherKey}}}});
+    CHECK(try_open(store, unknown, code) == MC_E_KEY);
+    CHECK(code == "key_unknown");
+    const json mismatch =
+        key_ring_file(store, "same-id.keys", {{"active", active}, {"keys", {{active, kOtherKey}}}});
+    CHECK(try_open(store, mismatch, code) == MC_E_KEY);
+    CHECK(code == "key_mismatch");
+
+    CHECK(store.data_fingerprint() == before);
+    CHECK(file_bytes(store.store_path()) == bytes_before);
+    store.reopen();
+    check_content(store, store.only_concern_ref("VHE-1"));
+}
+
+TEST_CASE("key rotation re-encrypts everything in resumable batches") {
+    StoreFixture store;
+    const std::string ref = write_content(store, "VHE-1");
+    write_content(store, "VHE-2");
+    // Issued under the old key, answered after the rotation started.
+    const json prompt = store.prompt_for("WO-late", "VHE-3", "tech-1");
+
+    json ring = fixture_ring(store);
+    ring["keys"]["k-new"] = std::string(64, 'c');
+    ring["active"] = "k-new";
+    store.reopen_with_keys(key_ring_file(store, "both.keys", ring));
+
+    CHECK_THROWS_AS(store.mc().rotate_keys(kOfficer, {{"batch", 2}}), meldcode::sdk::Error);
+    const json first = store.mc().rotate_keys(kAdmin, {{"batch", 2}});
+    CHECK(first.at("rotated") == 2);
+    CHECK(first.at("active_key") == "k-new");
+    const long long remaining = first.at("remaining");
+    CHECK(remaining > 2);
+
+    // A prompt token sealed under the old key still opens.
+    store.mc().submit_signals(actor("tech-1", "observer"),
+                              submission(prompt.at("prompt_token"), "key-late", kObservation));
+    // Interrupted: the next instance resumes where the last batch ended,
+    // and until then the store still needs the old key.
+    store.reopen();
+    const json only_new = {{"active", "k-new"}, {"keys", {{"k-new", std::string(64, 'c')}}}};
+    std::string code;
+    CHECK(try_open(store, key_ring_file(store, "new.keys", only_new), code) == MC_E_KEY);
+    CHECK(code == "key_unknown");
+
+    json progress = store.mc().rotate_keys(kAdmin, {{"batch", 2}});
+    CHECK(progress.at("remaining") < remaining);
+    while (progress.at("remaining") > 0) progress = store.mc().rotate_keys(kAdmin, {{"batch", 3}});
+    CHECK(store.rows("key_checks") == 1);
+
+    store.reopen_with_keys(key_ring_file(store, "new-only.keys", only_new));
+    check_content(store, ref);
+    CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
+    check_no_plaintext(store.store_path());
+}
