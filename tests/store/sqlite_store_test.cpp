@@ -292,7 +292,7 @@ TEST_CASE("concerns closed before retention existed count from their last update
                  nullptr, nullptr, nullptr);
     sqlite3_close(db);
 
-    auto store = open_sqlite_store(path);
+    auto store = open_store(path);
     CHECK(find(*store, "c-closed")->closed_at == Timestamp{5000});
     CHECK_FALSE(find(*store, "c-open")->closed_at);
     CHECK_FALSE(find(*store, "c-closed")->legal_hold);
