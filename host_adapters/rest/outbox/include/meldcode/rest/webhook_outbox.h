@@ -6,7 +6,9 @@
 //   WebhookOutbox outbox({"data/webhooks.db", {{"https://erp.example/hooks", secret}}});
 //   outbox.start();
 //   mc_notifications_set(mc, [](void* o, const char* n) {
-//       static_cast<WebhookOutbox*>(o)->enqueue(nlohmann::json::parse(n));
+//       try {  // no exception may cross the plugin's C frames
+//           static_cast<WebhookOutbox*>(o)->enqueue(nlohmann::json::parse(n));
+//       } catch (const std::exception& e) { /* log e.what(): the store failed */ }
 //   }, &outbox);
 //   ...
 //   outbox.stop();   // before mc_close; finishes the delivery in flight
