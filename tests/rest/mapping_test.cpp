@@ -301,7 +301,7 @@ TEST_CASE("mappings: the ticket fields are those of ticket.schema.json") {
                       Catch::Contains("'tenant_phone' is not a ticket field"));
 }
 
-TEST_CASE("mappings: a value of the wrong type is incomplete; a malformed one fails the schema") {
+TEST_CASE("mappings: a value of the wrong type is incomplete, a malformed one fails the schema") {
     auto definition =
         read_json(kSource / "schemas/examples/ticket_mapping/valid/flat_work_order.json");
     definition["fields"]["entered_dwelling"] = {{"from", "/indoors"}};
