@@ -23,7 +23,9 @@ std::string child_pointer(const std::string& pointer, const std::string& token) 
 void DefinitionReader::only_members(const json& object, const std::string& pointer,
                                     std::initializer_list<const char*> allowed) const {
     if (!object.is_object()) fail(pointer, "must be an object");
-    for (const auto& [name, value] : object.items()) {
+    for (const auto& member : object.items()) {
+        const std::string& name =
+            member.key();  // (a structured binding cannot be captured in C++17)
         const bool known = std::any_of(allowed.begin(), allowed.end(),
                                        [&name](const char* a) { return name == a; });
         if (!known) fail(child_pointer(pointer, name), "unknown member '" + name + "'");

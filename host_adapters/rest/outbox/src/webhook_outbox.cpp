@@ -187,7 +187,7 @@ WebhookOutbox::~WebhookOutbox() {
 
 std::string WebhookOutbox::enqueue(const json& notification) {
     check_notification(notification);
-    const std::string id = new_event_id();
+    std::string id = new_event_id();
     const std::int64_t now = now_ms();
     json event = notification;
     event["id"] = id;
