@@ -127,6 +127,25 @@ private:
     pid_t pid_;
 };
 
+// Collects the outbox's log records (written from its delivery thread).
+class LogSink {
+public:
+    std::function<void(const json&)> writer() {
+        return [this](const json& entry) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            entries_.push_back(entry);
+        };
+    }
+    std::vector<json> entries() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return entries_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<json> entries_;
+};
+
 std::vector<json> records(const fs::path& file) {
     std::vector<json> out;
     std::ifstream in(file);
@@ -232,12 +251,8 @@ TEST_CASE("webhooks: a receiver answering 500 puts the event in the dead letters
     Receiver receiver(port, record, "500");
     auto opts = options(dir.path, port);
     opts.max_attempts = 3;
-    std::mutex mutex;
-    std::vector<json> log;
-    opts.log = [&](const json& entry) {
-        std::lock_guard<std::mutex> lock(mutex);
-        log.push_back(entry);
-    };
+    LogSink sink;
+    opts.log = sink.writer();
     std::string id;
     {
         WebhookOutbox outbox(opts);
@@ -253,7 +268,7 @@ TEST_CASE("webhooks: a receiver answering 500 puts the event in the dead letters
     REQUIRE(got.size() == 3);
     for (const auto& r : got) check_delivery(r, id);
 
-    std::lock_guard<std::mutex> lock(mutex);
+    const auto log = sink.entries();
     REQUIRE(log.size() == 3);
     CHECK(log.back().at("msg") == "webhook_dead_letter");
     CHECK(log.back().at("level") == "error");
@@ -266,6 +281,29 @@ TEST_CASE("webhooks: a receiver answering 500 puts the event in the dead letters
     }
     // Still there, still visible, for a new outbox on the same file.
     CHECK(WebhookOutbox(opts).stats().dead == 1);
+}
+
+TEST_CASE("webhooks: a delivery to an endpoint no longer configured becomes a dead letter") {
+    TempDir dir;
+    const int port = free_port();
+    std::string id;
+    {
+        WebhookOutbox before(options(dir.path, port));  // never started
+        id = before.enqueue(kNotification);
+    }
+    auto opts = options(dir.path, port);
+    opts.endpoints.front().url = "http://127.0.0.1:" + std::to_string(port) + "/other";
+    LogSink sink;
+    opts.log = sink.writer();
+    WebhookOutbox after(opts);
+    after.start();
+    wait_for([&] { return after.stats().dead == 1; }, "the dead letter");
+    after.stop();
+    CHECK(after.stats().pending == 0);
+    const auto log = sink.entries();
+    REQUIRE(log.size() == 1);
+    CHECK(log.front().at("event_id") == id);
+    CHECK(log.front().at("error") == "endpoint no longer configured");
 }
 
 TEST_CASE("webhooks: enqueue refuses anything but ids and stores nothing") {
