@@ -1,0 +1,88 @@
+// The webhook outbox: the plugin's notifications ("concern_created",
+// "step_due", ...; ids only, schemas/notification.schema.json) delivered to
+// the host's endpoints as signed POSTs (schemas/webhook_event.schema.json,
+// headers in webhook_signature.h, docs/webhooks.md).
+//
+//   WebhookOutbox outbox({"data/webhooks.db", {{"https://erp.example/hooks", secret}}});
+//   outbox.start();
+//   mc_notifications_set(mc, [](void* o, const char* n) {
+//       try {  // no exception may cross the plugin's C frames
+//           static_cast<WebhookOutbox*>(o)->enqueue(nlohmann::json::parse(n));
+//       } catch (const std::exception& e) { /* log e.what(): the store failed */ }
+//   }, &outbox);
+//   ...
+//   outbox.stop();   // before mc_close; finishes the delivery in flight
+//
+// Durable: enqueue() returns once the event is in its own SQLite file (WAL,
+// synchronous=FULL, mode 0600), so pending deliveries survive a crash or a
+// restart; a new outbox on the same file delivers them. Each endpoint gets
+// its own delivery: retried on a non-2xx answer or a connection failure with
+// exponential backoff and jitter, and after max_attempts parked as a dead
+// letter — visible in stats() and the log, never deleted. Delivered rows are
+// pruned after keep_delivered. Secrets are never written to the file.
+// Never forks or execs. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace meldcode::rest {
+
+struct WebhookEndpoint {
+    std::string url;     // http:// or https://; the endpoint's identity in the store
+    std::string secret;  // the HMAC-SHA256 key shared with the receiver
+};
+
+struct WebhookOutboxOptions {
+    std::string store_path;
+    std::vector<WebhookEndpoint> endpoints;
+    int max_attempts = 12;
+    // Attempt n waits min(max_delay, base_delay * 2^(n-1)), less up to half
+    // of it at random (jitter, so receivers coming back are not stampeded).
+    std::chrono::milliseconds base_delay{1000};
+    std::chrono::milliseconds max_delay{std::chrono::minutes(10)};
+    std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+    std::chrono::hours keep_delivered{24 * 7};
+    // Structured log records (JSON objects with "level", "msg", "event_id",
+    // "endpoint" as scheme://host:port, "attempt", "error"): ids only.
+    std::function<void(const nlohmann::json&)> log;
+};
+
+struct WebhookOutboxStats {
+    std::uint64_t pending = 0;    // waiting for their next attempt
+    std::uint64_t delivered = 0;  // not yet pruned
+    std::uint64_t dead = 0;       // gave up after max_attempts (or endpoint removed)
+    std::uint64_t attempts = 0;   // attempts made, over every delivery in the store
+};
+
+class WebhookOutbox {
+public:
+    // Opens (creating) the store. Throws std::runtime_error.
+    explicit WebhookOutbox(WebhookOutboxOptions options);
+    ~WebhookOutbox();  // stop()s
+    WebhookOutbox(const WebhookOutbox&) = delete;
+    WebhookOutbox& operator=(const WebhookOutbox&) = delete;
+
+    // Stores `notification` for every endpoint and returns its event id
+    // ("evt_" + 32 hex). Durable when it returns. Throws std::invalid_argument
+    // unless it is an object of strings (ids only) with an "event"; throws
+    // std::runtime_error when the store fails.
+    std::string enqueue(const nlohmann::json& notification);
+
+    void start();  // the delivery thread; pending deliveries from earlier runs included
+    void stop();   // waits for the attempt in flight; idempotent
+
+    WebhookOutboxStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meldcode::rest

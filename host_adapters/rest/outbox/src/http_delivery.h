@@ -1,0 +1,26 @@
+// One webhook POST over cpprestsdk's client. Its headers are heavy
+// (DESIGN.md §8), so they stay in http_delivery.cpp.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace meldcode::rest {
+
+struct PostOutcome {
+    bool delivered = false;  // the receiver answered 2xx
+    std::string error;       // else "http 500", "no answer: ...": never the body
+};
+
+PostOutcome post_json(const std::string& url,
+                      const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body, std::chrono::milliseconds timeout);
+
+// "https://erp.example:8443" for "https://erp.example:8443/hooks?key=x": what
+// the log may say of an endpoint (a path or query may carry a token); ""
+// unless `url` is an absolute http(s) URL.
+std::string url_origin(const std::string& url);
+
+}  // namespace meldcode::rest

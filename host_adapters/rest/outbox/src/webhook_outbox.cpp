@@ -1,0 +1,227 @@
+#include "meldcode/rest/webhook_outbox.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <sodium.h>
+
+#include "http_delivery.h"
+#include "meldcode/rest/webhook_signature.h"
+#include "outbox_store.h"
+
+namespace meldcode::rest {
+
+using nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+constexpr int kBatch = 16;
+constexpr std::int64_t kIdleWakeMs = 60'000;  // also how often delivered rows are pruned
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+std::string new_event_id() {
+    std::array<unsigned char, 16> random{};
+    randombytes_buf(random.data(), random.size());
+    std::array<char, 33> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), random.data(), random.size());
+    return std::string("evt_") + hex.data();
+}
+
+std::string rfc3339_utc(std::int64_t ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    std::array<char, 32> text{};
+    std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text.data();
+}
+
+// Ids only: an object of short strings with an "event".
+void check_notification(const json& notification) {
+    if (!notification.is_object() || !notification.contains("event")) {
+        throw std::invalid_argument(
+            "webhook outbox: a notification is an object with an \"event\"");
+    }
+    for (const auto& [name, value] : notification.items()) {
+        if (!value.is_string() || value.get_ref<const std::string&>().size() > 200) {
+            throw std::invalid_argument("webhook outbox: notification member \"" + name +
+                                        "\" is not an id");
+        }
+        if (name == "id" || name == "created_at") {
+            throw std::invalid_argument("webhook outbox: \"" + name + "\" is the outbox's to set");
+        }
+    }
+}
+
+}  // namespace
+
+struct WebhookOutbox::Impl {
+    WebhookOutboxOptions options;
+    mutable std::mutex mutex;  // guards store, stopping, woken
+    OutboxStore store;
+    std::condition_variable wake;
+    bool stopping = false;
+    bool woken = false;
+    std::thread worker;
+    std::mt19937_64 random{std::random_device{}()};
+
+    explicit Impl(WebhookOutboxOptions o) : options(std::move(o)), store(options.store_path) {}
+
+    void log(const char* level, const char* msg, const Delivery& d, const std::string& error) {
+        if (!options.log) return;
+        json record = {{"level", level},
+                       {"msg", msg},
+                       {"event_id", d.event_id},
+                       {"endpoint", url_origin(d.endpoint)},
+                       {"attempt", d.attempts + 1}};
+        if (!error.empty()) record["error"] = error;
+        options.log(record);
+    }
+
+    const WebhookEndpoint* endpoint(const std::string& url) const {
+        const auto& all = options.endpoints;
+        const auto it = std::find_if(all.begin(), all.end(),
+                                     [&url](const WebhookEndpoint& e) { return e.url == url; });
+        return it == all.end() ? nullptr : &*it;
+    }
+
+    // Before attempt n+1 (n made): base * 2^(n-1), capped, minus up to half at random.
+    std::int64_t backoff_ms(int attempts_made) {
+        const auto base = static_cast<double>(options.base_delay.count());
+        const auto cap = static_cast<double>(options.max_delay.count());
+        const double full = std::min(cap, base * std::pow(2.0, std::max(0, attempts_made - 1)));
+        std::uniform_real_distribution<double> half(full / 2, full);
+        return static_cast<std::int64_t>(half(random));
+    }
+
+    void attempt(const Delivery& d) {
+        const WebhookEndpoint* target = endpoint(d.endpoint);
+        if (target == nullptr) {
+            std::lock_guard<std::mutex> lock(mutex);
+            store.dead(d.row, now_ms(), "endpoint no longer configured");
+            log("error", "webhook_dead_letter", d, "endpoint no longer configured");
+            return;
+        }
+        const auto t =
+            std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
+                .count();
+        const PostOutcome outcome =
+            post_json(d.endpoint,
+                      {{kEventIdHeader, d.event_id},
+                       {kSignatureHeader, webhook_signature(target->secret, t, d.body)},
+                       {"User-Agent", "meldcoded-webhooks/1"}},
+                      d.body, options.request_timeout);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (outcome.delivered) {
+            store.delivered(d.row, now_ms());
+        } else if (d.attempts + 1 >= options.max_attempts) {
+            store.dead(d.row, now_ms(), outcome.error);
+            log("error", "webhook_dead_letter", d, outcome.error);
+        } else {
+            store.retry(d.row, now_ms() + backoff_ms(d.attempts + 1), outcome.error);
+            log("warning", "webhook_attempt_failed", d, outcome.error);
+        }
+    }
+
+    void run() {
+        std::int64_t next_prune = 0;
+        std::unique_lock<std::mutex> lock(mutex);
+        while (!stopping) {
+            const std::int64_t now = now_ms();
+            if (now >= next_prune) {
+                store.prune_delivered(now - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                options.keep_delivered)
+                                                .count());
+                next_prune = now + kIdleWakeMs;
+            }
+            const auto due = store.due(now, kBatch);
+            lock.unlock();  // the POSTs run without the lock: enqueue stays quick
+            for (const auto& d : due) {
+                if (stopped()) break;
+                attempt(d);
+            }
+            lock.lock();
+            if (!due.empty()) continue;
+            const auto next = store.next_due_ms().value_or(now + kIdleWakeMs);
+            const auto until =
+                Clock::time_point(std::chrono::milliseconds(std::min(next, now + kIdleWakeMs)));
+            wake.wait_until(lock, until, [this] { return stopping || woken; });
+            woken = false;
+        }
+    }
+
+    bool stopped() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return stopping;
+    }
+};
+
+WebhookOutbox::WebhookOutbox(WebhookOutboxOptions options) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
+    if (options.max_attempts < 1) throw std::invalid_argument("webhook outbox: max_attempts < 1");
+    for (const auto& e : options.endpoints) {
+        if (url_origin(e.url).empty()) {
+            throw std::invalid_argument("webhook outbox: an endpoint url is not http(s)");
+        }
+        if (e.secret.empty())
+            throw std::invalid_argument("webhook outbox: an endpoint has no secret");
+    }
+    impl_ = std::make_unique<Impl>(std::move(options));
+}
+
+WebhookOutbox::~WebhookOutbox() {
+    stop();
+}
+
+std::string WebhookOutbox::enqueue(const json& notification) {
+    check_notification(notification);
+    std::string id = new_event_id();
+    const std::int64_t now = now_ms();
+    json event = notification;
+    event["id"] = id;
+    event["created_at"] = rfc3339_utc(now);
+    std::vector<std::string> urls;
+    for (const auto& e : impl_->options.endpoints) urls.push_back(e.url);
+    {
+        std::lock_guard<std::mutex> lock(impl_->mutex);
+        impl_->store.add(id, event.dump(), urls, now);
+        impl_->woken = true;
+    }
+    impl_->wake.notify_one();
+    return id;
+}
+
+void WebhookOutbox::start() {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->worker.joinable()) return;
+    impl_->stopping = false;
+    impl_->worker = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+void WebhookOutbox::stop() {
+    {
+        std::lock_guard<std::mutex> lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->wake.notify_one();
+    if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+WebhookOutboxStats WebhookOutbox::stats() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->store.stats();
+}
+
+}  // namespace meldcode::rest

@@ -1,0 +1,333 @@
+// Host ticket mappings (host_adapters/rest/mapping): the shipped mappings on
+// VERA 4 orders built from the real field names, the PATCH flow, what is
+// never kept, and clear errors for broken mappings. Outputs are checked
+// against schemas/ticket.schema.json with the plugin's own validator.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "abi/schema_validator.h"
+#include "core/errors.h"
+#include "meldcode/rest/ticket_mapping.h"
+
+namespace fs = std::filesystem;
+using meldcode::rest::MappingError;
+using meldcode::rest::MappingResult;
+using meldcode::rest::TicketMapping;
+using nlohmann::json;
+using Outcome = MappingResult::Outcome;
+
+namespace {
+
+const fs::path kSource = MELDCODE_SOURCE_DIR;
+const fs::path kMappingDir = kSource / "host_adapters/rest/mapping";
+const std::string kNow = "2026-11-25T12:00:00Z";
+
+json read_json(const fs::path& file) {
+    std::ifstream in(file);
+    REQUIRE(in.good());
+    return json::parse(in);
+}
+
+TicketMapping shipped(const std::string& name) {
+    return TicketMapping::load(read_json(kMappingDir / "mappings" / (name + ".json")));
+}
+
+json vera_example(const std::string& name) {
+    return read_json(kMappingDir / "examples" / (name + ".json"));
+}
+
+// Every string in the document, members' names included.
+void collect_text(const json& value, std::string& out) {
+    if (value.is_string()) out += value.get<std::string>() + "\n";
+    if (value.is_object()) {
+        for (const auto& [name, member] : value.items()) {
+            out += name + "\n";
+            collect_text(member, out);
+        }
+    } else if (value.is_array()) {
+        for (const auto& element : value) collect_text(element, out);
+    }
+}
+
+// The tenant's (and the technician's) name, address and phone numbers in
+// examples/vera4_order_*.json.
+const std::vector<std::string> kPersonalData = {
+    "Johanna", "Vermeulen", "06-12345678", "12345678", "Lindenlaan", "3512 AB",
+    "Utrecht", "2-hoog",    "Pieter",      "Bakker",   "voornaam",   "contactgegevens"};
+
+void require_closed_ticket(const MappingResult& result, const json& expected) {
+    INFO(result.message);
+    REQUIRE(result.outcome == Outcome::closed);
+    CHECK(result.ticket == expected);
+    CHECK(meldcode::matches_schema("ticket", result.ticket));
+}
+
+const json kVeraTicket = {{"host_ticket_id", "OHO-2026-004711"},
+                          {"unit_id", "VHE-000123"},
+                          {"work_type", "timmerwerk"},
+                          {"entered_dwelling", true},
+                          {"technician_id", "MDW-0042"},
+                          {"closed_at", "2026-11-25T09:30:00Z"},
+                          {"locale", "nl"}};
+
+// A definition with a constant of the right type for every ticket field
+// named in `properties` (members of ticket.schema.json).
+json constant_mapping(const json& properties) {
+    json fields = json::object();
+    for (const auto& [name, property] : properties.items()) {
+        const bool boolean = property.value("type", "") == "boolean";
+        fields[name] = {{"value", boolean ? json(true) : json("x")}};
+    }
+    return {{"name", "constants"},
+            {"closed_when", {{"path", "/s"}, {"in", {"c"}}}},
+            {"fields", fields}};
+}
+
+}  // namespace
+
+TEST_CASE("VERA 4: a repair order that is technically done (TEC) becomes a closed ticket") {
+    require_closed_ticket(shipped("vera4").map(vera_example("vera4_order_done"), kNow),
+                          kVeraTicket);
+}
+
+TEST_CASE("VERA 4: a task reported done (GER) closes the repair order") {
+    const auto mapping = shipped("vera4");
+    json order = vera_example("vera4_order_open");
+    order["onderhoudstaken"][0]["status"] = {{"code", "GER"}, {"naam", "Gereed"}};
+    // A second task, not done, by another employee and another trade: the
+    // finished task's technician and trade are the ones that count.
+    order["onderhoudstaken"].insert(order["onderhoudstaken"].begin(), json::parse(R"({
+        "id": "TAAK-0", "status": {"code": "GEP"}, "specialisme": {"code": "LOO"},
+        "relaties": [{"id": "MDW-0099", "rollen": [{"soort": {"code": "MDW"}}]}]})"));
+    json expected = kVeraTicket;
+    expected["closed_at"] = kNow;  // the task carries no end time: the caller's now
+    require_closed_ticket(mapping.map(order, kNow), expected);
+
+    order["onderhoudstaken"][1]["onderhoudsbestedingen"] = {
+        {{"soort", {{"code", "WER"}}}, {"uitvoerEindtijd", "2026-11-25T09:25:00Z"}}};
+    expected["closed_at"] = "2026-11-25T09:25:00Z";
+    require_closed_ticket(mapping.map(order, kNow), expected);
+}
+
+TEST_CASE("VERA 4: orders that are not repairs are ignored") {
+    const auto mapping = shipped("vera4");
+    json order = vera_example("vera4_order_done");
+    order["onderhoudSoort"] = {{"code", "PLN"}, {"naam", "Planmatig"}};
+    CHECK(mapping.map(order, kNow).outcome == Outcome::not_applicable);
+    order.erase("onderhoudSoort");
+    CHECK(mapping.map(order, kNow).outcome == Outcome::not_applicable);
+    CHECK(mapping.map(json::array(), kNow).outcome == Outcome::not_applicable);
+}
+
+TEST_CASE("VERA 4: a repair order that is not done yet is not closed") {
+    const auto result = shipped("vera4").map(vera_example("vera4_order_open"), kNow);
+    CHECK(result.outcome == Outcome::not_closed);
+    CHECK(result.ticket.is_null());
+}
+
+TEST_CASE("VERA 4: the tenant's name, address and phone numbers are neither mapped nor retained") {
+    const auto mapping = shipped("vera4");
+    for (const auto* name : {"vera4_order_done", "vera4_order_open"}) {
+        INFO(name);
+        const json order = vera_example(name);
+        std::string input;
+        collect_text(order, input);
+        std::string output;
+        collect_text(mapping.map(order, kNow).ticket, output);
+        collect_text(mapping.retained(order), output);
+        for (const auto& personal : kPersonalData) {
+            INFO(personal);
+            REQUIRE(input.find(personal) != std::string::npos);  // the example has it
+            CHECK(output.find(personal) == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("VERA 4: the retained part of an order maps exactly as the whole order") {
+    const auto mapping = shipped("vera4");
+    for (const auto* name : {"vera4_order_done", "vera4_order_open"}) {
+        const json order = vera_example(name);
+        const auto whole = mapping.map(order, kNow);
+        const auto kept = mapping.map(mapping.retained(order), kNow);
+        CHECK(kept.outcome == whole.outcome);
+        CHECK(kept.ticket == whole.ticket);
+    }
+}
+
+TEST_CASE("VERA 4: a PATCH to technisch gereed on a known order closes it exactly once") {
+    const auto mapping = shipped("vera4");
+    const auto posted = mapping.change(nullptr, vera_example("vera4_order_open"), kNow);
+    CHECK(posted.result.outcome == Outcome::not_closed);
+    CHECK_FALSE(posted.closes_now);
+
+    const json patch = vera_example("vera4_patch_technisch_gereed");
+    json after = posted.retained;
+    after.merge_patch(patch);
+    const auto patched = mapping.change(posted.retained, after, kNow);
+    CHECK(patched.closes_now);
+    require_closed_ticket(patched.result, kVeraTicket);
+
+    json again = patched.retained;  // the same PATCH delivered twice
+    again.merge_patch(patch);
+    const auto repeated = mapping.change(patched.retained, again, kNow);
+    CHECK(repeated.result.outcome == Outcome::closed);
+    CHECK_FALSE(repeated.closes_now);
+}
+
+TEST_CASE("VERA 4: a done order without a unit is incomplete, naming the field and not the order") {
+    const auto mapping = shipped("vera4");
+    json order = vera_example("vera4_order_done");
+    order["defecten"][0].erase("eenheid");
+    const auto result = mapping.map(order, kNow);
+    CHECK(result.outcome == Outcome::incomplete);
+    CHECK(result.field == "unit_id");
+    CHECK(result.message.find("unit_id") != std::string::npos);
+    CHECK(result.message.find("/defecten[]/eenheid/id") != std::string::npos);
+    CHECK(result.message.find("OHO-2026-004711") == std::string::npos);
+    CHECK(result.ticket.is_null());
+
+    // Once a later PATCH brings the unit, the order closes then.
+    json after = mapping.retained(order);
+    after.merge_patch(json::parse(R"({"defecten": [{"eenheid": {"id": "VHE-000123"}}]})"));
+    const auto change = mapping.change(mapping.retained(order), after, kNow);
+    CHECK(change.closes_now);
+    CHECK(change.result.ticket.at("unit_id") == "VHE-000123");
+}
+
+TEST_CASE("generic: a host ticket under its own names becomes a closed ticket") {
+    const auto mapping = shipped("generic");
+    json host = {{"id", "T-77"},
+                 {"unit", {{"id", "U-9"}}},
+                 {"category", "cv"},
+                 {"location", "outside"},
+                 {"assignee", {{"id", "emp-5"}, {"name", "Anna de Vries"}}},
+                 {"status", "open"},
+                 {"tenant", {{"name", "Kees Jansen"}, {"phone", "0612"}}}};
+    CHECK(mapping.map(host, kNow).outcome == Outcome::not_closed);
+    host["status"] = "done";
+    require_closed_ticket(mapping.map(host, kNow), {{"host_ticket_id", "T-77"},
+                                                    {"unit_id", "U-9"},
+                                                    {"work_type", "cv"},
+                                                    {"entered_dwelling", false},
+                                                    {"technician_id", "emp-5"},
+                                                    {"closed_at", kNow}});
+    // Our own ticket shape passes through as it is.
+    const json own = read_json(kSource / "schemas/examples/ticket/valid/repair_full.json");
+    require_closed_ticket(mapping.map(own, kNow), own);
+}
+
+TEST_CASE("mappings: conditions nest, compare numbers and booleans, take the first match") {
+    const auto mapping = TicketMapping::load(
+        read_json(kSource / "schemas/examples/ticket_mapping/valid/tasks_with_conditions.json"));
+    json order = json::parse(R"({
+        "kind": 3, "cancelled": false, "number": "N-1", "address": {"unitRef": "U-1"},
+        "visits": [
+          {"result": "aborted", "indoors": false, "people": [{"id": "p-0", "roles": ["engineer"]}]},
+          {"result": "finished", "indoors": true,
+           "people": [{"id": "p-1", "roles": ["planner"]}, {"id": "p-2", "roles": ["x", "contractor"]}],
+           "end": "2026-11-24T16:00:00Z"}]})");
+    const auto result = mapping.map(order, kNow);
+    require_closed_ticket(result, {{"host_ticket_id", "N-1"},
+                                   {"unit_id", "U-1"},
+                                   {"work_type", "reparatie"},
+                                   {"entered_dwelling", true},
+                                   {"technician_id", "p-2"},
+                                   {"closed_at", "2026-11-24T16:00:00Z"},
+                                   {"locale", "en"}});
+    order["cancelled"] = true;
+    CHECK(mapping.map(order, kNow).outcome == Outcome::not_applicable);
+}
+
+TEST_CASE("mappings: every shipped mapping matches the mapping schema and loads") {
+    for (const auto& entry : fs::directory_iterator(kMappingDir / "mappings")) {
+        INFO(entry.path());
+        const json definition = read_json(entry.path());
+        CHECK(meldcode::matches_schema("ticket_mapping", definition));
+        CHECK(TicketMapping::load(definition).name() == entry.path().stem().string());
+    }
+}
+
+TEST_CASE("mappings: every invalid schema example is refused with a clear error") {
+    // The example file -> the JSON pointer the error must name.
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"boolean_field_map_to_string", "/fields/entered_dwelling/map/inside"},
+        {"condition_any_empty", "/closed_when/any"},
+        {"condition_with_in_and_present", "/closed_when"},
+        {"default_to_now_on_unit_id", "/fields/unit_id/default_to_now"},
+        {"field_with_from_and_value", "/fields/work_type"},
+        {"fields_additional_property_tenant_name", "/fields/tenant_name"},
+        {"fields_missing_unit_id", "/fields"},
+        {"missing_closed_when", ""},
+        {"path_unclosed_bracket", "/fields/technician_id/from"},
+        {"path_without_leading_slash", "/fields/host_ticket_id/from"},
+    };
+    const auto dir = kSource / "schemas/examples/ticket_mapping/invalid";
+    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) ==
+          static_cast<long>(cases.size()));
+    for (const auto& [file, pointer] : cases) {
+        INFO(file);
+        try {
+            TicketMapping::load(read_json(dir / (file + ".json")));
+            FAIL_CHECK("loaded");
+        } catch (const MappingError& e) {
+            const std::string message = e.what();
+            INFO(message);
+            CHECK(e.pointer() == pointer);
+            CHECK(message.rfind(
+                      "ticket mapping 'acme-workorders': " + (pointer.empty() ? "/" : pointer),
+                      0) == 0);
+        }
+    }
+}
+
+TEST_CASE("mappings: the ticket fields are those of ticket.schema.json") {
+    const json schema = read_json(kSource / "schemas/ticket.schema.json");
+    REQUIRE_NOTHROW(TicketMapping::load(constant_mapping(schema.at("properties"))));
+    for (const auto& required : schema.at("required")) {
+        INFO(required);
+        json properties = schema.at("properties");
+        properties.erase(required.get<std::string>());
+        CHECK_THROWS_WITH(TicketMapping::load(constant_mapping(properties)),
+                          Catch::Contains("'" + required.get<std::string>() + "' is not mapped"));
+    }
+    json properties = schema.at("properties");
+    properties["tenant_phone"] = {{"type", "string"}};
+    CHECK_THROWS_WITH(TicketMapping::load(constant_mapping(properties)),
+                      Catch::Contains("'tenant_phone' is not a ticket field"));
+}
+
+TEST_CASE("mappings: a value of the wrong type is incomplete, a malformed one fails the schema") {
+    auto definition =
+        read_json(kSource / "schemas/examples/ticket_mapping/valid/flat_work_order.json");
+    definition["fields"]["entered_dwelling"] = {{"from", "/indoors"}};
+    const auto mapping = TicketMapping::load(definition);
+    json order = {{"state", "DONE"},
+                  {"workOrderNo", "W-1"},
+                  {"objectCode", "O-1"},
+                  {"trade", "PLUMB"},
+                  {"engineer", {{"employeeId", "e-1"}}},
+                  {"indoors", "ja"},
+                  {"finishedAt", "25-11-2026 10:00"}};
+    auto result = mapping.map(order, kNow);
+    CHECK(result.outcome == Outcome::incomplete);
+    CHECK(result.field == "entered_dwelling");
+    CHECK(result.message.find("/indoors is not a boolean") != std::string::npos);
+
+    // Right types, wrong format: the ticket schema (which the plugin applies
+    // at its boundary) catches it and names the field.
+    order["indoors"] = true;
+    result = mapping.map(order, kNow);
+    REQUIRE(result.outcome == Outcome::closed);
+    CHECK_FALSE(meldcode::matches_schema("ticket", result.ticket));
+    try {
+        meldcode::validate_payload("ticket", result.ticket);
+        FAIL_CHECK("accepted");
+    } catch (const meldcode::Error& e) {
+        CHECK(e.pointer() == "/closed_at");
+    }
+}

@@ -1,0 +1,328 @@
+// The webhook outbox (host_adapters/rest/outbox) against a real receiver on
+// loopback: tests/rest/webhook_receiver.py, which verifies each delivery
+// with the Python code of docs/webhooks.md (and the Node code is run on the
+// same deliveries). Waits are bounded polls on the outbox's stats, never
+// timing assertions.
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "abi/schema_validator.h"
+#include "meldcode/rest/webhook_outbox.h"
+#include "meldcode/rest/webhook_signature.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using meldcode::rest::WebhookOutbox;
+using meldcode::rest::WebhookOutboxOptions;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kSource = MELDCODE_SOURCE_DIR;
+const std::string kSecret = "whsec_5f2b9c0e7a1d";
+const json kNotification = {{"event", "concern_created"},
+                            {"concern_ref", "c_Q2v8XwzM1pL0aB7sT4nRkA"}};
+
+// A fresh directory under the system's temp dir, removed afterwards.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "mc_outbox_XXXXXX").string();
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+pid_t spawn(std::vector<std::string> args) {
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    REQUIRE(posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+    return pid;
+}
+
+int wait_exit(pid_t pid) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A port nobody listens on right now (the receiver binds it later).
+int free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+bool listening(int port) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    return ok;
+}
+
+// Polls `done` for up to a minute: generous on a loaded machine, and what
+// is asserted is that it happens, not how fast.
+void wait_for(const std::function<bool()>& done, const char* what) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    INFO("waiting for " << what);
+    REQUIRE(done());
+}
+
+// tests/rest/webhook_receiver.py on 127.0.0.1:port, stopped with SIGTERM.
+class Receiver {
+public:
+    Receiver(int port, const fs::path& record, const std::string& status = "") {
+        std::vector<std::string> args = {
+            "python3",  (kSource / "tests/rest/webhook_receiver.py").string(),
+            "--port",   std::to_string(port),
+            "--secret", kSecret,
+            "--record", record.string(),
+            "--doc",    (kSource / "docs/webhooks.md").string()};
+        if (!status.empty()) args.insert(args.end(), {"--status", status});
+        pid_ = spawn(args);
+        wait_for([port] { return listening(port); }, "the receiver to listen");
+    }
+    ~Receiver() {
+        kill(pid_, SIGTERM);
+        wait_exit(pid_);
+    }
+    Receiver(const Receiver&) = delete;
+    Receiver& operator=(const Receiver&) = delete;
+
+private:
+    pid_t pid_;
+};
+
+// Collects the outbox's log records (written from its delivery thread).
+class LogSink {
+public:
+    std::function<void(const json&)> writer() {
+        return [this](const json& entry) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            entries_.push_back(entry);
+        };
+    }
+    std::vector<json> entries() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return entries_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<json> entries_;
+};
+
+std::vector<json> records(const fs::path& file) {
+    std::vector<json> out;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    return out;
+}
+
+WebhookOutboxOptions options(const fs::path& dir, int port) {
+    WebhookOutboxOptions o;
+    o.store_path = (dir / "webhooks.db").string();
+    o.endpoints = {{"http://127.0.0.1:" + std::to_string(port) + "/hooks/meldcode", kSecret}};
+    o.max_attempts = 1000;
+    o.base_delay = std::chrono::milliseconds(20);
+    o.max_delay = std::chrono::milliseconds(200);
+    o.request_timeout = std::chrono::seconds(5);
+    return o;
+}
+
+// The receiver verified it (documented Python code), refused it tampered or
+// with another secret, and it is the event that was enqueued.
+void check_delivery(const json& record, const std::string& event_id) {
+    INFO(record.dump());
+    CHECK(record.at("verified") == true);
+    CHECK(record.at("tampered_verified") == false);
+    CHECK(record.at("wrong_secret_verified") == false);
+    CHECK(record.at("event_id") == event_id);
+    const json body = json::parse(record.at("body").get<std::string>());
+    CHECK(meldcode::matches_schema("webhook_event", body));
+    CHECK(body.at("id") == event_id);
+    CHECK(body.at("event") == kNotification.at("event"));
+    CHECK(body.at("concern_ref") == kNotification.at("concern_ref"));
+}
+
+}  // namespace
+
+TEST_CASE("webhooks: an event is delivered with a signature the documented code verifies") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    Receiver receiver(port, record);
+    WebhookOutbox outbox(options(dir.path, port));
+    outbox.start();
+    const std::string id = outbox.enqueue(kNotification);
+    wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery");
+    outbox.stop();
+
+    const auto got = records(record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);
+    CHECK(outbox.stats().pending == 0);
+    CHECK(fs::status(dir.path / "webhooks.db").permissions() ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+
+    // The Node.js snippet of docs/webhooks.md agrees on the same delivery.
+    CHECK(wait_exit(spawn({"node", (kSource / "tests/rest/verify_webhooks.mjs").string(),
+                           (kSource / "docs/webhooks.md").string(), record.string(), kSecret})) ==
+          0);
+}
+
+TEST_CASE("webhooks: a receiver that is down gets the event once it is up") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    WebhookOutbox outbox(options(dir.path, port));
+    outbox.start();
+    const std::string id = outbox.enqueue(kNotification);
+    wait_for([&] { return outbox.stats().attempts >= 3; }, "failed attempts");
+    CHECK(outbox.stats().pending == 1);
+
+    Receiver receiver(port, record);
+    wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery");
+    const auto got = records(record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);
+}
+
+TEST_CASE("webhooks: a pending event survives a restart and is delivered afterwards") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    std::string id;
+    {
+        WebhookOutbox before(options(dir.path, port));  // the receiver is down
+        before.start();
+        id = before.enqueue(kNotification);
+        wait_for([&] { return before.stats().attempts >= 1; }, "a failed attempt");
+    }  // the sidecar stops with the event still pending
+
+    Receiver receiver(port, record);
+    WebhookOutbox after(options(dir.path, port));
+    CHECK(after.stats().pending == 1);
+    after.start();
+    wait_for([&] { return after.stats().delivered == 1; }, "the delivery after the restart");
+    const auto got = records(record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);
+}
+
+TEST_CASE("webhooks: a receiver answering 500 puts the event in the dead letters, kept") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    Receiver receiver(port, record, "500");
+    auto opts = options(dir.path, port);
+    opts.max_attempts = 3;
+    LogSink sink;
+    opts.log = sink.writer();
+    std::string id;
+    {
+        WebhookOutbox outbox(opts);
+        outbox.start();
+        id = outbox.enqueue(kNotification);
+        wait_for([&] { return outbox.stats().dead == 1; }, "the dead letter");
+        const auto stats = outbox.stats();
+        CHECK(stats.pending == 0);
+        CHECK(stats.delivered == 0);
+        CHECK(stats.attempts == 3);
+    }
+    const auto got = records(record);
+    REQUIRE(got.size() == 3);
+    for (const auto& r : got) check_delivery(r, id);
+
+    const auto log = sink.entries();
+    REQUIRE(log.size() == 3);
+    CHECK(log.back().at("msg") == "webhook_dead_letter");
+    CHECK(log.back().at("level") == "error");
+    CHECK(log.back().at("event_id") == id);
+    CHECK(log.back().at("error") == "http 500");
+    CHECK(log.back().at("endpoint") == "http://127.0.0.1:" + std::to_string(port));
+    for (const auto& entry : log) {
+        CHECK(entry.dump().find(kNotification.at("concern_ref").get<std::string>()) ==
+              std::string::npos);
+    }
+    // Still there, still visible, for a new outbox on the same file.
+    CHECK(WebhookOutbox(opts).stats().dead == 1);
+}
+
+TEST_CASE("webhooks: a delivery to an endpoint no longer configured becomes a dead letter") {
+    TempDir dir;
+    const int port = free_port();
+    std::string id;
+    {
+        WebhookOutbox before(options(dir.path, port));  // never started
+        id = before.enqueue(kNotification);
+    }
+    auto opts = options(dir.path, port);
+    opts.endpoints.front().url = "http://127.0.0.1:" + std::to_string(port) + "/other";
+    LogSink sink;
+    opts.log = sink.writer();
+    WebhookOutbox after(opts);
+    after.start();
+    wait_for([&] { return after.stats().dead == 1; }, "the dead letter");
+    after.stop();
+    CHECK(after.stats().pending == 0);
+    const auto log = sink.entries();
+    REQUIRE(log.size() == 1);
+    CHECK(log.front().at("event_id") == id);
+    CHECK(log.front().at("error") == "endpoint no longer configured");
+}
+
+TEST_CASE("webhooks: enqueue refuses anything but ids and stores nothing") {
+    TempDir dir;
+    WebhookOutbox outbox(options(dir.path, free_port()));
+    CHECK_THROWS_AS(outbox.enqueue(json::array()), std::invalid_argument);
+    CHECK_THROWS_AS(outbox.enqueue({{"concern_ref", "c_x"}}), std::invalid_argument);
+    CHECK_THROWS_AS(
+        outbox.enqueue({{"event", "concern_created"}, {"observations", {{"text", "x"}}}}),
+        std::invalid_argument);
+    CHECK_THROWS_AS(outbox.enqueue({{"event", "concern_created"}, {"id", "evt_mine"}}),
+                    std::invalid_argument);
+    const auto stats = outbox.stats();
+    CHECK(stats.pending + stats.delivered + stats.dead == 0);
+}
+
+TEST_CASE("webhooks: the signature is HMAC-SHA256 over the timestamp, a dot and the body") {
+    // Computed independently: python3 -c "import hmac, hashlib; print(hmac.new(
+    //   b'whsec_test', b'1795685462.{\"event\":\"step_due\"}', hashlib.sha256).hexdigest())"
+    CHECK(meldcode::rest::webhook_signature("whsec_test", 1795685462, R"({"event":"step_due"})") ==
+          "t=1795685462,v1=9ea16716d376901b1c678f5cc0174c59d841b7cb6240aaa5ee169e76808da436");
+}

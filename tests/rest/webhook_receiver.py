@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""A webhook receiver on loopback for tests/rest/outbox_test.cpp.
+
+Verifies every delivery with the Python snippet of docs/webhooks.md (run as
+written there), also against a tampered copy of the body, and appends one JSON
+line per request to --record. Answers --status when given, else 200 when the
+signature holds and 400 when it does not. Runs until SIGTERM.
+"""
+import argparse
+import json
+import pathlib
+import re
+import signal
+import sys
+from http.server import HTTPServer, BaseHTTPRequestHandler
+
+
+def load_documented_verifier(doc: pathlib.Path):
+    code = re.search(r"```python\n(.*?)```", doc.read_text(), re.S).group(1)
+    scope = {}
+    exec(compile(code, str(doc), "exec"), scope)
+    return scope["verify_meldcode_signature"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--record", required=True)
+    parser.add_argument("--doc", required=True)
+    parser.add_argument("--status", type=int)
+    args = parser.parse_args()
+    verify = load_documented_verifier(pathlib.Path(args.doc))
+    secret = args.secret.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            header = self.headers.get("Meldcode-Signature", "")
+            verified = verify(secret, header, body)
+            tampered = body.replace(b"c_", b"c-", 1) if b"c_" in body else body + b" "
+            status = args.status or (200 if verified else 400)
+            record = {
+                "event_id": self.headers.get("Meldcode-Event-Id"),
+                "signature": header,
+                "body": body.decode(),
+                "verified": verified,
+                "tampered_verified": verify(secret, header, tampered),
+                "wrong_secret_verified": verify(secret + b"x", header, body),
+                "status": status,
+            }
+            with open(args.record, "a") as out:
+                out.write(json.dumps(record) + "\n")
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_):
+            pass
+
+    server = HTTPServer(("127.0.0.1", args.port), Handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
