@@ -26,14 +26,20 @@ void validate(const json& document) {
     valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter target(document);
     if (validator.validate(schema, target, &results)) return;
-    valijson::ValidationResults::Error error;
+    // The deepest error names the offending key best; valijson writes its
+    // context as "<root>", "[tokens]", "[0]", ... which becomes a JSON pointer.
+    valijson::ValidationResults::Error error, deepest;
+    while (results.popError(error)) {
+        if (error.context.size() >= deepest.context.size()) deepest = error;
+    }
     std::string where;
-    while (results.popError(error)) {  // the last error is the most specific one
-        where.clear();
-        for (const auto& part : error.context) where += part == "<root>" ? "" : part;
+    for (const std::string& part : deepest.context) {
+        if (part.size() > 2 && part.front() == '[' && part.back() == ']') {
+            where += "/" + part.substr(1, part.size() - 2);
+        }
     }
     throw std::runtime_error("configuration invalid at " + (where.empty() ? "/" : where) + ": " +
-                             error.description);
+                             deepest.description);
 }
 
 Identity identity(const json& entry) {
