@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import unittest
 
@@ -337,6 +338,29 @@ class ShutdownTest(unittest.TestCase):
             for ref in acknowledged:
                 status, _, body = mc.request("GET", "/v1/submissions/" + ref, tok["tech"])
                 self.assertEqual((status, body.get("status")), (200, "received"), ref)
+        finally:
+            mc.stop()
+
+
+class TlsTest(unittest.TestCase):
+    def test_tls_from_the_configuration_serves_https(self):
+        tok, entries = make_tokens()
+        work = tempfile.mkdtemp(prefix="meldcoded-tls-")
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        mc = Sidecar(entries, workdir=work, extra={
+            "tls": {"certificate_file": cert, "private_key_file": key}}).start()
+        try:
+            self.assertTrue(mc.url.startswith("https://127.0.0.1:"))
+            out = subprocess.run(["curl", "-sS", "--cacert", cert, "-H",
+                                  "Authorization: Bearer " + tok["tech"], mc.url + "/v1/info"],
+                                 check=True, capture_output=True, text=True).stdout
+            self.assertIn("abi_version", json.loads(out))
+            plain = subprocess.run(["curl", "-sS", "http://127.0.0.1:%d/healthz" % mc.port],
+                                   capture_output=True)
+            self.assertNotEqual(plain.returncode, 0)  # no plaintext HTTP on a TLS port
         finally:
             mc.stop()
 
