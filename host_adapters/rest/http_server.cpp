@@ -15,7 +15,8 @@ namespace http = web::http;
 
 namespace {
 
-Request translate(http::http_request& in, std::size_t max_body) {
+// Everything but the body, which arrives asynchronously.
+Request translate_head(const http::http_request& in, std::size_t max_body) {
     Request r;
     r.method = in.method();
     r.path = in.request_uri().path();
@@ -29,12 +30,7 @@ Request translate(http::http_request& in, std::size_t max_body) {
     }
     r.client_address = in.remote_address();
     // A declared length over the limit is refused without reading the body.
-    if (in.headers().content_length() > max_body) {
-        r.body_too_large = true;
-    } else {
-        const std::vector<unsigned char> bytes = in.extract_vector().get();
-        r.body.assign(bytes.begin(), bytes.end());
-    }
+    r.body_too_large = in.headers().content_length() > max_body;
     return r;
 }
 
@@ -71,8 +67,27 @@ struct HttpServer::Impl {
             }
             ++in_flight;
         }
+        Request head = translate_head(request, config.limits.max_body_bytes);
+        if (head.body_too_large) {
+            respond(request, head);
+            return;
+        }
+        // Never block a pool thread on the body: with every thread waiting for
+        // a body that another pool task must read, the server would deadlock.
+        request.extract_vector().then([this, request, head = std::move(head)](
+                                          pplx::task<std::vector<unsigned char>> body) mutable {
+            try {
+                const std::vector<unsigned char> bytes = body.get();
+                head.body.assign(bytes.begin(), bytes.end());
+            } catch (...) {  // the client went away mid-body: answer what we have
+            }
+            respond(request, head);
+        });
+    }
+
+    void respond(http::http_request request, const Request& parsed) {
         try {
-            const Response response = handler(translate(request, config.limits.max_body_bytes));
+            const Response response = handler(parsed);
             // Counted until the reply is written: an acknowledged answer is sent
             // before drain() lets the listener close.
             request.reply(to_cpprest(response)).then([this](pplx::task<void> sent) {
