@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -340,6 +341,27 @@ class ShutdownTest(unittest.TestCase):
                 self.assertEqual((status, body.get("status")), (200, "received"), ref)
         finally:
             mc.stop()
+
+
+class SlowBodyTest(unittest.TestCase):
+    def test_clients_slow_to_send_bodies_do_not_starve_the_others(self):
+        # More stalled bodies than HTTP threads: a handler that blocked a
+        # thread on its body would leave none for the next request.
+        tok, entries = make_tokens()
+        mc = Sidecar(entries).start()
+        stalled = []
+        try:
+            for _ in range(8):
+                s = socket.create_connection(("127.0.0.1", mc.port))
+                s.sendall(b"POST /v1/tickets/closed HTTP/1.1\r\nHost: x\r\n"
+                          b"Authorization: Bearer " + tok["erp"].encode() +
+                          b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                stalled.append(s)
+            self.assertEqual(mc.request("GET", "/v1/catalog", tok["tech"])[0], 200)
+        finally:
+            for s in stalled:
+                s.close()
+            self.assertEqual(mc.stop(), 0)
 
 
 class TlsTest(unittest.TestCase):
