@@ -31,7 +31,7 @@ struct TokenEntry {
 };
 
 struct Limits {
-    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_body_bytes = std::size_t{1024} * 1024;
     int auth_failures = 10;           // failed attempts per address per window ...
     int auth_window_seconds = 60;     // ... before 429
     int shutdown_grace_seconds = 30;  // how long SIGTERM waits for in-flight requests

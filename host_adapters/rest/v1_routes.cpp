@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <utility>
 
 #include "problem.h"
 
@@ -30,7 +31,7 @@ const meldcode::sdk::Api& api(const RouteContext& c) {
 }
 
 Response ok(std::string body, int status = 200) {
-    return {status, "application/json", body, {}};
+    return {status, "application/json", std::move(body), {}};
 }
 
 // Adds a value the URL or a header carries to the body's object. A body that
