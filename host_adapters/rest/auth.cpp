@@ -1,0 +1,85 @@
+#include "auth.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "problem.h"
+
+namespace meldcoded {
+
+std::string sha256_hex(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < length; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xf];
+    }
+    return out;
+}
+
+Authenticator::Authenticator(const std::vector<TokenEntry>& tokens) {
+    for (const TokenEntry& entry : tokens) by_hash_.emplace(entry.sha256_hex, entry.identity);
+}
+
+const Identity* Authenticator::identify(const Request& request) const {
+    const std::string* header = request.header("authorization");
+    static const std::string scheme = "Bearer ";
+    if (header == nullptr || header->size() <= scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), header->begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+        return nullptr;
+    }
+    const auto it = by_hash_.find(sha256_hex(header->substr(scheme.size())));
+    return it == by_hash_.end() ? nullptr : &it->second;
+}
+
+std::variant<nlohmann::json, Response> Authenticator::acting_actor(const Identity& identity,
+                                                                   const Request& request) const {
+    const std::string* id = request.header("x-acting-actor");
+    const std::string* role = request.header("x-acting-role");
+    if (id == nullptr && role == nullptr) return identity.actor;
+    if (id == nullptr || role == nullptr) {
+        return problem(400, "acting_headers_incomplete",
+                       "X-Acting-Actor and X-Acting-Role go together");
+    }
+    const bool allowed =
+        std::any_of(identity.acts_for.begin(), identity.acts_for.end(), [&](const Scope& s) {
+            return s.role == *role &&
+                   std::any_of(s.actors.begin(), s.actors.end(),
+                               [&](const std::string& a) { return a == "*" || a == *id; });
+        });
+    if (!allowed) {
+        return problem(403, "acting_not_allowed",
+                       "this token may not act for that actor in that role");
+    }
+    return nlohmann::json{{"id", *id}, {"role", *role}};
+}
+
+FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window)
+    : max_failures_(max_failures), window_(window) {}
+
+std::optional<long> FailureLimiter::blocked(const std::string& address, Clock::time_point now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = windows_.find(address);
+    if (it == windows_.end()) return std::nullopt;
+    const auto ends = it->second.start + window_;
+    if (now >= ends) {
+        windows_.erase(it);
+        return std::nullopt;
+    }
+    if (it->second.failures < max_failures_) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::seconds>(ends - now).count() + 1;
+}
+
+void FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Window& w = windows_[address];
+    if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
+    ++w.failures;
+}
+
+}  // namespace meldcoded

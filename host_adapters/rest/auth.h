@@ -1,0 +1,61 @@
+// auth.h — bearer tokens to actors, and the brake on guessing them.
+//
+// Tokens are configured only as SHA-256 hashes. A person's token carries its
+// actor; an integration's token acts as the integration itself or, with
+// X-Acting-Actor and X-Acting-Role, for an end user its scopes allow.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+#include "config.h"
+#include "http_types.h"
+
+namespace meldcoded {
+
+std::string sha256_hex(const std::string& text);
+
+class Authenticator {
+public:
+    explicit Authenticator(const std::vector<TokenEntry>& tokens);
+
+    // The identity behind the request's bearer token, or nullptr.
+    const Identity* identify(const Request& request) const;
+
+    // The actor a call runs as, or a 400/403 problem when the acting headers
+    // ask for more than the identity may do.
+    std::variant<nlohmann::json, Response> acting_actor(const Identity& identity,
+                                                        const Request& request) const;
+
+private:
+    std::unordered_map<std::string, Identity> by_hash_;
+};
+
+// Counts failed attempts per client address in a fixed window; an address
+// over the limit is refused (429) until its window ends.
+class FailureLimiter {
+public:
+    using Clock = std::chrono::steady_clock;
+    FailureLimiter(int max_failures, std::chrono::seconds window);
+
+    // Seconds until the address may try again, if it is blocked now.
+    std::optional<long> blocked(const std::string& address, Clock::time_point now);
+    void record_failure(const std::string& address, Clock::time_point now);
+
+private:
+    struct Window {
+        Clock::time_point start;
+        int failures = 0;
+    };
+    int max_failures_;
+    std::chrono::seconds window_;
+    std::mutex mutex_;
+    std::map<std::string, Window> windows_;
+};
+
+}  // namespace meldcoded

@@ -1,0 +1,112 @@
+#include "config.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "meldcoded_config_schema.h"  // generated: kConfigSchema
+
+namespace meldcoded {
+
+namespace {
+
+using nlohmann::json;
+
+void validate(const json& document) {
+    static const json schema_json = json::parse(kConfigSchema);
+    valijson::Schema schema;
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
+    parser.populateSchema(schema_adapter, schema);
+    valijson::Validator validator;
+    valijson::ValidationResults results;
+    valijson::adapters::NlohmannJsonAdapter target(document);
+    if (validator.validate(schema, target, &results)) return;
+    // The deepest error names the offending key best; valijson writes its
+    // context as "<root>", "[tokens]", "[0]", ... which becomes a JSON pointer.
+    valijson::ValidationResults::Error error, deepest;
+    while (results.popError(error)) {
+        if (error.context.size() >= deepest.context.size()) deepest = error;
+    }
+    std::string where;
+    for (const std::string& part : deepest.context) {
+        if (part.size() > 2 && part.front() == '[' && part.back() == ']') {
+            where += "/" + part.substr(1, part.size() - 2);
+        }
+    }
+    throw std::runtime_error("configuration invalid at " + (where.empty() ? "/" : where) + ": " +
+                             deepest.description);
+}
+
+Identity identity(const json& entry) {
+    if (entry.contains("actor")) return {entry.at("actor"), {}};
+    const json& integration = entry.at("integration");
+    Identity id{{{"id", integration.at("id")}, {"role", "integration"}}, {}};
+    for (const json& scope : integration.value("acts_for", json::array())) {
+        id.acts_for.push_back(
+            {scope.at("role"), scope.at("actors").get<std::vector<std::string>>()});
+    }
+    return id;
+}
+
+}  // namespace
+
+Config load_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read configuration file " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    const json doc = json::parse(text.str(), nullptr, false);
+    if (doc.is_discarded()) throw std::runtime_error("configuration file is not JSON: " + path);
+    validate(doc);
+
+    Config c;
+    const json listen = doc.value("listen", json::object());
+    c.address = listen.value("address", c.address);
+    c.port = listen.value("port", c.port);
+    c.threads = listen.value("threads", c.threads);
+    const json tls = doc.value("tls", json::object());
+    c.tls_certificate_file = tls.value("certificate_file", "");
+    c.tls_private_key_file = tls.value("private_key_file", "");
+    c.plugin_path = doc.value("plugin_path", "");
+    c.plugin = doc.value("plugin", json::object());
+    for (const json& entry : doc.value("tokens", json::array())) {
+        c.tokens.push_back({entry.at("sha256"), identity(entry)});
+    }
+    const json limits = doc.value("limits", json::object());
+    c.limits.max_body_bytes = limits.value("max_body_bytes", c.limits.max_body_bytes);
+    c.limits.auth_failures = limits.value("auth_failures", c.limits.auth_failures);
+    c.limits.auth_window_seconds =
+        limits.value("auth_window_seconds", c.limits.auth_window_seconds);
+    c.limits.shutdown_grace_seconds =
+        limits.value("shutdown_grace_seconds", c.limits.shutdown_grace_seconds);
+    c.log_level = doc.value("log_level", c.log_level);
+    return c;
+}
+
+void apply_environment(Config& config, const Getenv& getenv) {
+    const auto set = [&](const char* name, std::string& field) {
+        if (const char* value = getenv(name); value != nullptr && *value != '\0') field = value;
+    };
+    set("MELDCODED_ADDRESS", config.address);
+    set("MELDCODED_PLUGIN", config.plugin_path);
+    set("MELDCODED_LOG_LEVEL", config.log_level);
+    set("MELDCODED_TLS_CERTIFICATE", config.tls_certificate_file);
+    set("MELDCODED_TLS_PRIVATE_KEY", config.tls_private_key_file);
+    std::string port;
+    set("MELDCODED_PORT", port);
+    if (!port.empty()) {
+        const unsigned long value = std::stoul(port);
+        if (value == 0 || value > 65535) throw std::runtime_error("MELDCODED_PORT out of range");
+        config.port = static_cast<std::uint16_t>(value);
+    }
+    std::string store;
+    set("MELDCODED_STORE", store);
+    if (!store.empty()) config.plugin["store_path"] = store;
+}
+
+}  // namespace meldcoded

@@ -1,0 +1,63 @@
+// config.h — meldcoded's configuration: a JSON file
+// (schemas/sidecar/meldcoded_config.schema.json), then environment overrides,
+// then command-line options. docs/http-sidecar.md lists every key.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace meldcoded {
+
+// Which end-user actors an integration may act for, in one role.
+struct Scope {
+    std::string role;
+    std::vector<std::string> actors;  // "*" allows any actor id
+};
+
+// Who a bearer token stands for: a person (actor + role) or an integration.
+struct Identity {
+    nlohmann::json actor;         // {"id", "role"}; role "integration" for integrations
+    std::vector<Scope> acts_for;  // empty for persons
+};
+
+struct TokenEntry {
+    std::string sha256_hex;  // the token itself is never configured, only its hash
+    Identity identity;
+};
+
+struct Limits {
+    std::size_t max_body_bytes = std::size_t{1024} * 1024;
+    int auth_failures = 10;           // failed attempts per address per window ...
+    int auth_window_seconds = 60;     // ... before 429
+    int shutdown_grace_seconds = 30;  // how long SIGTERM waits for in-flight requests
+};
+
+struct Config {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    int threads = 4;                   // DESIGN.md §8: a few threads on a small machine
+    std::string tls_certificate_file;  // both set: serve https
+    std::string tls_private_key_file;
+    std::string plugin_path;
+    nlohmann::json plugin = nlohmann::json::object();  // passed verbatim to mc_open
+    std::vector<TokenEntry> tokens;
+    Limits limits;
+    std::string log_level = "info";
+
+    bool tls() const { return !tls_certificate_file.empty(); }
+};
+
+// Reads and validates the file; throws std::runtime_error naming the JSON
+// pointer of a bad key.
+Config load_config(const std::string& path);
+
+// Applies MELDCODED_* variables; `getenv` is injectable for tests.
+using Getenv = std::function<const char*(const char*)>;
+void apply_environment(Config& config, const Getenv& getenv);
+
+}  // namespace meldcoded

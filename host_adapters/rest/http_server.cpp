@@ -1,0 +1,155 @@
+#include "http_server.h"
+
+#include <cpprest/http_listener.h>
+#include <cpprest/uri.h>
+#include <pplx/threadpool.h>
+#include <boost/asio/ssl.hpp>
+#include <condition_variable>
+#include <mutex>
+
+#include "problem.h"
+
+namespace meldcoded {
+
+namespace http = web::http;
+
+namespace {
+
+// Everything but the body, which arrives asynchronously.
+Request translate_head(const http::http_request& in, std::size_t max_body) {
+    Request r;
+    r.method = in.method();
+    r.path = in.request_uri().path();
+    for (const auto& [name, value] : web::uri::split_query(in.request_uri().query())) {
+        r.query[web::uri::decode(name)] = web::uri::decode(value);
+    }
+    for (const auto& [name, value] : in.headers()) {
+        std::string lower = name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[lower] = value;
+    }
+    r.client_address = in.remote_address();
+    // A declared length over the limit is refused without reading the body.
+    r.body_too_large = in.headers().content_length() > max_body;
+    return r;
+}
+
+http::http_response to_cpprest(const Response& response) {
+    http::http_response out(static_cast<http::status_code>(response.status));
+    for (const auto& [name, value] : response.headers) out.headers().add(name, value);
+    out.headers().set_content_type(response.content_type);
+    out.set_body(std::vector<unsigned char>(response.body.begin(), response.body.end()));
+    out.headers().set_content_type(response.content_type);  // set_body may have replaced it
+    return out;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+    Impl(const Config& c, Handler h) : config(c), handler(std::move(h)) {}
+
+    const Config& config;
+    Handler handler;
+    std::unique_ptr<http::experimental::listener::http_listener> listener;
+    std::mutex mutex;
+    std::condition_variable idle;
+    int in_flight = 0;
+    bool draining = false;
+
+    void on_request(http::http_request request) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (draining) {
+                Response r = problem(503, "shutting_down", "the sidecar is shutting down");
+                r.headers.emplace_back("Connection", "close");
+                request.reply(to_cpprest(r));
+                return;
+            }
+            ++in_flight;
+        }
+        Request head = translate_head(request, config.limits.max_body_bytes);
+        if (head.body_too_large) {
+            respond(request, head);
+            return;
+        }
+        // Never block a pool thread on the body: with every thread waiting for
+        // a body that another pool task must read, the server would deadlock.
+        request.extract_vector().then([this, request, head = std::move(head)](
+                                          pplx::task<std::vector<unsigned char>> body) mutable {
+            try {
+                const std::vector<unsigned char> bytes = body.get();
+                head.body.assign(bytes.begin(), bytes.end());
+            } catch (...) {  // the client went away mid-body: answer what we have
+            }
+            respond(request, head);
+        });
+    }
+
+    void respond(http::http_request request, const Request& parsed) {
+        try {
+            const Response response = handler(parsed);
+            // Counted until the reply is written: an acknowledged answer is sent
+            // before drain() lets the listener close.
+            request.reply(to_cpprest(response)).then([this](pplx::task<void> sent) {
+                try {
+                    sent.get();
+                } catch (...) {  // the client went away; nothing more to do
+                }
+                finish();
+            });
+        } catch (...) {
+            request.reply(to_cpprest(problem(500, "internal", "the sidecar failed")));
+            finish();
+        }
+    }
+
+    void finish() {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (--in_flight == 0) idle.notify_all();
+    }
+};
+
+HttpServer::HttpServer(const Config& config, Handler handler)
+    : impl_(std::make_unique<Impl>(config, std::move(handler))) {}
+
+HttpServer::~HttpServer() = default;
+
+std::string HttpServer::url() const {
+    return std::string(impl_->config.tls() ? "https" : "http") + "://" + impl_->config.address +
+           ":" + std::to_string(impl_->config.port);
+}
+
+void HttpServer::start() {
+    http::experimental::listener::http_listener_config options;
+    if (impl_->config.tls()) {
+        const std::string cert = impl_->config.tls_certificate_file;
+        const std::string key = impl_->config.tls_private_key_file;
+        options.set_ssl_context_callback([cert, key](boost::asio::ssl::context& ctx) {
+            ctx.set_options(
+                boost::asio::ssl::context::default_workarounds |
+                boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
+            ctx.use_certificate_chain_file(cert);
+            ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
+        });
+    }
+    impl_->listener =
+        std::make_unique<http::experimental::listener::http_listener>(web::uri(url()), options);
+    impl_->listener->support([this](http::http_request r) { impl_->on_request(std::move(r)); });
+    impl_->listener->open().wait();
+}
+
+void HttpServer::drain(std::chrono::seconds grace) {
+    {
+        std::unique_lock<std::mutex> lock(impl_->mutex);
+        impl_->draining = true;
+        impl_->idle.wait_for(lock, grace, [this] { return impl_->in_flight == 0; });
+    }
+    if (impl_->listener) impl_->listener->close().wait();
+}
+
+void initialize_http_threads(int threads) {
+    crossplat::threadpool::initialize_with_threads(static_cast<std::size_t>(threads));
+}
+
+}  // namespace meldcoded

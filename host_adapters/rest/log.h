@@ -1,0 +1,29 @@
+// log.h — structured logs: one JSON object per line on stderr.
+//
+// Callers pass only operational fields (request id, route template, status,
+// duration, reasons). Bodies, tokens, actor ids, unit ids and concern refs
+// never go here.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace meldcoded {
+
+enum class Level { debug, info, warn, error };
+
+class Logger {
+public:
+    explicit Logger(const std::string& level);
+    void log(Level level, const std::string& message, nlohmann::json fields = {});
+
+private:
+    Level threshold_;
+    std::mutex mutex_;
+};
+
+std::string utc_now_rfc3339();
+
+}  // namespace meldcoded

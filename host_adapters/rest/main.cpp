@@ -1,0 +1,122 @@
+// meldcoded: the HTTP sidecar. A host like any other: it loads libmeldcode
+// with Boost.DLL through the public C ABI only and offers every operation
+// as REST under /v1/ (docs/http-sidecar.md, schemas/openapi.yaml).
+#include <pthread.h>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "config.h"
+#include "http_server.h"
+#include "log.h"
+#include "meldcode/meldcode.hpp"
+#include "notification_sink.h"
+#include "sidecar.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitCannotListen = 3;
+
+// Reads the configuration: the file, then MELDCODED_* variables, then options.
+meldcoded::Config configure(const po::variables_map& options) {
+    std::string path = options.count("config") ? options["config"].as<std::string>() : "";
+    if (path.empty() && std::getenv("MELDCODED_CONFIG") != nullptr) {
+        path = std::getenv("MELDCODED_CONFIG");
+    }
+    if (path.empty())
+        throw std::runtime_error("no configuration: pass --config or MELDCODED_CONFIG");
+    meldcoded::Config config = meldcoded::load_config(path);
+    meldcoded::apply_environment(config, [](const char* name) { return std::getenv(name); });
+    if (options.count("address")) config.address = options["address"].as<std::string>();
+    if (options.count("port")) config.port = options["port"].as<std::uint16_t>();
+    if (options.count("plugin")) config.plugin_path = options["plugin"].as<std::string>();
+    if (options.count("log-level")) config.log_level = options["log-level"].as<std::string>();
+    return config;
+}
+
+// SIGTERM and SIGINT are blocked in every thread (the HTTP threads inherit the
+// mask) and taken synchronously by the main thread in wait_for_stop().
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+int serve(const meldcoded::Config& config) {
+    meldcoded::Logger log(config.log_level);
+    const sigset_t signals = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    meldcoded::initialize_http_threads(config.threads);
+
+    auto plugin = std::make_shared<const meldcode::sdk::Plugin>(config.plugin_path);
+    meldcode::sdk::Instance mc(plugin, config.plugin);
+    meldcoded::LoggingSink logging_sink(log);
+    meldcoded::SinkList sinks;
+    sinks.add(logging_sink);
+    sinks.attach(mc);
+
+    meldcoded::Sidecar sidecar(config, mc, log);
+    meldcoded::HttpServer server(config,
+                                 [&](const meldcoded::Request& r) { return sidecar.handle(r); });
+    try {
+        server.start();
+    } catch (const std::exception& e) {
+        log.log(meldcoded::Level::error, "cannot_listen",
+                {{"url", server.url()}, {"error", e.what()}});
+        return kExitCannotListen;
+    }
+    log.log(meldcoded::Level::info, "listening", {{"url", server.url()}});
+    std::cout << "meldcoded listening on " << server.url() << std::endl;
+
+    int signal = 0;
+    sigwait(&signals, &signal);
+    log.log(meldcoded::Level::info, "stopping", {{"signal", signal}});
+    server.drain(std::chrono::seconds(config.limits.shutdown_grace_seconds));
+    log.log(meldcoded::Level::info, "stopped");
+    return 0;  // mc closes the store as it goes out of scope, after the listener
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    po::options_description described(
+        "meldcoded — the meldcode HTTP sidecar\n\n"
+        "Environment: MELDCODED_CONFIG, MELDCODED_ADDRESS, MELDCODED_PORT, MELDCODED_PLUGIN,\n"
+        "MELDCODED_STORE, MELDCODED_LOG_LEVEL, MELDCODED_TLS_CERTIFICATE, "
+        "MELDCODED_TLS_PRIVATE_KEY\n"
+        "(options beat environment, environment beats the file). See docs/http-sidecar.md.\n\n"
+        "Options");
+    described.add_options()("help,h", "show this help")("config,c", po::value<std::string>(),
+                                                        "configuration file (JSON)")(
+        "address", po::value<std::string>(), "listen address (default 127.0.0.1)")(
+        "port,p", po::value<std::uint16_t>(), "listen port")("plugin", po::value<std::string>(),
+                                                             "path of libmeldcode.so")(
+        "log-level", po::value<std::string>(), "debug, info, warn or error");
+    po::variables_map options;
+    try {
+        po::store(po::parse_command_line(argc, argv, described), options);
+        po::notify(options);
+    } catch (const std::exception& e) {
+        std::cerr << "meldcoded: " << e.what() << "\n" << described << '\n';
+        return kExitUsage;
+    }
+    if (options.count("help")) {
+        std::cout << described << '\n';
+        return 0;
+    }
+    try {
+        return serve(configure(options));
+    } catch (const meldcode::sdk::Error& e) {
+        std::cerr << R"({"level":"error","msg":"cannot_start","code":")" << e.code() << "\"}\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "meldcoded: " << e.what() << '\n';
+        return 1;
+    }
+}

@@ -1,0 +1,32 @@
+// metrics.h — request counts and latency histograms in Prometheus text format.
+//
+// Labels are the method, the route TEMPLATE (/v1/concerns/{ref}, never the
+// path) and the status, so no id or personal datum becomes a label value.
+#pragma once
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace meldcoded {
+
+class Metrics {
+public:
+    void observe(const std::string& method, const std::string& route, int status, double seconds);
+    std::string render() const;
+
+private:
+    static constexpr std::array<double, 9> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                    0.025,  0.05,  0.1,    0.5};
+    struct Series {
+        std::array<unsigned long, kBuckets.size()> buckets{};
+        unsigned long count = 0;
+        double sum = 0;
+    };
+    mutable std::mutex mutex_;
+    std::map<std::tuple<std::string, std::string, int>, Series> series_;
+};
+
+}  // namespace meldcoded

@@ -1,0 +1,63 @@
+#include "router.h"
+
+#include <algorithm>
+
+namespace meldcoded {
+
+namespace {
+
+std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> out;
+    std::size_t start = 1;  // paths start with '/'
+    while (start <= path.size()) {
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        out.push_back(path.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+bool safe_segment(const std::string& s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+}
+
+bool match_path(const std::string& path_template, const std::vector<std::string>& parts,
+                std::map<std::string, std::string>& params) {
+    const std::vector<std::string> pattern = segments(path_template);
+    if (pattern.size() != parts.size()) return false;
+    std::map<std::string, std::string> found;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const std::string& p = pattern[i];
+        if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+            if (!safe_segment(parts[i])) return false;
+            found[p.substr(1, p.size() - 2)] = parts[i];
+        } else if (p != parts[i]) {
+            return false;
+        }
+    }
+    params = std::move(found);
+    return true;
+}
+
+}  // namespace
+
+Match match(const std::vector<Route>& routes, const std::string& method, const std::string& path) {
+    Match m;
+    if (path.empty() || path.front() != '/') return m;
+    const std::vector<std::string> parts = segments(path);
+    for (const Route& route : routes) {
+        std::map<std::string, std::string> params;
+        if (!match_path(route.path_template, parts, params)) continue;
+        m.path_known = true;
+        if (method == route.method) {
+            m.route = &route;
+            m.params = std::move(params);
+            return m;
+        }
+    }
+    return m;
+}
+
+}  // namespace meldcoded

@@ -1,0 +1,43 @@
+// router.h — a table of routes: method, path template, handler.
+//
+// Adding an operation is one row in a table (see v1_routes.cpp). Templates
+// name path parameters as {name}; a parameter matches one segment of safe
+// characters ([A-Za-z0-9_-], as opaque refs are), anything else is no match.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http_types.h"
+#include "meldcode/meldcode.hpp"
+
+namespace meldcoded {
+
+struct RouteContext {
+    const Request& request;
+    const nlohmann::json& actor;  // who the call runs as (after acting headers)
+    const std::map<std::string, std::string>& params;
+    const meldcode::sdk::Instance& mc;
+};
+
+using Handler = Response (*)(const RouteContext&);
+
+struct Route {
+    const char* method;
+    const char* path_template;
+    bool takes_body;  // POST with application/json, size-limited
+    Handler handler;
+};
+
+struct Match {
+    const Route* route = nullptr;  // null: no route for this method and path
+    bool path_known = false;       // some route has this path (then 405, not 404)
+    std::map<std::string, std::string> params;
+};
+
+Match match(const std::vector<Route>& routes, const std::string& method, const std::string& path);
+
+}  // namespace meldcoded

@@ -1,0 +1,158 @@
+#include "sidecar.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "problem.h"
+#include "v1_routes.h"
+
+namespace meldcoded {
+
+namespace {
+
+// X-Request-Id from the client if short and of safe characters, else ours:
+// a value that goes into logs must not carry anything else.
+std::string request_id_of(const Request& request) {
+    if (const std::string* id = request.header("x-request-id")) {
+        const bool safe =
+            !id->empty() && id->size() <= 64 && std::all_of(id->begin(), id->end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                       c == '.' || c == ':';
+            });
+        if (safe) return *id;
+    }
+    unsigned char bytes[12];
+    RAND_bytes(bytes, sizeof bytes);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += hex[b >> 4];
+        out += hex[b & 0xf];
+    }
+    return out;
+}
+
+bool is_json_media_type(const std::string* content_type) {
+    if (content_type == nullptr) return false;
+    std::string type = content_type->substr(0, content_type->find(';'));
+    type.erase(type.find_last_not_of(' ') + 1);
+    std::transform(type.begin(), type.end(), type.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return type == "application/json";
+}
+
+bool under_v1(const std::string& path) {
+    return path == "/v1" || path.rfind("/v1/", 0) == 0;
+}
+
+}  // namespace
+
+Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log)
+    : config_(config),
+      mc_(mc),
+      log_(log),
+      auth_(config.tokens),
+      limiter_(config.limits.auth_failures,
+               std::chrono::seconds(config.limits.auth_window_seconds)) {}
+
+Response Sidecar::handle(const Request& request) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string request_id = request_id_of(request);
+    std::string route_label = "unmatched";
+    Response response = dispatch(request, request_id, route_label);
+    response.headers.emplace_back("X-Request-Id", request_id);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.observe(request.method, route_label, response.status, seconds);
+    log_.log(Level::info, "request",
+             {{"request_id", request_id},
+              {"method", request.method},
+              {"route", route_label},
+              {"status", response.status},
+              {"duration_ms", seconds * 1000.0}});
+    return response;
+}
+
+Response Sidecar::dispatch(const Request& request, const std::string& request_id,
+                           std::string& route_label) {
+    if (!under_v1(request.path)) return operations(request, route_label);
+
+    const Match m = match(v1_routes(), request.method, request.path);
+    if (m.route != nullptr) route_label = m.route->path_template;
+    const Identity* identity = auth_.identify(request);
+    if (identity == nullptr) return unauthenticated(request, request_id);
+    if (m.route == nullptr) {
+        return m.path_known ? problem(405, "method_not_allowed", "this route has no such method")
+                            : problem(404, "no_such_route", "there is no such route");
+    }
+    if (m.route->takes_body) {
+        if (!is_json_media_type(request.header("content-type"))) {
+            return problem(415, "unsupported_media_type", "send Content-Type: application/json");
+        }
+        if (request.body_too_large || request.body.size() > config_.limits.max_body_bytes) {
+            return problem(
+                413, "body_too_large",
+                "the body is over " + std::to_string(config_.limits.max_body_bytes) + " bytes");
+        }
+        if (request.body.find('\0') != std::string::npos) {
+            return problem(400, "invalid_json", "the body holds a NUL byte");
+        }
+    }
+    auto actor = auth_.acting_actor(*identity, request);
+    if (auto* denied = std::get_if<Response>(&actor)) {
+        log_.log(Level::warn, "acting_denied",
+                 {{"request_id", request_id}, {"route", route_label}, {"status", denied->status}});
+        return *denied;
+    }
+    try {
+        return m.route->handler({request, std::get<nlohmann::json>(actor), m.params, mc_});
+    } catch (const meldcode::sdk::Error& e) {
+        return problem(http_status(e.status()), e.code(), e.what(), e.pointer());
+    } catch (const std::exception&) {
+        return problem(500, "internal", "the sidecar failed; see its log");
+    }
+}
+
+// 401 before anything else is looked at; failures are audited (without the
+// token) and, past the limit, refused per client address with 429.
+Response Sidecar::unauthenticated(const Request& request, const std::string& request_id) {
+    const auto now = FailureLimiter::Clock::now();
+    const bool had_token = request.header("authorization") != nullptr;
+    log_.log(Level::warn, "auth_failed",
+             {{"request_id", request_id},
+              {"reason", had_token ? "unknown_token" : "missing_token"},
+              {"client", request.client_address}});
+    if (const auto retry_after = limiter_.blocked(request.client_address, now)) {
+        Response r = problem(429, "too_many_failed_attempts",
+                             "too many failed authentication attempts from this address");
+        r.headers.emplace_back("Retry-After", std::to_string(*retry_after));
+        return r;
+    }
+    limiter_.record_failure(request.client_address, now);
+    Response r = problem(401, had_token ? "invalid_token" : "missing_token",
+                         "send Authorization: Bearer <token>");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"meldcoded\"");
+    return r;
+}
+
+// Unauthenticated operational endpoints: no data, only liveness and counters.
+Response Sidecar::operations(const Request& request, std::string& route_label) const {
+    if (request.method == "GET" && request.path == "/healthz") {
+        route_label = "/healthz";
+        return {200, "application/json", R"({"status":"ok"})", {}};
+    }
+    if (request.method == "GET" && request.path == "/readyz") {
+        route_label = "/readyz";  // this pipeline exists only once the store is open
+        return {200, "application/json", R"({"status":"ready"})", {}};
+    }
+    if (request.method == "GET" && request.path == "/metrics") {
+        route_label = "/metrics";
+        return {200, "text/plain; version=0.0.4", metrics_.render(), {}};
+    }
+    return problem(404, "no_such_route", "there is no such route");
+}
+
+}  // namespace meldcoded

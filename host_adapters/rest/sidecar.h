@@ -1,0 +1,38 @@
+// sidecar.h — the request pipeline, independent of the HTTP library:
+// request id, authentication (before anything else under /v1/), routing,
+// content type and size, acting actor, the handler, errors as problem+json,
+// then metrics and one log line.
+#pragma once
+
+#include <string>
+
+#include "auth.h"
+#include "config.h"
+#include "http_types.h"
+#include "log.h"
+#include "meldcode/meldcode.hpp"
+#include "metrics.h"
+#include "router.h"
+
+namespace meldcoded {
+
+class Sidecar {
+public:
+    Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log);
+    Response handle(const Request& request);
+
+private:
+    Response dispatch(const Request& request, const std::string& request_id,
+                      std::string& route_label);
+    Response operations(const Request& request, std::string& route_label) const;
+    Response unauthenticated(const Request& request, const std::string& request_id);
+
+    const Config& config_;
+    const meldcode::sdk::Instance& mc_;
+    Logger& log_;
+    Metrics metrics_;
+    Authenticator auth_;
+    FailureLimiter limiter_;
+};
+
+}  // namespace meldcoded

@@ -1,0 +1,184 @@
+// Each handler translates HTTP to one C ABI call and back. Bodies go to the
+// plugin as they came, so it validates them with the same schemas as any
+// host; the plugin's answer is passed on as its text.
+#include "v1_routes.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "problem.h"
+
+namespace meldcoded {
+
+namespace {
+
+using nlohmann::json;
+using Call = meldcode::sdk::Instance::Call;
+
+// One C ABI call with a JSON payload; a failure throws sdk::Error.
+std::string call(const RouteContext& c, Call fn, const std::string& payload) {
+    std::string out;
+    if (c.mc.call_raw(fn, c.actor.dump().c_str(), payload.c_str(), out) != MC_OK) {
+        c.mc.plugin().last_error("call failed");
+    }
+    return out;
+}
+
+const meldcode::sdk::Api& api(const RouteContext& c) {
+    return c.mc.plugin().api();
+}
+
+Response ok(std::string body, int status = 200) {
+    return {status, "application/json", std::move(body), {}};
+}
+
+// Adds a value the URL or a header carries to the body's object. A body that
+// is not a JSON object goes to the plugin unchanged, which names its fault.
+// A body that already holds a different value is a contradiction: 422.
+std::optional<Response> merge(std::string& body, const std::string& key, const std::string& value,
+                              const char* source) {
+    json doc = json::parse(body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+    if (doc.contains(key) && doc[key] != value) {
+        return problem(422, key + "_mismatch",
+                       std::string("the body's ") + key + " differs from the " + source, "/" + key);
+    }
+    doc[key] = value;
+    body = doc.dump();
+    return std::nullopt;
+}
+
+Response ticket_closed(const RouteContext& c) {
+    return ok(call(c, api(c).ticket_closed, c.request.body));
+}
+
+Response submit(const RouteContext& c) {
+    std::string body = c.request.body;
+    if (const std::string* key = c.request.header("idempotency-key")) {
+        if (auto error = merge(body, "idempotency_key", *key, "Idempotency-Key header")) {
+            return *error;
+        }
+    }
+    Response r = ok(call(c, api(c).signals_submit, body), 201);
+    const std::string ref = json::parse(r.body).at("submission_ref");
+    r.headers.emplace_back("Location", "/v1/submissions/" + ref);
+    return r;
+}
+
+Response submission_status(const RouteContext& c) {
+    const json request{{"submission_ref", c.params.at("ref")}};
+    return ok(call(c, api(c).submission_status, request.dump()));
+}
+
+Response submission_concern(const RouteContext& c) {
+    const json request{{"submission_ref", c.params.at("ref")}};
+    return ok(call(c, api(c).concern_get, request.dump()));
+}
+
+Response host_event(const RouteContext& c) {
+    return ok(call(c, api(c).host_event_report, c.request.body), 202);
+}
+
+// GET /v1/concerns takes only filters that are not personal data (state,
+// limit, cursor); filters by unit or assignee go in a POST body (search) so
+// they never sit in a URL or an access log.
+Response concerns_list(const RouteContext& c) {
+    json query = json::object();
+    for (const auto& [name, value] : c.request.query) {
+        if (name != "state" && name != "limit" && name != "cursor") {
+            return problem(400, "unknown_query_parameter",
+                           "GET /v1/concerns takes state, limit and cursor; use "
+                           "POST /v1/concerns/search for other filters",
+                           "/" + name);
+        }
+        const bool digits = !value.empty() && value.size() < 10 &&
+                            std::all_of(value.begin(), value.end(), [](char ch) {
+                                return std::isdigit(static_cast<unsigned char>(ch));
+                            });
+        // limit is a number in concern_query; anything else is for the plugin to refuse.
+        query[name] = name == "limit" && digits ? json(std::stoi(value)) : json(value);
+    }
+    return ok(call(c, api(c).concerns_list, query.dump()));
+}
+
+Response concerns_search(const RouteContext& c) {
+    return ok(call(c, api(c).concerns_list, c.request.body));
+}
+
+Response concern_get(const RouteContext& c) {
+    const json request{{"concern_ref", c.params.at("ref")}};
+    return ok(call(c, api(c).concern_get, request.dump()));
+}
+
+Response concern_act(const RouteContext& c) {
+    std::string body = c.request.body;
+    if (auto error = merge(body, "concern_ref", c.params.at("ref"), "path")) return *error;
+    return ok(call(c, api(c).concern_act, body));
+}
+
+Response steps_due(const RouteContext& c) {
+    char* out = nullptr;
+    if (api(c).steps_due(c.mc.handle(), c.actor.dump().c_str(), &out) != MC_OK) {
+        c.mc.plugin().last_error("mc_steps_due failed");
+    }
+    return ok(c.mc.plugin().take(out));
+}
+
+// ?locale= wins over Accept-Language; with neither, the plugin's default.
+std::string catalog_locale(const Request& request) {
+    if (const auto it = request.query.find("locale"); it != request.query.end()) return it->second;
+    const std::string* accept = request.header("accept-language");
+    if (accept == nullptr) return "";
+    std::size_t start = 0;
+    while (start < accept->size()) {
+        const std::size_t end = std::min(accept->find(',', start), accept->size());
+        std::string tag = accept->substr(start, end - start);
+        tag = tag.substr(0, tag.find_first_of("-;"));
+        tag.erase(0, tag.find_first_not_of(' '));
+        tag.erase(tag.find_last_not_of(' ') + 1);
+        for (char& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (tag == "nl" || tag == "en") return tag;
+        start = end + 1;
+    }
+    return "";
+}
+
+Response catalog(const RouteContext& c) {
+    const std::string locale = catalog_locale(c.request);
+    char* out = nullptr;
+    if (api(c).catalog_get(c.mc.handle(), locale.empty() ? nullptr : locale.c_str(), &out) !=
+        MC_OK) {
+        c.mc.plugin().last_error("mc_catalog_get failed");
+    }
+    Response r = ok(c.mc.plugin().take(out));
+    r.headers.emplace_back("Vary", "Accept-Language");
+    return r;
+}
+
+Response info(const RouteContext& c) {
+    return ok(c.mc.plugin().info().dump());
+}
+
+}  // namespace
+
+const std::vector<Route>& v1_routes() {
+    static const std::vector<Route> routes{
+        {"POST", "/v1/tickets/closed", true, ticket_closed},
+        {"POST", "/v1/submissions", true, submit},
+        {"GET", "/v1/submissions/{ref}", false, submission_status},
+        {"GET", "/v1/submissions/{ref}/concern", false, submission_concern},
+        {"POST", "/v1/host-events", true, host_event},
+        {"GET", "/v1/concerns", false, concerns_list},
+        {"POST", "/v1/concerns/search", true, concerns_search},
+        {"GET", "/v1/concerns/{ref}", false, concern_get},
+        {"POST", "/v1/concerns/{ref}/actions", true, concern_act},
+        {"GET", "/v1/steps/due", false, steps_due},
+        {"GET", "/v1/catalog", false, catalog},
+        {"GET", "/v1/info", false, info},
+    };
+    return routes;
+}
+
+}  // namespace meldcoded

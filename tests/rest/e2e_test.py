@@ -1,0 +1,404 @@
+"""End-to-end tests of meldcoded: a live sidecar on a free loopback port,
+real clients (curl and Python's http.client), a real SQLite store."""
+import datetime
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import unittest
+
+from sidecar_harness import MELDCODED, Sidecar, meldcoded_config, record
+
+# Content that must never reach a log line or a metric.
+SECRET_TEXT = "SECRET-OBSERVATION-kitchen-door-kicked-in"
+UNIT = "UNIT-PRIVATE-4711"
+TECH = "tech-private-7"
+
+
+def now(days=0):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_tokens():
+    names = ["tech", "officer", "auditor", "erp"]
+    plain = {n: meldcoded_config.new_token() for n in names}
+    entry = meldcoded_config.token_entry
+    entries = [
+        entry(plain["tech"], actor={"id": TECH, "role": "observer"}),
+        entry(plain["officer"], actor={"id": "af-1", "role": "officer"}),
+        entry(plain["auditor"], actor={"id": "au-1", "role": "auditor"}),
+        entry(plain["erp"], integration={"id": "erp", "acts_for": [
+            {"role": "observer", "actors": [TECH]}]}),
+    ]
+    return plain, entries
+
+
+def ticket(n):
+    return {"host_ticket_id": "WO-%d" % n, "unit_id": UNIT, "work_type": "REP",
+            "entered_dwelling": True, "technician_id": TECH, "closed_at": now(), "locale": "en"}
+
+
+def submission(key, **where):
+    return {"idempotency_key": key, "signals": ["mc.home.holes_in_walls_or_doors"],
+            "observations": SECRET_TEXT, "children_involved": "yes", "acute": False, **where}
+
+
+def curl(sidecar, method, path, token, body=None, headers=()):
+    """One call through the curl command line client; returns (status, headers, body)."""
+    cmd = ["curl", "-sS", "-X", method, "-D", "-", "-H", "Authorization: Bearer " + token,
+           sidecar.url + path]
+    for h in headers:
+        cmd += ["-H", h]
+    if body is not None:
+        cmd += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+    out = subprocess.run(cmd, check=True, capture_output=True).stdout.decode()
+    head, _, text = out.partition("\r\n\r\n")
+    status = int(head.split()[1])
+    hdrs = {k.lower(): v.strip() for k, _, v in
+            (line.partition(":") for line in head.split("\r\n")[1:])}
+    parsed = json.loads(text)
+    record(method, path, status, hdrs.get("content-type", ""), parsed)
+    return status, hdrs, parsed
+
+
+class SidecarTest(unittest.TestCase):
+    """One sidecar for the whole scenario; its stderr is checked at the end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tok, entries = make_tokens()
+        cls.mc = Sidecar(entries, limits={"max_body_bytes": 65536, "auth_failures": 1000}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mc.stop()
+
+    def call(self, method, path, who=None, body=None, headers=None, raw=None):
+        return self.mc.request(method, path, self.tok.get(who), body, headers, raw)
+
+    def assertProblem(self, result, status, code):
+        got_status, headers, body = result
+        self.assertEqual(got_status, status, body)
+        self.assertEqual(headers["content-type"], "application/problem+json")
+        self.assertEqual(body["code"], code)
+        for key in ("type", "title", "status", "detail", "pointer"):
+            self.assertIn(key, body)
+        self.assertEqual(body["status"], status)
+        return body
+
+    def concern_count(self):
+        status, _, page = self.call("POST", "/v1/concerns/search", "officer",
+                                    {"unit_id": UNIT, "limit": 200})
+        self.assertEqual(status, 200)
+        return len(page["items"])
+
+    def test_01_operations_endpoints_need_no_token(self):
+        self.assertEqual(self.call("GET", "/healthz")[0], 200)
+        self.assertEqual(self.call("GET", "/readyz")[2], {"status": "ready"})
+        self.assertEqual(self.call("GET", "/metrics")[0], 200)
+
+    def test_02_no_token_is_401_before_anything_else(self):
+        for method, path in [("GET", "/v1/catalog"), ("GET", "/v1/no/such/route"),
+                             ("POST", "/v1/submissions"), ("DELETE", "/v1/concerns")]:
+            body = self.assertProblem(self.call(method, path), 401, "missing_token")
+        _, headers, _ = self.call("GET", "/v1/catalog")
+        self.assertIn("Bearer", headers["www-authenticate"])
+        self.assertProblem(self.mc.request("GET", "/v1/catalog", "mct_wrong"), 401,
+                           "invalid_token")
+        self.assertNotIn("mct_wrong", json.dumps(body))
+        self.assertProblem(self.call("GET", "/v1/no/such/route", "officer"), 404, "no_such_route")
+        self.assertProblem(self.call("DELETE", "/v1/concerns", "officer"), 405,
+                           "method_not_allowed")
+
+    def test_03_full_flow_ticket_to_closure(self):
+        # The ERP (integration) reports the closed ticket, through curl.
+        status, _, prompt = curl(self.mc, "POST", "/v1/tickets/closed", self.tok["erp"],
+                                 ticket(1))
+        self.assertEqual(status, 200)
+        self.assertTrue(prompt["ask"])
+        # The technician submits, through curl, with an Idempotency-Key.
+        sub = submission("flow-0001", prompt_token=prompt["prompt_token"])
+        del sub["idempotency_key"]
+        status, headers, receipt = curl(self.mc, "POST", "/v1/submissions", self.tok["tech"], sub,
+                                        ["Idempotency-Key: flow-0001"])
+        self.assertEqual(status, 201)
+        ref = receipt["submission_ref"]
+        self.assertEqual(headers["location"], "/v1/submissions/" + ref)
+        # A retry returns the first response.
+        again = self.call("POST", "/v1/submissions", "tech", sub, {"Idempotency-Key": "flow-0001"})
+        self.assertEqual((again[0], again[2]), (201, receipt))
+        self.assertEqual(self.call("GET", "/v1/submissions/" + ref, "tech")[2]["status"],
+                         "received")
+        event = {"event_id": "EV-1", "unit_id": UNIT, "kind": "repeated_repair",
+                 "occurred_at": now(), "count": 3, "element": "door"}
+        self.assertEqual(self.call("POST", "/v1/host-events", "erp", event)[0], 202)
+
+        # The officer finds the concern and works it through the five steps.
+        status, _, concern = self.call("GET", "/v1/submissions/%s/concern" % ref, "officer")
+        self.assertEqual(status, 200)
+        cref = concern["concern_ref"]
+        self.assertEqual(self.call("GET", "/v1/concerns/" + cref, "officer")[2]["concern_ref"],
+                         cref)
+        status, _, page = self.call("GET", "/v1/concerns?limit=1", "officer")
+        self.assertEqual((status, len(page["items"])), (200, 1))
+        self.assertIn("next_cursor", page)
+        steps = [
+            ("assign", {"assignee": "af-1"}),
+            ("map_signals", {"observations": "facts", "supporting_signals": "s",
+                             "undermining_signals": "u", "children_involved": True}),
+            ("consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
+                         "question": "q", "advice": "a", "veilig_thuis_consulted": True}),
+            ("skip_conversation", {"skip_reason": "would endanger the child"}),
+            ("weigh", {"suspicion": {"answer": True, "explanation": "e"},
+                       "unsafety": {"answer": True, "explanation": "e"}}),
+            ("decide", {"report": {"decision": True, "rationale": "r"},
+                        "help": {"decision": False, "rationale": "r"}}),
+            ("give_feedback", {}),
+            ("close", {"reason": "reported to Veilig Thuis"}),
+        ]
+        for action, fields in steps:
+            status, _, after = self.call("POST", "/v1/concerns/%s/actions" % cref, "officer",
+                                         {"action": action, "fields": fields})
+            self.assertEqual(status, 200, (action, after))
+        self.assertEqual(after["state"], "closed")
+        self.assertEqual(self.call("GET", "/v1/submissions/" + ref, "tech")[2]["status"],
+                         "handled")
+        self.assertEqual(self.call("GET", "/v1/steps/due", "officer")[0], 200)
+        self.assertEqual(self.call("GET", "/v1/info", "officer")[0], 200)
+
+    def test_04_catalog_locale_from_query_or_accept_language(self):
+        _, headers, en = self.call("GET", "/v1/catalog", "tech", headers={
+            "Accept-Language": "de-DE, en;q=0.8"})
+        _, _, nl = self.call("GET", "/v1/catalog?locale=nl", "tech",
+                             headers={"Accept-Language": "en"})
+        self.assertEqual(headers["vary"], "Accept-Language")
+        self.assertNotEqual(en["categories"][0]["label"], nl["categories"][0]["label"])
+        self.assertEqual(en["locale"] if "locale" in en else "en", "en")
+
+    def test_05_wrong_role_is_403(self):
+        self.assertProblem(self.call("POST", "/v1/tickets/closed", "auditor", ticket(5)), 403,
+                           "forbidden")
+        self.assertProblem(self.call("GET", "/v1/concerns", "tech"), 403, "forbidden")
+
+    def test_06_integration_acts_only_for_whom_it_may(self):
+        before = self.concern_count()
+        acting = {"X-Acting-Actor": TECH, "X-Acting-Role": "observer"}
+        status, _, receipt = self.call("POST", "/v1/submissions", "erp",
+                                       submission("acting-01", ticket={
+                                           "host_ticket_id": "WO-6", "unit_id": UNIT}), acting)
+        self.assertEqual(status, 201)
+        # The submission is the technician's: he may see its status.
+        ref = receipt["submission_ref"]
+        self.assertEqual(self.call("GET", "/v1/submissions/" + ref, "tech")[0], 200)
+        for headers in ({"X-Acting-Actor": "someone-else", "X-Acting-Role": "observer"},
+                        {"X-Acting-Actor": TECH, "X-Acting-Role": "officer"}):
+            self.assertProblem(self.call("GET", "/v1/concerns", "erp", headers=headers), 403,
+                               "acting_not_allowed")
+            self.assertProblem(self.call("POST", "/v1/submissions", "erp",
+                                         submission("acting-02", ticket={
+                                             "host_ticket_id": "WO-7", "unit_id": UNIT}),
+                                         headers), 403, "acting_not_allowed")
+        self.assertProblem(self.call("GET", "/v1/steps/due", "erp",
+                                     headers={"X-Acting-Actor": TECH}), 400,
+                           "acting_headers_incomplete")
+        # A person's token cannot act for anyone.
+        self.assertProblem(self.call("GET", "/v1/catalog", "officer", headers=acting), 403,
+                           "acting_not_allowed")
+        self.assertEqual(self.concern_count(), before + 1)
+
+    def test_07_bad_bodies_are_problems_and_store_nothing(self):
+        before = self.concern_count()
+        body = self.assertProblem(self.call("POST", "/v1/submissions", "tech",
+                                            raw='{"signals": [' + SECRET_TEXT), 400, "invalid_json")
+        self.assertNotIn(SECRET_TEXT, json.dumps(body))
+        bad = submission("bad-00001", ticket={"host_ticket_id": "WO-8", "unit_id": UNIT})
+        bad["signals"] = ["mc.no.such_signal"]
+        body = self.assertProblem(self.call("POST", "/v1/submissions", "tech", bad), 422,
+                                  "unknown_signal")
+        self.assertTrue(body["pointer"].startswith("/signals"))
+        missing = ticket(9)
+        del missing["closed_at"]
+        body = self.assertProblem(self.call("POST", "/v1/tickets/closed", "erp", missing), 422,
+                                  "missing_field")
+        self.assertEqual(body["pointer"], "/closed_at")
+        self.assertProblem(self.call("POST", "/v1/submissions", "tech", raw="a\0b"), 400,
+                           "invalid_json")
+        self.assertProblem(self.call("POST", "/v1/submissions", "tech", bad,
+                                     {"Idempotency-Key": "other-key-1"}), 422,
+                           "idempotency_key_mismatch")
+        self.assertProblem(self.call("GET", "/v1/concerns?unit_id=" + UNIT, "officer"), 400,
+                           "unknown_query_parameter")
+        self.assertProblem(self.call("GET", "/v1/concerns/c_AAAAAAAAAAAAAAAAAAAAAA", "officer"),
+                           404, "not_found")
+        self.assertEqual(self.concern_count(), before)
+
+    def test_08_content_type_and_size_limits(self):
+        before = self.concern_count()
+        sub = json.dumps(submission("ctype-001", ticket={"host_ticket_id": "W9", "unit_id": UNIT}))
+        self.assertProblem(self.call("POST", "/v1/submissions", "tech", raw=sub,
+                                     headers={"Content-Type": "text/plain"}), 415,
+                           "unsupported_media_type")
+        big = submission("big-00001", ticket={"host_ticket_id": "W10", "unit_id": UNIT})
+        big["observations"] = "x" * 70000
+        self.assertProblem(self.call("POST", "/v1/submissions", "tech", big), 413,
+                           "body_too_large")
+        self.assertEqual(self.concern_count(), before)
+
+    def test_09_request_id_is_echoed_or_generated(self):
+        _, headers, _ = self.call("GET", "/healthz", headers={"X-Request-Id": "erp-42.a_b"})
+        self.assertEqual(headers["x-request-id"], "erp-42.a_b")
+        _, headers, _ = self.call("GET", "/healthz", headers={"X-Request-Id": "bad id <script>"})
+        self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{24}$")
+        _, headers, _ = self.call("GET", "/v1/catalog", "tech")
+        generated = headers["x-request-id"]
+        self.assertRegex(generated, r"^[0-9a-f]{24}$")
+        self.assertTrue('"request_id":"erp-42.a_b"' in self.mc.log_text())
+        self.assertTrue(generated in self.mc.log_text())
+
+    def test_98_metrics_count_route_templates_and_hold_no_ids(self):
+        _, _, text = self.call("GET", "/metrics")
+        for wanted in ('meldcoded_requests_total{method="POST",route="/v1/submissions",status="201"}',
+                       'route="/v1/concerns/{ref}/actions"',
+                       "meldcoded_request_duration_seconds_bucket"):
+            self.assertTrue(wanted in text, wanted)
+        for private in (TECH, UNIT, "af-1", "erp", "c_", "s_", SECRET_TEXT):
+            self.assertFalse(private in text.replace("_seconds_", "").replace("s_total", ""),
+                             private)
+
+    def test_99_logs_hold_no_content_tokens_or_ids(self):
+        text = self.mc.log_text()
+        lines = text.splitlines()
+        self.assertGreater(len(lines), 20)
+        for line in lines:
+            entry = json.loads(line)  # every line is one JSON object
+            self.assertIn("time", entry)
+            self.assertIn("level", entry)
+        for private in [SECRET_TEXT, UNIT, TECH, "af-1", "WO-1"] + list(self.tok.values()):
+            self.assertFalse(private in text, private)
+        self.assertFalse(re.search(r"\b[cs]_[A-Za-z0-9_-]{22}\b", text), "a ref in the log")
+        for wanted in ('"msg":"auth_failed"', '"route":"/v1/concerns/{ref}/actions"'):
+            self.assertTrue(wanted in text, wanted)
+
+
+class RateLimitTest(unittest.TestCase):
+    def test_failed_attempts_are_rate_limited_per_address(self):
+        tok, entries = make_tokens()
+        mc = Sidecar(entries, limits={"auth_failures": 3, "auth_window_seconds": 600}).start()
+        try:
+            for _ in range(3):
+                self.assertEqual(mc.request("GET", "/v1/catalog", "mct_guess")[0], 401)
+            status, headers, body = mc.request("GET", "/v1/catalog", "mct_guess")
+            self.assertEqual((status, body["code"]), (429, "too_many_failed_attempts"))
+            self.assertGreater(int(headers["retry-after"]), 0)
+            # A valid token still works from that address.
+            self.assertEqual(mc.request("GET", "/v1/catalog", tok["tech"])[0], 200)
+        finally:
+            mc.stop()
+        self.assertIn('"reason":"unknown_token"', mc.log_text())
+        self.assertNotIn("mct_guess", mc.log_text())
+
+
+class ShutdownTest(unittest.TestCase):
+    def test_sigterm_during_a_burst_loses_nothing_acknowledged(self):
+        tok, entries = make_tokens()
+        mc = Sidecar(entries).start()
+        acknowledged, lock, started = [], threading.Lock(), threading.Event()
+
+        def submit(worker):
+            for i in range(10000):
+                key = "burst-%d-%05d" % (worker, i)
+                try:
+                    status, _, body = mc.request("POST", "/v1/submissions", tok["tech"],
+                                                 submission(key, ticket={
+                                                     "host_ticket_id": key, "unit_id": UNIT}))
+                except OSError:
+                    return  # refused or reset: never acknowledged
+                if status != 201:
+                    return  # 503 while draining
+                with lock:
+                    acknowledged.append(body["submission_ref"])
+                    if len(acknowledged) >= 40:
+                        started.set()
+
+        workers = [threading.Thread(target=submit, args=(w,)) for w in range(4)]
+        for w in workers:
+            w.start()
+        self.assertTrue(started.wait(120))
+        self.assertEqual(mc.stop(signal.SIGTERM), 0)
+        for w in workers:
+            w.join()
+        self.assertIn('"msg":"stopped"', mc.log_text())
+
+        mc.start()  # same store
+        try:
+            for ref in acknowledged:
+                status, _, body = mc.request("GET", "/v1/submissions/" + ref, tok["tech"])
+                self.assertEqual((status, body.get("status")), (200, "received"), ref)
+        finally:
+            mc.stop()
+
+
+class SlowBodyTest(unittest.TestCase):
+    def test_clients_slow_to_send_bodies_do_not_starve_the_others(self):
+        # More stalled bodies than HTTP threads: a handler that blocked a
+        # thread on its body would leave none for the next request.
+        tok, entries = make_tokens()
+        mc = Sidecar(entries).start()
+        stalled = []
+        try:
+            for _ in range(8):
+                s = socket.create_connection(("127.0.0.1", mc.port))
+                s.sendall(b"POST /v1/tickets/closed HTTP/1.1\r\nHost: x\r\n"
+                          b"Authorization: Bearer " + tok["erp"].encode() +
+                          b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                stalled.append(s)
+            self.assertEqual(mc.request("GET", "/v1/catalog", tok["tech"])[0], 200)
+        finally:
+            for s in stalled:
+                s.close()
+            self.assertEqual(mc.stop(), 0)
+
+
+class TlsTest(unittest.TestCase):
+    def test_tls_from_the_configuration_serves_https(self):
+        tok, entries = make_tokens()
+        work = tempfile.mkdtemp(prefix="meldcoded-tls-")
+        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        mc = Sidecar(entries, workdir=work, extra={
+            "tls": {"certificate_file": cert, "private_key_file": key}}).start()
+        try:
+            self.assertTrue(mc.url.startswith("https://127.0.0.1:"))
+            out = subprocess.run(["curl", "-sS", "--cacert", cert, "-H",
+                                  "Authorization: Bearer " + tok["tech"], mc.url + "/v1/info"],
+                                 check=True, capture_output=True, text=True).stdout
+            self.assertIn("abi_version", json.loads(out))
+            plain = subprocess.run(["curl", "-sS", "http://127.0.0.1:%d/healthz" % mc.port],
+                                   capture_output=True)
+            self.assertNotEqual(plain.returncode, 0)  # no plaintext HTTP on a TLS port
+        finally:
+            mc.stop()
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_help_names_options_and_environment(self):
+        out = subprocess.run([MELDCODED, "--help"], capture_output=True, text=True, check=True)
+        for word in ("--config", "--port", "MELDCODED_PORT", "MELDCODED_CONFIG"):
+            self.assertIn(word, out.stdout)
+
+    def test_a_config_against_its_schema_is_refused_with_the_pointer(self):
+        mc = Sidecar([{"sha256": "mct_plaintext", "actor": {"id": "a", "role": "officer"}}])
+        self.assertRaises(RuntimeError, mc.start, 1)
+        self.assertIn("/tokens/0/sha256", mc.log_text())
+        self.assertNotIn("mct_plaintext", mc.log_text())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,105 @@
+"""Starts a real meldcoded on a free loopback port and talks to it over HTTP.
+
+Every exchange is appended to $MELDCODED_EXCHANGES (JSON lines) when set, so
+that check_openapi_responses.mjs can validate each real response against
+schemas/openapi.yaml.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import meldcoded_config  # noqa: E402  (the one place configs are made)
+
+BUILD = os.environ.get("MELDCODE_BUILD_DIR", os.path.join(ROOT, "build"))
+MELDCODED = os.path.join(BUILD, "host_adapters", "rest", "meldcoded")
+PLUGIN = os.path.join(BUILD, "plugins", "meldcode", "libmeldcode.so")
+
+
+EXCHANGES = os.environ.get("MELDCODED_EXCHANGES")
+_record_lock = threading.Lock()  # the shutdown test records from several threads
+if EXCHANGES:
+    open(EXCHANGES, "w").close()  # each run records afresh
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sidecar:
+    """One meldcoded process with its own config, store and stderr log."""
+
+    def __init__(self, tokens, limits=None, workdir=None, extra=None):
+        self.dir = workdir or tempfile.mkdtemp(prefix="meldcoded-test-")
+        self.store = os.path.join(self.dir, "meldcode.db")
+        self.log_path = os.path.join(self.dir, "stderr.log")
+        self.tokens = tokens
+        self.limits = limits
+        self.extra = extra
+        self.process = None
+
+    def start(self, attempts=5):
+        for _ in range(attempts):  # another process may take the free port first
+            self.port = free_port()
+            config = meldcoded_config.sidecar_config(PLUGIN, self.store, self.tokens,
+                                                     self.port, self.limits, self.extra)
+            self.config_path = os.path.join(self.dir, "meldcoded.json")
+            with open(self.config_path, "w") as f:
+                json.dump(config, f)
+            with open(self.log_path, "a") as log:  # the child keeps its own descriptor
+                self.process = subprocess.Popen([MELDCODED, "--config", self.config_path],
+                                                stdout=subprocess.PIPE, stderr=log, text=True)
+            line = self.process.stdout.readline()
+            if "listening on" in line:
+                self.url = line.split("listening on ")[1].strip()
+                return self
+            self.process.wait()
+            self.process.stdout.close()
+        raise RuntimeError("meldcoded did not start; see " + self.log_path)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=60)
+            self.process.stdout.close()
+        return self.process.returncode
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def request(self, method, path, token=None, body=None, headers=None, raw=None):
+        """Returns (status, headers dict with lower-case names, parsed body or text)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if data is not None:
+            h.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        text = r.read().decode()
+        conn.close()
+        rh = {k.lower(): v for k, v in r.getheaders()}
+        ctype = rh.get("content-type", "")
+        parsed = json.loads(text) if "json" in ctype and text else text
+        record(method, path, r.status, ctype, parsed)
+        return r.status, rh, parsed
+
+
+def record(method, path, status, content_type, body):
+    if not EXCHANGES:
+        return
+    with _record_lock, open(EXCHANGES, "a") as f:
+        f.write(json.dumps({"method": method, "path": path.split("?")[0], "status": status,
+                            "content_type": content_type, "body": body}) + "\n")
