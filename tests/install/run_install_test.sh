@@ -13,7 +13,13 @@ trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 
 # The one mc_open configuration of this test.
-config() { printf '{"store_path": "%s"}' "$1"; }
+# The store and a key ring file next to it (a fresh key, owner-only).
+config() {
+    local keys="$1.keys"
+    (umask 077 && printf '{"active": "k1", "keys": {"k1": "%s"}}' \
+        "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$keys")
+    printf '{"store_path": "%s", "keys": {"file": "%s"}}' "$1" "$keys"
+}
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for f in include/meldcode/meldcode.h include/meldcode/meldcode.hpp lib/libmeldcode.so.1 \

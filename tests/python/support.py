@@ -5,6 +5,7 @@ refused call changed nothing."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -19,8 +20,15 @@ ERP = {"id": "erp", "role": "integration"}
 
 
 def config(store_path: str) -> Dict[str, Any]:
-    """The one mc_open configuration of every Python test."""
-    return {"store_path": store_path, "clock": {"fixed": NOW}, "check_outputs": True}
+    """The one mc_open configuration of every Python test: the store, a key
+    ring file next to it (a fresh key, owner-only, made once), a fixed clock."""
+    keys = os.path.join(os.path.dirname(store_path), "meldcode.keys")
+    if not os.path.exists(keys):
+        fd = os.open(keys, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write('{"active": "k1", "keys": {"k1": "%s"}}' % secrets.token_hex(32))
+    return {"store_path": store_path, "keys": {"file": keys}, "clock": {"fixed": NOW},
+            "check_outputs": True}
 
 
 def observer(technician: str) -> Dict[str, str]:
@@ -67,9 +75,9 @@ class StoreTest(unittest.TestCase):
             db.close()
 
     def fingerprint(self) -> list:
-        """Every row of every table but the audit trail and the prompt log (written behind the hook)."""
+        """Every row of every table but the audit trail (with its head) and the prompt log."""
         tables = self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
-                             "LIKE 'sqlite_%' AND name NOT IN ('audit', 'prompts') ORDER BY name")
+                             "LIKE 'sqlite_%' AND name NOT IN ('audit', 'audit_head', 'prompts') ORDER BY name")
         return [(name, self._query(f'SELECT * FROM "{name}" ORDER BY 1')) for (name,) in tables]
 
     def rows(self, table: str) -> int:

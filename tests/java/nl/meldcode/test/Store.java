@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import nl.meldcode.Meldcode;
@@ -30,9 +33,22 @@ final class Store implements AutoCloseable {
         mc = new Meldcode(PLUGIN, config(path));
     }
 
-    /** The one mc_open configuration of every Java test. */
-    static String config(String storePath) {
-        return "{\"store_path\":" + quote(storePath) + ",\"clock\":{\"fixed\":\"" + NOW
+    /**
+     * The one mc_open configuration of every Java test: the store, a key ring file next to it (a
+     * fresh key, owner-only, made once), a fixed clock.
+     */
+    static String config(String storePath) throws IOException {
+        Path keys = Path.of(storePath).resolveSibling("meldcode.keys");
+        if (!Files.exists(keys)) {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            Files.createFile(keys, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(keys, "{\"active\":\"k1\",\"keys\":{\"k1\":\""
+                    + HexFormat.of().formatHex(key) + "\"}}");
+        }
+        return "{\"store_path\":" + quote(storePath) + ",\"keys\":{\"file\":"
+                + quote(keys.toString()) + "},\"clock\":{\"fixed\":\"" + NOW
                 + "\"},\"check_outputs\":true}";
     }
 
@@ -73,10 +89,10 @@ final class Store implements AutoCloseable {
         return member(receipt, "submission_ref");
     }
 
-    /** Every row of every table but the audit trail and the prompt log (written behind the hook). */
+    /** Every row of every table but the audit trail (with its head) and the prompt log. */
     String fingerprint() throws IOException, InterruptedException {
         String tables = sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE"
-                + " 'sqlite_%' AND name NOT IN ('audit', 'prompts') ORDER BY name;");
+                + " 'sqlite_%' AND name NOT IN ('audit', 'audit_head', 'prompts') ORDER BY name;");
         StringBuilder all = new StringBuilder();
         for (String table : tables.split("\n")) {
             all.append(table).append(":\n").append(sql("SELECT * FROM \"" + table + "\" ORDER BY 1;"));
