@@ -200,8 +200,7 @@ MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
 /* Verifies the tamper-evident audit trail and reports the first broken link
  * (schemas/audit_verification.schema.json). Auditor and admin; the
  * verification is itself audited. Since ABI 1.1. */
-MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json,
-                                 char** report_json);
+MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json, char** report_json);
 
 /* ---- catalog and notifications ------------------------------------------ */
 

@@ -21,8 +21,8 @@ enum class Operation {
     set_legal_hold,  // place or lift a legal hold on a concern
     purge_concerns,  // remove concerns past their retention
     export_concern,  // a data-subject export of one dossier
-    rotate_keys,   // re-encrypt stored records under the active key
-    verify_audit,  // check the audit chain (reads no concern content)
+    rotate_keys,     // re-encrypt stored records under the active key
+    verify_audit,    // check the audit chain (reads no concern content)
 };
 
 struct PolicyRule {

@@ -17,8 +17,8 @@
 #include <boost/dll/shared_library.hpp>
 #include <cstdint>
 #include <cstdlib>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
