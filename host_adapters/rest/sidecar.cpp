@@ -1,6 +1,6 @@
 #include "sidecar.h"
 
-#include <openssl/rand.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,15 +23,13 @@ std::string request_id_of(const Request& request) {
             });
         if (safe) return *id;
     }
+    // libsodium, not OpenSSL's RAND (see sha256_hex in auth.cpp).
+    [[maybe_unused]] static const int sodium_ready = sodium_init();  // idempotent
     unsigned char bytes[12];
-    RAND_bytes(bytes, sizeof bytes);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += hex[b >> 4];
-        out += hex[b & 0xf];
-    }
-    return out;
+    randombytes_buf(bytes, sizeof bytes);
+    char hex[sizeof bytes * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+    return hex;
 }
 
 bool is_json_media_type(const std::string* content_type) {
