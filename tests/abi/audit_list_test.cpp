@@ -20,7 +20,7 @@ const std::string kUnit = "VHE-AUDIT-42";
 // Submission, an officer's list and read, and an observer refused.
 std::string scenario(const StoreFixture& store) {
     store.submit("WO-audit-1", kUnit, "tech-1", kText);
-    const std::string ref = store.only_concern_ref(kUnit);
+    std::string ref = store.only_concern_ref(kUnit);
     store.mc().get_concern(actor("af-1", "officer"), {{"concern_ref", ref}});
     CHECK_THROWS_AS(store.mc().list_concerns(actor("tech-1", "observer"), json::object()),
                     meldcode::sdk::Error);
