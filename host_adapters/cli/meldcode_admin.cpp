@@ -3,9 +3,11 @@
 //
 //   meldcode-admin audit-verify --config FILE   exit 0 chain holds, 1 broken, 2 error
 //   meldcode-admin keys-rotate  --config FILE [--batch N]
+//   meldcode-admin audit-list   --config FILE [--limit N]   newest N rows, one JSON per line
 //
 // FILE is the instance configuration (schemas/config.schema.json) the host
 // opens the store with, including its "keys".
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
@@ -48,15 +50,38 @@ int keys_rotate(const meldcode::sdk::Instance& mc, const json& actor, int batch)
     return kOk;
 }
 
+// Pages of at most 500 rows (the query's maximum) until `limit` were printed.
+int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) {
+    constexpr int kMaxPage = 500;
+    json query = json::object();
+    for (int left = limit; left > 0;) {
+        query["limit"] = std::min(left, kMaxPage);
+        const json page = mc.list_audit(actor, query);
+        for (const json& item : page.at("items")) std::cout << item.dump() << '\n';
+        left -= static_cast<int>(page.at("items").size());
+        if (page.at("next_cursor").is_null()) break;
+        query["cursor"] = page.at("next_cursor");
+    }
+    return kOk;
+}
+
+int run(const std::string& command, const meldcode::sdk::Instance& mc, const json& actor,
+        const po::variables_map& vm) {
+    if (command == "audit-verify") return audit_verify(mc, actor);
+    if (command == "audit-list") return audit_list(mc, actor, vm["limit"].as<int>());
+    return keys_rotate(mc, actor, vm["batch"].as<int>());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     po::options_description options(
-        "meldcode-admin audit-verify|keys-rotate --config FILE [options]");
+        "meldcode-admin audit-verify|audit-list|keys-rotate --config FILE [options]");
     options.add_options()("help", "show this help")("command", po::value<std::string>(),
-                                                    "audit-verify or keys-rotate")(
+                                                    "audit-verify, audit-list or keys-rotate")(
         "config", po::value<std::string>(), "instance configuration (JSON)")(
         "batch", po::value<int>()->default_value(500), "keys-rotate: records per transaction")(
+        "limit", po::value<int>()->default_value(100), "audit-list: newest rows to print")(
         "actor", po::value<std::string>()->default_value("meldcode-admin"),
         "who runs this, as written to the audit trail")(
         "role", po::value<std::string>()->default_value("admin"), "admin or auditor")(
@@ -71,7 +96,7 @@ int main(int argc, char** argv) {
         po::notify(vm);
         const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
         if (vm.count("help") != 0 || vm.count("config") == 0 ||
-            (command != "audit-verify" && command != "keys-rotate")) {
+            (command != "audit-verify" && command != "audit-list" && command != "keys-rotate")) {
             std::cout << options << '\n';
             return vm.count("help") != 0 ? kOk : kError;
         }
@@ -80,8 +105,7 @@ int main(int argc, char** argv) {
         const meldcode::sdk::Instance mc(plugin, read_config(vm["config"].as<std::string>()));
         const json actor{{"id", vm["actor"].as<std::string>()},
                          {"role", vm["role"].as<std::string>()}};
-        return command == "audit-verify" ? audit_verify(mc, actor)
-                                         : keys_rotate(mc, actor, vm["batch"].as<int>());
+        return run(command, mc, actor, vm);
     } catch (const meldcode::sdk::Error& e) {
         std::cerr << "meldcode-admin: " << e.code() << ": " << e.what()
                   << (e.pointer().empty() ? "" : " at " + e.pointer()) << '\n';

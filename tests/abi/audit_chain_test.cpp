@@ -8,7 +8,9 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "plugin_fixture.h"
 
@@ -114,7 +116,7 @@ Run admin(const std::string& arguments) {
 
 }  // namespace
 
-TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2) and rotates keys") {
+TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2), lists it and rotates keys") {
     StoreFixture store;
     audited_activity(store);
     const std::string config = (store.dir() / "config.json").string();
@@ -128,6 +130,16 @@ TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2) and rotates keys") {
     const Run rotated = admin("keys-rotate --config " + config + " --batch 7");
     CHECK(rotated.exit_code == 0);
     CHECK(rotated.output.find("\"remaining\":0") != std::string::npos);
+
+    const Run listed = admin("audit-list --config " + config + " --role auditor --limit 3");
+    CHECK(listed.exit_code == 0);
+    std::istringstream lines(listed.output);
+    std::vector<json> rows;
+    for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].at("action") == "keys.rotate");  // newest first
+    CHECK(rows[1].at("id") == rows[0].at("id").get<int>() - 1);
+    CHECK(admin("audit-list --config " + config + " --role officer").exit_code == 2);
 
     tamper(store.store_path(), "UPDATE audit SET outcome = 'denied' WHERE id = 2");
     const Run broken = admin("audit-verify --config " + config);

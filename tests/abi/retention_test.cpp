@@ -273,3 +273,17 @@ TEST_CASE("a later concern of the unit loses only its pointer to a purged one") 
     CHECK(later.at("related_concern_ref") == nullptr);
     CHECK(later.at("chronology").size() == 1);
 }
+
+TEST_CASE("after a purge the audit trail keeps its rows but no longer names the concern") {
+    StoreFixture store(kRetention);
+    const std::string ref = closed_concern(store, "VHE-AUDIT", Ending::reported);
+    const auto submitted = [&store] {
+        const json page =
+            store.mc().list_audit(actor("audit-1", "auditor"), {{"action", "signals.submit"}});
+        REQUIRE(page.at("items").size() == 1);
+        return page.at("items").at(0).at("concern_ref");
+    };
+    CHECK(submitted() == ref);
+    CHECK(purge_at(store, days_later(31)).at("concerns") == 1);
+    CHECK(submitted().is_null());
+}

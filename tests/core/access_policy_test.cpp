@@ -34,6 +34,7 @@ const std::vector<Expectation>& expected_policy() {
         {Operation::export_concern,    "export_concern",    {false, true,  false, false, false}},
         {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false}},
         {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false}},
+        {Operation::read_audit,        "read_audit",        {false, false, true,  true,  false}},
     };
     // clang-format on
     return table;

@@ -19,6 +19,7 @@ const char* const kOfficer = R"({"id": "af-1", "role": "officer"})";
 const char* const kIntegration = R"({"id": "erp", "role": "integration"})";
 const char* const kObserver = R"({"id": "tech-0042", "role": "observer"})";
 const char* const kAdmin = R"({"id": "records-1", "role": "admin"})";
+const char* const kAuditor = R"({"id": "audit-1", "role": "auditor"})";
 
 namespace {
 

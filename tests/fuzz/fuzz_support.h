@@ -22,6 +22,8 @@ extern const char* const kIntegration;
 extern const char* const kObserver;
 // The records admin who purges.
 extern const char* const kAdmin;
+// The auditor who reads the audit trail.
+extern const char* const kAuditor;
 
 // A NUL-terminated copy of the fuzzer's bytes, as a host would pass them.
 std::string payload(const std::uint8_t* data, std::size_t size);

@@ -40,6 +40,7 @@ TARGETS = {
     "mc_purge": "purge_request",
     "mc_concern_export": "export_request",
     "mc_keys_rotate": "key_rotation_request",
+    "mc_audit_list": "audit_query",
     "actor": "actor",
 }
 
@@ -183,6 +184,11 @@ SEEDS = {
         "decided": {"concern_ref": concern("decided")},
     },
     "mc_keys_rotate": {"largest_batch": {"batch": 100000}, "one_record": {"batch": 1}},
+    "mc_audit_list": {
+        "second_page": {"limit": 1, "cursor": "2"},
+        "cursor_overflow": {"cursor": "9999999999999999999"},
+        "reads_only": {"action": "audit.read", "outcome": "ok"},
+    },
     "mc_signals_submit": {
         "token_no_signals": {
             "prompt_token": PROMPT_TOKEN,

@@ -202,6 +202,14 @@ MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
  * verification is itself audited. Since ABI 1.1. */
 MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json, char** report_json);
 
+/* One page of the audit trail, newest first: who did what, when, to which
+ * concern reference, with what outcome — never concern content
+ * (schemas/audit_query.schema.json -> schemas/audit_page.schema.json). Pass
+ * "next_cursor" as "cursor" for the next page. Auditor and admin; the reading
+ * is itself audited ("audit.read"). Since ABI 1.1. */
+MC_API mc_status mc_audit_list(mc_instance* instance, const char* actor_json,
+                               const char* query_json, char** page_json);
+
 /* ---- catalog and notifications ------------------------------------------ */
 
 /* The signal catalog in a locale ("nl" or "en"; NULL for the configured

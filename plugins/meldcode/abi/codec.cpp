@@ -1,5 +1,6 @@
 #include "abi/codec.h"
 
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -23,6 +24,21 @@ Timestamp timestamp(const json& doc, const char* key) {
     const auto t = parse_timestamp(doc.at(key).get<std::string>());
     if (!t) throw invalid_field(std::string("/") + key, "not a real date and time");
     return *t;
+}
+
+// A page cursor: the digits of a row id. The schema bounds its length; a
+// 19-digit number can still overflow an int64.
+std::optional<std::int64_t> cursor(const json& doc) {
+    if (!doc.contains("cursor")) return std::nullopt;
+    try {
+        return std::stoll(doc.at("cursor").get<std::string>());
+    } catch (const std::out_of_range&) {
+        throw invalid_field("/cursor", "not a cursor of this store");
+    }
+}
+
+json page_cursor(const std::optional<std::int64_t>& next) {
+    return next ? json(std::to_string(*next)) : json(nullptr);
 }
 
 json nullable(const std::optional<std::string>& value) {
@@ -153,7 +169,16 @@ ConcernQuery concern_query(const json& doc) {
     q.assignee = optional_string(doc, "assignee");
     q.unit_id = optional_string(doc, "unit_id");
     q.limit = doc.value("limit", 50);
-    if (doc.contains("cursor")) q.before = std::stoll(doc.at("cursor").get<std::string>());
+    q.before = cursor(doc);
+    return q;
+}
+
+AuditQuery audit_query(const json& doc) {
+    AuditQuery q;
+    q.limit = doc.value("limit", q.limit);
+    q.before = cursor(doc);
+    q.action = optional_string(doc, "action");
+    q.outcome = optional_string(doc, "outcome");
     return q;
 }
 
@@ -205,9 +230,21 @@ json concern(const ConcernView& view) {
 json concern_page(const ConcernPage& page) {
     json items = json::array();
     for (const auto& c : page.items) items.push_back(summary(c));
-    return {{"items", std::move(items)},
-            {"next_cursor",
-             page.next_cursor ? json(std::to_string(*page.next_cursor)) : json(nullptr)}};
+    return {{"items", std::move(items)}, {"next_cursor", page_cursor(page.next_cursor)}};
+}
+
+json audit_page(const AuditPage& page) {
+    json items = json::array();
+    for (const auto& [id, record, concern_ref] : page.items) {
+        items.push_back(
+            {{"id", id},
+             {"at", format_timestamp(record.at)},
+             {"actor", {{"id", record.actor.id}, {"role", role_name(record.actor.role)}}},
+             {"action", record.action},
+             {"concern_ref", nullable(concern_ref)},
+             {"outcome", record.outcome}});
+    }
+    return {{"items", std::move(items)}, {"next_cursor", page_cursor(page.next_cursor)}};
 }
 
 json due_steps(const std::vector<DueStep>& due) {

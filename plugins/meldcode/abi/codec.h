@@ -19,6 +19,7 @@ TicketClosed ticket(nlohmann::json&& doc);
 Submission submission(const nlohmann::json& doc);
 HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);
+AuditQuery audit_query(const nlohmann::json& doc);
 ConcernSelector concern_selector(const nlohmann::json& doc);
 PurgeRequest purge_request(const nlohmann::json& doc);
 // The "redact" member of an export request or of the "export" configuration.
@@ -34,6 +35,8 @@ struct PromptText {
 PromptText prompt(const PromptResult& result, const Catalog& catalog);
 nlohmann::json concern(const ConcernView& view);
 nlohmann::json concern_page(const ConcernPage& page);
+// Audit rows hold no concern content; the page shows only what they hold.
+nlohmann::json audit_page(const AuditPage& page);
 nlohmann::json due_steps(const std::vector<DueStep>& due);
 nlohmann::json legal_hold(const ConcernRecord& concern);
 nlohmann::json purge_report(const PurgeReport& report);

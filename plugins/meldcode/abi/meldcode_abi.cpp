@@ -383,6 +383,15 @@ MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json,
                 });
 }
 
+MC_API mc_status mc_audit_list(mc_instance* instance, const char* actor_json,
+                               const char* query_json, char** page_json) {
+    return call(instance, actor_json, query_json, {"audit_query", "audit_page"}, page_json,
+                [](auto& service, const auto& actor, const json& doc) {
+                    const auto page = service.list_audit(actor, meldcode::codec::audit_query(doc));
+                    return meldcode::codec::audit_page(page).dump();
+                });
+}
+
 MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json) {
     return meldcode::abi::guard([&] {
         require_out(catalog_json);

@@ -55,6 +55,9 @@ const std::vector<PolicyRule>& access_policy() {
         {Operation::export_concern, {Role::officer}},
         {Operation::rotate_keys, {Role::admin}},
         {Operation::verify_audit, {Role::auditor, Role::admin}},
+        // The trail says who did what to which concern reference, and when:
+        // oversight, not casework, so no officer, observer or integration.
+        {Operation::read_audit, {Role::auditor, Role::admin}},
     };
     return table;
 }
@@ -87,6 +90,8 @@ std::string_view operation_name(Operation op) {
             return "rotate_keys";
         case Operation::verify_audit:
             return "verify_audit";
+        case Operation::read_audit:
+            return "read_audit";
     }
     return "unknown";
 }

@@ -23,6 +23,7 @@ enum class Operation {
     export_concern,  // a data-subject export of one dossier
     rotate_keys,     // re-encrypt stored records under the active key
     verify_audit,    // check the audit chain (reads no concern content)
+    read_audit,      // page through the audit trail (it holds no concern content)
 };
 
 struct PolicyRule {

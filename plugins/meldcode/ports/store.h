@@ -102,6 +102,22 @@ struct AuditVerification {
     std::optional<AuditBreak> first_broken;  // nullopt: the chain holds
 };
 
+// One row of the audit trail as an auditor reads it. The trail holds no
+// concern content; the concern is named by its opaque reference, which is
+// gone (nullopt) once the concern was purged.
+struct AuditItem {
+    std::int64_t id = 0;
+    AuditRecord record;
+    std::optional<std::string> concern_ref;
+};
+
+struct AuditQuery {
+    int limit = 100;
+    std::optional<std::int64_t> before;  // paging: only rows with a smaller id
+    std::optional<std::string> action;
+    std::optional<std::string> outcome;
+};
+
 struct ConcernQuery {
     std::optional<std::string> state;
     std::optional<std::string> assignee;
@@ -173,6 +189,8 @@ public:
     virtual void append_audit(const AuditRecord& record) = 0;
     // Checks every link of the audit chain and its head.
     virtual AuditVerification verify_audit() = 0;
+    // Audit rows matching the query, newest first.
+    virtual std::vector<AuditItem> list_audit(const AuditQuery& query) = 0;
 
     // Re-encrypts (and re-MACs) up to `batch` records that are not under the
     // crypto port's active key; call again until nothing remains.

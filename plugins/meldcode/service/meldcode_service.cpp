@@ -32,6 +32,15 @@ std::string token_claims(const TicketClosed& t, Timestamp now) {
     return claims += std::to_string(now);
 }
 
+// Pages are read with one row more than asked: when it came, there is a next
+// page, and the id of the last row kept is its cursor.
+template <typename Item>
+std::optional<std::int64_t> trim_page(std::vector<Item>& items, int limit) {
+    if (items.size() <= static_cast<std::size_t>(limit)) return std::nullopt;
+    items.resize(static_cast<std::size_t>(limit));
+    return items.back().id;
+}
+
 struct TokenClaims {
     TicketRef ticket;
     std::string observer_id;
@@ -279,10 +288,7 @@ ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuer
         ConcernQuery one_more = query;
         one_more.limit = query.limit + 1;
         page.items = tx.list_concerns(one_more);
-        if (page.items.size() > static_cast<std::size_t>(query.limit)) {
-            page.items.resize(static_cast<std::size_t>(query.limit));
-            page.next_cursor = page.items.back().id;
-        }
+        page.next_cursor = trim_page(page.items, query.limit);
         audit(tx, actor, "concern.list", std::nullopt);
     });
     return page;
@@ -391,6 +397,19 @@ AuditVerification MeldcodeService::verify_audit(const Actor& actor) {
         }
     });
     return report;
+}
+
+AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& query) {
+    authorize(actor, Operation::read_audit);
+    AuditPage page;
+    store_->transaction([&](StoreTransaction& tx) {
+        AuditQuery one_more = query;
+        one_more.limit = query.limit + 1;
+        page.items = tx.list_audit(one_more);
+        page.next_cursor = trim_page(page.items, query.limit);
+        audit(tx, actor, "audit.read", std::nullopt);
+    });
+    return page;
 }
 
 }  // namespace meldcode

@@ -81,6 +81,11 @@ struct ConcernPage {
     std::optional<ConcernId> next_cursor;
 };
 
+struct AuditPage {
+    std::vector<AuditItem> items;
+    std::optional<std::int64_t> next_cursor;
+};
+
 struct DueStep {
     std::string concern_ref;
     std::string action;
@@ -151,6 +156,9 @@ public:
     const std::string& active_key_id() const { return crypto_->active_key_id(); }
     // Checks the audit chain; the check itself is audited afterwards.
     AuditVerification verify_audit(const Actor& actor);
+    // One page of the audit trail, newest first; the reading is audited
+    // after the page was read, so it is on the next page of its reader.
+    AuditPage list_audit(const Actor& actor, const AuditQuery& query);
 
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "store/audit_chain.h"
 #include "store/sqlite_db.h"
@@ -109,6 +110,31 @@ AuditVerification verify_audit_chain(sqlite3* db, const Crypto& crypto) {
         }
     }
     return verifier.finish(read_head(db));
+}
+
+std::vector<AuditItem> list_audit_rows(sqlite3* db, const AuditQuery& filter) {
+    // SQLite reads a negative LIMIT as "no limit": never let that through.
+    if (filter.limit <= 0) return {};
+    // A LEFT JOIN on the concerns' primary key: the reference costs one
+    // index look-up per row, and a purged concern simply yields NULL.
+    Statement statement(db,
+                        "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.concern_id, "
+                        "a.outcome, c.ref "
+                        "FROM audit a LEFT JOIN concerns c ON c.id = a.concern_id "
+                        "WHERE (?1 IS NULL OR a.id < ?1) AND (?2 IS NULL OR a.action = ?2) "
+                        "AND (?3 IS NULL OR a.outcome = ?3) ORDER BY a.id DESC LIMIT ?4");
+    Query q(statement.get());
+    q.bind(1, filter.before).bind(2, filter.action).bind(3, filter.outcome);
+    q.bind(4, std::int64_t{filter.limit});
+    std::vector<AuditItem> items;
+    while (q.step()) {
+        const auto role = role_from_name(q.text(3));
+        if (!role) throw storage_failure(kStoreFailure, "a stored audit actor role is corrupt");
+        AuditRecord record{q.int64(1), Actor{q.text(2), *role}, q.text(4), q.optional_int64(5),
+                           q.text(6)};
+        items.push_back(AuditItem{q.int64(0), std::move(record), q.optional_text(7)});
+    }
+    return items;
 }
 
 std::int64_t audit_rows_to_relink(sqlite3* db, const Crypto& crypto) {

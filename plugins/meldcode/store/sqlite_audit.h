@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "ports/crypto.h"
 #include "ports/store.h"
@@ -14,6 +15,9 @@ namespace meldcode::sqlite {
 
 void append_audit_row(sqlite3* db, const Crypto& crypto, const AuditRecord& record);
 AuditVerification verify_audit_chain(sqlite3* db, const Crypto& crypto);
+// Rows matching the query, newest first, with the reference of the concern
+// each one names (when that concern still exists).
+std::vector<AuditItem> list_audit_rows(sqlite3* db, const AuditQuery& query);
 // Re-MACs up to `batch` rows (oldest first) that are not under the active
 // key, and the head; each old link is checked first, so a rotation never
 // launders a tampered row. Returns how many rows it re-MACed.

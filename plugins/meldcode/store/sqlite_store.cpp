@@ -436,6 +436,11 @@ public:
         return sqlite::verify_audit_chain(c_.db(), crypto_);
     }
 
+    std::vector<AuditItem> list_audit(const AuditQuery& filter) override {
+        require_open_transaction();
+        return sqlite::list_audit_rows(c_.db(), filter);
+    }
+
     RotationProgress rotate_keys(std::int64_t batch) override {
         require_open_transaction();
         return sqlite::rotate_records(c_.db(), crypto_, batch);

@@ -71,6 +71,7 @@ struct Api {
     decltype(&mc_concern_export) concern_export;
     decltype(&mc_keys_rotate) keys_rotate;
     decltype(&mc_audit_verify) audit_verify;
+    decltype(&mc_audit_list) audit_list;
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
     decltype(&mc_extensions_get) extensions_get;
@@ -206,6 +207,7 @@ private:
         bind(api_.concern_export, "mc_concern_export");
         bind(api_.keys_rotate, "mc_keys_rotate");
         bind(api_.audit_verify, "mc_audit_verify");
+        bind(api_.audit_list, "mc_audit_list");
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
         bind(api_.extensions_get, "mc_extensions_get");
@@ -293,6 +295,10 @@ public:
     }
     json verify_audit(const json& actor) const {
         return call_actor_only(plugin_->api().audit_verify, actor, "mc_audit_verify failed");
+    }
+    // One page of the audit trail (schemas/audit_query -> audit_page).
+    json list_audit(const json& actor, const json& query) const {
+        return call(plugin_->api().audit_list, actor, query);
     }
     json catalog(const std::string& locale) const {
         char* out = nullptr;
