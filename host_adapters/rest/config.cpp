@@ -53,6 +53,21 @@ Identity identity(const json& entry) {
     return id;
 }
 
+WebhooksConfig webhooks(const json& doc) {
+    WebhooksConfig w;
+    if (!doc.contains("webhooks")) return w;
+    const json& section = doc.at("webhooks");
+    w.store_path = section.value("store_path", "");
+    for (const json& endpoint : section.at("endpoints")) {
+        w.endpoints.push_back({endpoint.at("url"), endpoint.value("secret_env", ""),
+                               endpoint.value("secret_file", "")});
+    }
+    w.max_attempts = section.value("max_attempts", w.max_attempts);
+    w.base_delay_ms = section.value("base_delay_ms", w.base_delay_ms);
+    w.max_delay_ms = section.value("max_delay_ms", w.max_delay_ms);
+    return w;
+}
+
 }  // namespace
 
 Config load_config(const std::string& path) {
@@ -84,6 +99,7 @@ Config load_config(const std::string& path) {
         limits.value("auth_window_seconds", c.limits.auth_window_seconds);
     c.limits.shutdown_grace_seconds =
         limits.value("shutdown_grace_seconds", c.limits.shutdown_grace_seconds);
+    c.webhooks = webhooks(doc);
     c.log_level = doc.value("log_level", c.log_level);
     return c;
 }

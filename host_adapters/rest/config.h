@@ -37,6 +37,22 @@ struct Limits {
     int shutdown_grace_seconds = 30;  // how long SIGTERM waits for in-flight requests
 };
 
+// Where notifications go as signed webhooks (docs/webhooks.md). Secrets are
+// named here (an environment variable or a file), never held in the file.
+struct WebhookEndpointConfig {
+    std::string url;
+    std::string secret_env;  // one of these two is set
+    std::string secret_file;
+};
+
+struct WebhooksConfig {
+    std::string store_path;                        // empty: webhooks.db next to the plugin's store
+    std::vector<WebhookEndpointConfig> endpoints;  // empty: webhooks are off
+    int max_attempts = 12;
+    int base_delay_ms = 1000;
+    int max_delay_ms = 600000;
+};
+
 struct Config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -47,6 +63,7 @@ struct Config {
     nlohmann::json plugin = nlohmann::json::object();  // passed verbatim to mc_open
     std::vector<TokenEntry> tokens;
     Limits limits;
+    WebhooksConfig webhooks;
     std::string log_level = "info";
 
     bool tls() const { return !tls_certificate_file.empty(); }

@@ -7,11 +7,16 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
+import time
 import unittest
 
-from sidecar_harness import MELDCODED, Sidecar, meldcoded_config, record
+from sidecar_harness import MELDCODED, ROOT, Sidecar, free_port, meldcoded_config, record
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
 
 # Content that must never reach a log line or a metric.
 SECRET_TEXT = "SECRET-OBSERVATION-kitchen-door-kicked-in"
@@ -385,6 +390,109 @@ class TlsTest(unittest.TestCase):
             self.assertNotEqual(plain.returncode, 0)  # no plaintext HTTP on a TLS port
         finally:
             mc.stop()
+
+
+class WebhookTest(unittest.TestCase):
+    """The plugin's notifications reach a receiver the test runs, signed as
+    docs/webhooks.md says; the receiver checks each with the documented
+    Python verifier and the Node one checks them again."""
+
+    def setUp(self):
+        self.tok, self.entries = make_tokens()
+        self.work = tempfile.mkdtemp(prefix="meldcoded-webhooks-")
+        self.secret = "whsec-" + meldcoded_config.new_token()
+        self.record = os.path.join(self.work, "deliveries.jsonl")
+        self.port = free_port()
+        self.receiver = None
+
+    def tearDown(self):
+        self.stop_receiver()
+
+    def start_receiver(self):
+        self.receiver = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "webhook_receiver.py"), "--port", str(self.port),
+             "--secret", self.secret, "--record", self.record, "--doc", WEBHOOK_DOC])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # ready when it accepts a connection
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.fail("the webhook receiver did not start")
+
+    def stop_receiver(self):
+        if self.receiver and self.receiver.poll() is None:
+            self.receiver.terminate()
+            self.receiver.wait(timeout=30)
+
+    def sidecar(self, endpoint):
+        return Sidecar(self.entries, workdir=self.work, extra={"webhooks": {
+            "endpoints": [dict(url="http://127.0.0.1:%d/hooks" % self.port, **endpoint)],
+            "base_delay_ms": 50, "max_delay_ms": 200}})
+
+    def submit(self, mc, key):
+        status, _, receipt = mc.request("POST", "/v1/submissions", self.tok["tech"], submission(
+            key, ticket={"host_ticket_id": key, "unit_id": UNIT}))
+        self.assertEqual(status, 201, receipt)
+        status, _, concern = mc.request("GET", "/v1/submissions/%s/concern" %
+                                        receipt["submission_ref"], self.tok["officer"])
+        self.assertEqual(status, 200)
+        return concern["concern_ref"]
+
+    def delivered(self, concern_ref):
+        """Waits for the receiver's record of concern_created for concern_ref."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if os.path.exists(self.record):
+                with open(self.record) as f:
+                    for line in f:
+                        entry = json.loads(line)
+                        body = json.loads(entry["body"])
+                        if (body["event"], body.get("concern_ref")) == ("concern_created",
+                                                                          concern_ref):
+                            return entry, body
+            time.sleep(0.1)
+        self.fail("no concern_created delivery for the submission")
+
+    def assertSigned(self, entry, body):
+        self.assertTrue(entry["verified"])
+        self.assertFalse(entry["tampered_verified"])
+        self.assertFalse(entry["wrong_secret_verified"])
+        self.assertEqual(entry["event_id"], body["id"])
+        self.assertEqual(set(body), {"id", "event", "concern_ref", "created_at"})  # ids only
+        node = subprocess.run(["node", os.path.join(HERE, "verify_webhooks.mjs"), WEBHOOK_DOC,
+                               self.record, self.secret], capture_output=True, text=True)
+        self.assertEqual(node.returncode, 0, node.stderr)
+
+    def test_a_submission_sends_a_signed_concern_created_event(self):
+        secret_file = os.path.join(self.work, "webhook.secret")
+        meldcoded_config.write_private(secret_file, self.secret + "\n")
+        self.start_receiver()
+        mc = self.sidecar({"secret_file": secret_file}).start()
+        try:
+            self.assertSigned(*self.delivered(self.submit(mc, "hook-0001")))
+        finally:
+            mc.stop()
+        self.assertTrue(os.path.exists(os.path.join(self.work, "webhooks.db")))
+        self.assertNotIn(self.secret, mc.log_text())
+
+    def test_a_pending_event_is_delivered_after_a_restart(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        try:
+            ref = self.submit(mc, "hook-0002")  # the receiver is down: it stays pending
+        finally:
+            self.assertEqual(mc.stop(signal.SIGTERM), 0)
+        self.assertFalse(os.path.exists(self.record))
+        self.assertIn('"msg":"webhook_attempt_failed"', mc.log_text())
+        self.start_receiver()
+        mc.start()  # same outbox file
+        try:
+            self.assertSigned(*self.delivered(ref))
+        finally:
+            mc.stop()
+        self.assertNotIn(self.secret, mc.log_text())
 
 
 class CommandLineTest(unittest.TestCase):
