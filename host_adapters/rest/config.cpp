@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -100,8 +101,16 @@ Config load_config(const std::string& path) {
     c.limits.shutdown_grace_seconds =
         limits.value("shutdown_grace_seconds", c.limits.shutdown_grace_seconds);
     c.webhooks = webhooks(doc);
+    if (doc.contains("ticket_mappings")) {
+        c.ticket_mappings = doc.at("ticket_mappings").get<std::map<std::string, std::string>>();
+    }
     c.log_level = doc.value("log_level", c.log_level);
     return c;
+}
+
+std::string beside_plugin_store(const Config& config, const std::string& file_name) {
+    const std::filesystem::path store = config.plugin.value("store_path", "meldcode.db");
+    return (store.parent_path() / file_name).string();
 }
 
 void apply_environment(Config& config, const Getenv& getenv) {

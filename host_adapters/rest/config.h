@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ struct Config {
     std::vector<TokenEntry> tokens;
     Limits limits;
     WebhooksConfig webhooks;
+    // URL name -> "builtin:generic", "builtin:vera4" or a mapping file.
+    std::map<std::string, std::string> ticket_mappings = {{"generic", "builtin:generic"},
+                                                          {"vera4", "builtin:vera4"}};
     std::string log_level = "info";
 
     bool tls() const { return !tls_certificate_file.empty(); }
@@ -72,6 +76,10 @@ struct Config {
 // Reads and validates the file; throws std::runtime_error naming the JSON
 // pointer of a bad key.
 Config load_config(const std::string& path);
+
+// `file_name` in the directory of the plugin's store: where the sidecar's
+// own files (webhook outbox, host orders) go unless configured otherwise.
+std::string beside_plugin_store(const Config& config, const std::string& file_name);
 
 // Applies MELDCODED_* variables; `getenv` is injectable for tests.
 using Getenv = std::function<const char*(const char*)>;

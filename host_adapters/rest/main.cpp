@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "config.h"
+#include "host_orders.h"
 #include "http_server.h"
 #include "log.h"
 #include "meldcode/meldcode.hpp"
@@ -72,7 +73,8 @@ int serve(const meldcoded::Config& config) {
     }
     sinks.attach(mc);
 
-    meldcoded::Sidecar sidecar(config, mc, log);
+    meldcoded::HostOrders host_orders(config);
+    meldcoded::Sidecar sidecar(config, mc, log, host_orders);
     meldcoded::HttpServer server(config,
                                  [&](const meldcoded::Request& r) { return sidecar.handle(r); });
     try {

@@ -8,31 +8,15 @@
 #include <optional>
 #include <utility>
 
+#include "host_order_routes.h"
 #include "problem.h"
+#include "route_calls.h"
 
 namespace meldcoded {
 
 namespace {
 
 using nlohmann::json;
-using Call = meldcode::sdk::Instance::Call;
-
-// One C ABI call with a JSON payload; a failure throws sdk::Error.
-std::string call(const RouteContext& c, Call fn, const std::string& payload) {
-    std::string out;
-    if (c.mc.call_raw(fn, c.actor.dump().c_str(), payload.c_str(), out) != MC_OK) {
-        c.mc.plugin().last_error("call failed");
-    }
-    return out;
-}
-
-const meldcode::sdk::Api& api(const RouteContext& c) {
-    return c.mc.plugin().api();
-}
-
-Response ok(std::string body, int status = 200) {
-    return {status, "application/json", std::move(body), {}};
-}
 
 // Adds a value the URL or a header carries to the body's object. A body that
 // is not a JSON object goes to the plugin unchanged, which names its fault.
@@ -177,6 +161,8 @@ const std::vector<Route>& v1_routes() {
         {"GET", "/v1/steps/due", false, steps_due},
         {"GET", "/v1/catalog", false, catalog},
         {"GET", "/v1/info", false, info},
+        {"POST", "/v1/host-orders/{mapping}", true, host_order_post},
+        {"PATCH", "/v1/host-orders/{mapping}/{order_id}", true, host_order_patch},
     };
     return routes;
 }

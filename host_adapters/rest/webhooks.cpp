@@ -1,6 +1,5 @@
 #include "webhooks.h"
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -28,18 +27,14 @@ std::string secret_of(const WebhookEndpointConfig& endpoint, const Getenv& geten
     return secret;
 }
 
-std::string store_path(const Config& config) {
-    if (!config.webhooks.store_path.empty()) return config.webhooks.store_path;
-    const std::filesystem::path plugin_store = config.plugin.value("store_path", "meldcode.db");
-    return (plugin_store.parent_path() / "webhooks.db").string();
-}
-
 }  // namespace
 
 meldcode::rest::WebhookOutboxOptions outbox_options(const Config& config, const Getenv& getenv,
                                                     Logger& log) {
     meldcode::rest::WebhookOutboxOptions options;
-    options.store_path = store_path(config);
+    options.store_path = config.webhooks.store_path.empty()
+                             ? beside_plugin_store(config, "webhooks.db")
+                             : config.webhooks.store_path;
     for (std::size_t i = 0; i < config.webhooks.endpoints.size(); ++i) {
         const WebhookEndpointConfig& endpoint = config.webhooks.endpoints[i];
         options.endpoints.push_back({endpoint.url, secret_of(endpoint, getenv, i)});

@@ -22,6 +22,9 @@ WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
 SECRET_TEXT = "SECRET-OBSERVATION-kitchen-door-kicked-in"
 UNIT = "UNIT-PRIVATE-4711"
 TECH = "tech-private-7"
+# The tenant's name and phone numbers and the address in the VERA 4 example
+# orders (host_adapters/rest/mapping/examples/).
+TENANT = ["Johanna", "Vermeulen", "06-12345678", "Lindenlaan", "3512 AB"]
 
 
 def now(days=0):
@@ -264,6 +267,59 @@ class SidecarTest(unittest.TestCase):
         self.assertRegex(generated, r"^[0-9a-f]{24}$")
         self.assertTrue('"request_id":"erp-42.a_b"' in self.mc.log_text())
         self.assertTrue(generated in self.mc.log_text())
+
+    def test_10_host_orders_close_through_a_mapping_and_keep_no_tenant_data(self):
+        orders = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
+        with open(os.path.join(orders, "vera4_order_open.json")) as f:
+            order = json.load(f)
+        with open(os.path.join(orders, "vera4_patch_technisch_gereed.json")) as f:
+            done = json.load(f)
+        path = "/v1/host-orders/vera4/" + order["id"]
+        merge_patch = {"Content-Type": "application/merge-patch+json"}
+        answers = []
+
+        def call(*args, **kwargs):
+            result = self.call(*args, **kwargs)
+            answers.append(json.dumps(result[2]))
+            return result
+
+        self.assertEqual(call("POST", "/v1/host-orders/vera4", "erp", order)[::2],
+                         (202, {"status": "not_closed"}))
+        status, _, prompt = call("PATCH", path, "erp", done, merge_patch)
+        self.assertEqual(status, 200, prompt)
+        self.assertTrue(prompt["ask"])
+        self.assertEqual(call("PATCH", path, "erp", done, merge_patch)[::2],
+                         (202, {"status": "already_closed"}))
+        planned = dict(order, id="OHO-PLANNED-1", onderhoudSoort={"code": "PLA"})
+        self.assertEqual(call("POST", "/v1/host-orders/vera4", "erp", planned)[::2],
+                         (202, {"status": "not_applicable"}))
+        generic = {"ticket_id": "GEN-1", "unit": {"id": UNIT}, "technician": {"id": TECH},
+                   "completed_at": now(), "status": "done", "locale": "en"}
+        self.assertTrue(call("POST", "/v1/host-orders/generic", "erp", generic)[2]["ask"])
+        # A done order without a unit: the field is named, no value from the order.
+        no_unit = dict(order, id="OHO-NO-UNIT", defecten=[], status={"code": "TEC"})
+        body = self.assertProblem(call("POST", "/v1/host-orders/vera4", "erp", no_unit), 422,
+                                  "order_incomplete")
+        self.assertIn("unit_id", body["detail"])
+        self.assertProblem(call("PATCH", "/v1/host-orders/vera4/OHO-NEVER-SEEN", "erp", done,
+                                merge_patch), 404, "unknown_order")
+        self.assertProblem(call("POST", "/v1/host-orders/sap", "erp", order), 404,
+                           "unknown_mapping")
+        self.assertProblem(call("POST", "/v1/host-orders/vera4", "tech", order), 403,
+                           "forbidden")
+        self.assertProblem(call("PATCH", path, "erp", done, {"Content-Type": "text/plain"}), 415,
+                           "unsupported_media_type")
+
+        stored = b""
+        for name in os.listdir(self.mc.dir):
+            if ".db" in name:
+                with open(os.path.join(self.mc.dir, name), "rb") as f:
+                    stored += f.read()
+        self.assertIn(b"OHO-2026-004711", stored)  # the order is kept, by its id
+        for private in TENANT:
+            self.assertNotIn(private, "".join(answers), private)
+            self.assertNotIn(private, self.mc.log_text(), private)
+            self.assertFalse(private.encode() in stored, private)  # not the bytes in the message
 
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
