@@ -33,13 +33,14 @@ def now(days=0):
 
 
 def make_tokens():
-    names = ["tech", "officer", "auditor", "erp"]
+    names = ["tech", "officer", "auditor", "admin", "erp"]
     plain = {n: meldcoded_config.new_token() for n in names}
     entry = meldcoded_config.token_entry
     entries = [
         entry(plain["tech"], actor={"id": TECH, "role": "observer"}),
         entry(plain["officer"], actor={"id": "af-1", "role": "officer"}),
         entry(plain["auditor"], actor={"id": "au-1", "role": "auditor"}),
+        entry(plain["admin"], actor={"id": "ad-1", "role": "admin"}),
         entry(plain["erp"], integration={"id": "erp", "acts_for": [
             {"role": "observer", "actors": [TECH]}]}),
     ]
@@ -320,6 +321,39 @@ class SidecarTest(unittest.TestCase):
             self.assertNotIn(private, "".join(answers), private)
             self.assertNotIn(private, self.mc.log_text(), private)
             self.assertFalse(private.encode() in stored, private)  # not the bytes in the message
+
+    def test_11_records_and_security_operations(self):
+        status, _, receipt = self.call("POST", "/v1/submissions", "tech", submission(
+            "records-01", ticket={"host_ticket_id": "WO-11", "unit_id": UNIT}))
+        self.assertEqual(status, 201)
+        cref = self.call("GET", "/v1/submissions/%s/concern" % receipt["submission_ref"],
+                         "officer")[2]["concern_ref"]
+        status, _, hold = self.call("POST", "/v1/concerns/%s/legal-hold" % cref, "admin",
+                                    {"hold": True, "reason": "authority_request"})
+        self.assertEqual((status, hold["concern_ref"]), (200, cref), hold)
+        self.assertProblem(self.call("POST", "/v1/concerns/%s/legal-hold" % cref, "admin",
+                                     {"concern_ref": "c_other", "hold": False}), 422,
+                           "concern_ref_mismatch")
+        status, _, dossier = self.call("GET", "/v1/concerns/%s/export?redact=observer_identity,"
+                                       "host_ticket_ids" % cref, "officer")
+        self.assertEqual(status, 200, dossier)
+        self.assertNotIn("WO-11", json.dumps(dossier))  # host ticket ids redacted
+        self.assertProblem(self.call("GET", "/v1/concerns/%s/export?redact=names" % cref,
+                                     "officer"), 422, "schema_violation")
+        self.assertProblem(self.call("GET", "/v1/concerns/%s/export" % cref, "admin"), 403,
+                           "forbidden")
+        status, _, report = self.call("POST", "/v1/purge", "admin", {"dry_run": True})
+        self.assertEqual(status, 200, report)
+        self.assertProblem(self.call("POST", "/v1/purge", "officer", {"dry_run": True}), 403,
+                           "forbidden")
+        status, _, progress = self.call("POST", "/v1/keys/rotate", "admin", {})
+        self.assertEqual(status, 200, progress)
+        self.assertProblem(self.call("POST", "/v1/keys/rotate", "auditor", {}), 403, "forbidden")
+        for who in ("auditor", "admin"):
+            status, _, verification = self.call("GET", "/v1/audit/verification", who)
+            self.assertEqual(status, 200, verification)
+        self.assertProblem(self.call("GET", "/v1/audit/verification", "officer"), 403,
+                           "forbidden")
 
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
