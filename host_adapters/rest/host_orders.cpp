@@ -18,7 +18,7 @@ json definition(const std::string& source) {
     if (source.rfind("builtin:", 0) == 0) throw std::runtime_error("no such built-in mapping");
     std::ifstream in(source);
     if (!in) throw std::runtime_error("cannot read " + source);
-    const json parsed = json::parse(in, nullptr, false);
+    json parsed = json::parse(in, nullptr, false);
     if (parsed.is_discarded()) throw std::runtime_error(source + " is not JSON");
     return parsed;
 }
