@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -53,6 +54,21 @@ Identity identity(const json& entry) {
     return id;
 }
 
+WebhooksConfig webhooks(const json& doc) {
+    WebhooksConfig w;
+    if (!doc.contains("webhooks")) return w;
+    const json& section = doc.at("webhooks");
+    w.store_path = section.value("store_path", "");
+    for (const json& endpoint : section.at("endpoints")) {
+        w.endpoints.push_back({endpoint.at("url"), endpoint.value("secret_env", ""),
+                               endpoint.value("secret_file", "")});
+    }
+    w.max_attempts = section.value("max_attempts", w.max_attempts);
+    w.base_delay_ms = section.value("base_delay_ms", w.base_delay_ms);
+    w.max_delay_ms = section.value("max_delay_ms", w.max_delay_ms);
+    return w;
+}
+
 }  // namespace
 
 Config load_config(const std::string& path) {
@@ -84,8 +100,17 @@ Config load_config(const std::string& path) {
         limits.value("auth_window_seconds", c.limits.auth_window_seconds);
     c.limits.shutdown_grace_seconds =
         limits.value("shutdown_grace_seconds", c.limits.shutdown_grace_seconds);
+    c.webhooks = webhooks(doc);
+    if (doc.contains("ticket_mappings")) {
+        c.ticket_mappings = doc.at("ticket_mappings").get<std::map<std::string, std::string>>();
+    }
     c.log_level = doc.value("log_level", c.log_level);
     return c;
+}
+
+std::string beside_plugin_store(const Config& config, const std::string& file_name) {
+    const std::filesystem::path store = config.plugin.value("store_path", "meldcode.db");
+    return (store.parent_path() / file_name).string();
 }
 
 void apply_environment(Config& config, const Getenv& getenv) {

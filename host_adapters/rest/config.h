@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,22 @@ struct Limits {
     int shutdown_grace_seconds = 30;  // how long SIGTERM waits for in-flight requests
 };
 
+// Where notifications go as signed webhooks (docs/webhooks.md). Secrets are
+// named here (an environment variable or a file), never held in the file.
+struct WebhookEndpointConfig {
+    std::string url;
+    std::string secret_env;  // one of these two is set
+    std::string secret_file;
+};
+
+struct WebhooksConfig {
+    std::string store_path;                        // empty: webhooks.db next to the plugin's store
+    std::vector<WebhookEndpointConfig> endpoints;  // empty: webhooks are off
+    int max_attempts = 12;
+    int base_delay_ms = 1000;
+    int max_delay_ms = 600000;
+};
+
 struct Config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -47,6 +64,10 @@ struct Config {
     nlohmann::json plugin = nlohmann::json::object();  // passed verbatim to mc_open
     std::vector<TokenEntry> tokens;
     Limits limits;
+    WebhooksConfig webhooks;
+    // URL name -> "builtin:generic", "builtin:vera4" or a mapping file.
+    std::map<std::string, std::string> ticket_mappings = {{"generic", "builtin:generic"},
+                                                          {"vera4", "builtin:vera4"}};
     std::string log_level = "info";
 
     bool tls() const { return !tls_certificate_file.empty(); }
@@ -55,6 +76,10 @@ struct Config {
 // Reads and validates the file; throws std::runtime_error naming the JSON
 // pointer of a bad key.
 Config load_config(const std::string& path);
+
+// `file_name` in the directory of the plugin's store: where the sidecar's
+// own files (webhook outbox, host orders) go unless configured otherwise.
+std::string beside_plugin_store(const Config& config, const std::string& file_name);
 
 // Applies MELDCODED_* variables; `getenv` is injectable for tests.
 using Getenv = std::function<const char*(const char*)>;

@@ -6,14 +6,14 @@
 
 namespace meldcoded {
 
-namespace {
-
 Level parse_level(const std::string& name) {
     if (name == "debug") return Level::debug;
-    if (name == "warn") return Level::warn;
+    if (name == "warn" || name == "warning") return Level::warn;
     if (name == "error") return Level::error;
     return Level::info;
 }
+
+namespace {
 
 const char* level_name(Level level) {
     static const char* names[] = {"debug", "info", "warn", "error"};

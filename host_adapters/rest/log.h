@@ -14,6 +14,8 @@ namespace meldcoded {
 
 enum class Level { debug, info, warn, error };
 
+Level parse_level(const std::string& name);  // "warning" too; unknown names are info
+
 class Logger {
 public:
     explicit Logger(const std::string& level);

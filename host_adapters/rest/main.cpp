@@ -6,13 +6,16 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "config.h"
+#include "host_orders.h"
 #include "http_server.h"
 #include "log.h"
 #include "meldcode/meldcode.hpp"
 #include "notification_sink.h"
 #include "sidecar.h"
+#include "webhooks.h"
 
 namespace po = boost::program_options;
 
@@ -59,9 +62,19 @@ int serve(const meldcoded::Config& config) {
     meldcoded::LoggingSink logging_sink(log);
     meldcoded::SinkList sinks;
     sinks.add(logging_sink);
+    std::unique_ptr<meldcode::rest::WebhookOutbox> outbox;
+    std::unique_ptr<meldcoded::OutboxSink> outbox_sink;
+    if (!config.webhooks.endpoints.empty()) {
+        outbox = std::make_unique<meldcode::rest::WebhookOutbox>(meldcoded::outbox_options(
+            config, [](const char* n) { return std::getenv(n); }, log));
+        outbox_sink = std::make_unique<meldcoded::OutboxSink>(*outbox, log);
+        sinks.add(*outbox_sink);
+        outbox->start();  // pending deliveries from an earlier run go out too
+    }
     sinks.attach(mc);
 
-    meldcoded::Sidecar sidecar(config, mc, log);
+    meldcoded::HostOrders host_orders(config);
+    meldcoded::Sidecar sidecar(config, mc, log, host_orders);
     meldcoded::HttpServer server(config,
                                  [&](const meldcoded::Request& r) { return sidecar.handle(r); });
     try {
@@ -78,6 +91,9 @@ int serve(const meldcoded::Config& config) {
     sigwait(&signals, &signal);
     log.log(meldcoded::Level::info, "stopping", {{"signal", signal}});
     server.drain(std::chrono::seconds(config.limits.shutdown_grace_seconds));
+    // Before the plugin closes: finishes the delivery in flight; the rest
+    // stays pending in the outbox's file for the next start.
+    if (outbox) outbox->stop();
     log.log(meldcoded::Level::info, "stopped");
     return 0;  // mc closes the store as it goes out of scope, after the listener
 }

@@ -11,16 +11,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config.h"
 #include "http_types.h"
 #include "meldcode/meldcode.hpp"
 
 namespace meldcoded {
 
+class HostOrders;
+
 struct RouteContext {
     const Request& request;
+    const Identity& identity;     // whom the token stands for
     const nlohmann::json& actor;  // who the call runs as (after acting headers)
     const std::map<std::string, std::string>& params;
     const meldcode::sdk::Instance& mc;
+    HostOrders& host_orders;  // host ticket mappings and what is kept per order
 };
 
 using Handler = Response (*)(const RouteContext&);
@@ -28,7 +33,7 @@ using Handler = Response (*)(const RouteContext&);
 struct Route {
     const char* method;
     const char* path_template;
-    bool takes_body;  // POST with application/json, size-limited
+    bool takes_body;  // POST or PATCH with a JSON body, size-limited
     Handler handler;
 };
 

@@ -32,14 +32,15 @@ std::string request_id_of(const Request& request) {
     return hex;
 }
 
-bool is_json_media_type(const std::string* content_type) {
+// A PATCH may also say it is a merge patch (RFC 7386).
+bool is_json_media_type(const std::string* content_type, bool patch) {
     if (content_type == nullptr) return false;
     std::string type = content_type->substr(0, content_type->find(';'));
     type.erase(type.find_last_not_of(' ') + 1);
     std::transform(type.begin(), type.end(), type.begin(), [](char c) {
         return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     });
-    return type == "application/json";
+    return type == "application/json" || (patch && type == "application/merge-patch+json");
 }
 
 bool under_v1(const std::string& path) {
@@ -48,10 +49,12 @@ bool under_v1(const std::string& path) {
 
 }  // namespace
 
-Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log)
+Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log,
+                 HostOrders& host_orders)
     : config_(config),
       mc_(mc),
       log_(log),
+      host_orders_(host_orders),
       auth_(config.tokens),
       limiter_(config.limits.auth_failures,
                std::chrono::seconds(config.limits.auth_window_seconds)) {}
@@ -87,7 +90,7 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
                             : problem(404, "no_such_route", "there is no such route");
     }
     if (m.route->takes_body) {
-        if (!is_json_media_type(request.header("content-type"))) {
+        if (!is_json_media_type(request.header("content-type"), request.method == "PATCH")) {
             return problem(415, "unsupported_media_type", "send Content-Type: application/json");
         }
         if (request.body_too_large || request.body.size() > config_.limits.max_body_bytes) {
@@ -106,7 +109,8 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
         return *denied;
     }
     try {
-        return m.route->handler({request, std::get<nlohmann::json>(actor), m.params, mc_});
+        return m.route->handler(
+            {request, *identity, std::get<nlohmann::json>(actor), m.params, mc_, host_orders_});
     } catch (const meldcode::sdk::Error& e) {
         return problem(http_status(e.status()), e.code(), e.what(), e.pointer());
     } catch (const std::exception&) {

@@ -18,7 +18,8 @@ namespace meldcoded {
 
 class Sidecar {
 public:
-    Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log);
+    Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log,
+            HostOrders& host_orders);
     Response handle(const Request& request);
 
 private:
@@ -30,6 +31,7 @@ private:
     const Config& config_;
     const meldcode::sdk::Instance& mc_;
     Logger& log_;
+    HostOrders& host_orders_;
     Metrics metrics_;
     Authenticator auth_;
     FailureLimiter limiter_;

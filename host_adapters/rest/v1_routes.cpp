@@ -8,47 +8,16 @@
 #include <optional>
 #include <utility>
 
+#include "host_order_routes.h"
 #include "problem.h"
+#include "records_routes.h"
+#include "route_calls.h"
 
 namespace meldcoded {
 
 namespace {
 
 using nlohmann::json;
-using Call = meldcode::sdk::Instance::Call;
-
-// One C ABI call with a JSON payload; a failure throws sdk::Error.
-std::string call(const RouteContext& c, Call fn, const std::string& payload) {
-    std::string out;
-    if (c.mc.call_raw(fn, c.actor.dump().c_str(), payload.c_str(), out) != MC_OK) {
-        c.mc.plugin().last_error("call failed");
-    }
-    return out;
-}
-
-const meldcode::sdk::Api& api(const RouteContext& c) {
-    return c.mc.plugin().api();
-}
-
-Response ok(std::string body, int status = 200) {
-    return {status, "application/json", std::move(body), {}};
-}
-
-// Adds a value the URL or a header carries to the body's object. A body that
-// is not a JSON object goes to the plugin unchanged, which names its fault.
-// A body that already holds a different value is a contradiction: 422.
-std::optional<Response> merge(std::string& body, const std::string& key, const std::string& value,
-                              const char* source) {
-    json doc = json::parse(body, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
-    if (doc.contains(key) && doc[key] != value) {
-        return problem(422, key + "_mismatch",
-                       std::string("the body's ") + key + " differs from the " + source, "/" + key);
-    }
-    doc[key] = value;
-    body = doc.dump();
-    return std::nullopt;
-}
 
 Response ticket_closed(const RouteContext& c) {
     return ok(call(c, api(c).ticket_closed, c.request.body));
@@ -119,11 +88,7 @@ Response concern_act(const RouteContext& c) {
 }
 
 Response steps_due(const RouteContext& c) {
-    char* out = nullptr;
-    if (api(c).steps_due(c.mc.handle(), c.actor.dump().c_str(), &out) != MC_OK) {
-        c.mc.plugin().last_error("mc_steps_due failed");
-    }
-    return ok(c.mc.plugin().take(out));
+    return ok(call_actor_only(c, api(c).steps_due, "mc_steps_due failed"));
 }
 
 // ?locale= wins over Accept-Language; with neither, the plugin's default.
@@ -177,6 +142,13 @@ const std::vector<Route>& v1_routes() {
         {"GET", "/v1/steps/due", false, steps_due},
         {"GET", "/v1/catalog", false, catalog},
         {"GET", "/v1/info", false, info},
+        {"POST", "/v1/host-orders/{mapping}", true, host_order_post},
+        {"PATCH", "/v1/host-orders/{mapping}/{order_id}", true, host_order_patch},
+        {"POST", "/v1/concerns/{ref}/legal-hold", true, legal_hold},
+        {"GET", "/v1/concerns/{ref}/export", false, concern_export},
+        {"POST", "/v1/purge", true, purge},
+        {"POST", "/v1/keys/rotate", true, keys_rotate},
+        {"GET", "/v1/audit/verification", false, audit_verification},
     };
     return routes;
 }

@@ -7,16 +7,24 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
+import time
 import unittest
 
-from sidecar_harness import MELDCODED, Sidecar, meldcoded_config, record
+from sidecar_harness import MELDCODED, ROOT, Sidecar, free_port, meldcoded_config, record
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
 
 # Content that must never reach a log line or a metric.
 SECRET_TEXT = "SECRET-OBSERVATION-kitchen-door-kicked-in"
 UNIT = "UNIT-PRIVATE-4711"
 TECH = "tech-private-7"
+# The tenant's name and phone numbers and the address in the VERA 4 example
+# orders (host_adapters/rest/mapping/examples/).
+TENANT = ["Johanna", "Vermeulen", "06-12345678", "Lindenlaan", "3512 AB"]
 
 
 def now(days=0):
@@ -25,13 +33,14 @@ def now(days=0):
 
 
 def make_tokens():
-    names = ["tech", "officer", "auditor", "erp"]
+    names = ["tech", "officer", "auditor", "admin", "erp"]
     plain = {n: meldcoded_config.new_token() for n in names}
     entry = meldcoded_config.token_entry
     entries = [
         entry(plain["tech"], actor={"id": TECH, "role": "observer"}),
         entry(plain["officer"], actor={"id": "af-1", "role": "officer"}),
         entry(plain["auditor"], actor={"id": "au-1", "role": "auditor"}),
+        entry(plain["admin"], actor={"id": "ad-1", "role": "admin"}),
         entry(plain["erp"], integration={"id": "erp", "acts_for": [
             {"role": "observer", "actors": [TECH]}]}),
     ]
@@ -260,6 +269,92 @@ class SidecarTest(unittest.TestCase):
         self.assertTrue('"request_id":"erp-42.a_b"' in self.mc.log_text())
         self.assertTrue(generated in self.mc.log_text())
 
+    def test_10_host_orders_close_through_a_mapping_and_keep_no_tenant_data(self):
+        orders = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
+        with open(os.path.join(orders, "vera4_order_open.json")) as f:
+            order = json.load(f)
+        with open(os.path.join(orders, "vera4_patch_technisch_gereed.json")) as f:
+            done = json.load(f)
+        path = "/v1/host-orders/vera4/" + order["id"]
+        merge_patch = {"Content-Type": "application/merge-patch+json"}
+        answers = []
+
+        def call(*args, **kwargs):
+            result = self.call(*args, **kwargs)
+            answers.append(json.dumps(result[2]))
+            return result
+
+        self.assertEqual(call("POST", "/v1/host-orders/vera4", "erp", order)[::2],
+                         (202, {"status": "not_closed"}))
+        status, _, prompt = call("PATCH", path, "erp", done, merge_patch)
+        self.assertEqual(status, 200, prompt)
+        self.assertTrue(prompt["ask"])
+        self.assertEqual(call("PATCH", path, "erp", done, merge_patch)[::2],
+                         (202, {"status": "already_closed"}))
+        planned = dict(order, id="OHO-PLANNED-1", onderhoudSoort={"code": "PLA"})
+        self.assertEqual(call("POST", "/v1/host-orders/vera4", "erp", planned)[::2],
+                         (202, {"status": "not_applicable"}))
+        generic = {"ticket_id": "GEN-1", "unit": {"id": UNIT}, "technician": {"id": TECH},
+                   "completed_at": now(), "status": "done", "locale": "en"}
+        self.assertTrue(call("POST", "/v1/host-orders/generic", "erp", generic)[2]["ask"])
+        # A done order without a unit: the field is named, no value from the order.
+        no_unit = dict(order, id="OHO-NO-UNIT", defecten=[], status={"code": "TEC"})
+        body = self.assertProblem(call("POST", "/v1/host-orders/vera4", "erp", no_unit), 422,
+                                  "order_incomplete")
+        self.assertIn("unit_id", body["detail"])
+        self.assertProblem(call("PATCH", "/v1/host-orders/vera4/OHO-NEVER-SEEN", "erp", done,
+                                merge_patch), 404, "unknown_order")
+        self.assertProblem(call("POST", "/v1/host-orders/sap", "erp", order), 404,
+                           "unknown_mapping")
+        self.assertProblem(call("POST", "/v1/host-orders/vera4", "tech", order), 403,
+                           "forbidden")
+        self.assertProblem(call("PATCH", path, "erp", done, {"Content-Type": "text/plain"}), 415,
+                           "unsupported_media_type")
+
+        stored = b""
+        for name in os.listdir(self.mc.dir):
+            if ".db" in name:
+                with open(os.path.join(self.mc.dir, name), "rb") as f:
+                    stored += f.read()
+        self.assertIn(b"OHO-2026-004711", stored)  # the order is kept, by its id
+        for private in TENANT:
+            self.assertNotIn(private, "".join(answers), private)
+            self.assertNotIn(private, self.mc.log_text(), private)
+            self.assertFalse(private.encode() in stored, private)  # not the bytes in the message
+
+    def test_11_records_and_security_operations(self):
+        status, _, receipt = self.call("POST", "/v1/submissions", "tech", submission(
+            "records-01", ticket={"host_ticket_id": "WO-11", "unit_id": UNIT}))
+        self.assertEqual(status, 201)
+        cref = self.call("GET", "/v1/submissions/%s/concern" % receipt["submission_ref"],
+                         "officer")[2]["concern_ref"]
+        status, _, hold = self.call("POST", "/v1/concerns/%s/legal-hold" % cref, "admin",
+                                    {"hold": True, "reason": "authority_request"})
+        self.assertEqual((status, hold["concern_ref"]), (200, cref), hold)
+        self.assertProblem(self.call("POST", "/v1/concerns/%s/legal-hold" % cref, "admin",
+                                     {"concern_ref": "c_other", "hold": False}), 422,
+                           "concern_ref_mismatch")
+        status, _, dossier = self.call("GET", "/v1/concerns/%s/export?redact=observer_identity,"
+                                       "host_ticket_ids" % cref, "officer")
+        self.assertEqual(status, 200, dossier)
+        self.assertNotIn("WO-11", json.dumps(dossier))  # host ticket ids redacted
+        self.assertProblem(self.call("GET", "/v1/concerns/%s/export?redact=names" % cref,
+                                     "officer"), 422, "schema_violation")
+        self.assertProblem(self.call("GET", "/v1/concerns/%s/export" % cref, "admin"), 403,
+                           "forbidden")
+        status, _, report = self.call("POST", "/v1/purge", "admin", {"dry_run": True})
+        self.assertEqual(status, 200, report)
+        self.assertProblem(self.call("POST", "/v1/purge", "officer", {"dry_run": True}), 403,
+                           "forbidden")
+        status, _, progress = self.call("POST", "/v1/keys/rotate", "admin", {})
+        self.assertEqual(status, 200, progress)
+        self.assertProblem(self.call("POST", "/v1/keys/rotate", "auditor", {}), 403, "forbidden")
+        for who in ("auditor", "admin"):
+            status, _, verification = self.call("GET", "/v1/audit/verification", who)
+            self.assertEqual(status, 200, verification)
+        self.assertProblem(self.call("GET", "/v1/audit/verification", "officer"), 403,
+                           "forbidden")
+
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
         for wanted in ('meldcoded_requests_total{method="POST",route="/v1/submissions",status="201"}',
@@ -385,6 +480,109 @@ class TlsTest(unittest.TestCase):
             self.assertNotEqual(plain.returncode, 0)  # no plaintext HTTP on a TLS port
         finally:
             mc.stop()
+
+
+class WebhookTest(unittest.TestCase):
+    """The plugin's notifications reach a receiver the test runs, signed as
+    docs/webhooks.md says; the receiver checks each with the documented
+    Python verifier and the Node one checks them again."""
+
+    def setUp(self):
+        self.tok, self.entries = make_tokens()
+        self.work = tempfile.mkdtemp(prefix="meldcoded-webhooks-")
+        self.secret = "whsec-" + meldcoded_config.new_token()
+        self.record = os.path.join(self.work, "deliveries.jsonl")
+        self.port = free_port()
+        self.receiver = None
+
+    def tearDown(self):
+        self.stop_receiver()
+
+    def start_receiver(self):
+        self.receiver = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "webhook_receiver.py"), "--port", str(self.port),
+             "--secret", self.secret, "--record", self.record, "--doc", WEBHOOK_DOC])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # ready when it accepts a connection
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.fail("the webhook receiver did not start")
+
+    def stop_receiver(self):
+        if self.receiver and self.receiver.poll() is None:
+            self.receiver.terminate()
+            self.receiver.wait(timeout=30)
+
+    def sidecar(self, endpoint):
+        return Sidecar(self.entries, workdir=self.work, extra={"webhooks": {
+            "endpoints": [dict(url="http://127.0.0.1:%d/hooks" % self.port, **endpoint)],
+            "base_delay_ms": 50, "max_delay_ms": 200}})
+
+    def submit(self, mc, key):
+        status, _, receipt = mc.request("POST", "/v1/submissions", self.tok["tech"], submission(
+            key, ticket={"host_ticket_id": key, "unit_id": UNIT}))
+        self.assertEqual(status, 201, receipt)
+        status, _, concern = mc.request("GET", "/v1/submissions/%s/concern" %
+                                        receipt["submission_ref"], self.tok["officer"])
+        self.assertEqual(status, 200)
+        return concern["concern_ref"]
+
+    def delivered(self, concern_ref):
+        """Waits for the receiver's record of concern_created for concern_ref."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if os.path.exists(self.record):
+                with open(self.record) as f:
+                    for line in f:
+                        entry = json.loads(line)
+                        body = json.loads(entry["body"])
+                        if (body["event"], body.get("concern_ref")) == ("concern_created",
+                                                                          concern_ref):
+                            return entry, body
+            time.sleep(0.1)
+        self.fail("no concern_created delivery for the submission")
+
+    def assertSigned(self, entry, body):
+        self.assertTrue(entry["verified"])
+        self.assertFalse(entry["tampered_verified"])
+        self.assertFalse(entry["wrong_secret_verified"])
+        self.assertEqual(entry["event_id"], body["id"])
+        self.assertEqual(set(body), {"id", "event", "concern_ref", "created_at"})  # ids only
+        node = subprocess.run(["node", os.path.join(HERE, "verify_webhooks.mjs"), WEBHOOK_DOC,
+                               self.record, self.secret], capture_output=True, text=True)
+        self.assertEqual(node.returncode, 0, node.stderr)
+
+    def test_a_submission_sends_a_signed_concern_created_event(self):
+        secret_file = os.path.join(self.work, "webhook.secret")
+        meldcoded_config.write_private(secret_file, self.secret + "\n")
+        self.start_receiver()
+        mc = self.sidecar({"secret_file": secret_file}).start()
+        try:
+            self.assertSigned(*self.delivered(self.submit(mc, "hook-0001")))
+        finally:
+            mc.stop()
+        self.assertTrue(os.path.exists(os.path.join(self.work, "webhooks.db")))
+        self.assertNotIn(self.secret, mc.log_text())
+
+    def test_a_pending_event_is_delivered_after_a_restart(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        try:
+            ref = self.submit(mc, "hook-0002")  # the receiver is down: it stays pending
+        finally:
+            self.assertEqual(mc.stop(signal.SIGTERM), 0)
+        self.assertFalse(os.path.exists(self.record))
+        self.assertIn('"msg":"webhook_attempt_failed"', mc.log_text())
+        self.start_receiver()
+        mc.start()  # same outbox file
+        try:
+            self.assertSigned(*self.delivered(ref))
+        finally:
+            mc.stop()
+        self.assertNotIn(self.secret, mc.log_text())
 
 
 class CommandLineTest(unittest.TestCase):

@@ -114,6 +114,15 @@ TEST_CASE("VERA 4: a task reported done (GER) closes the repair order") {
     require_closed_ticket(mapping.map(order, kNow), expected);
 }
 
+TEST_CASE("mappings: an order's id is read whether or not the order is closed") {
+    CHECK(shipped("vera4").order_id(vera_example("vera4_order_open")) == "OHO-2026-004711");
+    json without_ids = vera_example("vera4_order_open");
+    without_ids.erase("id");
+    without_ids.erase("code");
+    CHECK(shipped("vera4").order_id(without_ids).empty());
+    CHECK(shipped("vera4").order_id(json::array()).empty());
+}
+
 TEST_CASE("VERA 4: orders that are not repairs are ignored") {
     const auto mapping = shipped("vera4");
     json order = vera_example("vera4_order_done");

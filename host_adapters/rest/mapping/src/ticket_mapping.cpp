@@ -108,6 +108,17 @@ MappingResult TicketMapping::map(const json& host_order, const std::string& now)
     return result;
 }
 
+std::string TicketMapping::order_id(const json& host_order) const {
+    if (!host_order.is_object()) return "";
+    for (const auto& rule : impl_->fields) {
+        if (std::string(rule.field().name) != "host_ticket_id") continue;
+        std::string problem;
+        const auto value = rule.value(host_order, "", problem);
+        if (value && value->is_string()) return value->get<std::string>();
+    }
+    return "";
+}
+
 json TicketMapping::retained(const json& host_order) const {
     json kept = json::object();
     if (impl_->applies_when) impl_->applies_when->project(host_order, kept);

@@ -83,6 +83,11 @@ public:
     // `now` (RFC 3339) is used only by fields with "default_to_now".
     MappingResult map(const nlohmann::json& host_order, const std::string& now) const;
 
+    // The order's id as the mapping reads host_ticket_id, whether or not the
+    // order is closed: the key under which a host adapter keeps retained()
+    // for later PATCHes. Empty when the order has none.
+    std::string order_id(const nlohmann::json& host_order) const;
+
     // The part of `host_order` the mapping reads: map(retained(o)) == map(o).
     nlohmann::json retained(const nlohmann::json& host_order) const;
 

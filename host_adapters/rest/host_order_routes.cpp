@@ -1,0 +1,105 @@
+// The answer is the prompt (200) when the order closes with this update,
+// else 202 with the order's status; ticket-closed runs as the caller (an
+// integration acting for a user follows the same rules as on
+// /v1/tickets/closed). Nothing from the order reaches an answer or a log.
+#include "host_order_routes.h"
+
+#include <optional>
+
+#include "host_orders.h"
+#include "log.h"
+#include "problem.h"
+#include "route_calls.h"
+
+namespace meldcoded {
+
+namespace {
+
+using meldcode::rest::MappingResult;
+using meldcode::rest::TicketMapping;
+using nlohmann::json;
+
+const char* status_name(MappingResult::Outcome outcome) {
+    switch (outcome) {
+        case MappingResult::Outcome::not_applicable:
+            return "not_applicable";
+        case MappingResult::Outcome::not_closed:
+            return "not_closed";
+        default:
+            return "already_closed";  // closed before this update: no second prompt
+    }
+}
+
+// Maps `after`, asks for the prompt when the order closes now, then keeps
+// what the mapping reads. Kept only after ticket-closed succeeded, so that a
+// refused call is made again on the next update.
+Response apply(const RouteContext& c, const TicketMapping& mapping, const std::string& order_id,
+               const json& before, const json& after) {
+    const auto change = mapping.change(before, after, utc_now_rfc3339());
+    Response answer;
+    if (change.result.outcome == MappingResult::Outcome::incomplete) {
+        answer = problem(422, "order_incomplete", change.result.message);
+    } else if (change.closes_now) {
+        answer = ok(call(c, api(c).ticket_closed, change.result.ticket.dump()));
+    } else {
+        answer = ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
+    }
+    c.host_orders.store().put(c.params.at("mapping"), order_id, change.retained);
+    return answer;
+}
+
+// The body as a JSON object, or the problem to answer.
+std::optional<Response> parse_object(const std::string& body, json& out) {
+    out = json::parse(body, nullptr, false);
+    if (out.is_discarded()) return problem(400, "invalid_json", "the body is not JSON");
+    if (!out.is_object()) return problem(422, "not_an_object", "the body must be a JSON object");
+    return std::nullopt;
+}
+
+// The mapping the URL names, or the problem to answer. Only a host system
+// (an integration's token, acting for a user or not) posts orders: what is
+// kept of an order decides when ticket-closed is called, and a person's
+// token must not be able to mark a host's order as closed before the host does.
+std::optional<Response> find_mapping(const RouteContext& c, const TicketMapping*& mapping) {
+    if (c.identity.actor.value("role", "") != "integration") {
+        return problem(403, "forbidden", "host orders are accepted from integration tokens only");
+    }
+    mapping = c.host_orders.mapping(c.params.at("mapping"));
+    if (mapping != nullptr) return std::nullopt;
+    return problem(404, "unknown_mapping", "no ticket mapping of this name is configured");
+}
+
+}  // namespace
+
+Response host_order_post(const RouteContext& c) {
+    const TicketMapping* mapping = nullptr;
+    if (auto error = find_mapping(c, mapping)) return *error;
+    json order;
+    if (auto error = parse_object(c.request.body, order)) return *error;
+    const std::string order_id = mapping->order_id(order);
+    if (order_id.empty()) {
+        return problem(422, "order_incomplete",
+                       "ticket mapping '" + mapping->name() + "': the order has no id");
+    }
+    const std::lock_guard<std::mutex> hold(c.host_orders.lock());
+    const auto before = c.host_orders.store().find(c.params.at("mapping"), order_id);
+    return apply(c, *mapping, order_id, before.value_or(json()), order);
+}
+
+Response host_order_patch(const RouteContext& c) {
+    const TicketMapping* mapping = nullptr;
+    if (auto error = find_mapping(c, mapping)) return *error;
+    json patch;
+    if (auto error = parse_object(c.request.body, patch)) return *error;
+    const std::string& order_id = c.params.at("order_id");
+    const std::lock_guard<std::mutex> hold(c.host_orders.lock());
+    const auto before = c.host_orders.store().find(c.params.at("mapping"), order_id);
+    if (!before) {
+        return problem(404, "unknown_order", "no such order: POST the whole order first");
+    }
+    json after = *before;
+    after.merge_patch(patch);
+    return apply(c, *mapping, order_id, *before, after);
+}
+
+}  // namespace meldcoded

@@ -1,0 +1,45 @@
+#include "host_orders.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "builtin_mappings.h"  // generated: kGenericMapping, kVera4Mapping
+
+namespace meldcoded {
+
+namespace {
+
+using meldcode::rest::TicketMapping;
+using nlohmann::json;
+
+json definition(const std::string& source) {
+    if (source == "builtin:generic") return json::parse(kGenericMapping);
+    if (source == "builtin:vera4") return json::parse(kVera4Mapping);
+    if (source.rfind("builtin:", 0) == 0) throw std::runtime_error("no such built-in mapping");
+    std::ifstream in(source);
+    if (!in) throw std::runtime_error("cannot read " + source);
+    json parsed = json::parse(in, nullptr, false);
+    if (parsed.is_discarded()) throw std::runtime_error(source + " is not JSON");
+    return parsed;
+}
+
+}  // namespace
+
+HostOrders::HostOrders(const Config& config)
+    : store_(beside_plugin_store(config, "host_orders.db")) {
+    for (const auto& [name, source] : config.ticket_mappings) {
+        try {
+            mappings_.emplace(name, TicketMapping::load(definition(source)));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("configuration invalid at /ticket_mappings/" + name + ": " +
+                                     e.what());
+        }
+    }
+}
+
+const TicketMapping* HostOrders::mapping(const std::string& name) const {
+    const auto it = mappings_.find(name);
+    return it == mappings_.end() ? nullptr : &it->second;
+}
+
+}  // namespace meldcoded

@@ -1,0 +1,87 @@
+#include "order_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include <sqlite3.h>
+
+namespace meldcoded {
+
+namespace {
+
+// secure_delete: a replaced order's old values are overwritten, not left in
+// free pages of the file.
+constexpr const char* kSetup = R"sql(
+PRAGMA synchronous=FULL;
+PRAGMA secure_delete=ON;
+CREATE TABLE IF NOT EXISTS host_orders (
+    mapping TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    retained TEXT NOT NULL,
+    PRIMARY KEY (mapping, order_id));
+)sql";
+
+[[noreturn]] void fail(sqlite3* db, const char* what) {
+    throw std::runtime_error(std::string("host order store: ") + what + ": " +
+                             (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+using Statement = std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>;
+
+// Prepares `sql` with its text parameters bound in order.
+Statement prepare(sqlite3* db, const char* sql, std::initializer_list<std::string> params) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) fail(db, "prepare");
+    Statement stmt(raw, &sqlite3_finalize);
+    int i = 1;
+    for (const std::string& p : params) {
+        if (sqlite3_bind_text(raw, i++, p.data(), static_cast<int>(p.size()), SQLITE_TRANSIENT) !=
+            SQLITE_OK) {
+            fail(db, "bind");
+        }
+    }
+    return stmt;
+}
+
+}  // namespace
+
+OrderStore::OrderStore(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("host order store: cannot create " + path);
+    ::close(fd);
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK ||
+        sqlite3_exec(db_, kSetup, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close(db_);
+        throw std::runtime_error("host order store: open: " + message);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+}
+
+OrderStore::~OrderStore() {
+    sqlite3_close(db_);
+}
+
+std::optional<nlohmann::json> OrderStore::find(const std::string& mapping,
+                                               const std::string& order_id) const {
+    const Statement stmt =
+        prepare(db_, "SELECT retained FROM host_orders WHERE mapping = ?1 AND order_id = ?2",
+                {mapping, order_id});
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail(db_, "find");
+    return nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
+}
+
+void OrderStore::put(const std::string& mapping, const std::string& order_id,
+                     const nlohmann::json& retained) {
+    const Statement stmt = prepare(db_, "INSERT OR REPLACE INTO host_orders VALUES (?1, ?2, ?3)",
+                                   {mapping, order_id, retained.dump()});
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(db_, "put");
+}
+
+}  // namespace meldcoded

@@ -1,0 +1,16 @@
+// records_routes.h — records management and security operations (ABI 1.1):
+// legal hold, export, purge, key rotation and audit verification. Who may
+// call each is the plugin's access policy, as for every route.
+#pragma once
+
+#include "router.h"
+
+namespace meldcoded {
+
+Response legal_hold(const RouteContext& c);          // POST /v1/concerns/{ref}/legal-hold
+Response concern_export(const RouteContext& c);      // GET  /v1/concerns/{ref}/export
+Response purge(const RouteContext& c);               // POST /v1/purge
+Response keys_rotate(const RouteContext& c);         // POST /v1/keys/rotate
+Response audit_verification(const RouteContext& c);  // GET  /v1/audit/verification
+
+}  // namespace meldcoded

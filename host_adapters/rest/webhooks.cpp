@@ -1,0 +1,63 @@
+#include "webhooks.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace meldcoded {
+
+namespace {
+
+std::string secret_of(const WebhookEndpointConfig& endpoint, const Getenv& getenv,
+                      std::size_t index) {
+    const std::string where = "webhooks.endpoints[" + std::to_string(index) + "]";
+    std::string secret;
+    if (!endpoint.secret_env.empty()) {
+        const char* value = getenv(endpoint.secret_env.c_str());
+        if (value != nullptr) secret = value;
+    } else {
+        std::ifstream in(endpoint.secret_file);
+        if (!in) throw std::runtime_error(where + ": cannot read secret_file");
+        std::stringstream text;
+        text << in.rdbuf();
+        secret = text.str();
+        if (!secret.empty() && secret.back() == '\n') secret.pop_back();
+    }
+    if (secret.empty()) throw std::runtime_error(where + ": the secret is empty or unset");
+    return secret;
+}
+
+}  // namespace
+
+meldcode::rest::WebhookOutboxOptions outbox_options(const Config& config, const Getenv& getenv,
+                                                    Logger& log) {
+    meldcode::rest::WebhookOutboxOptions options;
+    options.store_path = config.webhooks.store_path.empty()
+                             ? beside_plugin_store(config, "webhooks.db")
+                             : config.webhooks.store_path;
+    for (std::size_t i = 0; i < config.webhooks.endpoints.size(); ++i) {
+        const WebhookEndpointConfig& endpoint = config.webhooks.endpoints[i];
+        options.endpoints.push_back({endpoint.url, secret_of(endpoint, getenv, i)});
+    }
+    options.max_attempts = config.webhooks.max_attempts;
+    options.base_delay = std::chrono::milliseconds(config.webhooks.base_delay_ms);
+    options.max_delay = std::chrono::milliseconds(config.webhooks.max_delay_ms);
+    // The outbox's records carry ids and endpoint origins only.
+    options.log = [&log](const nlohmann::json& record) {
+        nlohmann::json fields = record;
+        fields.erase("level");
+        fields.erase("msg");
+        log.log(parse_level(record.value("level", "info")), record.value("msg", "webhook"), fields);
+    };
+    return options;
+}
+
+void OutboxSink::notify(const nlohmann::json& notification) {
+    try {
+        outbox_.enqueue(notification);
+    } catch (const std::exception& e) {
+        log_.log(Level::error, "webhook_enqueue_failed", {{"error", e.what()}});
+    }
+}
+
+}  // namespace meldcoded
