@@ -3,11 +3,16 @@
 #   the ticket-closed and submission endpoints of the sidecar, vs. a trivial
 #   cpprestsdk handler (bench/http/trivial_handler.cpp, same thread count) and
 #   nginx serving a small static file (both started here with temp configs).
+# The floors get the very request the sidecar gets (same POST, same body):
+# cpprestsdk reads a body whether or not the handler wants it. The sidecar
+# and its floors run in interleaved rounds, and each ratio is the median of
+# the rounds' ratios, so a noisy neighbour on this shared VM moves both sides.
 # Prints a Markdown table (requests/s, p99, ratios) for bench/RESULTS.md.
-#   bench/http/run.sh [seconds per run, default 10]
+#   bench/http/run.sh [seconds per run, default 10] [rounds, default 5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-10}"
+ROUNDS="${2:-5}"
 CONNECTIONS=64
 WRK_THREADS=2
 HTTP_THREADS=4
@@ -71,6 +76,15 @@ wait_for "http://127.0.0.1:$SIDECAR_PORT/healthz"
 wait_for "http://127.0.0.1:$TRIVIAL_PORT/"
 wait_for "http://127.0.0.1:$NGINX_PORT/small.json"
 
+# A second floor answers with a body as long as a real prompt.
+PROMPT_BYTES=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"host_ticket_id":"bench-size","unit_id":"bench-unit","work_type":"REP","entered_dwelling":true,"technician_id":"bench-tech","closed_at":"'"$(date -u +%FT%TZ)"'"}' \
+    "http://127.0.0.1:$SIDECAR_PORT/v1/tickets/closed" | wc -c)
+SIZED_PORT=$(free_port)
+"$BUILD/bench/http_trivial_handler" "$SIZED_PORT" "$HTTP_THREADS" "$PROMPT_BYTES" >/dev/null &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$SIZED_PORT/"
+
 # run <label> <url> [lua kind]: prints "label rps p99_ms non2xx"
 run() {
     local label=$1 url=$2 kind=${3:-}
@@ -85,19 +99,42 @@ run() {
     echo "$label $rps $p99 ${non2xx:-0}"
 }
 
-results=()
-results+=("$(run nginx "http://127.0.0.1:$NGINX_PORT/small.json")")
-results+=("$(run trivial "http://127.0.0.1:$TRIVIAL_PORT/")")
-results+=("$(run ticket_closed "http://127.0.0.1:$SIDECAR_PORT" ticket)")
-results+=("$(run submissions "http://127.0.0.1:$SIDECAR_PORT" submission)")
-
-echo "| endpoint | requests/s | p99 (ms) | non-2xx | vs trivial cpprestsdk | vs nginx |"
-echo "|---|---|---|---|---|---|"
-nginx_rps=$(awk '{print $2}' <<<"${results[0]}")
-trivial_rps=$(awk '{print $2}' <<<"${results[1]}")
-for r in "${results[@]}"; do
-    read -r label rps p99 non2xx <<<"$r"
-    awk -v l="$label" -v r="$rps" -v p="$p99" -v n="$non2xx" -v t="$trivial_rps" -v g="$nginx_rps" \
-        'BEGIN {printf "| %s | %.0f | %.2f | %d | %.2fx | %.2fx |\n", l, r, p, n, r/t, r/g}'
+# "round label rps p99 non2xx" lines; progress goes to stderr.
+RESULTS="$WORK/results"
+measure() {
+    local round=$1 label=$2
+    shift 2
+    echo "round $round: $label" >&2
+    echo "$round $(run "$label" "$@")" >>"$RESULTS"
+}
+for round in $(seq "$ROUNDS"); do
+    measure "$round" trivial "http://127.0.0.1:$TRIVIAL_PORT" ticket
+    measure "$round" trivial_prompt_sized "http://127.0.0.1:$SIZED_PORT" ticket
+    measure "$round" ticket_closed "http://127.0.0.1:$SIDECAR_PORT" ticket
 done
-echo "(wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s on loopback; $(nproc) CPUs; $(date -u +%F))"
+measure 1 nginx "http://127.0.0.1:$NGINX_PORT/small.json"
+measure 1 submissions "http://127.0.0.1:$SIDECAR_PORT" submission
+
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+by = {}
+for round_, label, rps, p99, non2xx in rows:
+    by.setdefault(label, {})[round_] = (float(rps), float(p99), int(non2xx))
+def median_ratio(label, floor):
+    """Within a round when both ran in it, else median against median."""
+    common = [r for r in by[label] if r in by[floor]]
+    if len(common) == len(by[label]):
+        return statistics.median(by[label][r][0] / by[floor][r][0] for r in common)
+    return statistics.median(r[0] for r in by[label].values()) / statistics.median(
+        r[0] for r in by[floor].values())
+print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial cpprestsdk | vs nginx |")
+print("|---|---|---|---|---|---|---|")
+for label in ["nginx", "trivial", "trivial_prompt_sized", "ticket_closed", "submissions"]:
+    runs = by[label].values()
+    print("| %s | %d | %.0f | %.2f | %d | %.2fx | %.2fx |" % (
+        label, len(runs), statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs), sum(r[2] for r in runs),
+        median_ratio(label, "trivial"), median_ratio(label, "nginx")))
+PY
+echo "(wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS interleaved rounds; every row but nginx sends the ticket-closed or submission POST; prompt $PROMPT_BYTES bytes; $(nproc) CPUs; $(date -u +%F))"

@@ -39,7 +39,7 @@ std::string utc_now_rfc3339() {
 Logger::Logger(const std::string& level) : threshold_(parse_level(level)) {}
 
 void Logger::log(Level level, const std::string& message, nlohmann::json fields) {
-    if (level < threshold_) return;
+    if (!enabled(level)) return;
     nlohmann::json line{
         {"time", utc_now_rfc3339()}, {"level", level_name(level)}, {"msg", message}};
     if (fields.is_object()) line.update(fields);

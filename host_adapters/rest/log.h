@@ -20,6 +20,7 @@ class Logger {
 public:
     explicit Logger(const std::string& level);
     void log(Level level, const std::string& message, nlohmann::json fields = {});
+    bool enabled(Level level) const { return level >= threshold_; }
 
 private:
     Level threshold_;

@@ -3,7 +3,10 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 
 #include "problem.h"
 #include "v1_routes.h"
@@ -11,6 +14,24 @@
 namespace meldcoded {
 
 namespace {
+
+// A random per-process prefix and a counter: unique, and unlike random bytes
+// per request no system call on the hot path. Ids need not be secret.
+std::string new_request_id() {
+    static const std::string prefix = [] {
+        [[maybe_unused]] const int ready = sodium_init();  // libsodium, not OpenSSL (auth.cpp)
+        unsigned char bytes[6];
+        randombytes_buf(bytes, sizeof bytes);
+        char hex[sizeof bytes * 2 + 1];
+        sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+        return std::string(hex);
+    }();
+    static std::atomic<std::uint64_t> counter{0};
+    char tail[13];
+    std::snprintf(tail, sizeof tail, "%012llx",
+                  static_cast<unsigned long long>(counter++ & 0xffffffffffffULL));
+    return prefix + tail;
+}
 
 // X-Request-Id from the client if short and of safe characters, else ours:
 // a value that goes into logs must not carry anything else.
@@ -23,13 +44,7 @@ std::string request_id_of(const Request& request) {
             });
         if (safe) return *id;
     }
-    // libsodium, not OpenSSL's RAND (see sha256_hex in auth.cpp).
-    [[maybe_unused]] static const int sodium_ready = sodium_init();  // idempotent
-    unsigned char bytes[12];
-    randombytes_buf(bytes, sizeof bytes);
-    char hex[sizeof bytes * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-    return hex;
+    return new_request_id();
 }
 
 // A PATCH may also say it is a merge patch (RFC 7386).
@@ -68,6 +83,7 @@ Response Sidecar::handle(const Request& request) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics_.observe(request.method, route_label, response.status, seconds);
+    if (!log_.enabled(Level::info)) return response;  // spare building the line
     log_.log(Level::info, "request",
              {{"request_id", request_id},
               {"method", request.method},
