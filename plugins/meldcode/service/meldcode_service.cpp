@@ -34,11 +34,17 @@ std::string token_claims(const TicketClosed& t, Timestamp now) {
 
 // Pages are read with one row more than asked: when it came, there is a next
 // page, and the id of the last row kept is its cursor.
-template <typename Item>
-std::optional<std::int64_t> trim_page(std::vector<Item>& items, int limit) {
-    if (items.size() <= static_cast<std::size_t>(limit)) return std::nullopt;
-    items.resize(static_cast<std::size_t>(limit));
-    return items.back().id;
+template <typename Page, typename Query, typename Read>
+Page read_page(const Query& query, const Read& read) {
+    Query one_more = query;
+    one_more.limit = query.limit + 1;
+    Page page;
+    page.items = read(one_more);
+    if (page.items.size() > static_cast<std::size_t>(query.limit)) {
+        page.items.resize(static_cast<std::size_t>(query.limit));
+        page.next_cursor = page.items.back().id;
+    }
+    return page;
 }
 
 struct TokenClaims {
@@ -285,10 +291,8 @@ ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuer
     authorize(actor, Operation::list_concerns);
     ConcernPage page;
     store_->transaction([&](StoreTransaction& tx) {
-        ConcernQuery one_more = query;
-        one_more.limit = query.limit + 1;
-        page.items = tx.list_concerns(one_more);
-        page.next_cursor = trim_page(page.items, query.limit);
+        page = read_page<ConcernPage>(query,
+                                      [&](const ConcernQuery& q) { return tx.list_concerns(q); });
         audit(tx, actor, "concern.list", std::nullopt);
     });
     return page;
@@ -403,10 +407,7 @@ AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& quer
     authorize(actor, Operation::read_audit);
     AuditPage page;
     store_->transaction([&](StoreTransaction& tx) {
-        AuditQuery one_more = query;
-        one_more.limit = query.limit + 1;
-        page.items = tx.list_audit(one_more);
-        page.next_cursor = trim_page(page.items, query.limit);
+        page = read_page<AuditPage>(query, [&](const AuditQuery& q) { return tx.list_audit(q); });
         audit(tx, actor, "audit.read", std::nullopt);
     });
     return page;
