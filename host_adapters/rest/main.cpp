@@ -75,6 +75,10 @@ int serve(const meldcoded::Config& config) {
 
     meldcoded::HostOrders host_orders(config);
     meldcoded::Sidecar sidecar(config, mc, log, host_orders);
+    if (outbox) {
+        sidecar.metrics().add_gauges(
+            [&outbox] { return meldcoded::webhook_gauges(outbox->stats()); });
+    }
     meldcoded::HttpServer server(config,
                                  [&](const meldcoded::Request& r) { return sidecar.handle(r); });
     try {
@@ -98,6 +102,20 @@ int serve(const meldcoded::Config& config) {
     return 0;  // mc closes the store as it goes out of scope, after the listener
 }
 
+// --requeue-dead-letters: an operator's run beside (or instead of) the
+// sidecar, once a receiver is fixed; the running sidecar picks them up.
+int requeue_dead_letters(const meldcoded::Config& config) {
+    if (config.webhooks.endpoints.empty()) {
+        std::cerr << "meldcoded: the configuration has no webhook endpoints\n";
+        return kExitUsage;
+    }
+    meldcoded::Logger log(config.log_level);
+    meldcode::rest::WebhookOutbox outbox(meldcoded::outbox_options(
+        config, [](const char* n) { return std::getenv(n); }, log));
+    std::cout << "requeued " << outbox.requeue_dead() << " dead webhook deliveries" << std::endl;
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,7 +131,9 @@ int main(int argc, char** argv) {
         "address", po::value<std::string>(), "listen address (default 127.0.0.1)")(
         "port,p", po::value<std::uint16_t>(), "listen port")("plugin", po::value<std::string>(),
                                                              "path of libmeldcode.so")(
-        "log-level", po::value<std::string>(), "debug, info, warn or error");
+        "log-level", po::value<std::string>(), "debug, info, warn or error")(
+        "requeue-dead-letters",
+        "give the outbox's dead webhook deliveries another round of attempts, then exit");
     po::variables_map options;
     try {
         po::store(po::parse_command_line(argc, argv, described), options);
@@ -127,7 +147,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        return serve(configure(options));
+        const meldcoded::Config config = configure(options);
+        return options.count("requeue-dead-letters") ? requeue_dead_letters(config) : serve(config);
     } catch (const meldcode::sdk::Error& e) {
         std::cerr << R"({"level":"error","msg":"cannot_start","code":")" << e.code() << "\"}\n";
         return 1;

@@ -40,7 +40,13 @@ std::string Metrics::render() const {
             << "meldcoded_request_duration_seconds_sum{" << l << "} " << s.sum << '\n'
             << "meldcoded_request_duration_seconds_count{" << l << "} " << s.count << '\n';
     }
+    for (const auto& gauges : gauges_) out << gauges();
     return out.str();
+}
+
+void Metrics::add_gauges(std::function<std::string()> render) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    gauges_.push_back(std::move(render));
 }
 
 }  // namespace meldcoded

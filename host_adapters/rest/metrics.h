@@ -5,10 +5,12 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace meldcoded {
 
@@ -16,6 +18,9 @@ class Metrics {
 public:
     void observe(const std::string& method, const std::string& route, int status, double seconds);
     std::string render() const;
+    // Text in Prometheus format appended to every render(): what other parts
+    // (the webhook outbox) measure. Add before the server starts.
+    void add_gauges(std::function<std::string()> render);
 
 private:
     static constexpr std::array<double, 9> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -27,6 +32,7 @@ private:
     };
     mutable std::mutex mutex_;
     std::map<std::tuple<std::string, std::string, int>, Series> series_;
+    std::vector<std::function<std::string()>> gauges_;
 };
 
 }  // namespace meldcoded

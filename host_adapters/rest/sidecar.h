@@ -21,6 +21,7 @@ public:
     Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log,
             HostOrders& host_orders);
     Response handle(const Request& request);
+    Metrics& metrics() { return metrics_; }
 
 private:
     Response dispatch(const Request& request, const std::string& request_id,

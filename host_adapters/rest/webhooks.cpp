@@ -52,6 +52,16 @@ meldcode::rest::WebhookOutboxOptions outbox_options(const Config& config, const 
     return options;
 }
 
+std::string webhook_gauges(const meldcode::rest::WebhookOutboxStats& stats) {
+    std::ostringstream out;
+    out << "# HELP meldcoded_webhook_deliveries Webhook deliveries in the outbox, by state.\n"
+           "# TYPE meldcoded_webhook_deliveries gauge\n"
+        << "meldcoded_webhook_deliveries{state=\"pending\"} " << stats.pending << '\n'
+        << "meldcoded_webhook_deliveries{state=\"delivered\"} " << stats.delivered << '\n'
+        << "meldcoded_webhook_deliveries{state=\"dead\"} " << stats.dead << '\n';
+    return out.str();
+}
+
 void OutboxSink::notify(const nlohmann::json& notification) {
     try {
         outbox_.enqueue(notification);

@@ -19,6 +19,10 @@ namespace meldcoded {
 meldcode::rest::WebhookOutboxOptions outbox_options(const Config& config, const Getenv& getenv,
                                                     Logger& log);
 
+// The outbox's counts in Prometheus text format, for /metrics: dead letters
+// are what an operator must see.
+std::string webhook_gauges(const meldcode::rest::WebhookOutboxStats& stats);
+
 class OutboxSink : public NotificationSink {
 public:
     explicit OutboxSink(meldcode::rest::WebhookOutbox& outbox, Logger& log)

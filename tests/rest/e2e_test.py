@@ -516,10 +516,10 @@ class WebhookTest(unittest.TestCase):
             self.receiver.terminate()
             self.receiver.wait(timeout=30)
 
-    def sidecar(self, endpoint):
-        return Sidecar(self.entries, workdir=self.work, extra={"webhooks": {
+    def sidecar(self, endpoint, **webhooks):
+        return Sidecar(self.entries, workdir=self.work, extra={"webhooks": dict({
             "endpoints": [dict(url="http://127.0.0.1:%d/hooks" % self.port, **endpoint)],
-            "base_delay_ms": 50, "max_delay_ms": 200}})
+            "base_delay_ms": 50, "max_delay_ms": 200}, **webhooks)})
 
     def submit(self, mc, key):
         status, _, receipt = mc.request("POST", "/v1/submissions", self.tok["tech"], submission(
@@ -583,6 +583,36 @@ class WebhookTest(unittest.TestCase):
         finally:
             mc.stop()
         self.assertNotIn(self.secret, mc.log_text())
+
+    def test_dead_letters_show_in_metrics_and_are_requeued_by_the_operator(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}, max_attempts=1)
+        mc.start()
+        try:  # the receiver is down and one attempt is all there is: a dead letter
+            ref = self.submit(mc, "hook-0003")
+            deadline = time.monotonic() + 60
+            while ('meldcoded_webhook_deliveries{state="dead"} 1' not in
+                   mc.request("GET", "/metrics")[2]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            metrics = mc.request("GET", "/metrics")[2]
+            self.assertIn('meldcoded_webhook_deliveries{state="dead"} 1', metrics)
+            self.assertIn('meldcoded_webhook_deliveries{state="pending"} 0', metrics)
+        finally:
+            self.assertEqual(mc.stop(), 0)
+        self.assertIn('"msg":"webhook_dead_letter"', mc.log_text())
+        self.start_receiver()
+        requeue = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],
+                                 capture_output=True, text=True)
+        self.assertEqual(requeue.returncode, 0, requeue.stderr)
+        self.assertIn("requeued 1 dead webhook deliveries", requeue.stdout)
+        mc.start()
+        try:
+            self.assertSigned(*self.delivered(ref))
+        finally:
+            mc.stop()
+        again = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],
+                               capture_output=True, text=True)
+        self.assertIn("requeued 0 dead webhook deliveries", again.stdout)
 
 
 class CommandLineTest(unittest.TestCase):

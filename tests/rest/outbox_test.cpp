@@ -283,6 +283,34 @@ TEST_CASE("webhooks: a receiver answering 500 puts the event in the dead letters
     CHECK(WebhookOutbox(opts).stats().dead == 1);
 }
 
+TEST_CASE("webhooks: requeued dead letters are delivered once the receiver is fixed") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    auto opts = options(dir.path, port);
+    opts.max_attempts = 1;
+    std::string id;
+    {
+        Receiver broken(port, record, "500");
+        WebhookOutbox outbox(opts);
+        outbox.start();
+        id = outbox.enqueue(kNotification);
+        wait_for([&] { return outbox.stats().dead == 1; }, "the dead letter");
+    }
+    Receiver fixed(port, record);
+    WebhookOutbox running(opts);
+    running.start();
+    // An operator's process on the same file, as `meldcoded --requeue-dead-letters` does.
+    CHECK(WebhookOutbox(opts).requeue_dead() == 1);
+    running.requeue_dead();  // nothing left to requeue; wakes the running outbox at once
+    wait_for([&] { return running.stats().delivered == 1; }, "the requeued delivery");
+    CHECK(running.stats().dead == 0);
+    const auto got = records(record);
+    REQUIRE(got.size() == 2);  // the failed attempt and the delivery
+    for (const auto& r : got) check_delivery(r, id);
+    CHECK(running.requeue_dead() == 0);
+}
+
 TEST_CASE("webhooks: a delivery to an endpoint no longer configured becomes a dead letter") {
     TempDir dir;
     const int port = free_port();

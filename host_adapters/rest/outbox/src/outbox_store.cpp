@@ -187,6 +187,21 @@ void OutboxStore::prune_delivered(std::int64_t before_ms) {
         .run();
 }
 
+std::uint64_t OutboxStore::requeue_dead(const std::vector<std::string>& endpoints,
+                                        std::int64_t now_ms) {
+    std::uint64_t requeued = 0;
+    for (const auto& endpoint : endpoints) {
+        Statement(db_,
+                  "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_ms = ?2, "
+                  "finished_ms = NULL WHERE state = 'dead' AND endpoint = ?1")
+            .bind(1, endpoint)
+            .bind(2, now_ms)
+            .run();
+        requeued += static_cast<std::uint64_t>(sqlite3_changes(db_));
+    }
+    return requeued;
+}
+
 WebhookOutboxStats OutboxStore::stats() {
     Statement select(db_, "SELECT state, count(*), sum(attempts) FROM deliveries GROUP BY state");
     WebhookOutboxStats stats;

@@ -40,6 +40,9 @@ public:
     void retry(std::int64_t row, std::int64_t next_ms, const std::string& error);
     void dead(std::int64_t row, std::int64_t now_ms, const std::string& error);
     void prune_delivered(std::int64_t before_ms);
+    // Dead deliveries to one of `endpoints` become pending again, due now,
+    // with their attempts counted from zero. Returns how many.
+    std::uint64_t requeue_dead(const std::vector<std::string>& endpoints, std::int64_t now_ms);
 
     WebhookOutboxStats stats();
 

@@ -97,6 +97,12 @@ struct WebhookOutbox::Impl {
         return it == all.end() ? nullptr : &*it;
     }
 
+    std::vector<std::string> urls() const {
+        std::vector<std::string> all;
+        for (const auto& e : options.endpoints) all.push_back(e.url);
+        return all;
+    }
+
     // Before attempt n+1 (n made): base * 2^(n-1), capped, minus up to half at random.
     std::int64_t backoff_ms(int attempts_made) {
         const auto base = static_cast<double>(options.base_delay.count());
@@ -192,11 +198,9 @@ std::string WebhookOutbox::enqueue(const json& notification) {
     json event = notification;
     event["id"] = id;
     event["created_at"] = rfc3339_utc(now);
-    std::vector<std::string> urls;
-    for (const auto& e : impl_->options.endpoints) urls.push_back(e.url);
     {
         std::lock_guard<std::mutex> lock(impl_->mutex);
-        impl_->store.add(id, event.dump(), urls, now);
+        impl_->store.add(id, event.dump(), impl_->urls(), now);
         impl_->woken = true;
     }
     impl_->wake.notify_one();
@@ -217,6 +221,17 @@ void WebhookOutbox::stop() {
     }
     impl_->wake.notify_one();
     if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+std::uint64_t WebhookOutbox::requeue_dead() {
+    std::uint64_t requeued = 0;
+    {
+        std::lock_guard<std::mutex> lock(impl_->mutex);
+        requeued = impl_->store.requeue_dead(impl_->urls(), now_ms());
+        impl_->woken = true;
+    }
+    impl_->wake.notify_one();
+    return requeued;
 }
 
 WebhookOutboxStats WebhookOutbox::stats() const {

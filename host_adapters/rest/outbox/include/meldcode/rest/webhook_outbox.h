@@ -18,7 +18,8 @@
 // restart; a new outbox on the same file delivers them. Each endpoint gets
 // its own delivery: retried on a non-2xx answer or a connection failure with
 // exponential backoff and jitter, and after max_attempts parked as a dead
-// letter — visible in stats() and the log, never deleted. Delivered rows are
+// letter — visible in stats() and the log, never deleted; requeue_dead()
+// gives them another round. Delivered rows are
 // pruned after keep_delivered. Secrets are never written to the file.
 // Never forks or execs. Thread-safe.
 #pragma once
@@ -79,6 +80,12 @@ public:
     void stop();   // waits for the attempt in flight; idempotent
 
     WebhookOutboxStats stats() const;
+
+    // Gives the dead letters to still-configured endpoints a new round of
+    // attempts (after the receiver is fixed), and returns how many. Another
+    // process may do this on the same file: a running outbox picks them up
+    // within a minute, or at once when it is this one.
+    std::uint64_t requeue_dead();
 
 private:
     struct Impl;
