@@ -66,6 +66,8 @@ WebhooksConfig webhooks(const json& doc) {
     w.max_attempts = section.value("max_attempts", w.max_attempts);
     w.base_delay_ms = section.value("base_delay_ms", w.base_delay_ms);
     w.max_delay_ms = section.value("max_delay_ms", w.max_delay_ms);
+    w.steps_due_interval_seconds =
+        section.value("steps_due_interval_seconds", w.steps_due_interval_seconds);
     return w;
 }
 

@@ -52,6 +52,7 @@ struct WebhooksConfig {
     int max_attempts = 12;
     int base_delay_ms = 1000;
     int max_delay_ms = 600000;
+    int steps_due_interval_seconds = 3600;  // how often the sidecar looks for due steps
 };
 
 struct Config {

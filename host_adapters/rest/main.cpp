@@ -15,6 +15,7 @@
 #include "meldcode/meldcode.hpp"
 #include "notification_sink.h"
 #include "sidecar.h"
+#include "steps_due_schedule.h"
 #include "webhooks.h"
 
 namespace po = boost::program_options;
@@ -72,6 +73,13 @@ int serve(const meldcoded::Config& config) {
         outbox->start();  // pending deliveries from an earlier run go out too
     }
     sinks.attach(mc);
+    // With webhooks, due steps are looked for here: the host need not poll.
+    std::unique_ptr<meldcoded::StepsDueSchedule> steps_due;
+    if (outbox) {
+        steps_due = std::make_unique<meldcoded::StepsDueSchedule>(
+            mc, log, std::chrono::seconds(config.webhooks.steps_due_interval_seconds));
+        steps_due->start();
+    }
 
     meldcoded::HostOrders host_orders(config);
     meldcoded::Sidecar sidecar(config, mc, log, host_orders);
@@ -95,8 +103,10 @@ int serve(const meldcoded::Config& config) {
     sigwait(&signals, &signal);
     log.log(meldcoded::Level::info, "stopping", {{"signal", signal}});
     server.drain(std::chrono::seconds(config.limits.shutdown_grace_seconds));
-    // Before the plugin closes: finishes the delivery in flight; the rest
-    // stays pending in the outbox's file for the next start.
+    // Before the plugin closes: the last check's notifications reach the
+    // outbox, which finishes the delivery in flight; the rest stays pending
+    // in its file for the next start.
+    if (steps_due) steps_due->stop();
     if (outbox) outbox->stop();
     log.log(meldcoded::Level::info, "stopped");
     return 0;  // mc closes the store as it goes out of scope, after the listener

@@ -516,8 +516,9 @@ class WebhookTest(unittest.TestCase):
             self.receiver.terminate()
             self.receiver.wait(timeout=30)
 
-    def sidecar(self, endpoint, **webhooks):
-        return Sidecar(self.entries, workdir=self.work, extra={"webhooks": dict({
+    def sidecar(self, endpoint, log_level="info", **webhooks):
+        return Sidecar(self.entries, workdir=self.work, extra={"log_level": log_level,
+                                                               "webhooks": dict({
             "endpoints": [dict(url="http://127.0.0.1:%d/hooks" % self.port, **endpoint)],
             "base_delay_ms": 50, "max_delay_ms": 200}, **webhooks)})
 
@@ -530,8 +531,8 @@ class WebhookTest(unittest.TestCase):
         self.assertEqual(status, 200)
         return concern["concern_ref"]
 
-    def delivered(self, concern_ref):
-        """Waits for the receiver's record of concern_created for concern_ref."""
+    def delivered(self, concern_ref, event="concern_created"):
+        """Waits for the receiver's record of `event` for concern_ref."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if os.path.exists(self.record):
@@ -539,11 +540,10 @@ class WebhookTest(unittest.TestCase):
                     for line in f:
                         entry = json.loads(line)
                         body = json.loads(entry["body"])
-                        if (body["event"], body.get("concern_ref")) == ("concern_created",
-                                                                          concern_ref):
+                        if (body["event"], body.get("concern_ref")) == (event, concern_ref):
                             return entry, body
             time.sleep(0.1)
-        self.fail("no concern_created delivery for the submission")
+        self.fail("no %s delivery for the concern" % event)
 
     def assertSigned(self, entry, body):
         self.assertTrue(entry["verified"])
@@ -583,6 +583,45 @@ class WebhookTest(unittest.TestCase):
         finally:
             mc.stop()
         self.assertNotIn(self.secret, mc.log_text())
+
+    def test_a_review_coming_due_sends_step_due_without_polling(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        self.start_receiver()
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}, log_level="debug",
+                          steps_due_interval_seconds=1).start()
+        try:
+            ref = self.submit(mc, "hook-0004")
+            today = time.strftime("%Y-%m-%d", time.gmtime())
+            for action, fields in [
+                    ("assign", {"assignee": "af-1"}),
+                    ("map_signals", {"observations": "facts", "supporting_signals": "s",
+                                     "undermining_signals": "u", "children_involved": False}),
+                    ("consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
+                                 "question": "q", "advice": "a"}),
+                    ("skip_conversation", {"skip_reason": "would endanger the tenant"}),
+                    ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
+                               ("suspicion", "unsafety", "help_possible", "help_accepted")}),
+                    ("decide", {"report": {"decision": False, "rationale": "r"},
+                                "help": {"decision": True, "rationale": "r"},
+                                "monitoring_agreements": "weekly call", "review_date": today})]:
+                status, _, after = mc.request("POST", "/v1/concerns/%s/actions" % ref,
+                                              self.tok["officer"],
+                                              {"action": action, "fields": fields})
+                self.assertEqual(status, 200, (action, after))
+            entry, body = self.delivered(ref, "step_due")  # nobody called GET /v1/steps/due
+            self.assertEqual(body["action"], "review")
+            self.assertTrue(entry["verified"])
+            # Notified once: the next checks find nothing new to send.
+            checks = mc.log_text().count('"msg":"steps_due_checked"')
+            deadline = time.monotonic() + 60
+            while mc.log_text().count('"msg":"steps_due_checked"') < checks + 2:
+                self.assertLess(time.monotonic(), deadline, "no further checks")
+                time.sleep(0.2)
+        finally:
+            mc.stop()
+        with open(self.record) as f:
+            step_due = [line for line in f if '"step_due"' in json.loads(line)["body"]]
+        self.assertEqual(len(step_due), 1)
 
     def test_dead_letters_show_in_metrics_and_are_requeued_by_the_operator(self):
         os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
