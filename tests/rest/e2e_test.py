@@ -339,7 +339,7 @@ class SidecarTest(unittest.TestCase):
         self.assertEqual(status, 200, dossier)
         self.assertNotIn("WO-11", json.dumps(dossier))  # host ticket ids redacted
         self.assertProblem(self.call("GET", "/v1/concerns/%s/export?redact=names" % cref,
-                                     "officer"), 422, "schema_violation")
+                                     "officer"), 400, "schema_violation")
         self.assertProblem(self.call("GET", "/v1/concerns/%s/export" % cref, "admin"), 403,
                            "forbidden")
         status, _, report = self.call("POST", "/v1/purge", "admin", {"dry_run": True})
@@ -354,6 +354,51 @@ class SidecarTest(unittest.TestCase):
             self.assertEqual(status, 200, verification)
         self.assertProblem(self.call("GET", "/v1/audit/verification", "officer"), 403,
                            "forbidden")
+
+    def newest_audit_row(self):
+        status, _, page = self.call("GET", "/v1/audit?limit=1", "auditor")
+        self.assertEqual(status, 200, page)
+        return page["items"][0]
+
+    def test_12_auditor_pages_through_the_audit_trail(self):
+        self.assertProblem(self.call("GET", "/v1/audit"), 401, "missing_token")
+        self.assertProblem(self.call("GET", "/v1/audit", "officer"), 403, "forbidden")
+        ids, cursor, pages = [], None, []
+        while True:  # newest first, a page's next_cursor gives the next older page
+            path = "/v1/audit?limit=7" + ("&cursor=" + cursor if cursor else "")
+            status, _, page = self.call("GET", path, "auditor")
+            self.assertEqual(status, 200, page)
+            self.assertLessEqual(len(page["items"]), 7)
+            ids += [item["id"] for item in page["items"]]
+            pages.append(json.dumps(page))
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertGreater(len(pages), 2)
+        self.assertEqual(ids, list(range(ids[0], 0, -1)))  # every row once, in order
+        for private in (SECRET_TEXT, UNIT):  # actor ids belong there: who did what
+            self.assertFalse(any(private in text for text in pages), private)
+        # Each read is audited, and so is the officer's refusal.
+        status, _, reads = self.call("GET", "/v1/audit?action=audit.read&limit=500", "admin")
+        self.assertEqual(status, 200, reads)
+        self.assertGreaterEqual(len(reads["items"]), len(pages))
+        status, _, denied = self.call("GET", "/v1/audit?outcome=denied&limit=500", "auditor")
+        self.assertIn(("af-1", "denied.read_audit"),
+                      [(item["actor"]["id"], item["action"]) for item in denied["items"]])
+
+    def test_13_bad_audit_queries_are_400_with_the_pointer_and_change_nothing(self):
+        before = self.newest_audit_row()
+        for query, pointer in [("limit=abc", "/limit"), ("limit=0", "/limit"),
+                               ("limit=501", "/limit"), ("limit=99999999999", "/limit"),
+                               ("cursor=x", "/cursor"), ("outcome=maybe", "/outcome")]:
+            body = self.assertProblem(self.call("GET", "/v1/audit?" + query, "auditor"), 400,
+                                      "schema_violation")
+            self.assertEqual(body["pointer"], pointer, query)
+        body = self.assertProblem(self.call("GET", "/v1/audit?unit_id=" + UNIT, "auditor"), 400,
+                                  "unknown_query_parameter")
+        self.assertNotIn(UNIT, json.dumps(body))
+        after = self.newest_audit_row()  # only the first look's own read since
+        self.assertEqual((after["id"], after["action"]), (before["id"] + 1, "audit.read"))
 
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
