@@ -1,11 +1,15 @@
 #include "http_server.h"
 
+#include <cpprest/astreambuf.h>
 #include <cpprest/http_listener.h>
 #include <cpprest/uri.h>
 #include <pplx/threadpool.h>
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
+#include <exception>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 
 #include "problem.h"
 
@@ -32,6 +36,35 @@ Request translate_head(const http::http_request& in, std::size_t max_body) {
     // A declared length over the limit is refused without reading the body.
     r.body_too_large = in.headers().content_length() > max_body;
     return r;
+}
+
+constexpr std::size_t kBodyChunk = 16 * 1024;
+
+// A body as it arrives, shared by the steps of read_body.
+struct BodyRead {
+    std::string bytes;
+    std::vector<unsigned char> chunk = std::vector<unsigned char>(kBodyChunk);
+};
+
+// Reads the body a chunk at a time without holding a thread while waiting;
+// true as soon as more than `limit` bytes have arrived (then at most limit +
+// one chunk is held), false at the end of a body within the limit.
+pplx::task<bool> read_body(concurrency::streams::streambuf<unsigned char> in,
+                           std::shared_ptr<BodyRead> body, std::size_t limit) {
+    return in.getn(body->chunk.data(), body->chunk.size()).then([in, body, limit](std::size_t got) {
+        if (got == 0) return pplx::task_from_result(false);
+        body->bytes.append(body->chunk.begin(), body->chunk.begin() + got);
+        if (body->bytes.size() > limit) return pplx::task_from_result(true);
+        return read_body(in, body, limit);
+    });
+}
+
+// Makes cpprestsdk stop taking in a body: its next write into the request's
+// buffer fails, which ends the body (the reply waits for that), and the
+// listener reads no more of it. Nothing is buffered beyond what arrived.
+void stop_receiving(const http::http_request& request) {
+    request.body().streambuf().close(
+        std::ios_base::out, std::make_exception_ptr(std::length_error("body over the limit")));
 }
 
 http::http_response to_cpprest(const Response& response) {
@@ -69,25 +102,36 @@ struct HttpServer::Impl {
         }
         Request head = translate_head(request, config.limits.max_body_bytes);
         if (head.body_too_large) {
+            stop_receiving(request);
             respond(request, head);
             return;
         }
         // Never block a pool thread on the body: with every thread waiting for
         // a body that another pool task must read, the server would deadlock.
-        request.extract_vector().then([this, request, head = std::move(head)](
-                                          pplx::task<std::vector<unsigned char>> body) mutable {
-            try {
-                const std::vector<unsigned char> bytes = body.get();
-                head.body.assign(bytes.begin(), bytes.end());
-            } catch (...) {  // the client went away mid-body: answer what we have
-            }
-            respond(request, head);
-        });
+        // Read incrementally, so a chunked body (no declared length) over the
+        // limit is refused once the limit is passed, not after it is all in.
+        auto body = std::make_shared<BodyRead>();
+        read_body(request.body().streambuf(), body, config.limits.max_body_bytes)
+            .then([this, request, body, head = std::move(head)](pplx::task<bool> over) mutable {
+                try {
+                    head.body_too_large = over.get();
+                    if (head.body_too_large) {
+                        stop_receiving(request);
+                    } else {
+                        head.body = std::move(body->bytes);
+                    }
+                } catch (...) {  // the client went away mid-body: answer without it
+                }
+                respond(request, head);
+            });
     }
 
     void respond(http::http_request request, const Request& parsed) {
         try {
-            const Response response = handler(parsed);
+            Response response = handler(parsed);
+            // The rest of a refused body may still be on its way: close the
+            // connection after the answer rather than read it as a request.
+            if (parsed.body_too_large) response.headers.emplace_back("Connection", "close");
             // Counted until the reply is written: an acknowledged answer is sent
             // before drain() lets the listener close.
             request.reply(to_cpprest(response)).then([this](pplx::task<void> sent) {

@@ -4,6 +4,7 @@ import datetime
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -502,6 +503,76 @@ class SlowBodyTest(unittest.TestCase):
             for s in stalled:
                 s.close()
             self.assertEqual(mc.stop(), 0)
+
+
+class ChunkedBodyTest(unittest.TestCase):
+    """Bodies without a declared length (Transfer-Encoding: chunked) are
+    held to the same limit, and one over it is refused while it still comes."""
+
+    LIMIT = 65536
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tok, entries = make_tokens()
+        cls.mc = Sidecar(entries, limits={"max_body_bytes": cls.LIMIT}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mc.stop()
+
+    def open_chunked(self, path, token):
+        s = socket.create_connection(("127.0.0.1", self.mc.port), timeout=30)
+        s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   % (path, token)).encode())
+        return s
+
+    def test_a_chunked_body_over_the_limit_is_refused_before_it_ends(self):
+        s = self.open_chunked("/v1/tickets/closed", self.tok["erp"])
+        chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+        sent = 0
+        try:
+            s.settimeout(2)  # the sidecar stops reading once it has refused
+            while sent < 64 * self.LIMIT and not select.select([s], [], [], 0)[0]:
+                s.sendall(chunk)
+                sent += 0x4000
+        except OSError:
+            pass  # refused and no longer read, or already closed
+        # The body never ended (no last chunk), yet the answer is there: the
+        # sidecar did not wait for all of it.
+        s.settimeout(30)
+        reply = b""
+        try:
+            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+                part = s.recv(65536)
+                if not part:
+                    break
+                reply += part
+        except ConnectionResetError:
+            pass  # the rest of the body was unread at close; the answer came first
+        finally:
+            s.close()
+        head, _, body = reply.decode().partition("\r\n\r\n")
+        self.assertTrue(head.startswith("HTTP/1.1 413"), head)
+        self.assertIn("content-type: application/problem+json", head.lower())
+        self.assertIn("connection: close", head.lower())  # the rest is not read as a request
+        self.assertEqual(json.loads(body)["code"], "body_too_large")
+        # The sidecar stays healthy.
+        self.assertEqual(self.mc.request("GET", "/healthz")[0], 200)
+        self.assertEqual(self.mc.request("GET", "/v1/catalog", self.tok["tech"])[0], 200)
+
+    def test_a_chunked_body_within_the_limit_is_read_whole(self):
+        body = json.dumps(ticket(77)).encode()
+        s = self.open_chunked("/v1/tickets/closed", self.tok["erp"])
+        try:
+            for i in range(0, len(body), 10):  # many small chunks
+                part = body[i:i + 10]
+                s.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+            s.sendall(b"0\r\n\r\n")
+            reply = s.makefile("rb").readline()
+        finally:
+            s.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply)
 
 
 class TlsTest(unittest.TestCase):
