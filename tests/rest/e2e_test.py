@@ -9,12 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
-from sidecar_harness import MELDCODED, ROOT, Sidecar, free_port, meldcoded_config, record
+from sidecar_harness import (MELDCODED, ROOT, E2ETestCase, Sidecar, free_port, meldcoded_config,
+                             new_workdir, record)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
@@ -76,7 +76,7 @@ def curl(sidecar, method, path, token, body=None, headers=()):
     return status, hdrs, parsed
 
 
-class SidecarTest(unittest.TestCase):
+class SidecarTest(E2ETestCase):
     """One sidecar for the whole scenario; its stderr is checked at the end."""
 
     @classmethod
@@ -426,7 +426,7 @@ class SidecarTest(unittest.TestCase):
             self.assertTrue(wanted in text, wanted)
 
 
-class RateLimitTest(unittest.TestCase):
+class RateLimitTest(E2ETestCase):
     def test_failed_attempts_are_rate_limited_per_address(self):
         tok, entries = make_tokens()
         mc = Sidecar(entries, limits={"auth_failures": 3, "auth_window_seconds": 600}).start()
@@ -444,7 +444,7 @@ class RateLimitTest(unittest.TestCase):
         self.assertNotIn("mct_guess", mc.log_text())
 
 
-class ShutdownTest(unittest.TestCase):
+class ShutdownTest(E2ETestCase):
     def test_sigterm_during_a_burst_loses_nothing_acknowledged(self):
         tok, entries = make_tokens()
         mc = Sidecar(entries).start()
@@ -484,7 +484,7 @@ class ShutdownTest(unittest.TestCase):
             mc.stop()
 
 
-class SlowBodyTest(unittest.TestCase):
+class SlowBodyTest(E2ETestCase):
     def test_clients_slow_to_send_bodies_do_not_starve_the_others(self):
         # More stalled bodies than HTTP threads: a handler that blocked a
         # thread on its body would leave none for the next request.
@@ -505,7 +505,7 @@ class SlowBodyTest(unittest.TestCase):
             self.assertEqual(mc.stop(), 0)
 
 
-class ChunkedBodyTest(unittest.TestCase):
+class ChunkedBodyTest(E2ETestCase):
     """Bodies without a declared length (Transfer-Encoding: chunked) are
     held to the same limit, and one over it is refused while it still comes."""
 
@@ -575,10 +575,10 @@ class ChunkedBodyTest(unittest.TestCase):
         self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply)
 
 
-class TlsTest(unittest.TestCase):
+class TlsTest(E2ETestCase):
     def test_tls_from_the_configuration_serves_https(self):
         tok, entries = make_tokens()
-        work = tempfile.mkdtemp(prefix="meldcoded-tls-")
+        work = new_workdir()
         cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -598,14 +598,14 @@ class TlsTest(unittest.TestCase):
             mc.stop()
 
 
-class WebhookTest(unittest.TestCase):
+class WebhookTest(E2ETestCase):
     """The plugin's notifications reach a receiver the test runs, signed as
     docs/webhooks.md says; the receiver checks each with the documented
     Python verifier and the Node one checks them again."""
 
     def setUp(self):
         self.tok, self.entries = make_tokens()
-        self.work = tempfile.mkdtemp(prefix="meldcoded-webhooks-")
+        self.work = new_workdir()
         self.secret = "whsec-" + meldcoded_config.new_token()
         self.record = os.path.join(self.work, "deliveries.jsonl")
         self.port = free_port()
@@ -701,7 +701,7 @@ class WebhookTest(unittest.TestCase):
         self.assertNotIn(self.secret, mc.log_text())
 
 
-class CommandLineTest(unittest.TestCase):
+class CommandLineTest(E2ETestCase):
     def test_help_names_options_and_environment(self):
         out = subprocess.run([MELDCODED, "--help"], capture_output=True, text=True, check=True)
         for word in ("--config", "--port", "MELDCODED_PORT", "MELDCODED_CONFIG"):
