@@ -6,6 +6,7 @@
 #include <pplx/threadpool.h>
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -38,7 +39,7 @@ Request translate_head(const http::http_request& in, std::size_t max_body) {
     return r;
 }
 
-constexpr std::size_t kBodyChunk = 16 * 1024;
+constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;
 
 // A body as it arrives, shared by the steps of read_body.
 struct BodyRead {
@@ -50,10 +51,11 @@ struct BodyRead {
 // true as soon as more than `limit` bytes have arrived (then at most limit +
 // one chunk is held), false at the end of a body within the limit.
 pplx::task<bool> read_body(concurrency::streams::streambuf<unsigned char> in,
-                           std::shared_ptr<BodyRead> body, std::size_t limit) {
+                           const std::shared_ptr<BodyRead>& body, std::size_t limit) {
     return in.getn(body->chunk.data(), body->chunk.size()).then([in, body, limit](std::size_t got) {
         if (got == 0) return pplx::task_from_result(false);
-        body->bytes.append(body->chunk.begin(), body->chunk.begin() + got);
+        body->bytes.append(body->chunk.begin(),
+                           body->chunk.begin() + static_cast<std::ptrdiff_t>(got));
         if (body->bytes.size() > limit) return pplx::task_from_result(true);
         return read_body(in, body, limit);
     });
