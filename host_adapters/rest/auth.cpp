@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "problem.h"
 
@@ -75,9 +76,25 @@ std::optional<long> FailureLimiter::blocked(const std::string& address, Clock::t
 
 void FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mutex_);
+    prune(now);
     Window& w = windows_[address];
     if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
     ++w.failures;
+}
+
+// One sweep per window at most, so its cost spreads over the failures of a
+// window; an entry is dropped by the first sweep after its window ends.
+void FailureLimiter::prune(Clock::time_point now) {
+    if (now < last_prune_ + window_) return;
+    last_prune_ = now;
+    for (auto it = windows_.begin(); it != windows_.end();) {
+        it = now >= it->second.start + window_ ? windows_.erase(it) : std::next(it);
+    }
+}
+
+std::size_t FailureLimiter::size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return windows_.size();
 }
 
 }  // namespace meldcoded

@@ -37,7 +37,9 @@ private:
 };
 
 // Counts failed attempts per client address in a fixed window; an address
-// over the limit is refused (429) until its window ends.
+// over the limit is refused (429) until its window ends. Windows that have
+// passed are dropped at most one window after they end, so addresses that
+// never come back (an attacker rotating them) cannot grow memory without bound.
 class FailureLimiter {
 public:
     using Clock = std::chrono::steady_clock;
@@ -47,7 +49,12 @@ public:
     std::optional<long> blocked(const std::string& address, Clock::time_point now);
     void record_failure(const std::string& address, Clock::time_point now);
 
+    // How many addresses are remembered now.
+    std::size_t size();
+
 private:
+    void prune(Clock::time_point now);
+
     struct Window {
         Clock::time_point start;
         int failures = 0;
@@ -56,6 +63,7 @@ private:
     std::chrono::seconds window_;
     std::mutex mutex_;
     std::map<std::string, Window> windows_;
+    Clock::time_point last_prune_{};
 };
 
 }  // namespace meldcoded

@@ -1,11 +1,16 @@
 #include "http_server.h"
 
+#include <cpprest/astreambuf.h>
 #include <cpprest/http_listener.h>
 #include <cpprest/uri.h>
 #include <pplx/threadpool.h>
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 
 #include "problem.h"
 
@@ -16,7 +21,7 @@ namespace http = web::http;
 namespace {
 
 // Everything but the body, which arrives asynchronously.
-Request translate_head(const http::http_request& in, std::size_t max_body) {
+Request translate_head(const http::http_request& in, std::size_t declared, std::size_t max_body) {
     Request r;
     r.method = in.method();
     r.path = in.request_uri().path();
@@ -30,8 +35,46 @@ Request translate_head(const http::http_request& in, std::size_t max_body) {
     }
     r.client_address = in.remote_address();
     // A declared length over the limit is refused without reading the body.
-    r.body_too_large = in.headers().content_length() > max_body;
+    r.body_too_large = declared > max_body;
     return r;
+}
+
+constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;
+
+// A body as it arrives, shared by the steps of read_body. A declared length
+// (already within the limit) is read in one step, the usual case on the
+// host's request path; a chunked body a chunk at a time.
+struct BodyRead {
+    explicit BodyRead(std::size_t declared_length)
+        : declared(declared_length), chunk(declared_length > 0 ? declared_length : kBodyChunk) {}
+    std::size_t declared;  // 0: none declared
+    std::string bytes;
+    std::vector<unsigned char> chunk;
+};
+
+// Reads the body without holding a thread while waiting; true as soon as
+// more than `limit` bytes have arrived (then at most limit + one chunk is
+// held), false at the end of a body within the limit.
+pplx::task<bool> read_body(concurrency::streams::streambuf<unsigned char> in,
+                           const std::shared_ptr<BodyRead>& body, std::size_t limit) {
+    return in.getn(body->chunk.data(), body->chunk.size()).then([in, body, limit](std::size_t got) {
+        if (got == 0) return pplx::task_from_result(false);
+        body->bytes.append(body->chunk.begin(),
+                           body->chunk.begin() + static_cast<std::ptrdiff_t>(got));
+        if (body->bytes.size() > limit) return pplx::task_from_result(true);
+        if (body->declared > 0 && body->bytes.size() >= body->declared) {
+            return pplx::task_from_result(false);
+        }
+        return read_body(in, body, limit);
+    });
+}
+
+// Makes cpprestsdk stop taking in a body: its next write into the request's
+// buffer fails, which ends the body (the reply waits for that), and the
+// listener reads no more of it. Nothing is buffered beyond what arrived.
+void stop_receiving(const http::http_request& request) {
+    request.body().streambuf().close(
+        std::ios_base::out, std::make_exception_ptr(std::length_error("body over the limit")));
 }
 
 // The body is moved, not copied: a prompt is ~8 KB on the host's request path.
@@ -66,29 +109,42 @@ struct HttpServer::Impl {
             }
             ++in_flight;
         }
-        Request head = translate_head(request, config.limits.max_body_bytes);
+        const std::size_t declared = request.headers().content_length();
+        Request head = translate_head(request, declared, config.limits.max_body_bytes);
         if (head.body_too_large) {
+            stop_receiving(request);
             respond(request, head);
             return;
         }
         // Never block a pool thread on the body: with every thread waiting for
         // a body that another pool task must read, the server would deadlock.
-        request.extract_vector().then([this, request, head = std::move(head)](
-                                          pplx::task<std::vector<unsigned char>> body) mutable {
-            try {
-                const std::vector<unsigned char> bytes = body.get();
-                head.body.assign(bytes.begin(), bytes.end());
-            } catch (...) {  // the client went away mid-body: answer what we have
-            }
-            respond(request, head);
-        });
+        // Read incrementally, so a chunked body (no declared length) over the
+        // limit is refused once the limit is passed, not after it is all in.
+        auto body = std::make_shared<BodyRead>(declared);
+        read_body(request.body().streambuf(), body, config.limits.max_body_bytes)
+            .then([this, request, body, head = std::move(head)](pplx::task<bool> over) mutable {
+                try {
+                    head.body_too_large = over.get();
+                    if (head.body_too_large) {
+                        stop_receiving(request);
+                    } else {
+                        head.body = std::move(body->bytes);
+                    }
+                } catch (...) {  // the client went away mid-body: answer without it
+                }
+                respond(request, head);
+            });
     }
 
     void respond(http::http_request request, const Request& parsed) {
         try {
+            Response response = handler(parsed);
+            // The rest of a refused body may still be on its way: close the
+            // connection after the answer rather than read it as a request.
+            if (parsed.body_too_large) response.headers.emplace_back("Connection", "close");
             // Counted until the reply is written: an acknowledged answer is sent
             // before drain() lets the listener close.
-            request.reply(to_cpprest(handler(parsed))).then([this](pplx::task<void> sent) {
+            request.reply(to_cpprest(std::move(response))).then([this](pplx::task<void> sent) {
                 try {
                     sent.get();
                 } catch (...) {  // the client went away; nothing more to do

@@ -32,7 +32,7 @@ Response concern_export(const RouteContext& c) {
         }
         request["redact"] = kinds;  // the plugin checks each against the schema
     }
-    return ok(call(c, api(c).concern_export, request.dump()));
+    return answer_query(c, api(c).concern_export, request);
 }
 
 Response purge(const RouteContext& c) {
@@ -45,6 +45,18 @@ Response keys_rotate(const RouteContext& c) {
 
 Response audit_verification(const RouteContext& c) {
     return ok(call_actor_only(c, api(c).audit_verify, "mc_audit_verify failed"));
+}
+
+// Every audit_query field is an id, a word or a number, never personal data,
+// so all of them fit in a URL.
+Response audit_list(const RouteContext& c) {
+    json query;
+    if (auto error =
+            query_from_url(c.request, {"limit", "cursor", "action", "outcome"},
+                           "GET /v1/audit takes limit, cursor, action and outcome", query)) {
+        return *error;
+    }
+    return answer_query(c, api(c).audit_list, query);
 }
 
 }  // namespace meldcoded

@@ -1,6 +1,6 @@
 // records_routes.h — records management and security operations (ABI 1.1):
-// legal hold, export, purge, key rotation and audit verification. Who may
-// call each is the plugin's access policy, as for every route.
+// legal hold, export, purge, key rotation, audit verification and the audit
+// trail. Who may call each is the plugin's access policy, as for every route.
 #pragma once
 
 #include "router.h"
@@ -12,5 +12,6 @@ Response concern_export(const RouteContext& c);      // GET  /v1/concerns/{ref}/
 Response purge(const RouteContext& c);               // POST /v1/purge
 Response keys_rotate(const RouteContext& c);         // POST /v1/keys/rotate
 Response audit_verification(const RouteContext& c);  // GET  /v1/audit/verification
+Response audit_list(const RouteContext& c);          // GET  /v1/audit
 
 }  // namespace meldcoded

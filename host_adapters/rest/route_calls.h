@@ -2,6 +2,9 @@
 // caller's actor and a JSON payload, and a JSON answer.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,12 +49,54 @@ inline std::optional<Response> merge(std::string& body, const std::string& key,
     return std::nullopt;
 }
 
-inline const meldcode::sdk::Api& api(const RouteContext& c) {
-    return c.mc.plugin().api();
+// Turns a GET's query parameters into the JSON query the plugin takes; only
+// the names in `allowed`, else 400 with `refusal` as the detail. `limit` is a
+// number in the query schemas; anything that is not one goes on as a string
+// for the plugin to refuse with its own code and pointer.
+inline std::optional<Response> query_from_url(const Request& request,
+                                              std::initializer_list<const char*> allowed,
+                                              const char* refusal, nlohmann::json& query) {
+    query = nlohmann::json::object();
+    for (const auto& [name, value] : request.query) {
+        if (std::none_of(allowed.begin(), allowed.end(),
+                         [&name = name](const char* a) { return name == a; })) {
+            return problem(400, "unknown_query_parameter", refusal, "/" + name);
+        }
+        const bool digits = !value.empty() && value.size() < 10 &&
+                            std::all_of(value.begin(), value.end(), [](char ch) {
+                                return std::isdigit(static_cast<unsigned char>(ch));
+                            });
+        query[name] =
+            name == "limit" && digits ? nlohmann::json(std::stoi(value)) : nlohmann::json(value);
+    }
+    return std::nullopt;
 }
 
 inline Response ok(std::string body, int status = 200) {
     return {status, "application/json", std::move(body), {}};
+}
+
+// The call for a GET whose payload the URL's query built: a query parameter
+// that breaks the payload's schema is a malformed URL, 400 with the pointer,
+// not content the plugin could not process (422).
+inline Response answer_query(const RouteContext& c, meldcode::sdk::Instance::Call fn,
+                             const nlohmann::json& query) {
+    try {
+        return ok(call(c, fn, query.dump()));
+    } catch (const meldcode::sdk::Error& e) {
+        const std::string& pointer = e.pointer();
+        const bool names_parameter =
+            std::any_of(c.request.query.begin(), c.request.query.end(), [&](const auto& param) {
+                const std::string prefix = "/" + param.first;
+                return pointer == prefix || pointer.rfind(prefix + "/", 0) == 0;
+            });
+        if (e.status() != MC_E_PAYLOAD || !names_parameter) throw;
+        return problem(400, e.code(), e.what(), pointer);
+    }
+}
+
+inline const meldcode::sdk::Api& api(const RouteContext& c) {
+    return c.mc.plugin().api();
 }
 
 }  // namespace meldcoded

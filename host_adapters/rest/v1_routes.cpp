@@ -54,22 +54,14 @@ Response host_event(const RouteContext& c) {
 // limit, cursor); filters by unit or assignee go in a POST body (search) so
 // they never sit in a URL or an access log.
 Response concerns_list(const RouteContext& c) {
-    json query = json::object();
-    for (const auto& [name, value] : c.request.query) {
-        if (name != "state" && name != "limit" && name != "cursor") {
-            return problem(400, "unknown_query_parameter",
-                           "GET /v1/concerns takes state, limit and cursor; use "
-                           "POST /v1/concerns/search for other filters",
-                           "/" + name);
-        }
-        const bool digits = !value.empty() && value.size() < 10 &&
-                            std::all_of(value.begin(), value.end(), [](char ch) {
-                                return std::isdigit(static_cast<unsigned char>(ch));
-                            });
-        // limit is a number in concern_query; anything else is for the plugin to refuse.
-        query[name] = name == "limit" && digits ? json(std::stoi(value)) : json(value);
+    json query;
+    if (auto error = query_from_url(c.request, {"state", "limit", "cursor"},
+                                    "GET /v1/concerns takes state, limit and cursor; use "
+                                    "POST /v1/concerns/search for other filters",
+                                    query)) {
+        return *error;
     }
-    return ok(call(c, api(c).concerns_list, query.dump()));
+    return answer_query(c, api(c).concerns_list, query);
 }
 
 Response concerns_search(const RouteContext& c) {
@@ -149,6 +141,7 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/purge", true, purge},
         {"POST", "/v1/keys/rotate", true, keys_rotate},
         {"GET", "/v1/audit/verification", false, audit_verification},
+        {"GET", "/v1/audit", false, audit_list},
     };
     return routes;
 }

@@ -4,16 +4,17 @@ import datetime
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
-from sidecar_harness import MELDCODED, ROOT, Sidecar, free_port, meldcoded_config, record
+from sidecar_harness import (MELDCODED, ROOT, E2ETestCase, Sidecar, free_port, meldcoded_config,
+                             new_workdir, record)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
@@ -75,7 +76,7 @@ def curl(sidecar, method, path, token, body=None, headers=()):
     return status, hdrs, parsed
 
 
-class SidecarTest(unittest.TestCase):
+class SidecarTest(E2ETestCase):
     """One sidecar for the whole scenario; its stderr is checked at the end."""
 
     @classmethod
@@ -339,7 +340,7 @@ class SidecarTest(unittest.TestCase):
         self.assertEqual(status, 200, dossier)
         self.assertNotIn("WO-11", json.dumps(dossier))  # host ticket ids redacted
         self.assertProblem(self.call("GET", "/v1/concerns/%s/export?redact=names" % cref,
-                                     "officer"), 422, "schema_violation")
+                                     "officer"), 400, "schema_violation")
         self.assertProblem(self.call("GET", "/v1/concerns/%s/export" % cref, "admin"), 403,
                            "forbidden")
         status, _, report = self.call("POST", "/v1/purge", "admin", {"dry_run": True})
@@ -354,6 +355,51 @@ class SidecarTest(unittest.TestCase):
             self.assertEqual(status, 200, verification)
         self.assertProblem(self.call("GET", "/v1/audit/verification", "officer"), 403,
                            "forbidden")
+
+    def newest_audit_row(self):
+        status, _, page = self.call("GET", "/v1/audit?limit=1", "auditor")
+        self.assertEqual(status, 200, page)
+        return page["items"][0]
+
+    def test_12_auditor_pages_through_the_audit_trail(self):
+        self.assertProblem(self.call("GET", "/v1/audit"), 401, "missing_token")
+        self.assertProblem(self.call("GET", "/v1/audit", "officer"), 403, "forbidden")
+        ids, cursor, pages = [], None, []
+        while True:  # newest first, a page's next_cursor gives the next older page
+            path = "/v1/audit?limit=7" + ("&cursor=" + cursor if cursor else "")
+            status, _, page = self.call("GET", path, "auditor")
+            self.assertEqual(status, 200, page)
+            self.assertLessEqual(len(page["items"]), 7)
+            ids += [item["id"] for item in page["items"]]
+            pages.append(json.dumps(page))
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertGreater(len(pages), 2)
+        self.assertEqual(ids, list(range(ids[0], 0, -1)))  # every row once, in order
+        for private in (SECRET_TEXT, UNIT):  # actor ids belong there: who did what
+            self.assertFalse(any(private in text for text in pages), private)
+        # Each read is audited, and so is the officer's refusal.
+        status, _, reads = self.call("GET", "/v1/audit?action=audit.read&limit=500", "admin")
+        self.assertEqual(status, 200, reads)
+        self.assertGreaterEqual(len(reads["items"]), len(pages))
+        status, _, denied = self.call("GET", "/v1/audit?outcome=denied&limit=500", "auditor")
+        self.assertIn(("af-1", "denied.read_audit"),
+                      [(item["actor"]["id"], item["action"]) for item in denied["items"]])
+
+    def test_13_bad_audit_queries_are_400_with_the_pointer_and_change_nothing(self):
+        before = self.newest_audit_row()
+        for query, pointer in [("limit=abc", "/limit"), ("limit=0", "/limit"),
+                               ("limit=501", "/limit"), ("limit=99999999999", "/limit"),
+                               ("cursor=x", "/cursor"), ("outcome=maybe", "/outcome")]:
+            body = self.assertProblem(self.call("GET", "/v1/audit?" + query, "auditor"), 400,
+                                      "schema_violation")
+            self.assertEqual(body["pointer"], pointer, query)
+        body = self.assertProblem(self.call("GET", "/v1/audit?unit_id=" + UNIT, "auditor"), 400,
+                                  "unknown_query_parameter")
+        self.assertNotIn(UNIT, json.dumps(body))
+        after = self.newest_audit_row()  # only the first look's own read since
+        self.assertEqual((after["id"], after["action"]), (before["id"] + 1, "audit.read"))
 
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
@@ -380,7 +426,7 @@ class SidecarTest(unittest.TestCase):
             self.assertTrue(wanted in text, wanted)
 
 
-class RateLimitTest(unittest.TestCase):
+class RateLimitTest(E2ETestCase):
     def test_failed_attempts_are_rate_limited_per_address(self):
         tok, entries = make_tokens()
         mc = Sidecar(entries, limits={"auth_failures": 3, "auth_window_seconds": 600}).start()
@@ -398,7 +444,7 @@ class RateLimitTest(unittest.TestCase):
         self.assertNotIn("mct_guess", mc.log_text())
 
 
-class ShutdownTest(unittest.TestCase):
+class ShutdownTest(E2ETestCase):
     def test_sigterm_during_a_burst_loses_nothing_acknowledged(self):
         tok, entries = make_tokens()
         mc = Sidecar(entries).start()
@@ -438,7 +484,7 @@ class ShutdownTest(unittest.TestCase):
             mc.stop()
 
 
-class SlowBodyTest(unittest.TestCase):
+class SlowBodyTest(E2ETestCase):
     def test_clients_slow_to_send_bodies_do_not_starve_the_others(self):
         # More stalled bodies than HTTP threads: a handler that blocked a
         # thread on its body would leave none for the next request.
@@ -459,10 +505,80 @@ class SlowBodyTest(unittest.TestCase):
             self.assertEqual(mc.stop(), 0)
 
 
-class TlsTest(unittest.TestCase):
+class ChunkedBodyTest(E2ETestCase):
+    """Bodies without a declared length (Transfer-Encoding: chunked) are
+    held to the same limit, and one over it is refused while it still comes."""
+
+    LIMIT = 65536
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tok, entries = make_tokens()
+        cls.mc = Sidecar(entries, limits={"max_body_bytes": cls.LIMIT}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mc.stop()
+
+    def open_chunked(self, path, token):
+        s = socket.create_connection(("127.0.0.1", self.mc.port), timeout=30)
+        s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                   "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   % (path, token)).encode())
+        return s
+
+    def test_a_chunked_body_over_the_limit_is_refused_before_it_ends(self):
+        s = self.open_chunked("/v1/tickets/closed", self.tok["erp"])
+        chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+        sent = 0
+        try:
+            s.settimeout(2)  # the sidecar stops reading once it has refused
+            while sent < 64 * self.LIMIT and not select.select([s], [], [], 0)[0]:
+                s.sendall(chunk)
+                sent += 0x4000
+        except OSError:
+            pass  # refused and no longer read, or already closed
+        # The body never ended (no last chunk), yet the answer is there: the
+        # sidecar did not wait for all of it.
+        s.settimeout(30)
+        reply = b""
+        try:
+            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+                part = s.recv(65536)
+                if not part:
+                    break
+                reply += part
+        except ConnectionResetError:
+            pass  # the rest of the body was unread at close; the answer came first
+        finally:
+            s.close()
+        head, _, body = reply.decode().partition("\r\n\r\n")
+        self.assertTrue(head.startswith("HTTP/1.1 413"), head)
+        self.assertIn("content-type: application/problem+json", head.lower())
+        self.assertIn("connection: close", head.lower())  # the rest is not read as a request
+        self.assertEqual(json.loads(body)["code"], "body_too_large")
+        # The sidecar stays healthy.
+        self.assertEqual(self.mc.request("GET", "/healthz")[0], 200)
+        self.assertEqual(self.mc.request("GET", "/v1/catalog", self.tok["tech"])[0], 200)
+
+    def test_a_chunked_body_within_the_limit_is_read_whole(self):
+        body = json.dumps(ticket(77)).encode()
+        s = self.open_chunked("/v1/tickets/closed", self.tok["erp"])
+        try:
+            for i in range(0, len(body), 10):  # many small chunks
+                part = body[i:i + 10]
+                s.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+            s.sendall(b"0\r\n\r\n")
+            reply = s.makefile("rb").readline()
+        finally:
+            s.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply)
+
+
+class TlsTest(E2ETestCase):
     def test_tls_from_the_configuration_serves_https(self):
         tok, entries = make_tokens()
-        work = tempfile.mkdtemp(prefix="meldcoded-tls-")
+        work = new_workdir()
         cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -482,14 +598,14 @@ class TlsTest(unittest.TestCase):
             mc.stop()
 
 
-class WebhookTest(unittest.TestCase):
+class WebhookTest(E2ETestCase):
     """The plugin's notifications reach a receiver the test runs, signed as
     docs/webhooks.md says; the receiver checks each with the documented
     Python verifier and the Node one checks them again."""
 
     def setUp(self):
         self.tok, self.entries = make_tokens()
-        self.work = tempfile.mkdtemp(prefix="meldcoded-webhooks-")
+        self.work = new_workdir()
         self.secret = "whsec-" + meldcoded_config.new_token()
         self.record = os.path.join(self.work, "deliveries.jsonl")
         self.port = free_port()
@@ -654,7 +770,7 @@ class WebhookTest(unittest.TestCase):
         self.assertIn("requeued 0 dead webhook deliveries", again.stdout)
 
 
-class CommandLineTest(unittest.TestCase):
+class CommandLineTest(E2ETestCase):
     def test_help_names_options_and_environment(self):
         out = subprocess.run([MELDCODED, "--help"], capture_output=True, text=True, check=True)
         for word in ("--config", "--port", "MELDCODED_PORT", "MELDCODED_CONFIG"):

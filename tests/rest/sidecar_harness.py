@@ -1,18 +1,25 @@
 """Starts a real meldcoded on a free loopback port and talks to it over HTTP.
 
+Each test's files (config, store, stderr log) go to a /tmp/meldcoded-test-*
+directory from new_workdir(); they are removed when the run ends, unless a test
+of an E2ETestCase failed: then they are kept for their logs, and named.
+
 Every exchange is appended to $MELDCODED_EXCHANGES (JSON lines) when set, so
 that check_openapi_responses.mjs can validate each real response against
 schemas/openapi.yaml.
 """
+import atexit
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -29,6 +36,37 @@ if EXCHANGES:
     open(EXCHANGES, "w").close()  # each run records afresh
 
 
+_workdirs = []
+_failed = []  # a test failed: keep the directories for their logs
+
+
+def new_workdir():
+    """A fresh temporary directory, removed at the end of a run that passed."""
+    path = tempfile.mkdtemp(prefix="meldcoded-test-")
+    _workdirs.append(path)
+    return path
+
+
+@atexit.register
+def _remove_workdirs():
+    if _failed:
+        if _workdirs:
+            print("kept for their logs: " + " ".join(_workdirs), file=sys.stderr)
+        return
+    for path in _workdirs:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class E2ETestCase(unittest.TestCase):
+    """Notes a failed or erroring test, so that its logs are kept."""
+
+    def run(self, result=None):
+        result = super().run(result)
+        if result is not None and not result.wasSuccessful():
+            _failed.append(self.id())
+        return result
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,7 +77,7 @@ class Sidecar:
     """One meldcoded process with its own config, store and stderr log."""
 
     def __init__(self, tokens, limits=None, workdir=None, extra=None):
-        self.dir = workdir or tempfile.mkdtemp(prefix="meldcoded-test-")
+        self.dir = workdir or new_workdir()
         self.store = os.path.join(self.dir, "meldcode.db")
         self.log_path = os.path.join(self.dir, "stderr.log")
         self.tokens = tokens

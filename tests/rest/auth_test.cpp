@@ -1,0 +1,42 @@
+// The brake on guessing tokens (FailureLimiter): an address over the limit
+// is refused until its window ends, and addresses whose window has passed are
+// forgotten, so rotating source addresses cannot grow its memory.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+
+#include "auth.h"
+
+using meldcoded::FailureLimiter;
+using std::chrono::seconds;
+
+TEST_CASE("an address over the failure limit is refused until its window ends") {
+    FailureLimiter limiter(3, seconds(60));
+    const FailureLimiter::Clock::time_point t0{};
+    for (int i = 0; i < 3; ++i) {
+        CHECK_FALSE(limiter.blocked("10.0.0.1", t0 + seconds(i)));
+        limiter.record_failure("10.0.0.1", t0 + seconds(i));
+    }
+    const auto wait = limiter.blocked("10.0.0.1", t0 + seconds(10));
+    REQUIRE(wait);
+    CHECK(*wait == 51);
+    CHECK_FALSE(limiter.blocked("10.0.0.2", t0 + seconds(10)));
+    CHECK_FALSE(limiter.blocked("10.0.0.1", t0 + seconds(60)));
+}
+
+TEST_CASE("addresses whose window has passed are forgotten, however many there were") {
+    FailureLimiter limiter(3, seconds(60));
+    const FailureLimiter::Clock::time_point t0{};
+    // One new address a second for ten windows, none of which comes back.
+    for (int i = 0; i < 600; ++i) {
+        limiter.record_failure("10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256),
+                               t0 + seconds(i));
+        // At most the addresses of the last two windows are remembered.
+        REQUIRE(limiter.size() <= 120);
+    }
+    // A sweep (at 600 s) keeps an address whose window is still open.
+    for (int i = 0; i < 3; ++i) limiter.record_failure("10.9.9.9", t0 + seconds(590));
+    limiter.record_failure("10.2.0.1", t0 + seconds(600));
+    CHECK(limiter.size() <= 62);
+    CHECK(limiter.blocked("10.9.9.9", t0 + seconds(620)));
+}
