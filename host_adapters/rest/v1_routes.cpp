@@ -118,6 +118,10 @@ Response info(const RouteContext& c) {
     return ok(c.mc.plugin().info().dump());
 }
 
+Response extensions(const RouteContext& c) {
+    return ok(c.mc.extensions().dump());
+}
+
 }  // namespace
 
 const std::vector<Route>& v1_routes() {
@@ -134,6 +138,7 @@ const std::vector<Route>& v1_routes() {
         {"GET", "/v1/steps/due", false, steps_due},
         {"GET", "/v1/catalog", false, catalog},
         {"GET", "/v1/info", false, info},
+        {"GET", "/v1/extensions", false, extensions},
         {"POST", "/v1/host-orders/{mapping}", true, host_order_post},
         {"PATCH", "/v1/host-orders/{mapping}/{order_id}", true, host_order_patch},
         {"POST", "/v1/concerns/{ref}/legal-hold", true, legal_hold},

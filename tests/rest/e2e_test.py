@@ -444,6 +444,31 @@ class RateLimitTest(E2ETestCase):
         self.assertNotIn("mct_guess", mc.log_text())
 
 
+class ExtensionsTest(E2ETestCase):
+    def test_extensions_list_what_loaded_and_what_was_rejected_and_why(self):
+        tok, entries = make_tokens()
+        work = new_workdir()
+        packs = os.path.join(work, "packs")
+        os.mkdir(packs)
+        with open(os.path.join(packs, "broken.json"), "w") as f:
+            f.write("{not json")
+        plugin = meldcoded_config.plugin_config(os.path.join(work, "meldcode.db"))
+        plugin["extensions"] = {"pack_dirs": [packs]}
+        mc = Sidecar(entries, workdir=work, extra={"plugin": plugin}).start()
+        try:
+            self.assertEqual(mc.request("GET", "/v1/extensions")[0], 401)
+            status, _, report = mc.request("GET", "/v1/extensions", tok["tech"])
+            self.assertEqual(status, 200, report)
+            self.assertEqual(report["loaded"], [])
+            self.assertEqual(len(report["rejected"]), 1)
+            self.assertEqual(report["rejected"][0]["kind"], "pack")
+            self.assertTrue(report["rejected"][0]["source"].endswith("broken.json"))
+            # The rest works: the built-in catalog is there.
+            self.assertEqual(mc.request("GET", "/v1/catalog", tok["tech"])[0], 200)
+        finally:
+            mc.stop()
+
+
 class ShutdownTest(E2ETestCase):
     def test_sigterm_during_a_burst_loses_nothing_acknowledged(self):
         tok, entries = make_tokens()
