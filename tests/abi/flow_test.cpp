@@ -1,5 +1,6 @@
 // The whole meldcode flow through the C ABI, as a host sees it: every answer
 // is checked against its schema, and host-facing answers against leaks.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <vector>
@@ -100,21 +101,83 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     CHECK(closed.at("chronology").size() == 1 + 9);
 
     std::lock_guard<std::mutex> lock(recorder.mutex);
-    REQUIRE(recorder.notifications.size() == 2);
+    REQUIRE(recorder.notifications.size() == 3);
     for (const auto& text : recorder.notifications) {
-        const json n = json::parse(text);
-        REQUIRE(matches_schema("notification", n));
-        CHECK(n.at("concern_ref") == ref);
+        REQUIRE(matches_schema("notification", json::parse(text)));
         CHECK(text.find(kSecret) == std::string::npos);
     }
-    CHECK(json::parse(recorder.notifications[0]).at("event") == "concern_created");
-    CHECK(json::parse(recorder.notifications[1]).at("event") == "step_due");
+    CHECK(json::parse(recorder.notifications[0]) ==
+          json{{"event", "concern_created"}, {"concern_ref", ref}});
+    CHECK(json::parse(recorder.notifications[1]) ==
+          json{{"event", "step_due"}, {"concern_ref", ref}, {"action", "review"}});
+    CHECK(json::parse(recorder.notifications[2]) ==
+          json{{"event", "feedback_ready"}, {"submission_ref", submission_ref}});
 
     // Nothing the host was given carries content.
     for (const json& host_facing : {prompt, receipt}) {
         CHECK(host_facing.dump().find(kSecret) == std::string::npos);
         CHECK(host_facing.dump().find("VHE-1") == std::string::npos);
     }
+}
+
+TEST_CASE("feedback notifies each observer's submission by its own ref, never the concern's") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    Recorder recorder;
+    REQUIRE(mc.plugin().api().notifications_set(mc.handle(), Recorder::on, &recorder) == MC_OK);
+    const std::string first = store.submit("WO-1", "VHE-6", "tech-1", "eerste");
+    const std::string second = store.submit("WO-2", "VHE-6", "tech-2", "tweede");
+    const std::string ref = store.only_concern_ref("VHE-6");  // one concern, two submissions
+    walk_to_decision(mc, ref);
+    act(mc, ref, "weigh", {{"suspicion", answer(false)}});
+    act(mc, ref, "decide", {{"report", decision(false)}, {"help", decision(false)}});
+    const std::size_t before = 1;  // concern_created
+    // The notifications after the first `from`, each checked against the
+    // schema and for the concern ref, which none of them may carry.
+    const auto since = [&](std::size_t from) {
+        std::lock_guard<std::mutex> lock(recorder.mutex);
+        REQUIRE(recorder.notifications.size() >= from);
+        std::vector<json> out;
+        for (std::size_t i = from; i < recorder.notifications.size(); ++i) {
+            out.push_back(json::parse(recorder.notifications[i]));
+            CHECK(matches_schema("notification", out.back()));
+            CHECK(recorder.notifications[i].find(ref) == std::string::npos);
+        }
+        return out;
+    };
+    CHECK(since(before).empty());
+
+    const json give{{"concern_ref", ref}, {"action", "give_feedback"}, {"fields", json::object()}};
+    store.check_refused(mc.plugin().api().concern_act, give,
+                        {"observer", "auditor", "admin", "integration"}, "act_on_concern");
+    CHECK(since(before).empty());
+
+    act(mc, ref, "give_feedback", json::object());
+    std::vector<json> ready = since(before);
+    REQUIRE(ready.size() == 2);
+    std::vector<std::string> refs;
+    for (const json& n : ready) {
+        CHECK(n.at("event") == "feedback_ready");
+        CHECK_FALSE(n.contains("concern_ref"));
+        refs.push_back(n.at("submission_ref"));
+    }
+    std::sort(refs.begin(), refs.end());
+    std::vector<std::string> expected{first, second};
+    std::sort(expected.begin(), expected.end());
+    CHECK(refs == expected);
+
+    // Feedback twice is refused, and tells nobody anything.
+    std::string out;
+    CHECK(mc.call_raw(mc.plugin().api().concern_act, officer().dump().c_str(), give.dump().c_str(),
+                      out) == MC_E_CONFLICT);
+    CHECK(std::string(mc.plugin().api().last_error()->code) == "no_feedback_pending");
+    CHECK(since(before + 2).empty());
+
+    // A later observer of the same concern: only that submission is notified.
+    const std::string third = store.submit("WO-3", "VHE-6", "tech-3", "derde");
+    act(mc, ref, "give_feedback", json::object());
+    const json third_ready{{"event", "feedback_ready"}, {"submission_ref", third}};
+    CHECK(since(before + 2) == std::vector<json>{third_ready});
 }
 
 TEST_CASE("signals for a unit with an open concern join it, after closure a new one relates") {

@@ -71,8 +71,10 @@ class FlowTest(StoreTest):
         self.assertEqual(len(closed["chronology"]), 1 + 8)
 
         with lock:
-            self.assertEqual([n["event"] for n in notifications], ["concern_created"])
-            self.assertEqual(notifications[0]["concern_ref"], ref)
+            # The feedback names the observer's submission, never the concern.
+            self.assertEqual(notifications, [
+                {"event": "concern_created", "concern_ref": ref},
+                {"event": "feedback_ready", "submission_ref": receipt["submission_ref"]}])
             self.assertNotIn(SECRET, str(notifications))
         for host_facing in (prompt, receipt):
             self.assertNotIn(SECRET, str(host_facing))

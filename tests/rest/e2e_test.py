@@ -58,6 +58,22 @@ def submission(key, **where):
             "observations": SECRET_TEXT, "children_involved": "yes", "acute": False, **where}
 
 
+def steps_to_decision():
+    """The officer's actions from assignment to a decision to report."""
+    return [
+        ("assign", {"assignee": "af-1"}),
+        ("map_signals", {"observations": "facts", "supporting_signals": "s",
+                         "undermining_signals": "u", "children_involved": True}),
+        ("consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
+                     "question": "q", "advice": "a", "veilig_thuis_consulted": True}),
+        ("skip_conversation", {"skip_reason": "would endanger the child"}),
+        ("weigh", {"suspicion": {"answer": True, "explanation": "e"},
+                   "unsafety": {"answer": True, "explanation": "e"}}),
+        ("decide", {"report": {"decision": True, "rationale": "r"},
+                    "help": {"decision": False, "rationale": "r"}}),
+    ]
+
+
 def curl(sidecar, method, path, token, body=None, headers=()):
     """One call through the curl command line client; returns (status, headers, body)."""
     cmd = ["curl", "-sS", "-X", method, "-D", "-", "-H", "Authorization: Bearer " + token,
@@ -157,17 +173,7 @@ class SidecarTest(E2ETestCase):
         status, _, page = self.call("GET", "/v1/concerns?limit=1", "officer")
         self.assertEqual((status, len(page["items"])), (200, 1))
         self.assertIn("next_cursor", page)
-        steps = [
-            ("assign", {"assignee": "af-1"}),
-            ("map_signals", {"observations": "facts", "supporting_signals": "s",
-                             "undermining_signals": "u", "children_involved": True}),
-            ("consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
-                         "question": "q", "advice": "a", "veilig_thuis_consulted": True}),
-            ("skip_conversation", {"skip_reason": "would endanger the child"}),
-            ("weigh", {"suspicion": {"answer": True, "explanation": "e"},
-                       "unsafety": {"answer": True, "explanation": "e"}}),
-            ("decide", {"report": {"decision": True, "rationale": "r"},
-                        "help": {"decision": False, "rationale": "r"}}),
+        steps = steps_to_decision() + [
             ("give_feedback", {}),
             ("close", {"reason": "reported to Veilig Thuis"}),
         ]
@@ -663,35 +669,49 @@ class WebhookTest(E2ETestCase):
             "endpoints": [dict(url="http://127.0.0.1:%d/hooks" % self.port, **endpoint)],
             "base_delay_ms": 50, "max_delay_ms": 200}, **webhooks)})
 
-    def submit(self, mc, key):
+    def receipt(self, mc, key):
+        """The submission_ref of the 201 receipt for a new submission."""
         status, _, receipt = mc.request("POST", "/v1/submissions", self.tok["tech"], submission(
             key, ticket={"host_ticket_id": key, "unit_id": UNIT}))
         self.assertEqual(status, 201, receipt)
+        return receipt["submission_ref"]
+
+    def submit(self, mc, key):
         status, _, concern = mc.request("GET", "/v1/submissions/%s/concern" %
-                                        receipt["submission_ref"], self.tok["officer"])
+                                        self.receipt(mc, key), self.tok["officer"])
         self.assertEqual(status, 200)
         return concern["concern_ref"]
 
-    def delivered(self, concern_ref, event="concern_created"):
-        """Waits for the receiver's record of `event` for concern_ref."""
+    def deliveries(self):
+        """The receiver's records so far, each with its parsed body."""
+        if not os.path.exists(self.record):
+            return []
+        with open(self.record) as f:
+            return [(entry, json.loads(entry["body"])) for entry in map(json.loads, f)]
+
+    def delivered(self, event, ref_name, ref):
+        """Waits for the receiver's record of `event` whose `ref_name` is `ref`."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if os.path.exists(self.record):
-                with open(self.record) as f:
-                    for line in f:
-                        entry = json.loads(line)
-                        body = json.loads(entry["body"])
-                        if (body["event"], body.get("concern_ref")) == (event, concern_ref):
-                            return entry, body
+            for entry, body in self.deliveries():
+                if (body["event"], body.get(ref_name)) == (event, ref):
+                    return entry, body
             time.sleep(0.1)
-        self.fail("no %s delivery for the concern" % event)
+        self.fail("no %s delivery for the %s" % (event, ref_name))
 
-    def assertSigned(self, entry, body):
+    def walk(self, mc, concern_ref, steps):
+        """The officer takes each (action, fields) step on the concern."""
+        for action, fields in steps:
+            status, _, after = mc.request("POST", "/v1/concerns/%s/actions" % concern_ref,
+                                          self.tok["officer"], {"action": action, "fields": fields})
+            self.assertEqual(status, 200, (action, after))
+
+    def assertSigned(self, entry, body, ref_name="concern_ref"):
         self.assertTrue(entry["verified"])
         self.assertFalse(entry["tampered_verified"])
         self.assertFalse(entry["wrong_secret_verified"])
         self.assertEqual(entry["event_id"], body["id"])
-        self.assertEqual(set(body), {"id", "event", "concern_ref", "created_at"})  # ids only
+        self.assertEqual(set(body), {"id", "event", ref_name, "created_at"})  # ids only
         node = subprocess.run(["node", os.path.join(HERE, "verify_webhooks.mjs"), WEBHOOK_DOC,
                                self.record, self.secret], capture_output=True, text=True)
         self.assertEqual(node.returncode, 0, node.stderr)
@@ -702,7 +722,8 @@ class WebhookTest(E2ETestCase):
         self.start_receiver()
         mc = self.sidecar({"secret_file": secret_file}).start()
         try:
-            self.assertSigned(*self.delivered(self.submit(mc, "hook-0001")))
+            ref = self.submit(mc, "hook-0001")
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
         finally:
             mc.stop()
         self.assertTrue(os.path.exists(os.path.join(self.work, "webhooks.db")))
@@ -720,7 +741,7 @@ class WebhookTest(E2ETestCase):
         self.start_receiver()
         mc.start()  # same outbox file
         try:
-            self.assertSigned(*self.delivered(ref))
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
         finally:
             mc.stop()
         self.assertNotIn(self.secret, mc.log_text())
@@ -733,23 +754,14 @@ class WebhookTest(E2ETestCase):
         try:
             ref = self.submit(mc, "hook-0004")
             today = time.strftime("%Y-%m-%d", time.gmtime())
-            for action, fields in [
-                    ("assign", {"assignee": "af-1"}),
-                    ("map_signals", {"observations": "facts", "supporting_signals": "s",
-                                     "undermining_signals": "u", "children_involved": False}),
-                    ("consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
-                                 "question": "q", "advice": "a"}),
-                    ("skip_conversation", {"skip_reason": "would endanger the tenant"}),
-                    ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
-                               ("suspicion", "unsafety", "help_possible", "help_accepted")}),
-                    ("decide", {"report": {"decision": False, "rationale": "r"},
-                                "help": {"decision": True, "rationale": "r"},
-                                "monitoring_agreements": "weekly call", "review_date": today})]:
-                status, _, after = mc.request("POST", "/v1/concerns/%s/actions" % ref,
-                                              self.tok["officer"],
-                                              {"action": action, "fields": fields})
-                self.assertEqual(status, 200, (action, after))
-            entry, body = self.delivered(ref, "step_due")  # nobody called GET /v1/steps/due
+            self.walk(mc, ref, steps_to_decision()[:4] + [
+                ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
+                           ("suspicion", "unsafety", "help_possible", "help_accepted")}),
+                ("decide", {"report": {"decision": False, "rationale": "r"},
+                            "help": {"decision": True, "rationale": "r"},
+                            "monitoring_agreements": "weekly call", "review_date": today})])
+            # Nobody called GET /v1/steps/due.
+            entry, body = self.delivered("step_due", "concern_ref", ref)
             self.assertEqual(body["action"], "review")
             self.assertTrue(entry["verified"])
             # Notified once: the next checks find nothing new to send.
@@ -764,12 +776,33 @@ class WebhookTest(E2ETestCase):
             step_due = [line for line in f if '"step_due"' in json.loads(line)["body"]]
         self.assertEqual(len(step_due), 1)
 
+    def test_feedback_sends_feedback_ready_with_the_receipt_ref_never_the_concern_ref(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        self.start_receiver()
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        try:
+            submission_ref = self.receipt(mc, "hook-0003")
+            status, _, concern = mc.request("GET", "/v1/submissions/%s/concern" % submission_ref,
+                                            self.tok["officer"])
+            self.assertEqual(status, 200)
+            concern_ref = concern["concern_ref"]
+            self.walk(mc, concern_ref, steps_to_decision() + [("give_feedback", {})])
+            entry, body = self.delivered("feedback_ready", "submission_ref", submission_ref)
+            self.assertSigned(entry, body, "submission_ref")
+            self.assertNotIn(concern_ref, entry["body"])
+            # Sent once (a retry would keep its id), and nothing else about feedback.
+            ready = {b["id"] for _, b in self.deliveries() if b["event"] == "feedback_ready"}
+            self.assertEqual(ready, {body["id"]})
+        finally:
+            mc.stop()
+
+
     def test_dead_letters_show_in_metrics_and_are_requeued_by_the_operator(self):
         os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
         mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}, max_attempts=1)
         mc.start()
         try:  # the receiver is down and one attempt is all there is: a dead letter
-            ref = self.submit(mc, "hook-0003")
+            ref = self.submit(mc, "hook-0005")
             deadline = time.monotonic() + 60
             while ('meldcoded_webhook_deliveries{state="dead"} 1' not in
                    mc.request("GET", "/metrics")[2]) and time.monotonic() < deadline:
@@ -787,7 +820,7 @@ class WebhookTest(E2ETestCase):
         self.assertIn("requeued 1 dead webhook deliveries", requeue.stdout)
         mc.start()
         try:
-            self.assertSigned(*self.delivered(ref))
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
         finally:
             mc.stop()
         again = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],

@@ -38,7 +38,7 @@ def main():
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             header = self.headers.get("Meldcode-Signature", "")
             verified = verify(secret, header, body)
-            tampered = body.replace(b"c_", b"c-", 1) if b"c_" in body else body + b" "
+            tampered = body.replace(b"evt_", b"evt-", 1)  # every body holds its event id
             status = args.status or (200 if verified else 400)
             record = {
                 "event_id": self.headers.get("Meldcode-Event-Id"),

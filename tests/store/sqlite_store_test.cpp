@@ -4,6 +4,7 @@
 #include <stdlib.h>  // mkdtemp
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -594,10 +595,15 @@ TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
 
     concern.status.assignee = "officer-1";
     concern.status.state = "consultation";
+    std::vector<std::string> handled;
     store->transaction([&](StoreTransaction& tx) {
         tx.update_concern(concern);
-        tx.mark_submissions_handled(concern.id, 3000);
+        handled = tx.mark_submissions_handled(concern.id, 3000);
+        // Only the refs just marked: a second call marks and returns nothing.
+        CHECK(tx.mark_submissions_handled(concern.id, 3001).empty());
     });
+    std::sort(handled.begin(), handled.end());
+    CHECK(handled == std::vector<std::string>{"S-1", "S-2"});
     CHECK(pending("C-1") == 0);
     CHECK(pending("C-2") == 1);
     store->transaction([](StoreTransaction& tx) {

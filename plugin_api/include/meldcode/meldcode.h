@@ -224,7 +224,10 @@ MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char*
 MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json);
 
 /* Called with a notification (schemas/notification.schema.json) carrying ids
- * only, never content: "concern_created" and "step_due". The callback runs on
+ * only, never content: "concern_created" and "step_due" with the concern_ref;
+ * "feedback_ready" (the officer gave feedback: tell the observer the signal
+ * was handled) once per submission, with the submission_ref of its receipt and
+ * no concern_ref. Hosts ignore events they do not know. The callback runs on
  * the thread that made the change, after the change is durable; it must not
  * call back into the same instance. */
 typedef void (*mc_notify_fn)(void* user_data, const char* notification_json);

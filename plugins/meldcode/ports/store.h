@@ -146,8 +146,10 @@ public:
                                                                    const std::string& key) = 0;
     virtual std::optional<SubmissionState> submission_state(const std::string& submission_ref) = 0;
     virtual void insert_submission(ConcernId concern, const SubmissionRecord& submission) = 0;
-    // Marks every submission of the concern not yet handled as handled.
-    virtual void mark_submissions_handled(ConcernId concern, Timestamp at) = 0;
+    // Marks every submission of the concern not yet handled as handled and
+    // returns their refs (in no particular order): each observer is told that
+    // their own submission was handled, by its ref, never by the concern's.
+    virtual std::vector<std::string> mark_submissions_handled(ConcernId concern, Timestamp at) = 0;
 
     // Concerns.
     virtual std::optional<ConcernRecord> find_open_concern(

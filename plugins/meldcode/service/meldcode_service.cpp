@@ -114,17 +114,13 @@ void MeldcodeService::audit(StoreTransaction& tx, const Actor& actor, const std:
     tx.append_audit({clock_->now(), actor, action, concern, "ok"});
 }
 
-void MeldcodeService::notify(const std::string& event, const std::string& concern_ref,
-                             const std::optional<std::string>& action) {
+void MeldcodeService::notify(const json& notification) {
     std::shared_ptr<Notifier> notifier;
     {
         std::lock_guard<std::mutex> lock(notifier_mutex_);
         notifier = notifier_;
     }
-    if (!notifier) return;
-    json n{{"event", event}, {"concern_ref", concern_ref}};
-    if (action) n["action"] = *action;
-    notifier->notify(n);
+    if (notifier) notifier->notify(notification);
 }
 
 PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClosed& ticket) {
@@ -236,7 +232,7 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         tx.update_concern(*concern);
         audit(tx, actor, "signals.submit", concern->id);
     });
-    if (created) notify("concern_created", *created);
+    if (created) notify({{"event", "concern_created"}, {"concern_ref", *created}});
     return receipt;
 }
 
@@ -284,7 +280,7 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
         }
         audit(tx, actor, "host_event.report", id);
     });
-    if (created) notify("concern_created", *created);
+    if (created) notify({{"event", "concern_created"}, {"concern_ref", *created}});
 }
 
 ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuery& query) {
@@ -324,6 +320,7 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
     authorize(actor, Operation::act_on_concern);
     const Timestamp now = clock_->now();
     ConcernView view;
+    std::vector<std::string> handled;  // submission refs whose observers get feedback now
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
         const int pending_before = concern.status.pending_feedback;
@@ -336,7 +333,7 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
             concern.closed_at = now;
         }
         if (pending_before > 0 && concern.status.pending_feedback == 0) {
-            tx.mark_submissions_handled(concern.id, now);
+            handled = tx.mark_submissions_handled(concern.id, now);
         }
         concern.updated_at = now;
         tx.update_concern(concern);
@@ -350,6 +347,9 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
         view.concern = concern;
         view.chronology = tx.chronology(concern);
     });
+    // By the submission's ref only: a concern ref would tell each observer
+    // (and the host's ticket) that others reported the same unit.
+    for (const auto& ref : handled) notify({{"event", "feedback_ready"}, {"submission_ref", ref}});
     view.allowed_actions = workflow_.allowed_actions(view.concern.status);
     return view;
 }
@@ -369,7 +369,9 @@ std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
         }
         audit(tx, actor, "steps.due", std::nullopt);
     });
-    for (const auto& step : due) notify("step_due", step.concern_ref, step.action);
+    for (const auto& step : due) {
+        notify({{"event", "step_due"}, {"concern_ref", step.concern_ref}, {"action", step.action}});
+    }
     return due;
 }
 

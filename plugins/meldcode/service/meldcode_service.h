@@ -178,8 +178,9 @@ private:
                           Timestamp now);
     void audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
                std::optional<ConcernId> concern);
-    void notify(const std::string& event, const std::string& concern_ref,
-                const std::optional<std::string>& action = std::nullopt);
+    // Hands a notification (schemas/notification.schema.json: ids only) to
+    // the host's callback, if one is set; called once the change is durable.
+    void notify(const nlohmann::json& notification);
 
     ServiceSettings settings_;
     Catalog catalog_;

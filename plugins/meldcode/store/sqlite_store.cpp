@@ -235,11 +235,14 @@ public:
         q.run();
     }
 
-    void mark_submissions_handled(ConcernId concern, Timestamp at) override {
+    std::vector<std::string> mark_submissions_handled(ConcernId concern, Timestamp at) override {
         auto q = query(
-            "UPDATE submissions SET handled_at = ?2 WHERE concern_id = ?1 AND handled_at IS NULL");
+            "UPDATE submissions SET handled_at = ?2 WHERE concern_id = ?1 AND handled_at IS NULL "
+            "RETURNING ref");
         q.bind(1, concern).bind(2, at);
-        q.run();
+        std::vector<std::string> refs;
+        while (q.step()) refs.push_back(q.text(0));
+        return refs;
     }
 
     // An exact household match wins over a concern matched only because one

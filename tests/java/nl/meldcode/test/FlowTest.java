@@ -63,10 +63,15 @@ public final class FlowTest {
             Check.contains(closed, "\"state\":\"closed\"");
             Check.contains(closed, "\"allowed_actions\":[\"record_acute\",\"reopen\"]");
 
-            Check.equal(1, notifications.size());
+            Check.equal(2, notifications.size());
             Check.contains(notifications.get(0), "\"event\":\"concern_created\"");
             Check.contains(notifications.get(0), ref);
-            Check.that(!notifications.get(0).contains(SECRET), "a notification carries content");
+            // The feedback names the observer's submission, never the concern.
+            Check.equal("{\"event\":\"feedback_ready\",\"submission_ref\":"
+                    + quote(member(receipt, "submission_ref")) + "}", notifications.get(1));
+            for (String n : notifications) {
+                Check.that(!n.contains(SECRET), "a notification carries content");
+            }
             Check.that(!prompt.contains(SECRET) && !receipt.contains(SECRET), "content leaked");
         }
     }
