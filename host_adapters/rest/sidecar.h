@@ -27,6 +27,7 @@ private:
                       std::string& route_label);
     Response operations(const Request& request, std::string& route_label) const;
     Response unauthenticated(const Request& request, const std::string& request_id);
+    void audit_refusal(const char* action);
 
     const Config& config_;
     const meldcode::sdk::Instance& mc_;
