@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 #include "problem.h"
 
@@ -61,7 +62,8 @@ std::variant<nlohmann::json, Response> Authenticator::acting_actor(const Identit
 FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window)
     : max_failures_(max_failures), window_(window) {}
 
-std::optional<long> FailureLimiter::blocked(const std::string& address, Clock::time_point now) {
+std::optional<FailureLimiter::Refusal> FailureLimiter::blocked(const std::string& address,
+                                                               Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = windows_.find(address);
     if (it == windows_.end()) return std::nullopt;
@@ -71,7 +73,8 @@ std::optional<long> FailureLimiter::blocked(const std::string& address, Clock::t
         return std::nullopt;
     }
     if (it->second.failures < max_failures_) return std::nullopt;
-    return std::chrono::duration_cast<std::chrono::seconds>(ends - now).count() + 1;
+    const bool first = !std::exchange(it->second.refused, true);
+    return Refusal{std::chrono::duration_cast<std::chrono::seconds>(ends - now).count() + 1, first};
 }
 
 void FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {

@@ -45,8 +45,12 @@ public:
     using Clock = std::chrono::steady_clock;
     FailureLimiter(int max_failures, std::chrono::seconds window);
 
-    // Seconds until the address may try again, if it is blocked now.
-    std::optional<long> blocked(const std::string& address, Clock::time_point now);
+    struct Refusal {
+        long retry_after;  // seconds until the address may try again
+        bool first;        // the first refusal of this window
+    };
+    // A refusal, if the address is blocked now.
+    std::optional<Refusal> blocked(const std::string& address, Clock::time_point now);
     void record_failure(const std::string& address, Clock::time_point now);
 
     // How many addresses are remembered now.
@@ -58,6 +62,7 @@ private:
     struct Window {
         Clock::time_point start;
         int failures = 0;
+        bool refused = false;
     };
     int max_failures_;
     std::chrono::seconds window_;

@@ -64,6 +64,11 @@ bool under_v1(const std::string& path) {
 
 }  // namespace
 
+const nlohmann::json& sidecar_actor() {
+    static const nlohmann::json actor{{"id", "meldcoded"}, {"role", "integration"}};
+    return actor;
+}
+
 Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log,
                  HostOrders& host_orders)
     : config_(config),
@@ -134,8 +139,9 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
     }
 }
 
-// 401 before anything else is looked at; failures are audited (without the
-// token) and, past the limit, refused per client address with 429.
+// 401 before anything else is looked at; failures are logged, written to the
+// plugin's audit trail (only which failure: no token, no address) and, past
+// the limit, refused per client address with 429.
 Response Sidecar::unauthenticated(const Request& request, const std::string& request_id) {
     const auto now = FailureLimiter::Clock::now();
     const bool had_token = request.header("authorization") != nullptr;
@@ -143,17 +149,32 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
              {{"request_id", request_id},
               {"reason", had_token ? "unknown_token" : "missing_token"},
               {"client", request.client_address}});
-    if (const auto retry_after = limiter_.blocked(request.client_address, now)) {
+    if (const auto refusal = limiter_.blocked(request.client_address, now)) {
+        // Only the first 429 of a window is audited: every audit row is a
+        // durable write, and an attacker must not cause more of them per
+        // address than the limit allows.
+        if (refusal->first) audit_refusal("authentication.rate_limited");
         Response r = problem(429, "too_many_failed_attempts",
                              "too many failed authentication attempts from this address");
-        r.headers.emplace_back("Retry-After", std::to_string(*retry_after));
+        r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
         return r;
     }
     limiter_.record_failure(request.client_address, now);
+    audit_refusal(had_token ? "authentication.invalid_token" : "authentication.missing_token");
     Response r = problem(401, had_token ? "invalid_token" : "missing_token",
                          "send Authorization: Bearer <token>");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"meldcoded\"");
     return r;
+}
+
+// The refusal stands whether or not the trail took it: a client never learns
+// of an audit failure, the operator does (without the request's details).
+void Sidecar::audit_refusal(const char* action) {
+    try {
+        mc_.record_audit(sidecar_actor(), {{"action", action}});
+    } catch (const meldcode::sdk::Error& e) {
+        log_.log(Level::error, "audit_record_failed", {{"code", e.code()}});
+    }
 }
 
 // Unauthenticated operational endpoints: no data, only liveness and counters.

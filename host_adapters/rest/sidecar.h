@@ -16,6 +16,11 @@
 
 namespace meldcoded {
 
+// Who the sidecar is when it acts on its own (docs/http-sidecar.md): the
+// actor of audit rows about requests turned away before any caller was
+// known, and of its own look for due steps. An integration may do both.
+const nlohmann::json& sidecar_actor();
+
 class Sidecar {
 public:
     Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log,
@@ -28,6 +33,7 @@ private:
                       std::string& route_label);
     Response operations(const Request& request, std::string& route_label) const;
     Response unauthenticated(const Request& request, const std::string& request_id);
+    void audit_refusal(const char* action);
 
     const Config& config_;
     const meldcode::sdk::Instance& mc_;

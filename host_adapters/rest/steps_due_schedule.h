@@ -14,9 +14,6 @@
 
 namespace meldcoded {
 
-// Who the sidecar is when it acts on its own (an integration may list due steps).
-extern const nlohmann::json kSidecarActor;
-
 class StepsDueSchedule {
 public:
     StepsDueSchedule(const meldcode::sdk::Instance& mc, Logger& log, std::chrono::seconds interval);

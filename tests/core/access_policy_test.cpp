@@ -35,6 +35,7 @@ const std::vector<Expectation>& expected_policy() {
         {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false}},
         {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false}},
         {Operation::read_audit,        "read_audit",        {false, false, true,  true,  false}},
+        {Operation::record_audit,      "record_audit",      {false, false, false, true,  true }},
     };
     // clang-format on
     return table;

@@ -41,6 +41,7 @@ TARGETS = {
     "mc_concern_export": "export_request",
     "mc_keys_rotate": "key_rotation_request",
     "mc_audit_list": "audit_query",
+    "mc_audit_record": "audit_event",
     "actor": "actor",
 }
 

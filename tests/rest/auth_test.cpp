@@ -17,9 +17,13 @@ TEST_CASE("an address over the failure limit is refused until its window ends") 
         CHECK_FALSE(limiter.blocked("10.0.0.1", t0 + seconds(i)));
         limiter.record_failure("10.0.0.1", t0 + seconds(i));
     }
-    const auto wait = limiter.blocked("10.0.0.1", t0 + seconds(10));
-    REQUIRE(wait);
-    CHECK(*wait == 51);
+    const auto refusal = limiter.blocked("10.0.0.1", t0 + seconds(10));
+    REQUIRE(refusal);
+    CHECK(refusal->retry_after == 51);
+    CHECK(refusal->first);
+    const auto again = limiter.blocked("10.0.0.1", t0 + seconds(11));
+    REQUIRE(again);
+    CHECK_FALSE(again->first);  // audited once per window, not per refusal
     CHECK_FALSE(limiter.blocked("10.0.0.2", t0 + seconds(10)));
     CHECK_FALSE(limiter.blocked("10.0.0.1", t0 + seconds(60)));
 }

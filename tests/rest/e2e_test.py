@@ -7,6 +7,7 @@ import re
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -448,6 +449,48 @@ class RateLimitTest(E2ETestCase):
             mc.stop()
         self.assertIn('"reason":"unknown_token"', mc.log_text())
         self.assertNotIn("mct_guess", mc.log_text())
+
+    def test_failed_attempts_are_in_the_audit_trail_and_rate_limiting_once(self):
+        _, entries = make_tokens()
+        mc = Sidecar(entries, limits={"auth_failures": 3, "auth_window_seconds": 600}).start()
+        try:
+            self.assertEqual(mc.request("GET", "/v1/catalog")[0], 401)
+            for _ in range(2):
+                self.assertEqual(mc.request("GET", "/v1/catalog", "mct_guess")[0], 401)
+            for _ in range(5):
+                self.assertEqual(mc.request("GET", "/v1/catalog", "mct_guess")[0], 429)
+        finally:
+            mc.stop()
+        rows = [r for r in mc.audit_rows() if r["action"].startswith("authentication.")]
+        # Newest first; one rate_limited row however many 429s followed.
+        self.assertEqual([r["action"] for r in rows],
+                         ["authentication.rate_limited", "authentication.invalid_token",
+                          "authentication.invalid_token", "authentication.missing_token"])
+        for r in rows:
+            self.assertEqual(r["actor"], {"id": "meldcoded", "role": "integration"})
+            self.assertEqual((r["concern_ref"], r["outcome"]), (None, "denied"))
+        self.assertNotIn("mct_guess", json.dumps(rows))
+        self.assertNotIn("audit_record_failed", mc.log_text())
+
+    def test_a_trail_that_refuses_the_row_still_answers_401_and_logs_an_error(self):
+        _, entries = make_tokens()
+        mc = Sidecar(entries).start()
+        self.assertEqual(mc.request("GET", "/v1/catalog")[0], 401)
+        mc.stop()
+        # Without its head the chain refuses appends (fail closed).
+        with sqlite3.connect(mc.store) as db:
+            db.execute("DELETE FROM audit_head")
+        mc.start()
+        try:
+            status, _, body = mc.request("GET", "/v1/catalog", "mct_guess")
+            self.assertEqual((status, body["code"]), (401, "invalid_token"))
+        finally:
+            mc.stop()
+        failures = [json.loads(line) for line in mc.log_text().splitlines()
+                    if '"msg":"audit_record_failed"' in line]
+        self.assertEqual(len(failures), 1)
+        self.assertEqual(failures[0]["level"], "error")
+        self.assertNotIn("mct_guess", json.dumps(failures))
 
 
 class ExtensionsTest(E2ETestCase):

@@ -28,6 +28,7 @@ import meldcoded_config  # noqa: E402  (the one place configs are made)
 BUILD = os.environ.get("MELDCODE_BUILD_DIR", os.path.join(ROOT, "build"))
 MELDCODED = os.path.join(BUILD, "host_adapters", "rest", "meldcoded")
 PLUGIN = os.path.join(BUILD, "plugins", "meldcode", "libmeldcode.so")
+ADMIN = os.path.join(BUILD, "host_adapters", "cli", "meldcode-admin")
 
 
 EXCHANGES = os.environ.get("MELDCODED_EXCHANGES")
@@ -110,6 +111,20 @@ class Sidecar:
             self.process.wait(timeout=60)
             self.process.stdout.close()
         return self.process.returncode
+
+    def audit_rows(self, limit=500):
+        """The newest rows of the store's audit trail, read after stop() by an
+        auditor with meldcode-admin, as an operator would."""
+        with open(self.config_path) as f:
+            plugin_config = json.load(f)["plugin"]
+        path = os.path.join(self.dir, "plugin.json")
+        with open(path, "w") as f:
+            json.dump(plugin_config, f)
+        out = subprocess.run([ADMIN, "audit-list", "--config", path, "--plugin", PLUGIN,
+                              "--actor", "e2e-auditor", "--role", "auditor",
+                              "--limit", str(limit)],
+                             check=True, capture_output=True, text=True).stdout
+        return [json.loads(line) for line in out.splitlines()]
 
     def log_text(self):
         with open(self.log_path) as f:

@@ -210,6 +210,15 @@ MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json, 
 MC_API mc_status mc_audit_list(mc_instance* instance, const char* actor_json,
                                const char* query_json, char** page_json);
 
+/* Records a security event the host handled itself, such as a request the
+ * HTTP sidecar turned away for a missing or unknown token
+ * (schemas/audit_event.schema.json: only an "action", never a client
+ * address, a token or anything personal). One durable audit row: the caller
+ * as actor, the action, no concern, outcome "denied". Integration and admin;
+ * any other role gets MC_E_FORBIDDEN, itself audited. Since ABI 1.1. */
+MC_API mc_status mc_audit_record(mc_instance* instance, const char* actor_json,
+                                 const char* event_json);
+
 /* ---- catalog and notifications ------------------------------------------ */
 
 /* The signal catalog in a locale ("nl" or "en"; NULL for the configured

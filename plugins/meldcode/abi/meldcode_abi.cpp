@@ -392,6 +392,17 @@ MC_API mc_status mc_audit_list(mc_instance* instance, const char* actor_json,
                 });
 }
 
+// Answers nothing but a status, so not through call().
+MC_API mc_status mc_audit_record(mc_instance* instance, const char* actor_json,
+                                 const char* event_json) {
+    return meldcode::abi::guard([&] {
+        auto& service = service_of(instance);
+        const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        const json event = meldcode::codec::read(event_json, "audit_event");
+        service.record_audit(actor, event.at("action").get<std::string>());
+    });
+}
+
 MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json) {
     return meldcode::abi::guard([&] {
         require_out(catalog_json);

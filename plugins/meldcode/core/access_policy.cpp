@@ -58,6 +58,9 @@ const std::vector<PolicyRule>& access_policy() {
         // The trail says who did what to which concern reference, and when:
         // oversight, not casework, so no officer, observer or integration.
         {Operation::read_audit, {Role::auditor, Role::admin}},
+        // A host that turns requests away itself (the sidecar's failed
+        // authentications) writes them to the trail; it never reads it back.
+        {Operation::record_audit, {Role::integration, Role::admin}},
     };
     return table;
 }
@@ -92,6 +95,8 @@ std::string_view operation_name(Operation op) {
             return "verify_audit";
         case Operation::read_audit:
             return "read_audit";
+        case Operation::record_audit:
+            return "record_audit";
     }
     return "unknown";
 }

@@ -24,6 +24,7 @@ enum class Operation {
     rotate_keys,     // re-encrypt stored records under the active key
     verify_audit,    // check the audit chain (reads no concern content)
     read_audit,      // page through the audit trail (it holds no concern content)
+    record_audit,    // a host records a security event it handled itself
 };
 
 struct PolicyRule {

@@ -415,4 +415,11 @@ AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& quer
     return page;
 }
 
+void MeldcodeService::record_audit(const Actor& actor, const std::string& action) {
+    authorize(actor, Operation::record_audit);
+    store_->transaction([&](StoreTransaction& tx) {
+        tx.append_audit({clock_->now(), actor, action, std::nullopt, "denied"});
+    });
+}
+
 }  // namespace meldcode

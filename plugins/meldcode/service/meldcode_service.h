@@ -159,6 +159,9 @@ public:
     // One page of the audit trail, newest first; the reading is audited
     // after the page was read, so it is on the next page of its reader.
     AuditPage list_audit(const Actor& actor, const AuditQuery& query);
+    // A security event the host handled itself (the sidecar turning away a
+    // failed authentication): one "denied" row without a concern, durable.
+    void record_audit(const Actor& actor, const std::string& action);
 
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }

@@ -72,6 +72,7 @@ struct Api {
     decltype(&mc_keys_rotate) keys_rotate;
     decltype(&mc_audit_verify) audit_verify;
     decltype(&mc_audit_list) audit_list;
+    decltype(&mc_audit_record) audit_record;
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
     decltype(&mc_extensions_get) extensions_get;
@@ -208,6 +209,7 @@ private:
         bind(api_.keys_rotate, "mc_keys_rotate");
         bind(api_.audit_verify, "mc_audit_verify");
         bind(api_.audit_list, "mc_audit_list");
+        bind(api_.audit_record, "mc_audit_record");
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
         bind(api_.extensions_get, "mc_extensions_get");
@@ -299,6 +301,13 @@ public:
     // One page of the audit trail (schemas/audit_query -> audit_page).
     json list_audit(const json& actor, const json& query) const {
         return call(plugin_->api().audit_list, actor, query);
+    }
+    // A security event this host handled itself (schemas/audit_event).
+    void record_audit(const json& actor, const json& event) const {
+        if (plugin_->api().audit_record(handle_, actor.dump().c_str(), event.dump().c_str()) !=
+            MC_OK) {
+            plugin_->last_error("mc_audit_record failed");
+        }
     }
     json catalog(const std::string& locale) const {
         char* out = nullptr;
