@@ -128,13 +128,14 @@ def median_ratio(label, floor):
         return statistics.median(by[label][r][0] / by[floor][r][0] for r in common)
     return statistics.median(r[0] for r in by[label].values()) / statistics.median(
         r[0] for r in by[floor].values())
-print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial cpprestsdk | vs nginx |")
-print("|---|---|---|---|---|---|---|")
+print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial cpprestsdk | vs trivial, prompt-sized reply | vs nginx |")
+print("|---|---|---|---|---|---|---|---|")
 for label in ["nginx", "trivial", "trivial_prompt_sized", "ticket_closed", "submissions"]:
     runs = by[label].values()
-    print("| %s | %d | %.0f | %.2f | %d | %.2fx | %.2fx |" % (
+    print("| %s | %d | %.0f | %.2f | %d | %.2fx | %.2fx | %.2fx |" % (
         label, len(runs), statistics.median(r[0] for r in runs),
         statistics.median(r[1] for r in runs), sum(r[2] for r in runs),
-        median_ratio(label, "trivial"), median_ratio(label, "nginx")))
+        median_ratio(label, "trivial"), median_ratio(label, "trivial_prompt_sized"),
+        median_ratio(label, "nginx")))
 PY
 echo "(wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS interleaved rounds; every row but nginx sends the ticket-closed or submission POST; prompt $PROMPT_BYTES bytes; $(nproc) CPUs; $(date -u +%F))"
