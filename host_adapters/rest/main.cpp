@@ -25,16 +25,20 @@ namespace {
 constexpr int kExitUsage = 2;
 constexpr int kExitCannotListen = 3;
 
+// Where environment overrides and webhook secrets are read from.
+const char* process_environment(const char* name) {
+    return std::getenv(name);
+}
+
 // Reads the configuration: the file, then MELDCODED_* variables, then options.
 meldcoded::Config configure(const po::variables_map& options) {
     std::string path = options.count("config") ? options["config"].as<std::string>() : "";
-    if (path.empty() && std::getenv("MELDCODED_CONFIG") != nullptr) {
-        path = std::getenv("MELDCODED_CONFIG");
-    }
+    const char* from_environment = process_environment("MELDCODED_CONFIG");
+    if (path.empty() && from_environment != nullptr) path = from_environment;
     if (path.empty())
         throw std::runtime_error("no configuration: pass --config or MELDCODED_CONFIG");
     meldcoded::Config config = meldcoded::load_config(path);
-    meldcoded::apply_environment(config, [](const char* name) { return std::getenv(name); });
+    meldcoded::apply_environment(config, process_environment);
     if (options.count("address")) config.address = options["address"].as<std::string>();
     if (options.count("port")) config.port = options["port"].as<std::uint16_t>();
     if (options.count("plugin")) config.plugin_path = options["plugin"].as<std::string>();
@@ -66,8 +70,8 @@ int serve(const meldcoded::Config& config) {
     std::unique_ptr<meldcode::rest::WebhookOutbox> outbox;
     std::unique_ptr<meldcoded::OutboxSink> outbox_sink;
     if (!config.webhooks.endpoints.empty()) {
-        outbox = std::make_unique<meldcode::rest::WebhookOutbox>(meldcoded::outbox_options(
-            config, [](const char* n) { return std::getenv(n); }, log));
+        outbox = std::make_unique<meldcode::rest::WebhookOutbox>(
+            meldcoded::outbox_options(config, process_environment, log));
         outbox_sink = std::make_unique<meldcoded::OutboxSink>(*outbox, log);
         sinks.add(*outbox_sink);
         outbox->start();  // pending deliveries from an earlier run go out too
@@ -120,8 +124,8 @@ int requeue_dead_letters(const meldcoded::Config& config) {
         return kExitUsage;
     }
     meldcoded::Logger log(config.log_level);
-    meldcode::rest::WebhookOutbox outbox(meldcoded::outbox_options(
-        config, [](const char* n) { return std::getenv(n); }, log));
+    meldcode::rest::WebhookOutbox outbox(
+        meldcoded::outbox_options(config, process_environment, log));
     std::cout << "requeued " << outbox.requeue_dead() << " dead webhook deliveries" << std::endl;
     return 0;
 }
