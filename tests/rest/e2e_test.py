@@ -883,6 +883,18 @@ class CommandLineTest(E2ETestCase):
         self.assertIn("/tokens/0/sha256", mc.log_text())
         self.assertNotIn("mct_plaintext", mc.log_text())
 
+    def test_requeue_without_webhooks_is_a_usage_error_that_creates_nothing(self):
+        _, entries = make_tokens()
+        mc = Sidecar(entries)
+        mc.start()
+        mc.stop()
+        before = sorted(os.listdir(mc.dir))
+        out = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],
+                             capture_output=True, text=True)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("the configuration has no webhook endpoints", out.stderr)
+        self.assertEqual(sorted(os.listdir(mc.dir)), before)  # no outbox file appears
+
 
 if __name__ == "__main__":
     unittest.main()
