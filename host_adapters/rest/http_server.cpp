@@ -41,32 +41,36 @@ Request translate_head(const http::http_request& in, std::size_t declared, std::
 
 constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;
 
-// A body as it arrives, shared by the steps of read_body. A declared length
-// (already within the limit) is read in one step, the usual case on the
-// host's request path; a chunked body a chunk at a time.
-struct BodyRead {
-    explicit BodyRead(std::size_t declared_length)
-        : declared(declared_length), chunk(declared_length > 0 ? declared_length : kBodyChunk) {}
-    std::size_t declared;  // 0: none declared
+// A chunked body as it arrives, shared by the steps of read_chunks.
+struct ChunkedBody {
     std::string bytes;
-    std::vector<unsigned char> chunk;
+    std::vector<unsigned char> chunk = std::vector<unsigned char>(kBodyChunk);
 };
 
-// Reads the body without holding a thread while waiting; true as soon as
-// more than `limit` bytes have arrived (then at most limit + one chunk is
+// Reads a chunked body without holding a thread while waiting; true as soon
+// as more than `limit` bytes have arrived (then at most limit + one chunk is
 // held), false at the end of a body within the limit.
-pplx::task<bool> read_body(concurrency::streams::streambuf<unsigned char> in,
-                           const std::shared_ptr<BodyRead>& body, std::size_t limit) {
+pplx::task<bool> read_chunks(concurrency::streams::streambuf<unsigned char> in,
+                             const std::shared_ptr<ChunkedBody>& body, std::size_t limit) {
     return in.getn(body->chunk.data(), body->chunk.size()).then([in, body, limit](std::size_t got) {
         if (got == 0) return pplx::task_from_result(false);
         body->bytes.append(body->chunk.begin(),
                            body->chunk.begin() + static_cast<std::ptrdiff_t>(got));
         if (body->bytes.size() > limit) return pplx::task_from_result(true);
-        if (body->declared > 0 && body->bytes.size() >= body->declared) {
-            return pplx::task_from_result(false);
-        }
-        return read_body(in, body, limit);
+        return read_chunks(in, body, limit);
     });
+}
+
+// Takes a declared body once cpprestsdk has all of it. By then the body's
+// buffer is closed for writing, so this getn is already complete: no wait.
+std::string take_complete_body(const http::http_request& request, std::size_t declared) {
+    std::string bytes(declared, '\0');
+    const std::size_t got = request.body()
+                                .streambuf()
+                                .getn(reinterpret_cast<unsigned char*>(bytes.data()), declared)
+                                .get();
+    bytes.resize(got);
+    return bytes;
 }
 
 // Makes cpprestsdk stop taking in a body: its next write into the request's
@@ -98,7 +102,7 @@ struct HttpServer::Impl {
     int in_flight = 0;
     bool draining = false;
 
-    void on_request(http::http_request request) {
+    void on_request(const http::http_request& request) {
         {
             std::lock_guard<std::mutex> lock(mutex);
             if (draining) {
@@ -118,11 +122,38 @@ struct HttpServer::Impl {
         }
         // Never block a pool thread on the body: with every thread waiting for
         // a body that another pool task must read, the server would deadlock.
-        // Read incrementally, so a chunked body (no declared length) over the
-        // limit is refused once the limit is passed, not after it is all in.
-        auto body = std::make_shared<BodyRead>(declared);
-        read_body(request.body().streambuf(), body, config.limits.max_body_bytes)
-            .then([this, request, body, head = std::move(head)](pplx::task<bool> over) mutable {
+        if (declared > 0) {
+            read_declared(request, std::move(head), declared);
+        } else if (request.headers().has(http::header_names::transfer_encoding)) {
+            read_chunked(request, std::move(head));
+        } else {
+            respond(request, head);  // no body (GETs): answered at once, no hand-off
+        }
+    }
+
+    // One continuation, once cpprestsdk has the whole body (the length is
+    // already within the limit, so what it buffers is bounded). Every
+    // continuation is a hand-off between pool threads, a large share of what
+    // the sidecar adds per request (bench/RESULTS.md); this path has one.
+    void read_declared(const http::http_request& request, Request head, std::size_t declared) {
+        request.content_ready().then([this, request, declared, head = std::move(head)](
+                                         const pplx::task<http::http_request>& ready) mutable {
+            try {
+                ready.get();
+                head.body = take_complete_body(request, declared);
+            } catch (...) {  // the client went away mid-body: answer without it
+            }
+            respond(request, head);
+        });
+    }
+
+    // Read as it arrives, so a chunked body over the limit is refused once
+    // the limit is passed, not after it is all in.
+    void read_chunked(const http::http_request& request, Request head) {
+        auto body = std::make_shared<ChunkedBody>();
+        read_chunks(request.body().streambuf(), body, config.limits.max_body_bytes)
+            .then([this, request, body,
+                   head = std::move(head)](const pplx::task<bool>& over) mutable {
                 try {
                     head.body_too_large = over.get();
                     if (head.body_too_large) {
@@ -136,7 +167,7 @@ struct HttpServer::Impl {
             });
     }
 
-    void respond(http::http_request request, const Request& parsed) {
+    void respond(const http::http_request& request, const Request& parsed) {
         try {
             Response response = handler(parsed);
             // The rest of a refused body may still be on its way: close the
@@ -144,13 +175,14 @@ struct HttpServer::Impl {
             if (parsed.body_too_large) response.headers.emplace_back("Connection", "close");
             // Counted until the reply is written: an acknowledged answer is sent
             // before drain() lets the listener close.
-            request.reply(to_cpprest(std::move(response))).then([this](pplx::task<void> sent) {
-                try {
-                    sent.get();
-                } catch (...) {  // the client went away; nothing more to do
-                }
-                finish();
-            });
+            request.reply(to_cpprest(std::move(response)))
+                .then([this](const pplx::task<void>& sent) {
+                    try {
+                        sent.get();
+                    } catch (...) {  // the client went away; nothing more to do
+                    }
+                    finish();
+                });
         } catch (...) {
             request.reply(to_cpprest(problem(500, "internal", "the sidecar failed")));
             finish();
@@ -189,7 +221,7 @@ void HttpServer::start() {
     }
     impl_->listener =
         std::make_unique<http::experimental::listener::http_listener>(web::uri(url()), options);
-    impl_->listener->support([this](http::http_request r) { impl_->on_request(std::move(r)); });
+    impl_->listener->support([this](const http::http_request& r) { impl_->on_request(r); });
     impl_->listener->open().wait();
 }
 

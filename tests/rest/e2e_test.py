@@ -245,6 +245,9 @@ class SidecarTest(E2ETestCase):
         self.assertEqual(body["pointer"], "/closed_at")
         self.assertProblem(self.call("POST", "/v1/submissions", "tech", raw="a\0b"), 400,
                            "invalid_json")
+        # No body at all (Content-Length: 0) is answered without waiting for one.
+        self.assertProblem(self.call("POST", "/v1/submissions", "tech", raw=""), 400,
+                           "invalid_json")
         self.assertProblem(self.call("POST", "/v1/submissions", "tech", bad,
                                      {"Idempotency-Key": "other-key-1"}), 422,
                            "idempotency_key_mismatch")
