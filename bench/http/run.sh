@@ -84,6 +84,12 @@ SIZED_PORT=$(free_port)
 "$BUILD/bench/http_trivial_handler" "$SIZED_PORT" "$HTTP_THREADS" "$PROMPT_BYTES" >/dev/null &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$SIZED_PORT/"
+# A third takes the request's body before it answers (prompt-sized), as any
+# handler that uses its body must: the floor for an endpoint that reads JSON.
+READING_PORT=$(free_port)
+"$BUILD/bench/http_trivial_handler" "$READING_PORT" "$HTTP_THREADS" "$PROMPT_BYTES" --read-body >/dev/null &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$READING_PORT/"
 
 # run <label> <url> [lua kind]: prints "label rps p99_ms non2xx"
 run() {
@@ -110,6 +116,7 @@ measure() {
 for round in $(seq "$ROUNDS"); do
     measure "$round" trivial "http://127.0.0.1:$TRIVIAL_PORT" ticket
     measure "$round" trivial_prompt_sized "http://127.0.0.1:$SIZED_PORT" ticket
+    measure "$round" trivial_reading_body "http://127.0.0.1:$READING_PORT" ticket
     measure "$round" ticket_closed "http://127.0.0.1:$SIDECAR_PORT" ticket
 done
 measure 1 nginx "http://127.0.0.1:$NGINX_PORT/small.json"
@@ -128,14 +135,14 @@ def median_ratio(label, floor):
         return statistics.median(by[label][r][0] / by[floor][r][0] for r in common)
     return statistics.median(r[0] for r in by[label].values()) / statistics.median(
         r[0] for r in by[floor].values())
-print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial cpprestsdk | vs trivial, prompt-sized reply | vs nginx |")
-print("|---|---|---|---|---|---|---|---|")
-for label in ["nginx", "trivial", "trivial_prompt_sized", "ticket_closed", "submissions"]:
+floors = ["trivial", "trivial_prompt_sized", "trivial_reading_body", "nginx"]
+print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial cpprestsdk | vs trivial, prompt-sized reply | vs trivial reading the body, prompt-sized reply | vs nginx |")
+print("|---|---|---|---|---|---|---|---|---|")
+for label in ["nginx", "trivial", "trivial_prompt_sized", "trivial_reading_body", "ticket_closed", "submissions"]:
     runs = by[label].values()
-    print("| %s | %d | %.0f | %.2f | %d | %.2fx | %.2fx | %.2fx |" % (
+    print("| %s | %d | %.0f | %.2f | %d | %s |" % (
         label, len(runs), statistics.median(r[0] for r in runs),
         statistics.median(r[1] for r in runs), sum(r[2] for r in runs),
-        median_ratio(label, "trivial"), median_ratio(label, "trivial_prompt_sized"),
-        median_ratio(label, "nginx")))
+        " | ".join("%.2fx" % median_ratio(label, floor) for floor in floors)))
 PY
 echo "(wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS interleaved rounds; every row but nginx sends the ticket-closed or submission POST; prompt $PROMPT_BYTES bytes; $(nproc) CPUs; $(date -u +%F))"
