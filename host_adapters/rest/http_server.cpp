@@ -122,10 +122,12 @@ struct HttpServer::Impl {
         }
         // Never block a pool thread on the body: with every thread waiting for
         // a body that another pool task must read, the server would deadlock.
-        if (declared > 0) {
-            read_declared(request, std::move(head), declared);
-        } else if (request.headers().has(http::header_names::transfer_encoding)) {
+        // Transfer-Encoding overrides a Content-Length (RFC 9112 §6.3), as in
+        // cpprestsdk: such a body is read, and limited, as it arrives.
+        if (request.headers().has(http::header_names::transfer_encoding)) {
             read_chunked(request, std::move(head));
+        } else if (declared > 0) {
+            read_declared(request, std::move(head), declared);
         } else {
             respond(request, head);  // no body (GETs): answered at once, no hand-off
         }

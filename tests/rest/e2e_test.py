@@ -597,15 +597,23 @@ class ChunkedBodyTest(E2ETestCase):
     def tearDownClass(cls):
         cls.mc.stop()
 
-    def open_chunked(self, path, token):
+    def open_chunked(self, path, token, extra_headers=""):
         s = socket.create_connection(("127.0.0.1", self.mc.port), timeout=30)
         s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-                   "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                   % (path, token)).encode())
+                   "Content-Type: application/json\r\n%sTransfer-Encoding: chunked\r\n\r\n"
+                   % (path, token, extra_headers)).encode())
         return s
 
     def test_a_chunked_body_over_the_limit_is_refused_before_it_ends(self):
-        s = self.open_chunked("/v1/tickets/closed", self.tok["erp"])
+        self.assert_refused_before_the_end(self.open_chunked("/v1/tickets/closed", self.tok["erp"]))
+
+    def test_a_small_content_length_does_not_let_a_chunked_body_past_the_limit(self):
+        # Transfer-Encoding overrides Content-Length (RFC 9112): the body is
+        # still read as it comes and refused once over the limit.
+        self.assert_refused_before_the_end(
+            self.open_chunked("/v1/tickets/closed", self.tok["erp"], "Content-Length: 10\r\n"))
+
+    def assert_refused_before_the_end(self, s):
         chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
         sent = 0
         try:
