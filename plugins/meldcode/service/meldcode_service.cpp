@@ -102,11 +102,14 @@ void MeldcodeService::flush() {
 void MeldcodeService::authorize(const Actor& actor, Operation op) {
     if (may(actor.role, op)) return;
     // A denial is itself worth knowing about: audit it, then refuse.
-    store_->transaction([&](StoreTransaction& tx) {
-        tx.append_audit({clock_->now(), actor, "denied." + std::string(operation_name(op)),
-                         std::nullopt, "denied"});
-    });
+    audit_denial(actor, "denied." + std::string(operation_name(op)));
     throw forbidden(std::string(operation_name(op)));
+}
+
+void MeldcodeService::audit_denial(const Actor& actor, const std::string& action) {
+    store_->transaction([&](StoreTransaction& tx) {
+        tx.append_audit({clock_->now(), actor, action, std::nullopt, "denied"});
+    });
 }
 
 void MeldcodeService::audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
@@ -417,9 +420,7 @@ AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& quer
 
 void MeldcodeService::record_audit(const Actor& actor, const std::string& action) {
     authorize(actor, Operation::record_audit);
-    store_->transaction([&](StoreTransaction& tx) {
-        tx.append_audit({clock_->now(), actor, action, std::nullopt, "denied"});
-    });
+    audit_denial(actor, action);
 }
 
 }  // namespace meldcode

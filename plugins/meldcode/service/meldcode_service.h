@@ -179,6 +179,8 @@ private:
     ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);
     PurgeReport purge_due(StoreTransaction& tx, const Actor& actor, const PurgeRequest& request,
                           Timestamp now);
+    // One durable "denied" row without a concern, in its own transaction.
+    void audit_denial(const Actor& actor, const std::string& action);
     void audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
                std::optional<ConcernId> concern);
     // Hands a notification (schemas/notification.schema.json: ids only) to
