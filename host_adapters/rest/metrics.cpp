@@ -17,9 +17,21 @@ void Metrics::observe(const std::string& method, const std::string& route, int s
 
 std::string Metrics::render() const {
     std::ostringstream out;
+    std::vector<std::function<std::string()>> gauges;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        render_requests(out);
+        gauges = gauges_;
+    }
+    // Outside the lock: a gauge may read a file (the outbox's counts), and
+    // every request's observe() waits for that lock.
+    for (const auto& render_gauges : gauges) out << render_gauges();
+    return out.str();
+}
+
+void Metrics::render_requests(std::ostream& out) const {
     out << "# HELP meldcoded_requests_total HTTP requests by method, route template and status.\n"
            "# TYPE meldcoded_requests_total counter\n";
-    std::lock_guard<std::mutex> lock(mutex_);
     const auto labels = [](const auto& key) {
         return "method=\"" + std::get<0>(key) + "\",route=\"" + std::get<1>(key) + "\",status=\"" +
                std::to_string(std::get<2>(key)) + "\"";
@@ -40,8 +52,6 @@ std::string Metrics::render() const {
             << "meldcoded_request_duration_seconds_sum{" << l << "} " << s.sum << '\n'
             << "meldcoded_request_duration_seconds_count{" << l << "} " << s.count << '\n';
     }
-    for (const auto& gauges : gauges_) out << gauges();
-    return out.str();
 }
 
 void Metrics::add_gauges(std::function<std::string()> render) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -23,6 +24,9 @@ public:
     void add_gauges(std::function<std::string()> render);
 
 private:
+    // The request counters and histograms; the caller holds mutex_.
+    void render_requests(std::ostream& out) const;
+
     static constexpr std::array<double, 9> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                     0.025,  0.05,  0.1,    0.5};
     struct Series {
