@@ -868,8 +868,7 @@ class WebhookTest(E2ETestCase):
             self.assertEqual(mc.stop(), 0)
         self.assertIn('"msg":"webhook_dead_letter"', mc.log_text())
         self.start_receiver()
-        requeue = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],
-                                 capture_output=True, text=True)
+        requeue = mc.requeue_dead_letters()
         self.assertEqual(requeue.returncode, 0, requeue.stderr)
         self.assertIn("requeued 1 dead webhook deliveries", requeue.stdout)
         mc.start()
@@ -877,8 +876,7 @@ class WebhookTest(E2ETestCase):
             self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
         finally:
             mc.stop()
-        again = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],
-                               capture_output=True, text=True)
+        again = mc.requeue_dead_letters()
         self.assertIn("requeued 0 dead webhook deliveries", again.stdout)
 
 
@@ -900,8 +898,7 @@ class CommandLineTest(E2ETestCase):
         mc.start()
         mc.stop()
         before = sorted(os.listdir(mc.dir))
-        out = subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", mc.config_path],
-                             capture_output=True, text=True)
+        out = mc.requeue_dead_letters()
         self.assertEqual(out.returncode, 2)
         self.assertIn("the configuration has no webhook endpoints", out.stderr)
         self.assertEqual(sorted(os.listdir(mc.dir)), before)  # no outbox file appears

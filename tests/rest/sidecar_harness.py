@@ -112,6 +112,12 @@ class Sidecar:
             self.process.stdout.close()
         return self.process.returncode
 
+    def requeue_dead_letters(self):
+        """Runs `meldcoded --requeue-dead-letters` on this sidecar's
+        configuration, as an operator would; returns the finished process."""
+        return subprocess.run([MELDCODED, "--requeue-dead-letters", "--config", self.config_path],
+                              capture_output=True, text=True)
+
     def audit_rows(self, limit=500):
         """The newest rows of the store's audit trail, read after stop() by an
         auditor with meldcode-admin, as an operator would."""
