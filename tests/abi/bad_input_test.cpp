@@ -165,6 +165,13 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     const json too_early{{"concern_ref", ref}, {"action", "close"}, {"fields", {{"reason", "x"}}}};
     expect_rejected(store, api.concern_act, officer.c_str(), too_early.dump().c_str(),
                     {MC_E_CONFLICT, "transition_not_allowed", "/action"});
+    // An assignee is an actor id: longer than one, it was stored and then
+    // the concern could not be shown (found by fuzzing mc_concern_act).
+    const json long_assignee{{"concern_ref", ref},
+                             {"action", "assign"},
+                             {"fields", {{"assignee", std::string(201, 'a')}}}};
+    expect_rejected(store, api.concern_act, officer.c_str(), long_assignee.dump().c_str(),
+                    {MC_E_PAYLOAD, "invalid_field", "/fields/assignee"});
     const json unknown_action{
         {"concern_ref", ref}, {"action", "shred"}, {"fields", json::object()}};
     expect_rejected(store, api.concern_act, officer.c_str(), unknown_action.dump().c_str(),

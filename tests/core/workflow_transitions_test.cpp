@@ -131,6 +131,18 @@ TEST_CASE("the effects of each action on the concern", "[workflow]") {
         wf.apply(concern, "assign", valid_fields("assign"), today());
         CHECK(concern.assignee == std::optional<std::string>("officer-7"));
     }
+    SECTION("assign refuses an assignee longer than an actor id and changes nothing") {
+        ConcernStatus concern = concern_for("assign", "open");
+        concern.assignee = "officer-1";
+        const json before = snapshot(concern);
+        const json longest{{"assignee", std::string(200, 'a')}};
+        const json too_long{{"assignee", std::string(201, 'a')}};
+        CHECK_THROWS_MATCHES(wf.apply(concern, "assign", too_long, today()), Error,
+                             ErrorIs(MC_E_PAYLOAD, "invalid_field", "/fields/assignee"));
+        CHECK(snapshot(concern) == before);
+        wf.apply(concern, "assign", longest, today());
+        CHECK(concern.assignee == std::optional<std::string>(std::string(200, 'a')));
+    }
     SECTION("weigh stores the answers as the assessment") {
         ConcernStatus concern = concern_for("weigh", "conversation_done");
         concern.assessment = nullptr;

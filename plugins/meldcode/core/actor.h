@@ -2,11 +2,15 @@
 // role may do (access_policy.h).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace meldcode {
+
+// An actor id's longest form, in characters (schemas/actor.schema.json).
+constexpr std::size_t kMaxActorIdChars = 200;
 
 enum class Role { observer, officer, auditor, admin, integration };
 

@@ -1,6 +1,8 @@
 #include "workflow_rules.h"
 
+#include "actor.h"
 #include "errors.h"
+#include "text.h"
 #include "time.h"
 #include "workflow_fields.h"
 
@@ -137,8 +139,16 @@ std::optional<std::string> feedback(ConcernStatus& concern, const json&, std::in
     return std::nullopt;
 }
 
+// The assignee is an officer's actor id, not free text: held to an actor
+// id's length, else the concern, once stored, could not be shown again.
 std::optional<std::string> assign(ConcernStatus& concern, const json& f, std::int64_t) {
-    concern.assignee = f.at("assignee").get<std::string>();
+    const auto& assignee = f.at("assignee").get_ref<const std::string&>();
+    if (utf8_length(assignee) > kMaxActorIdChars) {
+        throw invalid_field(
+            fields::pointer("assignee"),
+            "an actor id is at most " + std::to_string(kMaxActorIdChars) + " characters");
+    }
+    concern.assignee = assignee;
     return std::nullopt;
 }
 
