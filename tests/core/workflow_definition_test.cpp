@@ -1,5 +1,8 @@
 // Loading workflow definitions: the schema (abi/schema_validator.h) checks the
 // shape, Workflow::from_definition the consistency.
+#include <filesystem>
+#include <fstream>
+
 #include "abi/schema_validator.h"
 #include "core/catalog.h"
 #include "core_test_support.h"
@@ -30,6 +33,20 @@ TEST_CASE("the embedded definitions match their schemas", "[workflow][catalog][s
     const json definition = embedded_json(file);
     CHECK(matches_schema(schema, definition));
     CHECK_NOTHROW(validate_payload(schema, definition));
+}
+
+TEST_CASE("every valid workflow example is a workflow the plugin loads", "[workflow][schema]") {
+    // The examples are what a sector copies; one that only passes the schema
+    // would be refused at mc_open with invalid_workflow.
+    int loaded = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(MELDCODE_WORKFLOW_EXAMPLES)) {
+        INFO(entry.path().filename().string());
+        const json definition = json::parse(std::ifstream(entry.path()));
+        REQUIRE(matches_schema("workflow", definition));
+        CHECK_NOTHROW(Workflow::from_definition(definition));
+        ++loaded;
+    }
+    CHECK(loaded >= 3);
 }
 
 TEST_CASE("a broken workflow definition fails its schema", "[workflow][schema]") {
