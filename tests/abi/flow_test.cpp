@@ -211,6 +211,29 @@ TEST_CASE("signals for a unit with an open concern join it, after closure a new 
     CHECK(page.at("items").at(0).at("state") == "open");
 }
 
+TEST_CASE("a sector workflow's own final state ends a concern for new signals") {
+    // The sector variant in the schema examples can end a concern in
+    // "transferred", not in "closed": signals after that start a new concern.
+    const std::string sector_workflow =
+        MELDCODE_SOURCE_DIR "/schemas/examples/workflow/valid/acute_and_outcomes.json";
+    StoreFixture store(json{{"workflow_file", sector_workflow}});
+    const auto& mc = store.mc();
+    store.submit("WO-1", "VHE-3", "tech-1", "eerste");
+    const std::string ref = store.only_concern_ref("VHE-3");
+    act(mc, ref, "weigh", {{"suspicion", answer(false)}});
+    CHECK(act(mc, ref, "transfer", {{"transferred_to", "wijkteam"}}).at("state") == "transferred");
+
+    store.submit("WO-2", "VHE-3", "tech-2", "tweede");
+    const json page = mc.list_concerns(kOfficer, {{"unit_id", "VHE-3"}});
+    REQUIRE(page.at("items").size() == 2);
+    CHECK(page.at("items").at(0).at("state") == "open");
+    CHECK(page.at("items").at(0).at("related_concern_ref") == ref);
+    const json chronology = mc.get_concern(kOfficer, {{"concern_ref", ref}}).at("chronology");
+    CHECK(std::count_if(chronology.begin(), chronology.end(), [](const json& entry) {
+              return entry.at("kind") == "signals_submitted";
+          }) == 1);
+}
+
 TEST_CASE("host events join the unit's chronology, and a rule may open a concern") {
     StoreFixture store(json{{"host_events", {{"create_concern_for", {"repeated_repair"}}}}});
     const auto& mc = store.mc();

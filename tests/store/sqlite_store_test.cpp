@@ -422,14 +422,24 @@ TEST_CASE("find_open_concern matches household and skips closed concerns", "[sto
         CHECK(open_for("unit-1", std::string("hh-2")) == "none");
     }
     SECTION("closed concerns are not matched; the latest open one is") {
+        // Closed means closed_at is set, whatever the workflow calls its final
+        // state: "transferred" is one in a sector variant.
+        const auto insert_closed = [&](const std::string& ref, const std::string& state) {
+            auto c = make_concern(ref, "unit-1", std::nullopt, state);
+            c.id = insert_concern(*store, c);
+            c.closed_at = 1500;
+            store->transaction([&](StoreTransaction& tx) { tx.update_concern(c); });
+        };
         insert_concern(*store, make_concern("C-1", "unit-1", std::nullopt, "consultation"));
         insert_concern(*store, make_concern("C-2", "unit-1", std::nullopt, "weighing"));
-        insert_concern(*store, make_concern("C-3", "unit-1", std::nullopt, "closed"));
+        insert_closed("C-3", "transferred");
+        CHECK(open_for("unit-1", std::nullopt) == "C-2");
+        insert_closed("C-4", "closed");
         CHECK(open_for("unit-1", std::nullopt) == "C-2");
         std::optional<ConcernRecord> latest;
         store->transaction([&](StoreTransaction& tx) { latest = tx.latest_concern("unit-1"); });
         REQUIRE(latest);
-        CHECK(latest->ref == "C-3");  // latest_concern sees every state
+        CHECK(latest->ref == "C-4");  // latest_concern sees every state
     }
     SECTION("an exact household match is preferred over a newer unnamed one") {
         insert_concern(*store, make_concern("C-1", "unit-1", std::string("hh-1")));

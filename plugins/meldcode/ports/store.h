@@ -151,7 +151,7 @@ public:
     // their own submission was handled, by its ref, never by the concern's.
     virtual std::vector<std::string> mark_submissions_handled(ConcernId concern, Timestamp at) = 0;
 
-    // Concerns.
+    // Concerns. An open concern is one without closed_at (not in a final state).
     virtual std::optional<ConcernRecord> find_open_concern(
         const std::string& unit_id, const std::optional<std::string>& household_ref) = 0;
     virtual std::optional<ConcernRecord> latest_concern(const std::string& unit_id) = 0;

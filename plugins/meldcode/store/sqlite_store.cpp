@@ -27,10 +27,6 @@ struct DbCloser {
 };
 using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
 
-// find_open_concern() must know which state ends a concern; the port gives it
-// no parameter for that, so the default workflow's final state is named here.
-constexpr const char* kClosedState = "closed";
-
 // ---------------------------------------------------------------------------
 // The connection and its statement cache.
 
@@ -246,15 +242,17 @@ public:
     }
 
     // An exact household match wins over a concern matched only because one
-    // side has no household; among equals, the newest.
+    // side has no household; among equals, the newest. Open means not in a
+    // final state, which the service records as closed_at: a sector workflow
+    // may name its final states as it likes (e.g. "transferred").
     std::optional<ConcernRecord> find_open_concern(
         const std::string& unit_id, const std::optional<std::string>& household_ref) override {
         static const std::string sql = concern_sql(
-            "WHERE c.unit_id = ?1 AND c.state <> ?3 "
+            "WHERE c.unit_id = ?1 AND c.closed_at IS NULL "
             "AND (?2 IS NULL OR c.household_ref IS NULL OR c.household_ref = ?2) "
             "ORDER BY c.household_ref IS ?2 DESC, c.id DESC LIMIT 1");
         auto q = query(sql);
-        q.bind(1, unit_id).bind(2, household_ref).bind(3, kClosedState);
+        q.bind(1, unit_id).bind(2, household_ref);
         return first_concern(crypto_, q);
     }
 
