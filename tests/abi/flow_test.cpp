@@ -47,6 +47,10 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     const json second = mc.ticket_closed(kErp, ticket("WO-1", "VHE-1", "tech-7"));
     REQUIRE(matches_schema("prompt", second));
     CHECK(second == json{{"ask", false}, {"reason", "already_prompted"}});
+    // Prompted before wins over any other reason not to ask.
+    json outside = ticket("WO-1", "VHE-1", "tech-7");
+    outside["entered_dwelling"] = false;
+    CHECK(mc.ticket_closed(kErp, outside).at("reason") == "already_prompted");
 
     const json receipt =
         mc.submit_signals(kTechnician, submission(prompt.at("prompt_token"), "key-0001", kSecret));

@@ -54,7 +54,7 @@ TEST_CASE("prompt rules default to asking after any entered dwelling within 72 h
     CHECK(rules.require_entered_dwelling);
     CHECK(rules.opted_out_technicians.empty());
     CHECK(rules.max_ticket_age_hours == 72);
-    CHECK(decide_prompt(rules, ticket(), false, now()) == PromptDecision::ask);
+    CHECK(decide_prompt(rules, ticket(), now()) == PromptDecision::ask);
 }
 
 TEST_CASE("prompt rules read every member of the configuration", "[prompt]") {
@@ -73,62 +73,46 @@ TEST_CASE("each reason not to ask, and ask", "[prompt]") {
         const char* what;
         json config;
         void (*change)(TicketClosed&);
-        bool already_prompted;
         PromptDecision expected;
         const char* name;
     };
     const auto row = GENERATE(values<Row>({
-        {"a plain ticket", kConfig, [](TicketClosed&) {}, false, PromptDecision::ask, "ask"},
-        {"prompted before", kConfig, [](TicketClosed&) {}, true, PromptDecision::already_prompted,
-         "already_prompted"},
+        {"a plain ticket", kConfig, [](TicketClosed&) {}, PromptDecision::ask, "ask"},
         {"dwelling not entered", kConfig, [](TicketClosed& t) { t.entered_dwelling = false; },
-         false, PromptDecision::not_entered_dwelling, "not_entered_dwelling"},
+         PromptDecision::not_entered_dwelling, "not_entered_dwelling"},
         {"dwelling not entered, not required",
          {{"require_entered_dwelling", false}},
          [](TicketClosed& t) { t.entered_dwelling = false; },
-         false,
          PromptDecision::ask,
          "ask"},
-        {"work type not listed", kConfig, [](TicketClosed& t) { t.work_type = "painting"; }, false,
+        {"work type not listed", kConfig, [](TicketClosed& t) { t.work_type = "painting"; },
          PromptDecision::work_type_not_included, "work_type_not_included"},
         {"work type listed and excluded", kConfig, [](TicketClosed& t) { t.work_type = "locks"; },
-         false, PromptDecision::work_type_excluded, "work_type_excluded"},
+         PromptDecision::work_type_excluded, "work_type_excluded"},
         {"work type excluded, no list",
          {{"excluded_work_types", {"gardening"}}},
          [](TicketClosed& t) { t.work_type = "gardening"; },
-         false,
          PromptDecision::work_type_excluded,
          "work_type_excluded"},
         {"technician opted out", kConfig, [](TicketClosed& t) { t.technician_id = "tech-9"; },
-         false, PromptDecision::technician_opted_out, "technician_opted_out"},
+         PromptDecision::technician_opted_out, "technician_opted_out"},
         {"closed a day and a second ago", kConfig,
-         [](TicketClosed& t) { t.closed_at = now() - 24 * kHour - 1; }, false,
+         [](TicketClosed& t) { t.closed_at = now() - 24 * kHour - 1; },
          PromptDecision::ticket_too_old, "ticket_too_old"},
         {"closed exactly a day ago", kConfig,
-         [](TicketClosed& t) { t.closed_at = now() - 24 * kHour; }, false, PromptDecision::ask,
-         "ask"},
+         [](TicketClosed& t) { t.closed_at = now() - 24 * kHour; }, PromptDecision::ask, "ask"},
         {"closed 72 h and a second ago, default", json::object(),
-         [](TicketClosed& t) { t.closed_at = now() - 72 * kHour - 1; }, false,
+         [](TicketClosed& t) { t.closed_at = now() - 72 * kHour - 1; },
          PromptDecision::ticket_too_old, "ticket_too_old"},
         {"closed exactly 72 h ago, default", json::object(),
-         [](TicketClosed& t) { t.closed_at = now() - 72 * kHour; }, false, PromptDecision::ask,
-         "ask"},
+         [](TicketClosed& t) { t.closed_at = now() - 72 * kHour; }, PromptDecision::ask, "ask"},
         {"closed in the future (host clock ahead)", kConfig,
-         [](TicketClosed& t) { t.closed_at = now() + kHour; }, false, PromptDecision::ask, "ask"},
-        {"prompted before wins over every other reason", kConfig,
-         [](TicketClosed& t) {
-             t.entered_dwelling = false;
-             t.work_type = "locks";
-             t.technician_id = "tech-9";
-             t.closed_at = 0;
-         },
-         true, PromptDecision::already_prompted, "already_prompted"},
+         [](TicketClosed& t) { t.closed_at = now() + kHour; }, PromptDecision::ask, "ask"},
     }));
     INFO(row.what);
     TicketClosed t = ticket();
     row.change(t);
-    const PromptDecision decision =
-        decide_prompt(PromptRules::from_config(row.config), t, row.already_prompted, now());
+    const PromptDecision decision = decide_prompt(PromptRules::from_config(row.config), t, now());
     CHECK(decision_name(decision) == row.name);
     CHECK(decision == row.expected);
 }
@@ -142,29 +126,25 @@ TEST_CASE("an extension's rule adds work types and overrides nothing else", "[pr
     };
     TicketClosed t = ticket();
     t.work_type = "pest_control";
-    CHECK(decide_prompt(rules, t, false, now(), extension_asks) == PromptDecision::ask);
-    CHECK(decide_prompt(rules, t, false, now(), [] { return false; }) ==
+    CHECK(decide_prompt(rules, t, now(), extension_asks) == PromptDecision::ask);
+    CHECK(decide_prompt(rules, t, now(), [] { return false; }) ==
           PromptDecision::work_type_not_included);
-    CHECK(decide_prompt(rules, t, false, now()) == PromptDecision::work_type_not_included);
+    CHECK(decide_prompt(rules, t, now()) == PromptDecision::work_type_not_included);
     asked = 0;
     // Only a work type missing from the list asks the extension.
-    CHECK(decide_prompt(rules, ticket(), false, now(), extension_asks) == PromptDecision::ask);
+    CHECK(decide_prompt(rules, ticket(), now(), extension_asks) == PromptDecision::ask);
     CHECK(asked == 0);
     t.technician_id = "tech-9";
-    CHECK(decide_prompt(rules, t, false, now(), extension_asks) ==
-          PromptDecision::technician_opted_out);
+    CHECK(decide_prompt(rules, t, now(), extension_asks) == PromptDecision::technician_opted_out);
     t = ticket();
     t.work_type = "locks";  // listed and excluded: the exclusion holds
-    CHECK(decide_prompt(rules, t, false, now(), extension_asks) ==
-          PromptDecision::work_type_excluded);
+    CHECK(decide_prompt(rules, t, now(), extension_asks) == PromptDecision::work_type_excluded);
     t.work_type = "pest_control";
     t.closed_at = now() - 25 * kHour;
-    CHECK(decide_prompt(rules, t, false, now(), extension_asks) == PromptDecision::ticket_too_old);
+    CHECK(decide_prompt(rules, t, now(), extension_asks) == PromptDecision::ticket_too_old);
     t.closed_at = now() - kHour;
     t.entered_dwelling = false;
-    CHECK(decide_prompt(rules, t, false, now(), extension_asks) ==
-          PromptDecision::not_entered_dwelling);
-    CHECK(decide_prompt(rules, t, true, now(), extension_asks) == PromptDecision::already_prompted);
+    CHECK(decide_prompt(rules, t, now(), extension_asks) == PromptDecision::not_entered_dwelling);
 }
 
 TEST_CASE("every prompt decision has its own name", "[prompt]") {

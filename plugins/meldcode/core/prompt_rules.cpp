@@ -46,11 +46,9 @@ std::string_view decision_name(PromptDecision decision) {
     return "unknown";
 }
 
-PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket,
-                             bool already_prompted, Timestamp now,
+PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket, Timestamp now,
                              const std::function<bool()>& extension_asks) {
     // Order matters only for the reason reported; any one of them means "do not ask".
-    if (already_prompted) return PromptDecision::already_prompted;
     if (rules.require_entered_dwelling && !ticket.entered_dwelling) {
         return PromptDecision::not_entered_dwelling;
     }

@@ -48,12 +48,13 @@ enum class PromptDecision {
 
 std::string_view decision_name(PromptDecision decision);
 
-// `extension_asks` (may be empty) is asked only when the ticket's work type is
-// not among prompt_rules.work_types: an extension's prompt rule
-// (docs/extensions.md) can add a work type, never override an exclusion, an
-// opt-out, an earlier prompt, the age limit or a visit outside the dwelling.
-PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket,
-                             bool already_prompted, Timestamp now,
+// What the rules say about one ticket. Whether it was prompted before is the
+// prompt log's to say (it is I/O), and the service lets that win over any
+// answer given here. `extension_asks` (may be empty) is asked only when the
+// ticket's work type is not among prompt_rules.work_types: an extension's
+// prompt rule (docs/extensions.md) can add a work type, never override an
+// exclusion, an opt-out, the age limit or a visit outside the dwelling.
+PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticket, Timestamp now,
                              const std::function<bool()>& extension_asks = {});
 
 }  // namespace meldcode

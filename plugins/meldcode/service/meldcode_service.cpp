@@ -136,7 +136,7 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
         return std::any_of(rules.begin(), rules.end(),
                            [&](const auto& r) { return r->asks(ticket); });
     };
-    result.decision = decide_prompt(settings_.prompt_rules, ticket, false, now, extension_asks);
+    result.decision = decide_prompt(settings_.prompt_rules, ticket, now, extension_asks);
     // One atomic claim both answers "asked before?" and settles a race between
     // two calls for the same ticket; a ticket not to be asked is only looked up.
     const bool asked_before = result.decision == PromptDecision::ask
