@@ -48,6 +48,15 @@ def sidecar_config(plugin_path, store_path, tokens, port=8080, limits=None, extr
     return config
 
 
+def demo_token_entry(token):
+    """The demo token of scripts/run: an integration that may act for anyone. It
+    drives the whole walk-through (docs/http-sidecar.md) with X-Acting-* headers."""
+    return token_entry(token, description="demo integration (scripts/run)",
+                       integration={"id": "demo-erp", "acts_for": [
+                           {"role": "observer", "actors": ["*"]},
+                           {"role": "officer", "actors": ["*"]}]})
+
+
 def write_private(path, text, exclusive=False):
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     fd = os.open(path, flags, 0o600)
@@ -74,13 +83,8 @@ def main():
     if os.path.exists(config_path):
         upgrade(config_path)
         return
-    # The demo token is an integration that may act for anyone: it drives the
-    # whole walk-through (docs/http-sidecar.md) with X-Acting-* headers.
     token = new_token()
-    tokens = [token_entry(token, description="demo integration (scripts/run)",
-                          integration={"id": "demo-erp", "acts_for": [
-                              {"role": "observer", "actors": ["*"]},
-                              {"role": "officer", "actors": ["*"]}]})]
+    tokens = [demo_token_entry(token)]
     config = sidecar_config(os.path.abspath(args.plugin),
                             os.path.abspath(os.path.join(args.data, "meldcode.db")), tokens)
     write_private(config_path, json.dumps(config, indent=2) + "\n")
