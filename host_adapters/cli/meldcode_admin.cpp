@@ -4,6 +4,7 @@
 //   meldcode-admin audit-verify --config FILE   exit 0 chain holds, 1 broken, 2 error
 //   meldcode-admin keys-rotate  --config FILE [--batch N]
 //   meldcode-admin audit-list   --config FILE [--limit N]   newest N rows, one JSON per line
+//   meldcode-admin purge        --config FILE [--dry-run] [--batch N]
 //
 // FILE is the instance configuration (schemas/config.schema.json) the host
 // opens the store with, including its "keys".
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "meldcode/meldcode.hpp"
@@ -50,6 +52,34 @@ int keys_rotate(const meldcode::sdk::Instance& mc, const json& actor, int batch)
     return kOk;
 }
 
+// A purge removes at most `batch` concerns per durable transaction and runs
+// until none are due, one report per batch: interrupted, it resumes on the
+// next run. A dry run removes nothing, so it counts once, up to the maximum.
+int purge(const meldcode::sdk::Instance& mc, const json& actor, bool dry_run, int batch) {
+    constexpr int kMaxBatch = 10000;  // purge_request's limit
+    const json request{{"dry_run", dry_run}, {"limit", dry_run ? kMaxBatch : batch}};
+    long long concerns = 0;
+    json report;
+    do {
+        report = mc.purge(actor, request);
+        concerns += report.at("concerns").get<long long>();
+        std::cout << report.dump() << '\n' << std::flush;
+    } while (!dry_run && report.at("more") == true);
+    const long long held = report.at("held").get<long long>();  // every pass counts them all
+    if (dry_run) {
+        std::cout << "dry run: " << concerns << (report.at("more") == true ? " or more" : "")
+                  << " concerns due, " << held << " held past their retention\n";
+    } else {
+        std::cout << "done: " << concerns << " concerns purged, " << held
+                  << " held past their retention\n";
+    }
+    if (!dry_run && report.at("log_cleared") == false) {
+        std::cerr << "meldcode-admin: the write-ahead log still holds old pages (another process "
+                     "is reading); run purge again later to clear it\n";
+    }
+    return kOk;
+}
+
 // Pages of at most 500 rows (the query's maximum) until `limit` were printed.
 int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) {
     constexpr int kMaxPage = 500;
@@ -65,10 +95,19 @@ int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) 
     return kOk;
 }
 
+bool known(const std::string& command) {
+    static const std::set<std::string> commands{"audit-verify", "audit-list", "keys-rotate",
+                                                "purge"};
+    return commands.count(command) != 0;
+}
+
 int run(const std::string& command, const meldcode::sdk::Instance& mc, const json& actor,
         const po::variables_map& vm) {
     if (command == "audit-verify") return audit_verify(mc, actor);
     if (command == "audit-list") return audit_list(mc, actor, vm["limit"].as<int>());
+    if (command == "purge") {
+        return purge(mc, actor, vm["dry-run"].as<bool>(), vm["batch"].as<int>());
+    }
     return keys_rotate(mc, actor, vm["batch"].as<int>());
 }
 
@@ -76,11 +115,13 @@ int run(const std::string& command, const meldcode::sdk::Instance& mc, const jso
 
 int main(int argc, char** argv) {
     po::options_description options(
-        "meldcode-admin audit-verify|audit-list|keys-rotate --config FILE [options]");
-    options.add_options()("help", "show this help")("command", po::value<std::string>(),
-                                                    "audit-verify, audit-list or keys-rotate")(
+        "meldcode-admin audit-verify|audit-list|keys-rotate|purge --config FILE [options]");
+    options.add_options()("help", "show this help")(
+        "command", po::value<std::string>(), "audit-verify, audit-list, keys-rotate or purge")(
         "config", po::value<std::string>(), "instance configuration (JSON)")(
-        "batch", po::value<int>()->default_value(500), "keys-rotate: records per transaction")(
+        "batch", po::value<int>()->default_value(500),
+        "keys-rotate: records, purge: concerns per transaction")(
+        "dry-run", po::bool_switch(), "purge: only count what is due, remove nothing")(
         "limit", po::value<int>()->default_value(100), "audit-list: newest rows to print")(
         "actor", po::value<std::string>()->default_value("meldcode-admin"),
         "who runs this, as written to the audit trail")(
@@ -95,8 +136,7 @@ int main(int argc, char** argv) {
                   vm);
         po::notify(vm);
         const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
-        if (vm.count("help") != 0 || vm.count("config") == 0 ||
-            (command != "audit-verify" && command != "audit-list" && command != "keys-rotate")) {
+        if (vm.count("help") != 0 || vm.count("config") == 0 || !known(command)) {
             std::cout << options << '\n';
             return vm.count("help") != 0 ? kOk : kError;
         }

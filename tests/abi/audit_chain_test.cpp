@@ -3,8 +3,6 @@
 // found at the right row, even when the attacker drops the triggers first.
 #include <sqlite3.h>
 
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "admin_cli.h"
 #include "plugin_fixture.h"
 
 using namespace meldcode::test;
@@ -94,44 +93,21 @@ TEST_CASE("each kind of tampering with the audit trail is found at its first row
     }
 }
 
-namespace {
-
-struct Run {
-    int exit_code;
-    std::string output;
-};
-
-// Runs meldcode-admin with `arguments` and captures its standard output.
-Run admin(const std::string& arguments) {
-    const std::string command = std::string(MELDCODE_ADMIN_PATH) + " " + arguments + " 2>/dev/null";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-        output.append(buffer, n);
-    const int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-}  // namespace
-
 TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2), lists it and rotates keys") {
     StoreFixture store;
     audited_activity(store);
-    const std::string config = (store.dir() / "config.json").string();
-    std::ofstream(config) << store.config().dump();
+    const std::string config = config_file(store);
     store.close();
 
-    const Run ok = admin("audit-verify --config " + config + " --role auditor");
+    const AdminRun ok = admin("audit-verify --config " + config + " --role auditor");
     CHECK(ok.exit_code == 0);
     CHECK(json::parse(ok.output).at("ok") == true);
 
-    const Run rotated = admin("keys-rotate --config " + config + " --batch 7");
+    const AdminRun rotated = admin("keys-rotate --config " + config + " --batch 7");
     CHECK(rotated.exit_code == 0);
     CHECK(rotated.output.find("\"remaining\":0") != std::string::npos);
 
-    const Run listed = admin("audit-list --config " + config + " --role auditor --limit 3");
+    const AdminRun listed = admin("audit-list --config " + config + " --role auditor --limit 3");
     CHECK(listed.exit_code == 0);
     std::istringstream lines(listed.output);
     std::vector<json> rows;
@@ -142,7 +118,7 @@ TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2), lists it and rotate
     CHECK(admin("audit-list --config " + config + " --role officer").exit_code == 2);
 
     tamper(store.store_path(), "UPDATE audit SET outcome = 'denied' WHERE id = 2");
-    const Run broken = admin("audit-verify --config " + config);
+    const AdminRun broken = admin("audit-verify --config " + config);
     CHECK(broken.exit_code == 1);
     CHECK(json::parse(broken.output).at("first_broken") ==
           json{{"id", 2}, {"problem", "modified"}});

@@ -3,9 +3,11 @@
 // nothing, and the bytes on disk keep nothing of what was purged.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "admin_cli.h"
 #include "concern_walk.h"
 #include "plugin_fixture.h"
 
@@ -154,6 +156,42 @@ TEST_CASE("a dry run counts what a purge would remove and changes nothing") {
     CHECK(real.at("dry_run") == false);
     real["dry_run"] = true;
     CHECK(real == dry);
+}
+
+TEST_CASE("meldcode-admin purges batch by batch until none is due; a dry run only counts") {
+    StoreFixture store(kRetention);
+    for (const char* unit : {"VHE-A1", "VHE-A2", "VHE-A3"}) {
+        closed_concern(store, unit, Ending::reported);
+    }
+    store.reopen_at(days_later(31));
+    const std::string config = config_file(store);
+    store.close();
+    const auto before = store.data_fingerprint();
+    const auto lines = [](const std::string& output) {
+        std::vector<std::string> result;
+        std::istringstream in(output);
+        for (std::string line; std::getline(in, line);) result.push_back(line);
+        return result;
+    };
+
+    CHECK(admin("purge --config " + config + " --role auditor").exit_code == 2);
+    const AdminRun dry = admin("purge --config " + config + " --dry-run --batch 1");
+    REQUIRE(dry.exit_code == 0);
+    CHECK(json::parse(lines(dry.output).at(0)).at("concerns") == 3);  // counts all at once
+    CHECK(lines(dry.output).at(1) == "dry run: 3 concerns due, 0 held past their retention");
+    CHECK(store.data_fingerprint() == before);
+
+    const AdminRun purged = admin("purge --config " + config + " --batch 2");
+    REQUIRE(purged.exit_code == 0);
+    const auto report = lines(purged.output);
+    REQUIRE(report.size() == 3);
+    CHECK(json::parse(report[0]).at("concerns") == 2);
+    CHECK(json::parse(report[0]).at("more") == true);
+    CHECK(json::parse(report[1]).at("concerns") == 1);
+    CHECK(json::parse(report[1]).at("more") == false);
+    CHECK(report[2] == "done: 3 concerns purged, 0 held past their retention");
+    CHECK(store.rows("concerns") == 0);
+    CHECK(store.rows("submissions") == 0);
 }
 
 TEST_CASE("after a purge the store file and its log hold nothing of the concern") {
