@@ -158,7 +158,7 @@ TEST_CASE("a dry run counts what a purge would remove and changes nothing") {
     CHECK(real == dry);
 }
 
-TEST_CASE("meldcode-admin purges batch by batch until none is due; a dry run only counts") {
+TEST_CASE("meldcode-admin purges batch by batch until none is due, and a dry run only counts") {
     StoreFixture store(kRetention);
     for (const char* unit : {"VHE-A1", "VHE-A2", "VHE-A3"}) {
         closed_concern(store, unit, Ending::reported);
