@@ -39,3 +39,22 @@ TEST_CASE("the SDK calls an operation by its C name and owns the notification li
         CHECK(e.code() == "missing_symbol");
     }
 }
+
+TEST_CASE("the SDK refuses to call a function of another shape by its C name") {
+    // Given (actor, request), mc_audit_verify would write its answer where
+    // the request is: each such function has its own method instead.
+    StoreFixture store;
+    const json auditor = actor("audit-1", "auditor");
+    for (const char* function : {"mc_audit_verify", "mc_audit_record", "mc_extensions_get",
+                                 "mc_steps_due", "mc_catalog_get"}) {
+        INFO(function);
+        try {
+            store.mc().call(function, auditor, json::object());
+            FAIL("called with the wrong shape");
+        } catch (const meldcode::sdk::Error& e) {
+            CHECK(e.status() == MC_E_ARGUMENT);
+            CHECK(e.code() == "not_an_actor_request_function");
+        }
+    }
+    CHECK(store.mc().verify_audit(auditor).at("ok") == true);
+}

@@ -39,9 +39,19 @@ _SIGNATURES = {
     "mc_open": ([ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_close": ([ctypes.c_void_p], ctypes.c_int),
     "mc_steps_due": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
+    "mc_audit_verify": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
+    "mc_audit_record": ([ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p], ctypes.c_int),
     "mc_catalog_get": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
+    "mc_extensions_get": ([ctypes.c_void_p, _OUT], ctypes.c_int),
     "mc_notifications_set": ([ctypes.c_void_p, NOTIFY_FN, ctypes.c_void_p], ctypes.c_int),
 }
+
+
+def takes_actor_and_request(name: str) -> bool:
+    """Whether the C function ``name`` has the (instance, actor, request, out) shape."""
+    return _SIGNATURES.get(name, _ACTOR_REQUEST) is _ACTOR_REQUEST
+
+
 # What a library must export to be taken for a meldcode plugin at all.
 _REQUIRED = ("mc_abi_version", "mc_abi_check", "mc_last_error", "mc_free", "mc_open", "mc_close")
 

@@ -6,7 +6,7 @@ import ctypes
 import json
 from typing import Any, Callable, Dict, Optional, Union
 
-from ._native import NOTIFY_FN, Plugin
+from ._native import NOTIFY_FN, Plugin, takes_actor_and_request
 from .errors import ArgumentError
 
 Json = Dict[str, Any]
@@ -87,8 +87,45 @@ class Meldcode:
 
     def steps_due(self, actor: Actor) -> Json:
         """Reviews that have come due (``due_steps``); fires ``step_due`` notifications."""
-        return self._answer(lambda out: self.plugin.function("mc_steps_due")(
-            self._live(), _encode(actor), out))
+        return self._actor_only("mc_steps_due", actor)
+
+    # -- retention, data-subject requests, keys and audit --------------------
+
+    def set_legal_hold(self, actor: Actor, request: Json) -> Json:
+        """Places or lifts a legal hold (``legal_hold_request`` → ``legal_hold``)."""
+        return self.call("mc_legal_hold_set", actor, request)
+
+    def purge(self, actor: Actor, request: Json) -> Json:
+        """Removes what is past its retention (``purge_request`` → ``purge_report``, counts only)."""
+        return self.call("mc_purge", actor, request)
+
+    def export_concern(self, actor: Actor, request: Json) -> Json:
+        """One concern's dossier for a data-subject request (``export_request`` → ``dossier``)."""
+        return self.call("mc_concern_export", actor, request)
+
+    def rotate_keys(self, actor: Actor, request: Json) -> Json:
+        """One batch of re-encryption (``key_rotation_request`` → ``key_rotation``); repeat
+        until ``remaining`` is 0."""
+        return self.call("mc_keys_rotate", actor, request)
+
+    def verify_audit(self, actor: Actor) -> Json:
+        """Checks the audit chain (``audit_verification``: ``ok``, ``first_broken``)."""
+        return self._actor_only("mc_audit_verify", actor)
+
+    def list_audit(self, actor: Actor, query: Json) -> Json:
+        """One page of the audit trail, newest first (``audit_query`` → ``audit_page``)."""
+        return self.call("mc_audit_list", actor, query)
+
+    def record_audit(self, actor: Actor, event: Json) -> None:
+        """A security event this host handled itself (``audit_event``), one audit row."""
+        if self.plugin.function("mc_audit_record")(self._live(), _encode(actor),
+                                                   _encode(event)) != 0:
+            raise self.plugin.last_error()
+
+    def extensions(self) -> Json:
+        """The catalog packs and compiled extensions loaded or rejected (``extensions``)."""
+        return self._answer(lambda out: self.plugin.function("mc_extensions_get")(
+            self._live(), out))
 
     def catalog(self, locale: Optional[str] = None) -> Json:
         """The signal catalog in ``locale`` ("nl", "en"; None: the configured default)."""
@@ -114,9 +151,18 @@ class Meldcode:
 
         Any operation of that shape works, also one newer than this binding;
         ``actor`` and ``request`` may be raw UTF-8 JSON bytes instead of dicts.
+        A function of another shape is refused: given these arguments, it would
+        write its answer where the request is.
         """
+        if not takes_actor_and_request(function):
+            raise ArgumentError("not_an_actor_request_function",
+                                f"{function} does not take (actor, request): use its own method")
         fn = self.plugin.function(function)
         return self._answer(lambda out: fn(self._live(), _encode(actor), _encode(request), out))
+
+    def _actor_only(self, function: str, actor: Actor) -> Json:
+        return self._answer(lambda out: self.plugin.function(function)(
+            self._live(), _encode(actor), out))
 
     def _answer(self, invoke: Callable[[Any], int]) -> Json:
         out = ctypes.c_void_p()

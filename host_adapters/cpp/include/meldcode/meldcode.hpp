@@ -20,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -236,9 +237,32 @@ public:
     }
     // A function of the C ABI's common shape, by name: one line per new
     // operation, e.g. json purge(const json& a, const json& r) const { return
-    // call("mc_purge", a, r); }. Throws missing_symbol on an older plugin.
+    // call("mc_purge", a, r); }. Throws missing_symbol on an older plugin, and
+    // not_an_actor_request_function for a function of another shape (it would
+    // write its answer where the request is; each has its own method).
     json call(const char* function, const json& actor, const json& request) const {
+        if (!takes_actor_and_request(function)) {
+            throw Error(
+                MC_E_ARGUMENT, "not_an_actor_request_function",
+                std::string(function) + " does not take (actor, request): use its own method", "");
+        }
         return call(plugin_->function<std::remove_pointer_t<Call>>(function), actor, request);
+    }
+    static bool takes_actor_and_request(const std::string& function) {
+        static const std::set<std::string> other_shapes{"mc_abi_version",
+                                                        "mc_abi_check",
+                                                        "mc_info",
+                                                        "mc_last_error",
+                                                        "mc_free",
+                                                        "mc_open",
+                                                        "mc_close",
+                                                        "mc_steps_due",
+                                                        "mc_audit_verify",
+                                                        "mc_audit_record",
+                                                        "mc_catalog_get",
+                                                        "mc_extensions_get",
+                                                        "mc_notifications_set"};
+        return other_shapes.count(function) == 0;
     }
 
     // Calls `fn` with each notification (ids only) after a durable change, on

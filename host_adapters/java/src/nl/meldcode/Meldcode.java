@@ -4,6 +4,7 @@ import com.sun.jna.Callback;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -98,6 +99,53 @@ public final class Meldcode implements AutoCloseable {
                 new Object[] {live(), Plugin.utf8(actor)});
     }
 
+    // -- retention, data-subject requests, keys and audit ----------------------
+
+    /** Places or lifts a legal hold (legal_hold_request: legal_hold). */
+    public String setLegalHold(String actor, String request) {
+        return call("mc_legal_hold_set", actor, request);
+    }
+
+    /** Removes what is past its retention (purge_request: purge_report, counts only). */
+    public String purge(String actor, String request) {
+        return call("mc_purge", actor, request);
+    }
+
+    /** One concern's dossier for a data-subject request (export_request: dossier). */
+    public String exportConcern(String actor, String request) {
+        return call("mc_concern_export", actor, request);
+    }
+
+    /** One batch of re-encryption (key_rotation_request: key_rotation); repeat until 0 remain. */
+    public String rotateKeys(String actor, String request) {
+        return call("mc_keys_rotate", actor, request);
+    }
+
+    /** Checks the audit chain (audit_verification: ok, first_broken). */
+    public String verifyAudit(String actor) {
+        return plugin.answer(plugin.function("mc_audit_verify"),
+                new Object[] {live(), Plugin.utf8(actor)});
+    }
+
+    /** One page of the audit trail, newest first (audit_query: audit_page). */
+    public String listAudit(String actor, String query) {
+        return call("mc_audit_list", actor, query);
+    }
+
+    /** A security event this host handled itself (audit_event): one audit row. */
+    public void recordAudit(String actor, String event) {
+        if (plugin.function("mc_audit_record").invokeInt(
+                    new Object[] {live(), Plugin.utf8(actor), Plugin.utf8(event)})
+                != 0) {
+            throw plugin.lastError();
+        }
+    }
+
+    /** The catalog packs and compiled extensions loaded or rejected (extensions). */
+    public String extensions() {
+        return plugin.answer(plugin.function("mc_extensions_get"), new Object[] {live()});
+    }
+
     /** The signal catalog in a locale ("nl", "en"; null: the configured default). */
     public String catalog(String locale) {
         return plugin.answer(plugin.function("mc_catalog_get"),
@@ -120,7 +168,8 @@ public final class Meldcode implements AutoCloseable {
 
     /**
      * Calls {@code function(instance, actor, request, &out)} by its C name: any operation of that
-     * shape, also one newer than this binding.
+     * shape, also one newer than this binding. A function of another shape is refused (it would
+     * write its answer where the request is); each has its own method.
      */
     public String call(String function, String actor, String request) {
         return call(function, Plugin.utf8(actor), Plugin.utf8(request));
@@ -128,8 +177,18 @@ public final class Meldcode implements AutoCloseable {
 
     /** The same with raw NUL-terminated UTF-8 JSON (for hosts that hold bytes already). */
     public String call(String function, byte[] actor, byte[] request) {
+        if (OTHER_SHAPES.contains(function)) {
+            throw new MeldcodeException(MeldcodeException.ARGUMENT, "not_an_actor_request_function",
+                    function + " does not take (actor, request): use its own method", "");
+        }
         return plugin.answer(plugin.function(function), new Object[] {live(), actor, request});
     }
+
+    /** The functions of the C ABI that do not have the (instance, actor, request, out) shape. */
+    private static final Set<String> OTHER_SHAPES = Set.of("mc_abi_version", "mc_abi_check",
+            "mc_info", "mc_last_error", "mc_free", "mc_open", "mc_close", "mc_steps_due",
+            "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
+            "mc_notifications_set");
 
     private synchronized Pointer live() {
         if (handle == null) {
