@@ -95,8 +95,7 @@ public final class Meldcode implements AutoCloseable {
 
     /** Reviews that have come due (due_steps); fires "step_due" notifications. */
     public String stepsDue(String actor) {
-        return plugin.answer(plugin.function("mc_steps_due"),
-                new Object[] {live(), Plugin.utf8(actor)});
+        return actorOnly("mc_steps_due", actor);
     }
 
     // -- retention, data-subject requests, keys and audit ----------------------
@@ -123,8 +122,7 @@ public final class Meldcode implements AutoCloseable {
 
     /** Checks the audit chain (audit_verification: ok, first_broken). */
     public String verifyAudit(String actor) {
-        return plugin.answer(plugin.function("mc_audit_verify"),
-                new Object[] {live(), Plugin.utf8(actor)});
+        return actorOnly("mc_audit_verify", actor);
     }
 
     /** One page of the audit trail, newest first (audit_query: audit_page). */
@@ -189,6 +187,11 @@ public final class Meldcode implements AutoCloseable {
             "mc_info", "mc_last_error", "mc_free", "mc_open", "mc_close", "mc_steps_due",
             "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
             "mc_notifications_set");
+
+    /** {@code function(instance, actor, &out)}: the shape of mc_steps_due and mc_audit_verify. */
+    private String actorOnly(String function, String actor) {
+        return plugin.answer(plugin.function(function), new Object[] {live(), Plugin.utf8(actor)});
+    }
 
     private synchronized Pointer live() {
         if (handle == null) {
