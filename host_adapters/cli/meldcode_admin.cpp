@@ -11,9 +11,10 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "meldcode/meldcode.hpp"
@@ -95,20 +96,27 @@ int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) 
     return kOk;
 }
 
-bool known(const std::string& command) {
-    static const std::set<std::string> commands{"audit-verify", "audit-list", "keys-rotate",
-                                                "purge"};
-    return commands.count(command) != 0;
-}
-
-int run(const std::string& command, const meldcode::sdk::Instance& mc, const json& actor,
-        const po::variables_map& vm) {
-    if (command == "audit-verify") return audit_verify(mc, actor);
-    if (command == "audit-list") return audit_list(mc, actor, vm["limit"].as<int>());
-    if (command == "purge") {
-        return purge(mc, actor, vm["dry-run"].as<bool>(), vm["batch"].as<int>());
-    }
-    return keys_rotate(mc, actor, vm["batch"].as<int>());
+// Each subcommand by name: the one list that both recognises and runs them.
+using Instance = meldcode::sdk::Instance;
+using Command = std::function<int(const Instance&, const json& actor, const po::variables_map&)>;
+const std::map<std::string, Command>& commands() {
+    static const std::map<std::string, Command> all{
+        {"audit-verify", [](const Instance& mc, const json& a,
+                            const po::variables_map&) { return audit_verify(mc, a); }},
+        {"audit-list",
+         [](const Instance& mc, const json& a, const po::variables_map& vm) {
+             return audit_list(mc, a, vm["limit"].as<int>());
+         }},
+        {"keys-rotate",
+         [](const Instance& mc, const json& a, const po::variables_map& vm) {
+             return keys_rotate(mc, a, vm["batch"].as<int>());
+         }},
+        {"purge",
+         [](const Instance& mc, const json& a, const po::variables_map& vm) {
+             return purge(mc, a, vm["dry-run"].as<bool>(), vm["batch"].as<int>());
+         }},
+    };
+    return all;
 }
 
 }  // namespace
@@ -136,7 +144,7 @@ int main(int argc, char** argv) {
                   vm);
         po::notify(vm);
         const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
-        if (vm.count("help") != 0 || vm.count("config") == 0 || !known(command)) {
+        if (vm.count("help") != 0 || vm.count("config") == 0 || commands().count(command) == 0) {
             std::cout << options << '\n';
             return vm.count("help") != 0 ? kOk : kError;
         }
@@ -145,7 +153,7 @@ int main(int argc, char** argv) {
         const meldcode::sdk::Instance mc(plugin, read_config(vm["config"].as<std::string>()));
         const json actor{{"id", vm["actor"].as<std::string>()},
                          {"role", vm["role"].as<std::string>()}};
-        return run(command, mc, actor, vm);
+        return commands().at(command)(mc, actor, vm);
     } catch (const meldcode::sdk::Error& e) {
         std::cerr << "meldcode-admin: " << e.code() << ": " << e.what()
                   << (e.pointer().empty() ? "" : " at " + e.pointer()) << '\n';
