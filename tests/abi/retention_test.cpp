@@ -175,6 +175,8 @@ TEST_CASE("meldcode-admin purges batch by batch until none is due, and a dry run
     };
 
     CHECK(admin("purge --config " + config + " --role auditor").exit_code == 2);
+    CHECK(admin("purge --config " + config + " --batch 0").exit_code == 2);  // under the minimum
+    CHECK(store.data_fingerprint() == before);
     const AdminRun dry = admin("purge --config " + config + " --dry-run --batch 1");
     REQUIRE(dry.exit_code == 0);
     CHECK(json::parse(lines(dry.output).at(0)).at("concerns") == 3);  // counts all at once
