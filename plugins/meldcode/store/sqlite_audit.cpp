@@ -6,6 +6,7 @@
 
 #include "store/audit_chain.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_keys.h"
 
 namespace meldcode::sqlite {
 namespace {
@@ -138,7 +139,7 @@ std::vector<AuditItem> list_audit_rows(sqlite3* db, const AuditQuery& filter) {
 }
 
 std::int64_t audit_rows_to_relink(sqlite3* db, const Crypto& crypto) {
-    Statement statement(db, "SELECT count(*) FROM audit WHERE key_id IS NOT ?1");
+    Statement statement(db, std::string("SELECT count(*) FROM audit WHERE ") + kUnderOldKey);
     Query q(statement.get());
     q.bind(1, crypto.active_key_id());
     return q.step() ? q.int64(0) : 0;
@@ -147,8 +148,7 @@ std::int64_t audit_rows_to_relink(sqlite3* db, const Crypto& crypto) {
 std::int64_t relink_audit(sqlite3* db, const Crypto& crypto, std::int64_t batch) {
     std::vector<Row> rows;
     {
-        Statement statement(
-            db, std::string(kRowColumns) + "WHERE key_id IS NOT ?1 ORDER BY id LIMIT ?2");
+        Statement statement(db, std::string(kRowColumns) + "WHERE " + kUnderOldKey + " LIMIT ?2");
         Query q(statement.get());
         q.bind(1, crypto.active_key_id()).bind(2, batch);
         while (q.step()) rows.push_back(read_row(q));

@@ -18,7 +18,7 @@ AuditVerification verify_audit_chain(sqlite3* db, const Crypto& crypto);
 // Rows matching the query, newest first, with the reference of the concern
 // each one names (when that concern still exists).
 std::vector<AuditItem> list_audit_rows(sqlite3* db, const AuditQuery& query);
-// Re-MACs up to `batch` rows (oldest first) that are not under the active
+// Re-MACs up to `batch` rows (per old key, oldest first) that are not under the active
 // key, and the head; each old link is checked first, so a rotation never
 // launders a tampered row. Returns how many rows it re-MACed.
 std::int64_t relink_audit(sqlite3* db, const Crypto& crypto, std::int64_t batch);

@@ -14,7 +14,7 @@ constexpr const char* kCheckContext = "key_checks";
 
 // One sealed column of one table, and how to reach and bind its rows.
 struct SealedColumn {
-    const char* select;  // id, key (text), sealed value, key_id: rows to (re)seal
+    const char* select;  // id, key (text), sealed value, key_id; ends in WHERE … AND
     const char* update;  // ?1 id, ?2 sealed, ?3 key_id
     std::string (*context)(const Query& row);
 };
@@ -26,12 +26,11 @@ std::string assessment_row_context(const Query& row) {
     return assessment_context(row.text(1));
 }
 
-const SealedColumn kEntries{
-    "SELECT id, '', data, key_id FROM entries WHERE key_id IS NOT ?1 ORDER BY id LIMIT ?2",
-    "UPDATE entries SET data = ?2, key_id = ?3 WHERE id = ?1", entry_row_context};
+const SealedColumn kEntries{"SELECT id, '', data, key_id FROM entries WHERE ",
+                            "UPDATE entries SET data = ?2, key_id = ?3 WHERE id = ?1",
+                            entry_row_context};
 const SealedColumn kAssessments{
-    "SELECT id, ref, assessment, key_id FROM concerns "
-    "WHERE assessment IS NOT NULL AND key_id IS NOT ?1 ORDER BY id LIMIT ?2",
+    "SELECT id, ref, assessment, key_id FROM concerns WHERE assessment IS NOT NULL AND ",
     "UPDATE concerns SET assessment = ?2, key_id = ?3 WHERE id = ?1", assessment_row_context};
 
 struct Pending {
@@ -46,7 +45,7 @@ std::int64_t reseal(sqlite3* db, const Crypto& crypto, const SealedColumn& colum
                     std::int64_t limit, bool legacy) {
     std::vector<Pending> rows;
     {
-        Statement statement(db, column.select);
+        Statement statement(db, std::string(column.select) + kUnderOldKey + " LIMIT ?2");
         Query q(statement.get());
         q.bind(1, crypto.active_key_id()).bind(2, limit);
         while (q.step()) {
@@ -68,7 +67,7 @@ std::int64_t reseal(sqlite3* db, const Crypto& crypto, const SealedColumn& colum
     return static_cast<std::int64_t>(rows.size());
 }
 
-std::int64_t count(sqlite3* db, const Crypto& crypto, const char* sql) {
+std::int64_t count(sqlite3* db, const Crypto& crypto, const std::string& sql) {
     Statement statement(db, sql);
     Query q(statement.get());
     q.bind(1, crypto.active_key_id());
@@ -76,10 +75,10 @@ std::int64_t count(sqlite3* db, const Crypto& crypto, const char* sql) {
 }
 
 std::int64_t remaining(sqlite3* db, const Crypto& crypto) {
-    return count(db, crypto, "SELECT count(*) FROM entries WHERE key_id IS NOT ?1") +
-           count(
-               db, crypto,
-               "SELECT count(*) FROM concerns WHERE assessment IS NOT NULL AND key_id IS NOT ?1") +
+    return count(db, crypto, std::string("SELECT count(*) FROM entries WHERE ") + kUnderOldKey) +
+           count(db, crypto,
+                 std::string("SELECT count(*) FROM concerns WHERE assessment IS NOT NULL AND ") +
+                     kUnderOldKey) +
            audit_rows_to_relink(db, crypto);
 }
 

@@ -12,6 +12,14 @@
 
 namespace meldcode::sqlite {
 
+// Rows under another key than the active one (?1). Written as three ranges
+// rather than `key_id IS NOT ?1`, which no index can serve: SQLite then
+// answers from the key_id indexes (a MULTI-INDEX OR) and visits only the rows
+// still to rotate, so each batch costs the same however far rotation has got
+// (with IS NOT and ORDER BY id, every batch rescanned the rows done before it,
+// and a whole rotation grew with the square of the store).
+constexpr const char* kUnderOldKey = "(key_id IS NULL OR key_id < ?1 OR key_id > ?1)";
+
 // What a sealed column's ciphertext is bound to (with the key id): its row.
 std::string entry_context(std::int64_t entry_id);
 std::string assessment_context(const std::string& concern_ref);
