@@ -1,4 +1,4 @@
-// meldcode_bench: the two figures of the foundation, each as a ratio to a
+// meldcode_bench: the store's figures, each as a ratio to a
 // floor measured in the same run on the same machine (DESIGN.md §7):
 //
 //  1. ticket-closed hook latency (median, p99) vs. nlohmann parse + dump of
@@ -6,10 +6,14 @@
 //  2. durable submissions per second vs. a raw SQLite insert of the same
 //     bytes in its own transaction with the same pragmas (WAL,
 //     synchronous=FULL). Target: >= 0.5x the floor, single-threaded.
+//  3. key rotation: the median time of a batch in the last tenth of a
+//     rotation vs. in its first tenth (the same run's floor). A batch must
+//     cost the same however far the rotation has got. Target: <= 1.5x.
 //
 // The plugin is loaded with Boost.DLL through the C ABI, as a host would.
-// Rounds alternate subject and floor so that a noisy neighbour on the shared
-// VM hits both; the reported ratio is the median over rounds.
+// Rounds alternate subject and floor (3: both lie in every rotation) so
+// that a noisy neighbour on the shared VM hits both; the reported ratio is
+// the median over rounds.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <vector>
 
@@ -110,7 +115,19 @@ struct Options {
     int rounds = 5;
     int hook_calls = 20000;
     int submissions = 200;
+    int rotation_rows = 10000;
 };
+
+// One signal submission for its own unit (so, a concern of its own).
+std::string submission_body(const std::string& id, const std::string& observations) {
+    return json{{"ticket", {{"host_ticket_id", "WO-s-" + id}, {"unit_id", "VHE-" + id}}},
+                {"idempotency_key", "bench-key-" + id},
+                {"signals", {"mc.home.holes_in_walls_or_doors"}},
+                {"observations", observations},
+                {"children_involved", "unknown"},
+                {"acute", false}}
+        .dump();
+}
 
 void hook_benchmark(const meldcode::sdk::Instance& mc, const Options& o) {
     const std::string actor = json{{"id", "erp"}, {"role", "integration"}}.dump();
@@ -163,14 +180,8 @@ void submission_benchmark(const meldcode::sdk::Instance& mc, const Options& o) {
         std::vector<std::string> bodies;
         bodies.reserve(static_cast<std::size_t>(o.submissions));
         for (int i = 0; i < o.submissions; ++i) {
-            const std::string id = std::to_string(round) + "-" + std::to_string(i);
-            bodies.push_back(json{
-                {"ticket", {{"host_ticket_id", "WO-s-" + id}, {"unit_id", "VHE-" + id}}},
-                {"idempotency_key", "bench-key-" + id},
-                {"signals", {"mc.home.holes_in_walls_or_doors"}},
-                {"observations", observations},
-                {"children_involved", "unknown"},
-                {"acute", false}}.dump());
+            bodies.push_back(
+                submission_body(std::to_string(round) + "-" + std::to_string(i), observations));
         }
         floor_rate = per_second(o.submissions,
                                 [&](int i) { raw.insert(bodies[static_cast<std::size_t>(i)]); });
@@ -190,6 +201,82 @@ void submission_benchmark(const meldcode::sdk::Instance& mc, const Options& o) {
         subject_rate, floor_rate, median(ratios), o.rounds);
 }
 
+// A key ring file with both keys, `active` the one to rotate to: written
+// owner-only before it holds a key, as mc_open requires.
+std::string key_ring(const std::filesystem::path& dir, const json& keys,
+                     const std::string& active) {
+    const auto path = dir / ("ring-" + active + ".keys");
+    std::ofstream(path).close();
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::ofstream(path) << json{{"active", active}, {"keys", keys}}.dump();
+    return path.string();
+}
+
+json read_keys(const std::string& path) {
+    return json::parse(std::ifstream(path)).at("keys");
+}
+
+// Median times of a batch in the first and in the last tenth of a rotation.
+struct RotationTimes {
+    double first_tenth_us = 0;
+    double last_tenth_us = 0;
+};
+
+// Rotates the whole store in batches of 100, timing each batch.
+RotationTimes rotate_all(const std::shared_ptr<const meldcode::sdk::Plugin>& plugin,
+                         const json& config) {
+    const meldcode::sdk::Instance mc(plugin, config);
+    const json admin = {{"id", "beheer-1"}, {"role", "admin"}};
+    std::vector<double> batch_us;
+    for (long long remaining = 1; remaining > 0;) {
+        const auto start = Clock::now();
+        remaining = mc.rotate_keys(admin, {{"batch", 100}}).at("remaining").get<long long>();
+        batch_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    }
+    batch_us.pop_back();  // the last batch is a partial one
+    const auto tenth = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, batch_us.size() / 10));
+    return {median(std::vector<double>(batch_us.begin(), batch_us.begin() + tenth)),
+            median(std::vector<double>(batch_us.end() - tenth, batch_us.end()))};
+}
+
+void rotation_benchmark(const std::shared_ptr<const meldcode::sdk::Plugin>& plugin,
+                        const Options& o) {
+    const auto dir = o.dir / "rotation";
+    std::filesystem::create_directories(dir);
+    const std::string first_ring = (dir / "k1.keys").string();
+    const std::string second_ring = (dir / "k2.keys").string();
+    meldcode::sdk::create_key_file(first_ring, "k1");
+    meldcode::sdk::create_key_file(second_ring, "k2");
+    json keys = read_keys(first_ring);
+    keys.update(read_keys(second_ring));
+    json config = {{"store_path", (dir / "meldcode.db").string()},
+                   {"keys", {{"file", first_ring}}}};
+    {
+        const meldcode::sdk::Instance mc(plugin, config);
+        const json observer = {{"id", "tech-1042"}, {"role", "observer"}};
+        const std::string observations(600, 'o');
+        for (int i = 0; i < o.rotation_rows; ++i) {
+            mc.submit_signals(observer,
+                              json::parse(submission_body("r-" + std::to_string(i), observations)));
+        }
+    }
+    // Each round rotates everything to the other key and back again.
+    std::vector<double> ratios;
+    RotationTimes times;
+    for (int round = 0; round < o.rounds; ++round) {
+        config["keys"] = {{"file", key_ring(dir, keys, round % 2 == 0 ? "k2" : "k1")}};
+        times = rotate_all(plugin, config);
+        ratios.push_back(times.last_tenth_us / times.first_tenth_us);
+    }
+    std::printf(
+        "| key rotation, batches of 100, store of %d submissions | a batch in the last tenth: "
+        "median %.2f ms (last round) | in the first tenth: median %.2f ms (last round) | %.2fx "
+        "(median of %d rounds; target <= 1.5x) |\n",
+        o.rotation_rows, times.last_tenth_us / 1000, times.first_tenth_us / 1000, median(ratios),
+        o.rounds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,7 +288,9 @@ int main(int argc, char** argv) {
         "scratch directory (emptied)")("rounds", po::value(&o.rounds)->default_value(5),
                                        "rounds per figure")(
         "hook-calls", po::value(&o.hook_calls)->default_value(20000), "hook calls per round")(
-        "submissions", po::value(&o.submissions)->default_value(200), "submissions per round");
+        "submissions", po::value(&o.submissions)->default_value(200), "submissions per round")(
+        "rotation-rows", po::value(&o.rotation_rows)->default_value(10000),
+        "submissions in the store the key rotation figure rotates");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, options), vm);
     if (vm.count("help") != 0) {
@@ -221,5 +310,6 @@ int main(int argc, char** argv) {
     std::printf("| figure | meldcode | floor (same run) | ratio |\n|---|---|---|---|\n");
     hook_benchmark(mc, o);
     submission_benchmark(mc, o);
+    rotation_benchmark(plugin, o);
     return 0;
 }
