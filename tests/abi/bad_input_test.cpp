@@ -120,6 +120,11 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     wrong_type["entered_dwelling"] = "ja";
     expect_rejected(store, api.ticket_closed, technician.c_str(), wrong_type.dump().c_str(),
                     {MC_E_PAYLOAD, "schema_violation", "/entered_dwelling"});
+    // Limits read as the schema states them, not as valijson prints a double.
+    expect_rejected(store, api.concerns_list, officer.c_str(), R"({"limit":0})",
+                    {MC_E_PAYLOAD, "schema_violation", "/limit"});
+    CHECK(std::string(api.last_error()->message) ==
+          "invalid field /limit: Expected number greater than or equal to 1");
     json no_unit = ticket("WO-3", "VHE-1", "tech-1");
     no_unit.erase("unit_id");
     expect_rejected(store, api.ticket_closed, technician.c_str(), no_unit.dump().c_str(),

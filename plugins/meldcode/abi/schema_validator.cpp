@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <regex>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -138,13 +139,31 @@ nlohmann::json regex_safe_copy(const nlohmann::json& value) {
     return value;
 }
 
+// valijson prints a schema's limits with std::to_string ("1.000000", six
+// decimals): the zeros that end such a fraction, and then a bare point, are
+// dropped ("1", "2.5").
+std::string plain_numbers(const std::string& text) {
+    static const std::regex kSixDecimals(R"((\d)\.(\d{6})\b)");
+    std::string out;
+    auto rest = text.cbegin();
+    for (std::sregex_iterator it(text.begin(), text.end(), kSixDecimals), end; it != end; ++it) {
+        const std::smatch& m = *it;
+        std::string fraction = m[2].str();
+        fraction.erase(fraction.find_last_not_of('0') + 1);  // npos + 1 == 0: all zeros
+        out.append(rest, m[0].first).append(m[1].str());
+        if (!fraction.empty()) out.append(".").append(fraction);
+        rest = m[0].second;
+    }
+    return out.append(rest, text.cend());
+}
+
 // valijson's texts quote offending property names for unknown properties; a
 // name sent by a host is payload, so those texts are replaced.
 std::string safe_description(const std::string& description) {
     if (description.find("could not be validated using 'properties'") != std::string::npos) {
         return "unknown property";
     }
-    return description;
+    return plain_numbers(description);
 }
 
 Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
