@@ -96,27 +96,51 @@ int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) 
     return kOk;
 }
 
-// Each subcommand by name: the one list that both recognises and runs them.
+// Each subcommand by name: the one list that both recognises and runs them,
+// with the request field each option becomes, so that a refused value is
+// reported by the option the operator typed (the plugin names the field).
 using Instance = meldcode::sdk::Instance;
-using Command = std::function<int(const Instance&, const json& actor, const po::variables_map&)>;
+struct Command {
+    std::function<int(const Instance&, const json& actor, const po::variables_map&)> run;
+    std::map<std::string, std::string> option_of_field;  // JSON pointer -> option
+};
 const std::map<std::string, Command>& commands() {
     static const std::map<std::string, Command> all{
-        {"audit-verify", [](const Instance& mc, const json& a,
-                            const po::variables_map&) { return audit_verify(mc, a); }},
+        {"audit-verify",
+         {[](const Instance& mc, const json& a, const po::variables_map&) {
+              return audit_verify(mc, a);
+          },
+          {}}},
         {"audit-list",
-         [](const Instance& mc, const json& a, const po::variables_map& vm) {
-             return audit_list(mc, a, vm["limit"].as<int>());
-         }},
+         {[](const Instance& mc, const json& a, const po::variables_map& vm) {
+              return audit_list(mc, a, vm["limit"].as<int>());
+          },
+          {{"/limit", "--limit"}}}},
         {"keys-rotate",
-         [](const Instance& mc, const json& a, const po::variables_map& vm) {
-             return keys_rotate(mc, a, vm["batch"].as<int>());
-         }},
+         {[](const Instance& mc, const json& a, const po::variables_map& vm) {
+              return keys_rotate(mc, a, vm["batch"].as<int>());
+          },
+          {{"/batch", "--batch"}}}},
         {"purge",
-         [](const Instance& mc, const json& a, const po::variables_map& vm) {
-             return purge(mc, a, vm["dry-run"].as<bool>(), vm["batch"].as<int>());
-         }},
+         {[](const Instance& mc, const json& a, const po::variables_map& vm) {
+              return purge(mc, a, vm["dry-run"].as<bool>(), vm["batch"].as<int>());
+          },
+          {{"/limit", "--batch"}}}},
     };
     return all;
+}
+
+// "code: message", the field the plugin named (unless the message does),
+// and the option behind that field, if any.
+std::string describe(const meldcode::sdk::Error& e, const Command* command) {
+    std::string text = std::string(e.code()) + ": " + e.what();
+    if (e.pointer().empty()) return text;
+    if (text.find(e.pointer()) == std::string::npos) text += " at " + e.pointer();
+    if (command != nullptr) {
+        const auto option = command->option_of_field.find(e.pointer());
+        if (option != command->option_of_field.end()) text += " (option " + option->second + ")";
+    }
+    return text;
 }
 
 }  // namespace
@@ -138,25 +162,27 @@ int main(int argc, char** argv) {
         "path of libmeldcode.so");
     po::positional_options_description positional;
     positional.add("command", 1);
+    const Command* command = nullptr;
     try {
         po::variables_map vm;
         po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
                   vm);
         po::notify(vm);
-        const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
-        if (vm.count("help") != 0 || vm.count("config") == 0 || commands().count(command) == 0) {
+        const std::string name = vm.count("command") ? vm["command"].as<std::string>() : "";
+        const auto found = commands().find(name);
+        if (vm.count("help") != 0 || vm.count("config") == 0 || found == commands().end()) {
             std::cout << options << '\n';
             return vm.count("help") != 0 ? kOk : kError;
         }
+        command = &found->second;
         const auto plugin =
             std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
         const meldcode::sdk::Instance mc(plugin, read_config(vm["config"].as<std::string>()));
         const json actor{{"id", vm["actor"].as<std::string>()},
                          {"role", vm["role"].as<std::string>()}};
-        return commands().at(command)(mc, actor, vm);
+        return command->run(mc, actor, vm);
     } catch (const meldcode::sdk::Error& e) {
-        std::cerr << "meldcode-admin: " << e.code() << ": " << e.what()
-                  << (e.pointer().empty() ? "" : " at " + e.pointer()) << '\n';
+        std::cerr << "meldcode-admin: " << describe(e, command) << '\n';
     } catch (const std::exception& e) {
         std::cerr << "meldcode-admin: " << e.what() << '\n';
     }

@@ -1,15 +1,23 @@
 #include "admin_cli.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace meldcode::test {
 
 AdminRun admin(const std::string& arguments) {
-    const std::string command = std::string(MELDCODE_ADMIN_PATH) + " " + arguments + " 2>/dev/null";
+    static int runs = 0;
+    const auto errors_path =
+        std::filesystem::temp_directory_path() /
+        ("meldcode-admin-" + std::to_string(::getpid()) + "-" + std::to_string(++runs) + ".err");
+    const std::string command =
+        std::string(MELDCODE_ADMIN_PATH) + " " + arguments + " 2>" + errors_path.string();
     FILE* pipe = ::popen(command.c_str(), "r");
     REQUIRE(pipe != nullptr);
     std::string output;
@@ -17,7 +25,10 @@ AdminRun admin(const std::string& arguments) {
     for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
         output.append(buffer, n);
     const int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+    std::ifstream errors_file(errors_path);
+    std::string errors{std::istreambuf_iterator<char>(errors_file), {}};
+    std::filesystem::remove(errors_path);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output, errors};
 }
 
 std::string config_file(const StoreFixture& store) {

@@ -10,7 +10,8 @@ namespace meldcode::test {
 
 struct AdminRun {
     int exit_code;
-    std::string output;  // standard output only
+    std::string output;  // standard output
+    std::string errors;  // standard error
 };
 
 // Runs meldcode-admin with `arguments` (shell words) and waits for it.

@@ -175,7 +175,11 @@ TEST_CASE("meldcode-admin purges batch by batch until none is due, and a dry run
     };
 
     CHECK(admin("purge --config " + config + " --role auditor").exit_code == 2);
-    CHECK(admin("purge --config " + config + " --batch 0").exit_code == 2);  // under the minimum
+    const AdminRun too_small = admin("purge --config " + config + " --batch 0");
+    CHECK(too_small.exit_code == 2);
+    CHECK(too_small.errors.find("schema_violation") != std::string::npos);
+    CHECK(too_small.errors.find("/limit: Expected number greater than or equal to 1 (option "
+                                "--batch)\n") != std::string::npos);
     CHECK(store.data_fingerprint() == before);
     const AdminRun dry = admin("purge --config " + config + " --dry-run --batch 1");
     REQUIRE(dry.exit_code == 0);
