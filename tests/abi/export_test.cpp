@@ -104,6 +104,47 @@ TEST_CASE("the observer's identity is redacted everywhere by default") {
     CHECK(contains(dossier, kTicketId));
 }
 
+TEST_CASE("a short numeric identity is redacted without cutting times, units or refs apart") {
+    // Host user ids like "10" are common; "10" also occurs in "10:00", in
+    // "VHE-10" and possibly in a ref.
+    StoreFixture store;
+    const auto& mc = store.mc();
+    mc.submit_signals(actor("10", "observer"),
+                      {{"ticket", {{"host_ticket_id", "WO-7"}, {"unit_id", "VHE-10"}}},
+                       {"idempotency_key", "key-export-10"},
+                       {"signals", {"mc.children.locked_in_room"}},
+                       {"observations", "gezien om 10:00"},
+                       {"children_involved", "yes"},
+                       {"acute", false}});
+    const std::string ref = store.only_concern_ref("VHE-10");
+    act(mc, ref, "record_acute",
+        {{"called_112", false},
+         {"called_veilig_thuis", true},
+         {"called_at", kNow},
+         {"summary", "gemeld door 10 om 10:10, bevestigd door 10."}});
+    close_with(mc, ref, Ending::reported);
+    const json recorded = mc.get_concern(officer(), {{"concern_ref", ref}});
+
+    const json dossier = export_of(store, ref);  // answers are checked against the schema
+
+    CHECK(dossier.at("concern").at("unit_id") == "VHE-10");
+    CHECK(dossier.at("concern").at("created_at") == recorded.at("created_at"));
+    CHECK(dossier.at("submissions").at(0).at("observer_id") == "[observer 1]");
+    CHECK(dossier.at("submissions").at(0).at("submitted_at") == kNow);
+    const json& chronology = dossier.at("chronology");
+    REQUIRE(chronology.size() == recorded.at("chronology").size());
+    CHECK(chronology.at(0).at("actor").at("id") == "[observer 1]");
+    CHECK(chronology.at(0).at("data").at("observations") == "gezien om 10:00");
+    for (std::size_t i = 0; i < chronology.size(); ++i) {
+        CHECK(chronology.at(i).at("at") == recorded.at("chronology").at(i).at("at"));
+    }
+    CHECK(contains(
+        dossier,
+        "\"summary\":\"gemeld door [observer 1] om 10:10, bevestigd door [observer 1].\""));
+    CHECK(contains(dossier, "\"called_at\":\"" + std::string(kNow) + "\""));
+    CHECK(contains(dossier, ref));
+}
+
 TEST_CASE("a request may redact more than the configuration, never less") {
     StoreFixture store;
     const std::string ref = dossier_concern(store);

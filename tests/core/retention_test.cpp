@@ -40,15 +40,35 @@ TEST_CASE("each outcome is due its own number of days after closing", "[retentio
     CHECK(policy.latest_closing_due(10 * kDay) == 7 * kDay);
 }
 
-TEST_CASE("pseudonyms replace identities in every string, the longest first", "[redaction]") {
+TEST_CASE("pseudonyms name identities, and replace them as words in free text", "[redaction]") {
     Pseudonyms p;
     p.add("tech-1", "observer");
     p.add("tech-10", "observer");
     p.add("tech-1", "actor");  // known already: keeps its first name
-    json doc{{"tech-1", "by tech-10 and tech-1"}, {"list", {"tech-1", 3, nullptr}}};
-    p.apply(doc);
-    CHECK(doc == json{{"tech-1", "by [observer 2] and [observer 1]"},
-                      {"list", {"[observer 1]", 3, nullptr}}});
+    CHECK(p.of("tech-1") == "[observer 1]");
+    CHECK(p.of("tech-10") == "[observer 2]");
+    CHECK(p.of("tech-100") == "tech-100");
+    json doc{{"tech-1", "by tech-10 and tech-1."}, {"list", {"tech-1", 3, nullptr, "tech-100"}}};
+    p.apply_to_text(doc);
+    CHECK(doc == json{{"tech-1", "by [observer 2] and [observer 1]."},
+                      {"list", {"[observer 1]", 3, nullptr, "tech-100"}}});
+}
+
+TEST_CASE("a short or numeric identity leaves words, dates and pseudonyms whole", "[redaction]") {
+    Pseudonyms p;
+    p.add("10", "observer");
+    p.add("1", "actor");
+    json doc{
+        {"summary", "gemeld door 10 om 09:10 (10.5 uur), VHE10 en 1x; 10-rapport, 10. caf\u00e910"},
+        {"called_at", "2026-11-10T10:10:00Z"},
+        {"review_date", "2027-01-10"}};
+    p.apply_to_text(doc);
+    // "[observer 1]" is not rewritten by the identity "1" after it.
+    CHECK(doc.at("summary") ==
+          "gemeld door [observer 1] om 09:10 (10.5 uur), VHE10 en 1x; [observer 1]-rapport, "
+          "[observer 1]. caf\u00e910");
+    CHECK(doc.at("called_at") == "2026-11-10T10:10:00Z");
+    CHECK(doc.at("review_date") == "2027-01-10");
 }
 
 TEST_CASE("redaction names are the schema's", "[redaction]") {

@@ -271,24 +271,38 @@ json purge_report(const PurgeReport& r) {
             {"log_cleared", r.log_cleared}};
 }
 
+// Identities are replaced in the members that hold them and as words in the
+// free text (step records, assessment, hold reason); refs, states, units and
+// times are the dossier's own structure and stay as they are.
 json dossier(const Dossier& d) {
+    const Pseudonyms& names = d.pseudonyms;
     json submissions = json::array();
     for (const auto& [s, handled_at] : d.submissions) {
-        submissions.push_back({{"submission_ref", s.ref},
-                               {"observer_id", s.observer_id},
-                               {"host_ticket_id", nullable(s.host_ticket_id)},
-                               {"submitted_at", format_timestamp(s.submitted_at)},
-                               {"handled_at", optional_time(handled_at)}});
+        submissions.push_back(
+            {{"submission_ref", s.ref},
+             {"observer_id", names.of(s.observer_id)},
+             {"host_ticket_id", s.host_ticket_id ? json(names.of(*s.host_ticket_id)) : nullptr},
+             {"submitted_at", format_timestamp(s.submitted_at)},
+             {"handled_at", optional_time(handled_at)}});
     }
     json chronology = json::array();
-    for (const auto& e : d.chronology) chronology.push_back(entry(e));
-    json content{{"concern", summary(d.concern)},
-                 {"assessment", d.concern.status.assessment},
+    for (const auto& e : d.chronology) {
+        json item = entry(e);
+        item["actor"]["id"] = names.of(e.actor.id);
+        names.apply_to_text(item["data"]);
+        chronology.push_back(std::move(item));
+    }
+    json concern = summary(d.concern);
+    if (d.concern.status.assignee) concern["assignee"] = names.of(*d.concern.status.assignee);
+    names.apply_to_text(concern["legal_hold"]);
+    json assessment = d.concern.status.assessment;
+    names.apply_to_text(assessment);
+    json content{{"concern", std::move(concern)},
+                 {"assessment", std::move(assessment)},
                  {"outcome", d.concern.closed_at ? json(outcome_name(outcome_of(d.concern.status)))
                                                  : json(nullptr)},
                  {"submissions", std::move(submissions)},
                  {"chronology", std::move(chronology)}};
-    d.pseudonyms.apply(content);
     json redacted = json::array();
     for (const Redaction r : d.redactions) redacted.push_back(redaction_name(r));
     content["format"] = "meldcode.dossier/1";

@@ -1,7 +1,7 @@
 // Redaction of third parties in an exported dossier. Pure. An identity is
-// replaced wherever it occurs in any string of the document, not only in
-// the members meant to hold it: an officer may have written an observer's
-// id into a step's free text, and a data subject must not learn it there.
+// replaced in the members that hold one, and also wherever it stands as a
+// word of its own in free text: an officer may have written an observer's id
+// into a step's record, and a data subject must not learn it there.
 #pragma once
 
 #include <optional>
@@ -29,10 +29,18 @@ class Pseudonyms {
 public:
     // The first kind an identity is added under names it; later adds are ignored.
     void add(const std::string& identity, std::string_view kind);
-    // Replaces every occurrence in every string value (not in member names).
-    void apply(nlohmann::json& document) const;
+    // For a member that holds an identity: its pseudonym, or `value` itself.
+    std::string of(const std::string& value) const;
+    // For free text: replaces each identity that stands as a word of its own
+    // (not inside a longer word: "tech-1" stays in "tech-10", "10" in
+    // "VHE10") in every string value at any depth, in one pass, so that a
+    // pseudonym is never rewritten by a later identity. A value that is a
+    // date or a date-time is left whole: "10" must not cut "09:10" apart.
+    void apply_to_text(nlohmann::json& document) const;
 
 private:
+    std::string replace_words(const std::string& text) const;
+
     std::vector<std::pair<std::string, std::string>> replacements_;
     std::vector<std::pair<std::string, int>> counters_;
 };
