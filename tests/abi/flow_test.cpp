@@ -275,6 +275,69 @@ TEST_CASE("observers see only the status of their own submissions") {
     CHECK(mc.call_raw(mc.plugin().api().concern_get, actor("tech-1", "observer").dump().c_str(),
                       request.c_str(), out) == MC_E_FORBIDDEN);
     CHECK(store.data_fingerprint() == before);
+    // For the auditor, someone else's ref is a refused lookup.
+    CHECK(store.sql("SELECT actor_id FROM audit WHERE action = 'denied.submission_status'") ==
+          "tech-2|\n");
+}
+
+TEST_CASE("signals that join a concern being worked read as received until a step follows") {
+    // "in_progress" at once would tell the new observer that someone else had
+    // reported the unit before.
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const std::string first = store.submit("WO-1", "VHE-5", "tech-1", "eerste");
+    const std::string ref = store.only_concern_ref("VHE-5");
+    act(mc, ref, "assign", {{"assignee", "af-1"}});
+    const auto status = [&](const std::string& observer, const std::string& submission) {
+        return mc.submission_status(actor(observer, "observer"), {{"submission_ref", submission}})
+            .at("status");
+    };
+    CHECK(status("tech-1", first) == "in_progress");
+
+    const std::string joined = store.submit("WO-2", "VHE-5", "tech-2", "tweede");
+    REQUIRE(store.only_concern_ref("VHE-5") == ref);
+    CHECK(status("tech-2", joined) == "received");
+    act(mc, ref, "map_signals",
+        {{"observations", "waarnemingen"},
+         {"supporting_signals", "signalen"},
+         {"undermining_signals", "geen"},
+         {"children_involved", true}});
+    CHECK(status("tech-2", joined) == "in_progress");
+}
+
+TEST_CASE("a prompt token used by another observer is refused and audited") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const json prompt = store.prompt_for("WO-1", "VHE-6", "tech-1");
+    CHECK_THROWS_AS(mc.submit_signals(actor("tech-2", "observer"),
+                                      submission(prompt.at("prompt_token"), "key-0001", kSecret)),
+                    meldcode::sdk::Error);
+    CHECK(store.sql("SELECT actor_id, outcome FROM audit WHERE action = "
+                    "'denied.submit_signals'") == "tech-2|denied|\n");
+    CHECK(store.rows("submissions") == 0);
+}
+
+TEST_CASE("a retry after its prompt token expired still gets the first receipt") {
+    StoreFixture store;
+    const json prompt = store.prompt_for("WO-1", "VHE-7", "tech-1");
+    const json first = submission(prompt.at("prompt_token"), "key-0001", kSecret);
+    const json receipt = store.mc().submit_signals(actor("tech-1", "observer"), first);
+    store.reopen_at("2026-12-10T10:00:00Z");  // 15 days on: the token has expired
+
+    CHECK(store.mc().submit_signals(actor("tech-1", "observer"), first) == receipt);
+    const auto refused = [&](const json& body) {
+        try {
+            store.mc().submit_signals(actor("tech-1", "observer"), body);
+        } catch (const meldcode::sdk::Error& e) {
+            return std::string(e.code());
+        }
+        return std::string("accepted");
+    };
+    CHECK(refused(submission(prompt.at("prompt_token"), "key-0001", "anders")) ==
+          "idempotency_key_reused");
+    CHECK(refused(submission(prompt.at("prompt_token"), "key-0002", kSecret)) ==
+          "prompt_token_expired");
+    CHECK(store.rows("submissions") == 1);
 }
 
 TEST_CASE("catalog and info are available in both locales") {

@@ -61,11 +61,12 @@ struct StoredSubmission {
     std::optional<Timestamp> handled_at;
 };
 
+// What an observer may learn of an own submission, and nothing that tells
+// whether others reported the unit before.
 struct SubmissionState {
     std::string observer_id;
-    std::string concern_state;
-    bool assigned = false;
-    bool handled = false;  // feedback was given after this submission
+    bool worked_on = false;  // an officer recorded a step since this submission
+    bool handled = false;    // feedback was given after this submission
 };
 
 // One line of a concern's chronology.

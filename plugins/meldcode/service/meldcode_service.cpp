@@ -150,7 +150,7 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
     return result;
 }
 
-TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) const {
+TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) {
     if (s.ticket) return *s.ticket;
     const auto plain = crypto_->open_token(s.prompt_token->substr(2));
     const auto claims = plain ? read_claims(*plain) : std::nullopt;
@@ -165,6 +165,7 @@ TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& 
     }
     // A person may only answer their own prompt; an integration answers for its users.
     if (actor.role != Role::integration && claims->observer_id != actor.id) {
+        audit_denial(actor, "denied.submit_signals");
         throw Error(MC_E_FORBIDDEN, "forbidden", "this prompt token was issued to another observer",
                     "/prompt_token");
     }
@@ -188,6 +189,19 @@ ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::stri
     return c;
 }
 
+std::optional<std::string> MeldcodeService::retried(StoreTransaction& tx, const Actor& actor,
+                                                    const Submission& s,
+                                                    const std::string& canonical) const {
+    const auto earlier = tx.find_submission_by_key(actor.id, s.idempotency_key);
+    if (!earlier) return std::nullopt;
+    // Any key of the ring: a retry may come after a key rotation.
+    if (!crypto_->digest_matches(canonical, earlier->request_digest)) {
+        throw Error(MC_E_CONFLICT, "idempotency_key_reused",
+                    "this idempotency key was used for a different submission", "/idempotency_key");
+    }
+    return earlier->ref;  // the first answer; nothing new is stored
+}
+
 std::string MeldcodeService::submit_signals(const Actor& actor, const Submission& s) {
     authorize(actor, Operation::submit_signals);
     for (std::size_t i = 0; i < s.signals.size(); ++i) {
@@ -196,20 +210,19 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
                         "/signals/" + std::to_string(i));
         }
     }
-    const TicketRef ticket = resolve_ticket(actor, s);
     const std::string canonical = s.canonical.dump();
+    std::optional<std::string> first;
+    // A retry gets its first receipt before the token is looked at: the first
+    // answer may have been lost just before the token expired.
+    store_->transaction([&](StoreTransaction& tx) { first = retried(tx, actor, s, canonical); });
+    if (first) return *first;
+    const TicketRef ticket = resolve_ticket(actor, s);
     const Timestamp now = clock_->now();
     std::string receipt;
     std::optional<std::string> created;
     store_->transaction([&](StoreTransaction& tx) {
-        if (const auto earlier = tx.find_submission_by_key(actor.id, s.idempotency_key)) {
-            // Any key of the ring: a retry may come after a key rotation.
-            if (!crypto_->digest_matches(canonical, earlier->request_digest)) {
-                throw Error(MC_E_CONFLICT, "idempotency_key_reused",
-                            "this idempotency key was used for a different submission",
-                            "/idempotency_key");
-            }
-            receipt = earlier->ref;  // a retry: the first answer, nothing new stored
+        if (const auto earlier = retried(tx, actor, s, canonical)) {
+            receipt = *earlier;  // a concurrent retry got in first
             return;
         }
         auto concern = tx.find_open_concern(ticket.unit_id, ticket.household_ref);
@@ -241,22 +254,20 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
 
 std::string MeldcodeService::submission_status(const Actor& actor, const std::string& ref) {
     authorize(actor, Operation::submission_status);
-    std::string status;
+    std::optional<std::string> status;
     store_->transaction([&](StoreTransaction& tx) {
         const auto state = tx.submission_state(ref);
-        // Someone else's submission is reported exactly like one that does not exist.
-        if (!state || state->observer_id != actor.id)
-            throw not_found("submission", "/submission_ref");
-        if (state->handled) {
-            status = "handled";
-        } else if (state->assigned || state->concern_state != workflow_.initial_state()) {
-            status = "in_progress";
-        } else {
-            status = "received";
-        }
+        if (!state || state->observer_id != actor.id) return;
+        status = state->handled ? "handled" : state->worked_on ? "in_progress" : "received";
         audit(tx, actor, "submission.status", std::nullopt);
     });
-    return status;
+    if (!status) {
+        // Someone else's submission is answered exactly like one that does not
+        // exist; for the auditor, both are a refused lookup.
+        audit_denial(actor, "denied.submission_status");
+        throw not_found("submission", "/submission_ref");
+    }
+    return *status;
 }
 
 void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) {

@@ -173,7 +173,13 @@ public:
 private:
     void authorize(const Actor& actor, Operation op);
     nlohmann::json signal_labels(const std::vector<std::string>& signals) const;
-    TicketRef resolve_ticket(const Actor& actor, const Submission& submission) const;
+    // The ticket a submission is about; a token issued to someone else is
+    // refused and audited.
+    TicketRef resolve_ticket(const Actor& actor, const Submission& submission);
+    // The receipt of an earlier submission with this key by this actor, if
+    // any; a conflict when the key came with other content.
+    std::optional<std::string> retried(StoreTransaction& tx, const Actor& actor,
+                                       const Submission& s, const std::string& canonical) const;
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);
     ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);

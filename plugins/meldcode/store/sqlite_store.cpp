@@ -214,12 +214,19 @@ public:
     }
 
     std::optional<SubmissionState> submission_state(const std::string& submission_ref) override {
+        // Only steps recorded after the submission's own entry count (ids,
+        // not seconds, give the order): signals that join a concern already
+        // being worked must not read as in progress at once, which would tell
+        // the observer that someone else reported the unit.
         auto q = query(
-            "SELECT s.observer_id, c.state, c.assignee IS NOT NULL, s.handled_at IS NOT NULL "
-            "FROM submissions s JOIN concerns c ON c.id = s.concern_id WHERE s.ref = ?1");
+            "SELECT s.observer_id, EXISTS (SELECT 1 FROM entries e WHERE e.concern_id = "
+            "s.concern_id AND e.kind = 'action' AND e.id > (SELECT min(own.id) FROM entries own "
+            "WHERE own.concern_id = s.concern_id AND own.kind = 'signals_submitted' AND "
+            "own.actor_id = s.observer_id AND own.at = s.submitted_at)), "
+            "s.handled_at IS NOT NULL FROM submissions s WHERE s.ref = ?1");
         q.bind(1, submission_ref);
         if (!q.step()) return std::nullopt;
-        return SubmissionState{q.text(0), q.text(1), q.boolean(2), q.boolean(3)};
+        return SubmissionState{q.text(0), q.boolean(1), q.boolean(2)};
     }
 
     void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
