@@ -262,6 +262,49 @@ TEST_CASE("host events join the unit's chronology, and a rule may open a concern
     CHECK(concern.at("pending_feedback") == 0);
 }
 
+TEST_CASE("a unit's host events show only in concerns of their household and time") {
+    // A closed concern's dossier must not take in what happened after it, nor
+    // what another household of the unit (a later tenant) did.
+    StoreFixture store;
+    const auto event = [&](const std::string& id, const std::string& household,
+                           const std::string& occurred_at) {
+        store.mc().report_host_event(kErp, {{"event_id", id},
+                                            {"unit_id", "VHE-8"},
+                                            {"household_ref", household},
+                                            {"kind", "rent_arrears"},
+                                            {"occurred_at", occurred_at},
+                                            {"count", 3}});
+    };
+    event("EV-A-before", "HH-A", "2026-11-01T00:00:00Z");
+    event("EV-B-before", "HH-B", "2026-11-02T00:00:00Z");
+    store.mc().submit_signals(
+        kTechnician,
+        {{"ticket", {{"host_ticket_id", "WO-1"}, {"unit_id", "VHE-8"}, {"household_ref", "HH-A"}}},
+         {"idempotency_key", "key-hh-a-1"},
+         {"signals", {"mc.children.locked_in_room"}},
+         {"observations", "gezien"},
+         {"children_involved", "yes"},
+         {"acute", false}});
+    const std::string ref = store.only_concern_ref("VHE-8");
+    close_with(store.mc(), ref, Ending::without_action);
+    store.reopen_at("2027-03-01T00:00:00Z");
+    event("EV-A-after", "HH-A", "2027-02-01T00:00:00Z");
+    event("EV-B-after", "HH-B", "2027-02-02T00:00:00Z");
+
+    const auto event_ids = [](const json& chronology) {
+        std::vector<std::string> ids;
+        for (const json& entry : chronology) {
+            if (entry.at("kind") == "host_event") ids.push_back(entry.at("data").at("event_id"));
+        }
+        return ids;
+    };
+    const std::vector<std::string> expected{"EV-A-before"};
+    CHECK(event_ids(store.mc().get_concern(kOfficer, {{"concern_ref", ref}}).at("chronology")) ==
+          expected);
+    CHECK(event_ids(store.mc().export_concern(kOfficer, {{"concern_ref", ref}}).at("chronology")) ==
+          expected);
+}
+
 TEST_CASE("observers see only the status of their own submissions") {
     StoreFixture store;
     const auto& mc = store.mc();

@@ -285,6 +285,9 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
         json data = e.details;
         data["event_id"] = e.event_id;
         data["kind"] = e.kind;
+        // Kept with the event: a unit-level event must only show in concerns
+        // of its own household.
+        if (e.household_ref) data["household_ref"] = *e.household_ref;
         const std::optional<ConcernId> id =
             concern ? std::optional<ConcernId>(concern->id) : std::nullopt;
         tx.append_entry(id, e.unit_id, {"host_event", e.occurred_at, actor, data});

@@ -189,6 +189,13 @@ std::string list_sql(const ConcernQuery& filter) {
 }
 
 // Columns: kind, at, actor_id, actor_role, data, id, key_id.
+// Whether a unit-level host event (its household, if the host named one, is
+// in its data) belongs with a concern of `household`.
+bool same_household(const nlohmann::json& data, const std::optional<std::string>& household) {
+    const auto named = data.find("household_ref");
+    return !household || named == data.end() || *named == *household;
+}
+
 Entry read_entry(const Crypto& crypto, const Query& row) {
     return Entry{row.text(0), row.int64(1), read_actor(row, 2),
                  parse_json(open_sealed(crypto, row, 4, 6, sqlite::entry_context(row.int64(5))))};
@@ -369,17 +376,28 @@ public:
 
     // Two indexed halves (the concern's own entries; the unit's unattached
     // host events) rather than one OR that would scan the table.
+    // The concern's own entries, and the unit's host events that arrived
+    // while no concern was open: those that occurred before this one closed,
+    // and only of its household (the same match as find_open_concern: equal,
+    // or one side without one). A closed concern's dossier must not take in
+    // what a later tenant's household did.
     std::vector<Entry> chronology(const ConcernRecord& concern) override {
         auto q = query(
-            "SELECT kind, at, actor_id, actor_role, data, id, key_id FROM entries "
+            "SELECT kind, at, actor_id, actor_role, data, id, key_id, 0 FROM entries "
             "WHERE concern_id = ?1 "
             "UNION ALL "
-            "SELECT kind, at, actor_id, actor_role, data, id, key_id FROM entries "
+            "SELECT kind, at, actor_id, actor_role, data, id, key_id, 1 FROM entries "
             "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
+            "AND (?3 IS NULL OR at <= ?3) "
             "ORDER BY 2, 6");
-        q.bind(1, concern.id).bind(2, concern.unit_id);
+        q.bind(1, concern.id).bind(2, concern.unit_id).bind(3, concern.closed_at);
         std::vector<Entry> entries;
-        while (q.step()) entries.push_back(read_entry(crypto_, q));
+        while (q.step()) {
+            Entry e = read_entry(crypto_, q);
+            const bool unit_level = q.boolean(7);
+            if (unit_level && !same_household(e.data, concern.household_ref)) continue;
+            entries.push_back(std::move(e));
+        }
         return entries;
     }
 
