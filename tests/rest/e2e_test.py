@@ -93,13 +93,15 @@ def curl(sidecar, method, path, token, body=None, headers=()):
     return status, hdrs, parsed
 
 
-class SidecarTest(E2ETestCase):
-    """One sidecar for the whole scenario; its stderr is checked at the end."""
+class SidecarCase(E2ETestCase):
+    """One sidecar (with these limits) for all of a class's tests."""
+
+    LIMITS = {"auth_failures": 1000}
 
     @classmethod
     def setUpClass(cls):
         cls.tok, entries = make_tokens()
-        cls.mc = Sidecar(entries, limits={"max_body_bytes": 65536, "auth_failures": 1000}).start()
+        cls.mc = Sidecar(entries, limits=cls.LIMITS).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -117,6 +119,12 @@ class SidecarTest(E2ETestCase):
             self.assertIn(key, body)
         self.assertEqual(body["status"], status)
         return body
+
+
+class SidecarTest(SidecarCase):
+    """One sidecar for the whole scenario; its stderr is checked at the end."""
+
+    LIMITS = {"max_body_bytes": 65536, "auth_failures": 1000}
 
     def concern_count(self):
         status, _, page = self.call("POST", "/v1/concerns/search", "officer",
@@ -434,6 +442,67 @@ class SidecarTest(E2ETestCase):
         self.assertFalse(re.search(r"\b[cs]_[A-Za-z0-9_-]{22}\b", text), "a ref in the log")
         for wanted in ('"msg":"auth_failed"', '"route":"/v1/concerns/{ref}/actions"'):
             self.assertTrue(wanted in text, wanted)
+
+
+class HostOrderTest(SidecarCase):
+    """Host orders refused with an error change nothing kept of them. The
+    sidecar's default body limit (1 MiB) lets deeply nested bodies in."""
+
+    EXAMPLES = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
+    MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+    def post_order(self, order_id):
+        """Posts the example VERA 4 order (in progress) as `order_id`."""
+        with open(os.path.join(self.EXAMPLES, "vera4_order_open.json")) as f:
+            order = dict(json.load(f), id=order_id)
+        self.assertEqual(self.call("POST", "/v1/host-orders/vera4", "erp", order)[::2],
+                         (202, {"status": "not_closed"}))
+        return order
+
+    def patch(self, order_id, body=None, raw=None):
+        return self.call("PATCH", "/v1/host-orders/vera4/" + order_id, "erp", body,
+                         self.MERGE_PATCH, raw)
+
+    def rows(self, order_id):
+        """What the sidecar keeps of the order, read from its host_orders.db."""
+        with sqlite3.connect(os.path.join(self.mc.dir, "host_orders.db")) as db:
+            rows = db.execute("SELECT retained FROM host_orders WHERE mapping = 'vera4' AND "
+                              "order_id = ?", (order_id,)).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def kept(self, order_id):
+        rows = self.rows(order_id)
+        self.assertEqual(len(rows), 1, order_id)
+        return rows[0]
+
+    def assertPrompt(self, result):
+        status, _, prompt = result
+        self.assertEqual(status, 200, prompt)
+        self.assertTrue(prompt["ask"], prompt)
+
+    def test_a_deeply_nested_patch_is_refused_as_any_payload_and_changes_nothing(self):
+        self.post_order("OHO-DEEP-1")
+        kept = self.kept("OHO-DEEP-1")
+        deep = '{"x":' * 60000 + "1" + "}" * 60000  # ~360 KB, under the body limit
+        # The plugin's refusal of such a payload, as POST /v1/tickets/closed answers it:
+        expected = self.assertProblem(self.call("POST", "/v1/tickets/closed", "erp", raw=deep),
+                                      400, "too_deep")
+        self.assertEqual(self.assertProblem(self.patch("OHO-DEEP-1", raw=deep), 400, "too_deep"),
+                         expected)
+        self.assertEqual(self.assertProblem(self.call("POST", "/v1/host-orders/vera4", "erp",
+                                                      raw='{"id": "OHO-DEEP-2", "x": ' + deep +
+                                                      "}"), 400, "too_deep"), expected)
+        self.assertEqual(self.rows("OHO-DEEP-2"), [])
+        self.assertIsNone(self.mc.process.poll(), "the sidecar died")
+        self.assertEqual(self.call("GET", "/healthz")[0], 200)
+        self.assertEqual(self.kept("OHO-DEEP-1"), kept)
+        # The limit is the plugin's: 64 levels are taken, 65 are not.
+        self.assertProblem(self.patch("OHO-DEEP-1", raw='{"x":' * 65 + "1" + "}" * 65), 400,
+                           "too_deep")
+        self.assertEqual(self.patch("OHO-DEEP-1", raw='{"x":' * 64 + "1" + "}" * 64)[::2],
+                         (202, {"status": "not_closed"}))
+        self.assertPrompt(self.patch("OHO-DEEP-1", {"status": {"code": "TEC"},
+                                                    "technischGereeddatum": now()}))
 
 
 class RateLimitTest(E2ETestCase):
