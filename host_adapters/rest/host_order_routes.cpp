@@ -32,19 +32,20 @@ const char* status_name(MappingResult::Outcome outcome) {
 }
 
 // Maps `after`, asks for the prompt when the order closes now, then keeps
-// what the mapping reads. Kept only after ticket-closed succeeded, so that a
-// refused call is made again on the next update.
+// what the mapping reads. An update answered with an error changes nothing
+// kept (an incomplete order, a ticket-closed the plugin refused): the host's
+// corrected update is then seen as the transition it is, and what the
+// refused one would have replaced (a merge patch replaces arrays whole) is
+// still there.
 Response apply(const RouteContext& c, const TicketMapping& mapping, const std::string& order_id,
                const json& before, const json& after) {
     const auto change = mapping.change(before, after, utc_now_rfc3339());
-    Response answer;
     if (change.result.outcome == MappingResult::Outcome::incomplete) {
-        answer = problem(422, "order_incomplete", change.result.message);
-    } else if (change.closes_now) {
-        answer = ok(call(c, api(c).ticket_closed, change.result.ticket.dump()));
-    } else {
-        answer = ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
+        return problem(422, "order_incomplete", change.result.message);
     }
+    Response answer = change.closes_now
+                          ? ok(call(c, api(c).ticket_closed, change.result.ticket.dump()))
+                          : ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
     c.host_orders.store().put(c.params.at("mapping"), order_id, change.retained);
     return answer;
 }

@@ -451,13 +451,14 @@ class HostOrderTest(SidecarCase):
     EXAMPLES = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
     MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
-    def post_order(self, order_id):
-        """Posts the example VERA 4 order (in progress) as `order_id`."""
+    def example(self, order_id, **changes):
+        """The example VERA 4 order (in progress) as `order_id`."""
         with open(os.path.join(self.EXAMPLES, "vera4_order_open.json")) as f:
-            order = dict(json.load(f), id=order_id)
-        self.assertEqual(self.call("POST", "/v1/host-orders/vera4", "erp", order)[::2],
-                         (202, {"status": "not_closed"}))
-        return order
+            return dict(json.load(f), id=order_id, **changes)
+
+    def post_order(self, order_id):
+        self.assertEqual(self.call("POST", "/v1/host-orders/vera4", "erp",
+                                   self.example(order_id))[::2], (202, {"status": "not_closed"}))
 
     def patch(self, order_id, body=None, raw=None):
         return self.call("PATCH", "/v1/host-orders/vera4/" + order_id, "erp", body,
@@ -465,9 +466,12 @@ class HostOrderTest(SidecarCase):
 
     def rows(self, order_id):
         """What the sidecar keeps of the order, read from its host_orders.db."""
-        with sqlite3.connect(os.path.join(self.mc.dir, "host_orders.db")) as db:
+        db = sqlite3.connect(os.path.join(self.mc.dir, "host_orders.db"))
+        try:
             rows = db.execute("SELECT retained FROM host_orders WHERE mapping = 'vera4' AND "
                               "order_id = ?", (order_id,)).fetchall()
+        finally:
+            db.close()
         return [json.loads(row[0]) for row in rows]
 
     def kept(self, order_id):
@@ -503,6 +507,37 @@ class HostOrderTest(SidecarCase):
                          (202, {"status": "not_closed"}))
         self.assertPrompt(self.patch("OHO-DEEP-1", {"status": {"code": "TEC"},
                                                     "technischGereeddatum": now()}))
+
+    def test_an_incomplete_update_is_422_and_keeps_the_order_as_it_was(self):
+        self.post_order("OHO-C1")
+        kept = self.kept("OHO-C1")
+        # An array is replaced whole by a merge patch: this task has no technician.
+        body = self.assertProblem(
+            self.patch("OHO-C1", {"onderhoudstaken": [{"id": "T1", "status": {"code": "GER"}}]}),
+            422, "order_incomplete")
+        self.assertIn("technician_id", body["detail"])
+        self.assertEqual(self.kept("OHO-C1"), kept)
+        # The technician is still known: the order closes on the next valid update.
+        self.assertPrompt(self.patch("OHO-C1", {"status": {"code": "TEC"},
+                                                "technischGereeddatum": now()}))
+        # A new order refused so is not kept at all.
+        no_unit = self.example("OHO-C2", defecten=[], status={"code": "TEC"})
+        self.assertProblem(self.call("POST", "/v1/host-orders/vera4", "erp", no_unit), 422,
+                           "order_incomplete")
+        self.assertEqual(self.rows("OHO-C2"), [])
+
+    def test_an_update_the_plugin_refuses_is_not_kept_and_its_retry_prompts(self):
+        self.post_order("OHO-RETRY-1")
+        kept = self.kept("OHO-RETRY-1")
+        no_offset = now()[:-1]  # a local time: mc_ticket_closed refuses it
+        body = self.assertProblem(self.patch("OHO-RETRY-1", {"status": {"code": "TEC"},
+                                                             "technischGereeddatum": no_offset}),
+                                  422, "invalid_field")
+        self.assertEqual(body["pointer"], "/closed_at")
+        self.assertEqual(self.kept("OHO-RETRY-1"), kept)
+        # The host corrects its date and sends the update again: the order closes now.
+        self.assertPrompt(self.patch("OHO-RETRY-1", {"status": {"code": "TEC"},
+                                                     "technischGereeddatum": now()}))
 
 
 class RateLimitTest(E2ETestCase):

@@ -16,8 +16,9 @@
 //   json after = stored.value_or(json::object());   // what retained() gave last time
 //   after.merge_patch(patch_body);                   // a POST/PUT: after = body
 //   OrderChange c = mapping.change(stored_or_null, after, now);
+//   if (c.result.outcome == MappingResult::Outcome::incomplete) refuse;  // nothing kept
+//   if (c.closes_now) mc_ticket_closed(..., c.result.ticket.dump(), ...);  // refused: nothing kept
 //   store(order_id, c.retained);
-//   if (c.closes_now) mc_ticket_closed(..., c.result.ticket.dump(), ...);
 //
 // Arrays are replaced whole by a merge patch, so a PATCH that touches an array
 // (e.g. `onderhoudstaken`) must send its elements complete.
