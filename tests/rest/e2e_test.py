@@ -540,6 +540,30 @@ class HostOrderTest(SidecarCase):
                                                      "technischGereeddatum": now()}))
 
 
+    def test_a_free_text_location_is_not_kept(self):
+        address = "Kerkstraat 12, 3512 AB Utrecht"
+        order = {"id": "GEN-LOC-1", "unit": {"id": UNIT}, "technician": {"id": TECH},
+                 "location": address, "status": "open", "locale": "en"}
+        self.assertEqual(self.call("POST", "/v1/host-orders/generic", "erp", order)[::2],
+                         (202, {"status": "not_closed"}))
+        stored = b""
+        for name in os.listdir(self.mc.dir):
+            if name.startswith("host_orders.db"):
+                with open(os.path.join(self.mc.dir, name), "rb") as f:
+                    stored += f.read()
+        self.assertIn(b"GEN-LOC-1", stored)
+        for part in address.split(", "):
+            self.assertFalse(part.encode() in stored, part)
+        # What was kept answers as the whole order would: free text is no
+        # "entered the dwelling", and a later "inside" is.
+        path = "/v1/host-orders/generic/GEN-LOC-1"
+        body = self.assertProblem(self.call("PATCH", path, "erp", {"status": "done"},
+                                            self.MERGE_PATCH), 422, "order_incomplete")
+        self.assertIn("entered_dwelling", body["detail"])
+        self.assertPrompt(self.call("PATCH", path, "erp", {"status": "done", "location": "inside"},
+                                    self.MERGE_PATCH))
+
+
 class RateLimitTest(E2ETestCase):
     def test_failed_attempts_are_rate_limited_per_address(self):
         tok, entries = make_tokens()

@@ -230,6 +230,62 @@ TEST_CASE("generic: a host ticket under its own names becomes a closed ticket") 
     require_closed_ticket(mapping.map(own, kNow), own);
 }
 
+TEST_CASE("mappings: free text that a field only maps is not retained, and the rest maps alike") {
+    const std::string address = "Kerkstraat 12, 3512 AB Utrecht";
+    const auto generic = shipped("generic");
+    // "location" is free text here, not "inside"/"outside": it is neither a
+    // value the map lists nor a boolean, so all that counts is that.
+    json order = {{"id", "G-1"},
+                  {"unit", {{"id", "U-9"}}},
+                  {"location", address},
+                  {"status", "done"},
+                  {"assignee", {{"id", "emp-5"}}}};
+    const auto check = [&](const TicketMapping& mapping, const json& host_order) {
+        json retained = mapping.retained(host_order);
+        INFO(retained.dump());
+        CHECK(retained.dump().find(address) == std::string::npos);
+        const auto whole = mapping.map(host_order, kNow);
+        const auto kept = mapping.map(retained, kNow);
+        CHECK(kept.outcome == whole.outcome);
+        CHECK(kept.message == whole.message);
+        CHECK(kept.ticket == whole.ticket);
+        return retained;
+    };
+    CHECK(generic.map(order, kNow).field == "entered_dwelling");  // incomplete, kept or not
+    check(generic, order);
+    order["entered_dwelling"] = true;  // the first path wins; /location is still read
+    json patched = check(generic, order);
+    // A PATCH onto what was kept maps as onto the whole order.
+    const json patch = {{"location", "outside"}, {"entered_dwelling", nullptr}};
+    patched.merge_patch(patch);
+    order.merge_patch(patch);
+    CHECK(generic.map(patched, kNow).ticket == generic.map(order, kNow).ticket);
+    CHECK(generic.map(patched, kNow).ticket.at("entered_dwelling") == false);
+
+    // Unlisted under a map's "*": kept as unlisted, and a listed code as it is.
+    const auto vera = shipped("vera4");
+    json vera_order = vera_example("vera4_order_done");
+    vera_order["defecten"][0]["locatie"]["code"] = address;
+    vera_order["onderhoudstaken"][0]["specialisme"]["code"] = address;
+    const json kept_vera = check(vera, vera_order);
+    CHECK(vera.map(kept_vera, kNow).ticket.at("work_type") == "reparatie");
+    vera_order["defecten"][0]["locatie"]["code"] = "TUI";
+    CHECK(check(vera, vera_order).at("defecten")[0].at("locatie").at("code") == "TUI");
+
+    // A value a condition compares is kept as it is, though a field maps it
+    // as unlisted: the condition reads it.
+    auto definition =
+        read_json(kSource / "schemas/examples/ticket_mapping/valid/flat_work_order.json");
+    definition["fields"]["work_type"]["from"] = "/state";
+    const auto same_path = TicketMapping::load(definition);
+    const json flat = {{"state", "DONE"},
+                       {"workOrderNo", "W-1"},
+                       {"objectCode", "O-1"},
+                       {"engineer", {{"employeeId", "e-1"}}}};
+    CHECK(check(same_path, flat).at("state") == "DONE");
+    CHECK(same_path.map(flat, kNow).ticket.at("work_type") == "reparatie");
+}
+
 TEST_CASE("mappings: conditions nest, compare numbers and booleans, take the first match") {
     const auto mapping = TicketMapping::load(
         read_json(kSource / "schemas/examples/ticket_mapping/valid/tasks_with_conditions.json"));

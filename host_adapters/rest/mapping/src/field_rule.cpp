@@ -93,9 +93,21 @@ std::optional<json> FieldRule::value(const json& order, const std::string& now,
     return std::nullopt;
 }
 
+// A listed value is a code of the mapping's own; an unlisted one matters only
+// as unlisted, unless the map has no "*" and it is the ticket's value as it
+// is (or a number or boolean, which no name, address or phone number is).
+json FieldRule::kept(const json& found) const {
+    const auto text = comparable_text(found);
+    if (map_.empty() || (text && map_.count(*text) != 0)) return found;
+    const bool unlisted_is_mapped = map_.count(kUnlisted) != 0;
+    if (!unlisted_is_mapped && (has_type(found) || !found.is_string())) return found;
+    return kUnlisted;
+}
+
 void FieldRule::project(const json& order, json& into) const {
+    const HostPath::Leaf leaf = [this](const json& found) { return kept(found); };
     for (const auto& entry : from_) {
-        if (auto part = entry.second.project(order)) merge_projection(into, *part);
+        if (auto part = entry.second.project(order, leaf)) merge_projection(into, *part);
     }
 }
 

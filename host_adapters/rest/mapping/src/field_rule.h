@@ -39,6 +39,9 @@ public:
     std::optional<nlohmann::json> value(const nlohmann::json& order, const std::string& now,
                                         std::string& problem) const;
 
+    // Adds what the rule reads from `order` to `into`; a value that the map
+    // does not list and that does not become the ticket's value as it is
+    // (free text) is kept as kUnlisted, which maps the same.
     void project(const nlohmann::json& order, nlohmann::json& into) const;
 
     const TicketField& field() const { return field_; }
@@ -46,6 +49,7 @@ public:
 private:
     bool has_type(const nlohmann::json& value) const;
     nlohmann::json mapped(const nlohmann::json& found) const;
+    nlohmann::json kept(const nlohmann::json& found) const;
 
     TicketField field_{};
     std::vector<std::pair<std::string, HostPath>> from_;

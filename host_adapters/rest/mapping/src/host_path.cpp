@@ -121,36 +121,41 @@ void collect(const json& node, const Steps& steps, std::size_t i, std::vector<co
     }
 }
 
-std::optional<json> project(const json& node, const Steps& steps, std::size_t i);
+std::optional<json> project(const json& node, const Steps& steps, std::size_t i,
+                            const HostPath::Leaf& leaf);
 
 // One array element: what the rest of the path reads, plus what the
 // condition compared (so the element still matches when read back).
 std::optional<json> project_element(const json& element, const HostPath::Step& step,
-                                    const Steps& steps, std::size_t i) {
+                                    const Steps& steps, std::size_t i, const HostPath::Leaf& leaf) {
     if (!holds(step.condition.get(), element)) return std::nullopt;
-    auto part = project(element, steps, i + 1);
+    auto part = project(element, steps, i + 1, leaf);
     if (part && step.condition) {
-        if (auto compared = project(element, step.condition->path, 0)) {
+        if (auto compared = project(element, step.condition->path, 0, nullptr)) {
             merge_projection(*part, *compared);
         }
     }
     return part;
 }
 
-std::optional<json> project(const json& node, const Steps& steps, std::size_t i) {
-    if (i == steps.size()) return usable(node) ? std::optional<json>(node) : std::nullopt;
+std::optional<json> project(const json& node, const Steps& steps, std::size_t i,
+                            const HostPath::Leaf& leaf) {
+    if (i == steps.size()) {
+        if (!usable(node)) return std::nullopt;
+        return leaf ? leaf(node) : node;
+    }
     const auto& step = steps[i];
     if (!node.is_object()) return std::nullopt;
     const auto member = node.find(step.name);
     if (member == node.end()) return std::nullopt;
     std::optional<json> inner;
     if (!step.array) {
-        inner = project(*member, steps, i + 1);
+        inner = project(*member, steps, i + 1, leaf);
     } else if (member->is_array()) {
         json elements = json::array();
         bool reached = false;
         for (const auto& element : *member) {
-            auto part = project_element(element, step, steps, i);
+            auto part = project_element(element, step, steps, i, leaf);
             reached = reached || part.has_value();
             elements.push_back(part ? std::move(*part) : json::object());
         }
@@ -177,8 +182,8 @@ std::vector<const json*> HostPath::values(const json& doc) const {
     return found;
 }
 
-std::optional<json> HostPath::project(const json& doc) const {
-    return rest::project(doc, steps_, 0);
+std::optional<json> HostPath::project(const json& doc, const Leaf& leaf) const {
+    return rest::project(doc, steps_, 0, leaf);
 }
 
 void merge_projection(json& into, const json& part) {
@@ -192,7 +197,7 @@ void merge_projection(json& into, const json& part) {
         }
     } else if (into.is_array() && part.is_array() && into.size() == part.size()) {
         for (std::size_t i = 0; i < part.size(); ++i) merge_projection(into[i], part[i]);
-    } else {
+    } else if (part != kUnlisted || !usable(into)) {
         into = part;
     }
 }

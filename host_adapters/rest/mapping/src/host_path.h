@@ -11,6 +11,7 @@
 // text). Member names may not contain '[', ']', '=' or '|'.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,10 +28,15 @@ public:
 
     std::vector<const nlohmann::json*> values(const nlohmann::json& doc) const;
 
+    // What stands in a projection for a value the path reaches.
+    using Leaf = std::function<nlohmann::json(const nlohmann::json&)>;
+
     // The part of `doc` this path reads (values and what its conditions
     // compare), arrays kept at full length with {} for elements it skips;
-    // nullopt when it reaches nothing.
-    std::optional<nlohmann::json> project(const nlohmann::json& doc) const;
+    // nullopt when it reaches nothing. With `leaf`, each value reached is
+    // `leaf(value)`; what conditions compare is kept as it is.
+    std::optional<nlohmann::json> project(const nlohmann::json& doc,
+                                          const Leaf& leaf = nullptr) const;
 
     struct Condition;
     struct Step {
@@ -43,8 +49,15 @@ private:
     std::vector<Step> steps_;
 };
 
+// Kept in place of a value that a field's map does not list, when that is
+// all the mapping needs to know of it (free text such as an address): it
+// maps as any unlisted value does, "*" being the map's own key for them.
+inline const char* const kUnlisted = "*";
+
 // Deep-merges a projection into `into`: objects member-wise, arrays
 // element-wise (projections of one document have equal array lengths).
+// kUnlisted never replaces another value: that is the value itself, which
+// some other part of the mapping reads as it is.
 void merge_projection(nlohmann::json& into, const nlohmann::json& part);
 
 // The text a condition or a value map compares: strings as they are, numbers

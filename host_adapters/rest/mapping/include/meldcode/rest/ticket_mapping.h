@@ -90,6 +90,8 @@ public:
     std::string order_id(const nlohmann::json& host_order) const;
 
     // The part of `host_order` the mapping reads: map(retained(o)) == map(o).
+    // A value that a field only maps and that its map does not list (free
+    // text) is kept as "*", which maps the same.
     nlohmann::json retained(const nlohmann::json& host_order) const;
 
     // `before` is null when the order was not seen before.
