@@ -114,6 +114,27 @@ TEST_CASE("VERA 4: a task reported done (GER) closes the repair order") {
     require_closed_ticket(mapping.map(order, kNow), expected);
 }
 
+TEST_CASE("VERA 4: a done order's technician is the one of the finished task, by any key") {
+    const auto mapping = shipped("vera4");
+    json order = vera_example("vera4_order_done");
+    // An interrupted task (OND) by another employee and trade comes first;
+    // the finished task was closed administratively since (GES).
+    order["onderhoudstaken"][0]["status"] = {{"code", "GES"}, {"naam", "Gesloten"}};
+    order["onderhoudstaken"].insert(order["onderhoudstaken"].begin(), json::parse(R"({
+        "id": "TAAK-0", "status": {"code": "OND"}, "specialisme": {"code": "ELE"},
+        "relaties": [{"id": "MDW-0099", "rollen": [{"soort": {"code": "MDW"}}]}]})"));
+    require_closed_ticket(mapping.map(order, kNow), kVeraTicket);
+
+    // On a POST a relation may carry only its idExtern or code (Relatie-basis).
+    auto& relation = order["onderhoudstaken"][1]["relaties"][0];
+    relation.erase("id");
+    relation["idExtern"] = "MDW-0042";
+    require_closed_ticket(mapping.map(order, kNow), kVeraTicket);
+    relation.erase("idExtern");
+    relation["code"] = "MDW-0042";
+    require_closed_ticket(mapping.map(order, kNow), kVeraTicket);
+}
+
 TEST_CASE("mappings: an order's id is read whether or not the order is closed") {
     CHECK(shipped("vera4").order_id(vera_example("vera4_order_open")) == "OHO-2026-004711");
     json without_ids = vera_example("vera4_order_open");
