@@ -50,27 +50,10 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
     return answer;
 }
 
-// Every payload's nesting limit in the plugin (README, "Payload rules"). A
-// PATCH's merge_patch recurses once per level, so a deeper body is refused
-// as the plugin refuses it, before anything reads or keeps it.
-constexpr int kMaxDepth = 64;
-
-// The body as a JSON object, or the problem to answer.
+// The body as a JSON object, or the problem to answer. A PATCH's merge_patch
+// recurses once per level: the depth is limited before anything reads it.
 std::optional<Response> parse_object(const std::string& body, json& out) {
-    bool too_deep = false;
-    // nlohmann's parser is not recursive; `depth` is the number of arrays and
-    // objects around the value. Past the limit nothing more is built.
-    const auto limit = [&too_deep](int depth, json::parse_event_t event, const json&) {
-        const bool opens =
-            event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
-        too_deep = too_deep || (opens && depth >= kMaxDepth);
-        return !too_deep;
-    };
-    out = json::parse(body, limit, false);
-    if (too_deep) {
-        return problem(400, "too_deep",
-                       "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
-    }
+    if (auto refused = parse_within_depth(body, out)) return refused;
     if (out.is_discarded()) return problem(400, "invalid_json", "the body is not JSON");
     if (!out.is_object()) return problem(422, "not_an_object", "the body must be a JSON object");
     return std::nullopt;

@@ -33,12 +33,38 @@ inline std::string call_actor_only(const RouteContext& c,
     return c.mc.plugin().take(out);
 }
 
+// Every payload's nesting limit in the plugin (README, "Payload rules").
+constexpr int kMaxDepth = 64;
+
+// Parses `body` into `out` (discarded when it is not JSON), refusing it as
+// the plugin would when it is nested deeper than kMaxDepth. The sidecar must
+// check this itself before it works on a body: nlohmann parses iteratively,
+// but dump() and merge_patch() recurse once per level, and a 1 MiB body of
+// brackets is half a million levels, more than a thread's stack.
+inline std::optional<Response> parse_within_depth(const std::string& body, nlohmann::json& out) {
+    bool too_deep = false;
+    // `depth` is the number of arrays and objects around the value; past the
+    // limit nothing more is built.
+    const auto limit = [&too_deep](int depth, nlohmann::json::parse_event_t event,
+                                   const nlohmann::json&) {
+        using event_t = nlohmann::json::parse_event_t;
+        const bool opens = event == event_t::object_start || event == event_t::array_start;
+        too_deep = too_deep || (opens && depth >= kMaxDepth);
+        return !too_deep;
+    };
+    out = nlohmann::json::parse(body, limit, false);
+    if (!too_deep) return std::nullopt;
+    return problem(400, "too_deep",
+                   "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
 // Adds a value the URL or a header carries to the body's object. A body that
 // is not a JSON object goes to the plugin unchanged, which names its fault.
 // A body that already holds a different value is a contradiction: 422.
 inline std::optional<Response> merge(std::string& body, const std::string& key,
                                      const std::string& value, const char* source) {
-    nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+    nlohmann::json doc;
+    if (auto refused = parse_within_depth(body, doc)) return refused;
     if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
     if (doc.contains(key) && doc[key] != value) {
         return problem(422, key + "_mismatch",

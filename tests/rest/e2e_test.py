@@ -564,6 +564,24 @@ class HostOrderTest(SidecarCase):
                                     self.MERGE_PATCH))
 
 
+class DeepBodyTest(SidecarCase):
+    """Bodies the sidecar works on itself before the plugin sees them (a header
+    or the path merged in) are held to the plugin's nesting limit first: under
+    the default 1 MiB limit, a body of brackets is half a million levels."""
+
+    def test_a_deep_body_the_sidecar_merges_into_is_refused_and_the_sidecar_lives(self):
+        deep = '{"x":' + "[" * 500000 + "]" * 500000 + "}"
+        ref = "/v1/concerns/c_AAAAAAAAAAAAAAAAAAAAAA"
+        for method, path, who, headers in (
+                ("POST", "/v1/submissions", "tech", {"Idempotency-Key": "deep-key-0001"}),
+                ("POST", ref + "/actions", "officer", None),
+                ("POST", ref + "/legal-hold", "officer", None)):
+            self.assertProblem(self.call(method, path, who, headers=headers, raw=deep), 400,
+                               "too_deep")
+            self.assertIsNone(self.mc.process.poll(), "the sidecar died on " + path)
+        self.assertEqual(self.call("GET", "/healthz")[0], 200)
+
+
 class RateLimitTest(E2ETestCase):
     def test_failed_attempts_are_rate_limited_per_address(self):
         tok, entries = make_tokens()
