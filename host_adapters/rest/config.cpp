@@ -106,6 +106,7 @@ Config load_config(const std::string& path) {
     if (doc.contains("ticket_mappings")) {
         c.ticket_mappings = doc.at("ticket_mappings").get<std::map<std::string, std::string>>();
     }
+    c.host_order_keep_days = doc.value("host_order_keep_days", c.host_order_keep_days);
     c.log_level = doc.value("log_level", c.log_level);
     return c;
 }

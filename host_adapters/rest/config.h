@@ -69,6 +69,8 @@ struct Config {
     // URL name -> "builtin:generic", "builtin:vera4" or a mapping file.
     std::map<std::string, std::string> ticket_mappings = {{"generic", "builtin:generic"},
                                                           {"vera4", "builtin:vera4"}};
+    // How long what is kept of a host order outlives its last update.
+    int host_order_keep_days = 365;
     std::string log_level = "info";
 
     bool tls() const { return !tls_certificate_file.empty(); }

@@ -4,6 +4,7 @@
 // /v1/tickets/closed). Nothing from the order reaches an answer or a log.
 #include "host_order_routes.h"
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -46,7 +47,10 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
     Response answer = change.closes_now
                           ? ok(call(c, api(c).ticket_closed, change.result.ticket.dump()))
                           : ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
-    c.host_orders.store().put(c.params.at("mapping"), order_id, change.retained);
+    c.host_orders.store().put(c.params.at("mapping"), order_id, change.retained,
+                              std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
     return answer;
 }
 

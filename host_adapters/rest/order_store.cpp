@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 
@@ -46,9 +47,27 @@ Statement prepare(sqlite3* db, const char* sql, std::initializer_list<std::strin
     return stmt;
 }
 
+// Files from before retention get the column, their orders counting from now.
+constexpr const char* kAddUpdatedAt = R"sql(
+BEGIN IMMEDIATE;
+ALTER TABLE host_orders ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+UPDATE host_orders SET updated_at = CAST(strftime('%s', 'now') AS INTEGER);
+CREATE INDEX host_orders_by_update ON host_orders (updated_at);
+PRAGMA user_version = 1;
+COMMIT;
+)sql";
+
+constexpr std::int64_t kSweepSeconds = 3600;
+
+int user_version(sqlite3* db) {
+    const Statement stmt = prepare(db, "PRAGMA user_version", {});
+    return sqlite3_step(stmt.get()) == SQLITE_ROW ? sqlite3_column_int(stmt.get(), 0) : 0;
+}
+
 }  // namespace
 
-OrderStore::OrderStore(const std::string& path) {
+OrderStore::OrderStore(const std::string& path, std::int64_t keep_seconds)
+    : keep_seconds_(keep_seconds) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) throw std::runtime_error("host order store: cannot create " + path);
     ::close(fd);
@@ -60,6 +79,12 @@ OrderStore::OrderStore(const std::string& path) {
         throw std::runtime_error("host order store: open: " + message);
     }
     sqlite3_busy_timeout(db_, 5000);
+    if (user_version(db_) < 1 &&
+        sqlite3_exec(db_, kAddUpdatedAt, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_close(db_);
+        throw std::runtime_error("host order store: migrate: " + message);
+    }
 }
 
 OrderStore::~OrderStore() {
@@ -78,10 +103,23 @@ std::optional<nlohmann::json> OrderStore::find(const std::string& mapping,
 }
 
 void OrderStore::put(const std::string& mapping, const std::string& order_id,
-                     const nlohmann::json& retained) {
-    const Statement stmt = prepare(db_, "INSERT OR REPLACE INTO host_orders VALUES (?1, ?2, ?3)",
+                     const nlohmann::json& retained, std::int64_t now) {
+    if (now >= next_sweep_) {
+        remove_expired(now);
+        next_sweep_ = now + kSweepSeconds;
+    }
+    const Statement stmt = prepare(db_,
+                                   "INSERT OR REPLACE INTO host_orders (mapping, order_id, "
+                                   "retained, updated_at) VALUES (?1, ?2, ?3, ?4)",
                                    {mapping, order_id, retained.dump()});
+    sqlite3_bind_int64(stmt.get(), 4, now);
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(db_, "put");
+}
+
+void OrderStore::remove_expired(std::int64_t now) {
+    const Statement stmt = prepare(db_, "DELETE FROM host_orders WHERE updated_at < ?1", {});
+    sqlite3_bind_int64(stmt.get(), 1, now - keep_seconds_);
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(db_, "remove expired orders");
 }
 
 }  // namespace meldcoded

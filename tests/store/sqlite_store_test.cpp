@@ -1,7 +1,6 @@
 // The SQLite adapter of the store port, against real files in temporary
 // directories.
 #include <sqlite3.h>
-#include <stdlib.h>  // mkdtemp
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "store/sqlite_keys.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
+#include "temp_dir.h"
 
 namespace {
 
@@ -36,26 +36,11 @@ std::unique_ptr<Store> open_store(const std::string& path) {
     return open_sqlite_store(path, make_sodium_crypto(ring_of({{"k1", '\x11'}}, "k1")));
 }
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
+// Every store of these tests lives in its own temporary directory.
+class TempDir : public test::TempDir {
 public:
-    TempDir() {
-        char pattern[] = "/tmp/meldcode-store-XXXXXX";
-        if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    TempDir() : test::TempDir("meldcode-store") {}
     std::string store_path() const { return file("meldcode.db"); }
-
-private:
-    std::string path_;
 };
 
 // Runs one SQL statement on its own connection (as another program would),
