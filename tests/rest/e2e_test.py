@@ -997,6 +997,38 @@ class WebhookTest(E2ETestCase):
             mc.stop()
 
 
+    def hold_outbox(self):
+        """Another process's BEGIN IMMEDIATE on the outbox file (as an operator's
+        `--requeue-dead-letters` or a backup may take); rolled back on close()."""
+        db = sqlite3.connect(os.path.join(self.work, "webhooks.db"), timeout=60,
+                             isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        return db
+
+    def wait_logged(self, mc, text):
+        deadline = time.monotonic() + 60
+        while text not in mc.log_text():
+            self.assertLess(time.monotonic(), deadline, "never logged: " + text)
+            time.sleep(0.1)
+
+    def test_a_store_locked_past_its_busy_timeout_does_not_stop_the_sidecar(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        try:
+            ref = self.submit(mc, "hook-0006")  # the receiver is down: it is retried
+            self.wait_logged(mc, '"msg":"webhook_attempt_failed"')
+            lock = self.hold_outbox()
+            try:  # held until the outbox has given up waiting for it at least once
+                self.wait_logged(mc, '"msg":"webhook_store_failed"')
+            finally:
+                lock.close()
+            self.start_receiver()
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
+            self.assertEqual(mc.request("GET", "/healthz")[0], 200)
+        finally:
+            self.assertEqual(mc.stop(), 0)  # not killed by an uncaught exception
+        self.assertNotIn(SECRET_TEXT, mc.log_text())
+
     def test_dead_letters_show_in_metrics_and_are_requeued_by_the_operator(self):
         os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
         mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}, max_attempts=1)

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include <sqlite3.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -145,6 +146,36 @@ private:
     mutable std::mutex mutex_;
     std::vector<json> entries_;
 };
+
+// Another process's hold on the outbox file, as `meldcoded
+// --requeue-dead-letters` or a backup may take: BEGIN IMMEDIATE on a second
+// connection, kept until the object goes (longer than the outbox's busy
+// timeout when the test waits for the outbox to report the failure).
+class StoreLock {
+public:
+    explicit StoreLock(const fs::path& store) {
+        REQUIRE(sqlite3_open(store.c_str(), &db_) == SQLITE_OK);
+        sqlite3_busy_timeout(db_, 60'000);  // the outbox may be writing right now
+        REQUIRE(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    ~StoreLock() {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(db_);
+    }
+    StoreLock(const StoreLock&) = delete;
+    StoreLock& operator=(const StoreLock&) = delete;
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+// The first log entry whose "msg" is `msg` (null when there is none).
+json logged(const LogSink& sink, const std::string& msg) {
+    for (const auto& entry : sink.entries()) {
+        if (entry.value("msg", "") == msg) return entry;
+    }
+    return nullptr;
+}
 
 std::vector<json> records(const fs::path& file) {
     std::vector<json> out;
@@ -309,6 +340,63 @@ TEST_CASE("webhooks: requeued dead letters are delivered once the receiver is fi
     REQUIRE(got.size() == 2);  // the failed attempt and the delivery
     for (const auto& r : got) check_delivery(r, id);
     CHECK(running.requeue_dead() == 0);
+}
+
+TEST_CASE("webhooks: a store locked past its busy timeout is waited out and not fatal") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    auto opts = options(dir.path, port);
+    LogSink sink;
+    opts.log = sink.writer();
+    WebhookOutbox outbox(opts);
+    outbox.start();
+    const std::string id = outbox.enqueue(kNotification);  // the receiver is down: retried
+    wait_for([&] { return outbox.stats().attempts >= 2; }, "failed attempts");
+    {
+        StoreLock lock(dir.path / "webhooks.db");
+        wait_for([&] { return !logged(sink, "webhook_store_failed").is_null(); },
+                 "the store failure to be logged");
+    }
+    Receiver receiver(port, record);
+    wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery");
+    const auto got = records(record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);
+
+    const json failure = logged(sink, "webhook_store_failed");
+    CHECK(failure.at("level") == "error");
+    CHECK(failure.at("error").get<std::string>().find("locked") != std::string::npos);
+    CHECK(failure.dump().find(kNotification.at("concern_ref").get<std::string>()) ==
+          std::string::npos);
+    // Still delivering.
+    outbox.enqueue(kNotification);
+    wait_for([&] { return outbox.stats().delivered == 2; }, "the next delivery");
+}
+
+TEST_CASE("webhooks: a delivery the store failed to record is recorded and not sent again") {
+    TempDir dir;
+    const int port = free_port();
+    const auto record = dir.path / "record.jsonl";
+    Receiver receiver(port, record);
+    auto opts = options(dir.path, port);
+    LogSink sink;
+    opts.log = sink.writer();
+    WebhookOutbox outbox(opts);
+    const std::string id = outbox.enqueue(kNotification);
+    {
+        // Readable but not writable: the POST succeeds, recording it fails.
+        StoreLock lock(dir.path / "webhooks.db");
+        outbox.start();
+        wait_for([&] { return !logged(sink, "webhook_store_failed").is_null(); },
+                 "the store failure to be logged");
+    }
+    wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery to be recorded");
+    outbox.stop();
+    const auto got = records(record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);
+    CHECK(outbox.stats().pending == 0);
 }
 
 TEST_CASE("webhooks: a delivery to an endpoint no longer configured becomes a dead letter") {

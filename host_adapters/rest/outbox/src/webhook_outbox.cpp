@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,10 @@ namespace {
 
 constexpr int kBatch = 16;
 constexpr std::int64_t kIdleWakeMs = 60'000;  // also how often delivered rows are pruned
+// After a store failure (locked past its busy timeout, disk full, ...) the
+// delivery thread pauses this long, doubling up to the maximum, and tries again.
+constexpr std::int64_t kStorePauseFirstMs = 250;
+constexpr std::int64_t kStorePauseMaxMs = 5'000;
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
@@ -65,6 +70,15 @@ void check_notification(const json& notification) {
     }
 }
 
+// An attempt's outcome that the store has not taken yet.
+struct Outcome {
+    enum class Kind { delivered, retry, dead };
+    Kind kind = Kind::delivered;
+    std::int64_t row = 0;
+    std::int64_t at_ms = 0;  // when it finished, or (retry) when the next attempt is due
+    std::string error;
+};
+
 }  // namespace
 
 struct WebhookOutbox::Impl {
@@ -76,6 +90,11 @@ struct WebhookOutbox::Impl {
     bool woken = false;
     std::thread worker;
     std::mt19937_64 random{std::random_device{}()};
+    // Set when recording an attempt failed: recorded before anything else is
+    // attempted, so a delivered event is not sent again while the store is
+    // unavailable (a crash in between still sends it again: at least once).
+    std::optional<Outcome> unrecorded;
+    std::int64_t next_prune = 0;
 
     explicit Impl(WebhookOutboxOptions o) : options(std::move(o)), store(options.store_path) {}
 
@@ -87,6 +106,16 @@ struct WebhookOutbox::Impl {
                        {"endpoint", url_origin(d.endpoint)},
                        {"attempt", d.attempts + 1}};
         if (!error.empty()) record["error"] = error;
+        options.log(record);
+    }
+
+    // The store's message only ("webhook outbox store: step: database is
+    // locked"): it never holds an event's body.
+    void log_store_failure(const std::string& error, std::int64_t pause_ms) {
+        if (!options.log) return;
+        nlohmann::json record = {
+            {"level", "error"}, {"msg", "webhook_store_failed"}, {"error", error}};
+        if (pause_ms > 0) record["retry_in_ms"] = pause_ms;  // none when stopping
         options.log(record);
     }
 
@@ -112,12 +141,35 @@ struct WebhookOutbox::Impl {
         return static_cast<std::int64_t>(half(random));
     }
 
+    // With the mutex held. Throws when the store fails, keeping the outcome.
+    void record(Outcome outcome) {
+        unrecorded = std::move(outcome);
+        record_unrecorded();
+    }
+
+    void record_unrecorded() {
+        if (!unrecorded) return;
+        const Outcome& o = *unrecorded;
+        switch (o.kind) {
+            case Outcome::Kind::delivered:
+                store.delivered(o.row, o.at_ms);
+                break;
+            case Outcome::Kind::retry:
+                store.retry(o.row, o.at_ms, o.error);
+                break;
+            case Outcome::Kind::dead:
+                store.dead(o.row, o.at_ms, o.error);
+                break;
+        }
+        unrecorded.reset();
+    }
+
     void attempt(const Delivery& d) {
         const WebhookEndpoint* target = endpoint(d.endpoint);
         if (target == nullptr) {
             std::lock_guard<std::mutex> lock(mutex);
-            store.dead(d.row, now_ms(), "endpoint no longer configured");
             log("error", "webhook_dead_letter", d, "endpoint no longer configured");
+            record({Outcome::Kind::dead, d.row, now_ms(), "endpoint no longer configured"});
             return;
         }
         const auto t =
@@ -131,40 +183,67 @@ struct WebhookOutbox::Impl {
                       d.body, options.request_timeout);
         std::lock_guard<std::mutex> lock(mutex);
         if (outcome.delivered) {
-            store.delivered(d.row, now_ms());
+            record({Outcome::Kind::delivered, d.row, now_ms(), {}});
         } else if (d.attempts + 1 >= options.max_attempts) {
-            store.dead(d.row, now_ms(), outcome.error);
             log("error", "webhook_dead_letter", d, outcome.error);
+            record({Outcome::Kind::dead, d.row, now_ms(), outcome.error});
         } else {
-            store.retry(d.row, now_ms() + backoff_ms(d.attempts + 1), outcome.error);
             log("warning", "webhook_attempt_failed", d, outcome.error);
+            record({Outcome::Kind::retry, d.row, now_ms() + backoff_ms(d.attempts + 1),
+                    outcome.error});
         }
     }
 
+    // One round, entered and left with the mutex held: what the store has not
+    // taken yet, the deliveries due, and when none were due the pruning.
+    // Returns when to look again, or nothing to look again at once. Throws
+    // when the store fails.
+    std::optional<std::int64_t> deliver_round(std::unique_lock<std::mutex>& lock) {
+        record_unrecorded();
+        const std::int64_t now = now_ms();
+        const auto due = store.due(now, kBatch);
+        lock.unlock();  // the POSTs run without the lock: enqueue stays quick
+        for (const auto& d : due) {
+            if (stopped()) break;
+            attempt(d);
+        }
+        lock.lock();
+        if (!due.empty()) return std::nullopt;
+        if (now >= next_prune) {
+            store.prune_delivered(
+                now - std::chrono::duration_cast<std::chrono::milliseconds>(options.keep_delivered)
+                          .count());
+            next_prune = now + kIdleWakeMs;
+        }
+        return std::min(store.next_due_ms().value_or(now + kIdleWakeMs), now + kIdleWakeMs);
+    }
+
+    // The delivery thread. A store failure does not end it: it is logged,
+    // and the round is tried again after a pause (what was not recorded is
+    // recorded first).
     void run() {
-        std::int64_t next_prune = 0;
+        std::int64_t pause_ms = kStorePauseFirstMs;
         std::unique_lock<std::mutex> lock(mutex);
         while (!stopping) {
-            const std::int64_t now = now_ms();
-            if (now >= next_prune) {
-                store.prune_delivered(now - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                options.keep_delivered)
-                                                .count());
-                next_prune = now + kIdleWakeMs;
+            try {
+                const auto next = deliver_round(lock);
+                pause_ms = kStorePauseFirstMs;
+                if (!next) continue;
+                const auto until = Clock::time_point(std::chrono::milliseconds(*next));
+                wake.wait_until(lock, until, [this] { return stopping || woken; });
+                woken = false;
+            } catch (const std::exception& e) {
+                if (!lock.owns_lock()) lock.lock();
+                log_store_failure(e.what(), pause_ms);
+                wake.wait_for(lock, std::chrono::milliseconds(pause_ms),
+                              [this] { return stopping; });
+                pause_ms = std::min(pause_ms * 2, kStorePauseMaxMs);
             }
-            const auto due = store.due(now, kBatch);
-            lock.unlock();  // the POSTs run without the lock: enqueue stays quick
-            for (const auto& d : due) {
-                if (stopped()) break;
-                attempt(d);
-            }
-            lock.lock();
-            if (!due.empty()) continue;
-            const auto next = store.next_due_ms().value_or(now + kIdleWakeMs);
-            const auto until =
-                Clock::time_point(std::chrono::milliseconds(std::min(next, now + kIdleWakeMs)));
-            wake.wait_until(lock, until, [this] { return stopping || woken; });
-            woken = false;
+        }
+        try {
+            record_unrecorded();  // or it is sent again after the next start
+        } catch (const std::exception& e) {
+            log_store_failure(e.what(), 0);
         }
     }
 
