@@ -58,7 +58,11 @@ std::string webhook_gauges(const meldcode::rest::WebhookOutboxStats& stats) {
            "# TYPE meldcoded_webhook_deliveries gauge\n"
         << "meldcoded_webhook_deliveries{state=\"pending\"} " << stats.pending << '\n'
         << "meldcoded_webhook_deliveries{state=\"delivered\"} " << stats.delivered << '\n'
-        << "meldcoded_webhook_deliveries{state=\"dead\"} " << stats.dead << '\n';
+        << "meldcoded_webhook_deliveries{state=\"dead\"} " << stats.dead << '\n'
+        << "# HELP meldcoded_webhook_events_held_in_memory Webhook events the outbox file "
+           "refused, held in memory until it takes them (lost if the process ends first).\n"
+           "# TYPE meldcoded_webhook_events_held_in_memory gauge\n"
+        << "meldcoded_webhook_events_held_in_memory " << stats.held << '\n';
     return out.str();
 }
 
@@ -66,7 +70,9 @@ void OutboxSink::notify(const nlohmann::json& notification) {
     try {
         outbox_.enqueue(notification);
     } catch (const std::exception& e) {
-        log_.log(Level::error, "webhook_enqueue_failed", {{"error", e.what()}});
+        // Ids only: the event's name, never its refs.
+        log_.log(Level::error, "webhook_enqueue_failed",
+                 {{"event", notification.value("event", "")}, {"error", e.what()}});
     }
 }
 

@@ -27,8 +27,11 @@ class OutboxSink : public NotificationSink {
 public:
     explicit OutboxSink(meldcode::rest::WebhookOutbox& outbox, Logger& log)
         : outbox_(outbox), log_(log) {}
-    // A store failure is logged, not thrown: the plugin's change is already
-    // durable and no exception may cross its C frames.
+    // A store failure is the outbox's to handle (it holds the event in
+    // memory and stores it later); what it still throws (an event it refuses,
+    // or too many held) is logged with the event's name, not thrown: the
+    // plugin's change is already durable and no exception may cross its C
+    // frames.
     void notify(const nlohmann::json& notification) override;
 
 private:

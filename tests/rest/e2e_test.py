@@ -1029,6 +1029,29 @@ class WebhookTest(E2ETestCase):
             self.assertEqual(mc.stop(), 0)  # not killed by an uncaught exception
         self.assertNotIn(SECRET_TEXT, mc.log_text())
 
+    def test_an_event_the_locked_outbox_refused_is_delivered_once_it_is_free(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        self.start_receiver()
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        try:
+            lock = self.hold_outbox()
+            try:  # the submission is answered once the outbox has given up waiting
+                ref = self.submit(mc, "hook-0007")
+                self.wait_logged(mc, '"msg":"webhook_enqueue_deferred"')
+                self.assertIn("meldcoded_webhook_events_held_in_memory 1",
+                              mc.request("GET", "/metrics")[2])
+            finally:
+                lock.close()
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
+            self.wait_logged(mc, '"msg":"webhook_enqueue_recovered"')
+            self.assertIn("meldcoded_webhook_events_held_in_memory 0",
+                          mc.request("GET", "/metrics")[2])
+        finally:
+            self.assertEqual(mc.stop(), 0)
+        log = mc.log_text()
+        self.assertNotIn(ref, log)
+        self.assertNotIn(SECRET_TEXT, log)
+
     def test_dead_letters_show_in_metrics_and_are_requeued_by_the_operator(self):
         os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
         mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}, max_attempts=1)

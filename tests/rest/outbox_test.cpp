@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -195,6 +196,23 @@ WebhookOutboxOptions options(const fs::path& dir, int port) {
     return o;
 }
 
+// The same, logging to `sink`.
+WebhookOutboxOptions options(const fs::path& dir, int port, LogSink& sink) {
+    WebhookOutboxOptions o = options(dir, port);
+    o.log = sink.writer();
+    return o;
+}
+
+// One test's directory, receiver port, receiver record and outbox log.
+struct Scene {
+    TempDir dir;
+    const int port = free_port();
+    const fs::path record = dir.path / "record.jsonl";
+    LogSink sink;
+    fs::path store() const { return dir.path / "webhooks.db"; }
+    WebhookOutboxOptions options() { return ::options(dir.path, port, sink); }
+};
+
 // The receiver verified it (documented Python code), refused it tampered or
 // with another secret, and it is the event that was enqueued.
 void check_delivery(const json& record, const std::string& event_id) {
@@ -343,28 +361,23 @@ TEST_CASE("webhooks: requeued dead letters are delivered once the receiver is fi
 }
 
 TEST_CASE("webhooks: a store locked past its busy timeout is waited out and not fatal") {
-    TempDir dir;
-    const int port = free_port();
-    const auto record = dir.path / "record.jsonl";
-    auto opts = options(dir.path, port);
-    LogSink sink;
-    opts.log = sink.writer();
-    WebhookOutbox outbox(opts);
+    Scene scene;
+    WebhookOutbox outbox(scene.options());
     outbox.start();
     const std::string id = outbox.enqueue(kNotification);  // the receiver is down: retried
     wait_for([&] { return outbox.stats().attempts >= 2; }, "failed attempts");
     {
-        StoreLock lock(dir.path / "webhooks.db");
-        wait_for([&] { return !logged(sink, "webhook_store_failed").is_null(); },
+        StoreLock lock(scene.store());
+        wait_for([&] { return !logged(scene.sink, "webhook_store_failed").is_null(); },
                  "the store failure to be logged");
     }
-    Receiver receiver(port, record);
+    Receiver receiver(scene.port, scene.record);
     wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery");
-    const auto got = records(record);
+    const auto got = records(scene.record);
     REQUIRE(got.size() == 1);
     check_delivery(got.front(), id);
 
-    const json failure = logged(sink, "webhook_store_failed");
+    const json failure = logged(scene.sink, "webhook_store_failed");
     CHECK(failure.at("level") == "error");
     CHECK(failure.at("error").get<std::string>().find("locked") != std::string::npos);
     CHECK(failure.dump().find(kNotification.at("concern_ref").get<std::string>()) ==
@@ -375,28 +388,72 @@ TEST_CASE("webhooks: a store locked past its busy timeout is waited out and not 
 }
 
 TEST_CASE("webhooks: a delivery the store failed to record is recorded and not sent again") {
-    TempDir dir;
-    const int port = free_port();
-    const auto record = dir.path / "record.jsonl";
-    Receiver receiver(port, record);
-    auto opts = options(dir.path, port);
-    LogSink sink;
-    opts.log = sink.writer();
-    WebhookOutbox outbox(opts);
+    Scene scene;
+    Receiver receiver(scene.port, scene.record);
+    WebhookOutbox outbox(scene.options());
     const std::string id = outbox.enqueue(kNotification);
     {
         // Readable but not writable: the POST succeeds, recording it fails.
-        StoreLock lock(dir.path / "webhooks.db");
+        StoreLock lock(scene.store());
         outbox.start();
-        wait_for([&] { return !logged(sink, "webhook_store_failed").is_null(); },
+        wait_for([&] { return !logged(scene.sink, "webhook_store_failed").is_null(); },
                  "the store failure to be logged");
     }
     wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery to be recorded");
     outbox.stop();
-    const auto got = records(record);
+    const auto got = records(scene.record);
     REQUIRE(got.size() == 1);
     check_delivery(got.front(), id);
     CHECK(outbox.stats().pending == 0);
+}
+
+TEST_CASE("webhooks: an event the locked store refused is held and delivered once it is free") {
+    Scene scene;
+    Receiver receiver(scene.port, scene.record);
+    WebhookOutbox outbox(scene.options());
+    outbox.start();
+    std::string first;
+    std::string second;
+    {
+        StoreLock lock(scene.store());
+        first = outbox.enqueue(kNotification);   // after the busy timeout: held
+        second = outbox.enqueue(kNotification);  // joins it without waiting
+        CHECK(outbox.stats().held == 2);
+    }
+    wait_for([&] { return outbox.stats().delivered == 2; }, "both deliveries");
+    CHECK(outbox.stats().held == 0);
+    const auto got = records(scene.record);
+    REQUIRE(got.size() == 2);
+    check_delivery(got.at(0), first);  // in the order they were enqueued
+    check_delivery(got.at(1), second);
+
+    const json deferred = logged(scene.sink, "webhook_enqueue_deferred");
+    CHECK(deferred.at("event_id") == first);
+    CHECK(deferred.at("event") == "concern_created");
+    CHECK(deferred.at("error").get<std::string>().find("locked") != std::string::npos);
+    const json recovered = logged(scene.sink, "webhook_enqueue_recovered");
+    CHECK(recovered.at("event_id") == first);
+    for (const auto& entry : scene.sink.entries()) {
+        CHECK(entry.dump().find(kNotification.at("concern_ref").get<std::string>()) ==
+              std::string::npos);
+    }
+}
+
+TEST_CASE("webhooks: an event still held when the outbox goes is logged as lost with its id") {
+    Scene scene;
+    std::string id;
+    {
+        auto outbox = std::make_unique<WebhookOutbox>(scene.options());  // never started
+        StoreLock lock(scene.store());
+        id = outbox->enqueue(kNotification);
+        CHECK(outbox->stats().held == 1);
+        outbox.reset();  // goes while the store is still locked
+    }
+    const json lost = logged(scene.sink, "webhook_event_lost");
+    REQUIRE(lost.is_object());
+    CHECK(lost.at("level") == "error");
+    CHECK(lost.at("event_id") == id);
+    CHECK(WebhookOutbox(scene.options()).stats().pending == 0);  // a crash loses it the same way
 }
 
 TEST_CASE("webhooks: a delivery to an endpoint no longer configured becomes a dead letter") {

@@ -121,7 +121,8 @@ void OutboxStore::add(const std::string& event_id, const std::string& body,
     try {
         Statement insert(db_,
                          "INSERT INTO deliveries (event_id, endpoint, body, state, "
-                         "next_attempt_ms, created_ms) VALUES (?1, ?2, ?3, 'pending', ?4, ?4)");
+                         "next_attempt_ms, created_ms) VALUES (?1, ?2, ?3, 'pending', ?4, ?4) "
+                         "ON CONFLICT (event_id, endpoint) DO NOTHING");
         for (const auto& endpoint : endpoints) {
             insert.bind(1, event_id).bind(2, endpoint).bind(3, body).bind(4, now_ms).run();
         }

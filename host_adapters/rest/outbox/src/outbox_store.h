@@ -29,7 +29,9 @@ public:
     OutboxStore(const OutboxStore&) = delete;
     OutboxStore& operator=(const OutboxStore&) = delete;
 
-    // One pending delivery per endpoint, in one transaction.
+    // One pending delivery per endpoint, in one transaction; an event id
+    // already stored for an endpoint is left as it is (a write retried after
+    // an error that came once it had committed).
     void add(const std::string& event_id, const std::string& body,
              const std::vector<std::string>& endpoints, std::int64_t now_ms);
 

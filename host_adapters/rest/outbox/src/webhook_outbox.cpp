@@ -5,6 +5,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -30,6 +31,9 @@ constexpr std::int64_t kIdleWakeMs = 60'000;  // also how often delivered rows a
 // delivery thread pauses this long, doubling up to the maximum, and tries again.
 constexpr std::int64_t kStorePauseFirstMs = 250;
 constexpr std::int64_t kStorePauseMaxMs = 5'000;
+// Events accepted while the store failed, held in memory until it takes them
+// (about 300 bytes each); past this many, enqueue throws.
+constexpr std::size_t kMaxHeld = 10'000;
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
@@ -79,6 +83,14 @@ struct Outcome {
     std::string error;
 };
 
+// An event the store refused when it was enqueued.
+struct HeldEvent {
+    std::string id;
+    std::string event;  // its name, for the log
+    std::string body;
+    std::int64_t created_ms = 0;
+};
+
 }  // namespace
 
 struct WebhookOutbox::Impl {
@@ -95,6 +107,14 @@ struct WebhookOutbox::Impl {
     // unavailable (a crash in between still sends it again: at least once).
     std::optional<Outcome> unrecorded;
     std::int64_t next_prune = 0;
+    // Events the store refused, oldest first: the delivery thread writes them
+    // before anything else. Lost if the process dies first. Only enqueue
+    // pushes and only the thread (or stop) pops. Lock order: mutex, then
+    // held_mutex; an enqueue that finds events held joins them without
+    // taking `mutex`, which a store write may keep for its busy timeout.
+    std::mutex held_mutex;
+    std::deque<HeldEvent> held;
+    bool gave_up = false;  // stop()'s last try failed: the destructor reports them lost
 
     explicit Impl(WebhookOutboxOptions o) : options(std::move(o)), store(options.store_path) {}
 
@@ -117,6 +137,65 @@ struct WebhookOutbox::Impl {
             {"level", "error"}, {"msg", "webhook_store_failed"}, {"error", error}};
         if (pause_ms > 0) record["retry_in_ms"] = pause_ms;  // none when stopping
         options.log(record);
+    }
+
+    void log_event(const char* level, const char* msg, const HeldEvent& e,
+                   const std::string& error) {
+        if (!options.log) return;
+        json record = {{"level", level}, {"msg", msg}, {"event", e.event}, {"event_id", e.id}};
+        if (!error.empty()) record["error"] = error;
+        options.log(record);
+    }
+
+    // Holds `e` (the store refused it: `error`) for the delivery thread.
+    // Throws std::runtime_error when too many are held already.
+    void hold(const HeldEvent& e, const std::string& error) {
+        {
+            std::lock_guard<std::mutex> lock(held_mutex);
+            if (held.size() >= kMaxHeld) {
+                throw std::runtime_error("webhook outbox: the store fails (" + error + ") and " +
+                                         std::to_string(held.size()) +
+                                         " events wait in memory already");
+            }
+            held.push_back(e);
+        }
+        log_event("warning", "webhook_enqueue_deferred", e, error);
+    }
+
+    // Joins the held events when there are any (true); they keep their order.
+    bool join_held(const HeldEvent& e) {
+        {
+            std::lock_guard<std::mutex> lock(held_mutex);
+            if (held.empty()) return false;
+            if (held.size() >= kMaxHeld) return false;  // enqueue tries the store itself
+            held.push_back(e);
+        }
+        log_event("warning", "webhook_enqueue_deferred", e, "earlier events are not stored yet");
+        return true;
+    }
+
+    // With the mutex held: writes the held events, oldest first. Throws when
+    // the store fails, keeping those not written.
+    void store_held() {
+        for (;;) {
+            HeldEvent next;
+            {
+                std::lock_guard<std::mutex> lock(held_mutex);
+                if (held.empty()) return;
+                next = held.front();
+            }
+            store.add(next.id, next.body, urls(), next.created_ms);
+            {
+                std::lock_guard<std::mutex> lock(held_mutex);
+                held.pop_front();
+            }
+            log_event("info", "webhook_enqueue_recovered", next, {});
+        }
+    }
+
+    std::uint64_t held_count() {
+        std::lock_guard<std::mutex> lock(held_mutex);
+        return held.size();
     }
 
     const WebhookEndpoint* endpoint(const std::string& url) const {
@@ -195,10 +274,11 @@ struct WebhookOutbox::Impl {
     }
 
     // One round, entered and left with the mutex held: what the store has not
-    // taken yet, the deliveries due, and when none were due the pruning.
-    // Returns when to look again, or nothing to look again at once. Throws
-    // when the store fails.
+    // taken yet (held events, then an attempt's outcome), the deliveries due, and when none were
+    // due the pruning. Returns when to look again, or nothing to look again at once. Throws when
+    // the store fails.
     std::optional<std::int64_t> deliver_round(std::unique_lock<std::mutex>& lock) {
+        store_held();
         record_unrecorded();
         const std::int64_t now = now_ms();
         const auto due = store.due(now, kBatch);
@@ -268,6 +348,10 @@ WebhookOutbox::WebhookOutbox(WebhookOutboxOptions options) {
 
 WebhookOutbox::~WebhookOutbox() {
     stop();
+    std::lock_guard<std::mutex> lock(impl_->held_mutex);
+    for (const auto& e : impl_->held) {
+        impl_->log_event("error", "webhook_event_lost", e, "never written to the outbox file");
+    }
 }
 
 std::string WebhookOutbox::enqueue(const json& notification) {
@@ -277,9 +361,15 @@ std::string WebhookOutbox::enqueue(const json& notification) {
     json event = notification;
     event["id"] = id;
     event["created_at"] = rfc3339_utc(now);
+    HeldEvent e{id, notification.at("event").get<std::string>(), event.dump(), now};
+    if (impl_->join_held(e)) return id;
     {
         std::lock_guard<std::mutex> lock(impl_->mutex);
-        impl_->store.add(id, event.dump(), impl_->urls(), now);
+        try {
+            impl_->store.add(e.id, e.body, impl_->urls(), e.created_ms);
+        } catch (const std::runtime_error& failure) {
+            impl_->hold(e, failure.what());
+        }
         impl_->woken = true;
     }
     impl_->wake.notify_one();
@@ -290,6 +380,7 @@ void WebhookOutbox::start() {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (impl_->worker.joinable()) return;
     impl_->stopping = false;
+    impl_->gave_up = false;
     impl_->worker = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -300,6 +391,14 @@ void WebhookOutbox::stop() {
     }
     impl_->wake.notify_one();
     if (impl_->worker.joinable()) impl_->worker.join();
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->gave_up) return;  // once: each try may wait out the busy timeout
+    try {
+        impl_->store_held();  // a last try: what is still held is lost
+    } catch (const std::exception& e) {
+        impl_->gave_up = true;
+        impl_->log_store_failure(e.what(), 0);
+    }
 }
 
 std::uint64_t WebhookOutbox::requeue_dead() {
@@ -314,8 +413,13 @@ std::uint64_t WebhookOutbox::requeue_dead() {
 }
 
 WebhookOutboxStats WebhookOutbox::stats() const {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    return impl_->store.stats();
+    WebhookOutboxStats stats;
+    {
+        std::lock_guard<std::mutex> lock(impl_->mutex);
+        stats = impl_->store.stats();
+    }
+    stats.held = impl_->held_count();
+    return stats;
 }
 
 }  // namespace meldcode::rest

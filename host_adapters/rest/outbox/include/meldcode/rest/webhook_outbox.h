@@ -15,7 +15,12 @@
 //
 // Durable: enqueue() returns once the event is in its own SQLite file (WAL,
 // synchronous=FULL, mode 0600), so pending deliveries survive a crash or a
-// restart; a new outbox on the same file delivers them. Each endpoint gets
+// restart; a new outbox on the same file delivers them. When the file cannot
+// be written (locked by another process past the 5 s busy timeout, disk
+// full), the event is held in memory instead and the delivery thread writes
+// it, retrying, before anything else; it is lost only if the process ends
+// first (logged as webhook_event_lost when the outbox is destroyed). The
+// delivery thread outlasts store errors: it logs them and tries again. Each endpoint gets
 // its own delivery: retried on a non-2xx answer or a connection failure with
 // exponential backoff and jitter, and after max_attempts parked as a dead
 // letter — visible in stats() and the log, never deleted; requeue_dead()
@@ -51,7 +56,8 @@ struct WebhookOutboxOptions {
     std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
     std::chrono::hours keep_delivered{24 * 7};
     // Structured log records (JSON objects with "level", "msg", "event_id",
-    // "endpoint" as scheme://host:port, "attempt", "error"): ids only.
+    // "event" (its name), "endpoint" as scheme://host:port, "attempt",
+    // "error"): ids only. Called from the delivery thread and from enqueue.
     std::function<void(const nlohmann::json&)> log;
 };
 
@@ -60,6 +66,7 @@ struct WebhookOutboxStats {
     std::uint64_t delivered = 0;  // not yet pruned
     std::uint64_t dead = 0;       // gave up after max_attempts (or endpoint removed)
     std::uint64_t attempts = 0;   // attempts made, over every delivery in the store
+    std::uint64_t held = 0;       // events the store refused, in memory until it takes them
 };
 
 class WebhookOutbox {
@@ -71,9 +78,13 @@ public:
     WebhookOutbox& operator=(const WebhookOutbox&) = delete;
 
     // Stores `notification` for every endpoint and returns its event id
-    // ("evt_" + 32 hex). Durable when it returns. Throws std::invalid_argument
+    // ("evt_" + 32 hex). Durable when it returns, unless the store failed:
+    // then it is held in memory for the delivery thread to store (logged
+    // with its name and id as webhook_enqueue_deferred, and
+    // webhook_enqueue_recovered once stored); while any are held, new events
+    // join them without trying the store. Throws std::invalid_argument
     // unless it is an object of strings (ids only) with an "event"; throws
-    // std::runtime_error when the store fails.
+    // std::runtime_error when the store fails with 10,000 events held.
     std::string enqueue(const nlohmann::json& notification);
 
     void start();  // the delivery thread; pending deliveries from earlier runs included
