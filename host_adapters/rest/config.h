@@ -50,8 +50,8 @@ struct WebhooksConfig {
     std::string store_path;                        // empty: webhooks.db next to the plugin's store
     std::vector<WebhookEndpointConfig> endpoints;  // empty: webhooks are off
     int max_attempts = 12;
-    int base_delay_ms = 1000;
-    int max_delay_ms = 600000;
+    std::int64_t base_delay_ms = 1000;      // the schema's maxima: an hour ...
+    std::int64_t max_delay_ms = 600000;     // ... and a day
     int steps_due_interval_seconds = 3600;  // how often the sidecar looks for due steps
 };
 

@@ -1093,6 +1093,20 @@ class CommandLineTest(E2ETestCase):
         self.assertIn("/tokens/0/sha256", mc.log_text())
         self.assertNotIn("mct_plaintext", mc.log_text())
 
+    def test_a_webhook_delay_over_a_day_is_refused_with_the_pointer(self):
+        # 3000000000 ms used to wrap to a negative int: every retry at once.
+        _, entries = make_tokens()
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = "whsec-" + meldcoded_config.new_token()
+        mc = Sidecar(entries, extra={"webhooks": {"endpoints": [
+            {"url": "http://127.0.0.1:9/hooks", "secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}],
+            "max_delay_ms": 3000000000}})
+        try:
+            self.assertRaises(RuntimeError, mc.start, 1)
+        finally:
+            mc.stop()
+        self.assertIn("configuration invalid at /webhooks/max_delay_ms", mc.log_text())
+        self.assertFalse(os.path.exists(os.path.join(mc.dir, "webhooks.db")))
+
     def test_requeue_without_webhooks_is_a_usage_error_that_creates_nothing(self):
         _, entries = make_tokens()
         mc = Sidecar(entries)

@@ -493,6 +493,40 @@ TEST_CASE("webhooks: enqueue refuses anything but ids and stores nothing") {
     CHECK(stats.pending + stats.delivered + stats.dead == 0);
 }
 
+TEST_CASE("webhooks: the retry delay stays within half and all of its capped doubling") {
+    using meldcode::rest::webhook_retry_delay;
+    using ms = std::chrono::milliseconds;
+    const ms day = std::chrono::hours(24);
+    CHECK(webhook_retry_delay(ms(1000), ms(600'000), 1, 0.0) == ms(1000));
+    CHECK(webhook_retry_delay(ms(1000), ms(600'000), 4, 0.0) == ms(8000));
+    CHECK(webhook_retry_delay(ms(1000), ms(600'000), 4, 0.999) > ms(4000));
+    CHECK(webhook_retry_delay(ms(1000), ms(600'000), 12, 0.0) == ms(600'000));
+    // Far past any doubling a 64-bit integer holds, and with the largest delays.
+    for (const int attempts : {1, 2, 31, 32, 33, 62, 63, 64, 100, 1000}) {
+        for (const ms base : {ms(1), ms(1000), ms(3'600'000), day, ms::max()}) {
+            for (const ms cap : {ms(1), ms(200), day, ms::max()}) {
+                for (const double jitter : {0.0, 0.5, 0.999}) {
+                    const ms delay = webhook_retry_delay(base, cap, attempts, jitter);
+                    INFO(attempts << " " << base.count() << " " << cap.count() << " " << jitter);
+                    REQUIRE(delay >= ms(1));
+                    REQUIRE(delay <= cap);
+                    REQUIRE(delay >= std::min(cap, base) / 2);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("webhooks: a delay under a millisecond is refused") {
+    TempDir dir;
+    auto opts = options(dir.path, free_port());
+    opts.max_delay = std::chrono::milliseconds(-1294967296);  // 3000000000 wrapped to an int
+    CHECK_THROWS_AS(WebhookOutbox(opts), std::invalid_argument);
+    opts.max_delay = std::chrono::minutes(1);
+    opts.base_delay = std::chrono::milliseconds(0);
+    CHECK_THROWS_AS(WebhookOutbox(opts), std::invalid_argument);
+}
+
 TEST_CASE("webhooks: the signature is HMAC-SHA256 over the timestamp, a dot and the body") {
     // Computed independently: python3 -c "import hmac, hashlib; print(hmac.new(
     //   b'whsec_test', b'1795685462.{\"event\":\"step_due\"}', hashlib.sha256).hexdigest())"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
@@ -211,13 +210,11 @@ struct WebhookOutbox::Impl {
         return all;
     }
 
-    // Before attempt n+1 (n made): base * 2^(n-1), capped, minus up to half at random.
     std::int64_t backoff_ms(int attempts_made) {
-        const auto base = static_cast<double>(options.base_delay.count());
-        const auto cap = static_cast<double>(options.max_delay.count());
-        const double full = std::min(cap, base * std::pow(2.0, std::max(0, attempts_made - 1)));
-        std::uniform_real_distribution<double> half(full / 2, full);
-        return static_cast<std::int64_t>(half(random));
+        std::uniform_real_distribution<double> jitter(0.0, 1.0);
+        return webhook_retry_delay(options.base_delay, options.max_delay, attempts_made,
+                                   jitter(random))
+            .count();
     }
 
     // With the mutex held. Throws when the store fails, keeping the outcome.
@@ -333,9 +330,28 @@ struct WebhookOutbox::Impl {
     }
 };
 
+std::chrono::milliseconds webhook_retry_delay(std::chrono::milliseconds base_delay,
+                                              std::chrono::milliseconds max_delay,
+                                              int attempts_made, double jitter) {
+    const std::int64_t base = std::max<std::int64_t>(1, base_delay.count());
+    const std::int64_t cap = std::max<std::int64_t>(1, max_delay.count());
+    std::int64_t full = base;
+    for (int n = 1; n < attempts_made && full < cap; ++n) {
+        full = full > cap / 2 ? cap : full * 2;  // doubled without overflowing
+    }
+    full = std::min(full, cap);
+    const std::int64_t half = full / 2;
+    const double fraction = std::clamp(jitter, 0.0, 1.0);
+    const auto less = static_cast<std::int64_t>(fraction * static_cast<double>(half));
+    return std::chrono::milliseconds(std::max<std::int64_t>(1, full - std::min(less, half)));
+}
+
 WebhookOutbox::WebhookOutbox(WebhookOutboxOptions options) {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
     if (options.max_attempts < 1) throw std::invalid_argument("webhook outbox: max_attempts < 1");
+    if (options.base_delay.count() < 1 || options.max_delay.count() < 1) {
+        throw std::invalid_argument("webhook outbox: base_delay and max_delay are at least 1 ms");
+    }
     for (const auto& e : options.endpoints) {
         if (url_origin(e.url).empty()) {
             throw std::invalid_argument("webhook outbox: an endpoint url is not http(s)");

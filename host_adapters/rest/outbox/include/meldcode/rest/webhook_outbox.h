@@ -61,6 +61,14 @@ struct WebhookOutboxOptions {
     std::function<void(const nlohmann::json&)> log;
 };
 
+// The delay before the next attempt when `attempts_made` were made:
+// min(max_delay, base_delay * 2^(attempts_made-1)), less `jitter` (in
+// [0, 1)) times half of it. In 64-bit integers: never below 1 ms nor above
+// max_delay, however large the inputs.
+std::chrono::milliseconds webhook_retry_delay(std::chrono::milliseconds base_delay,
+                                              std::chrono::milliseconds max_delay,
+                                              int attempts_made, double jitter);
+
 struct WebhookOutboxStats {
     std::uint64_t pending = 0;    // waiting for their next attempt
     std::uint64_t delivered = 0;  // not yet pruned
@@ -71,7 +79,8 @@ struct WebhookOutboxStats {
 
 class WebhookOutbox {
 public:
-    // Opens (creating) the store. Throws std::runtime_error.
+    // Opens (creating) the store. Throws std::runtime_error, and
+    // std::invalid_argument for options out of range (a delay under 1 ms).
     explicit WebhookOutbox(WebhookOutboxOptions options);
     ~WebhookOutbox();  // stop()s
     WebhookOutbox(const WebhookOutbox&) = delete;
