@@ -316,6 +316,10 @@ TEST_CASE("webhooks: a receiver answering 500 puts the event in the dead letters
     const auto got = records(record);
     REQUIRE(got.size() == 3);
     for (const auto& r : got) check_delivery(r, id);
+    // The documented receiver code takes the first and knows the retries.
+    CHECK(got.at(0).at("new") == true);
+    CHECK(got.at(1).at("new") == false);
+    CHECK(got.at(2).at("new") == false);
 
     const auto log = sink.entries();
     REQUIRE(log.size() == 3);

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A webhook receiver on loopback for tests/rest/outbox_test.cpp.
 
-Verifies every delivery with the Python snippet of docs/webhooks.md (run as
-written there), also against a tampered copy of the body, and appends one JSON
-line per request to --record. Answers --status when given, else 200 when the
+Verifies and deduplicates every delivery with the Python snippet of
+docs/webhooks.md (run as written there), also against a tampered copy of the
+body, and appends one JSON line per request to --record ("new": false for a
+repeat of an event id it has already seen). Answers --status when given, else 200 when the
 signature holds and 400 when it does not. Runs until SIGTERM.
 """
 import argparse
@@ -15,11 +16,11 @@ import sys
 from http.server import HTTPServer, BaseHTTPRequestHandler
 
 
-def load_documented_verifier(doc: pathlib.Path):
+def load_documented_receiver(doc: pathlib.Path):
     code = re.search(r"```python\n(.*?)```", doc.read_text(), re.S).group(1)
     scope = {}
     exec(compile(code, str(doc), "exec"), scope)
-    return scope["verify_meldcode_signature"]
+    return scope["verify_meldcode_signature"], scope["new_meldcode_event"]
 
 
 def main():
@@ -30,14 +31,19 @@ def main():
     parser.add_argument("--doc", required=True)
     parser.add_argument("--status", type=int)
     args = parser.parse_args()
-    verify = load_documented_verifier(pathlib.Path(args.doc))
+    verify, new_event = load_documented_receiver(pathlib.Path(args.doc))
     secret = args.secret.encode()
+    seen = set()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             header = self.headers.get("Meldcode-Signature", "")
             verified = verify(secret, header, body)
+            try:
+                new = new_event(secret, header, body, seen) is not None
+            except ValueError:
+                new = None  # not verified
             tampered = body.replace(b"evt_", b"evt-", 1)  # every body holds its event id
             status = args.status or (200 if verified else 400)
             record = {
@@ -45,6 +51,7 @@ def main():
                 "signature": header,
                 "body": body.decode(),
                 "verified": verified,
+                "new": new,
                 "tampered_verified": verify(secret, header, tampered),
                 "wrong_secret_verified": verify(secret + b"x", header, body),
                 "status": status,

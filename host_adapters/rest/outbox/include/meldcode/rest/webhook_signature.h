@@ -2,7 +2,8 @@
 // common payment and code-hosting platforms:
 //
 //   Meldcode-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
-//   Meldcode-Event-Id: evt_...        (the same on every retry: dedupe on it)
+//   Meldcode-Event-Id: evt_...        (the body's "id", for logs; not signed: receivers
+//                                      dedupe on the signed body's "id" instead)
 //
 // The timestamp is signed with the body, so a receiver that rejects old
 // timestamps (docs/webhooks.md: 5 minutes) also rejects replays.
