@@ -20,12 +20,8 @@ const std::string kReaction = "Bewoner-ontkent-DISTINCT-REACTIE-12";
 std::string dossier_concern(const StoreFixture& store) {
     const auto& mc = store.mc();
     mc.submit_signals(actor(kObserverId, "observer"),
-                      {{"ticket", {{"host_ticket_id", kTicketId}, {"unit_id", "VHE-EXPORT"}}},
-                       {"idempotency_key", "key-export-1"},
-                       {"signals", {"mc.children.locked_in_room"}},
-                       {"observations", kObservation},
-                       {"children_involved", "yes"},
-                       {"acute", false}});
+                      ticket_submission({{"host_ticket_id", kTicketId}, {"unit_id", "VHE-EXPORT"}},
+                                        "key-export-1", kObservation));
     mc.report_host_event(actor("erp", "integration"), {{"event_id", "EV-EXPORT"},
                                                        {"unit_id", "VHE-EXPORT"},
                                                        {"kind", "nuisance_complaint"},
@@ -110,12 +106,8 @@ TEST_CASE("a short numeric identity is redacted without cutting times, units or 
     StoreFixture store;
     const auto& mc = store.mc();
     mc.submit_signals(actor("10", "observer"),
-                      {{"ticket", {{"host_ticket_id", "WO-7"}, {"unit_id", "VHE-10"}}},
-                       {"idempotency_key", "key-export-10"},
-                       {"signals", {"mc.children.locked_in_room"}},
-                       {"observations", "gezien om 10:00"},
-                       {"children_involved", "yes"},
-                       {"acute", false}});
+                      ticket_submission({{"host_ticket_id", "WO-7"}, {"unit_id", "VHE-10"}},
+                                        "key-export-10", "gezien om 10:00"));
     const std::string ref = store.only_concern_ref("VHE-10");
     act(mc, ref, "record_acute",
         {{"called_112", false},

@@ -277,14 +277,10 @@ TEST_CASE("a unit's host events show only in concerns of their household and tim
     };
     event("EV-A-before", "HH-A", "2026-11-01T00:00:00Z");
     event("EV-B-before", "HH-B", "2026-11-02T00:00:00Z");
-    store.mc().submit_signals(
-        kTechnician,
-        {{"ticket", {{"host_ticket_id", "WO-1"}, {"unit_id", "VHE-8"}, {"household_ref", "HH-A"}}},
-         {"idempotency_key", "key-hh-a-1"},
-         {"signals", {"mc.children.locked_in_room"}},
-         {"observations", "gezien"},
-         {"children_involved", "yes"},
-         {"acute", false}});
+    store.mc().submit_signals(kTechnician, ticket_submission({{"host_ticket_id", "WO-1"},
+                                                              {"unit_id", "VHE-8"},
+                                                              {"household_ref", "HH-A"}},
+                                                             "key-hh-a-1", "gezien"));
     const std::string ref = store.only_concern_ref("VHE-8");
     close_with(store.mc(), ref, Ending::without_action);
     store.reopen_at("2027-03-01T00:00:00Z");

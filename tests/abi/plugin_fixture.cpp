@@ -88,6 +88,16 @@ json ticket(const std::string& ticket_id, const std::string& unit_id,
             {"locale", "nl"}};
 }
 
+json ticket_submission(const json& ticket, const std::string& key,
+                       const std::string& observations) {
+    return {{"ticket", ticket},
+            {"idempotency_key", key},
+            {"signals", {"mc.children.locked_in_room"}},
+            {"observations", observations},
+            {"children_involved", "yes"},
+            {"acute", false}};
+}
+
 json submission(const std::string& prompt_token, const std::string& key,
                 const std::string& observations) {
     return {{"prompt_token", prompt_token},

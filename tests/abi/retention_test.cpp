@@ -211,15 +211,11 @@ TEST_CASE("after a purge the store file and its log hold nothing of the concern"
         "WO-DISTINCT-TICKET-5150",                  // the host's ticket
         "Gesprek-met-bewoner-DISTINCT-REACTIE-66",  // what the officer recorded
     };
-    const json receipt = mc.submit_signals(
-        observer,
-        {{"ticket",
-          {{"host_ticket_id", secrets[3]}, {"unit_id", secrets[1]}, {"household_ref", secrets[2]}}},
-         {"idempotency_key", "key-distinct-1"},
-         {"signals", {"mc.home.holes_in_walls_or_doors"}},
-         {"observations", secrets[0]},
-         {"children_involved", "yes"},
-         {"acute", false}});
+    const json receipt =
+        mc.submit_signals(observer, ticket_submission({{"host_ticket_id", secrets[3]},
+                                                       {"unit_id", secrets[1]},
+                                                       {"household_ref", secrets[2]}},
+                                                      "key-distinct-1", secrets[0]));
     const std::string ref = store.only_concern_ref(secrets[1]);
     act(mc, ref, "record_acute",
         {{"called_112", false},
