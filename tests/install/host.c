@@ -5,6 +5,7 @@
 #include <meldcode/meldcode.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int fail(const char* what) {
     const mc_error* e = mc_last_error();
@@ -30,10 +31,9 @@ static int member(const char* json, const char* name, char* out, size_t size) {
 
 int main(int argc, char** argv) {
     const char* technician = "{\"id\":\"t-1042\",\"role\":\"observer\"}";
-    const char* ticket =
-        "{\"host_ticket_id\":\"WO-1\",\"unit_id\":\"VHE-000123\",\"work_type\":\"REP\","
-        "\"entered_dwelling\":true,\"technician_id\":\"t-1042\","
-        "\"closed_at\":\"2026-11-25T09:45:00Z\"}";
+    const time_t now = time(NULL);
+    char closed_at[32];
+    char ticket[512];
     mc_instance* mc = NULL;
     char* prompt = NULL;
     char* receipt = NULL;
@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
     int status;
 
     if (argc != 2) return fprintf(stderr, "usage: host CONFIG_JSON\n"), 2;
+    /* Closed now: a ticket older than max_ticket_age_hours is not asked about. */
+    strftime(closed_at, sizeof closed_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    snprintf(ticket, sizeof ticket,
+             "{\"host_ticket_id\":\"WO-1\",\"unit_id\":\"VHE-000123\",\"work_type\":\"REP\","
+             "\"entered_dwelling\":true,\"technician_id\":\"t-1042\",\"closed_at\":\"%s\"}",
+             closed_at);
     if (mc_abi_check(MC_ABI_VERSION) != MC_OK) return fail("mc_abi_check");
     if (mc_open(argv[1], &mc) != MC_OK) return fail("mc_open");
     if (mc_ticket_closed(mc, technician, ticket, &prompt) != MC_OK) return fail("ticket_closed");

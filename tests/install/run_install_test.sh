@@ -12,13 +12,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 
-# The one mc_open configuration of this test.
-# The store and a key ring file next to it (a fresh key, owner-only).
-config() {
-    local keys="$1.keys"
+# A key ring file with a fresh key, owner-only.
+key_ring() {
     (umask 077 && printf '{"active": "k1", "keys": {"k1": "%s"}}' \
-        "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$keys")
-    printf '{"store_path": "%s", "keys": {"file": "%s"}}' "$1" "$keys"
+        "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$1")
+}
+
+# The one mc_open configuration of this test: the store and its key ring beside it.
+config() {
+    key_ring "$1.keys"
+    printf '{"store_path": "%s", "keys": {"file": "%s"}}' "$1" "$1.keys"
 }
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
@@ -41,3 +44,18 @@ cc -std=c99 -Wall -Wextra -Werror "$here/host.c" -o "$work/host-pc" \
    $(pkg-config --cflags --libs meldcode) -Wl,-rpath,"$libdir"
 "$work/host-pc" "$(config "$work/pc.db")"
 [ -f "$(pkg-config --variable=plugin meldcode)" ] || { echo "pkg-config plugin path wrong"; exit 1; }
+
+echo "== the README's minimal C host, as written"
+mkdir "$work/readme"
+sed -n '/^A minimal host in C/,/^```$/p' "$here/../../README.md" | sed '1,/^```c$/d;$d' \
+    >"$work/readme/host.c"
+grep -q mc_ticket_closed "$work/readme/host.c" || { echo "README: no C host found"; exit 1; }
+# shellcheck disable=SC2046
+cc -std=c99 -Wall -Wextra -Werror "$work/readme/host.c" -o "$work/readme/host" \
+   $(pkg-config --cflags --libs meldcode) -Wl,-rpath,"$libdir"
+key_ring "$work/readme/meldcode.keys"
+out=$(cd "$work/readme" && ./host)
+case "$out" in
+    *'"ask":true'*'"prompt_token":"p_'*) echo "README host: asked" ;;
+    *) echo "README host printed no prompt: $out"; exit 1 ;;
+esac

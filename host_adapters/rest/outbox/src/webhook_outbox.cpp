@@ -306,8 +306,13 @@ struct WebhookOutbox::Impl {
                 const auto next = deliver_round(lock);
                 pause_ms = kStorePauseFirstMs;
                 if (!next) continue;
-                const auto until = Clock::time_point(std::chrono::milliseconds(*next));
-                wake.wait_until(lock, until, [this] { return stopping || woken; });
+                // Due times are wall-clock (they are stored), but the wait is
+                // a duration on the steady clock: a wall clock stepped back
+                // (NTP, a moved clock) must not hold deliveries back.
+                const auto wait =
+                    Clock::time_point(std::chrono::milliseconds(*next)) - Clock::now();
+                wake.wait_for(lock, std::max(wait, Clock::duration::zero()),
+                              [this] { return stopping || woken; });
                 woken = false;
             } catch (const std::exception& e) {
                 if (!lock.owns_lock()) lock.lock();
