@@ -550,7 +550,7 @@ TEST_CASE("claim_host_event claims an event id once", "[store]") {
     store->transaction([](StoreTransaction& tx) { CHECK_FALSE(tx.claim_host_event("ev-2")); });
 }
 
-TEST_CASE("due_reviews lists each review date once", "[store]") {
+TEST_CASE("due_reviews lists a review while due and says whether it was notified", "[store]") {
     TempDir dir;
     auto store = open_store(dir.store_path());
     const auto monitored = [&](const std::string& ref, const std::string& state,
@@ -565,19 +565,24 @@ TEST_CASE("due_reviews lists each review date once", "[store]") {
     monitored("C-3", "monitoring", std::string("2026-11-26"));  // not yet
     monitored("C-4", "closed", std::string("2026-11-01"));      // other state
     monitored("C-5", "monitoring", std::nullopt);               // no review date
+    // "C-1" or "C-1 notified", in the store's order.
     const auto due_on = [&](const std::string& date) {
-        std::vector<ConcernRecord> found;
+        std::vector<DueReview> found;
         store->transaction(
             [&](StoreTransaction& tx) { found = tx.due_reviews("monitoring", date); });
-        return refs(found);
+        std::vector<std::string> listed;
+        for (const auto& d : found)
+            listed.push_back(d.concern.ref + (d.notified ? " notified" : ""));
+        return listed;
     };
 
     CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-1", "C-2"});
     store->transaction(
         [&](StoreTransaction& tx) { tx.mark_review_notified(due.id, "2026-11-01"); });
-    CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-2"});
+    CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-1 notified", "C-2"});
+    CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-1 notified", "C-2"});
 
-    // A new review date is due again without resetting anything.
+    // A new review date is due again, not yet notified, without resetting anything.
     due.status.review_date = "2026-11-20";
     store->transaction([&](StoreTransaction& tx) { tx.update_concern(due); });
     CHECK(due_on("2026-11-25") == std::vector<std::string>{"C-1", "C-2"});  // by review date

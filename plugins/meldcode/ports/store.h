@@ -46,6 +46,12 @@ struct ConcernRecord {
     std::optional<LegalHold> legal_hold;     // changed only by set_legal_hold()
 };
 
+// A concern whose review date has come.
+struct DueReview {
+    ConcernRecord concern;
+    bool notified = false;  // a step_due notification was sent for this review date
+};
+
 struct SubmissionRecord {
     std::string ref;  // the receipt's submission_ref
     std::string observer_id;
@@ -162,10 +168,11 @@ public:
     virtual ConcernId insert_concern(const ConcernRecord& concern) = 0;
     virtual void update_concern(const ConcernRecord& concern) = 0;
     virtual std::vector<ConcernRecord> list_concerns(const ConcernQuery& query) = 0;
-    // Concerns in `state` whose review date is on or before `date` and that
-    // were not yet notified for that review date.
-    virtual std::vector<ConcernRecord> due_reviews(const std::string& state,
-                                                   const std::string& date) = 0;
+    // Concerns in `state` whose review date is on or before `date`, each with
+    // whether its officers were already notified for that review date: a due
+    // review is listed for as long as it is due, but notified once.
+    virtual std::vector<DueReview> due_reviews(const std::string& state,
+                                               const std::string& date) = 0;
     virtual void mark_review_notified(ConcernId concern, const std::string& review_date) = 0;
 
     // Chronology. Host events about a unit without an open concern are kept

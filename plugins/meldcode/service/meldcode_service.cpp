@@ -377,17 +377,24 @@ std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
     const auto review = workflow_.action_with_rule("review");
     if (!review) return due;
     const std::string today = format_timestamp(clock_->now()).substr(0, 10);
+    std::vector<std::size_t> to_notify;  // indexes into due
     store_->transaction([&](StoreTransaction& tx) {
+        due.clear();
+        to_notify.clear();
         for (const auto& state : review->second) {
-            for (const auto& c : tx.due_reviews(state, today)) {
-                tx.mark_review_notified(c.id, *c.status.review_date);
+            for (const auto& [c, notified] : tx.due_reviews(state, today)) {
                 due.push_back({c.ref, review->first, *c.status.review_date});
+                if (notified) continue;
+                tx.mark_review_notified(c.id, *c.status.review_date);
+                to_notify.push_back(due.size() - 1);
             }
         }
         audit(tx, actor, "steps.due", std::nullopt);
     });
-    for (const auto& step : due) {
-        notify({{"event", "step_due"}, {"concern_ref", step.concern_ref}, {"action", step.action}});
+    for (const std::size_t i : to_notify) {
+        notify({{"event", "step_due"},
+                {"concern_ref", due[i].concern_ref},
+                {"action", due[i].action}});
     }
     return due;
 }

@@ -92,18 +92,19 @@ Actor read_actor(const Query& row, int id_col) {
     return Actor{row.text(id_col), *role};
 }
 
-// The columns read_concern() expects, in its order. pending_feedback is
-// derived from the submissions instead of stored, so it cannot drift.
-std::string concern_sql(const char* rest) {
+// The columns read_concern() expects, in its order, then `extra` columns
+// from index kConcernColumns on. pending_feedback is derived from the
+// submissions instead of stored, so it cannot drift.
+constexpr int kConcernColumns = 19;
+std::string concern_sql(const char* rest, const char* extra = "") {
     return std::string(
                "SELECT c.id, c.ref, c.unit_id, c.household_ref, c.state, c.assignee, "
                "c.assessment, c.reported, c.help_arranged, c.acute, c.review_date, "
                "c.related_ref, c.created_at, c.updated_at, "
                "(SELECT count(*) FROM submissions s "
                " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
-               "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id "
-               "FROM concerns c ") +
-           rest;
+               "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id") +
+           extra + " FROM concerns c " + rest;
 }
 
 // Opens a sealed column: a row without key id was never sealed by us.
@@ -331,15 +332,15 @@ public:
         return all_concerns(crypto_, q);
     }
 
-    std::vector<ConcernRecord> due_reviews(const std::string& state,
-                                           const std::string& date) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.state = ?1 AND c.review_date <= ?2 "
-            "AND (c.review_notified_for IS NULL OR c.review_notified_for <> c.review_date) "
-            "ORDER BY c.review_date, c.id");
+    std::vector<DueReview> due_reviews(const std::string& state, const std::string& date) override {
+        static const std::string sql =
+            concern_sql("WHERE c.state = ?1 AND c.review_date <= ?2 ORDER BY c.review_date, c.id",
+                        ", c.review_notified_for IS c.review_date");
         auto q = query(sql);
         q.bind(1, state).bind(2, date);
-        return all_concerns(crypto_, q);
+        std::vector<DueReview> due;
+        while (q.step()) due.push_back({read_concern(crypto_, q), q.boolean(kConcernColumns)});
+        return due;
     }
 
     void mark_review_notified(ConcernId concern, const std::string& review_date) override {
