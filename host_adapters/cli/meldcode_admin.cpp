@@ -7,17 +7,23 @@
 //   meldcode-admin purge        --config FILE [--dry-run] [--batch N]
 //
 // FILE is the instance configuration (schemas/config.schema.json) the host
-// opens the store with, including its "keys".
+// opens the store with, including its "keys". A SQLite store serves one
+// process at a time: beside a running meldcoded, use its HTTP routes instead
+// (kStoreInUse below), or --wait until the store is free.
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "meldcode/meldcode.hpp"
+#include "strict_json.h"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -28,10 +34,41 @@ constexpr int kOk = 0;
 constexpr int kBroken = 1;
 constexpr int kError = 2;
 
+constexpr const char* kStoreInUse =
+    "The store serves one process at a time. Beside a running meldcoded, use its HTTP routes\n"
+    "(GET /v1/audit/verification, GET /v1/audit, POST /v1/keys/rotate, POST /v1/purge) or stop\n"
+    "it first; --wait N waits up to N seconds for the store to be free.\n";
+
+// Parsed as the plugin parses payloads: a member twice is refused, so what
+// this tool reads is what the plugin would have read.
 json read_config(const std::string& path) {
     std::ifstream file(path);
     if (!file) throw std::runtime_error("cannot read the config file " + path);
-    return json::parse(file);
+    std::stringstream text;
+    text << file.rdbuf();
+    try {
+        return meldcode::strict_json::parse(text.str(), 64);
+    } catch (const meldcode::strict_json::DuplicateMember& e) {
+        throw std::runtime_error("the config file " + path + " has a member twice at " + e.pointer);
+    } catch (const std::exception&) {
+        throw std::runtime_error("the config file " + path + " is not JSON");
+    }
+}
+
+// Opens the store, waiting up to `wait` for another process to let go of it.
+std::unique_ptr<meldcode::sdk::Instance> open_waiting(
+    const std::shared_ptr<const meldcode::sdk::Plugin>& plugin, const json& config,
+    std::chrono::seconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    for (bool told = false;; told = true) {
+        try {
+            return std::make_unique<meldcode::sdk::Instance>(plugin, config);
+        } catch (const meldcode::sdk::Error& e) {
+            if (e.code() != "store_in_use" || std::chrono::steady_clock::now() >= until) throw;
+            if (!told) std::cerr << "meldcode-admin: the store is in use; waiting\n";
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
 }
 
 int audit_verify(const meldcode::sdk::Instance& mc, const json& actor) {
@@ -159,7 +196,9 @@ int main(int argc, char** argv) {
         "who runs this, as written to the audit trail")(
         "role", po::value<std::string>()->default_value("admin"), "admin or auditor")(
         "plugin", po::value<std::string>()->default_value(MELDCODE_PLUGIN_PATH),
-        "path of libmeldcode.so");
+        "path of libmeldcode.so")(
+        "wait", po::value<int>()->default_value(0),
+        "seconds to wait while another process (meldcoded) has the store open");
     po::positional_options_description positional;
     positional.add("command", 1);
     const Command* command = nullptr;
@@ -171,18 +210,20 @@ int main(int argc, char** argv) {
         const std::string name = vm.count("command") ? vm["command"].as<std::string>() : "";
         const auto found = commands().find(name);
         if (vm.count("help") != 0 || vm.count("config") == 0 || found == commands().end()) {
-            std::cout << options << '\n';
+            std::cout << options << '\n' << kStoreInUse;
             return vm.count("help") != 0 ? kOk : kError;
         }
         command = &found->second;
         const auto plugin =
             std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
-        const meldcode::sdk::Instance mc(plugin, read_config(vm["config"].as<std::string>()));
+        const auto mc = open_waiting(plugin, read_config(vm["config"].as<std::string>()),
+                                     std::chrono::seconds(std::max(0, vm["wait"].as<int>())));
         const json actor{{"id", vm["actor"].as<std::string>()},
                          {"role", vm["role"].as<std::string>()}};
-        return command->run(mc, actor, vm);
+        return command->run(*mc, actor, vm);
     } catch (const meldcode::sdk::Error& e) {
         std::cerr << "meldcode-admin: " << describe(e, command) << '\n';
+        if (e.code() == "store_in_use") std::cerr << kStoreInUse;
     } catch (const std::exception& e) {
         std::cerr << "meldcode-admin: " << e.what() << '\n';
     }

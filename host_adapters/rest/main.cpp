@@ -164,7 +164,14 @@ int main(int argc, char** argv) {
         const meldcoded::Config config = configure(options);
         return options.count("requeue-dead-letters") ? requeue_dead_letters(config) : serve(config);
     } catch (const meldcode::sdk::Error& e) {
-        std::cerr << R"({"level":"error","msg":"cannot_start","code":")" << e.code() << "\"}\n";
+        // The plugin's messages never hold concern content: they say what to fix.
+        std::cerr << nlohmann::json{{"level", "error"},
+                                    {"msg", "cannot_start"},
+                                    {"code", e.code()},
+                                    {"detail", e.what()},
+                                    {"pointer", e.pointer()}}
+                         .dump()
+                  << '\n';
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "meldcoded: " << e.what() << '\n';

@@ -164,11 +164,12 @@ TEST_CASE("key rotation re-encrypts everything in resumable batches") {
                               submission(prompt.at("prompt_token"), "key-late", kObservation));
     // Interrupted: the next instance resumes where the last batch ended,
     // and until then the store still needs the old key.
-    store.reopen();
+    store.close();
     const json only_new = {{"active", "k-new"}, {"keys", {{"k-new", std::string(64, 'c')}}}};
     std::string code;
     CHECK(try_open(store, key_ring_file(store, "new.keys", only_new), code) == MC_E_KEY);
     CHECK(code == "key_unknown");
+    store.reopen();
 
     json progress = store.mc().rotate_keys(kAdmin, {{"batch", 2}});
     CHECK(progress.at("remaining") < remaining);

@@ -15,6 +15,7 @@
 #include "sqlite_db.h"
 #include "sqlite_keys.h"
 #include "sqlite_migrations.h"
+#include "store_lock.h"
 
 namespace meldcode {
 namespace {
@@ -511,8 +512,9 @@ private:
 
 class SqliteStore final : public Store {
 public:
-    SqliteStore(DbHandle db, std::shared_ptr<const Crypto> crypto)
-        : connection_(std::move(db)), crypto_(std::move(crypto)) {}
+    SqliteStore(std::unique_ptr<sqlite::StoreLock> lock, DbHandle db,
+                std::shared_ptr<const Crypto> crypto)
+        : lock_(std::move(lock)), connection_(std::move(db)), crypto_(std::move(crypto)) {}
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
         Lock lock(*this);
@@ -600,6 +602,7 @@ private:
         }
     }
 
+    std::unique_ptr<sqlite::StoreLock> lock_;  // released after the connection closes
     Connection connection_;
     std::shared_ptr<const Crypto> crypto_;
     std::mutex mutex_;
@@ -670,10 +673,12 @@ void configure(sqlite3* db) {
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path,
                                          std::shared_ptr<const Crypto> crypto) {
+    // Before the file is touched: a second process must not even migrate it.
+    auto lock = std::make_unique<sqlite::StoreLock>(path);
     DbHandle db = open_connection(path);
     configure(db.get());
     sqlite::prepare_keys(db.get(), *crypto);
-    return std::make_unique<SqliteStore>(std::move(db), std::move(crypto));
+    return std::make_unique<SqliteStore>(std::move(lock), std::move(db), std::move(crypto));
 }
 
 }  // namespace meldcode
