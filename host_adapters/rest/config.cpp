@@ -10,6 +10,7 @@
 #include <valijson/validator.hpp>
 
 #include "meldcoded_config_schema.h"  // generated: kConfigSchema
+#include "strict_json.h"
 
 namespace meldcoded {
 
@@ -73,13 +74,25 @@ WebhooksConfig webhooks(const json& doc) {
 
 }  // namespace
 
+json read_json(const std::string& text, const std::string& what) {
+    constexpr std::size_t kMaxDepth = 64;
+    try {
+        return meldcode::strict_json::parse(text, kMaxDepth);
+    } catch (const meldcode::strict_json::DuplicateMember& e) {
+        throw std::runtime_error(what + " is ambiguous: a member occurs twice at " + e.pointer);
+    } catch (const meldcode::strict_json::TooDeep&) {
+        throw std::runtime_error(what + " is nested deeper than 64 levels");
+    } catch (const json::exception&) {
+        throw std::runtime_error(what + " is not JSON");
+    }
+}
+
 Config load_config(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot read configuration file " + path);
     std::stringstream text;
     text << in.rdbuf();
-    const json doc = json::parse(text.str(), nullptr, false);
-    if (doc.is_discarded()) throw std::runtime_error("configuration file is not JSON: " + path);
+    const json doc = read_json(text.str(), "configuration file " + path);
     validate(doc);
 
     Config c;

@@ -88,4 +88,9 @@ std::string beside_plugin_store(const Config& config, const std::string& file_na
 using Getenv = std::function<const char*(const char*)>;
 void apply_environment(Config& config, const Getenv& getenv);
 
+// A file's JSON (`what` names it in errors), parsed as the plugin parses
+// payloads: a member twice in one object is refused, with its pointer.
+// Throws std::runtime_error.
+nlohmann::json read_json(const std::string& text, const std::string& what);
+
 }  // namespace meldcoded

@@ -1,6 +1,7 @@
 #include "host_orders.h"
 
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "builtin_mappings.h"  // generated: kGenericMapping, kVera4Mapping
@@ -18,9 +19,9 @@ json definition(const std::string& source) {
     if (source.rfind("builtin:", 0) == 0) throw std::runtime_error("no such built-in mapping");
     std::ifstream in(source);
     if (!in) throw std::runtime_error("cannot read " + source);
-    json parsed = json::parse(in, nullptr, false);
-    if (parsed.is_discarded()) throw std::runtime_error(source + " is not JSON");
-    return parsed;
+    std::stringstream text;
+    text << in.rdbuf();
+    return read_json(text.str(), source);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "problem.h"
 #include "router.h"
+#include "strict_json.h"
 
 namespace meldcoded {
 
@@ -36,26 +37,25 @@ inline std::string call_actor_only(const RouteContext& c,
 // Every payload's nesting limit in the plugin (README, "Payload rules").
 constexpr int kMaxDepth = 64;
 
-// Parses `body` into `out` (discarded when it is not JSON), refusing it as
-// the plugin would when it is nested deeper than kMaxDepth. The sidecar must
-// check this itself before it works on a body: nlohmann parses iteratively,
-// but dump() and merge_patch() recurse once per level, and a 1 MiB body of
-// brackets is half a million levels, more than a thread's stack.
+// Parses `body` into `out` (discarded when it is not JSON) exactly as the
+// plugin would: a member twice in one object is refused (the reader that
+// takes the first value would see something else than the store), and so is
+// nesting deeper than kMaxDepth. The sidecar must check the depth itself
+// before it works on a body: dump() and merge_patch() recurse once per level,
+// and a 1 MiB body of brackets is half a million levels, more than a
+// thread's stack.
 inline std::optional<Response> parse_within_depth(const std::string& body, nlohmann::json& out) {
-    bool too_deep = false;
-    // `depth` is the number of arrays and objects around the value; past the
-    // limit nothing more is built.
-    const auto limit = [&too_deep](int depth, nlohmann::json::parse_event_t event,
-                                   const nlohmann::json&) {
-        using event_t = nlohmann::json::parse_event_t;
-        const bool opens = event == event_t::object_start || event == event_t::array_start;
-        too_deep = too_deep || (opens && depth >= kMaxDepth);
-        return !too_deep;
-    };
-    out = nlohmann::json::parse(body, limit, false);
-    if (!too_deep) return std::nullopt;
-    return problem(400, "too_deep",
-                   "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    try {
+        out = meldcode::strict_json::parse(body, kMaxDepth);
+    } catch (const meldcode::strict_json::TooDeep&) {
+        return problem(400, "too_deep",
+                       "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    } catch (const meldcode::strict_json::DuplicateMember& e) {
+        return problem(400, "duplicate_member", e.what(), e.pointer);
+    } catch (const nlohmann::json::exception&) {
+        out = nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    return std::nullopt;
 }
 
 // Adds a value the URL or a header carries to the body's object. A body that

@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <catch2/catch.hpp>
 
@@ -82,6 +83,11 @@ TEST_CASE("opening fails clearly on a bad configuration") {
     CHECK(std::string(api.last_error()->pointer) == "/default_locale");
     CHECK(open({{"workflow_file", "/nonexistent.json"}}) == MC_E_PAYLOAD);
     CHECK(std::string(api.last_error()->code) == "unreadable_workflow_file");
+    const auto twice = fixture.dir() / "workflow_twice.json";
+    std::ofstream(twice) << R"({"id": "sector.a", "id": "sector.b"})";
+    CHECK(open({{"workflow_file", twice.string()}}) == MC_E_JSON);
+    CHECK(std::string(api.last_error()->code) == "invalid_workflow");
+    CHECK(std::string(api.last_error()->message).find("(at /id)") != std::string::npos);
 }
 
 TEST_CASE("opening without keys, or with keys others can read, is refused") {
@@ -110,4 +116,13 @@ TEST_CASE("opening without keys, or with keys others can read, is refused") {
     config["keys"] = {{"env", "MELDCODE_TEST_KEYS_BAD"}};
     refused(config, "invalid_key_ring");
     CHECK(std::string(api.last_error()->message).find("00") == std::string::npos);
+    // Which key is active must not depend on which of two members a reader takes.
+    ::setenv(
+        "MELDCODE_TEST_KEYS_TWICE",
+        (R"({"active": "k1", "keys": {"k1": ")" + std::string(64, 'a') + R"("}, "active": "k2"})")
+            .c_str(),
+        1);
+    config["keys"] = {{"env", "MELDCODE_TEST_KEYS_TWICE"}};
+    refused(config, "invalid_key_ring");
+    CHECK(std::string(api.last_error()->message).find("/active") != std::string::npos);
 }

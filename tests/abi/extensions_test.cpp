@@ -184,6 +184,8 @@ TEST_CASE("bad packs are rejected with a reason and the rest still works") {
                              {"acute_advice", texts("Bel 112.", "Call 112.")}};
     with_prompt.erase("title");
     packs.write("h_carries_prompt.json", with_prompt);
+    packs.write("i_member_twice.json",
+                std::string(R"({"id": "twice.pack", "id": "twice.other", "title": {}})"));
     packs.write("ignored.txt", std::string("not a pack: only *.json files are read"));
     json extra = with_packs(packs.path());
     extra["extensions"]["pack_dirs"].push_back(packs.file("no-such-dir"));
@@ -201,6 +203,7 @@ TEST_CASE("bad packs are rejected with a reason and the rest still works") {
                        {packs.file("f_duplicate_signal.json"), "duplicate_id"},
                        {packs.file("g_outside_namespace.json"), "outside_namespace"},
                        {packs.file("h_carries_prompt.json"), "invalid_pack"},
+                       {packs.file("i_member_twice.json"), "invalid_pack"},
                        {packs.file("no-such-dir"), "unreadable"}});
     // The reason names the pack (the source names the file).
     for (const auto& r : report.at("rejected")) {

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "json/strict_json.h"
 
 namespace meldcode {
 namespace {
@@ -64,46 +65,7 @@ void normalise(nlohmann::json& value) {
     }
 }
 
-// Nesting depth of JSON text, ignoring brackets inside strings: one pass
-// over the bytes, so the (recursive) parser never sees deep documents.
-std::size_t nesting_depth(const char* text, std::size_t size) {
-    std::size_t depth = 0;
-    std::size_t deepest = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < size; ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
-
 }  // namespace
-
-std::string pointer_token(const std::string& key) {
-    std::string out;
-    for (const char c : key) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 nlohmann::json parse_payload(const char* text) {
     if (text == nullptr) throw Error(MC_E_ARGUMENT, "null_argument", "payload is NULL");
@@ -112,15 +74,17 @@ nlohmann::json parse_payload(const char* text) {
         throw Error(MC_E_TOO_LARGE, "payload_too_large",
                     "payload is larger than " + std::to_string(kMaxPayloadBytes) + " bytes");
     }
-    // Refusing deep documents up front keeps recursive code (validation,
-    // destruction) off deep input.
-    if (nesting_depth(text, size) > kMaxDepth) {
-        throw Error(MC_E_JSON, "too_deep",
-                    "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
-    }
     nlohmann::json doc;
     try {
-        doc = nlohmann::json::parse(text, text + size);
+        doc = strict_json::parse(text, text + size, kMaxDepth);
+    } catch (const strict_json::TooDeep&) {
+        // Nothing deeper was built, so no recursive code (validation,
+        // destruction) ever sees deep input.
+        throw Error(MC_E_JSON, "too_deep",
+                    "JSON is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    } catch (const strict_json::DuplicateMember& e) {
+        throw Error(MC_E_JSON, "duplicate_member", "a member occurs twice in one object",
+                    e.pointer);
     } catch (const nlohmann::json::parse_error& e) {
         // e.what() quotes the offending input: only the offset leaves here.
         const bool utf8 = std::strstr(e.what(), "UTF-8") != nullptr;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json/strict_json.h"
+
 namespace meldcode {
 
 constexpr std::size_t kMaxPayloadBytes = std::size_t{1024} * 1024;
@@ -17,7 +19,8 @@ constexpr std::size_t kMaxDepth = 64;
 constexpr std::size_t kMaxStringChars = 20000;
 
 // Throws Error: MC_E_ARGUMENT for NULL, MC_E_TOO_LARGE over the limits,
-// MC_E_JSON for malformed JSON, invalid UTF-8 or nesting deeper than kMaxDepth.
+// MC_E_JSON for malformed JSON, invalid UTF-8, nesting deeper than kMaxDepth or
+// a member that occurs twice in one object ("duplicate_member", with its pointer).
 // Messages name a byte offset, never the payload's text.
 //
 // Two rules hold for every string of every payload, so the schemas need not
@@ -29,7 +32,6 @@ constexpr std::size_t kMaxStringChars = 20000;
 // them, so hosts that only write doubles are not refused.
 nlohmann::json parse_payload(const char* text);
 
-// RFC 6901 escaping of one reference token.
-std::string pointer_token(const std::string& key);
+using strict_json::pointer_token;
 
 }  // namespace meldcode

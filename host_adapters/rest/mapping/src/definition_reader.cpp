@@ -2,22 +2,14 @@
 
 #include <algorithm>
 
+#include "strict_json.h"
+
 namespace meldcode::rest {
 
 using nlohmann::json;
 
 std::string child_pointer(const std::string& pointer, const std::string& token) {
-    std::string escaped;
-    for (const char c : token) {
-        if (c == '~') {
-            escaped += "~0";
-        } else if (c == '/') {
-            escaped += "~1";
-        } else {
-            escaped += c;
-        }
-    }
-    return pointer + "/" + escaped;
+    return pointer + "/" + strict_json::pointer_token(token);
 }
 
 void DefinitionReader::only_members(const json& object, const std::string& pointer,
