@@ -20,9 +20,10 @@ const Workflow& default_workflow() {
     return workflow;
 }
 
-std::int64_t today() {
-    static const std::int64_t day = *parse_date("2026-03-01");
-    return day;
+ActionTime today() {
+    static const ActionTime time{*parse_date("2026-03-01"),
+                                 *parse_timestamp("2026-03-01T12:00:00Z") + 300};
+    return time;
 }
 
 nlohmann::json snapshot(const ConcernStatus& c) {

@@ -19,8 +19,9 @@ nlohmann::json embedded_json(const char* name);
 const nlohmann::json& default_workflow_definition();
 const Workflow& default_workflow();
 
-// "today" of every workflow test: 2026-03-01, as days since the epoch.
-std::int64_t today();
+// "now" of every workflow test: 2026-03-01 12:00 UTC, with five minutes'
+// clock skew allowed.
+ActionTime today();
 
 // Everything a ConcernStatus holds, as JSON: compared to prove a failed
 // apply() changed nothing, and printed by Catch when it did.

@@ -184,4 +184,29 @@ TEST_CASE("fields must be a JSON object", "[workflow][fields]") {
     require_rejected("close", fields, invalid("/fields"));
 }
 
+TEST_CASE("a date-time of something that happened may not lie past now and the skew",
+          "[workflow][fields]") {
+    // today(): 2026-03-01 12:00 UTC with 300 s of skew allowed.
+    for (const char* action : {"consult", "hold_conversation", "record_acute"}) {
+        const auto spec = std::find_if(default_actions().begin(), default_actions().end(),
+                                       [&](const auto& a) { return a.id == action; });
+        REQUIRE(spec != default_actions().end());
+        const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
+                                        [](const auto& f) { return f.type == "date_time"; });
+        REQUIRE(field != spec->fields.end());
+        INFO("action " << action << ", field " << field->name);
+        json fields = valid_fields(action);
+        for (const char* within : {"2026-03-01T12:05:00Z", "2026-03-01T13:05:00+01:00"}) {
+            fields[field->name] = within;
+            ConcernStatus concern = concern_for(action, start_state(action));
+            CHECK_NOTHROW(default_workflow().apply(concern, action, fields, today()));
+        }
+        for (const char* ahead : {"2026-03-01T12:05:01Z", "2031-03-01T10:00:00Z"}) {
+            fields[field->name] = ahead;
+            require_rejected(action, fields,
+                             payload_error("in_the_future", "/fields/" + field->name));
+        }
+    }
+}
+
 }  // namespace meldcode::test

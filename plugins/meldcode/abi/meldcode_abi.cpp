@@ -99,6 +99,7 @@ meldcode::ServiceSettings settings(const json& config,
     meldcode::ServiceSettings s;
     s.extension_rules = std::move(rules);
     s.default_locale = config.value("default_locale", "nl");
+    s.clock_skew_seconds = config.value("clock_skew_seconds", s.clock_skew_seconds);
     if (config.contains("prompt_rules")) {
         s.prompt_rules = meldcode::PromptRules::from_config(config.at("prompt_rules"));
     }

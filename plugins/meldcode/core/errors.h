@@ -36,6 +36,12 @@ inline Error invalid_field(const std::string& pointer, const std::string& why) {
     return Error(MC_E_PAYLOAD, "invalid_field", "invalid field " + pointer + ": " + why, pointer);
 }
 
+// A "when it happened" value later than now (plus the allowed clock skew).
+inline Error in_the_future(const std::string& pointer) {
+    return Error(MC_E_PAYLOAD, "in_the_future",
+                 "field " + pointer + " lies in the future; say when it happened", pointer);
+}
+
 inline Error forbidden(const std::string& operation) {
     return Error(MC_E_FORBIDDEN, "forbidden", "this role may not " + operation);
 }

@@ -156,7 +156,7 @@ const Workflow::Action& Workflow::find_action(const std::string& id) const {
 }
 
 ActionRecord Workflow::apply(ConcernStatus& concern, const std::string& action_id,
-                             const json& fields, std::int64_t today) const {
+                             const json& fields, const ActionTime& time) const {
     const Action& action = find_action(action_id);
     if (!starts_from(action, concern.state)) {
         throw Error(MC_E_CONFLICT, "transition_not_allowed",
@@ -175,13 +175,14 @@ ActionRecord Workflow::apply(ConcernStatus& concern, const std::string& action_i
                         "/fields");
         }
         fields::check_type(field->name, field->type, value);
+        if (field->type == "date_time") fields::check_not_after(field->name, value, time.latest);
         recorded[name] = value;
     }
     for (const auto& f : action.fields) {
         if (f.required) fields::require(recorded, f.name);
     }
     ConcernStatus next = concern;
-    const auto outcome = rules::apply(action.rule, next, recorded, today);
+    const auto outcome = rules::apply(action.rule, next, recorded, time.today);
     const std::string from = next.state;
     if (outcome && action.outcomes.count(*outcome) != 0) {
         next.state = action.outcomes.at(*outcome);

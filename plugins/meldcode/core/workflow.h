@@ -11,7 +11,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "time.h"
+
 namespace meldcode {
+
+// When an action is recorded: the day that counts as today (a review date
+// may not lie before it) and the latest moment a field that says when
+// something happened may name: now plus the clock skew the configuration
+// allows, so that nobody records a consultation that has not happened yet.
+struct ActionTime {
+    std::int64_t today = 0;  // days since the epoch
+    Timestamp latest = 0;
+};
 
 // What the workflow knows of a concern, and changes when an action is recorded.
 struct ConcernStatus {
@@ -56,9 +67,8 @@ public:
     std::vector<std::string> allowed_actions(const ConcernStatus& concern) const;
 
     // Applies one action or throws Error naming the field or the conflict.
-    // `today` is days since the epoch (for review dates).
     ActionRecord apply(ConcernStatus& concern, const std::string& action,
-                       const nlohmann::json& fields, std::int64_t today) const;
+                       const nlohmann::json& fields, const ActionTime& time) const;
 
 private:
     struct Field {

@@ -70,6 +70,10 @@ void check_type(const std::string& name, const std::string& type, const nlohmann
     }
 }
 
+void check_not_after(const std::string& name, const nlohmann::json& value, Timestamp latest) {
+    if (*parse_timestamp(value.get<std::string>()) > latest) throw in_the_future(pointer(name));
+}
+
 bool has(const nlohmann::json& fields, const std::string& name) {
     return fields.contains(name);
 }

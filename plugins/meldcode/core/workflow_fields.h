@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "time.h"
+
 namespace meldcode::fields {
 
 // Longest free text accepted in one field, in characters.
@@ -16,6 +18,10 @@ std::string pointer(const std::string& name, const std::string& member);
 
 // Throws Error(invalid_field) unless `value` has the workflow field type.
 void check_type(const std::string& name, const std::string& type, const nlohmann::json& value);
+
+// Throws Error(in_the_future) when the date-time `value` (already checked by
+// check_type) lies after `latest`.
+void check_not_after(const std::string& name, const nlohmann::json& value, Timestamp latest);
 
 bool has(const nlohmann::json& fields, const std::string& name);
 // The yes/no of an "answer" (member "answer") or a "decision" (member "decision").

@@ -129,6 +129,9 @@ void MeldcodeService::notify(const json& notification) {
 PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClosed& ticket) {
     authorize(actor, Operation::ticket_closed);
     const Timestamp now = clock_->now();
+    // A ticket "closed" ahead of time would also claim a real ticket's id
+    // before the real technician is asked.
+    if (ticket.closed_at > now + settings_.clock_skew_seconds) throw in_the_future("/closed_at");
     PromptResult result;
     result.locale = ticket.locale.value_or(settings_.default_locale);
     const auto extension_asks = [&] {
@@ -273,6 +276,7 @@ std::string MeldcodeService::submission_status(const Actor& actor, const std::st
 void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) {
     authorize(actor, Operation::report_host_event);
     const Timestamp now = clock_->now();
+    if (e.occurred_at > now + settings_.clock_skew_seconds) throw in_the_future("/occurred_at");
     std::optional<std::string> created;
     store_->transaction([&](StoreTransaction& tx) {
         if (!tx.claim_host_event(e.event_id)) return;  // a repeat: stored once
@@ -341,7 +345,8 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
         const int pending_before = concern.status.pending_feedback;
-        const ActionRecord record = workflow_.apply(concern.status, action, fields, day_of(now));
+        const ActionRecord record = workflow_.apply(
+            concern.status, action, fields, {day_of(now), now + settings_.clock_skew_seconds});
         // Retention counts from the closing (an acute record on a closed
         // concern does not restart it); a reopened concern is not closed.
         if (!workflow_.is_final(record.to_state)) {

@@ -35,6 +35,8 @@ struct ServiceSettings {
     // Redacted in every export; a request may add to these, never remove.
     std::vector<Redaction> export_redactions{Redaction::observer_identity};
     std::vector<std::shared_ptr<const PromptRule>> extension_rules;  // from compiled extensions
+    // How far past now a "when it happened" value may lie (clock skew between hosts).
+    Timestamp clock_skew_seconds = 300;
 };
 
 struct PromptResult {
