@@ -37,26 +37,64 @@ const Identity* Authenticator::identify(const Request& request) const {
     return it == by_hash_.end() ? nullptr : &it->second;
 }
 
-std::variant<nlohmann::json, Response> Authenticator::acting_actor(const Identity& identity,
-                                                                   const Request& request) const {
+namespace {
+
+// The roles an actor can have (schemas/actor.schema.json).
+bool known_role(const std::string& role) {
+    for (const char* known : {"observer", "officer", "auditor", "admin", "integration"}) {
+        if (role == known) return true;
+    }
+    return false;
+}
+
+// An actor id as the actor schema allows it: 1 to 200 characters of UTF-8,
+// no control characters (a header value cannot hold line breaks anyway).
+bool well_formed_id(const std::string& id) {
+    constexpr std::size_t kMaxIdBytes = 200 * 4;
+    return !id.empty() && id.size() <= kMaxIdBytes && valid_utf8(id) &&
+           std::none_of(id.begin(), id.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+ActingRefusal malformed(const char* code, const char* detail) {
+    return {problem(400, code, detail), nullptr};
+}
+
+}  // namespace
+
+std::variant<nlohmann::json, ActingRefusal> Authenticator::acting_actor(
+    const Identity& identity, const Request& request, const std::string& reserved_id) const {
     const std::string* id = request.header("x-acting-actor");
     const std::string* role = request.header("x-acting-role");
     if (id == nullptr && role == nullptr) return identity.actor;
     if (id == nullptr || role == nullptr) {
-        return problem(400, "acting_headers_incomplete",
-                       "X-Acting-Actor and X-Acting-Role go together");
+        return malformed("acting_headers_incomplete",
+                         "X-Acting-Actor and X-Acting-Role go together");
+    }
+    if (!well_formed_id(*id)) {
+        return malformed("invalid_acting_actor",
+                         "X-Acting-Actor must be 1 to 200 characters of UTF-8 text");
+    }
+    if (!known_role(*role)) {
+        return malformed("invalid_acting_role",
+                         "X-Acting-Role must be observer, officer, auditor, admin or integration");
     }
     const bool allowed =
+        *id != reserved_id &&
         std::any_of(identity.acts_for.begin(), identity.acts_for.end(), [&](const Scope& s) {
             return s.role == *role &&
                    std::any_of(s.actors.begin(), s.actors.end(),
                                [&](const std::string& a) { return a == "*" || a == *id; });
         });
+    const nlohmann::json acted_for{{"id", *id}, {"role", *role}};
     if (!allowed) {
-        return problem(403, "acting_not_allowed",
-                       "this token may not act for that actor in that role");
+        return ActingRefusal{problem(403, "acting_not_allowed",
+                                     "this token may not act for that actor in that role"),
+                             acted_for};
     }
-    return nlohmann::json{{"id", *id}, {"role", *role}};
+    nlohmann::json actor = acted_for;
+    actor["integration"] = identity.actor.at("id");
+    return actor;
 }
 
 FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window)

@@ -20,6 +20,14 @@ namespace meldcoded {
 
 std::string sha256_hex(const std::string& text);
 
+// Acting headers the identity may not use: the problem to answer, and, when
+// the headers were well-formed but the scopes refuse them, whom the caller
+// tried to act as ({"id", "role"}; null otherwise), for the audit trail.
+struct ActingRefusal {
+    Response problem;
+    nlohmann::json tried_as;
+};
+
 class Authenticator {
 public:
     explicit Authenticator(const std::vector<TokenEntry>& tokens);
@@ -27,10 +35,13 @@ public:
     // The identity behind the request's bearer token, or nullptr.
     const Identity* identify(const Request& request) const;
 
-    // The actor a call runs as, or a 400/403 problem when the acting headers
-    // ask for more than the identity may do.
-    std::variant<nlohmann::json, Response> acting_actor(const Identity& identity,
-                                                        const Request& request) const;
+    // The actor a call runs as, or the refusal when the acting headers are
+    // malformed (400) or ask for more than the identity may do (403). An
+    // actor acted for names the integration (Actor::integration). Nobody may
+    // act as `reserved_id` (the sidecar's own actor), whatever the scopes say.
+    std::variant<nlohmann::json, ActingRefusal> acting_actor(const Identity& identity,
+                                                             const Request& request,
+                                                             const std::string& reserved_id) const;
 
 private:
     std::unordered_map<std::string, Identity> by_hash_;

@@ -37,6 +37,15 @@ const char* title(int status) {
 
 }  // namespace
 
+bool valid_utf8(const std::string& text) {
+    try {
+        (void)nlohmann::json(text).dump();
+        return true;
+    } catch (const nlohmann::json::type_error&) {
+        return false;
+    }
+}
+
 Response problem(int status, const std::string& code, const std::string& detail,
                  const std::string& pointer) {
     const nlohmann::json body{{"type", "urn:meldcode:problem:" + code},

@@ -13,6 +13,10 @@
 
 namespace meldcoded {
 
+// True when `text` is valid UTF-8: what a client sends in a header or the
+// query may not be, and must be refused (400) before it goes into JSON.
+bool valid_utf8(const std::string& text);
+
 Response problem(int status, const std::string& code, const std::string& detail,
                  const std::string& pointer = "");
 

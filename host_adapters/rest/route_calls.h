@@ -63,6 +63,9 @@ inline std::optional<Response> parse_within_depth(const std::string& body, nlohm
 // A body that already holds a different value is a contradiction: 422.
 inline std::optional<Response> merge(std::string& body, const std::string& key,
                                      const std::string& value, const char* source) {
+    if (!valid_utf8(value)) {
+        return problem(400, "invalid_utf8", std::string("the ") + source + " is not valid UTF-8");
+    }
     nlohmann::json doc;
     if (auto refused = parse_within_depth(body, doc)) return refused;
     if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
@@ -87,6 +90,9 @@ inline std::optional<Response> query_from_url(const Request& request,
         if (std::none_of(allowed.begin(), allowed.end(),
                          [&name = name](const char* a) { return name == a; })) {
             return problem(400, "unknown_query_parameter", refusal, "/" + name);
+        }
+        if (!valid_utf8(value)) {
+            return problem(400, "invalid_utf8", "a query parameter is not valid UTF-8", "/" + name);
         }
         const bool digits = !value.empty() && value.size() < 10 &&
                             std::all_of(value.begin(), value.end(), [](char ch) {

@@ -123,15 +123,20 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
             return problem(400, "invalid_json", "the body holds a NUL byte");
         }
     }
-    auto actor = auth_.acting_actor(*identity, request);
-    if (auto* denied = std::get_if<Response>(&actor)) {
+    auto acting = auth_.acting_actor(*identity, request, sidecar_actor().at("id"));
+    if (auto* refused = std::get_if<ActingRefusal>(&acting)) {
         log_.log(Level::warn, "acting_denied",
-                 {{"request_id", request_id}, {"route", route_label}, {"status", denied->status}});
-        return *denied;
+                 {{"request_id", request_id},
+                  {"route", route_label},
+                  {"status", refused->problem.status}});
+        if (!refused->tried_as.is_null()) audit_acting_refusal(*identity, *refused, request_id);
+        return refused->problem;
     }
+    // Every audit row of the call names the request (and, when acting, the integration).
+    nlohmann::json& actor = std::get<nlohmann::json>(acting);
+    actor["request_id"] = request_id;
     try {
-        return m.route->handler(
-            {request, *identity, std::get<nlohmann::json>(actor), m.params, mc_, host_orders_});
+        return m.route->handler({request, *identity, actor, m.params, mc_, host_orders_});
     } catch (const meldcode::sdk::Error& e) {
         return problem(http_status(e.status()), e.code(), e.what(), e.pointer());
     } catch (const std::exception&) {
@@ -172,6 +177,22 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
 void Sidecar::audit_refusal(const char* action) {
     try {
         mc_.record_audit(sidecar_actor(), {{"action", action}});
+    } catch (const meldcode::sdk::Error& e) {
+        log_.log(Level::error, "audit_record_failed", {{"code", e.code()}});
+    }
+}
+
+// Which integration tried to act as whom, by ids only. A person's token has
+// no business with acting headers at all: the sidecar records that person's
+// refused attempt itself (a person may not write audit rows).
+void Sidecar::audit_acting_refusal(const Identity& identity, const ActingRefusal& refusal,
+                                   const std::string& request_id) {
+    const bool integration = identity.actor.at("role") == "integration";
+    nlohmann::json caller = integration ? identity.actor : sidecar_actor();
+    caller["request_id"] = request_id;
+    const nlohmann::json& tried_as = integration ? refusal.tried_as : identity.actor;
+    try {
+        mc_.record_audit(caller, {{"action", "acting.not_allowed"}, {"acting_as", tried_as}});
     } catch (const meldcode::sdk::Error& e) {
         log_.log(Level::error, "audit_record_failed", {{"code", e.code()}});
     }

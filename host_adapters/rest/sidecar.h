@@ -34,6 +34,8 @@ private:
     Response operations(const Request& request, std::string& route_label) const;
     Response unauthenticated(const Request& request, const std::string& request_id);
     void audit_refusal(const char* action);
+    void audit_acting_refusal(const Identity& identity, const ActingRefusal& refusal,
+                              const std::string& request_id);
 
     const Config& config_;
     const meldcode::sdk::Instance& mc_;

@@ -104,6 +104,9 @@ std::string catalog_locale(const Request& request) {
 
 Response catalog(const RouteContext& c) {
     const std::string locale = catalog_locale(c.request);
+    if (!locale.empty() && locale != "nl" && locale != "en") {
+        return problem(400, "unsupported_locale", "supported locales are nl and en", "/locale");
+    }
     char* out = nullptr;
     if (api(c).catalog_get(c.mc.handle(), locale.empty() ? nullptr : locale.c_str(), &out) !=
         MC_OK) {

@@ -82,6 +82,59 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
     }
 }
 
+TEST_CASE("a member twice in one object is refused with its pointer, in every payload") {
+    // A reader that takes the first value would see something else than the
+    // store, which would take the last: neither is taken.
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const std::string admin = actor("ad-1", "admin").dump();
+    const std::string officer = actor("af-1", "officer").dump();
+    const std::string submission =
+        R"({"acute": false, "idempotency_key": "k-dup-1", "acute": true})";
+    const std::string nested = R"({"ticket": {"unit_id": "VHE-1", "unit_id": "VHE-2"}})";
+    const std::string in_array = R"({"signals": [{"id": 1}, {"id": 2, "id": 3}]})";
+    for (const Call fn :
+         {api.ticket_closed, api.signals_submit, api.submission_status, api.host_event_report,
+          api.concerns_list, api.concern_get, api.concern_act, api.legal_hold_set, api.purge,
+          api.concern_export, api.keys_rotate, api.audit_list}) {
+        const char* who = fn == api.purge || fn == api.keys_rotate || fn == api.audit_list
+                              ? admin.c_str()
+                              : officer.c_str();
+        expect_rejected(store, fn, who, submission.c_str(),
+                        {MC_E_JSON, "duplicate_member", "/acute"});
+        expect_rejected(store, fn, who, nested.c_str(),
+                        {MC_E_JSON, "duplicate_member", "/ticket/unit_id"});
+        expect_rejected(store, fn, who, in_array.c_str(),
+                        {MC_E_JSON, "duplicate_member", "/signals/1/id"});
+    }
+    const auto rows = store.rows("audit");
+    CHECK(api.audit_record(store.mc().handle(), R"({"id": "erp", "role": "integration"})",
+                           R"({"action": "authentication.missing_token", "action": "x"})") ==
+          MC_E_JSON);
+    CHECK(std::string(api.last_error()->pointer) == "/action");
+    CHECK(store.rows("audit") == rows);
+    // The actor is a payload too: {"role": "observer", ..., "role": "admin"}.
+    expect_rejected(store, api.concerns_list,
+                    R"({"id": "af-1", "role": "observer", "role": "officer"})", "{}",
+                    {MC_E_JSON, "invalid_actor", "/role"});
+}
+
+TEST_CASE("a configuration with a member twice is refused at open, naming it") {
+    const auto dir = fresh_dir();
+    const json config = test_config(dir);
+    std::string text = config.dump();
+    // {"check_outputs": true, ..., "check_outputs": false}
+    text.insert(1, R"("store_path": "elsewhere.db", )");
+    mc_instance* mc = nullptr;
+    const auto& api = plugin()->api();
+    CHECK(api.open(text.c_str(), &mc) == MC_E_JSON);
+    CHECK(mc == nullptr);
+    CHECK(std::string(api.last_error()->code) == "duplicate_member");
+    CHECK(std::string(api.last_error()->pointer) == "/store_path");
+    CHECK_FALSE(std::filesystem::exists(dir / "elsewhere.db"));
+    CHECK_FALSE(std::filesystem::exists(config.at("store_path").get<std::string>()));
+}
+
 TEST_CASE("NULL handles and output pointers are refused") {
     StoreFixture store;
     const auto& api = store.mc().plugin().api();
@@ -93,7 +146,8 @@ TEST_CASE("NULL handles and output pointers are refused") {
     CHECK(api.open(nullptr, nullptr) == MC_E_ARGUMENT);
     CHECK(api.info(nullptr) == MC_E_ARGUMENT);
     CHECK(api.steps_due(store.mc().handle(), officer.c_str(), nullptr) == MC_E_ARGUMENT);
-    CHECK(api.catalog_get(store.mc().handle(), "fr", &out) == MC_E_ARGUMENT);
+    CHECK(api.catalog_get(store.mc().handle(), "fr", &out) == MC_E_PAYLOAD);
+    CHECK(std::string(api.last_error()->code) == "unsupported_locale");
     CHECK(out == nullptr);
     CHECK(api.extensions_get(nullptr, &out) == MC_E_ARGUMENT);
     CHECK(std::string(api.last_error()->code) == "invalid_instance");
@@ -207,4 +261,34 @@ TEST_CASE("each role is refused what it may not do, and the refusal is audited")
                         event.c_str(), {MC_E_FORBIDDEN, "forbidden", ""});
     }
     CHECK(store.rows("audit") == audit_before + 11);
+}
+
+TEST_CASE("a time ahead of now beyond the clock skew is refused, naming it, and claims nothing") {
+    // The fixture's clock stands at kNow (10:00:00Z); the default skew is 300 s.
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const std::string erp = actor("erp", "integration").dump();
+    json early = ticket("WO-FUTURE", "VHE-F", "tech-f");
+    for (const char* ahead :
+         {"2026-11-25T10:05:01Z", "2026-11-28T10:00:00Z", "2031-01-01T00:00:00Z"}) {
+        early["closed_at"] = ahead;
+        expect_rejected(store, api.ticket_closed, erp.c_str(), early.dump().c_str(),
+                        {MC_E_PAYLOAD, "in_the_future", "/closed_at"});
+    }
+    // Refused, the ticket id was not claimed: the real technician is still asked.
+    json real = ticket("WO-FUTURE", "VHE-F", "tech-f");
+    real["closed_at"] = "2026-11-25T10:05:00Z";  // within the skew
+    CHECK(store.mc().ticket_closed(actor("erp", "integration"), real).at("ask") == true);
+
+    const json event{{"event_id", "EV-FUTURE"},
+                     {"unit_id", "VHE-F"},
+                     {"kind", "nuisance_complaint"},
+                     {"occurred_at", "2026-12-25T10:00:00Z"}};
+    expect_rejected(store, api.host_event_report, erp.c_str(), event.dump().c_str(),
+                    {MC_E_PAYLOAD, "in_the_future", "/occurred_at"});
+    // Refused, the event id was not claimed either.
+    json now_event = event;
+    now_event["occurred_at"] = kNow;
+    CHECK_NOTHROW(store.mc().report_host_event(actor("erp", "integration"), now_event));
+    CHECK(store.rows("entries") == 1);
 }

@@ -14,8 +14,8 @@ import threading
 import time
 import unittest
 
-from sidecar_harness import (MELDCODED, ROOT, E2ETestCase, Sidecar, free_port, meldcoded_config,
-                             new_workdir, record)
+from sidecar_harness import (ADMIN, MELDCODED, PLUGIN, ROOT, E2ETestCase, Sidecar, free_port,
+                             meldcoded_config, new_workdir, record)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
@@ -293,7 +293,9 @@ class SidecarTest(SidecarCase):
         with open(os.path.join(orders, "vera4_order_open.json")) as f:
             order = json.load(f)
         with open(os.path.join(orders, "vera4_patch_technisch_gereed.json")) as f:
-            done = json.load(f)
+            # The example's date is fixed; a host sends the real one (a ticket
+            # closed longer than max_ticket_age_hours ago is not asked about).
+            done = dict(json.load(f), technischGereeddatum=now())
         path = "/v1/host-orders/vera4/" + order["id"]
         merge_patch = {"Content-Type": "application/merge-patch+json"}
         answers = []
@@ -483,6 +485,21 @@ class HostOrderTest(SidecarCase):
         status, _, prompt = result
         self.assertEqual(status, 200, prompt)
         self.assertTrue(prompt["ask"], prompt)
+
+    def test_a_member_twice_is_refused_in_posts_and_patches_and_changes_nothing(self):
+        # A host reading the first "status" would see another order than the sidecar.
+        self.post_order("OHO-TWICE-1")
+        before = self.kept("OHO-TWICE-1")
+        body = self.assertProblem(self.patch("OHO-TWICE-1", raw=(
+            '{"status": {"code": "INB"}, "status": {"code": "TEC"}}')), 400, "duplicate_member")
+        self.assertEqual(body["pointer"], "/status")
+        self.assertEqual(self.kept("OHO-TWICE-1"), before)
+        order = json.dumps(self.example("OHO-TWICE-2"))
+        raw = order[:-1] + ', "onderhoudstaken": []}'  # onderhoudstaken is in the example
+        body = self.assertProblem(self.call("POST", "/v1/host-orders/vera4", "erp", raw=raw), 400,
+                                  "duplicate_member")
+        self.assertEqual(body["pointer"], "/onderhoudstaken")
+        self.assertEqual(self.rows("OHO-TWICE-2"), [])
 
     def test_a_deeply_nested_patch_is_refused_as_any_payload_and_changes_nothing(self):
         self.post_order("OHO-DEEP-1")
@@ -1117,6 +1134,169 @@ class CommandLineTest(E2ETestCase):
         self.assertEqual(out.returncode, 2)
         self.assertIn("the configuration has no webhook endpoints", out.stderr)
         self.assertEqual(sorted(os.listdir(mc.dir)), before)  # no outbox file appears
+
+
+class FirstUseTest(E2ETestCase):
+    """Defects a new user met (issue "Main fails on a clean clone since 2026-12-02")."""
+
+    def setUp(self):
+        plain, entries = make_tokens()
+        self.tok = dict(plain, officer2=meldcoded_config.new_token(),
+                        acting=meldcoded_config.new_token())
+        entries += [
+            meldcoded_config.token_entry(self.tok["officer2"], actor={"id": "af-2",
+                                                                      "role": "officer"}),
+            meldcoded_config.token_entry(self.tok["acting"], integration={"id": "portal",
+                                         "acts_for": [{"role": "officer", "actors": ["af-1"]}]}),
+        ]
+        self.mc = Sidecar(entries, limits={"auth_failures": 1000}).start()
+        self.addCleanup(self.mc.stop)
+
+    def call(self, method, path, who=None, body=None, headers=None, raw=None):
+        return self.mc.request(method, path, self.tok.get(who), body, headers, raw)
+
+    def concern(self, n):
+        """A concern from ticket n, through an ERP's ticket and a technician's submission."""
+        status, _, prompt = self.call("POST", "/v1/tickets/closed", "erp", ticket(n))
+        self.assertTrue(prompt["ask"], prompt)
+        status, _, receipt = self.call("POST", "/v1/submissions", "tech", submission(
+            "first-use-%d" % n, prompt_token=prompt["prompt_token"]))
+        self.assertEqual(status, 201, receipt)
+        status, _, concern = self.call(
+            "GET", "/v1/submissions/%s/concern" % receipt["submission_ref"], "officer")
+        self.assertEqual(status, 200, concern)
+        return concern["concern_ref"]
+
+    def act(self, ref, action, fields, who="officer"):
+        return self.call("POST", "/v1/concerns/%s/actions" % ref, who,
+                         {"action": action, "fields": fields})
+
+    def test_a_due_review_is_listed_to_every_officer_for_as_long_as_it_is_due(self):
+        ref = self.concern(501)
+        yes = {"answer": True, "explanation": "e"}
+        weigh = ("weigh", {"suspicion": yes, "unsafety": {"answer": False, "explanation": "e"},
+                           "help_possible": yes, "help_accepted": yes})
+        for action, fields in steps_to_decision()[:-2] + [weigh]:
+            self.assertEqual(self.act(ref, action, fields)[0], 200, action)
+        today = now()[:10]
+        status, _, decided = self.act(ref, "decide", {
+            "report": {"decision": False, "rationale": "help first"},
+            "help": {"decision": True, "rationale": "wijkteam"},
+            "monitoring_agreements": "wijkteam belt wekelijks", "review_date": today})
+        self.assertEqual(status, 200, decided)
+        self.assertEqual(decided["state"], "monitoring")
+        due = {"concern_ref": ref, "action": "review", "due_date": today}
+        for who in ("officer", "officer", "officer2", "officer"):
+            status, _, listed = self.call("GET", "/v1/steps/due", who)
+            self.assertEqual(status, 200)
+            self.assertIn(due, listed["due"], who)
+        self.assertEqual(self.act(ref, "review", {
+            "help_effective": {"answer": True, "explanation": "safe now"},
+            "report": {"decision": False, "rationale": "no need"}})[0], 200)
+        self.assertNotIn(due, self.call("GET", "/v1/steps/due", "officer2")[2]["due"])
+
+    def test_acting_is_audited_with_the_integration_and_request_refused_or_not(self):
+        ref = self.concern(502)
+        as_af1 = {"X-Acting-Actor": "af-1", "X-Acting-Role": "officer", "X-Request-Id": "rq-ok-1"}
+        status, headers, _ = self.call("GET", "/v1/concerns/" + ref, "acting", headers=as_af1)
+        self.assertEqual(status, 200)
+        as_af2 = dict(as_af1, **{"X-Acting-Actor": "af-2", "X-Request-Id": "rq-refused-1"})
+        self.assertProblem(self.call("GET", "/v1/concerns/" + ref, "acting", headers=as_af2), 403,
+                           "acting_not_allowed")
+        # Nobody acts as the sidecar itself, whatever its scopes say.
+        as_sidecar = dict(as_af1, **{"X-Acting-Actor": "meldcoded", "X-Acting-Role": "integration"})
+        self.assertProblem(self.call("GET", "/v1/steps/due", "erp", headers=as_sidecar), 403,
+                           "acting_not_allowed")
+        self.mc.stop()
+        rows = self.mc.audit_rows()
+        read = [r for r in rows if r["action"] == "concern.read" and r["outcome"] == "ok" and
+                r["actor"].get("request_id") == "rq-ok-1"]
+        self.assertEqual(len(read), 1, rows)
+        self.assertEqual(read[0]["actor"], {"id": "af-1", "role": "officer",
+                                            "integration": "portal", "request_id": "rq-ok-1"})
+        refused = [r for r in rows if r["action"] == "acting.not_allowed"]
+        self.assertEqual([r["actor"] for r in refused if r["actor"]["request_id"] ==
+                          "rq-refused-1"], [{"id": "af-2", "role": "officer",
+                                             "integration": "portal",
+                                             "request_id": "rq-refused-1"}])
+        self.assertEqual(len(refused), 2, refused)
+        self.assertTrue(all(r["outcome"] == "denied" for r in refused))
+
+    def assertProblem(self, result, status, code):
+        got, headers, body = result
+        self.assertEqual((got, body["code"]), (status, code), body)
+        self.assertEqual(headers["content-type"], "application/problem+json")
+        return body
+
+    def test_no_bad_request_is_answered_with_a_5xx(self):
+        ref = self.concern(503)
+        for action, fields in steps_to_decision()[:2]:  # to where a consultation is recorded
+            self.assertEqual(self.act(ref, action, fields)[0], 200, action)
+        acts = "/v1/concerns/%s/actions" % ref
+        consult = {"action": "consult", "fields": dict(steps_to_decision()[2][1],
+                                                        consulted_at="2031-01-01T10:00:00Z")}
+        future = dict(ticket(504), closed_at=now(days=3))
+        bad = [
+            ("GET", "/v1/catalog?locale=de", "tech", None, None, None, "unsupported_locale"),
+            ("GET", "/v1/catalog?locale=%FF", "tech", None, None, None, "unsupported_locale"),
+            ("GET", "/v1/concerns?state=%FF%FE", "officer", None, None, None, "invalid_utf8"),
+            ("GET", "/v1/concerns?limit=abc", "officer", None, None, None, None),
+            ("GET", "/v1/concerns?cursor=zzz", "officer", None, None, None, None),
+            ("GET", "/v1/audit?limit=-1", "auditor", None, None, None, None),
+            ("GET", "/v1/concerns/c_AAAAAAAAAAAAAAAAAAAAAA", "officer", None, None, None,
+             "not_found"),
+            ("GET", "/v1/concerns", "acting", None,
+             {"X-Acting-Actor": b"af-\xff\xfe", "X-Acting-Role": "officer"}, None,
+             "invalid_acting_actor"),
+            ("GET", "/v1/concerns", "acting", None,
+             {"X-Acting-Actor": "af-1", "X-Acting-Role": "chief"}, None, "invalid_acting_role"),
+            ("POST", "/v1/submissions", "tech", None, {"Idempotency-Key": b"key-\xff-1"},
+             json.dumps(submission("x-0000001", ticket={"host_ticket_id": "WO-5", "unit_id": UNIT})),
+             "invalid_utf8"),
+            ("POST", "/v1/submissions", "tech", None, None, '{"acute": false, "acute": true}',
+             "duplicate_member"),
+            ("POST", "/v1/submissions", "tech", None, None, b'{"observations": "\xff"}',
+             "invalid_utf8"),
+            ("POST", "/v1/submissions", "tech", None, None, "[" * 100 + "]" * 100, "too_deep"),
+            ("POST", "/v1/tickets/closed", "erp", future, None, None, "in_the_future"),
+            ("POST", acts, "officer", consult, None, None, "in_the_future"),
+            ("POST", acts, "officer", {"action": "weigh", "fields": {"suspicion": "yes"}}, None,
+             None, None),
+            ("POST", "/v1/purge", "admin", {"limit": "all"}, None, None, None),
+            ("POST", "/v1/concerns/%s/legal-hold" % ref, "officer", {"hold": "maybe"}, None, None,
+             None),
+            ("PATCH", "/v1/host-orders/vera4/OHO-UNKNOWN", "erp", {"status": {"code": "TEC"}},
+             None, None, "unknown_order"),
+            ("DELETE", "/v1/concerns", "officer", None, None, None, "method_not_allowed"),
+            ("GET", "/v1/no/such/route", "officer", None, None, None, "no_such_route"),
+        ]
+        for method, path, who, body, headers, raw, code in bad:
+            status, got_headers, answer = self.call(method, path, who, body, headers, raw)
+            self.assertTrue(400 <= status < 500, (method, path, status, answer))
+            self.assertEqual(got_headers["content-type"], "application/problem+json", path)
+            if code:
+                self.assertEqual(answer["code"], code, (method, path, answer))
+        self.assertEqual(self.call("POST", "/v1/tickets/closed", "erp",
+                                   dict(future, closed_at=now()))[2]["ask"], True)
+
+    def test_a_second_sidecar_on_the_same_store_is_refused_and_the_first_works_on(self):
+        second = Sidecar(self.mc.tokens)
+        second.store = self.mc.store
+        self.assertRaises(RuntimeError, second.start, 1)
+        self.assertNotEqual(second.process.returncode, 0)
+        self.assertIn("store_in_use", second.log_text())
+        self.assertIn(self.mc.store, second.log_text())
+        self.assertTrue(self.call("POST", "/v1/tickets/closed", "erp", ticket(505))[2]["ask"])
+        plugin_config = os.path.join(self.mc.dir, "plugin-only.json")
+        with open(self.mc.config_path) as f, open(plugin_config, "w") as out:
+            json.dump(json.load(f)["plugin"], out)
+        admin = subprocess.run([ADMIN, "audit-list", "--config", plugin_config, "--plugin", PLUGIN,
+                                "--role", "auditor", "--wait", "1"], capture_output=True,
+                               text=True)
+        self.assertEqual(admin.returncode, 2)
+        self.assertIn("store_in_use", admin.stderr)
+        self.assertIn("/v1/audit", admin.stderr)  # where to go instead
+        self.assertEqual(self.call("GET", "/healthz")[0], 200)
 
 
 if __name__ == "__main__":

@@ -102,7 +102,8 @@ Actor actor(const char* text) {
     try {
         const json doc = read(text, "actor");
         Actor actor{doc.at("id").get<std::string>(),
-                    *role_from_name(doc.at("role").get<std::string>())};
+                    *role_from_name(doc.at("role").get<std::string>()),
+                    optional_string(doc, "integration"), optional_string(doc, "request_id")};
         if (known.size() >= kKnownActors) known.clear();
         known.emplace_back(text, actor);
         return actor;
@@ -236,13 +237,15 @@ json concern_page(const ConcernPage& page) {
 json audit_page(const AuditPage& page) {
     json items = json::array();
     for (const auto& [id, record, concern_ref] : page.items) {
-        items.push_back(
-            {{"id", id},
-             {"at", format_timestamp(record.at)},
-             {"actor", {{"id", record.actor.id}, {"role", role_name(record.actor.role)}}},
-             {"action", record.action},
-             {"concern_ref", nullable(concern_ref)},
-             {"outcome", record.outcome}});
+        json actor{{"id", record.actor.id}, {"role", role_name(record.actor.role)}};
+        if (record.actor.integration) actor["integration"] = *record.actor.integration;
+        if (record.actor.request_id) actor["request_id"] = *record.actor.request_id;
+        items.push_back({{"id", id},
+                         {"at", format_timestamp(record.at)},
+                         {"actor", std::move(actor)},
+                         {"action", record.action},
+                         {"concern_ref", nullable(concern_ref)},
+                         {"outcome", record.outcome}});
     }
     return {{"items", std::move(items)}, {"next_cursor", page_cursor(page.next_cursor)}};
 }

@@ -400,7 +400,14 @@ MC_API mc_status mc_audit_record(mc_instance* instance, const char* actor_json,
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
         const json event = meldcode::codec::read(event_json, "audit_event");
-        service.record_audit(actor, event.at("action").get<std::string>());
+        std::optional<meldcode::Actor> acting_as;
+        if (event.contains("acting_as")) {
+            const json& as = event.at("acting_as");
+            acting_as =
+                meldcode::Actor{as.at("id").get<std::string>(),
+                                *meldcode::role_from_name(as.at("role").get<std::string>())};
+        }
+        service.record_audit(actor, event.at("action").get<std::string>(), acting_as);
     });
 }
 
@@ -411,7 +418,8 @@ MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char*
         auto& service = service_of(instance);
         const std::string chosen = locale == nullptr ? service.default_locale() : locale;
         if (!meldcode::Catalog::supports(chosen)) {
-            throw Error(MC_E_ARGUMENT, "unsupported_locale", "supported locales are nl and en");
+            // A value the caller chose, not a NULL or a bad handle: the payload's fault.
+            throw Error(MC_E_PAYLOAD, "unsupported_locale", "supported locales are nl and en");
         }
         const std::string& view = service.catalog().view_text(chosen);
         check_output(instance, "catalog_view", view);

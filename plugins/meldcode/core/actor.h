@@ -17,6 +17,11 @@ enum class Role { observer, officer, auditor, admin, integration };
 struct Actor {
     std::string id;
     Role role;
+    // When an integration calls on this actor's behalf: which one, and the
+    // host's id of the request. Both go into every audit row of the call, so
+    // an auditor sees who acted through what (ids only).
+    std::optional<std::string> integration{};
+    std::optional<std::string> request_id{};
 };
 
 std::string_view role_name(Role role);

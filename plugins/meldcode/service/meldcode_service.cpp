@@ -444,9 +444,14 @@ AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& quer
     return page;
 }
 
-void MeldcodeService::record_audit(const Actor& actor, const std::string& action) {
+void MeldcodeService::record_audit(const Actor& actor, const std::string& action,
+                                   const std::optional<Actor>& acting_as) {
     authorize(actor, Operation::record_audit);
-    audit_denial(actor, action);
+    if (!acting_as) return audit_denial(actor, action);
+    Actor tried = *acting_as;
+    tried.integration = actor.id;
+    tried.request_id = actor.request_id;
+    audit_denial(tried, action);
 }
 
 }  // namespace meldcode

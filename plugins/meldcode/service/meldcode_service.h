@@ -163,7 +163,10 @@ public:
     AuditPage list_audit(const Actor& actor, const AuditQuery& query);
     // A security event the host handled itself (the sidecar turning away a
     // failed authentication): one "denied" row without a concern, durable.
-    void record_audit(const Actor& actor, const std::string& action);
+    // With `acting_as` (an integration refused to act as someone), the row
+    // names that someone as actor and the caller as its integration.
+    void record_audit(const Actor& actor, const std::string& action,
+                      const std::optional<Actor>& acting_as);
 
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }

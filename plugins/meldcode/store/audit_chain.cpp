@@ -15,9 +15,17 @@ std::string fields(std::initializer_list<std::string> parts) {
 }  // namespace
 
 std::string canonical(const Row& row, std::int64_t as_id) {
-    return fields({std::to_string(as_id), std::to_string(row.at), row.actor_id, row.actor_role,
-                   row.action, row.concern_id ? std::to_string(*row.concern_id) : "-",
-                   row.outcome});
+    std::string out =
+        fields({std::to_string(as_id), std::to_string(row.at), row.actor_id, row.actor_role,
+                row.action, row.concern_id ? std::to_string(*row.concern_id) : "-", row.outcome});
+    // Rows that name no integration and no request (all rows written before
+    // the two existed) keep their canonical form, and so their links. A
+    // present value is marked, so that an absent one cannot be forged as "".
+    if (row.integration || row.request_id) {
+        const auto marked = [](const std::optional<std::string>& v) { return v ? "=" + *v : ""; };
+        out += fields({"via", marked(row.integration), marked(row.request_id)});
+    }
+    return out;
 }
 
 std::string link(const Crypto& crypto, const std::string& key_id, const std::string& canonical,

@@ -30,6 +30,8 @@ struct Row {
     std::string outcome;
     std::optional<std::string> key_id;
     std::optional<std::string> link;
+    std::optional<std::string> integration{};  // Actor::integration
+    std::optional<std::string> request_id{};   // Actor::request_id
 };
 
 struct Head {

@@ -171,6 +171,21 @@ UPDATE concerns SET closed_at = updated_at WHERE state = 'closed';
 CREATE INDEX concerns_by_closed_at ON concerns (closed_at) WHERE closed_at IS NOT NULL;
 )sql";
 
+// Schema 4: an audit row names the integration that called on the actor's
+// behalf and the host's request id (Actor::integration, request_id). Both are
+// part of the append-only content, so the trigger guards them too.
+constexpr const char* kSchema4 = R"sql(
+ALTER TABLE audit ADD COLUMN integration TEXT;
+ALTER TABLE audit ADD COLUMN request_id TEXT;
+DROP TRIGGER audit_no_update;
+CREATE TRIGGER audit_no_update
+BEFORE UPDATE OF id, at, actor_id, actor_role, action, concern_id, outcome, integration, request_id
+ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -215,6 +230,7 @@ const std::vector<Migration>& migrations() {
         {1, kSchema1},
         {2, kSchema2},
         {3, kSchema3},
+        {4, kSchema4},
     };
     return all;
 }
