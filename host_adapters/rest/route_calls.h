@@ -79,9 +79,9 @@ inline std::optional<Response> merge(std::string& body, const std::string& key,
 }
 
 // Turns a GET's query parameters into the JSON query the plugin takes; only
-// the names in `allowed`, else 400 with `refusal` as the detail. `limit` is a
-// number in the query schemas; anything that is not one goes on as a string
-// for the plugin to refuse with its own code and pointer.
+// the names in `allowed`, else 400 with `refusal` as the detail. `limit` and
+// `*_limit` are numbers in the query schemas; anything that is not one goes
+// on as a string for the plugin to refuse with its own code and pointer.
 inline std::optional<Response> query_from_url(const Request& request,
                                               std::initializer_list<const char*> allowed,
                                               const char* refusal, nlohmann::json& query) {
@@ -98,8 +98,9 @@ inline std::optional<Response> query_from_url(const Request& request,
                             std::all_of(value.begin(), value.end(), [](char ch) {
                                 return std::isdigit(static_cast<unsigned char>(ch));
                             });
-        query[name] =
-            name == "limit" && digits ? nlohmann::json(std::stoi(value)) : nlohmann::json(value);
+        const bool number =
+            name == "limit" || (name.size() > 6 && name.rfind("_limit") == name.size() - 6);
+        query[name] = number && digits ? nlohmann::json(std::stoi(value)) : nlohmann::json(value);
     }
     return std::nullopt;
 }

@@ -41,9 +41,21 @@ Response submission_status(const RouteContext& c) {
     return ok(call(c, api(c).submission_status, request.dump()));
 }
 
+// A concern by `key` (concern_ref or submission_ref) from the path; the
+// query may ask for a later page of its chronology.
+Response concern_by(const RouteContext& c, const char* key) {
+    json request;
+    if (auto error =
+            query_from_url(c.request, {"chronology_limit", "chronology_cursor"},
+                           "a concern takes chronology_limit and chronology_cursor", request)) {
+        return *error;
+    }
+    request[key] = c.params.at("ref");
+    return answer_query(c, api(c).concern_get, request);
+}
+
 Response submission_concern(const RouteContext& c) {
-    const json request{{"submission_ref", c.params.at("ref")}};
-    return ok(call(c, api(c).concern_get, request.dump()));
+    return concern_by(c, "submission_ref");
 }
 
 Response host_event(const RouteContext& c) {
@@ -69,8 +81,7 @@ Response concerns_search(const RouteContext& c) {
 }
 
 Response concern_get(const RouteContext& c) {
-    const json request{{"concern_ref", c.params.at("ref")}};
-    return ok(call(c, api(c).concern_get, request.dump()));
+    return concern_by(c, "concern_ref");
 }
 
 Response concern_act(const RouteContext& c) {

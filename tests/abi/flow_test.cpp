@@ -395,3 +395,46 @@ TEST_CASE("catalog and info are available in both locales") {
     CHECK(info.at("abi_version") ==
           std::to_string(MC_ABI_VERSION_MAJOR) + "." + std::to_string(MC_ABI_VERSION_MINOR));
 }
+
+TEST_CASE("a long chronology is read page by page, in time order") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    store.submit("WO-P", "VHE-P", "tech-p", "eerste");
+    const std::string ref = store.only_concern_ref("VHE-P");
+    for (int i = 0; i < 25; ++i) {
+        mc.report_host_event(kErp, {{"event_id", "EV-P-" + std::to_string(i)},
+                                    {"unit_id", "VHE-P"},
+                                    {"kind", "nuisance_complaint"},
+                                    {"occurred_at", kNow}});
+    }
+    const json first = mc.get_concern(kOfficer, {{"concern_ref", ref}, {"chronology_limit", 10}});
+    REQUIRE(matches_schema("concern", first));
+    CHECK(first.at("chronology").size() == 10);
+    CHECK(first.at("chronology").at(0).at("kind") == "signals_submitted");
+    std::vector<json> all = first.at("chronology");
+    json page = first;
+    while (!page.at("chronology_next_cursor").is_null()) {
+        page = mc.get_concern(kOfficer, {{"concern_ref", ref},
+                                         {"chronology_limit", 10},
+                                         {"chronology_cursor", page.at("chronology_next_cursor")}});
+        REQUIRE(matches_schema("concern", page));
+        for (const auto& e : page.at("chronology")) all.push_back(e);
+    }
+    CHECK(page.at("chronology").size() == 6);  // 1 submission + 25 events
+    const json whole = mc.get_concern(kOfficer, {{"concern_ref", ref}, {"chronology_limit", 1000}});
+    CHECK(whole.at("chronology") == json(all));
+    CHECK(whole.at("chronology_next_cursor").is_null());
+    // Without a limit, a page of at most 200: a host is never sent years at once.
+    CHECK(mc.get_concern(kOfficer, {{"concern_ref", ref}}).at("chronology").size() == 26);
+
+    const std::string before = store.data_fingerprint();
+    for (const json& bad :
+         {json{{"concern_ref", ref}, {"chronology_limit", 0}},
+          json{{"concern_ref", ref}, {"chronology_limit", 1001}},
+          json{{"concern_ref", ref}, {"chronology_cursor", "12"}},
+          json{{"concern_ref", ref}, {"chronology_cursor", "9999999999999999999.1"}}}) {
+        INFO(bad.dump());
+        CHECK_THROWS_AS(mc.get_concern(kOfficer, bad), meldcode::sdk::Error);
+    }
+    CHECK(store.data_fingerprint() == before);
+}

@@ -1279,6 +1279,27 @@ class FirstUseTest(E2ETestCase):
         self.assertEqual(self.call("POST", "/v1/tickets/closed", "erp",
                                    dict(future, closed_at=now()))[2]["ask"], True)
 
+    def test_a_long_chronology_is_read_page_by_page(self):
+        ref = self.concern(506)
+        for i in range(4):
+            event = {"event_id": "EV-PAGE-%d" % i, "unit_id": UNIT, "kind": "nuisance_complaint",
+                     "occurred_at": now()}
+            self.assertEqual(self.call("POST", "/v1/host-events", "erp", event)[0], 202)
+        path = "/v1/concerns/%s?chronology_limit=2" % ref
+        kinds, pages = [], 0
+        while path:
+            status, _, page = self.call("GET", path, "officer")
+            self.assertEqual(status, 200, page)
+            kinds += [e["kind"] for e in page["chronology"]]
+            cursor, pages = page["chronology_next_cursor"], pages + 1
+            path = cursor and "/v1/concerns/%s?chronology_limit=2&chronology_cursor=%s" % (ref,
+                                                                                          cursor)
+        self.assertEqual((pages, kinds), (3, ["signals_submitted"] + ["host_event"] * 4))
+        self.assertProblem(self.call("GET", "/v1/concerns/%s?chronology_cursor=7" % ref,
+                                     "officer"), 400, "schema_violation")
+        self.assertProblem(self.call("GET", "/v1/concerns/%s?unit_id=x" % ref, "officer"), 400,
+                           "unknown_query_parameter")
+
     def test_a_second_sidecar_on_the_same_store_is_refused_and_the_first_works_on(self):
         second = Sidecar(self.mc.tokens)
         second.store = self.mc.store

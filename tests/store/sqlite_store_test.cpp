@@ -523,7 +523,7 @@ TEST_CASE("the chronology includes the unit's host events without a concern", "[
     });
 
     std::vector<Entry> entries;
-    store->transaction([&](StoreTransaction& tx) { entries = tx.chronology(concern); });
+    store->transaction([&](StoreTransaction& tx) { entries = tx.whole_chronology(concern); });
     REQUIRE(entries.size() == 4);
     CHECK(entries[0].kind == "host_event");
     CHECK(entries[0].at == 100);
@@ -537,6 +537,28 @@ TEST_CASE("the chronology includes the unit's host events without a concern", "[
     CHECK(entries[2].data == nlohmann::json{{"type", "door_repair"}});
     CHECK(entries[3].kind == "action");
     CHECK(entries[3].actor.role == Role::officer);
+
+    // Paged, in pages of each size: the same entries in the same order, and
+    // no next page after the last one.
+    for (int limit = 1; limit <= 5; ++limit) {
+        INFO("pages of " << limit);
+        std::vector<nlohmann::json> paged;
+        std::optional<EntryPosition> after;
+        int pages = 0;
+        do {
+            ChronologyPage page;
+            store->transaction(
+                [&](StoreTransaction& tx) { page = tx.chronology(concern, after, limit); });
+            CHECK(page.entries.size() <= static_cast<std::size_t>(limit));
+            for (const auto& e : page.entries) paged.push_back({e.kind, e.at, e.data});
+            after = page.next;
+            ++pages;
+        } while (after && pages < 10);
+        CHECK(pages == (4 + limit - 1) / limit);
+        std::vector<nlohmann::json> whole;
+        for (const auto& e : entries) whole.push_back({e.kind, e.at, e.data});
+        CHECK(paged == whole);
+    }
 }
 
 TEST_CASE("claim_host_event claims an event id once", "[store]") {

@@ -187,6 +187,22 @@ ConcernSelector concern_selector(const json& doc) {
     return {optional_string(doc, "concern_ref"), optional_string(doc, "submission_ref")};
 }
 
+// A chronology cursor: "<at>.<id>" of the last entry shown (the schema has
+// checked the shape; numbers too large for int64 are refused here).
+ChronologyQuery chronology_query(const json& doc) {
+    ChronologyQuery q;
+    q.limit = doc.value("chronology_limit", q.limit);
+    if (!doc.contains("chronology_cursor")) return q;
+    const std::string text = doc.at("chronology_cursor").get<std::string>();
+    try {
+        const std::size_t dot = text.find('.');
+        q.after = EntryPosition{std::stoll(text.substr(0, dot)), std::stoll(text.substr(dot + 1))};
+    } catch (const std::out_of_range&) {
+        throw invalid_field("/chronology_cursor", "not a cursor of this store");
+    }
+    return q;
+}
+
 PurgeRequest purge_request(const json& doc) {
     PurgeRequest r;
     r.dry_run = doc.at("dry_run").get<bool>();
@@ -225,6 +241,9 @@ json concern(const ConcernView& view) {
     json chronology = json::array();
     for (const auto& e : view.chronology) chronology.push_back(entry(e));
     out["chronology"] = std::move(chronology);
+    const auto& next = view.chronology_next;
+    out["chronology_next_cursor"] =
+        next ? json(std::to_string(next->at) + "." + std::to_string(next->id)) : json(nullptr);
     return out;
 }
 

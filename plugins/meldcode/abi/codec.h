@@ -21,6 +21,7 @@ HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);
 AuditQuery audit_query(const nlohmann::json& doc);
 ConcernSelector concern_selector(const nlohmann::json& doc);
+ChronologyQuery chronology_query(const nlohmann::json& doc);
 PurgeRequest purge_request(const nlohmann::json& doc);
 // The "redact" member of an export request or of the "export" configuration.
 std::vector<Redaction> redactions(const nlohmann::json& doc);

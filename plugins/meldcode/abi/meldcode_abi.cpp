@@ -302,7 +302,8 @@ MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
     return call(instance, actor_json, request_json, {"concern_get", "concern"}, concern_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto view =
-                        service.get_concern(actor, meldcode::codec::concern_selector(doc));
+                        service.get_concern(actor, meldcode::codec::concern_selector(doc),
+                                            meldcode::codec::chronology_query(doc));
                     return meldcode::codec::concern(view).dump();
                 });
 }

@@ -83,6 +83,19 @@ struct Entry {
     nlohmann::json data;
 };
 
+// Where an entry stands in a chronology, which is in time order (ties by
+// id): what a page of it continues after.
+struct EntryPosition {
+    Timestamp at = 0;
+    std::int64_t id = 0;
+};
+
+// A page of a chronology, and where the next one starts (nullopt: the last).
+struct ChronologyPage {
+    std::vector<Entry> entries;
+    std::optional<EntryPosition> next;
+};
+
 struct AuditRecord {
     Timestamp at = 0;
     Actor actor;
@@ -181,7 +194,15 @@ public:
                               const Entry& entry) = 0;
     // False when an event with this host event id was stored before.
     virtual bool claim_host_event(const std::string& event_id) = 0;
-    virtual std::vector<Entry> chronology(const ConcernRecord& concern) = 0;
+    // The concern's chronology in time order, from just after `after` (from
+    // the start when nullopt), at most `limit` entries (all when nullopt):
+    // years of host events must not come in one answer.
+    virtual ChronologyPage chronology(const ConcernRecord& concern,
+                                      const std::optional<EntryPosition>& after,
+                                      std::optional<int> limit) = 0;
+    std::vector<Entry> whole_chronology(const ConcernRecord& concern) {
+        return chronology(concern, std::nullopt, std::nullopt).entries;
+    }
 
     // Retention. closed_concerns: concerns with closed_at on or before
     // `closed_before`, oldest first. purge_concern removes a concern with its

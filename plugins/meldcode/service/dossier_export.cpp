@@ -50,7 +50,7 @@ Dossier MeldcodeService::export_concern(const Actor& actor, const std::string& c
     store_->transaction([&](StoreTransaction& tx) {
         d.concern = select(tx, {concern_ref, std::nullopt});
         d.submissions = tx.submissions_of(d.concern.id);
-        d.chronology = tx.chronology(d.concern);
+        d.chronology = tx.whole_chronology(d.concern);
         audit(tx, actor, "concern.export", d.concern.id);
     });
     d.redactions = effective(settings_.export_redactions, also_redact);

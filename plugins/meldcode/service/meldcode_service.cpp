@@ -324,12 +324,15 @@ ConcernRecord MeldcodeService::select(StoreTransaction& tx, const ConcernSelecto
     return *concern;
 }
 
-ConcernView MeldcodeService::get_concern(const Actor& actor, const ConcernSelector& which) {
+ConcernView MeldcodeService::get_concern(const Actor& actor, const ConcernSelector& which,
+                                         const ChronologyQuery& page) {
     authorize(actor, Operation::read_concern);
     ConcernView view;
     store_->transaction([&](StoreTransaction& tx) {
         view.concern = select(tx, which);
-        view.chronology = tx.chronology(view.concern);
+        auto chronology = tx.chronology(view.concern, page.after, page.limit);
+        view.chronology = std::move(chronology.entries);
+        view.chronology_next = chronology.next;
         audit(tx, actor, "concern.read", view.concern.id);
     });
     view.allowed_actions = workflow_.allowed_actions(view.concern.status);
@@ -367,7 +370,10 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
         tx.append_entry(concern.id, concern.unit_id, {"action", now, actor, data});
         audit(tx, actor, "concern." + record.action, concern.id);
         view.concern = concern;
-        view.chronology = tx.chronology(concern);
+        // The answer shows the chronology's first page, as a plain read does.
+        auto chronology = tx.chronology(concern, std::nullopt, ChronologyQuery{}.limit);
+        view.chronology = std::move(chronology.entries);
+        view.chronology_next = chronology.next;
     });
     // By the submission's ref only: a concern ref would tell each observer
     // (and the host's ticket) that others reported the same unit.

@@ -72,10 +72,17 @@ struct HostEvent {
     nlohmann::json details;  // count, element, description when present
 };
 
+// Which page of a concern's chronology to show.
+struct ChronologyQuery {
+    int limit = 200;
+    std::optional<EntryPosition> after;  // nullopt: from the start
+};
+
 struct ConcernView {
     ConcernRecord concern;
     std::vector<std::string> allowed_actions;
-    std::vector<Entry> chronology;
+    std::vector<Entry> chronology;                 // one page
+    std::optional<EntryPosition> chronology_next;  // where the next page starts
 };
 
 struct ConcernPage {
@@ -140,7 +147,8 @@ public:
     void report_host_event(const Actor& actor, const HostEvent& event);
 
     ConcernPage list_concerns(const Actor& actor, const ConcernQuery& query);
-    ConcernView get_concern(const Actor& actor, const ConcernSelector& which);
+    ConcernView get_concern(const Actor& actor, const ConcernSelector& which,
+                            const ChronologyQuery& page);
     ConcernView act(const Actor& actor, const std::string& concern_ref, const std::string& action,
                     const nlohmann::json& fields);
     std::vector<DueStep> steps_due(const Actor& actor);

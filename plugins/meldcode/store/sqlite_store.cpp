@@ -383,24 +383,41 @@ public:
     // and only of its household (the same match as find_open_concern: equal,
     // or one side without one). A closed concern's dossier must not take in
     // what a later tenant's household did.
-    std::vector<Entry> chronology(const ConcernRecord& concern) override {
-        auto q = query(
+    // A page is read by stepping until it is full (plus one entry, to know
+    // whether there is a next page): the household check happens after
+    // decryption, so no SQL LIMIT can count the entries that pass it.
+    ChronologyPage chronology(const ConcernRecord& concern,
+                              const std::optional<EntryPosition>& after,
+                              std::optional<int> limit) override {
+        static const std::string after_position =
+            " AND (?4 IS NULL OR at > ?4 OR (at = ?4 AND id > ?5))";
+        static const std::string sql =
             "SELECT kind, at, actor_id, actor_role, data, id, key_id, 0 FROM entries "
-            "WHERE concern_id = ?1 "
-            "UNION ALL "
+            "WHERE concern_id = ?1" +
+            after_position +
+            " UNION ALL "
             "SELECT kind, at, actor_id, actor_role, data, id, key_id, 1 FROM entries "
             "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
-            "AND (?3 IS NULL OR at <= ?3) "
-            "ORDER BY 2, 6");
+            "AND (?3 IS NULL OR at <= ?3)" +
+            after_position + " ORDER BY 2, 6";
+        auto q = query(sql);
         q.bind(1, concern.id).bind(2, concern.unit_id).bind(3, concern.closed_at);
-        std::vector<Entry> entries;
+        q.bind(4, after ? std::optional<std::int64_t>(after->at) : std::nullopt);
+        q.bind(5, after ? std::optional<std::int64_t>(after->id) : std::nullopt);
+        ChronologyPage page;
+        std::optional<EntryPosition> last;
         while (q.step()) {
-            Entry e = read_entry(crypto_, q);
             const bool unit_level = q.boolean(7);
+            Entry e = read_entry(crypto_, q);
             if (unit_level && !same_household(e.data, concern.household_ref)) continue;
-            entries.push_back(std::move(e));
+            if (limit && page.entries.size() == static_cast<std::size_t>(*limit)) {
+                page.next = last;
+                break;
+            }
+            page.entries.push_back(std::move(e));
+            last = EntryPosition{q.int64(1), q.int64(5)};
         }
-        return entries;
+        return page;
     }
 
     void set_legal_hold(ConcernId concern, const std::optional<LegalHold>& hold) override {
