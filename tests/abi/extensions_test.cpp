@@ -184,8 +184,10 @@ TEST_CASE("bad packs are rejected with a reason and the rest still works") {
                              {"acute_advice", texts("Bel 112.", "Call 112.")}};
     with_prompt.erase("title");
     packs.write("h_carries_prompt.json", with_prompt);
-    packs.write("i_member_twice.json",
-                std::string(R"({"id": "twice.pack", "id": "twice.other", "title": {}})"));
+    // A valid pack but for its id, given twice: which pack would it be?
+    std::string twice = pack("twice.pack", "twice.c", {"twice.c.s"}).dump();
+    twice.insert(1, R"("id": "twice.other", )");
+    packs.write("i_member_twice.json", twice);
     packs.write("ignored.txt", std::string("not a pack: only *.json files are read"));
     json extra = with_packs(packs.path());
     extra["extensions"]["pack_dirs"].push_back(packs.file("no-such-dir"));
