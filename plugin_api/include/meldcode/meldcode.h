@@ -168,7 +168,7 @@ MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, cha
 
 /* Places or lifts a legal hold on a concern: a held concern is never purged
  * (schemas/legal_hold_request.schema.json -> schemas/legal_hold.schema.json).
- * Officers and admins; the answer carries no concern content. */
+ * Officers and admins; the answer carries no concern content. Since ABI 1.1. */
 MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** hold_json);
 
@@ -176,14 +176,15 @@ MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json
  * hold, with its chronology and submissions, and unit-level host events past
  * theirs; the audit trail keeps a "concern.purged" row per concern. With
  * "dry_run" only counts. Admins only; the report holds counts only
- * (schemas/purge_request.schema.json -> schemas/purge_report.schema.json). */
+ * (schemas/purge_request.schema.json -> schemas/purge_report.schema.json).
+ * Since ABI 1.1. */
 MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const char* request_json,
                           char** report_json);
 
 /* Exports one concern's dossier for a data-subject request, with third
  * parties redacted as configured (a request may redact more, never less)
  * (schemas/export_request.schema.json -> schemas/dossier.schema.json).
- * Officers only. */
+ * Officers only. Since ABI 1.1. */
 MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** dossier_json);
 /* ---- keys and audit (admins, auditors) ---------------------------------- */
