@@ -8,9 +8,11 @@ from typing import Callable, Optional
 
 from .errors import VersionError, error_for
 
-#: The C ABI this binding was written against (``MC_ABI_VERSION`` of meldcode.h).
+#: The C ABI version this binding needs, handed to ``mc_abi_check``: the newest
+#: function it calls came in 1.1 (``mc_audit_verify``, ``mc_keys_rotate``, ...;
+#: tests/abi/binding_versions_test.py checks it against meldcode.h).
 ABI_VERSION_MAJOR = 1
-ABI_VERSION_MINOR = 0
+ABI_VERSION_MINOR = 1
 ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR
 
 #: Looked up by the dynamic loader (ld.so.cache, LD_LIBRARY_PATH) when neither

@@ -18,8 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * older than this binding) or "abi_mismatch".
  */
 public final class Plugin {
-    /** The C ABI this binding was written against (MC_ABI_VERSION of meldcode.h). */
-    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 0;
+    /**
+     * The C ABI version this binding needs, handed to mc_abi_check: the newest function it calls
+     * came in 1.1 (mc_audit_verify, mc_keys_rotate, ...; tests/abi/binding_versions_test.py checks
+     * it against meldcode.h).
+     */
+    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 1;
     public static final int ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR;
 
     private final String path;
