@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "abi/schema_validator.h"
+#include "markdown_blocks.h"
 #include "plugin_fixture.h"
 
 namespace meldcode::test {
@@ -19,29 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The tagged code blocks of a Markdown file: tag -> text.
+// The blocks marked `tutorial=<tag>`: tag -> text.
 std::map<std::string, std::string> tutorial_blocks(const fs::path& markdown) {
-    std::ifstream in(markdown);
-    REQUIRE(in);
     std::map<std::string, std::string> blocks;
-    const std::string marker = " tutorial=";
-    std::string line;
-    std::string tag;
-    std::string text;
-    bool inside = false;
-    while (std::getline(in, line)) {
-        if (inside && line.rfind("```", 0) == 0) {
-            blocks[tag] = text;
-            inside = false;
-        } else if (inside) {
-            text += line + "\n";
-        } else if (line.rfind("```", 0) == 0 && line.find(marker) != std::string::npos) {
-            tag = line.substr(line.find(marker) + marker.size());
-            text.clear();
-            inside = true;
-        }
+    for (const auto& block : fenced_blocks(markdown)) {
+        const std::string tag = fence_attribute(block.info, "tutorial");
+        if (!tag.empty()) blocks[tag] = block.text;
     }
-    REQUIRE_FALSE(inside);
     return blocks;
 }
 

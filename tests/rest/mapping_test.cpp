@@ -4,6 +4,7 @@
 // against schemas/ticket.schema.json with the plugin's own validator.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,12 +13,15 @@
 
 #include "abi/schema_validator.h"
 #include "core/errors.h"
+#include "markdown_blocks.h"
 #include "meldcode/rest/ticket_mapping.h"
 
 namespace fs = std::filesystem;
 using meldcode::rest::MappingError;
 using meldcode::rest::MappingResult;
 using meldcode::rest::TicketMapping;
+using meldcode::test::fence_attribute;
+using meldcode::test::fenced_blocks;
 using nlohmann::json;
 using Outcome = MappingResult::Outcome;
 
@@ -415,5 +419,54 @@ TEST_CASE("mappings: a value of the wrong type is incomplete, a malformed one fa
         FAIL_CHECK("accepted");
     } catch (const meldcode::Error& e) {
         CHECK(e.pointer() == "/closed_at");
+    }
+}
+
+namespace {
+
+// A fence's `members-of=<file>#<pointer>`: the block's members (a trailing
+// comma allowed) added to that object of that file.
+json with_members(const std::string& target, const std::string& members) {
+    const auto hash = target.find('#');
+    json document = read_json(kSource / target.substr(0, hash));
+    const auto end = members.find_last_not_of(" \n,");
+    const json added = json::parse("{" + members.substr(0, end + 1) + "}");
+    document[json::json_pointer(hash == std::string::npos ? "" : target.substr(hash + 1))].update(
+        added);
+    return document;
+}
+
+}  // namespace
+
+// docs/host-ticket-mapping.md: a block marked `mapping=<name>` is an order for
+// that shipped mapping, and the block marked `mapped=<name>` the ticket it
+// becomes; every mapping the page shows (`schema=ticket_mapping`) loads.
+TEST_CASE("docs: the mapping page's orders become the tickets shown and its mappings load") {
+    std::map<std::string, json> orders;
+    std::map<std::string, json> tickets;
+    int mappings = 0;
+    for (const auto& block : fenced_blocks(kSource / "docs/host-ticket-mapping.md")) {
+        INFO("docs/host-ticket-mapping.md:" << block.line);
+        const auto order_for = fence_attribute(block.info, "mapping");
+        const auto ticket_of = fence_attribute(block.info, "mapped");
+        if (!order_for.empty()) {
+            orders[order_for] = json::parse(block.text);
+        } else if (!ticket_of.empty()) {
+            tickets[ticket_of] = json::parse(block.text);
+        } else if (fence_attribute(block.info, "schema") == "ticket_mapping") {
+            const auto target = fence_attribute(block.info, "members-of");
+            CHECK_NOTHROW(TicketMapping::load(target.empty() ? json::parse(block.text)
+                                                             : with_members(target, block.text)));
+            ++mappings;
+        }
+    }
+    CHECK(mappings >= 1);
+    REQUIRE_FALSE(orders.empty());
+    for (const auto& [name, order] : orders) {
+        INFO("mapping " << name);
+        REQUIRE(tickets.count(name) == 1);
+        const MappingResult result = shipped(name).map(order, kNow);
+        REQUIRE(result.outcome == Outcome::closed);
+        CHECK(result.ticket == tickets.at(name));
     }
 }

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const [doc, recordFile, secret] = process.argv.slice(2);
-const code = /```js\n([\s\S]*?)```/.exec(readFileSync(doc, "utf8"))[1];
+const code = /```js checked-by=tests\/rest\/verify_webhooks.mjs\n([\s\S]*?)```/.exec(
+  readFileSync(doc, "utf8"),
+)[1];
 const verify = new Function("require", `${code}\nreturn verifyMeldcodeSignature;`)(
   createRequire(import.meta.url),
 );

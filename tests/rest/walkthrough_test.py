@@ -21,7 +21,7 @@ def shell_blocks(heading):
     """The ```sh blocks of the section under `heading`, in order."""
     with open(DOC) as f:
         section = f.read().split("\n## " + heading + "\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)```", section, re.S)
+    return re.findall(r"```sh checked-by=tests/rest/walkthrough_test.py\n(.*?)```", section, re.S)
 
 
 class WalkthroughTest(E2ETestCase):

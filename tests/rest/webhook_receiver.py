@@ -17,7 +17,8 @@ from http.server import HTTPServer, BaseHTTPRequestHandler
 
 
 def load_documented_receiver(doc: pathlib.Path):
-    code = re.search(r"```python\n(.*?)```", doc.read_text(), re.S).group(1)
+    code = re.search(r"```python checked-by=tests/rest/webhook_receiver.py\n(.*?)```",
+                     doc.read_text(), re.S).group(1)
     scope = {}
     exec(compile(code, str(doc), "exec"), scope)
     return scope["verify_meldcode_signature"], scope["new_meldcode_event"]
