@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs the build into a temporary prefix, then builds the hosts in this
-# directory against it: with find_package(meldcode) a C host that links the
-# plugin and a C++ host that loads it through the SDK; with the pkg-config
-# compile line the C host again. Runs each on a fresh store.
+# Installs the build into a temporary prefix (docs/embedding.md's `cmake
+# --install`), then builds the hosts in this directory against it: with
+# find_package(meldcode) a C host that links the plugin and a C++ host that
+# loads it through the SDK; with the pkg-config compile line the C host again,
+# and the README's minimal C host. Runs each on a fresh store.
 #
 #   run_install_test.sh BUILD_DIR
 set -eu
@@ -47,7 +48,7 @@ cc -std=c99 -Wall -Wextra -Werror "$here/host.c" -o "$work/host-pc" \
 
 echo "== the README's minimal C host, as written"
 mkdir "$work/readme"
-sed -n '/^A minimal host in C/,/^```$/p' "$here/../../README.md" | sed '1,/^```c$/d;$d' \
+sed -n '/^A minimal host in C/,/^```$/p' "$here/../../README.md" | sed '1,/^```c /d;$d' \
     >"$work/readme/host.c"
 grep -q mc_ticket_closed "$work/readme/host.c" || { echo "README: no C host found"; exit 1; }
 # shellcheck disable=SC2046

@@ -1,9 +1,17 @@
 """meldcode: the Python binding of libmeldcode (ctypes, standard library only).
 
-    from meldcode import Meldcode, PayloadError
+In a directory that holds a key ring ``meldcode.keys`` (docs/encryption-and-audit.md),
+a host reports a ticket that closed just now, and learns whether to ask the technician:
 
-    with Meldcode({"store_path": "meldcode.db"}) as mc:
-        prompt = mc.ticket_closed({"id": "erp", "role": "integration"}, ticket)
+>>> from datetime import datetime, timezone
+>>> from meldcode import Meldcode
+>>> ticket = {"host_ticket_id": "WO-1", "unit_id": "VHE-000123", "work_type": "REP",
+...           "entered_dwelling": True, "technician_id": "t-1042",
+...           "closed_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+>>> with Meldcode({"store_path": "meldcode.db", "keys": {"file": "meldcode.keys"}}) as mc:
+...     prompt = mc.ticket_closed({"id": "erp", "role": "integration"}, ticket)
+>>> prompt["ask"], prompt["reason"]
+(True, 'ask')
 
 The plugin is found through the ``plugin`` argument, the environment variable
 ``MELDCODE_PLUGIN``, or the dynamic loader (``libmeldcode.so.1``).

@@ -30,8 +30,14 @@ class Meldcode:
     subclasses. Safe to call from many threads; do not close while other
     threads still call.
 
-    >>> with Meldcode({"store_path": "meldcode.db"}) as mc:
-    ...     prompt = mc.ticket_closed({"id": "erp", "role": "integration"}, ticket)
+    A payload that breaks its schema raises :class:`~meldcode.errors.PayloadError`
+    naming the field (in a directory that holds a key ring ``meldcode.keys``):
+
+    >>> with Meldcode({"store_path": "meldcode.db", "keys": {"file": "meldcode.keys"}}) as mc:
+    ...     mc.ticket_closed({"id": "erp", "role": "integration"}, {"host_ticket_id": "WO-2"})
+    Traceback (most recent call last):
+    ...
+    meldcode.errors.PayloadError: missing_field: ... (at /closed_at)
     """
 
     def __init__(self, config: Union[Json, bytes], plugin: Union[Plugin, str, None] = None):

@@ -15,8 +15,15 @@ import java.util.function.Consumer;
  * the answer as JSON text. Failures throw {@link MeldcodeException}. Safe to call from many
  * threads; do not close while other threads still call.
  *
+ * <p>A ticket that closed just now, in a directory that holds a key ring {@code meldcode.keys}
+ * (docs/encryption-and-audit.md):
+ *
  * <pre>{@code
- * try (Meldcode mc = new Meldcode(new Plugin(), "{\"store_path\": \"meldcode.db\"}")) {
+ * String ticket = "{\"host_ticket_id\": \"WO-1\", \"unit_id\": \"VHE-000123\", \"work_type\": \"REP\","
+ *         + " \"entered_dwelling\": true, \"technician_id\": \"t-1042\", \"closed_at\": \""
+ *         + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"}";
+ * try (Meldcode mc = new Meldcode(new Plugin(),
+ *         "{\"store_path\": \"meldcode.db\", \"keys\": {\"file\": \"meldcode.keys\"}}")) {
  *     String prompt = mc.ticketClosed("{\"id\":\"erp\",\"role\":\"integration\"}", ticket);
  * }
  * }</pre>
