@@ -17,6 +17,8 @@ A fenced block says how in its info string, after the language:
                         object of that file; secret=S: the HTTP request's
                         Meldcode-Signature holds under S
   layout                a folder listing: each line starts with a path that exists
+  postgres=FIXTURE      SQL run on a throwaway PostgreSQL between FIXTURE's set-up
+                        and its check (POSTGRES_FIXTURES below)
   mapping=/mapped=      an order and the ticket it maps to (tests/rest/mapping_test.cpp)
   tutorial=             docs/extensions.md's tutorial (tests/abi/tutorial_test.cpp)
   checked-by=FILE       run by another test, FILE, which reads this document
@@ -48,6 +50,7 @@ CHECKERS = {
     "method-of": {"python", "cpp", "java"},
     "schema": {"json", "http"},
     "layout": {"text"},
+    "postgres": {"sql"},
     "mapping": {"json"},
     "mapped": {"json"},
     "tutorial": {"json", "c", "sh"},
@@ -381,6 +384,82 @@ class JavaTest(HostDirTest):
         java = os.environ.get("JAVA", "java")
         self.assertEqual(run([java, "-cp", classes + ":" + jna, "Main"], cwd=self.dir),
                          (0, "missing_symbol\n"))
+
+
+# What a `postgres=NAME` block needs before it runs (as the superuser) and what
+# must hold after it (statement -> its output, or "ERROR" when it must fail).
+POSTGRES_FIXTURES = {
+    # docs/multi-corporation.md: row-level security on a table shared by tenants.
+    # Its owner is an ordinary role: superusers pass any policy, owners only
+    # pass one that is not FORCEd.
+    "shared_outbox": {
+        "setup": "CREATE ROLE service; CREATE SCHEMA shared AUTHORIZATION service;"
+                 " SET ROLE service;"
+                 " CREATE TABLE shared.outbox (tenant text NOT NULL, event_id text NOT NULL);",
+        "role": "service",
+        "checks": [
+            ("SET meldcode.tenant = 'corp-a'; INSERT INTO shared.outbox VALUES ('corp-a', 'evt-a');"
+             " SET meldcode.tenant = 'corp-b'; INSERT INTO shared.outbox VALUES ('corp-b', 'evt-b');",
+             ""),
+            ("SET meldcode.tenant = 'corp-a'; SELECT string_agg(event_id, ',') FROM shared.outbox;",
+             "evt-a"),
+            ("SET meldcode.tenant = 'corp-b'; SELECT count(*) FROM shared.outbox"
+             " WHERE tenant = 'corp-a';", "0"),
+            ("SET meldcode.tenant = 'corp-a'; INSERT INTO shared.outbox VALUES ('corp-b', 'evt-x');",
+             "ERROR"),
+            ("SET meldcode.tenant = 'corp-a'; UPDATE shared.outbox SET tenant = 'corp-b';", "ERROR"),
+        ],
+    },
+}
+POSTGRES_BIN = "/usr/lib/postgresql/15/bin"
+
+
+class PostgresTest(unittest.TestCase):
+    """A PostgreSQL cluster of its own in a temporary folder, on a socket only;
+    run by an unprivileged user when the tests run as root (PostgreSQL refuses root)."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="meldcode-pg-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.as_user = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "nobody", "nogroup")
+            self.as_user = ["runuser", "-u", "nobody", "--"]
+        data = os.path.join(self.dir, "data")
+        self.must([os.path.join(POSTGRES_BIN, "initdb"), "-D", data, "-U", "postgres", "-A", "trust",
+                   "--no-sync"])
+        self.must([os.path.join(POSTGRES_BIN, "pg_ctl"), "-D", data, "-l",
+                   os.path.join(self.dir, "log"), "-w", "-o",
+                   "-k %s -c listen_addresses='' -c fsync=off" % self.dir, "start"])
+        self.addCleanup(run, self.as_user + [os.path.join(POSTGRES_BIN, "pg_ctl"), "-D", data,
+                                             "-m", "immediate", "stop"])
+
+    def must(self, command):
+        status, output = run(self.as_user + command, cwd=self.dir)
+        self.assertEqual(status, 0, output)
+
+    def psql(self, sql, role=None):
+        script = ("SET ROLE %s;\n" % role if role else "") + sql
+        return run(self.as_user + ["psql", "-h", self.dir, "-U", "postgres", "-d", "postgres", "-X",
+                                   "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", script],
+                   cwd=self.dir)
+
+    def test_sql_examples_do_what_the_docs_say(self):
+        blocks = all_blocks("postgres", "sql")
+        self.assertTrue(blocks)
+        for block in blocks:
+            with self.subTest(str(block)):
+                fixture = POSTGRES_FIXTURES[block.attrs["postgres"]]
+                self.assertEqual(self.psql(fixture["setup"])[0], 0)
+                status, output = self.psql(block.text, fixture["role"])
+                self.assertEqual(status, 0, output)
+                for sql, expected in fixture["checks"]:
+                    status, output = self.psql(sql, fixture["role"])
+                    if expected == "ERROR":
+                        self.assertNotEqual(status, 0, sql)
+                        self.assertIn("row-level security", output, sql)
+                    else:
+                        self.assertEqual((status, output.strip()), (0, expected), sql)
 
 
 if __name__ == "__main__":
