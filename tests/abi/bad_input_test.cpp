@@ -202,6 +202,14 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     extra["tenant_name"] = kSecret;
     expect_rejected(store, api.signals_submit, technician.c_str(), extra.dump().c_str(),
                     {MC_E_PAYLOAD, "schema_violation", ""});
+    json called_twice = submission(prompt.at("prompt_token"), "key-called", kSecret);
+    called_twice["already_called"] = {"112", "112"};
+    expect_rejected(store, api.signals_submit, technician.c_str(), called_twice.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", "/already_called"});
+    json callback_text = submission(prompt.at("prompt_token"), "key-callback", kSecret);
+    callback_text["callback_requested"] = "ja";
+    expect_rejected(store, api.signals_submit, technician.c_str(), callback_text.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", "/callback_requested"});
     const json forged = submission("p_" + std::string(60, 'A'), "key-forged", kSecret);
     expect_rejected(store, api.signals_submit, technician.c_str(), forged.dump().c_str(),
                     {MC_E_NOT_FOUND, "unknown_prompt_token", "/prompt_token"});

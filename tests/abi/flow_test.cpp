@@ -438,3 +438,31 @@ TEST_CASE("a long chronology is read page by page, in time order") {
     }
     CHECK(store.data_fingerprint() == before);
 }
+
+TEST_CASE("whom the observer already called and a call-back request reach the officer") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const json asked = store.prompt_for("WO-1", "VHE-8", "tech-1");
+    json body = submission(asked.at("prompt_token"), "key-0001", kSecret);
+    body["already_called"] = {"veilig_thuis", "112"};
+    body["callback_requested"] = true;
+    const json receipt = mc.submit_signals(actor("tech-1", "observer"), body);
+    const std::string plain = store.submit("WO-2", "VHE-8", "tech-2", "tweede");
+
+    const json concern =
+        mc.get_concern(kOfficer, {{"submission_ref", receipt.at("submission_ref")}});
+    REQUIRE(matches_schema("concern", concern));
+    const json& chronology = concern.at("chronology");
+    REQUIRE(chronology.size() == 2);
+    // In one order, whatever order the host sent.
+    CHECK(chronology.at(0).at("data").at("already_called") == json::array({"112", "veilig_thuis"}));
+    CHECK(chronology.at(0).at("data").at("callback_requested") == true);
+    // Left out: nobody was called and no call-back was asked.
+    CHECK(chronology.at(1).at("data").at("already_called") == json::array());
+    CHECK(chronology.at(1).at("data").at("callback_requested") == false);
+    // Stored with the submission itself, too.
+    CHECK(store.sql("SELECT already_called_112, already_called_veilig_thuis, callback_requested "
+                    "FROM submissions ORDER BY id") == "1|1|1|\n0|0|0|\n");
+    // The host's receipt says nothing of it.
+    CHECK(receipt.size() == 1);
+}

@@ -214,4 +214,46 @@ TEST_CASE("a pack that breaks a rule is refused and changes nothing", "[catalog]
     CHECK_NOTHROW(catalog.add_pack(pack("x.pack", {category("x.cat", {"x.cat.a"})})));
 }
 
+TEST_CASE("each category has a route, and disclosures are marked", "[catalog]") {
+    const Catalog& catalog = builtin();
+    const json definition = embedded_json("catalog.json");
+    for (const auto& c : definition.at("categories")) {
+        const std::string& route = catalog.route(c.at("id"));
+        INFO("category " << c.at("id"));
+        CHECK(std::count(Catalog::routes().begin(), Catalog::routes().end(), route) == 1);
+        CHECK(route == c.value("route", std::string("veilig_thuis")));
+        for (const auto& s : c.at("signals")) {
+            CHECK(catalog.category_of(s.at("id")) == c.at("id"));
+            CHECK(catalog.route_of(s.at("id")) == route);
+            CHECK(catalog.is_disclosure(s.at("id")) == s.value("disclosure", false));
+        }
+    }
+    CHECK(catalog.is_disclosure("mc.children.tells_about_violence"));
+    CHECK_FALSE(catalog.is_disclosure("mc.home.holes_in_walls_or_doors"));
+    CHECK(Catalog::routes() ==
+          std::vector<std::string>{"veilig_thuis", "ggd", "police", "arbeidsinspectie", "comensha",
+                                   "meld_misdaad_anoniem", "wijkteam", "care_provider"});
+    // The schema lists the same routes as the core.
+    const json schema = embedded_json("catalog.schema.json");
+    CHECK(schema.at("definitions").at("route").at("enum") == json(Catalog::routes()));
+}
+
+TEST_CASE("a pack's category without a route goes to Veilig Thuis, with one to its own",
+          "[catalog]") {
+    Catalog catalog = builtin();
+    json routed = category("zorg.thuis", {"zorg.thuis.a"});
+    routed["route"] = "care_provider";
+    routed["signals"][0]["disclosure"] = true;
+    const json extra = pack("zorg.pack", {category("zorg.overig", {"zorg.overig.b"}), routed});
+    REQUIRE(matches_schema("catalog", extra));
+    catalog.add_pack(extra);
+    CHECK(catalog.route("zorg.overig") == "veilig_thuis");
+    CHECK(catalog.route_of("zorg.thuis.a") == "care_provider");
+    CHECK(catalog.is_disclosure("zorg.thuis.a"));
+    CHECK_FALSE(catalog.is_disclosure("zorg.overig.b"));
+    // Neither is shown to the technician.
+    CHECK(catalog.view_text("nl").find("care_provider") == std::string::npos);
+    CHECK(catalog.view_text("nl").find("disclosure") == std::string::npos);
+}
+
 }  // namespace meldcode::test

@@ -82,6 +82,17 @@ std::string query_plan(const std::string& path, const std::string& sql) {
     return plan;
 }
 
+// Writes a store as the first release left it: schema 1, with the rows that
+// `rows_sql` inserts; opening it runs every later migration.
+void first_release_store(const std::string& path, const std::string& rows_sql) {
+    raw_sql(path, "PRAGMA journal_mode = WAL");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, sqlite::migrations().front().sql, nullptr, nullptr, nullptr);
+    sqlite3_exec(db, ("PRAGMA user_version = 1;" + rows_sql).c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+}
+
 const Actor kOfficer{"officer-1", Role::officer};
 const Actor kObserver{"tech-7", Role::observer};
 const Actor kHost{"erp", Role::integration};
@@ -101,7 +112,8 @@ ConcernRecord make_concern(const std::string& ref, const std::string& unit,
 
 SubmissionRecord make_submission(const std::string& ref, const std::string& observer,
                                  const std::string& key) {
-    return SubmissionRecord{ref, observer, key, "digest-" + key, std::string("T-1"), 2000};
+    return SubmissionRecord{ref,  observer, key,  "digest-" + key, std::string("T-1"),
+                            2000, {},       false};
 }
 
 ConcernId insert_concern(Store& store, const ConcernRecord& concern) {
@@ -285,18 +297,10 @@ TEST_CASE("a store written by a newer meldcode is refused", "[store]") {
 TEST_CASE("concerns closed before retention existed count from their last update", "[store]") {
     TempDir dir;
     const auto path = dir.store_path();
-    // A store as the first release left it: schema 1 and two concerns.
-    raw_sql(path, "PRAGMA journal_mode = WAL");
-    sqlite3* db = nullptr;
-    sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, sqlite::migrations().front().sql, nullptr, nullptr, nullptr);
-    sqlite3_exec(db,
-                 "PRAGMA user_version = 1;"
-                 "INSERT INTO concerns (ref, unit_id, state, reported, help_arranged, acute, "
-                 "created_at, updated_at) VALUES ('c-closed', 'U-1', 'closed', 1, 0, 0, 1000, "
-                 "5000), ('c-open', 'U-2', 'open', 0, 0, 0, 1000, 6000)",
-                 nullptr, nullptr, nullptr);
-    sqlite3_close(db);
+    first_release_store(path,
+                        "INSERT INTO concerns (ref, unit_id, state, reported, help_arranged, "
+                        "acute, created_at, updated_at) VALUES ('c-closed', 'U-1', 'closed', 1, "
+                        "0, 0, 1000, 5000), ('c-open', 'U-2', 'open', 0, 0, 0, 1000, 6000)");
 
     auto store = open_store(path);
     CHECK(find(*store, "c-closed")->closed_at == Timestamp{5000});
@@ -364,6 +368,61 @@ TEST_CASE("a throwing transaction leaves nothing behind", "[store]") {
     // The store is still usable afterwards.
     insert_concern(*store, make_concern("C-1", "unit-1"));
     CHECK(concern_count(*store) == 1);
+}
+
+TEST_CASE("submissions stored before whom-was-called existed read as nobody called", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    first_release_store(path,
+                        "INSERT INTO concerns (ref, unit_id, state, reported, help_arranged, "
+                        "acute, created_at, updated_at) VALUES ('c-open', 'U-2', 'open', 0, 0, 0, "
+                        "1000, 6000); INSERT INTO submissions (ref, concern_id, observer_id, "
+                        "idempotency_key, request_digest, host_ticket_id, submitted_at) VALUES "
+                        "('s-old', 1, 'tech-7', 'key-old-1', 'digest', 'T-1', 1000)");
+
+    auto store = open_store(path);
+    store->transaction([&](StoreTransaction& tx) {
+        const auto found = tx.find_submission_by_key("tech-7", "key-old-1");
+        REQUIRE(found);
+        CHECK(found->ref == "s-old");
+        CHECK(found->already_called.empty());
+        CHECK_FALSE(found->callback_requested);
+    });
+}
+
+TEST_CASE("a submission keeps whom the observer already called and a call-back request",
+          "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    const std::vector<std::vector<std::string>> called{
+        {}, {"112"}, {"veilig_thuis"}, {"112", "veilig_thuis"}};
+    {
+        auto store = open_store(path);
+        const auto id = insert_concern(*store, make_concern("C-1", "unit-1"));
+        store->transaction([&](StoreTransaction& tx) {
+            for (std::size_t i = 0; i < called.size(); ++i) {
+                auto s =
+                    make_submission("S-" + std::to_string(i), "tech-7", "key-" + std::to_string(i));
+                s.already_called = called[i];
+                s.callback_requested = i % 2 == 1;
+                tx.insert_submission(id, s);
+            }
+        });
+    }
+    auto store = open_store(path);
+    store->transaction([&](StoreTransaction& tx) {
+        const auto all = tx.submissions_of(tx.find_concern("C-1")->id);
+        REQUIRE(all.size() == called.size());
+        for (std::size_t i = 0; i < called.size(); ++i) {
+            INFO("submission " << i);
+            CHECK(all[i].record.already_called == called[i]);
+            CHECK(all[i].record.callback_requested == (i % 2 == 1));
+            const auto by_key = tx.find_submission_by_key("tech-7", "key-" + std::to_string(i));
+            REQUIRE(by_key);
+            CHECK(by_key->already_called == called[i]);
+            CHECK(by_key->callback_requested == (i % 2 == 1));
+        }
+    });
 }
 
 TEST_CASE("idempotency keys are looked up per observer", "[store]") {

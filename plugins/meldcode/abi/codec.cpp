@@ -1,5 +1,6 @@
 #include "abi/codec.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -146,6 +147,14 @@ Submission submission(const json& doc) {
     s.observations = doc.at("observations").get<std::string>();
     s.children_involved = doc.at("children_involved").get<std::string>();
     s.acute = doc.at("acute").get<bool>();
+    // In one order whatever the order sent (the schema allows each once).
+    const json called = doc.value("already_called", json::array());
+    for (const char* whom : {"112", "veilig_thuis"}) {
+        if (std::find(called.begin(), called.end(), whom) != called.end()) {
+            s.already_called.emplace_back(whom);
+        }
+    }
+    s.callback_requested = doc.value("callback_requested", false);
     s.canonical = doc;
     return s;
 }

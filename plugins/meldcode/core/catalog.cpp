@@ -85,6 +85,17 @@ std::string Catalog::namespace_of(const std::string& id) {
     return id.substr(0, id.find('.'));
 }
 
+const std::vector<std::string>& Catalog::routes() {
+    static const std::vector<std::string> all{
+        "veilig_thuis",         "ggd",      "police",       "arbeidsinspectie", "comensha",
+        "meld_misdaad_anoniem", "wijkteam", "care_provider"};
+    return all;
+}
+
+const std::string& Catalog::default_route() {
+    return routes().front();
+}
+
 Catalog Catalog::from_definition(const json& def) {
     Catalog catalog;
     catalog.version_ = def.at("version").get<std::string>();
@@ -100,12 +111,14 @@ Catalog Catalog::from_definition(const json& def) {
 void Catalog::index_signals(const json& categories) {
     for (const auto& c : categories) {
         const auto category = c.at("id").get<std::string>();
+        routes_[category] = c.value("route", default_route());
         for (const auto& s : c.at("signals")) {
             const auto id = s.at("id").get<std::string>();
             if (!namespaced_under(id, category)) {
                 throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
-            if (!labels_.emplace(id, s.at("label")).second) {
+            Signal signal{s.at("label"), category, s.value("disclosure", false)};
+            if (!signals_.emplace(id, std::move(signal)).second) {
                 throw bad_catalog("duplicate signal id " + id);
             }
         }
@@ -144,11 +157,27 @@ void Catalog::build_views() {
 }
 
 bool Catalog::knows(const std::string& signal_id) const {
-    return labels_.count(signal_id) != 0;
+    return signals_.count(signal_id) != 0;
 }
 
 const json& Catalog::labels(const std::string& signal_id) const {
-    return labels_.at(signal_id);
+    return signals_.at(signal_id).labels;
+}
+
+bool Catalog::is_disclosure(const std::string& signal_id) const {
+    return signals_.at(signal_id).disclosure;
+}
+
+const std::string& Catalog::category_of(const std::string& signal_id) const {
+    return signals_.at(signal_id).category;
+}
+
+const std::string& Catalog::route(const std::string& category_id) const {
+    return routes_.at(category_id);
+}
+
+const std::string& Catalog::route_of(const std::string& signal_id) const {
+    return route(category_of(signal_id));
 }
 
 const json& Catalog::view(const std::string& locale) const {

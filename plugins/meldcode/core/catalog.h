@@ -23,6 +23,12 @@ public:
     // The namespace of a catalog or pack id: its first segment ("mc" of "mc.builtin").
     static std::string namespace_of(const std::string& id);
 
+    // Where a category's concerns are usually taken (the officer decides):
+    // the ids of schemas/catalog.schema.json#/definitions/route.
+    static const std::vector<std::string>& routes();
+    // A category without a route goes to Veilig Thuis.
+    static const std::string& default_route();
+
     // Adds a pack's categories after the ones already there. A pack must have
     // a namespace of its own (not the built-in catalog's, not an earlier
     // pack's), every id in it must carry that namespace, and it may not carry
@@ -35,19 +41,34 @@ public:
     bool knows(const std::string& signal_id) const;
     // The signal's label in every locale ({"nl": ..., "en": ...}); it must be known.
     const nlohmann::json& labels(const std::string& signal_id) const;
+    // Whether the signal is a resident or a child telling about violence; it must be known.
+    bool is_disclosure(const std::string& signal_id) const;
+    // The category the signal belongs to; it must be known.
+    const std::string& category_of(const std::string& signal_id) const;
+    // The route of a category (one of routes()); it must be known.
+    const std::string& route(const std::string& category_id) const;
+    // The route of the signal's category; the signal must be known.
+    const std::string& route_of(const std::string& signal_id) const;
     // The catalog as shown to a person: one locale, no other languages.
     const nlohmann::json& view(const std::string& locale) const;
     // The same, serialised once: the ticket-closed hook sends it on the host's request path.
     const std::string& view_text(const std::string& locale) const;
 
 private:
+    struct Signal {
+        nlohmann::json labels;  // in every locale ({"nl": ..., "en": ...})
+        std::string category;
+        bool disclosure = false;
+    };
+
     void index_signals(const nlohmann::json& categories);
     void build_views();
 
     std::string version_;
     nlohmann::json definition_;                      // the built-in definition plus every pack
     std::set<std::string> namespaces_;               // the built-in's and every pack's
-    std::map<std::string, nlohmann::json> labels_;   // signal id -> label in every locale
+    std::map<std::string, Signal> signals_;          // signal id -> what is known of it
+    std::map<std::string, std::string> routes_;      // category id -> route
     std::map<std::string, nlohmann::json> views_;    // locale -> view
     std::map<std::string, std::string> view_texts_;  // locale -> view, serialised
 };

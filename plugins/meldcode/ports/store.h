@@ -59,6 +59,8 @@ struct SubmissionRecord {
     std::string request_digest;  // to tell a true retry from a reused key
     std::optional<std::string> host_ticket_id;
     Timestamp submitted_at = 0;
+    std::vector<std::string> already_called;  // "112", "veilig_thuis", in that order
+    bool callback_requested = false;
 };
 
 // A submission as stored, with when its observer was told it was handled.

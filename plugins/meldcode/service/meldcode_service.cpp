@@ -234,8 +234,9 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
             created = concern->ref;
         }
         receipt = "s_" + crypto_->random_token(kRefBytes);
-        tx.insert_submission(concern->id, {receipt, actor.id, s.idempotency_key,
-                                           crypto_->digest(canonical), ticket.host_ticket_id, now});
+        tx.insert_submission(concern->id,
+                             {receipt, actor.id, s.idempotency_key, crypto_->digest(canonical),
+                              ticket.host_ticket_id, now, s.already_called, s.callback_requested});
         tx.append_entry(concern->id, ticket.unit_id,
                         {"signals_submitted",
                          now,
@@ -246,7 +247,9 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
                           {"signal_labels", signal_labels(s.signals)},
                           {"observations", s.observations},
                           {"children_involved", s.children_involved},
-                          {"acute", s.acute}}});
+                          {"acute", s.acute},
+                          {"already_called", s.already_called},
+                          {"callback_requested", s.callback_requested}}});
         concern->updated_at = now;
         tx.update_concern(*concern);
         audit(tx, actor, "signals.submit", concern->id);

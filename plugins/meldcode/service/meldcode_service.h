@@ -60,6 +60,10 @@ struct Submission {
     std::string observations;
     std::string children_involved;  // "yes", "no", "unknown"
     bool acute = false;
+    // Whom the observer already called ("112", "veilig_thuis", in that order)
+    // and whether they ask the officer to call back.
+    std::vector<std::string> already_called;
+    bool callback_requested = false;
     nlohmann::json canonical;  // the request as sent, for the idempotency digest
 };
 

@@ -186,6 +186,20 @@ BEGIN
 END;
 )sql";
 
+// Schema 5: what the observer did and asks for, with each submission
+// (schemas/submission.schema.json): whom they already called (112, Veilig
+// Thuis) and whether they want the officer to call back. Flags, not text, so
+// they stay clear like concerns.acute; submissions stored before read as
+// nobody called and no call-back asked, which is what those observers said.
+constexpr const char* kSchema5 = R"sql(
+ALTER TABLE submissions ADD COLUMN already_called_112 INTEGER NOT NULL DEFAULT 0
+    CHECK (already_called_112 IN (0, 1));
+ALTER TABLE submissions ADD COLUMN already_called_veilig_thuis INTEGER NOT NULL DEFAULT 0
+    CHECK (already_called_veilig_thuis IN (0, 1));
+ALTER TABLE submissions ADD COLUMN callback_requested INTEGER NOT NULL DEFAULT 0
+    CHECK (callback_requested IN (0, 1));
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -231,6 +245,7 @@ const std::vector<Migration>& migrations() {
         {2, kSchema2},
         {3, kSchema3},
         {4, kSchema4},
+        {5, kSchema5},
     };
     return all;
 }

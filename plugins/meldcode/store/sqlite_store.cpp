@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -203,6 +204,26 @@ Entry read_entry(const Crypto& crypto, const Query& row) {
                  parse_json(open_sealed(crypto, row, 4, 6, sqlite::entry_context(row.int64(5))))};
 }
 
+// The columns of a submission record, in the order submission_record() reads them.
+constexpr const char* kSubmissionColumns =
+    "ref, observer_id, idempotency_key, request_digest, host_ticket_id, submitted_at, "
+    "already_called_112, already_called_veilig_thuis, callback_requested";
+constexpr int kSubmissionColumnCount = 9;
+
+// Whom the observer already called is kept as one flag per number.
+bool called(const SubmissionRecord& s, const char* whom) {
+    return std::find(s.already_called.begin(), s.already_called.end(), whom) !=
+           s.already_called.end();
+}
+
+SubmissionRecord submission_record(const Query& row) {
+    std::vector<std::string> called;
+    if (row.boolean(6)) called.emplace_back("112");
+    if (row.boolean(7)) called.emplace_back("veilig_thuis");
+    return {row.text(0),          row.text(1),  row.text(2),       row.text(3),
+            row.optional_text(4), row.int64(5), std::move(called), row.boolean(8)};
+}
+
 // ---------------------------------------------------------------------------
 // The transaction: every method is one prepared statement.
 
@@ -213,13 +234,11 @@ public:
 
     std::optional<SubmissionRecord> find_submission_by_key(const std::string& observer_id,
                                                            const std::string& key) override {
-        auto q = query(
-            "SELECT ref, observer_id, idempotency_key, request_digest, host_ticket_id, "
-            "submitted_at FROM submissions WHERE observer_id = ?1 AND idempotency_key = ?2");
+        auto q = query(std::string("SELECT ") + kSubmissionColumns +
+                       " FROM submissions WHERE observer_id = ?1 AND idempotency_key = ?2");
         q.bind(1, observer_id).bind(2, key);
         if (!q.step()) return std::nullopt;
-        return SubmissionRecord{q.text(0), q.text(1),          q.text(2),
-                                q.text(3), q.optional_text(4), q.int64(5)};
+        return submission_record(q);
     }
 
     std::optional<SubmissionState> submission_state(const std::string& submission_ref) override {
@@ -241,9 +260,14 @@ public:
     void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
         auto q = query(
             "INSERT INTO submissions (ref, concern_id, observer_id, idempotency_key, "
-            "request_digest, host_ticket_id, submitted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+            "request_digest, host_ticket_id, submitted_at, already_called_112, "
+            "already_called_veilig_thuis, callback_requested) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         q.bind(1, s.ref).bind(2, concern).bind(3, s.observer_id).bind(4, s.idempotency_key);
         q.bind(5, s.request_digest).bind(6, s.host_ticket_id).bind(7, s.submitted_at);
+        q.bind(8, std::int64_t{called(s, "112")});
+        q.bind(9, std::int64_t{called(s, "veilig_thuis")});
+        q.bind(10, std::int64_t{s.callback_requested});
         q.run();
     }
 
@@ -458,16 +482,12 @@ public:
     }
 
     std::vector<StoredSubmission> submissions_of(ConcernId concern) override {
-        auto q = query(
-            "SELECT ref, observer_id, idempotency_key, request_digest, host_ticket_id, "
-            "submitted_at, handled_at FROM submissions WHERE concern_id = ?1 ORDER BY id");
+        auto q = query(std::string("SELECT ") + kSubmissionColumns +
+                       ", handled_at FROM submissions WHERE concern_id = ?1 ORDER BY id");
         q.bind(1, concern);
         std::vector<StoredSubmission> all;
-        while (q.step()) {
-            all.push_back(
-                {{q.text(0), q.text(1), q.text(2), q.text(3), q.optional_text(4), q.int64(5)},
-                 q.optional_int64(6)});
-        }
+        while (q.step())
+            all.push_back({submission_record(q), q.optional_int64(kSubmissionColumnCount)});
         return all;
     }
 
