@@ -64,7 +64,7 @@ void walk(const meldcode::sdk::Instance& mc) {
     const json receipt = mc.submit_signals(
         technician, {{"prompt_token", prompt.at("prompt_token")},
                      {"idempotency_key", "demo-" + run},
-                     {"signals", {"mc.home.holes_in_walls_or_doors", "mc.children.locked_in_room"}},
+                     {"signals", {"mc.home.holes_in_walls_or_doors", "mc.children.lock_on_outside_of_room"}},
                      {"observations", "(demo) what the technician saw, factually"},
                      {"children_involved", "yes"},
                      {"acute", false}});

@@ -21,7 +21,7 @@ const std::string kObservation = "Observatie-slot-op-kinderkamer-K4RT";
 const std::string kStepNote = "Stapnotitie-gesprek-bewoner-P9QX";
 const std::string kExplanation = "Afweging-vermoeden-onderbouwd-W2MZ";
 // A signal id the submission in plugin_fixture.cpp ticks.
-const std::string kSignal = "mc.children.locked_in_room";
+const std::string kSignal = "mc.children.lock_on_outside_of_room";
 
 std::string file_bytes(const std::string& path) {
     std::ifstream file(path, std::ios::binary);

@@ -71,7 +71,7 @@ TEST_CASE("an export holds the whole dossier as it was recorded") {
     const json& chronology = dossier.at("chronology");
     REQUIRE(chronology.size() == concern.at("chronology").size());
     CHECK(chronology.at(0).at("data").at("observations") == kObservation);
-    CHECK(chronology.at(0).at("data").at("signals") == json{"mc.children.locked_in_room"});
+    CHECK(chronology.at(0).at("data").at("signals") == json{"mc.children.lock_on_outside_of_room"});
     CHECK(chronology.at(1).at("kind") == "host_event");
     for (std::size_t i = 1; i < chronology.size(); ++i) {
         json recorded = concern.at("chronology").at(i);

@@ -114,7 +114,9 @@ json submitted_entry(const StoreFixture& store, const std::string& submission_re
     return nullptr;
 }
 
-void check_unknown_signal_changes_nothing(const StoreFixture& store, const std::string& signal) {
+// A submission of `signal` is refused with `code`, naming it, and stores nothing.
+void check_refused_signal_changes_nothing(const StoreFixture& store, const std::string& signal,
+                                          const std::string& code = "unknown_signal") {
     const std::string before = store.data_fingerprint();
     const json prompt = store.prompt_for("WO-unknown-" + signal, "VHE-7", "t-1");
     json s = submission(prompt.at("prompt_token"), "key-unknown-" + signal, "Feiten.");
@@ -123,7 +125,7 @@ void check_unknown_signal_changes_nothing(const StoreFixture& store, const std::
         store.mc().submit_signals(actor("t-1", "observer"), s);
         FAIL("a signal of a rejected or removed pack was accepted");
     } catch (const sdk::Error& e) {
-        CHECK(e.code() == "unknown_signal");
+        CHECK(e.code() == code);
         CHECK(e.pointer() == "/signals/0");
     }
     CHECK(store.data_fingerprint() == before);
@@ -224,8 +226,8 @@ TEST_CASE("bad packs are rejected with a reason and the rest still works") {
     CHECK_NOTHROW(submit_signals(
         store, "WO-OK",
         {"rivierland.portiek.sleeps_in_storage", "mc.home.holes_in_walls_or_doors"}));
-    check_unknown_signal_changes_nothing(store, "dup.c.other");
-    check_unknown_signal_changes_nothing(store, "rivierland.other.s");
+    check_refused_signal_changes_nothing(store, "dup.c.other");
+    check_refused_signal_changes_nothing(store, "rivierland.other.s");
 }
 
 TEST_CASE("a compiled extension adds its categories and its prompt rule") {
@@ -320,7 +322,7 @@ TEST_CASE("bad libraries are rejected with a reason and the rest still works") {
           "extension built for extension ABI 2.0; this plugin implements 1.0");
     CHECK(category_in(store.mc().catalog("en"), "future.c") == nullptr);
     CHECK_NOTHROW(submit_signals(store, "WO-L1", {"animals.care.locked_up"}));
-    check_unknown_signal_changes_nothing(store, "future.c.s");
+    check_refused_signal_changes_nothing(store, "future.c.s");
 }
 
 TEST_CASE("a stored signal still displays after its pack is removed") {
@@ -339,7 +341,34 @@ TEST_CASE("a stored signal still displays after its pack is removed") {
     const json entry = submitted_entry(store, ref);
     CHECK(entry.at("signals") == json{signal, "mc.adults.fearful_or_tense"});
     CHECK(entry.at("signal_labels") == labels);  // what the observer ticked, in their words
-    check_unknown_signal_changes_nothing(store, signal);
+    check_refused_signal_changes_nothing(store, signal);
+}
+
+TEST_CASE("a retired signal still reads in old concerns and is refused on submission") {
+    const PackDir packs;
+    const std::string old_id = "rivierland.portiek.sleeps_in_storage";
+    packs.write("stairwell.json", kStairwell);
+    StoreFixture store(with_packs(packs.path()));
+    const std::string ref = submit_signals(store, "WO-R1", {old_id});
+    const json labels = submitted_entry(store, ref).at("signal_labels");
+
+    // The next version retires the signal and offers a reworded one.
+    json revised = pack("rivierland.portiek", "rivierland.portiek",
+                        {"rivierland.portiek.sleeping_place_in_storage"});
+    revised["version"] = "2.0";
+    revised["categories"][0]["retired"] = kStairwell.at("categories").at(0).at("signals");
+    packs.write("stairwell.json", revised);
+    store.reopen(with_packs(packs.path()));
+    REQUIRE(store.mc().extensions().at("rejected").empty());
+    const json form = category_in(store.mc().catalog("nl"), "rivierland.portiek");
+    REQUIRE(form.at("signals").size() == 1);
+    CHECK(form.at("signals").at(0).at("id") == "rivierland.portiek.sleeping_place_in_storage");
+    CHECK(submitted_entry(store, ref).at("signal_labels") == labels);
+    check_refused_signal_changes_nothing(store, old_id, "signal_not_offered");
+    // The built-in catalog's own retired signals are refused the same way.
+    check_refused_signal_changes_nothing(store, "mc.exploitation.occupants_keep_changing",
+                                         "signal_not_offered");
+    check_refused_signal_changes_nothing(store, "mc.children.locked_in_room", "signal_not_offered");
 }
 
 }  // namespace meldcode::test

@@ -265,6 +265,29 @@ TEST_CASE("host events join the unit's chronology, and a rule may open a concern
     CHECK(concern.at("pending_feedback") == 0);
 }
 
+TEST_CASE("refused access and a request to move for safety are host events for the officer") {
+    StoreFixture store(json{{"host_events", {{"create_concern_for", {"safety_move_request"}}}}});
+    const auto& mc = store.mc();
+    const json refused{{"event_id", "EV-20"},
+                       {"unit_id", "VHE-9"},
+                       {"kind", "access_refused"},
+                       {"occurred_at", "2026-11-10T08:00:00Z"},
+                       {"count", 3}};
+    mc.report_host_event(kErp, refused);
+    CHECK(mc.list_concerns(kOfficer, {{"unit_id", "VHE-9"}}).at("items").empty());
+    const json move{{"event_id", "EV-21"},
+                    {"unit_id", "VHE-9"},
+                    {"kind", "safety_move_request"},
+                    {"occurred_at", "2026-11-12T08:00:00Z"}};
+    mc.report_host_event(kErp, move);
+    const json concern =
+        mc.get_concern(kOfficer, {{"concern_ref", store.only_concern_ref("VHE-9")}});
+    REQUIRE(concern.at("chronology").size() == 2);
+    CHECK(concern.at("chronology").at(0).at("data").at("kind") == "access_refused");
+    CHECK(concern.at("chronology").at(0).at("data").at("count") == 3);
+    CHECK(concern.at("chronology").at(1).at("data").at("kind") == "safety_move_request");
+}
+
 TEST_CASE("a unit's host events show only in concerns of their household and time") {
     // A closed concern's dossier must not take in what happened after it, nor
     // what another household of the unit (a later tenant) did.

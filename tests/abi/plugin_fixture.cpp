@@ -92,7 +92,7 @@ json ticket_submission(const json& ticket, const std::string& key,
                        const std::string& observations) {
     return {{"ticket", ticket},
             {"idempotency_key", key},
-            {"signals", {"mc.children.locked_in_room"}},
+            {"signals", {"mc.children.lock_on_outside_of_room"}},
             {"observations", observations},
             {"children_involved", "yes"},
             {"acute", false}};
@@ -102,7 +102,7 @@ json submission(const std::string& prompt_token, const std::string& key,
                 const std::string& observations) {
     return {{"prompt_token", prompt_token},
             {"idempotency_key", key},
-            {"signals", {"mc.home.holes_in_walls_or_doors", "mc.children.locked_in_room"}},
+            {"signals", {"mc.home.holes_in_walls_or_doors", "mc.children.lock_on_outside_of_room"}},
             {"observations", observations},
             {"children_involved", "yes"},
             {"acute", false}};

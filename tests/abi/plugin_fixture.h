@@ -35,7 +35,7 @@ json ticket(const std::string& ticket_id, const std::string& unit_id,
 json submission(const std::string& prompt_token, const std::string& key,
                 const std::string& observations);
 // A submission without a prompt: `ticket` names host_ticket_id, unit_id and
-// perhaps household_ref; one signal (mc.children.locked_in_room), not acute.
+// perhaps household_ref; one signal (mc.children.lock_on_outside_of_room), not acute.
 json ticket_submission(const json& ticket, const std::string& key, const std::string& observations);
 
 class StoreFixture {

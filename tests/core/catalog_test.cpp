@@ -50,36 +50,104 @@ json category(const std::string& id, const std::vector<std::string>& signal_ids)
 
 TEST_CASE("the built-in catalog knows its signals and nothing else", "[catalog]") {
     const Catalog& catalog = builtin();
-    CHECK(catalog.version() == "2026.1");
+    CHECK(catalog.version() == "2026.2");
     const json definition = embedded_json("catalog.json");
     for (const auto& c : definition.at("categories")) {
         CHECK_FALSE(catalog.knows(c.at("id")));  // a category is not a signal
-        for (const auto& s : c.at("signals")) CHECK(catalog.knows(s.at("id")));
+        for (const auto& s : c.at("signals")) {
+            CHECK(catalog.knows(s.at("id")));
+            CHECK(catalog.offers(s.at("id")));
+        }
     }
     CHECK(catalog.knows("mc.home.holes_in_walls_or_doors"));
     CHECK_FALSE(catalog.knows("mc.home.unicorns"));
+    CHECK_FALSE(catalog.offers("mc.home.unicorns"));
     CHECK_FALSE(catalog.knows("mc.home.holes_in_walls_or_doors.extra"));
     CHECK_FALSE(catalog.knows("MC.HOME.HOLES_IN_WALLS_OR_DOORS"));
     CHECK_FALSE(catalog.knows(""));
 }
 
-TEST_CASE("the built-in catalog has 7+ categories of 5-10 unique signals", "[catalog]") {
+TEST_CASE("the built-in catalog has 8 categories of 4-12 unique signals", "[catalog]") {
     const json& view = builtin().view("en");
-    CHECK(view.at("categories").size() >= 7);
     std::set<std::string> seen;
+    std::vector<std::string> categories;
     for (const auto& c : view.at("categories")) {
         INFO("category " << c.at("id"));
-        CHECK(c.at("signals").size() >= 5);
-        CHECK(c.at("signals").size() <= 10);
+        categories.push_back(c.at("id"));
+        CHECK(c.at("signals").size() >= 4);
+        CHECK(c.at("signals").size() <= 12);
         for (const auto& s : c.at("signals")) CHECK(seen.insert(s.at("id")).second);
     }
-    const std::vector<std::string> expected_categories{"mc.home",        "mc.adults", "mc.children",
-                                                       "mc.elderly",     "mc.honour", "mc.neglect",
-                                                       "mc.exploitation"};
-    for (const auto& id : expected_categories) {
-        const auto& cs = view.at("categories");
-        CHECK(std::any_of(cs.begin(), cs.end(), [&id](const json& c) { return c.at("id") == id; }));
+    CHECK(categories == std::vector<std::string>{"mc.home", "mc.adults", "mc.children",
+                                                 "mc.elderly", "mc.honour", "mc.neglect",
+                                                 "mc.living", "mc.exploitation"});
+}
+
+TEST_CASE("the 2026.2 revision: observable wording, poverty apart, no housing fraud", "[catalog]") {
+    const Catalog& catalog = builtin();
+    const auto nl = [&](const char* id) { return catalog.labels(id).at("nl").get<std::string>(); };
+    // What was seen, not what it is taken to mean.
+    CHECK(nl("mc.home.holes_in_walls_or_doors").find("geslagen") == std::string::npos);
+    CHECK(nl("mc.home.holes_in_walls_or_doors").find("schop") != std::string::npos);
+    CHECK(nl("mc.children.lock_on_outside_of_room") ==
+          "Slot of grendel aan de buitenkant van een kinderkamer");
+    CHECK(nl("mc.children.unwashed_or_unsuitable_clothing").find("onverzorgd") !=
+          std::string::npos);
+    for (const auto& locale : Catalog::locales()) {
+        const std::string text = builtin().view_text(locale);
+        for (const char* word : {"prostitut", "opgesloten", " vies ", "vermoedelijk", "probably"}) {
+            INFO(locale << ": " << word);
+            CHECK(text.find(word) == std::string::npos);
+        }
     }
+    // Poverty is not a signal of violence by itself: its own category, not Veilig Thuis.
+    for (const char* id : {"mc.living.no_heating_water_or_electricity",
+                           "mc.living.unopened_post_piling_up", "mc.living.vermin"}) {
+        INFO(id);
+        CHECK(catalog.offers(id));
+        CHECK(catalog.route_of(id) == "wijkteam");
+    }
+    CHECK(nl("mc.living.no_heating_water_or_electricity") ==
+          nl("mc.neglect.no_heating_water_or_electricity"));
+    CHECK(catalog.labels("mc.exploitation.many_visitors_rooms_with_only_bed")
+              .dump()
+              .find("prostitu") == std::string::npos);
+    // The new signals, and the disclosures marked as such.
+    for (const char* id :
+         {"mc.home.urgent_lock_change", "mc.home.weapon_seen",
+          "mc.adults.stalked_or_ex_partner_at_door", "mc.children.home_in_school_hours_or_caring",
+          "mc.elderly.overburdened_carer", "mc.elderly.confused_and_alone",
+          "mc.exploitation.minor_picked_up_by_older_strangers", "mc.adults.asks_not_to_tell"}) {
+        INFO(id);
+        CHECK(catalog.offers(id));
+    }
+    for (const char* id :
+         {"mc.adults.asks_for_help", "mc.children.tells_about_violence",
+          "mc.honour.mentions_forced_marriage", "mc.honour.mentions_being_sent_abroad"}) {
+        INFO(id);
+        CHECK(catalog.is_disclosure(id));
+    }
+    CHECK_FALSE(catalog.is_disclosure("mc.adults.asks_not_to_tell"));
+}
+
+TEST_CASE("retired signals stay known, but are neither shown nor offered", "[catalog]") {
+    const Catalog& catalog = builtin();
+    const std::vector<std::string> retired{
+        "mc.children.locked_in_room", "mc.neglect.no_heating_water_or_electricity",
+        "mc.neglect.unopened_post_piling_up", "mc.neglect.vermin",
+        "mc.exploitation.occupants_keep_changing"};
+    for (const auto& id : retired) {
+        INFO(id);
+        CHECK(catalog.knows(id));
+        CHECK_FALSE(catalog.offers(id));
+        CHECK_FALSE(catalog.labels(id).at("nl").get<std::string>().empty());
+        CHECK(catalog.category_of(id) == id.substr(0, id.rfind('.')));
+        for (const auto& locale : Catalog::locales()) {
+            CHECK(catalog.view_text(locale).find('"' + id + '"') == std::string::npos);
+        }
+    }
+    // Housing fraud is gone from the form in every language.
+    CHECK(builtin().view_text("nl").find("niet de huurder") == std::string::npos);
 }
 
 TEST_CASE("the views in nl and en hold the same signals in other words", "[catalog]") {
@@ -87,7 +155,7 @@ TEST_CASE("the views in nl and en hold the same signals in other words", "[catal
     const json& en = builtin().view("en");
     CHECK(nl.at("locale") == "nl");
     CHECK(en.at("locale") == "en");
-    CHECK(nl.at("catalog_version") == "2026.1");
+    CHECK(nl.at("catalog_version") == "2026.2");
     CHECK(ids_of(nl) == ids_of(en));
     const auto nl_labels = labels_of(nl);
     const auto en_labels = labels_of(en);
@@ -199,6 +267,12 @@ TEST_CASE("a pack that breaks a rule is refused and changes nothing", "[catalog]
         std::make_pair("duplicate_id", pack("x.pack", {category("x.cat", {"x.cat.a", "x.cat.a"})})),
         std::make_pair("duplicate_id", pack("x.pack", {category("x.cat", {"x.cat.a"}),
                                                        category("x.cat", {"x.cat.b"})})),
+        std::make_pair("duplicate_id",
+                       [] {
+                           json c = category("x.cat", {"x.cat.a"});
+                           c["retired"] = category("x.cat", {"x.cat.a"}).at("signals");
+                           return pack("x.pack", {c});
+                       }()),
         std::make_pair("invalid_pack", [] {
             json p = embedded_json("catalog.json");
             p["id"] = "x.pack";

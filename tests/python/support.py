@@ -43,7 +43,7 @@ def ticket(ticket_id: str, unit_id: str, technician: str) -> Dict[str, Any]:
 
 def submission(prompt_token: str, key: str, observations: str) -> Dict[str, Any]:
     return {"prompt_token": prompt_token, "idempotency_key": key,
-            "signals": ["mc.home.holes_in_walls_or_doors", "mc.children.locked_in_room"],
+            "signals": ["mc.home.holes_in_walls_or_doors", "mc.children.lock_on_outside_of_room"],
             "observations": observations, "children_involved": "yes", "acute": False}
 
 

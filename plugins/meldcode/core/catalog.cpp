@@ -22,6 +22,13 @@ bool namespaced_under(const std::string& id, const std::string& parent) {
            id[parent.size()] == '.';
 }
 
+// Calls fn(signal, offered) for a category's signals, then its retired ones.
+template <typename Fn>
+void for_each_signal(const json& category, const Fn& fn) {
+    for (const auto& s : category.at("signals")) fn(s, true);
+    for (const auto& s : category.value("retired", json::array())) fn(s, false);
+}
+
 json localized_view(const json& def, const std::string& locale) {
     json categories = json::array();
     for (const auto& c : def.at("categories")) {
@@ -56,7 +63,7 @@ void check_pack_ids(const json& pack, const std::string& ns) {
         if (!seen.insert(category).second) {
             throw bad_pack("duplicate_id", pack_id, "category id " + category + " appears twice");
         }
-        for (const auto& s : c.at("signals")) {
+        for_each_signal(c, [&](const json& s, bool) {
             const std::string id = s.at("id");
             if (!namespaced_under(id, category)) {
                 throw bad_pack("outside_namespace", pack_id,
@@ -65,7 +72,7 @@ void check_pack_ids(const json& pack, const std::string& ns) {
             if (!seen.insert(id).second) {
                 throw bad_pack("duplicate_id", pack_id, "signal id " + id + " appears twice");
             }
-        }
+        });
     }
 }
 
@@ -112,16 +119,16 @@ void Catalog::index_signals(const json& categories) {
     for (const auto& c : categories) {
         const auto category = c.at("id").get<std::string>();
         routes_[category] = c.value("route", default_route());
-        for (const auto& s : c.at("signals")) {
+        for_each_signal(c, [&](const json& s, bool offered) {
             const auto id = s.at("id").get<std::string>();
             if (!namespaced_under(id, category)) {
                 throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
-            Signal signal{s.at("label"), category, s.value("disclosure", false)};
+            Signal signal{s.at("label"), category, s.value("disclosure", false), offered};
             if (!signals_.emplace(id, std::move(signal)).second) {
                 throw bad_catalog("duplicate signal id " + id);
             }
-        }
+        });
     }
 }
 
@@ -158,6 +165,11 @@ void Catalog::build_views() {
 
 bool Catalog::knows(const std::string& signal_id) const {
     return signals_.count(signal_id) != 0;
+}
+
+bool Catalog::offers(const std::string& signal_id) const {
+    const auto it = signals_.find(signal_id);
+    return it != signals_.end() && it->second.offered;
 }
 
 const json& Catalog::labels(const std::string& signal_id) const {

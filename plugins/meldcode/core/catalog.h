@@ -1,5 +1,6 @@
 // The signal catalog: categories of signals with stable, namespaced ids and
-// texts per locale, and the texts of the prompt. Built from the built-in
+// texts per locale, and the texts of the prompt. A signal no longer offered
+// is retired, never removed: concerns that hold its id still read it. Built from the built-in
 // definition, then extended by packs (docs/extensions.md). Loaded from data
 // that has already passed schemas/catalog.schema.json.
 #pragma once
@@ -38,7 +39,10 @@ public:
     void add_pack(const nlohmann::json& pack);
 
     const std::string& version() const { return version_; }
+    // Whether the id is a signal of the catalog, offered or not.
     bool knows(const std::string& signal_id) const;
+    // Whether the signal may be ticked now: known and not retired.
+    bool offers(const std::string& signal_id) const;
     // The signal's label in every locale ({"nl": ..., "en": ...}); it must be known.
     const nlohmann::json& labels(const std::string& signal_id) const;
     // Whether the signal is a resident or a child telling about violence; it must be known.
@@ -59,6 +63,7 @@ private:
         nlohmann::json labels;  // in every locale ({"nl": ..., "en": ...})
         std::string category;
         bool disclosure = false;
+        bool offered = true;  // false once retired
     };
 
     void index_signals(const nlohmann::json& categories);

@@ -208,9 +208,14 @@ std::optional<std::string> MeldcodeService::retried(StoreTransaction& tx, const 
 std::string MeldcodeService::submit_signals(const Actor& actor, const Submission& s) {
     authorize(actor, Operation::submit_signals);
     for (std::size_t i = 0; i < s.signals.size(); ++i) {
+        const std::string pointer = "/signals/" + std::to_string(i);
         if (!catalog_.knows(s.signals[i])) {
-            throw Error(MC_E_PAYLOAD, "unknown_signal", "unknown signal id",
-                        "/signals/" + std::to_string(i));
+            throw Error(MC_E_PAYLOAD, "unknown_signal", "unknown signal id", pointer);
+        }
+        // A form kept from before the catalog changed: the host shows the current one.
+        if (!catalog_.offers(s.signals[i])) {
+            throw Error(MC_E_PAYLOAD, "signal_not_offered",
+                        "the signal is no longer offered; show the current form", pointer);
         }
     }
     const std::string canonical = s.canonical.dump();

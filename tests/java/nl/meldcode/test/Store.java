@@ -68,7 +68,7 @@ final class Store implements AutoCloseable {
 
     static String submission(String promptToken, String key, String observations) {
         return "{\"prompt_token\":" + quote(promptToken) + ",\"idempotency_key\":" + quote(key)
-                + ",\"signals\":[\"mc.home.holes_in_walls_or_doors\",\"mc.children.locked_in_room\"]"
+                + ",\"signals\":[\"mc.home.holes_in_walls_or_doors\",\"mc.children.lock_on_outside_of_room\"]"
                 + ",\"observations\":" + quote(observations)
                 + ",\"children_involved\":\"yes\",\"acute\":false}";
     }
