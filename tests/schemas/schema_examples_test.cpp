@@ -5,6 +5,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,19 @@ void collect_strings(const json& value, std::vector<std::string>& out) {
     }
 }
 
+// Member names of the document: a pointer may name them even where a value
+// says the same (the form names the submission's fields it sets).
+void collect_keys(const json& value, std::set<std::string>& out) {
+    if (value.is_object()) {
+        for (const auto& [key, member] : value.items()) {
+            out.insert(key);
+            collect_keys(member, out);
+        }
+    } else if (value.is_array()) {
+        for (const auto& member : value) collect_keys(member, out);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("every schema has enough examples, every example a schema") {
@@ -170,8 +184,12 @@ TEST_CASE("the plugin's validator rejects every invalid example with a clear err
             // Messages are fixed text: they never echo what the payload says.
             std::vector<std::string> strings;
             collect_strings(doc, strings);
+            std::set<std::string> keys;
+            collect_keys(doc, keys);
             for (const auto& s : strings) {
-                if (s.size() >= 8) CHECK(message.find(s) == std::string::npos);
+                if (s.size() >= 8 && keys.count(s) == 0) {
+                    CHECK(message.find(s) == std::string::npos);
+                }
             }
         } catch (const std::exception& e) {
             FAIL_CHECK("validator failed: " << e.what());

@@ -29,31 +29,22 @@ void for_each_signal(const json& category, const Fn& fn) {
     for (const auto& s : category.value("retired", json::array())) fn(s, false);
 }
 
-json localized_view(const json& def, const std::string& locale) {
-    json categories = json::array();
-    for (const auto& c : def.at("categories")) {
-        json signals = json::array();
-        for (const auto& s : c.at("signals")) {
-            signals.push_back({{"id", s.at("id")}, {"label", s.at("label").at(locale)}});
-        }
-        categories.push_back({{"id", c.at("id")},
-                              {"label", c.at("label").at(locale)},
-                              {"signals", std::move(signals)}});
+FormWords form_words(const json& texts) {
+    FormWords words;
+    words.address = texts.value("address", words.address);
+    if (texts.contains("officer")) {
+        const json& o = texts.at("officer");
+        words.officer = Officer{o.at("name"), o.at("phone")};
     }
-    const json& prompt = def.at("prompt");
-    return {{"catalog_version", def.at("version")},
-            {"locale", locale},
-            {"question", prompt.at("question").at(locale)},
-            {"observations_hint", prompt.at("observations_hint").at(locale)},
-            {"acute_advice", prompt.at("acute_advice").at(locale)},
-            {"categories", std::move(categories)}};
+    if (texts.contains("question")) words.question = texts.at("question");
+    return words;
 }
 
 // The pack's own rules: one namespace for every id in it, no id twice.
 void check_pack_ids(const json& pack, const std::string& ns) {
     const std::string pack_id = pack.at("id");
     std::set<std::string> seen;
-    for (const auto& c : pack.at("categories")) {
+    for (const auto& c : pack.value("categories", json::array())) {
         const std::string category = c.at("id");
         if (!namespaced_under(category, ns)) {
             std::string why = "category " + category;
@@ -124,7 +115,8 @@ void Catalog::index_signals(const json& categories) {
             if (!namespaced_under(id, category)) {
                 throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
-            Signal signal{s.at("label"), category, s.value("disclosure", false), offered};
+            Signal signal{s.at("label"), category, s.value("disclosure", false),
+                          offered ? Use::offered : Use::retired};
             if (!signals_.emplace(id, std::move(signal)).second) {
                 throw bad_catalog("duplicate signal id " + id);
             }
@@ -136,8 +128,8 @@ void Catalog::add_pack(const json& pack) {
     const std::string pack_id = pack.at("id");
     if (pack.contains("prompt")) {
         throw bad_pack("invalid_pack", pack_id,
-                       "a pack may not carry prompt texts (the question and the acute-danger "
-                       "advice are the plugin's)");
+                       "a pack may not carry the prompt's texts (the acute-danger advice is the "
+                       "plugin's); the corporation's own words go in \"texts\"");
     }
     const std::string ns = namespace_of(pack_id);
     if (namespaces_.count(ns) != 0) {
@@ -150,15 +142,38 @@ void Catalog::add_pack(const json& pack) {
     }
     // Checked in full before anything changes: a rejected pack adds nothing.
     check_pack_ids(pack, ns);
+    check_words(pack);
     namespaces_.insert(ns);
-    index_signals(pack.at("categories"));
-    for (const auto& c : pack.at("categories")) definition_["categories"].push_back(c);
+    const json categories = pack.value("categories", json::array());
+    index_signals(categories);
+    for (const auto& c : categories) definition_["categories"].push_back(c);
+    if (pack.contains("texts")) words_ = form_words(pack.at("texts"));
+    for (const auto& id : pack.value("switched_off", json::array())) {
+        signals_.at(id.get<std::string>()).use = Use::switched_off;
+    }
     build_views();
 }
 
+void Catalog::check_words(const json& pack) const {
+    const std::string pack_id = pack.at("id");
+    if (pack.contains("texts") && words_) {
+        throw bad_pack("texts_taken", pack_id,
+                       "an earlier pack already carries the corporation's texts; only one may");
+    }
+    const std::string builtin = namespace_of(definition_.at("id"));
+    for (const auto& id : pack.value("switched_off", json::array())) {
+        if (namespace_of(id) != builtin || !offers(id)) {
+            throw bad_pack("unknown_signal", pack_id,
+                           "switched_off names " + id.get<std::string>() +
+                               ", which is not an offered signal of the built-in catalog");
+        }
+    }
+}
+
 void Catalog::build_views() {
+    const auto offered = [this](const std::string& id) { return offers(id); };
     for (const auto& locale : locales()) {
-        views_[locale] = localized_view(definition_, locale);
+        views_[locale] = prompt_form(definition_, locale, words_.value_or(FormWords{}), offered);
         view_texts_[locale] = views_[locale].dump();
     }
 }
@@ -169,7 +184,11 @@ bool Catalog::knows(const std::string& signal_id) const {
 
 bool Catalog::offers(const std::string& signal_id) const {
     const auto it = signals_.find(signal_id);
-    return it != signals_.end() && it->second.offered;
+    return it != signals_.end() && it->second.use == Use::offered;
+}
+
+Catalog::Use Catalog::use(const std::string& signal_id) const {
+    return signals_.at(signal_id).use;
 }
 
 const json& Catalog::labels(const std::string& signal_id) const {

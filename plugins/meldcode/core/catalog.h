@@ -1,16 +1,22 @@
 // The signal catalog: categories of signals with stable, namespaced ids and
-// texts per locale, and the texts of the prompt. A signal no longer offered
-// is retired, never removed: concerns that hold its id still read it. Built from the built-in
-// definition, then extended by packs (docs/extensions.md). Loaded from data
-// that has already passed schemas/catalog.schema.json.
+// texts per locale, and the texts of the prompt's form (core/prompt_form.h).
+// Built from the built-in definition, then extended by packs
+// (docs/extensions.md), which may also carry the corporation's own words and
+// switch built-in signals off. A signal no longer offered (retired by its
+// catalog, or switched off) is never removed: concerns that hold its id
+// still read it. Loaded from data that has already passed
+// schemas/catalog.schema.json.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "prompt_form.h"
 
 namespace meldcode {
 
@@ -30,19 +36,27 @@ public:
     // A category without a route goes to Veilig Thuis.
     static const std::string& default_route();
 
-    // Adds a pack's categories after the ones already there. A pack must have
-    // a namespace of its own (not the built-in catalog's, not an earlier
-    // pack's), every id in it must carry that namespace, and it may not carry
-    // prompt texts. Throws Error (MC_E_PAYLOAD, code reserved_namespace,
-    // namespace_taken, outside_namespace, duplicate_id or invalid_pack) and
-    // leaves the catalog unchanged when it breaks a rule.
+    // Adds a pack: its categories after the ones already there, its texts
+    // (the corporation's words) and the built-in signals it switches off. A
+    // pack must have a namespace of its own (not the built-in catalog's, not
+    // an earlier pack's), every id in it must carry that namespace, it may not
+    // carry prompt texts, only one pack may carry texts, and it may switch off
+    // only built-in signals that are offered. Throws Error (MC_E_PAYLOAD, code
+    // reserved_namespace, namespace_taken, outside_namespace, duplicate_id,
+    // invalid_pack, texts_taken or unknown_signal) and leaves the catalog
+    // unchanged when it breaks a rule.
     void add_pack(const nlohmann::json& pack);
+
+    // Why a known signal is offered or not.
+    enum class Use { offered, retired, switched_off };
 
     const std::string& version() const { return version_; }
     // Whether the id is a signal of the catalog, offered or not.
     bool knows(const std::string& signal_id) const;
-    // Whether the signal may be ticked now: known and not retired.
+    // Whether the signal may be ticked now: known, not retired, not switched off.
     bool offers(const std::string& signal_id) const;
+    // Whether the signal is offered, retired or switched off; it must be known.
+    Use use(const std::string& signal_id) const;
     // The signal's label in every locale ({"nl": ..., "en": ...}); it must be known.
     const nlohmann::json& labels(const std::string& signal_id) const;
     // Whether the signal is a resident or a child telling about violence; it must be known.
@@ -63,10 +77,12 @@ private:
         nlohmann::json labels;  // in every locale ({"nl": ..., "en": ...})
         std::string category;
         bool disclosure = false;
-        bool offered = true;  // false once retired
+        Use use = Use::offered;
     };
 
     void index_signals(const nlohmann::json& categories);
+    // The pack's texts and switched-off signals, checked before anything changes.
+    void check_words(const nlohmann::json& pack) const;
     void build_views();
 
     std::string version_;
@@ -74,6 +90,7 @@ private:
     std::set<std::string> namespaces_;               // the built-in's and every pack's
     std::map<std::string, Signal> signals_;          // signal id -> what is known of it
     std::map<std::string, std::string> routes_;      // category id -> route
+    std::optional<FormWords> words_;                 // from the one pack that carried texts
     std::map<std::string, nlohmann::json> views_;    // locale -> view
     std::map<std::string, std::string> view_texts_;  // locale -> view, serialised
 };

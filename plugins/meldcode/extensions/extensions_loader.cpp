@@ -76,13 +76,18 @@ private:
         }
         catalog_.add_pack(pack);
         std::size_t signals = 0;
-        for (const auto& c : pack.at("categories")) signals += c.at("signals").size();
-        result_.report["loaded"].push_back({{"kind", kind},
-                                            {"source", source},
-                                            {"id", pack.at("id")},
-                                            {"version", pack.at("version")},
-                                            {"signals", signals},
-                                            {"prompt_rule", prompt_rule}});
+        for (const auto& c : pack.value("categories", json::array())) {
+            signals += c.at("signals").size();
+        }
+        result_.report["loaded"].push_back(
+            {{"kind", kind},
+             {"source", source},
+             {"id", pack.at("id")},
+             {"version", pack.at("version")},
+             {"signals", signals},
+             {"prompt_rule", prompt_rule},
+             {"texts", pack.contains("texts")},
+             {"switched_off", pack.value("switched_off", json::array()).size()}});
     }
 
     void reject(const char* kind, const std::string& source, const std::string& code,

@@ -212,10 +212,14 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         if (!catalog_.knows(s.signals[i])) {
             throw Error(MC_E_PAYLOAD, "unknown_signal", "unknown signal id", pointer);
         }
-        // A form kept from before the catalog changed: the host shows the current one.
+        // A form kept from before the catalog or the configuration changed:
+        // the host shows the current one.
         if (!catalog_.offers(s.signals[i])) {
+            const bool retired = catalog_.use(s.signals[i]) == Catalog::Use::retired;
             throw Error(MC_E_PAYLOAD, "signal_not_offered",
-                        "the signal is no longer offered; show the current form", pointer);
+                        retired ? "the signal is retired from the catalog; show the current form"
+                                : "the signal is switched off here; show the current form",
+                        pointer);
         }
     }
     const std::string canonical = s.canonical.dump();
