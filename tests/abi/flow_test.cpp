@@ -103,7 +103,8 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
           "handled");
     const json closed = act(mc, ref, "close", {{"reason", "gemeld bij Veilig Thuis"}});
     CHECK(closed.at("state") == "closed");
-    CHECK(closed.at("allowed_actions") == json::array({"record_acute", "reopen"}));
+    CHECK(closed.at("allowed_actions") ==
+          json::array({"record_acute", "record_debrief", "reopen"}));
     // Submission, then one entry per recorded action.
     CHECK(closed.at("chronology").size() == 1 + 9);
 
@@ -117,8 +118,9 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
           json{{"event", "concern_created"}, {"concern_ref", ref}});
     CHECK(json::parse(recorder.notifications[1]) ==
           json{{"event", "step_due"}, {"concern_ref", ref}, {"action", "review"}});
-    CHECK(json::parse(recorder.notifications[2]) ==
-          json{{"event", "feedback_ready"}, {"submission_ref", submission_ref}});
+    CHECK(json::parse(recorder.notifications[2]) == json{{"event", "feedback_ready"},
+                                                         {"submission_ref", submission_ref},
+                                                         {"message", "completed"}});
 
     // Nothing the host was given carries content.
     for (const json& host_facing : {prompt, receipt}) {
@@ -183,7 +185,8 @@ TEST_CASE("feedback notifies each observer's submission by its own ref, never th
     // A later observer of the same concern: only that submission is notified.
     const std::string third = store.submit("WO-3", "VHE-6", "tech-3", "derde");
     act(mc, ref, "give_feedback", json::object());
-    const json third_ready{{"event", "feedback_ready"}, {"submission_ref", third}};
+    const json third_ready{
+        {"event", "feedback_ready"}, {"submission_ref", third}, {"message", "completed"}};
     CHECK(since(before + 2) == std::vector<json>{third_ready});
 }
 
@@ -488,4 +491,62 @@ TEST_CASE("whom the observer already called and a call-back request reach the of
                     "FROM submissions ORDER BY id") == "1|1|1|\n0|0|0|\n");
     // The host's receipt says nothing of it.
     CHECK(receipt.size() == 1);
+}
+
+TEST_CASE("feedback messages: interim, final with aftercare, and the officer's debrief") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    Recorder recorder;
+    REQUIRE(mc.plugin().api().notifications_set(mc.handle(), Recorder::on, &recorder) == MC_OK);
+    const json tech = actor("tech-1", "observer");
+    const std::string mine = store.submit("WO-1", "VHE-M", "tech-1", "eerste");
+    const std::string ref = store.only_concern_ref("VHE-M");
+    const auto status = [&] { return mc.submission_status(tech, {{"submission_ref", mine}}); };
+    CHECK(status() == json{{"submission_ref", mine}, {"status", "received"}});
+
+    // Right away, before any step: being dealt with, nothing more expected.
+    act(mc, ref, "give_feedback", {{"message", "in_progress"}});
+    REQUIRE(matches_schema("submission_status", status()));
+    CHECK(status() == json{{"submission_ref", mine},
+                           {"status", "in_progress"},
+                           {"message", "in_progress"},
+                           {"aftercare_offered", false}});
+    const json concern = mc.get_concern(officer(), {{"concern_ref", ref}});
+    CHECK(concern.at("pending_feedback") == 1);  // an interim message is not the feedback owed
+    CHECK(concern.at("chronology").back().at("data").at("fields") ==
+          json{{"message", "in_progress"}});
+
+    act(mc, ref, "record_debrief",
+        {{"held_with", "tech-1"},
+         {"held_at", "2026-11-25T09:00:00+01:00"},
+         {"notes", "Bezoek nabesproken; nazorg aangeboden."}});
+    walk_to_decision(mc, ref);
+    act(mc, ref, "weigh", {{"suspicion", answer(false)}});
+    act(mc, ref, "decide", {{"report", decision(false)}, {"help", decision(false)}});
+    act(mc, ref, "give_feedback", {{"message", "report_again"}, {"aftercare_offered", true}});
+    CHECK(status() == json{{"submission_ref", mine},
+                           {"status", "handled"},
+                           {"message", "report_again"},
+                           {"aftercare_offered", true}});
+    const json closed = act(mc, ref, "close", {{"reason", "geen vermoeden"}});
+    CHECK(closed.at("state") == "closed");
+
+    // The host learns only that feedback is ready and which message: never
+    // the aftercare offer, the debrief or the concern.
+    std::lock_guard<std::mutex> lock(recorder.mutex);
+    std::vector<json> ready;
+    for (const auto& text : recorder.notifications) {
+        const json n = json::parse(text);
+        if (n.at("event") == "feedback_ready") ready.push_back(n);
+    }
+    CHECK(
+        ready ==
+        std::vector<json>{
+            {{"event", "feedback_ready"}, {"submission_ref", mine}, {"message", "in_progress"}},
+            {{"event", "feedback_ready"}, {"submission_ref", mine}, {"message", "report_again"}}});
+    const json debrief = closed.at("chronology").at(2);
+    CHECK(debrief.at("data").at("action") == "record_debrief");
+    CHECK(debrief.at("data").at("fields").at("notes") == "Bezoek nabesproken; nazorg aangeboden.");
+    // The debrief is sealed at rest like every step record.
+    CHECK(store.raw_bytes().find("nazorg aangeboden") == std::string::npos);
 }

@@ -262,20 +262,34 @@ TEST_CASE("acute path: records a call and keeps the state", "[workflow][rules][a
 }
 
 TEST_CASE("feedback: only when an observer is waiting for it", "[workflow][rules][feedback]") {
-    const auto state = GENERATE(as<std::string>{}, "monitoring", "decided");
+    const auto state = GENERATE(as<std::string>{}, "open", "weighed", "monitoring", "decided");
     ConcernStatus concern = concern_for("give_feedback", state);
     SECTION("none pending") {
         concern.pending_feedback = 0;
         apply_and_check(concern, "give_feedback", json::object(),
                         Rejection{MC_E_CONFLICT, "no_feedback_pending", ""});
     }
-    SECTION("some pending") {
+    SECTION("a final message (completed when none is named) gives it") {
+        const json fields =
+            GENERATE(json::object(), json{{"message", "completed"}},
+                     json{{"message", "report_again"}, {"aftercare_offered", true}});
         concern.pending_feedback = 3;
-        apply_and_check(concern, "give_feedback", json::object(), accepted,
+        apply_and_check(concern, "give_feedback", fields, accepted,
                         [&state](const ConcernStatus& after) {
                             CHECK(after.pending_feedback == 0);
                             CHECK(after.state == state);
                         });
+    }
+    SECTION("an interim message keeps it pending") {
+        const auto message = GENERATE(as<std::string>{}, "in_progress", "officer_will_call");
+        concern.pending_feedback = 3;
+        apply_and_check(concern, "give_feedback", {{"message", message}}, accepted,
+                        [](const ConcernStatus& after) { CHECK(after.pending_feedback == 3); });
+    }
+    SECTION("no message of one's own") {
+        concern.pending_feedback = 3;
+        apply_and_check(concern, "give_feedback", {{"message", "we reported it"}},
+                        payload("invalid_field", "/fields/message"));
     }
 }
 

@@ -41,7 +41,7 @@ TEST_CASE("action_with_rule names the action governing a rule", "[workflow]") {
     CHECK(wf.action_with_rule("assessment_framework") == Found{"weigh", {"conversation_done"}});
     CHECK(wf.action_with_rule("decision") == Found{"decide", {"weighed"}});
     CHECK(wf.action_with_rule("review") == Found{"review", {"monitoring"}});
-    CHECK(wf.action_with_rule("feedback") == Found{"give_feedback", {"monitoring", "decided"}});
+    CHECK(wf.action_with_rule("feedback") == Found{"give_feedback", {"*"}});
     CHECK(wf.action_with_rule("acute") == Found{"record_acute", {"*", "closed"}});
     CHECK(wf.action_with_rule("close") == Found{"close", {"decided"}});
     CHECK(wf.action_with_rule("no_such_rule") == std::nullopt);

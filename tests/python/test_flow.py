@@ -67,14 +67,15 @@ class FlowTest(StoreTest):
         self.assertEqual(self.mc.submission_status(TECH, sub)["status"], "handled")
         closed = self.act(ref, "close", {"reason": "gemeld bij Veilig Thuis"})
         self.assertEqual(closed["state"], "closed")
-        self.assertEqual(closed["allowed_actions"], ["record_acute", "reopen"])
+        self.assertEqual(closed["allowed_actions"], ["record_acute", "record_debrief", "reopen"])
         self.assertEqual(len(closed["chronology"]), 1 + 8)
 
         with lock:
-            # The feedback names the observer's submission, never the concern.
+            # The feedback names the observer's submission and the message, never the concern.
             self.assertEqual(notifications, [
                 {"event": "concern_created", "concern_ref": ref},
-                {"event": "feedback_ready", "submission_ref": receipt["submission_ref"]}])
+                {"event": "feedback_ready", "submission_ref": receipt["submission_ref"],
+                 "message": "completed"}])
             self.assertNotIn(SECRET, str(notifications))
         for host_facing in (prompt, receipt):
             self.assertNotIn(SECRET, str(host_facing))

@@ -923,12 +923,12 @@ class WebhookTest(E2ETestCase):
                                           self.tok["officer"], {"action": action, "fields": fields})
             self.assertEqual(status, 200, (action, after))
 
-    def assertSigned(self, entry, body, ref_name="concern_ref"):
+    def assertSigned(self, entry, body, ref_name="concern_ref", *more_ids):
         self.assertTrue(entry["verified"])
         self.assertFalse(entry["tampered_verified"])
         self.assertFalse(entry["wrong_secret_verified"])
         self.assertEqual(entry["event_id"], body["id"])
-        self.assertEqual(set(body), {"id", "event", ref_name, "created_at"})  # ids only
+        self.assertEqual(set(body), {"id", "event", ref_name, "created_at", *more_ids})  # ids only
         node = subprocess.run(["node", os.path.join(HERE, "verify_webhooks.mjs"), WEBHOOK_DOC,
                                self.record, self.secret], capture_output=True, text=True)
         self.assertEqual(node.returncode, 0, node.stderr)
@@ -1005,7 +1005,8 @@ class WebhookTest(E2ETestCase):
             concern_ref = concern["concern_ref"]
             self.walk(mc, concern_ref, steps_to_decision() + [("give_feedback", {})])
             entry, body = self.delivered("feedback_ready", "submission_ref", submission_ref)
-            self.assertSigned(entry, body, "submission_ref")
+            self.assertSigned(entry, body, "submission_ref", "message")
+            self.assertEqual(body["message"], "completed")  # no message named: the final one
             self.assertNotIn(concern_ref, entry["body"])
             # Sent once (a retry would keep its id), and nothing else about feedback.
             ready = {b["id"] for _, b in self.deliveries() if b["event"] == "feedback_ready"}
@@ -1013,6 +1014,65 @@ class WebhookTest(E2ETestCase):
         finally:
             mc.stop()
 
+
+    def test_feedback_messages_reach_the_technician_as_ids_and_the_form_has_their_texts(self):
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        self.start_receiver()
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        try:
+            ref = self.receipt(mc, "hook-0004")
+            _, _, concern = mc.request("GET", "/v1/submissions/%s/concern" % ref,
+                                       self.tok["officer"])
+            concern_ref = concern["concern_ref"]
+
+            def told():
+                status, _, body = mc.request("GET", "/v1/submissions/" + ref, self.tok["tech"])
+                self.assertEqual(status, 200, body)
+                return body
+
+            # Right away: the officer will call; the signal is being dealt with.
+            self.walk(mc, concern_ref, [("give_feedback", {"message": "officer_will_call"})])
+            entry, body = self.delivered("feedback_ready", "submission_ref", ref)
+            self.assertSigned(entry, body, "submission_ref", "message")
+            self.assertEqual(body["message"], "officer_will_call")
+            self.assertEqual(told(), {"submission_ref": ref, "status": "in_progress",
+                                      "message": "officer_will_call", "aftercare_offered": False})
+
+            # The debrief, the steps, then the final message with aftercare.
+            self.walk(mc, concern_ref, [
+                ("record_debrief", {"held_with": TECH, "held_at": now(),
+                                    "notes": SECRET_TEXT + " nabesproken"})]
+                + steps_to_decision()
+                + [("give_feedback", {"message": "report_again", "aftercare_offered": True}),
+                   ("close", {"reason": "reported to Veilig Thuis"})])
+            deadline = time.monotonic() + 60
+            while len([b for _, b in self.deliveries() if b["event"] == "feedback_ready"]) < 2:
+                self.assertLess(time.monotonic(), deadline, "the second feedback never came")
+                time.sleep(0.1)
+            messages = [b["message"] for _, b in self.deliveries()
+                        if b["event"] == "feedback_ready" and b["submission_ref"] == ref]
+            self.assertEqual(messages, ["officer_will_call", "report_again"])
+            self.assertEqual(told(), {"submission_ref": ref, "status": "handled",
+                                      "message": "report_again", "aftercare_offered": True})
+            for entry, body in self.deliveries():
+                if body["event"] != "feedback_ready":
+                    continue  # concern_created is for the officer's side
+                self.assertNotIn(concern_ref, entry["body"])
+                self.assertNotIn(SECRET_TEXT, entry["body"])
+                self.assertNotIn("aftercare", entry["body"])
+
+            # The technician's app shows the message in the technician's language.
+            for locale, word in (("nl", "Meld het opnieuw"), ("en", "Report it again")):
+                status, _, form = mc.request("GET", "/v1/catalog?locale=" + locale,
+                                             self.tok["tech"])
+                self.assertEqual(status, 200)
+                texts = {m["id"]: m["text"] for m in form["feedback"]["messages"]}
+                self.assertEqual(set(texts), {"in_progress", "officer_will_call",
+                                              "report_again", "completed"})
+                self.assertIn(word, texts["report_again"])
+                self.assertTrue(form["feedback"]["aftercare_offer"])
+        finally:
+            mc.stop()
 
     def hold_outbox(self):
         """Another process's BEGIN IMMEDIATE on the outbox file (as an operator's

@@ -370,7 +370,8 @@ TEST_CASE("a throwing transaction leaves nothing behind", "[store]") {
     CHECK(concern_count(*store) == 1);
 }
 
-TEST_CASE("submissions stored before whom-was-called existed read as nobody called", "[store]") {
+TEST_CASE("submissions stored before: nobody called, and handled ones were told completed",
+          "[store]") {
     TempDir dir;
     const auto path = dir.store_path();
     first_release_store(path,
@@ -378,7 +379,10 @@ TEST_CASE("submissions stored before whom-was-called existed read as nobody call
                         "acute, created_at, updated_at) VALUES ('c-open', 'U-2', 'open', 0, 0, 0, "
                         "1000, 6000); INSERT INTO submissions (ref, concern_id, observer_id, "
                         "idempotency_key, request_digest, host_ticket_id, submitted_at) VALUES "
-                        "('s-old', 1, 'tech-7', 'key-old-1', 'digest', 'T-1', 1000)");
+                        "('s-old', 1, 'tech-7', 'key-old-1', 'digest', 'T-1', 1000); INSERT INTO "
+                        "submissions (ref, concern_id, observer_id, idempotency_key, "
+                        "request_digest, submitted_at, handled_at) VALUES ('s-handled', 1, "
+                        "'tech-8', 'key-old-2', 'digest', 1000, 2000)");
 
     auto store = open_store(path);
     store->transaction([&](StoreTransaction& tx) {
@@ -387,6 +391,9 @@ TEST_CASE("submissions stored before whom-was-called existed read as nobody call
         CHECK(found->ref == "s-old");
         CHECK(found->already_called.empty());
         CHECK_FALSE(found->callback_requested);
+        CHECK_FALSE(tx.submission_state("s-old")->message);
+        CHECK(tx.submission_state("s-handled")->message == std::optional<std::string>("completed"));
+        CHECK(tx.submission_state("s-handled")->handled);
     });
 }
 
@@ -715,12 +722,28 @@ TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
 
     concern.status.assignee = "officer-1";
     concern.status.state = "consultation";
+    // An interim message reaches every waiting submission and keeps it waiting.
+    std::vector<std::string> told;
+    store->transaction([&](StoreTransaction& tx) {
+        told = tx.give_feedback(concern.id, {"in_progress", false, true, 2500});
+    });
+    std::sort(told.begin(), told.end());
+    CHECK(told == std::vector<std::string>{"S-1", "S-2"});
+    CHECK(pending("C-1") == 2);
+    store->transaction([](StoreTransaction& tx) {
+        const auto state = tx.submission_state("S-1");
+        CHECK_FALSE(state->handled);
+        CHECK(state->message == std::optional<std::string>("in_progress"));
+        CHECK(state->aftercare_offered);
+        CHECK_FALSE(tx.submission_state("S-3")->message);
+    });
+
     std::vector<std::string> handled;
     store->transaction([&](StoreTransaction& tx) {
         tx.update_concern(concern);
-        handled = tx.mark_submissions_handled(concern.id, 3000);
-        // Only the refs just marked: a second call marks and returns nothing.
-        CHECK(tx.mark_submissions_handled(concern.id, 3001).empty());
+        handled = tx.give_feedback(concern.id, {"completed", true, false, 3000});
+        // Only the refs just handled: a second call gives and returns nothing.
+        CHECK(tx.give_feedback(concern.id, {"completed", true, false, 3001}).empty());
     });
     std::sort(handled.begin(), handled.end());
     CHECK(handled == std::vector<std::string>{"S-1", "S-2"});
@@ -731,6 +754,8 @@ TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
         REQUIRE(state);
         CHECK(state->observer_id == "tech-8");
         CHECK(state->handled);
+        CHECK(state->message == std::optional<std::string>("completed"));
+        CHECK_FALSE(state->aftercare_offered);
         CHECK_FALSE(tx.submission_state("S-3")->handled);
     });
 

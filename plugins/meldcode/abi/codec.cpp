@@ -244,6 +244,17 @@ PromptText prompt(const PromptResult& r, const Catalog& catalog) {
     return {std::move(head), catalog.view_text(r.locale), "}"};
 }
 
+// The feedback message only once there is one: an observer without
+// feedback reads what they read before feedback messages existed.
+json submission_status(const std::string& submission_ref, const SubmissionStatus& s) {
+    json out{{"submission_ref", submission_ref}, {"status", s.status}};
+    if (s.message) {
+        out["message"] = *s.message;
+        out["aftercare_offered"] = s.aftercare_offered;
+    }
+    return out;
+}
+
 json concern(const ConcernView& view) {
     json out = summary(view.concern);
     out["allowed_actions"] = view.allowed_actions;

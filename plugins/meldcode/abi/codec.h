@@ -34,6 +34,7 @@ struct PromptText {
     std::string_view tail;
 };
 PromptText prompt(const PromptResult& result, const Catalog& catalog);
+nlohmann::json submission_status(const std::string& submission_ref, const SubmissionStatus& status);
 nlohmann::json concern(const ConcernView& view);
 nlohmann::json concern_page(const ConcernPage& page);
 // Audit rows hold no concern content; the page shows only what they hold.

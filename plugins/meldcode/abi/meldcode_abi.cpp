@@ -273,7 +273,7 @@ MC_API mc_status mc_submission_status(mc_instance* instance, const char* actor_j
         instance, actor_json, request_json, {"submission_status_request", "submission_status"},
         status_json, [](auto& service, const auto& actor, const json& doc) {
             const auto ref = doc.at("submission_ref").template get<std::string>();
-            return json{{"submission_ref", ref}, {"status", service.submission_status(actor, ref)}}
+            return meldcode::codec::submission_status(ref, service.submission_status(actor, ref))
                 .dump();
         });
 }

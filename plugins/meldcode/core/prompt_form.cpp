@@ -1,5 +1,7 @@
 #include "prompt_form.h"
 
+#include "feedback.h"
+
 namespace meldcode {
 namespace {
 
@@ -76,7 +78,7 @@ json question_screen(const Words& w) {
              {button("no", w("answer_no"), "finish"), go("yes", w("answer_yes"), "category")}}};
 }
 
-json categories_screen(const Words& w) {
+json category_screen(const Words& w) {
     return {{"id", "category"},
             {"title", w("category_title")},
             {"controls",
@@ -121,6 +123,16 @@ json sent_screen(const Words& w) {
               button("close", w("close"), "finish")}}};
 }
 
+// The texts of the officer's feedback, for hosts that show it to the observer.
+json feedback(const Words& w) {
+    json messages = json::array();
+    for (const auto& m : feedback_messages()) {
+        messages.push_back(
+            {{"id", m.id}, {"final", m.final}, {"text", w(("feedback_" + m.id).c_str())}});
+    }
+    return {{"messages", std::move(messages)}, {"aftercare_offer", w("aftercare_offer")}};
+}
+
 json categories(const json& definition, const std::string& locale,
                 const std::function<bool(const std::string&)>& offered) {
     json all = json::array();
@@ -151,7 +163,7 @@ json prompt_form(const json& definition, const std::string& locale, const FormWo
         {"observations_hint", w("observations_hint")},
         {"acute_advice", w("acute_advice")},
         {"start", "question"},
-        {"screens", {question_screen(w), categories_screen(w), signals_screen(w), sent_screen(w)}},
+        {"screens", {question_screen(w), category_screen(w), signals_screen(w), sent_screen(w)}},
         {"defaults",
          {{"signals", json::array()},
           {"observations", ""},
@@ -159,6 +171,7 @@ json prompt_form(const json& definition, const std::string& locale, const FormWo
           {"acute", false},
           {"already_called", json::array()},
           {"callback_requested", false}}},
+        {"feedback", feedback(w)},
         {"categories", categories(definition, locale, offered)}};
     if (words.officer) {
         form["officer"] = {{"name", words.officer->name}, {"phone", words.officer->phone}};

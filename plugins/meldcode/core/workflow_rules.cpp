@@ -2,6 +2,7 @@
 
 #include "actor.h"
 #include "errors.h"
+#include "feedback.h"
 #include "text.h"
 #include "time.h"
 #include "workflow_fields.h"
@@ -131,11 +132,13 @@ std::optional<std::string> acute(ConcernStatus& concern, const json& f, std::int
     return std::nullopt;
 }
 
-std::optional<std::string> feedback(ConcernStatus& concern, const json&, std::int64_t) {
+// Interim messages keep the feedback pending; a final one gives it.
+std::optional<std::string> feedback(ConcernStatus& concern, const json& f, std::int64_t) {
+    const FeedbackMessage& message = feedback_message(f);
     if (concern.pending_feedback == 0) {
         throw conflict("no_feedback_pending", "every observer of this concern has had feedback");
     }
-    concern.pending_feedback = 0;
+    if (message.final) concern.pending_feedback = 0;
     return std::nullopt;
 }
 
@@ -190,7 +193,9 @@ const std::vector<Entry>& table() {
         {"acute",
          acute,
          {{{"called_112", "boolean", true}, {"called_veilig_thuis", "boolean", true}}, {}}},
-        {"feedback", feedback, {}},
+        {"feedback",
+         feedback,
+         {{{"message", "text", false}, {"aftercare_offered", "boolean", false}}, {}}},
         {"close", close, {}},
     };
     return rules;

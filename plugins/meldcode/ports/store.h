@@ -73,8 +73,19 @@ struct StoredSubmission {
 // whether others reported the unit before.
 struct SubmissionState {
     std::string observer_id;
-    bool worked_on = false;  // an officer recorded a step since this submission
-    bool handled = false;    // feedback was given after this submission
+    bool worked_on = false;              // an officer recorded a step since this submission
+    bool handled = false;                // final feedback was given after this submission
+    std::optional<std::string> message;  // the last feedback message it was sent
+    bool aftercare_offered = false;      // with that message
+};
+
+// Feedback the officer gives the observers whose submissions still wait for
+// it (core/feedback.h): a final message also marks them handled.
+struct Feedback {
+    std::string message;
+    bool final = false;
+    bool aftercare_offered = false;
+    Timestamp at = 0;
 };
 
 // One line of a concern's chronology.
@@ -168,10 +179,10 @@ public:
                                                                    const std::string& key) = 0;
     virtual std::optional<SubmissionState> submission_state(const std::string& submission_ref) = 0;
     virtual void insert_submission(ConcernId concern, const SubmissionRecord& submission) = 0;
-    // Marks every submission of the concern not yet handled as handled and
-    // returns their refs (in no particular order): each observer is told that
-    // their own submission was handled, by its ref, never by the concern's.
-    virtual std::vector<std::string> mark_submissions_handled(ConcernId concern, Timestamp at) = 0;
+    // Gives the feedback to every submission of the concern not yet handled
+    // and returns their refs (in no particular order): each observer is told
+    // by their own submission's ref, never by the concern's.
+    virtual std::vector<std::string> give_feedback(ConcernId concern, const Feedback& feedback) = 0;
 
     // Concerns. An open concern is one without closed_at (not in a final state).
     virtual std::optional<ConcernRecord> find_open_concern(

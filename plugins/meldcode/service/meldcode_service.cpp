@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "core/feedback.h"
 
 namespace meldcode {
 namespace {
@@ -267,13 +268,18 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
     return receipt;
 }
 
-std::string MeldcodeService::submission_status(const Actor& actor, const std::string& ref) {
+SubmissionStatus MeldcodeService::submission_status(const Actor& actor, const std::string& ref) {
     authorize(actor, Operation::submission_status);
-    std::optional<std::string> status;
+    std::optional<SubmissionStatus> status;
     store_->transaction([&](StoreTransaction& tx) {
         const auto state = tx.submission_state(ref);
         if (!state || state->observer_id != actor.id) return;
-        status = state->handled ? "handled" : state->worked_on ? "in_progress" : "received";
+        // An interim message tells the observer that their own signal is
+        // being dealt with, as a recorded step does.
+        status = SubmissionStatus{state->handled                       ? "handled"
+                                  : state->worked_on || state->message ? "in_progress"
+                                                                       : "received",
+                                  state->message, state->aftercare_offered};
         audit(tx, actor, "submission.status", std::nullopt);
     });
     if (!status) {
@@ -351,16 +357,21 @@ ConcernView MeldcodeService::get_concern(const Actor& actor, const ConcernSelect
     return view;
 }
 
+bool MeldcodeService::gives_feedback(const std::string& action) const {
+    const auto feedback = workflow_.action_with_rule("feedback");
+    return feedback && feedback->first == action;
+}
+
 ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_ref,
                                  const std::string& action, const json& fields) {
     authorize(actor, Operation::act_on_concern);
     const Timestamp now = clock_->now();
     ConcernView view;
-    std::vector<std::string> handled;  // submission refs whose observers get feedback now
+    std::vector<std::string> told;  // submission refs whose observers get feedback now
+    std::string message;
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
-        const int pending_before = concern.status.pending_feedback;
-        const ActionRecord record = workflow_.apply(
+        ActionRecord record = workflow_.apply(
             concern.status, action, fields, {day_of(now), now + settings_.clock_skew_seconds});
         // Retention counts from the closing (an acute record on a closed
         // concern does not restart it); a reopened concern is not closed.
@@ -369,8 +380,11 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
         } else if (!workflow_.is_final(record.from_state)) {
             concern.closed_at = now;
         }
-        if (pending_before > 0 && concern.status.pending_feedback == 0) {
-            handled = tx.mark_submissions_handled(concern.id, now);
+        if (gives_feedback(record.action)) {
+            const FeedbackMessage& m = feedback_message(record.fields);
+            record.fields["message"] = message = m.id;  // the default, made explicit
+            told = tx.give_feedback(
+                concern.id, {m.id, m.final, record.fields.value("aftercare_offered", false), now});
         }
         concern.updated_at = now;
         tx.update_concern(concern);
@@ -387,9 +401,11 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
         view.chronology = std::move(chronology.entries);
         view.chronology_next = chronology.next;
     });
-    // By the submission's ref only: a concern ref would tell each observer
-    // (and the host's ticket) that others reported the same unit.
-    for (const auto& ref : handled) notify({{"event", "feedback_ready"}, {"submission_ref", ref}});
+    // By the submission's ref and the message's id only: a concern ref would
+    // tell each observer (and the host's ticket) that others reported the unit.
+    for (const auto& ref : told) {
+        notify({{"event", "feedback_ready"}, {"submission_ref", ref}, {"message", message}});
+    }
     view.allowed_actions = workflow_.allowed_actions(view.concern.status);
     return view;
 }

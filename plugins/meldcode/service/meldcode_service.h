@@ -67,6 +67,14 @@ struct Submission {
     nlohmann::json canonical;  // the request as sent, for the idempotency digest
 };
 
+// What an observer learns of an own submission: received, in_progress or
+// handled, and the officer's last feedback message with its aftercare offer.
+struct SubmissionStatus {
+    std::string status;
+    std::optional<std::string> message;
+    bool aftercare_offered = false;
+};
+
 struct HostEvent {
     std::string event_id;
     std::string unit_id;
@@ -147,7 +155,7 @@ public:
 
     PromptResult ticket_closed(const Actor& actor, const TicketClosed& ticket);
     std::string submit_signals(const Actor& actor, const Submission& submission);
-    std::string submission_status(const Actor& actor, const std::string& submission_ref);
+    SubmissionStatus submission_status(const Actor& actor, const std::string& submission_ref);
     void report_host_event(const Actor& actor, const HostEvent& event);
 
     ConcernPage list_concerns(const Actor& actor, const ConcernQuery& query);
@@ -189,6 +197,8 @@ public:
 
 private:
     void authorize(const Actor& actor, Operation op);
+    // Whether `action` is the workflow's feedback action (the rule "feedback").
+    bool gives_feedback(const std::string& action) const;
     nlohmann::json signal_labels(const std::vector<std::string>& signals) const;
     // The ticket a submission is about; a token issued to someone else is
     // refused and audited.

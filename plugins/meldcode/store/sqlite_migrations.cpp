@@ -200,6 +200,19 @@ ALTER TABLE submissions ADD COLUMN callback_requested INTEGER NOT NULL DEFAULT 0
     CHECK (callback_requested IN (0, 1));
 )sql";
 
+// Schema 6: the officer's feedback to each observer (core/feedback.h): the
+// last fixed message sent and when, and whether aftercare was offered with
+// it. Ids and flags, no text. Submissions handled before this version were
+// told "handled", which is the message "completed" now.
+constexpr const char* kSchema6 = R"sql(
+ALTER TABLE submissions ADD COLUMN feedback_message TEXT;
+ALTER TABLE submissions ADD COLUMN feedback_at INTEGER;
+ALTER TABLE submissions ADD COLUMN aftercare_offered INTEGER NOT NULL DEFAULT 0
+    CHECK (aftercare_offered IN (0, 1));
+UPDATE submissions SET feedback_message = 'completed', feedback_at = handled_at
+    WHERE handled_at IS NOT NULL;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -246,6 +259,7 @@ const std::vector<Migration>& migrations() {
         {3, kSchema3},
         {4, kSchema4},
         {5, kSchema5},
+        {6, kSchema6},
     };
     return all;
 }

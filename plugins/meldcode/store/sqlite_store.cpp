@@ -251,10 +251,12 @@ public:
             "s.concern_id AND e.kind = 'action' AND e.id > (SELECT min(own.id) FROM entries own "
             "WHERE own.concern_id = s.concern_id AND own.kind = 'signals_submitted' AND "
             "own.actor_id = s.observer_id AND own.at = s.submitted_at)), "
-            "s.handled_at IS NOT NULL FROM submissions s WHERE s.ref = ?1");
+            "s.handled_at IS NOT NULL, s.feedback_message, s.aftercare_offered "
+            "FROM submissions s WHERE s.ref = ?1");
         q.bind(1, submission_ref);
         if (!q.step()) return std::nullopt;
-        return SubmissionState{q.text(0), q.boolean(1), q.boolean(2)};
+        return SubmissionState{q.text(0), q.boolean(1), q.boolean(2), q.optional_text(3),
+                               q.boolean(4)};
     }
 
     void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
@@ -271,11 +273,13 @@ public:
         q.run();
     }
 
-    std::vector<std::string> mark_submissions_handled(ConcernId concern, Timestamp at) override {
+    std::vector<std::string> give_feedback(ConcernId concern, const Feedback& f) override {
         auto q = query(
-            "UPDATE submissions SET handled_at = ?2 WHERE concern_id = ?1 AND handled_at IS NULL "
-            "RETURNING ref");
-        q.bind(1, concern).bind(2, at);
+            "UPDATE submissions SET feedback_message = ?2, feedback_at = ?3, aftercare_offered = "
+            "?4, handled_at = CASE WHEN ?5 THEN ?3 END WHERE concern_id = ?1 AND handled_at IS "
+            "NULL RETURNING ref");
+        q.bind(1, concern).bind(2, f.message).bind(3, f.at);
+        q.bind(4, std::int64_t{f.aftercare_offered}).bind(5, std::int64_t{f.final});
         std::vector<std::string> refs;
         while (q.step()) refs.push_back(q.text(0));
         return refs;

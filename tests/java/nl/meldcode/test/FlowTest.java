@@ -61,13 +61,13 @@ public final class FlowTest {
             Check.contains(mc.submissionStatus(TECH, sub), "\"status\":\"handled\"");
             String closed = act(mc, ref, "close", "{\"reason\":\"gemeld bij Veilig Thuis\"}");
             Check.contains(closed, "\"state\":\"closed\"");
-            Check.contains(closed, "\"allowed_actions\":[\"record_acute\",\"reopen\"]");
+            Check.contains(closed, "\"allowed_actions\":[\"record_acute\",\"record_debrief\",\"reopen\"]");
 
             Check.equal(2, notifications.size());
             Check.contains(notifications.get(0), "\"event\":\"concern_created\"");
             Check.contains(notifications.get(0), ref);
-            // The feedback names the observer's submission, never the concern.
-            Check.equal("{\"event\":\"feedback_ready\",\"submission_ref\":"
+            // The feedback names the observer's submission and the message, never the concern.
+            Check.equal("{\"event\":\"feedback_ready\",\"message\":\"completed\",\"submission_ref\":"
                     + quote(member(receipt, "submission_ref")) + "}", notifications.get(1));
             for (String n : notifications) {
                 Check.that(!n.contains(SECRET), "a notification carries content");
