@@ -94,6 +94,14 @@ std::variant<nlohmann::json, ActingRefusal> Authenticator::acting_actor(
     }
     nlohmann::json actor = acted_for;
     actor["integration"] = identity.actor.at("id");
+    // A contractor's technician: the host names the organisation too.
+    if (const std::string* organisation = request.header("x-acting-organisation")) {
+        if (!well_formed_id(*organisation)) {
+            return malformed("invalid_acting_organisation",
+                             "X-Acting-Organisation must be 1 to 200 characters of UTF-8 text");
+        }
+        actor["organisation"] = *organisation;
+    }
     return actor;
 }
 

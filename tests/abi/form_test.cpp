@@ -479,3 +479,54 @@ TEST_CASE("the overlay example of docs/extensions.md loads and says what it prom
     CHECK(nl.at("officer") == example.at("texts").at("officer"));
     CHECK(nl.at("question") == example.at("texts").at("question").at("nl"));
 }
+
+TEST_CASE("on a screen the tenant may see, the form is not handed out, the token is") {
+    StoreFixture store;
+    json shared = ticket("WO-S1", "VHE-S", "tech-1");
+    shared["shared_screen"] = true;
+    const json answer = store.mc().ticket_closed(actor("erp", "integration"), shared);
+    REQUIRE(matches_schema("prompt", answer));
+    CHECK(answer.at("ask") == true);
+    CHECK(answer.at("reason") == "ask_later");
+    CHECK_FALSE(answer.contains("form"));
+    // Later, on the technician's own device: the same form, and the token works.
+    const json form = store.mc().catalog("nl");
+    const auto sent = fewest(walk(form, 4), "send");
+    REQUIRE(sent);
+    json body = sent->fields;
+    body["prompt_token"] = answer.at("prompt_token");
+    body["idempotency_key"] = "tech-1:WO-S1:1";
+    CHECK(store.mc().submit_signals(actor("tech-1", "observer"), body).contains("submission_ref"));
+    // Asked is asked: the same ticket is not prompted again.
+    CHECK(store.mc().ticket_closed(actor("erp", "integration"), shared).at("reason") ==
+          "already_prompted");
+}
+
+TEST_CASE("a contractor's technician is an observer with an organisation") {
+    StoreFixture store;
+    const json contractor{
+        {"id", "ext-77"}, {"role", "observer"}, {"organisation", "Installatiebedrijf Vermeer"}};
+    const json prompt =
+        store.mc().ticket_closed(actor("erp", "integration"), ticket("WO-C1", "VHE-C", "ext-77"));
+    const json receipt = store.mc().submit_signals(
+        contractor, submission(prompt.at("prompt_token"), "key-contractor-1", "feiten"));
+    CHECK(store.mc()
+              .submission_status(contractor, {{"submission_ref", receipt.at("submission_ref")}})
+              .at("status") == "received");
+    const json concern =
+        store.mc().get_concern(kOfficer, {{"submission_ref", receipt.at("submission_ref")}});
+    CHECK(concern.at("chronology").at(0).at("data").at("organisation") ==
+          "Installatiebedrijf Vermeer");
+    // A data-subject export names the contractor no more than the technician.
+    const json dossier =
+        store.mc().export_concern(kOfficer, {{"concern_ref", concern.at("concern_ref")}});
+    REQUIRE(matches_schema("dossier", dossier));
+    CHECK(dossier.dump().find("Vermeer") == std::string::npos);
+    CHECK(dossier.at("chronology").at(0).at("data").at("organisation") == "[organisation 1]");
+    // An organisation is held to the actor schema like an id.
+    json unnamed = contractor;
+    unnamed["organisation"] = "";
+    CHECK_THROWS_AS(
+        store.mc().submission_status(unnamed, {{"submission_ref", receipt.at("submission_ref")}}),
+        meldcode::sdk::Error);
+}

@@ -236,6 +236,28 @@ class SidecarTest(SidecarCase):
                            "acting_not_allowed")
         self.assertEqual(self.concern_count(), before + 1)
 
+    def test_06b_a_contractors_technician_submits_with_an_organisation(self):
+        acting = {"X-Acting-Actor": TECH, "X-Acting-Role": "observer",
+                  "X-Acting-Organisation": "Installatiebedrijf Vermeer"}
+        status, _, receipt = self.call("POST", "/v1/submissions", "erp",
+                                       submission("contractor-01", ticket={
+                                           "host_ticket_id": "WO-61", "unit_id": UNIT}), acting)
+        self.assertEqual(status, 201, receipt)
+        _, _, concern = self.call("GET", "/v1/submissions/%s/concern" % receipt["submission_ref"],
+                                  "officer")
+        mine = [e for e in concern["chronology"] if e["kind"] == "signals_submitted"
+                and e["data"]["submission_ref"] == receipt["submission_ref"]]
+        self.assertEqual(mine[0]["data"]["organisation"], "Installatiebedrijf Vermeer")
+        # Held to the actor schema like an id: a clear error naming it, nothing stored.
+        before = self.concern_count()
+        body = self.assertProblem(self.call("POST", "/v1/submissions", "erp",
+                                            submission("contractor-02", ticket={
+                                                "host_ticket_id": "WO-62", "unit_id": UNIT}),
+                                            dict(acting, **{"X-Acting-Organisation": "x" * 201})),
+                                  422, "invalid_actor")
+        self.assertEqual(body["pointer"], "/organisation")
+        self.assertEqual(self.concern_count(), before)
+
     def test_07_bad_bodies_are_problems_and_store_nothing(self):
         before = self.concern_count()
         body = self.assertProblem(self.call("POST", "/v1/submissions", "tech",

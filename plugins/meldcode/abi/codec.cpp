@@ -104,7 +104,8 @@ Actor actor(const char* text) {
         const json doc = read(text, "actor");
         Actor actor{doc.at("id").get<std::string>(),
                     *role_from_name(doc.at("role").get<std::string>()),
-                    optional_string(doc, "integration"), optional_string(doc, "request_id")};
+                    optional_string(doc, "integration"), optional_string(doc, "request_id"),
+                    optional_string(doc, "organisation")};
         if (known.size() >= kKnownActors) known.clear();
         known.emplace_back(text, actor);
         return actor;
@@ -130,6 +131,7 @@ TicketClosed ticket(json&& doc) {
     t.entered_dwelling = doc.at("entered_dwelling").get<bool>();
     t.technician_id = take("technician_id");
     if (doc.contains("locale")) t.locale = take("locale");
+    t.shared_screen = doc.value("shared_screen", false);
     return t;
 }
 
@@ -240,6 +242,9 @@ PromptText prompt(const PromptResult& r, const Catalog& catalog) {
     // serialised once per locale).
     ((head += R"({"ask":true,"reason":")") += reason) += R"(","prompt_token":")";
     ((head += *r.token) += R"(","expires_at":")") += format_timestamp(r.expires_at);
+    // Not on a screen the tenant may see: the host shows the form later, on
+    // the technician's own (mc_catalog_get gives the same form).
+    if (r.decision == PromptDecision::ask_later) return {std::move(head += "\"}"), {}, {}};
     head += R"(","form":)";
     return {std::move(head), catalog.view_text(r.locale), "}"};
 }

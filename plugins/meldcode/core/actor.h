@@ -22,6 +22,10 @@ struct Actor {
     // an auditor sees who acted through what (ids only).
     std::optional<std::string> integration{};
     std::optional<std::string> request_id{};
+    // An observer's organisation when it is not the corporation itself: the
+    // contractor whose technician closed the ticket (corporations train their
+    // contractors too).
+    std::optional<std::string> organisation{};
 };
 
 std::string_view role_name(Role role);

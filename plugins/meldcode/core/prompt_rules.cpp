@@ -42,6 +42,8 @@ std::string_view decision_name(PromptDecision decision) {
             return "technician_opted_out";
         case PromptDecision::ticket_too_old:
             return "ticket_too_old";
+        case PromptDecision::ask_later:
+            return "ask_later";
     }
     return "unknown";
 }
@@ -64,7 +66,11 @@ PromptDecision decide_prompt(const PromptRules& rules, const TicketClosed& ticke
     if (now - ticket.closed_at > static_cast<Timestamp>(rules.max_ticket_age_hours) * 3600) {
         return PromptDecision::ticket_too_old;
     }
-    return PromptDecision::ask;
+    return ticket.shared_screen ? PromptDecision::ask_later : PromptDecision::ask;
+}
+
+bool asks(PromptDecision decision) {
+    return decision == PromptDecision::ask || decision == PromptDecision::ask_later;
 }
 
 }  // namespace meldcode

@@ -23,6 +23,9 @@ struct TicketClosed {
     std::string technician_id;
     Timestamp closed_at = 0;
     std::optional<std::string> locale;
+    // The host would show the prompt where the tenant may see it or signs
+    // (docs/embedding.md): the form is then not handed out with the answer.
+    bool shared_screen = false;
 };
 
 struct PromptRules {
@@ -44,9 +47,12 @@ enum class PromptDecision {
     work_type_excluded,
     technician_opted_out,
     ticket_too_old,
+    ask_later,  // ask, but not on this screen: on the technician's own, later
 };
 
 std::string_view decision_name(PromptDecision decision);
+// Whether the technician is to be asked (now or later): a prompt token is issued.
+bool asks(PromptDecision decision);
 
 // What the rules say about one ticket. Whether it was prompted before is the
 // prompt log's to say (it is I/O), and the service lets that win over any

@@ -33,6 +33,13 @@ Pseudonyms pseudonyms_for(const Dossier& d) {
             if (r == Redaction::host_ticket_ids && s.host_ticket_id)
                 p.add(*s.host_ticket_id, "ticket");
         }
+        // A contractor's name narrows down who reported as much as an id.
+        for (const Entry& e : d.chronology) {
+            if (r == Redaction::observer_identity && e.kind == "signals_submitted" &&
+                e.data.contains("organisation")) {
+                p.add(e.data.at("organisation").get<std::string>(), "organisation");
+            }
+        }
         if (r != Redaction::actor_ids) continue;
         for (const Entry& e : d.chronology) p.add(e.actor.id, "actor");
         if (d.concern.status.assignee) p.add(*d.concern.status.assignee, "actor");

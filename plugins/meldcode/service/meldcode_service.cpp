@@ -143,11 +143,10 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
     result.decision = decide_prompt(settings_.prompt_rules, ticket, now, extension_asks);
     // One atomic claim both answers "asked before?" and settles a race between
     // two calls for the same ticket; a ticket not to be asked is only looked up.
-    const bool asked_before = result.decision == PromptDecision::ask
-                                  ? !prompt_log_.claim(ticket.host_ticket_id, now)
-                                  : prompt_log_.contains(ticket.host_ticket_id);
+    const bool asked_before = asks(result.decision) ? !prompt_log_.claim(ticket.host_ticket_id, now)
+                                                    : prompt_log_.contains(ticket.host_ticket_id);
     if (asked_before) result.decision = PromptDecision::already_prompted;
-    if (result.decision == PromptDecision::ask) {
+    if (asks(result.decision)) {
         result.token = "p_" + crypto_->seal_token(token_claims(ticket, now));
         result.expires_at = now + kPromptTokenSeconds;
     }
@@ -247,19 +246,18 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         tx.insert_submission(concern->id,
                              {receipt, actor.id, s.idempotency_key, crypto_->digest(canonical),
                               ticket.host_ticket_id, now, s.already_called, s.callback_requested});
+        json data{{"submission_ref", receipt},
+                  {"host_ticket_id", ticket.host_ticket_id},
+                  {"signals", s.signals},
+                  {"signal_labels", signal_labels(s.signals)},
+                  {"observations", s.observations},
+                  {"children_involved", s.children_involved},
+                  {"acute", s.acute},
+                  {"already_called", s.already_called},
+                  {"callback_requested", s.callback_requested}};
+        if (actor.organisation) data["organisation"] = *actor.organisation;
         tx.append_entry(concern->id, ticket.unit_id,
-                        {"signals_submitted",
-                         now,
-                         actor,
-                         {{"submission_ref", receipt},
-                          {"host_ticket_id", ticket.host_ticket_id},
-                          {"signals", s.signals},
-                          {"signal_labels", signal_labels(s.signals)},
-                          {"observations", s.observations},
-                          {"children_involved", s.children_involved},
-                          {"acute", s.acute},
-                          {"already_called", s.already_called},
-                          {"callback_requested", s.callback_requested}}});
+                        {"signals_submitted", now, actor, std::move(data)});
         concern->updated_at = now;
         tx.update_concern(*concern);
         audit(tx, actor, "signals.submit", concern->id);
@@ -371,8 +369,8 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
     std::string message;
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
-        ActionRecord record = workflow_.apply(
-            concern.status, action, fields, {day_of(now), now + settings_.clock_skew_seconds});
+        ActionRecord record = workflow_.apply(concern.status, action, fields,
+                                              {day_of(now), now + settings_.clock_skew_seconds});
         // Retention counts from the closing (an acute record on a closed
         // concern does not restart it); a reopened concern is not closed.
         if (!workflow_.is_final(record.to_state)) {
