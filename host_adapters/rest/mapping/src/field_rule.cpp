@@ -11,6 +11,7 @@ const std::vector<TicketField>& ticket_fields() {
         {"household_ref", false, false},  {"work_type", false, true},
         {"entered_dwelling", true, true}, {"technician_id", false, true},
         {"closed_at", false, true},       {"locale", false, false},
+        {"shared_screen", true, false},
     };
     return fields;
 }
