@@ -11,6 +11,7 @@
 
 #include "abi/schema_validator.h"
 #include "core/time.h"
+#include "markdown_blocks.h"
 #include "plugin_fixture.h"
 
 using meldcode::matches_schema;
@@ -455,16 +456,13 @@ TEST_CASE("without an overlay the form names no officer and addresses the techni
 }
 
 TEST_CASE("the overlay example of docs/extensions.md loads and says what it promises") {
-    std::ifstream in(std::filesystem::path(MELDCODE_SOURCE_DIR) / "docs" / "extensions.md");
-    REQUIRE(in);
-    std::string line;
-    while (std::getline(in, line) && line != "## The corporation's own words") {
-    }
-    while (std::getline(in, line) && line != "```json") {
-    }
-    std::string text;
-    while (std::getline(in, line) && line != "```") text += line + "\n";
-    const json example = json::parse(text);
+    const auto blocks =
+        fenced_blocks(std::filesystem::path(MELDCODE_SOURCE_DIR) / "docs" / "extensions.md");
+    const auto overlay = std::find_if(blocks.begin(), blocks.end(), [](const FencedBlock& b) {
+        return fence_attribute(b.info, "schema") == "catalog";
+    });
+    REQUIRE(overlay != blocks.end());
+    const json example = json::parse(overlay->text);
     REQUIRE(matches_schema("catalog", example));
 
     const OverlayDir dir;

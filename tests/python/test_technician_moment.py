@@ -14,7 +14,7 @@ def documented():
     with open(DOC, encoding="utf-8") as f:
         text = f.read()
     section = text[text.index("## The technician's moment"):]
-    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    block = re.search(r"```python[^\n]*\n(.*?)```", section, re.S).group(1)
     names = {}
     exec(compile(block, DOC, "exec"), names)  # noqa: S102 - our own documentation
     return names
