@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -100,6 +103,7 @@ Config load_config(const std::string& path) {
     c.address = listen.value("address", c.address);
     c.port = listen.value("port", c.port);
     c.threads = listen.value("threads", c.threads);
+    c.behind_tls_proxy = listen.value("behind_tls_proxy", c.behind_tls_proxy);
     const json tls = doc.value("tls", json::object());
     c.tls_certificate_file = tls.value("certificate_file", "");
     c.tls_private_key_file = tls.value("private_key_file", "");
@@ -110,6 +114,16 @@ Config load_config(const std::string& path) {
     }
     const json limits = doc.value("limits", json::object());
     c.limits.max_body_bytes = limits.value("max_body_bytes", c.limits.max_body_bytes);
+    c.limits.max_header_bytes = limits.value("max_header_bytes", c.limits.max_header_bytes);
+    c.limits.head_timeout_seconds =
+        limits.value("head_timeout_seconds", c.limits.head_timeout_seconds);
+    c.limits.body_timeout_seconds =
+        limits.value("body_timeout_seconds", c.limits.body_timeout_seconds);
+    c.limits.idle_timeout_seconds =
+        limits.value("idle_timeout_seconds", c.limits.idle_timeout_seconds);
+    c.limits.send_timeout_seconds =
+        limits.value("send_timeout_seconds", c.limits.send_timeout_seconds);
+    c.limits.max_connections = limits.value("max_connections", c.limits.max_connections);
     c.limits.auth_failures = limits.value("auth_failures", c.limits.auth_failures);
     c.limits.auth_window_seconds =
         limits.value("auth_window_seconds", c.limits.auth_window_seconds);
@@ -127,6 +141,29 @@ Config load_config(const std::string& path) {
 std::string beside_plugin_store(const Config& config, const std::string& file_name) {
     const std::filesystem::path store = config.plugin.value("store_path", "meldcode.db");
     return (store.parent_path() / file_name).string();
+}
+
+namespace {
+
+// 127.0.0.0/8, ::1 and the name localhost; anything else may be reachable.
+bool loopback(const std::string& address) {
+    if (address == "localhost") return true;
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET, address.c_str(), bytes) == 1) return bytes[0] == 127;
+    if (inet_pton(AF_INET6, address.c_str(), bytes) != 1) return false;
+    static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return std::equal(bytes, bytes + 16, one) ||
+           (std::equal(bytes, bytes + 12, mapped) && bytes[12] == 127);
+}
+
+}  // namespace
+
+void check_listen_policy(const Config& config) {
+    if (config.tls() || config.behind_tls_proxy || loopback(config.address)) return;
+    throw std::runtime_error("listen.address " + config.address +
+                             " is not loopback and tls is not configured: configure tls, or set "
+                             "listen.behind_tls_proxy: true if a TLS proxy is in front");
 }
 
 void apply_environment(Config& config, const Getenv& getenv) {

@@ -31,8 +31,15 @@ struct TokenEntry {
     Identity identity;
 };
 
+// What one client may ask of the listener (docs/http-sidecar.md, "Limits").
 struct Limits {
     std::size_t max_body_bytes = std::size_t{1024} * 1024;
+    std::size_t max_header_bytes = std::size_t{16} * 1024;  // request line and fields: else 431
+    int head_timeout_seconds = 10;    // from a request's first byte to the end of its head
+    int body_timeout_seconds = 30;    // for the whole body, once its head is in (slow senders)
+    int idle_timeout_seconds = 60;    // a keep-alive connection without a request is closed
+    int send_timeout_seconds = 30;    // for writing one answer (clients that do not read)
+    int max_connections = 1024;       // more wait, unaccepted, until one closes
     int auth_failures = 10;           // failed attempts per address per window ...
     int auth_window_seconds = 60;     // ... before 429
     int shutdown_grace_seconds = 30;  // how long SIGTERM waits for in-flight requests
@@ -58,7 +65,10 @@ struct WebhooksConfig {
 struct Config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
-    int threads = 4;                   // DESIGN.md §8: a few threads on a small machine
+    int threads = 4;  // DESIGN.md §8: a few threads on a small machine
+    // Plain http on a non-loopback address only with this said explicitly:
+    // a TLS-terminating proxy in front of the sidecar.
+    bool behind_tls_proxy = false;
     std::string tls_certificate_file;  // both set: serve https
     std::string tls_private_key_file;
     std::string plugin_path;
@@ -83,6 +93,10 @@ Config load_config(const std::string& path);
 // `file_name` in the directory of the plugin's store: where the sidecar's
 // own files (webhook outbox, host orders) go unless configured otherwise.
 std::string beside_plugin_store(const Config& config, const std::string& file_name);
+
+// Throws std::runtime_error when the sidecar would serve plain http beyond
+// loopback without `listen.behind_tls_proxy: true` saying that is meant.
+void check_listen_policy(const Config& config);
 
 // Applies MELDCODED_* variables; `getenv` is injectable for tests.
 using Getenv = std::function<const char*(const char*)>;

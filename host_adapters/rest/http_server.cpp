@@ -1,201 +1,476 @@
 #include "http_server.h"
 
-#include <cpprest/astreambuf.h>
-#include <cpprest/http_listener.h>
-#include <cpprest/uri.h>
-#include <pplx/threadpool.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <condition_variable>
-#include <cstddef>
-#include <exception>
-#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <thread>
+#include <type_traits>
+#include <vector>
 
 #include "problem.h"
 
 namespace meldcoded {
 
-namespace http = web::http;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
 
 namespace {
 
-// Everything but the body, which arrives asynchronously.
-Request translate_head(const http::http_request& in, std::size_t declared, std::size_t max_body) {
+// Descriptors kept free of connections: the store, its journal, the
+// webhook outbox, logs, and the accept of a connection that is turned away.
+constexpr rlim_t kReservedDescriptors = 64;
+// Bytes read at a time beyond the head: the read buffer is bounded by the
+// head limit plus this, whatever a client sends.
+constexpr std::size_t kReadAhead = std::size_t{64} * 1024;
+// After an accept failed (EMFILE, ENOBUFS, ...), the listener waits this
+// long or until a connection closes before it accepts again: never a spin.
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+// After a last answer on a connection whose request is not read to its end
+// (a body over the limit), what still comes is read and dropped this long,
+// so that the client reads the answer instead of a reset (a lingering close);
+// at most this many bytes, whatever comes.
+constexpr auto kLinger = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = std::size_t{16} * 1024 * 1024;
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// %XX decoded; a '%' not followed by two hex digits stays as it is.
+std::string percent_decode(beast::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const int high = in[i] == '%' && i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
+        const int low = high >= 0 ? hex_value(in[i + 2]) : -1;
+        if (low >= 0) {
+            out += static_cast<char>(high * 16 + low);
+            i += 2;
+        } else {
+            out += in[i];
+        }
+    }
+    return out;
+}
+
+void split_query(beast::string_view query, std::map<std::string, std::string>& out) {
+    while (!query.empty()) {
+        const std::size_t end = std::min(query.find('&'), query.size());
+        const beast::string_view pair = query.substr(0, end);
+        const std::size_t eq = std::min(pair.find('='), pair.size());
+        if (eq > 0) {
+            out[percent_decode(pair.substr(0, eq))] =
+                eq < pair.size() ? percent_decode(pair.substr(eq + 1)) : std::string();
+        }
+        query = end < query.size() ? query.substr(end + 1) : beast::string_view();
+    }
+}
+
+std::string lower(beast::string_view name) {
+    std::string out(name);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// The sidecar's view of a request whose head is in (the body, if any, too).
+Request translate(const http::request<http::string_body>& in, const std::string& client) {
     Request r;
-    r.method = in.method();
-    r.path = in.request_uri().path();
-    for (const auto& [name, value] : web::uri::split_query(in.request_uri().query())) {
-        r.query[web::uri::decode(name)] = web::uri::decode(value);
+    r.method = std::string(in.method_string());
+    const beast::string_view target = in.target();
+    const std::size_t question = target.find('?');
+    r.path = std::string(target.substr(0, question));
+    if (question != beast::string_view::npos) split_query(target.substr(question + 1), r.query);
+    for (const auto& field : in) {
+        auto [it, inserted] = r.headers.emplace(lower(field.name_string()), field.value());
+        if (!inserted) (it->second += ", ").append(field.value().data(), field.value().size());
     }
-    for (const auto& [name, value] : in.headers()) {
-        std::string lower = name;
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[lower] = value;
-    }
-    r.client_address = in.remote_address();
-    // A declared length over the limit is refused without reading the body.
-    r.body_too_large = declared > max_body;
+    r.client_address = client;
     return r;
 }
 
-constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;
-
-// A chunked body as it arrives, shared by the steps of read_chunks.
-struct ChunkedBody {
-    std::string bytes;
-    std::vector<unsigned char> chunk = std::vector<unsigned char>(kBodyChunk);
-};
-
-// Reads a chunked body without holding a thread while waiting; true as soon
-// as more than `limit` bytes have arrived (then at most limit + one chunk is
-// held), false at the end of a body within the limit.
-pplx::task<bool> read_chunks(concurrency::streams::streambuf<unsigned char> in,
-                             const std::shared_ptr<ChunkedBody>& body, std::size_t limit) {
-    return in.getn(body->chunk.data(), body->chunk.size()).then([in, body, limit](std::size_t got) {
-        if (got == 0) return pplx::task_from_result(false);
-        body->bytes.append(body->chunk.begin(),
-                           body->chunk.begin() + static_cast<std::ptrdiff_t>(got));
-        if (body->bytes.size() > limit) return pplx::task_from_result(true);
-        return read_chunks(in, body, limit);
-    });
+// The client's address as text; an IPv4 address mapped into IPv6 as IPv4.
+std::string address_of(const tcp::socket& socket) {
+    beast::error_code ec;
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) return "";
+    const net::ip::address a = peer.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).to_string();
+    }
+    return a.to_string();
 }
 
-// Takes a declared body once cpprestsdk has all of it. By then the body's
-// buffer is closed for writing, so this getn is already complete: no wait.
-std::string take_complete_body(const http::http_request& request, std::size_t declared) {
-    std::string bytes(declared, '\0');
-    const std::size_t got = request.body()
-                                .streambuf()
-                                .getn(reinterpret_cast<unsigned char*>(bytes.data()), declared)
-                                .get();
-    bytes.resize(got);
-    return bytes;
-}
-
-// Makes cpprestsdk stop taking in a body: its next write into the request's
-// buffer fails, which ends the body (the reply waits for that), and the
-// listener reads no more of it. Nothing is buffered beyond what arrived.
-void stop_receiving(const http::http_request& request) {
-    request.body().streambuf().close(
-        std::ios_base::out, std::make_exception_ptr(std::length_error("body over the limit")));
-}
-
-// The body is moved, not copied: a prompt is ~8 KB on the host's request path.
-http::http_response to_cpprest(Response response) {
-    http::http_response out(static_cast<http::status_code>(response.status));
-    for (const auto& [name, value] : response.headers) out.headers().add(name, value);
-    out.set_body(std::move(response.body), response.content_type);
-    return out;
+// The cap on open connections that the descriptor limit allows; the soft
+// limit is raised to the hard one first.
+int effective_cap(int configured) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return configured;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY) return configured;
+    const rlim_t room = limit.rlim_cur > 2 * kReservedDescriptors
+                            ? limit.rlim_cur - kReservedDescriptors
+                            : limit.rlim_cur / 2;
+    return static_cast<int>(
+        std::max<rlim_t>(1, std::min<rlim_t>(room, static_cast<rlim_t>(configured))));
 }
 
 }  // namespace
 
 struct HttpServer::Impl {
-    Impl(const Config& c, Handler h) : config(c), handler(std::move(h)) {}
+    Impl(const Config& c, Handler h)
+        : config(c),
+          handler(std::move(h)),
+          io(std::in_place, std::max(1, c.threads)),
+          cap(effective_cap(c.limits.max_connections)) {
+        acceptor.emplace(net::make_strand(*io));
+        accept_pause.emplace(acceptor->get_executor());
+    }
+
+    // The threads end first; then the acceptor; then the io_context, whose
+    // destruction ends the connections still open: they find `stopped` and
+    // the members they use still there.
+    ~Impl() {
+        stop_threads();
+        accept_pause.reset();
+        acceptor.reset();
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            stopped = true;
+        }
+        io.reset();
+    }
+
+    void stop_threads() {
+        io->stop();
+        for (std::thread& t : threads) t.join();
+        threads.clear();
+    }
 
     const Config& config;
     Handler handler;
-    std::unique_ptr<http::experimental::listener::http_listener> listener;
-    std::mutex mutex;
+    TransportCounters counters;
+    std::mutex mutex;  // guards in_flight, open, accept_waiting, stopped
     std::condition_variable idle;
-    int in_flight = 0;
-    bool draining = false;
+    int in_flight = 0;            // requests handed to the handler and not yet answered
+    int open = 0;                 // connections accepted and not yet closed
+    bool accept_waiting = false;  // at the cap: the next accept waits for a close
+    bool stopped = false;
+    std::atomic<bool> draining{false};
+    std::optional<ssl::context> tls;
+    std::optional<net::io_context> io;
+    std::optional<tcp::acceptor> acceptor;
+    std::optional<net::steady_timer> accept_pause;  // on the acceptor's strand
+    std::vector<std::thread> threads;
+    const int cap;
 
-    void on_request(const http::http_request& request) {
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            if (draining) {
-                Response r = problem(503, "shutting_down", "the sidecar is shutting down");
-                r.headers.emplace_back("Connection", "close");
-                request.reply(to_cpprest(r));
-                return;
-            }
-            ++in_flight;
-        }
-        const std::size_t declared = request.headers().content_length();
-        Request head = translate_head(request, declared, config.limits.max_body_bytes);
-        if (head.body_too_large) {
-            stop_receiving(request);
-            respond(request, head);
-            return;
-        }
-        // Never block a pool thread on the body: with every thread waiting for
-        // a body that another pool task must read, the server would deadlock.
-        // Transfer-Encoding overrides a Content-Length (RFC 9112 §6.3), as in
-        // cpprestsdk: such a body is read, and limited, as it arrives.
-        if (request.headers().has(http::header_names::transfer_encoding)) {
-            read_chunked(request, std::move(head));
-        } else if (declared > 0) {
-            read_declared(request, std::move(head), declared);
-        } else {
-            respond(request, head);  // no body (GETs): answered at once, no hand-off
-        }
+    void accept();
+    void on_accept(beast::error_code ec, tcp::socket socket);
+    void closed();
+
+    // Counts a request in before the handler runs; false while draining.
+    bool enter() {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (draining) return false;
+        ++in_flight;
+        return true;
     }
-
-    // One continuation, once cpprestsdk has the whole body (the length is
-    // already within the limit, so what it buffers is bounded). Every
-    // continuation is a hand-off between pool threads, a large share of what
-    // the sidecar adds per request (bench/RESULTS.md); this path has one.
-    void read_declared(const http::http_request& request, Request head, std::size_t declared) {
-        request.content_ready().then([this, request, declared, head = std::move(head)](
-                                         const pplx::task<http::http_request>& ready) mutable {
-            try {
-                ready.get();
-                head.body = take_complete_body(request, declared);
-            } catch (...) {  // the client went away mid-body: answer without it
-            }
-            respond(request, head);
-        });
-    }
-
-    // Read as it arrives, so a chunked body over the limit is refused once
-    // the limit is passed, not after it is all in.
-    void read_chunked(const http::http_request& request, Request head) {
-        auto body = std::make_shared<ChunkedBody>();
-        read_chunks(request.body().streambuf(), body, config.limits.max_body_bytes)
-            .then([this, request, body,
-                   head = std::move(head)](const pplx::task<bool>& over) mutable {
-                try {
-                    head.body_too_large = over.get();
-                    if (head.body_too_large) {
-                        stop_receiving(request);
-                    } else {
-                        head.body = std::move(body->bytes);
-                    }
-                } catch (...) {  // the client went away mid-body: answer without it
-                }
-                respond(request, head);
-            });
-    }
-
-    void respond(const http::http_request& request, const Request& parsed) {
-        try {
-            Response response = handler(parsed);
-            // The rest of a refused body may still be on its way: close the
-            // connection after the answer rather than read it as a request.
-            if (parsed.body_too_large) response.headers.emplace_back("Connection", "close");
-            // Counted until the reply is written: an acknowledged answer is sent
-            // before drain() lets the listener close.
-            request.reply(to_cpprest(std::move(response)))
-                .then([this](const pplx::task<void>& sent) {
-                    try {
-                        sent.get();
-                    } catch (...) {  // the client went away; nothing more to do
-                    }
-                    finish();
-                });
-        } catch (...) {
-            request.reply(to_cpprest(problem(500, "internal", "the sidecar failed")));
-            finish();
-        }
-    }
-
-    void finish() {
+    void leave() {
         std::lock_guard<std::mutex> lock(mutex);
         if (--in_flight == 0) idle.notify_all();
     }
 };
+
+namespace {
+
+// One connection: reads a request within the limits, hands it to the
+// handler, writes the answer, and reads the next (pipelined requests wait in
+// the buffer and are answered in order). Runs on its own strand.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+public:
+    template <class... Args>
+    Session(HttpServer::Impl& server, std::string client, Args&&... stream_args)
+        : server_(server),
+          stream_(std::forward<Args>(stream_args)...),
+          buffer_(server.config.limits.max_header_bytes + kReadAhead),
+          client_(std::move(client)) {}
+
+    ~Session() { server_.closed(); }
+
+    void start() {
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+            wait_for_request();
+        } else {
+            expire(server_.config.limits.head_timeout_seconds);
+            stream_.async_handshake(ssl::stream_base::server,
+                                    [self = this->shared_from_this()](beast::error_code ec) {
+                                        if (!ec) self->wait_for_request();
+                                    });
+        }
+    }
+
+private:
+    auto& socket() { return beast::get_lowest_layer(stream_); }
+    void expire(int seconds) { socket().expires_after(std::chrono::seconds(seconds)); }
+
+    // An idle connection waits up to the idle deadline for a request's first
+    // byte; from there the head has its own deadline.
+    void wait_for_request() {
+        if (buffer_.size() > 0) return read_head();
+        expire(server_.config.limits.idle_timeout_seconds);
+        stream_.async_read_some(
+            buffer_.prepare(kReadAhead),
+            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                if (ec == beast::error::timeout) ++self->server_.counters.idle_closed;
+                if (ec) return;  // closed, idle too long, or the server stops
+                self->buffer_.commit(n);
+                self->read_head();
+            });
+    }
+
+    void read_head() {
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(server_.config.limits.max_header_bytes));
+        parser_->body_limit(server_.config.limits.max_body_bytes);
+        expire(server_.config.limits.head_timeout_seconds);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = this->shared_from_this()](
+                                    beast::error_code ec, std::size_t) { self->on_head(ec); });
+    }
+
+    void on_head(beast::error_code ec) {
+        if (ec == http::error::body_limit) return refuse_body();  // declared too long
+        if (ec) return refuse(ec, server_.counters.head_timeouts);
+        if (parser_->is_done()) return answer();
+        if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+            return send_continue();
+        }
+        read_body();
+    }
+
+    // The client waits for leave to send its body: it may, the length fits.
+    void send_continue() {
+        auto interim =
+            std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+        expire(server_.config.limits.send_timeout_seconds);
+        http::async_write(
+            stream_, *interim,
+            [self = this->shared_from_this(), interim](beast::error_code ec, std::size_t) {
+                if (!ec) self->read_body();
+            });
+    }
+
+    void read_body() {
+        expire(server_.config.limits.body_timeout_seconds);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec == http::error::body_limit) return self->refuse_body();
+                             if (ec) return self->refuse(ec, self->server_.counters.body_timeouts);
+                             self->answer();
+                         });
+    }
+
+    // What could not be read as a request: a head over the limit gets 431,
+    // malformed HTTP 400, a deadline passed or a closed connection nothing.
+    void refuse(beast::error_code ec, std::atomic<std::uint64_t>& timeouts) {
+        if (ec == beast::error::timeout) {
+            ++timeouts;
+            return;
+        }
+        if (ec == http::error::header_limit) {
+            ++server_.counters.header_too_large;
+            return send(
+                problem(431, "header_too_large",
+                        "the request head is over " +
+                            std::to_string(server_.config.limits.max_header_bytes) + " bytes"),
+                false, false);
+        }
+        if (ec.category() == beast::error_code(http::error::end_of_stream).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            ++server_.counters.malformed;
+            return send(problem(400, "malformed_request", "the request is not valid HTTP/1.1"),
+                        false, false);
+        }
+    }
+
+    // A body over the limit, declared or met on the way: the pipeline still
+    // answers (a 401 comes first), and the connection closes after it, as the
+    // rest of that body is on its way and is not read.
+    void refuse_body() {
+        ++server_.counters.body_too_large;
+        Request request = translate(parser_->get(), client_);
+        request.body.clear();
+        request.body_too_large = true;
+        handle(request, false);
+    }
+
+    void answer() {
+        const bool keep_alive = parser_->keep_alive();
+        Request request = translate(parser_->get(), client_);
+        request.body = std::move(parser_->get().body());
+        handle(request, keep_alive);
+    }
+
+    void handle(const Request& request, bool keep_alive) {
+        const bool head = request.method == "HEAD";
+        if (!server_.enter()) {
+            return send(problem(503, "shutting_down", "the sidecar is shutting down"), false, head);
+        }
+        Response response;
+        try {
+            response = server_.handler(request);
+        } catch (...) {
+            response = problem(500, "internal", "the sidecar failed");
+        }
+        counted_ = true;  // left once the answer is written (or fails)
+        send(std::move(response), keep_alive, head);
+    }
+
+    void send(Response in, bool keep_alive, bool head) {
+        auto out = std::make_shared<http::response<http::string_body>>(
+            static_cast<http::status>(in.status), 11);
+        if (!in.content_type.empty()) out->set(http::field::content_type, in.content_type);
+        for (auto& [name, value] : in.headers) {
+            if (beast::iequals(name, "connection") && beast::iequals(value, "close")) {
+                keep_alive = false;
+            } else {
+                out->insert(name, value);
+            }
+        }
+        out->body() = std::move(in.body);
+        out->prepare_payload();
+        if (head) out->body().clear();  // Content-Length stays that of the GET
+        out->keep_alive(keep_alive && !server_.draining);
+        expire(server_.config.limits.send_timeout_seconds);
+        http::async_write(
+            stream_, *out,
+            [self = this->shared_from_this(), out](beast::error_code ec, std::size_t) {
+                self->sent(ec, out->keep_alive());
+            });
+    }
+
+    void sent(beast::error_code ec, bool keep_alive) {
+        if (std::exchange(counted_, false)) server_.leave();
+        if (ec) return;
+        if (keep_alive) return wait_for_request();
+        close();
+    }
+
+    // Ends the connection after a last answer: a TLS close_notify within the
+    // send deadline, then the socket's sending side.
+    void close() {
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+            beast::error_code ignored;
+            socket().socket().shutdown(tcp::socket::shutdown_send, ignored);
+            socket().expires_after(kLinger);
+            linger();
+        } else {
+            expire(server_.config.limits.send_timeout_seconds);
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+        }
+    }
+
+    // Reads and drops what the client still sends, until it closes or the
+    // lingering time is over; at most the buffer's size is held.
+    void linger(std::size_t dropped = 0) {
+        if (dropped > kLingerBytes) return;
+        buffer_.clear();
+        socket().async_read_some(
+            buffer_.prepare(kReadAhead),
+            [self = this->shared_from_this(), dropped](beast::error_code ec, std::size_t n) {
+                if (!ec) self->linger(dropped + n);
+            });
+    }
+
+    HttpServer::Impl& server_;
+    Stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::string client_;
+    bool counted_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+    acceptor->async_accept(net::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
+        on_accept(ec, std::move(socket));
+    });
+}
+
+void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec) {
+        // Out of descriptors or buffers: wait, for a close or a short while.
+        ++counters.accept_errors;
+        std::lock_guard<std::mutex> lock(mutex);
+        accept_waiting = true;
+        accept_pause->expires_after(kAcceptPause);
+        accept_pause->async_wait([this](beast::error_code timer) {
+            if (timer) return;  // a close resumed accepting first, or the server stops
+            std::lock_guard<std::mutex> again(mutex);
+            if (!std::exchange(accept_waiting, false)) return;
+            accept();
+        });
+        return;
+    }
+    std::string client = address_of(socket);
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++open;
+        ++counters.open_connections;
+        ++counters.connections_total;
+        if (open >= cap) {
+            accept_waiting = true;
+            ++counters.accept_paused;
+        }
+    }
+    if (tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(client),
+                                                                        std::move(socket), *tls)
+            ->start();
+    } else {
+        std::make_shared<Session<beast::tcp_stream>>(*this, std::move(client), std::move(socket))
+            ->start();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!accept_waiting) accept();
+}
+
+// A connection closed: one more may be accepted.
+void HttpServer::Impl::closed() {
+    --counters.open_connections;
+    std::lock_guard<std::mutex> lock(mutex);
+    --open;
+    if (stopped || !accept_waiting || open >= cap) return;
+    accept_waiting = false;
+    net::post(acceptor->get_executor(), [this] {
+        accept_pause->cancel();
+        if (acceptor->is_open()) accept();
+    });
+}
 
 HttpServer::HttpServer(const Config& config, Handler handler)
     : impl_(std::make_unique<Impl>(config, std::move(handler))) {}
@@ -203,41 +478,57 @@ HttpServer::HttpServer(const Config& config, Handler handler)
 HttpServer::~HttpServer() = default;
 
 std::string HttpServer::url() const {
-    return std::string(impl_->config.tls() ? "https" : "http") + "://" + impl_->config.address +
-           ":" + std::to_string(impl_->config.port);
+    const std::string& address = impl_->config.address;
+    const bool v6 = address.find(':') != std::string::npos;
+    return std::string(impl_->config.tls() ? "https" : "http") + "://" + (v6 ? "[" : "") + address +
+           (v6 ? "]" : "") + ":" + std::to_string(impl_->config.port);
+}
+
+int HttpServer::connection_cap() const {
+    return impl_->cap;
+}
+
+const TransportCounters& HttpServer::counters() const {
+    return impl_->counters;
 }
 
 void HttpServer::start() {
-    http::experimental::listener::http_listener_config options;
-    if (impl_->config.tls()) {
-        const std::string cert = impl_->config.tls_certificate_file;
-        const std::string key = impl_->config.tls_private_key_file;
-        options.set_ssl_context_callback([cert, key](boost::asio::ssl::context& ctx) {
-            ctx.set_options(
-                boost::asio::ssl::context::default_workarounds |
-                boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
-                boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
-            ctx.use_certificate_chain_file(cert);
-            ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
-        });
+    Impl& s = *impl_;
+    if (s.config.tls()) {
+        s.tls.emplace(ssl::context::tls_server);
+        s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+        s.tls->use_certificate_chain_file(s.config.tls_certificate_file);
+        s.tls->use_private_key_file(s.config.tls_private_key_file, ssl::context::pem);
     }
-    impl_->listener =
-        std::make_unique<http::experimental::listener::http_listener>(web::uri(url()), options);
-    impl_->listener->support([this](const http::http_request& r) { impl_->on_request(r); });
-    impl_->listener->open().wait();
+    tcp::resolver resolver(*s.io);
+    const auto endpoints =
+        resolver.resolve(s.config.address, std::to_string(s.config.port),
+                         tcp::resolver::passive | tcp::resolver::numeric_service);
+    const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+    s.acceptor->open(endpoint.protocol());
+    s.acceptor->set_option(net::socket_base::reuse_address(true));
+    s.acceptor->bind(endpoint);
+    s.acceptor->listen(net::socket_base::max_listen_connections);
+    net::post(s.acceptor->get_executor(), [&s] { s.accept(); });
+    for (int i = 0; i < std::max(1, s.config.threads); ++i) {
+        s.threads.emplace_back([&s] { s.io->run(); });
+    }
 }
 
 void HttpServer::drain(std::chrono::seconds grace) {
-    {
-        std::unique_lock<std::mutex> lock(impl_->mutex);
-        impl_->draining = true;
-        impl_->idle.wait_for(lock, grace, [this] { return impl_->in_flight == 0; });
-    }
-    if (impl_->listener) impl_->listener->close().wait();
-}
-
-void initialize_http_threads(int threads) {
-    crossplat::threadpool::initialize_with_threads(static_cast<std::size_t>(threads));
+    Impl& s = *impl_;
+    net::post(s.acceptor->get_executor(), [&s] {
+        beast::error_code ignored;
+        s.acceptor->close(ignored);
+        s.accept_pause->cancel();
+    });
+    std::unique_lock<std::mutex> lock(s.mutex);
+    s.draining = true;
+    s.idle.wait_for(lock, grace, [&s] { return s.in_flight == 0; });
+    lock.unlock();
+    s.stop_threads();
 }
 
 }  // namespace meldcoded

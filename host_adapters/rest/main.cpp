@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -43,7 +44,17 @@ meldcoded::Config configure(const po::variables_map& options) {
     if (options.count("port")) config.port = options["port"].as<std::uint16_t>();
     if (options.count("plugin")) config.plugin_path = options["plugin"].as<std::string>();
     if (options.count("log-level")) config.log_level = options["log-level"].as<std::string>();
+    meldcoded::check_listen_policy(config);
     return config;
+}
+
+// `meldcoded_build_info` for /metrics: what runs, without any datum.
+std::string build_info(const meldcode::sdk::Plugin& plugin) {
+    const nlohmann::json info = plugin.info();
+    return "# HELP meldcoded_build_info The sidecar's version and the plugin's ABI.\n"
+           "# TYPE meldcoded_build_info gauge\n"
+           "meldcoded_build_info{version=\"" MELDCODED_VERSION "\",plugin_abi=\"" +
+           info.value("abi_version", std::string("unknown")) + "\"} 1\n";
 }
 
 // SIGTERM and SIGINT are blocked in every thread (the HTTP threads inherit the
@@ -60,7 +71,6 @@ int serve(const meldcoded::Config& config) {
     meldcoded::Logger log(config.log_level);
     const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    meldcoded::initialize_http_threads(config.threads);
 
     auto plugin = std::make_shared<const meldcode::sdk::Plugin>(config.plugin_path);
     meldcode::sdk::Instance mc(plugin, config.plugin);
@@ -93,6 +103,10 @@ int serve(const meldcoded::Config& config) {
     }
     meldcoded::HttpServer server(config,
                                  [&](const meldcoded::Request& r) { return sidecar.handle(r); });
+    sidecar.metrics().add_gauges([&server] {
+        return meldcoded::transport_gauges(server.counters(), server.connection_cap());
+    });
+    sidecar.metrics().add_gauges([info = build_info(*plugin)] { return info; });
     try {
         server.start();
     } catch (const std::exception& e) {
@@ -114,6 +128,24 @@ int serve(const meldcoded::Config& config) {
     if (outbox) outbox->stop();
     log.log(meldcoded::Level::info, "stopped");
     return 0;  // mc closes the store as it goes out of scope, after the listener
+}
+
+// --check-config: everything a start reads before it opens the store, and
+// nothing written: the file against its schema, the listen policy, the TLS
+// files and the webhook secrets (their files' modes too).
+int check_config(const meldcoded::Config& config) {
+    for (const std::string& file : {config.tls_certificate_file, config.tls_private_key_file}) {
+        if (!file.empty() && !std::ifstream(file)) {
+            std::cerr << "meldcoded: cannot read " << file << '\n';
+            return 1;
+        }
+    }
+    if (!config.webhooks.endpoints.empty()) {
+        meldcoded::Logger log(config.log_level);
+        meldcoded::outbox_options(config, process_environment, log);
+    }
+    std::cout << "meldcoded: the configuration is valid" << std::endl;
+    return 0;
 }
 
 // --requeue-dead-letters: an operator's run beside (or instead of) the
@@ -147,7 +179,9 @@ int main(int argc, char** argv) {
                                                              "path of libmeldcode.so")(
         "log-level", po::value<std::string>(), "debug, info, warn or error")(
         "requeue-dead-letters",
-        "give the outbox's dead webhook deliveries another round of attempts, then exit");
+        "give the outbox's dead webhook deliveries another round of attempts, then exit")(
+        "check-config", "check the configuration (and the files it names), then exit")(
+        "version", "print the version, then exit");
     po::variables_map options;
     try {
         po::store(po::parse_command_line(argc, argv, described), options);
@@ -160,8 +194,14 @@ int main(int argc, char** argv) {
         std::cout << described << '\n';
         return 0;
     }
+    if (options.count("version")) {
+        std::cout << "meldcoded " MELDCODED_VERSION " (C ABI " << MC_ABI_VERSION_MAJOR << '.'
+                  << MC_ABI_VERSION_MINOR << ")" << std::endl;
+        return 0;
+    }
     try {
         const meldcoded::Config config = configure(options);
+        if (options.count("check-config")) return check_config(config);
         return options.count("requeue-dead-letters") ? requeue_dead_letters(config) : serve(config);
     } catch (const meldcode::sdk::Error& e) {
         // The plugin's messages never hold concern content: they say what to fix.

@@ -60,4 +60,17 @@ Match match(const std::vector<Route>& routes, const std::string& method, const s
     return m;
 }
 
+std::string allowed_methods(const std::vector<Route>& routes, const std::string& path) {
+    if (path.empty() || path.front() != '/') return "";
+    const std::vector<std::string> parts = segments(path);
+    std::string allow;
+    for (const Route& route : routes) {
+        std::map<std::string, std::string> params;
+        if (!match_path(route.path_template, parts, params)) continue;
+        allow +=
+            std::string(route.method) + (std::string(route.method) == "GET" ? ", HEAD" : "") + ", ";
+    }
+    return allow.empty() ? "" : allow + "OPTIONS";
+}
+
 }  // namespace meldcoded

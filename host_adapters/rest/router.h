@@ -45,4 +45,8 @@ struct Match {
 
 Match match(const std::vector<Route>& routes, const std::string& method, const std::string& path);
 
+// "GET, HEAD, OPTIONS" or "POST, OPTIONS": the Allow header for a path some
+// route has (HEAD wherever GET is); "" for a path no route has.
+std::string allowed_methods(const std::vector<Route>& routes, const std::string& path);
+
 }  // namespace meldcoded

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 
 #include "problem.h"
 #include "v1_routes.h"
@@ -62,6 +63,26 @@ bool under_v1(const std::string& path) {
     return path == "/v1" || path.rfind("/v1/", 0) == 0;
 }
 
+// The unauthenticated operational endpoints.
+constexpr const char* kOperations[] = {"/healthz", "/readyz", "/metrics"};
+
+// Every label a request is counted under: the route templates, the
+// operational endpoints, and "unmatched".
+std::vector<std::string> route_labels() {
+    std::vector<std::string> labels(std::begin(kOperations), std::end(kOperations));
+    for (const Route& route : v1_routes()) labels.emplace_back(route.path_template);
+    return labels;
+}
+
+// 204 with the methods a path allows, or 405 naming them.
+Response allow(int status, const std::string& methods) {
+    Response r = status == 204
+                     ? Response{204, "", "", {}}
+                     : problem(405, "method_not_allowed", "this route has no such method");
+    r.headers.emplace_back("Allow", methods);
+    return r;
+}
+
 }  // namespace
 
 const nlohmann::json& sidecar_actor() {
@@ -75,6 +96,7 @@ Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger
       mc_(mc),
       log_(log),
       host_orders_(host_orders),
+      metrics_(route_labels()),
       auth_(config.tokens),
       limiter_(config.limits.auth_failures,
                std::chrono::seconds(config.limits.auth_window_seconds)) {}
@@ -102,13 +124,16 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
                            std::string& route_label) {
     if (!under_v1(request.path)) return operations(request, route_label);
 
-    const Match m = match(v1_routes(), request.method, request.path);
+    // HEAD is a GET whose body the listener leaves out.
+    const Match m =
+        match(v1_routes(), request.method == "HEAD" ? "GET" : request.method, request.path);
     if (m.route != nullptr) route_label = m.route->path_template;
     const Identity* identity = auth_.identify(request);
     if (identity == nullptr) return unauthenticated(request, request_id);
     if (m.route == nullptr) {
-        return m.path_known ? problem(405, "method_not_allowed", "this route has no such method")
-                            : problem(404, "no_such_route", "there is no such route");
+        const std::string methods = allowed_methods(v1_routes(), request.path);
+        if (methods.empty()) return problem(404, "no_such_route", "there is no such route");
+        return allow(request.method == "OPTIONS" ? 204 : 405, methods);
     }
     if (m.route->takes_body) {
         if (!is_json_media_type(request.header("content-type"), request.method == "PATCH")) {
@@ -150,6 +175,7 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
 Response Sidecar::unauthenticated(const Request& request, const std::string& request_id) {
     const auto now = FailureLimiter::Clock::now();
     const bool had_token = request.header("authorization") != nullptr;
+    metrics_.auth_failed(had_token ? AuthFailure::invalid_token : AuthFailure::missing_token);
     log_.log(Level::warn, "auth_failed",
              {{"request_id", request_id},
               {"reason", had_token ? "unknown_token" : "missing_token"},
@@ -159,6 +185,7 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
         // durable write, and an attacker must not cause more of them per
         // address than the limit allows.
         if (refusal->first) audit_refusal("authentication.rate_limited");
+        metrics_.auth_failed(AuthFailure::rate_limited);
         Response r = problem(429, "too_many_failed_attempts",
                              "too many failed authentication attempts from this address");
         r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
@@ -200,19 +227,18 @@ void Sidecar::audit_acting_refusal(const Identity& identity, const ActingRefusal
 
 // Unauthenticated operational endpoints: no data, only liveness and counters.
 Response Sidecar::operations(const Request& request, std::string& route_label) const {
-    if (request.method == "GET" && request.path == "/healthz") {
-        route_label = "/healthz";
-        return {200, "application/json", R"({"status":"ok"})", {}};
-    }
-    if (request.method == "GET" && request.path == "/readyz") {
-        route_label = "/readyz";  // this pipeline exists only once the store is open
+    const auto known = std::find(std::begin(kOperations), std::end(kOperations), request.path);
+    if (known == std::end(kOperations))
+        return problem(404, "no_such_route", "there is no such route");
+    route_label = *known;
+    if (request.method == "OPTIONS") return allow(204, "GET, HEAD, OPTIONS");
+    if (request.method != "GET" && request.method != "HEAD")
+        return allow(405, "GET, HEAD, OPTIONS");
+    if (route_label == "/healthz") return {200, "application/json", R"({"status":"ok"})", {}};
+    if (route_label == "/readyz") {  // this pipeline exists only once the store is open
         return {200, "application/json", R"({"status":"ready"})", {}};
     }
-    if (request.method == "GET" && request.path == "/metrics") {
-        route_label = "/metrics";
-        return {200, "text/plain; version=0.0.4", metrics_.render(), {}};
-    }
-    return problem(404, "no_such_route", "there is no such route");
+    return {200, "text/plain; version=0.0.4", metrics_.render(), {}};
 }
 
 }  // namespace meldcoded

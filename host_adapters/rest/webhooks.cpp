@@ -1,5 +1,7 @@
 #include "webhooks.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -16,6 +18,15 @@ std::string secret_of(const WebhookEndpointConfig& endpoint, const Getenv& geten
         const char* value = getenv(endpoint.secret_env.c_str());
         if (value != nullptr) secret = value;
     } else {
+        // Whoever reads the secret can forge events: the owner only, as the key ring.
+        struct stat info {};
+        if (::stat(endpoint.secret_file.c_str(), &info) != 0) {
+            throw std::runtime_error(where + ": cannot read secret_file");
+        }
+        if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+            throw std::runtime_error(
+                where + ": secret_file is accessible to group or others; chmod 600 it");
+        }
         std::ifstream in(endpoint.secret_file);
         if (!in) throw std::runtime_error(where + ": cannot read secret_file");
         std::stringstream text;

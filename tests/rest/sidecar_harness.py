@@ -12,6 +12,7 @@ import atexit
 import http.client
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -77,13 +78,14 @@ def free_port():
 class Sidecar:
     """One meldcoded process with its own config, store and stderr log."""
 
-    def __init__(self, tokens, limits=None, workdir=None, extra=None):
+    def __init__(self, tokens, limits=None, workdir=None, extra=None, max_files=None):
         self.dir = workdir or new_workdir()
         self.store = os.path.join(self.dir, "meldcode.db")
         self.log_path = os.path.join(self.dir, "stderr.log")
         self.tokens = tokens
         self.limits = limits
         self.extra = extra
+        self.max_files = max_files  # RLIMIT_NOFILE for the process, soft and hard
         self.process = None
 
     def start(self, attempts=5):
@@ -96,7 +98,8 @@ class Sidecar:
                 json.dump(config, f)
             with open(self.log_path, "a") as log:  # the child keeps its own descriptor
                 self.process = subprocess.Popen([MELDCODED, "--config", self.config_path],
-                                                stdout=subprocess.PIPE, stderr=log, text=True)
+                                                stdout=subprocess.PIPE, stderr=log, text=True,
+                                                preexec_fn=self._limit_files)
             line = self.process.stdout.readline()
             if "listening on" in line:
                 self.url = line.split("listening on ")[1].strip()
@@ -104,6 +107,24 @@ class Sidecar:
             self.process.wait()
             self.process.stdout.close()
         raise RuntimeError("meldcoded did not start; see " + self.log_path)
+
+    def _limit_files(self):
+        if self.max_files:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_files, self.max_files))
+
+    def resident_bytes(self):
+        """The process's resident memory now (VmRSS)."""
+        with open("/proc/%d/status" % self.process.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+    def cpu_seconds(self):
+        """User and system CPU time the process has used so far."""
+        with open("/proc/%d/stat" % self.process.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self, sig=signal.SIGTERM):
         if self.process and self.process.poll() is None:

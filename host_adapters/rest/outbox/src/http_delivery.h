@@ -1,5 +1,6 @@
-// One webhook POST over cpprestsdk's client. Its headers are heavy
-// (DESIGN.md §8), so they stay in http_delivery.cpp.
+// One webhook POST over Boost.Beast's client (TLS through Asio's OpenSSL
+// stream, the peer verified against the system's CAs and the URL's host).
+// Beast's headers stay in http_delivery.cpp.
 #pragma once
 
 #include <chrono>
@@ -14,6 +15,8 @@ struct PostOutcome {
     std::string error;       // else "http 500", "no answer: ...": never the body
 };
 
+// Resolve, connect, handshake, send and the answer's head all within
+// `timeout`; the answer's body is not read.
 PostOutcome post_json(const std::string& url,
                       const std::vector<std::pair<std::string, std::string>>& headers,
                       const std::string& body, std::chrono::milliseconds timeout);
