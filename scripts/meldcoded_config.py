@@ -44,7 +44,11 @@ def sidecar_config(plugin_path, store_path, tokens, port=8080, limits=None, extr
     }
     if limits:
         config["limits"] = limits
-    config.update(extra or {})
+    for key, value in (extra or {}).items():
+        if key == "listen":
+            config["listen"].update(value)  # the port stays the one given
+        else:
+            config[key] = value
     return config
 
 

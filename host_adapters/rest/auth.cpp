@@ -123,12 +123,12 @@ std::optional<FailureLimiter::Refusal> FailureLimiter::blocked(const std::string
     return Refusal{std::chrono::duration_cast<std::chrono::seconds>(ends - now).count() + 1, first};
 }
 
-void FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {
+int FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mutex_);
     prune(now);
     Window& w = windows_[address];
     if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
-    ++w.failures;
+    return ++w.failures;
 }
 
 // One sweep per window at most, so its cost spreads over the failures of a

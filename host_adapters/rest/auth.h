@@ -62,7 +62,8 @@ public:
     };
     // A refusal, if the address is blocked now.
     std::optional<Refusal> blocked(const std::string& address, Clock::time_point now);
-    void record_failure(const std::string& address, Clock::time_point now);
+    // Returns the failures of the address's window so far, this one included.
+    int record_failure(const std::string& address, Clock::time_point now);
 
     // How many addresses are remembered now.
     std::size_t size();

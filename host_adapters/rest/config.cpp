@@ -12,6 +12,7 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "client_address.h"
 #include "meldcoded_config_schema.h"  // generated: kConfigSchema
 #include "strict_json.h"
 
@@ -104,6 +105,12 @@ Config load_config(const std::string& path) {
     c.port = listen.value("port", c.port);
     c.threads = listen.value("threads", c.threads);
     c.behind_tls_proxy = listen.value("behind_tls_proxy", c.behind_tls_proxy);
+    c.trusted_proxies = listen.value("trusted_proxies", c.trusted_proxies);
+    try {
+        ClientAddress{c.trusted_proxies};
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("configuration invalid: ") + e.what());
+    }
     const json tls = doc.value("tls", json::object());
     c.tls_certificate_file = tls.value("certificate_file", "");
     c.tls_private_key_file = tls.value("private_key_file", "");
@@ -124,6 +131,7 @@ Config load_config(const std::string& path) {
     c.limits.send_timeout_seconds =
         limits.value("send_timeout_seconds", c.limits.send_timeout_seconds);
     c.limits.max_connections = limits.value("max_connections", c.limits.max_connections);
+    c.limits.denied_calls = limits.value("denied_calls", c.limits.denied_calls);
     c.limits.auth_failures = limits.value("auth_failures", c.limits.auth_failures);
     c.limits.auth_window_seconds =
         limits.value("auth_window_seconds", c.limits.auth_window_seconds);

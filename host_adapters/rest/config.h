@@ -40,6 +40,7 @@ struct Limits {
     int idle_timeout_seconds = 60;    // a keep-alive connection without a request is closed
     int send_timeout_seconds = 30;    // for writing one answer (clients that do not read)
     int max_connections = 1024;       // more wait, unaccepted, until one closes
+    int denied_calls = 50;            // 403s per caller per auth window before 429
     int auth_failures = 10;           // failed attempts per address per window ...
     int auth_window_seconds = 60;     // ... before 429
     int shutdown_grace_seconds = 30;  // how long SIGTERM waits for in-flight requests
@@ -69,6 +70,8 @@ struct Config {
     // Plain http on a non-loopback address only with this said explicitly:
     // a TLS-terminating proxy in front of the sidecar.
     bool behind_tls_proxy = false;
+    // Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks).
+    std::vector<std::string> trusted_proxies;
     std::string tls_certificate_file;  // both set: serve https
     std::string tls_private_key_file;
     std::string plugin_path;

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "client_address.h"
 #include "problem.h"
 
 namespace meldcoded {
@@ -91,7 +92,8 @@ std::string lower(beast::string_view name) {
 }
 
 // The sidecar's view of a request whose head is in (the body, if any, too).
-Request translate(const http::request<http::string_body>& in, const std::string& client) {
+Request translate(const http::request<http::string_body>& in, const std::string& peer,
+                  const ClientAddress& client_address) {
     Request r;
     r.method = std::string(in.method_string());
     const beast::string_view target = in.target();
@@ -102,7 +104,7 @@ Request translate(const http::request<http::string_body>& in, const std::string&
         auto [it, inserted] = r.headers.emplace(lower(field.name_string()), field.value());
         if (!inserted) (it->second += ", ").append(field.value().data(), field.value().size());
     }
-    r.client_address = client;
+    r.client_address = client_address.of(peer, r.header("x-forwarded-for"));
     return r;
 }
 
@@ -170,6 +172,7 @@ struct HttpServer::Impl {
 
     const Config& config;
     Handler handler;
+    const ClientAddress client_address{config.trusted_proxies};
     TransportCounters counters;
     std::mutex mutex;  // guards in_flight, open, accept_waiting, stopped
     std::condition_variable idle;
@@ -320,7 +323,7 @@ private:
     // rest of that body is on its way and is not read.
     void refuse_body() {
         ++server_.counters.body_too_large;
-        Request request = translate(parser_->get(), client_);
+        Request request = translate(parser_->get(), client_, server_.client_address);
         request.body.clear();
         request.body_too_large = true;
         handle(request, false);
@@ -328,7 +331,7 @@ private:
 
     void answer() {
         const bool keep_alive = parser_->keep_alive();
-        Request request = translate(parser_->get(), client_);
+        Request request = translate(parser_->get(), client_, server_.client_address);
         request.body = std::move(parser_->get().body());
         handle(request, keep_alive);
     }

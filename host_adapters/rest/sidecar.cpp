@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iterator>
 
+#include "client_address.h"
 #include "problem.h"
 #include "v1_routes.h"
 
@@ -99,6 +100,8 @@ Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger
       metrics_(route_labels()),
       auth_(config.tokens),
       limiter_(config.limits.auth_failures,
+               std::chrono::seconds(config.limits.auth_window_seconds)),
+      denials_(config.limits.denied_calls,
                std::chrono::seconds(config.limits.auth_window_seconds)) {}
 
 Response Sidecar::handle(const Request& request) {
@@ -148,6 +151,21 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
             return problem(400, "invalid_json", "the body holds a NUL byte");
         }
     }
+    // Every refusal is a durable audit row: a caller whose calls keep being
+    // refused is stopped here before it asks again.
+    const std::string caller = identity->actor.at("id").get<std::string>() + "/" +
+                               identity->actor.at("role").get<std::string>();
+    const auto now = FailureLimiter::Clock::now();
+    if (const auto refusal = denials_.blocked(caller, now)) {
+        if (refusal->first) {
+            log_.log(Level::warn, "denied_calls_limited",
+                     {{"request_id", request_id}, {"route", route_label}});
+        }
+        Response r = problem(429, "too_many_denied_calls",
+                             "too many refused calls with this token; wait before the next");
+        r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
+        return r;
+    }
     auto acting = auth_.acting_actor(*identity, request, sidecar_actor().at("id"));
     if (auto* refused = std::get_if<ActingRefusal>(&acting)) {
         log_.log(Level::warn, "acting_denied",
@@ -155,13 +173,20 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
                   {"route", route_label},
                   {"status", refused->problem.status}});
         if (!refused->tried_as.is_null()) audit_acting_refusal(*identity, *refused, request_id);
+        if (refused->problem.status == 403) denials_.record_failure(caller, now);
         return refused->problem;
     }
     // Every audit row of the call names the request (and, when acting, the integration).
     nlohmann::json& actor = std::get<nlohmann::json>(acting);
     actor["request_id"] = request_id;
+    Response response = call(*m.route, {request, *identity, actor, m.params, mc_, host_orders_});
+    if (response.status == 403) denials_.record_failure(caller, now);
+    return response;
+}
+
+Response Sidecar::call(const Route& route, const RouteContext& context) const {
     try {
-        return m.route->handler({request, *identity, actor, m.params, mc_, host_orders_});
+        return route.handler(context);
     } catch (const meldcode::sdk::Error& e) {
         return problem(http_status(e.status()), e.code(), e.what(), e.pointer());
     } catch (const std::exception&) {
@@ -169,21 +194,20 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
     }
 }
 
-// 401 before anything else is looked at; failures are logged, written to the
-// plugin's audit trail (only which failure: no token, no address) and, past
-// the limit, refused per client address with 429.
+// 401 before anything else is looked at; failures are logged, counted, and
+// past the limit refused per client address (an IPv6 client per /64) with
+// 429. The plugin's audit trail gets at most two durable rows per address
+// and window, whatever an attacker sends: its first failure (only which
+// failure: no token, no address) and its first 429.
 Response Sidecar::unauthenticated(const Request& request, const std::string& request_id) {
     const auto now = FailureLimiter::Clock::now();
     const bool had_token = request.header("authorization") != nullptr;
-    metrics_.auth_failed(had_token ? AuthFailure::invalid_token : AuthFailure::missing_token);
+    const std::string client = limiter_key(request.client_address);
     log_.log(Level::warn, "auth_failed",
              {{"request_id", request_id},
               {"reason", had_token ? "unknown_token" : "missing_token"},
               {"client", request.client_address}});
-    if (const auto refusal = limiter_.blocked(request.client_address, now)) {
-        // Only the first 429 of a window is audited: every audit row is a
-        // durable write, and an attacker must not cause more of them per
-        // address than the limit allows.
+    if (const auto refusal = limiter_.blocked(client, now)) {
         if (refusal->first) audit_refusal("authentication.rate_limited");
         metrics_.auth_failed(AuthFailure::rate_limited);
         Response r = problem(429, "too_many_failed_attempts",
@@ -191,8 +215,10 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
         r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
         return r;
     }
-    limiter_.record_failure(request.client_address, now);
-    audit_refusal(had_token ? "authentication.invalid_token" : "authentication.missing_token");
+    metrics_.auth_failed(had_token ? AuthFailure::invalid_token : AuthFailure::missing_token);
+    if (limiter_.record_failure(client, now) == 1) {
+        audit_refusal(had_token ? "authentication.invalid_token" : "authentication.missing_token");
+    }
     Response r = problem(401, had_token ? "invalid_token" : "missing_token",
                          "send Authorization: Bearer <token>");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"meldcoded\"");

@@ -32,6 +32,7 @@ private:
     Response dispatch(const Request& request, const std::string& request_id,
                       std::string& route_label);
     Response operations(const Request& request, std::string& route_label) const;
+    Response call(const Route& route, const RouteContext& context) const;
     Response unauthenticated(const Request& request, const std::string& request_id);
     void audit_refusal(const char* action);
     void audit_acting_refusal(const Identity& identity, const ActingRefusal& refusal,
@@ -43,7 +44,8 @@ private:
     HostOrders& host_orders_;
     Metrics metrics_;
     Authenticator auth_;
-    FailureLimiter limiter_;
+    FailureLimiter limiter_;  // failed authentication, per client address
+    FailureLimiter denials_;  // refused calls (403), per authenticated caller
 };
 
 }  // namespace meldcoded

@@ -335,6 +335,69 @@ class PipelineAndMetricsTest(LimitsCase):
         self.assertEqual((status, headers.get("allow")), (405, "GET, HEAD, OPTIONS"))
 
 
+class AuditFloodTest(E2ETestCase):
+    """Failed authentication and refused calls cost a bounded number of durable
+    audit rows, however many requests an attacker sends."""
+
+    def sidecar(self, limits, extra=None):
+        token, entries = tokens()
+        officer = meldcoded_config.new_token()
+        entries.append(meldcoded_config.token_entry(officer, actor={"id": "af-1",
+                                                                    "role": "officer"}))
+        mc = Sidecar(entries, limits=limits, extra=extra).start()
+        return mc, token, officer
+
+    @staticmethod
+    def actions(mc, prefix):
+        return [r["action"] for r in mc.audit_rows() if r["action"].startswith(prefix)]
+
+    def test_a_flood_of_bad_tokens_writes_one_row_per_address_and_window(self):
+        mc, token, _ = self.sidecar({"auth_failures": 1000, "auth_window_seconds": 600})
+        try:
+            for i in range(300):
+                # Without trusted proxies, X-Forwarded-For changes nothing.
+                status, _, _ = mc.request("GET", "/v1/catalog", "mct_guess_%d" % i,
+                                          headers={"X-Forwarded-For": "203.0.113.%d" % (i % 250)})
+                self.assertEqual(status, 401)
+            self.assertEqual(mc.request("GET", "/v1/catalog", token)[0], 200)
+            _, _, metrics = mc.request("GET", "/metrics")
+        finally:
+            mc.stop()
+        self.assertIn('meldcoded_auth_failures_total{reason="invalid_token"} 300', metrics)
+        self.assertEqual(self.actions(mc, "authentication."), ["authentication.invalid_token"])
+
+    def test_x_forwarded_for_names_the_client_only_from_a_trusted_proxy(self):
+        mc, token, _ = self.sidecar({"auth_failures": 3, "auth_window_seconds": 600},
+                                    {"listen": {"trusted_proxies": ["127.0.0.0/8"]}})
+        try:
+            def guess(client):
+                return mc.request("GET", "/v1/catalog", "mct_guess",
+                                  headers={"X-Forwarded-For": "198.51.100.9, " + client})[0]
+
+            self.assertEqual([guess("203.0.113.1") for _ in range(4)], [401, 401, 401, 429])
+            self.assertEqual(guess("203.0.113.2"), 401)  # another client behind the proxy
+        finally:
+            mc.stop()
+        self.assertIn('"client":"203.0.113.1"', mc.log_text())
+        self.assertNotIn('"client":"198.51.100.9"', mc.log_text())  # the client's own claim
+        self.assertEqual(self.actions(mc, "authentication."),
+                         ["authentication.invalid_token", "authentication.rate_limited",
+                          "authentication.invalid_token"])
+
+    def test_a_caller_whose_calls_keep_being_refused_is_stopped_before_the_plugin(self):
+        mc, observer, officer = self.sidecar({"denied_calls": 3, "auth_window_seconds": 600})
+        try:
+            statuses = [mc.request("GET", "/v1/concerns", observer)[0] for _ in range(10)]
+            status, headers, body = mc.request("GET", "/v1/concerns", observer)
+            self.assertEqual((status, body["code"]), (429, "too_many_denied_calls"))
+            self.assertGreater(int(headers["retry-after"]), 0)
+            self.assertEqual(mc.request("GET", "/v1/concerns", officer)[0], 200)
+        finally:
+            mc.stop()
+        self.assertEqual(statuses, [403] * 3 + [429] * 7)
+        self.assertEqual(len(self.actions(mc, "denied.")), 3)
+
+
 class CommandLineTest(E2ETestCase):
     def config(self, **extra):
         _, entries = tokens()
@@ -366,8 +429,7 @@ class CommandLineTest(E2ETestCase):
         out = self.run_meldcoded("--check-config", "--config", path, "--address", "0.0.0.0")
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("behind_tls_proxy", out.stderr)
-        _, path = self.config(listen={"address": "0.0.0.0", "port": 8080,
-                                      "behind_tls_proxy": True})
+        _, path = self.config(listen={"address": "0.0.0.0", "behind_tls_proxy": True})
         self.assertEqual(self.run_meldcoded("--check-config", "--config", path).returncode, 0)
 
     def test_a_webhook_secret_file_readable_by_others_is_refused(self):
