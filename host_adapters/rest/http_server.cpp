@@ -222,7 +222,13 @@ public:
 
     ~Session() { server_.closed(); }
 
+    // On the connection's own strand, like everything after it.
     void start() {
+        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
+    }
+
+private:
+    void begin() {
         if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
             wait_for_request();
         } else {
@@ -234,7 +240,6 @@ public:
         }
     }
 
-private:
     auto& socket() { return beast::get_lowest_layer(stream_); }
     void expire(int seconds) { socket().expires_after(std::chrono::seconds(seconds)); }
 
@@ -440,6 +445,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
         return;
     }
     std::string client = address_of(socket);
+    bool more = true;  // decided once: closed() may resume accepting meanwhile
     {
         std::lock_guard<std::mutex> lock(mutex);
         ++open;
@@ -447,6 +453,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
         ++counters.connections_total;
         if (open >= cap) {
             accept_waiting = true;
+            more = false;
             ++counters.accept_paused;
         }
     }
@@ -458,8 +465,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
         std::make_shared<Session<beast::tcp_stream>>(*this, std::move(client), std::move(socket))
             ->start();
     }
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!accept_waiting) accept();
+    if (more) accept();
 }
 
 // A connection closed: one more may be accepted.
