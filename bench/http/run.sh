@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # HTTP benchmark of meldcoded with wrk on loopback, in one run:
-#   the ticket-closed and submission endpoints of the sidecar, vs. a trivial
-#   cpprestsdk handler (bench/http/trivial_handler.cpp, same thread count) and
-#   nginx serving a small static file (both started here with temp configs).
-# The floors get the very request the sidecar gets (same POST, same body):
-# cpprestsdk reads a body whether or not the handler wants it. The sidecar
-# and its floors run in interleaved rounds, and each ratio is the median of
-# the rounds' ratios, so a noisy neighbour on this shared VM moves both sides.
-# Prints a Markdown table (requests/s, p99, ratios) for bench/RESULTS.md.
+#   1. the ticket-closed and submission endpoints of the sidecar, vs. nginx
+#      serving a small static file and a trivial Boost.Beast handler
+#      (bench/http/trivial_handler.cpp, same thread count, reading the same
+#      POST whole), both started here with temporary configurations;
+#   2. GET /healthz's p99 while 200 slow clients and a header flood
+#      (bench/http/attack.py) run against the same sidecar, vs. without them.
+# The sidecar and its floors run in interleaved rounds, and each ratio is the
+# median of the rounds' ratios, so a noisy neighbour on this shared VM moves
+# both sides. Prints Markdown tables for bench/RESULTS.md.
 #   bench/http/run.sh [seconds per run, default 10] [rounds, default 5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,8 +18,13 @@ CONNECTIONS=64
 WRK_THREADS=2
 HTTP_THREADS=4
 BUILD=build
+command -v wrk >/dev/null && command -v nginx >/dev/null || {
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends wrk nginx-light
+}
 cmake --build "$BUILD" --target meldcoded http_trivial_handler meldcode >/dev/null
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK="$(mktemp -d /tmp/meldcode-http-bench.XXXXXX)"
 PIDS=()
 cleanup() {
@@ -84,17 +90,11 @@ SIZED_PORT=$(free_port)
 "$BUILD/bench/http_trivial_handler" "$SIZED_PORT" "$HTTP_THREADS" "$PROMPT_BYTES" >/dev/null &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$SIZED_PORT/"
-# A third takes the request's body before it answers (prompt-sized), as any
-# handler that uses its body must: the floor for an endpoint that reads JSON.
-READING_PORT=$(free_port)
-"$BUILD/bench/http_trivial_handler" "$READING_PORT" "$HTTP_THREADS" "$PROMPT_BYTES" --read-body >/dev/null &
-PIDS+=($!)
-wait_for "http://127.0.0.1:$READING_PORT/"
 
-# run <label> <url> [lua kind]: prints "label rps p99_ms non2xx"
+# run <label> <url> [lua kind] [connections]: prints "label rps p99_ms non2xx"
 run() {
-    local label=$1 url=$2 kind=${3:-}
-    local args=(-t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+    local label=$1 url=$2 kind=${3:-} connections=${4:-$CONNECTIONS}
+    local args=(-t"$WRK_THREADS" -c"$connections" -d"${DURATION}s" --latency)
     [ -n "$kind" ] && args+=(-s bench/http/post.lua)
     local out
     out=$(BENCH_KIND="$kind" BENCH_TOKEN="$TOKEN" BENCH_NOW="$(date -u +%FT%TZ)" wrk "${args[@]}" "$url")
@@ -113,16 +113,27 @@ measure() {
     echo "round $round: $label" >&2
     echo "$round $(run "$label" "$@")" >>"$RESULTS"
 }
+# /healthz from 8 connections, alone and under attack (table 2).
+HEALTH_CONNECTIONS=8
+attacked() {
+    python3 bench/http/attack.py "$SIDECAR_PORT" $((DURATION + 3)) 200 4 &
+    local attacker=$!
+    sleep 2  # the slow clients are connected, the flood is running
+    run "$@"
+    wait "$attacker"
+}
 for round in $(seq "$ROUNDS"); do
+    measure "$round" nginx "http://127.0.0.1:$NGINX_PORT/small.json"
     measure "$round" trivial "http://127.0.0.1:$TRIVIAL_PORT" ticket
     measure "$round" trivial_prompt_sized "http://127.0.0.1:$SIZED_PORT" ticket
-    measure "$round" trivial_reading_body "http://127.0.0.1:$READING_PORT" ticket
     measure "$round" ticket_closed "http://127.0.0.1:$SIDECAR_PORT" ticket
+    measure "$round" healthz "http://127.0.0.1:$SIDECAR_PORT/healthz" "" "$HEALTH_CONNECTIONS"
+    echo "round $round: healthz_attacked" >&2
+    echo "$round $(attacked healthz_attacked "http://127.0.0.1:$SIDECAR_PORT/healthz" "" "$HEALTH_CONNECTIONS")" >>"$RESULTS"
 done
-measure 1 nginx "http://127.0.0.1:$NGINX_PORT/small.json"
 measure 1 submissions "http://127.0.0.1:$SIDECAR_PORT" submission
 
-python3 - "$RESULTS" <<'PY'
+python3 - "$RESULTS" "$HEALTH_CONNECTIONS" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 by = {}
@@ -135,14 +146,23 @@ def median_ratio(label, floor):
         return statistics.median(by[label][r][0] / by[floor][r][0] for r in common)
     return statistics.median(r[0] for r in by[label].values()) / statistics.median(
         r[0] for r in by[floor].values())
-floors = ["trivial", "trivial_prompt_sized", "trivial_reading_body", "nginx"]
-print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial cpprestsdk | vs trivial, prompt-sized reply | vs trivial reading the body, prompt-sized reply | vs nginx |")
-print("|---|---|---|---|---|---|---|---|---|")
-for label in ["nginx", "trivial", "trivial_prompt_sized", "trivial_reading_body", "ticket_closed", "submissions"]:
+floors = ["trivial", "trivial_prompt_sized", "nginx"]
+print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial Beast | vs trivial Beast, prompt-sized reply | vs nginx |")
+print("|---|---|---|---|---|---|---|---|")
+for label in ["nginx", "trivial", "trivial_prompt_sized", "ticket_closed", "submissions"]:
     runs = by[label].values()
     print("| %s | %d | %.0f | %.2f | %d | %s |" % (
         label, len(runs), statistics.median(r[0] for r in runs),
         statistics.median(r[1] for r in runs), sum(r[2] for r in runs),
         " | ".join("%.2fx" % median_ratio(label, floor) for floor in floors)))
+print()
+print("| GET /healthz, %s connections | rounds | requests/s (median) | p99 ms (median) | p99 per round (ms) |"
+      % sys.argv[2])
+print("|---|---|---|---|---|")
+for label, what in [("healthz", "alone"), ("healthz_attacked", "with 200 slow clients and 4 header floods")]:
+    runs = [by[label][r] for r in sorted(by[label])]
+    print("| %s | %d | %.0f | %.2f | %s |" % (
+        what, len(runs), statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs), ", ".join("%.2f" % r[1] for r in runs)))
 PY
-echo "(wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS interleaved rounds; every row but nginx sends the ticket-closed or submission POST; prompt $PROMPT_BYTES bytes; $(nproc) CPUs; $(date -u +%F))"
+echo "(wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS interleaved rounds; every row of the first table but nginx sends the ticket-closed or submission POST; prompt $PROMPT_BYTES bytes; $(nproc) CPUs; load before: $LOAD_BEFORE; $(date -u +%F))"
