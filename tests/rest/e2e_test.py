@@ -75,6 +75,15 @@ def steps_to_decision():
     ]
 
 
+def self_signed(work):
+    """A certificate for 127.0.0.1 and its key, made for one test."""
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
 def curl(sidecar, method, path, token, body=None, headers=()):
     """One call through the curl command line client; returns (status, headers, body)."""
     cmd = ["curl", "-sS", "-X", method, "-D", "-", "-H", "Authorization: Bearer " + token,
@@ -860,10 +869,7 @@ class TlsTest(E2ETestCase):
     def test_tls_from_the_configuration_serves_https(self):
         tok, entries = make_tokens()
         work = new_workdir()
-        cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        cert, key = self_signed(work)
         mc = Sidecar(entries, workdir=work, extra={
             "tls": {"certificate_file": cert, "private_key_file": key}}).start()
         try:
@@ -895,10 +901,11 @@ class WebhookTest(E2ETestCase):
     def tearDown(self):
         self.stop_receiver()
 
-    def start_receiver(self):
+    def start_receiver(self, tls=()):
         self.receiver = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "webhook_receiver.py"), "--port", str(self.port),
-             "--secret", self.secret, "--record", self.record, "--doc", WEBHOOK_DOC])
+             "--secret", self.secret, "--record", self.record, "--doc", WEBHOOK_DOC] +
+            (["--tls", *tls] if tls else []))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # ready when it accepts a connection
             try:
@@ -913,10 +920,10 @@ class WebhookTest(E2ETestCase):
             self.receiver.terminate()
             self.receiver.wait(timeout=30)
 
-    def sidecar(self, endpoint, log_level="info", **webhooks):
+    def sidecar(self, endpoint, log_level="info", scheme="http", **webhooks):
         return Sidecar(self.entries, workdir=self.work, extra={"log_level": log_level,
                                                                "webhooks": dict({
-            "endpoints": [dict(url="http://127.0.0.1:%d/hooks" % self.port, **endpoint)],
+            "endpoints": [dict(url="%s://127.0.0.1:%d/hooks" % (scheme, self.port), **endpoint)],
             "base_delay_ms": 50, "max_delay_ms": 200}, **webhooks)})
 
     def receipt(self, mc, key):
@@ -978,6 +985,30 @@ class WebhookTest(E2ETestCase):
             mc.stop()
         self.assertTrue(os.path.exists(os.path.join(self.work, "webhooks.db")))
         self.assertNotIn(self.secret, mc.log_text())
+
+    def test_an_https_receiver_is_verified_against_the_trusted_authorities(self):
+        cert, key = self_signed(self.work)
+        self.start_receiver(tls=(cert, key))
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}, scheme="https")
+        saved = os.environ.pop("SSL_CERT_FILE", None)
+        try:
+            mc.start()  # the system's authorities only: the certificate is refused
+            ref = self.submit(mc, "hook-tls-1")
+            deadline = time.monotonic() + 60
+            while "certificate verify failed" not in mc.log_text():
+                self.assertLess(time.monotonic(), deadline, "no failed attempt logged")
+                time.sleep(0.1)
+            mc.stop()
+            self.assertEqual(self.deliveries(), [])
+            os.environ["SSL_CERT_FILE"] = cert  # OpenSSL's own variable: trusted now
+            mc.start()
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
+        finally:
+            mc.stop()
+            os.environ.pop("SSL_CERT_FILE", None)
+            if saved is not None:
+                os.environ["SSL_CERT_FILE"] = saved
 
     def test_a_pending_event_is_delivered_after_a_restart(self):
         os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret

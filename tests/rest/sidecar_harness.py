@@ -131,7 +131,16 @@ class Sidecar:
             self.process.send_signal(sig)
             self.process.wait(timeout=60)
             self.process.stdout.close()
+        self.check_sanitizers()
         return self.process.returncode
+
+    def check_sanitizers(self):
+        """Under scripts/sanitize a report goes to this sidecar's log: fail on it."""
+        text = self.log_text()
+        for marker in ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+                       "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in text:
+                raise AssertionError("sanitizer report in " + self.log_path)
 
     def requeue_dead_letters(self):
         """Runs `meldcoded --requeue-dead-letters` on this sidecar's

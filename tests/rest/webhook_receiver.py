@@ -12,6 +12,7 @@ import json
 import pathlib
 import re
 import signal
+import ssl
 import sys
 from http.server import HTTPServer, BaseHTTPRequestHandler
 
@@ -31,6 +32,7 @@ def main():
     parser.add_argument("--record", required=True)
     parser.add_argument("--doc", required=True)
     parser.add_argument("--status", type=int)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve https")
     args = parser.parse_args()
     verify, new_event = load_documented_receiver(pathlib.Path(args.doc))
     secret = args.secret.encode()
@@ -67,6 +69,10 @@ def main():
             pass
 
     server = HTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*args.tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server.serve_forever()
 
