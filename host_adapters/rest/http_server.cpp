@@ -243,15 +243,21 @@ private:
     auto& socket() { return beast::get_lowest_layer(stream_); }
     void expire(int seconds) { socket().expires_after(std::chrono::seconds(seconds)); }
 
-    // An idle connection waits up to the idle deadline for a request's first
-    // byte; from there the head has its own deadline.
+    // A keep-alive connection waits up to the idle deadline for its next
+    // request's first byte; a new one only as long as a head may take (a
+    // client that connects and sends nothing holds its slot no longer).
+    // From the first byte on, the head has its own deadline.
     void wait_for_request() {
         if (buffer_.size() > 0) return read_head();
-        expire(server_.config.limits.idle_timeout_seconds);
+        const auto& limits = server_.config.limits;
+        expire(answered_ ? limits.idle_timeout_seconds : limits.head_timeout_seconds);
         stream_.async_read_some(
             buffer_.prepare(kReadAhead),
             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                if (ec == beast::error::timeout) ++self->server_.counters.idle_closed;
+                if (ec == beast::error::timeout) {
+                    auto& counters = self->server_.counters;
+                    ++(self->answered_ ? counters.idle_closed : counters.head_timeouts);
+                }
                 if (ec) return;  // closed, idle too long, or the server stops
                 self->buffer_.commit(n);
                 self->read_head();
@@ -381,6 +387,7 @@ private:
 
     void sent(beast::error_code ec, bool keep_alive) {
         if (std::exchange(counted_, false)) server_.leave();
+        answered_ = true;
         if (ec) return;
         if (keep_alive) return wait_for_request();
         close();
@@ -417,7 +424,8 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::string client_;
-    bool counted_ = false;
+    bool counted_ = false;   // a request in flight, counted by enter()
+    bool answered_ = false;  // a request was answered: waits are idle ones
 };
 
 }  // namespace

@@ -214,6 +214,7 @@ class SizeLimitTest(LimitsCase):
 
 
 class DeadlineTest(LimitsCase):
+    EXTRA_LIMITS = {"idle_timeout_seconds": 5}  # longer than the head's: told apart
     def test_half_a_head_is_closed_at_the_head_deadline(self):
         s = connect(self.mc)
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
@@ -243,6 +244,13 @@ class DeadlineTest(LimitsCase):
         self.assertIsNotNone(waited, "the connection stayed open")
         self.assertOthersServed()
 
+    def test_a_connection_that_sends_nothing_is_closed_at_the_head_deadline(self):
+        s = connect(self.mc)
+        waited = closed_by_peer(s, within=10)
+        s.close()
+        self.assertIsNotNone(waited, "the silent connection stayed open")
+        self.assertLess(waited, self.EXTRA_LIMITS["idle_timeout_seconds"] - 1)
+
     def test_an_idle_keep_alive_connection_is_closed_at_the_idle_deadline(self):
         s = connect(self.mc)
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -251,7 +259,7 @@ class DeadlineTest(LimitsCase):
         waited = closed_by_peer(s, within=10)
         s.close()
         self.assertIsNotNone(waited, "the idle connection stayed open")
-        self.assertGreaterEqual(waited, LIMITS["idle_timeout_seconds"] - 0.5)
+        self.assertGreaterEqual(waited, self.EXTRA_LIMITS["idle_timeout_seconds"] - 0.5)
 
 
 class ConnectionCapTest(LimitsCase):
