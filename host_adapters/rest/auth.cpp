@@ -10,9 +10,9 @@
 
 namespace meldcoded {
 
-// libsodium, not OpenSSL: OpenSSL keeps per-thread state (its error queue)
-// that is never freed for cpprestsdk's pool threads, which are not joined at
-// exit, so LeakSanitizer flags every request thread that hashed a token.
+// libsodium, not OpenSSL: the plugin and the rest of the sidecar hash with
+// it already, and OpenSSL's per-thread state (its error queue) stays out of
+// the request threads.
 std::string sha256_hex(const std::string& text) {
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());

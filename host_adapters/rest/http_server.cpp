@@ -38,6 +38,9 @@ constexpr rlim_t kReservedDescriptors = 64;
 // Bytes read at a time beyond the head: the read buffer is bounded by the
 // head limit plus this, whatever a client sends.
 constexpr std::size_t kReadAhead = std::size_t{64} * 1024;
+// What a connection waiting for a request sets aside for its first read: the
+// buffer grows from there as a request needs, so idle connections stay small.
+constexpr std::size_t kFirstRead = 4096;
 // After an accept failed (EMFILE, ENOBUFS, ...), the listener waits this
 // long or until a connection closes before it accepts again: never a spin.
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
@@ -252,7 +255,7 @@ private:
         const auto& limits = server_.config.limits;
         expire(answered_ ? limits.idle_timeout_seconds : limits.head_timeout_seconds);
         stream_.async_read_some(
-            buffer_.prepare(kReadAhead),
+            buffer_.prepare(std::max(kFirstRead, buffer_.capacity())),
             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                 if (ec == beast::error::timeout) {
                     auto& counters = self->server_.counters;
@@ -413,7 +416,7 @@ private:
         if (dropped > kLingerBytes) return;
         buffer_.clear();
         socket().async_read_some(
-            buffer_.prepare(kReadAhead),
+            buffer_.prepare(std::max(kFirstRead, buffer_.capacity())),
             [self = this->shared_from_this(), dropped](beast::error_code ec, std::size_t n) {
                 if (!ec) self->linger(dropped + n);
             });
