@@ -7,6 +7,7 @@ Content-Length with no body, half request heads on every descriptor, method
 names as metric labels, pipelined requests."""
 import json
 import os
+import resource
 import socket
 import subprocess
 import threading
@@ -294,6 +295,33 @@ class ConnectionCapTest(LimitsCase):
         self.assertLess(self.mc.cpu_seconds() - cpu_before,
                         0.5 * (time.monotonic() - wall_before))
         self.assertLess(memory.grew(), MEMORY_BOUND)
+        self.assertOthersServed()
+
+
+class OutOfDescriptorsTest(LimitsCase):
+    """The descriptor limit lowered under a running sidecar, below its cap:
+    accept fails with EMFILE, and the listener pauses instead of spinning."""
+
+    def test_accept_failing_with_emfile_pauses_and_recovers(self):
+        soft, hard = resource.prlimit(self.mc.process.pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(self.mc.process.pid, resource.RLIMIT_NOFILE, (120, hard))
+        cpu_before, wall_before = self.mc.cpu_seconds(), time.monotonic()
+        held = []
+        for _ in range(200):  # the kernel's backlog takes those the sidecar cannot
+            s = socket.create_connection(("127.0.0.1", self.mc.port), timeout=10)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            held.append(s)
+        time.sleep(LIMITS["head_timeout_seconds"] + 1)
+        cpu = self.mc.cpu_seconds() - cpu_before
+        wall = time.monotonic() - wall_before
+        for s in held:
+            s.close()
+        self.assertLess(cpu, 0.5 * wall)  # a spin on EMFILE burns a core
+        resource.prlimit(self.mc.process.pid, resource.RLIMIT_NOFILE, (soft, hard))
+        _, _, metrics = self.mc.request("GET", "/metrics")
+        errors = next(line for line in metrics.splitlines()
+                      if line.startswith('meldcoded_http_refused_total{reason="accept_error"}'))
+        self.assertGreater(int(errors.split()[1]), 0)
         self.assertOthersServed()
 
 
