@@ -28,6 +28,8 @@ const char* title(int status) {
             return "Unprocessable Content";
         case 429:
             return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
         case 503:
             return "Service Unavailable";
         default:

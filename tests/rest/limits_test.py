@@ -149,7 +149,9 @@ class SizeLimitTest(LimitsCase):
             sender.join()
             s.close()
         self.assertEqual(status, 431, head)
-        self.assertEqual(json.loads(body)["code"], "header_too_large")
+        problem = json.loads(body)
+        self.assertEqual((problem["code"], problem["title"]),
+                         ("header_too_large", "Request Header Fields Too Large"))
         self.assertIn("connection: close", head.lower())
         # What the sidecar read and dropped after its answer (a lingering
         # close, so that the client reads the 431) is bounded too.
