@@ -47,9 +47,12 @@ constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // After a last answer on a connection whose request is not read to its end
 // (a body over the limit), what still comes is read and dropped this long,
 // so that the client reads the answer instead of a reset (a lingering close);
-// at most this many bytes, whatever comes.
+// at most so many bytes, whatever comes.
 constexpr auto kLinger = std::chrono::seconds(2);
+// A refused body may be megabytes on its way; after a refused head (431,
+// 400) a client has little more in flight, and a flood gets little reading.
 constexpr std::size_t kLingerBytes = std::size_t{16} * 1024 * 1024;
+constexpr std::size_t kLingerAfterHead = std::size_t{64} * 1024;
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -316,6 +319,7 @@ private:
             ++timeouts;
             return;
         }
+        linger_bytes_ = kLingerAfterHead;
         if (ec == http::error::header_limit) {
             ++server_.counters.header_too_large;
             return send(
@@ -413,7 +417,7 @@ private:
     // Reads and drops what the client still sends, until it closes or the
     // lingering time is over; at most the buffer's size is held.
     void linger(std::size_t dropped = 0) {
-        if (dropped > kLingerBytes) return;
+        if (dropped > linger_bytes_) return;
         buffer_.clear();
         socket().async_read_some(
             buffer_.prepare(std::max(kFirstRead, buffer_.capacity())),
@@ -427,8 +431,9 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::string client_;
-    bool counted_ = false;   // a request in flight, counted by enter()
-    bool answered_ = false;  // a request was answered: waits are idle ones
+    std::size_t linger_bytes_ = kLingerBytes;  // dropped at most in a lingering close
+    bool counted_ = false;                     // a request in flight, counted by enter()
+    bool answered_ = false;                    // a request was answered: waits are idle ones
 };
 
 }  // namespace
