@@ -7,6 +7,9 @@ find_package(Threads REQUIRED)
 # Boost 1.74 has no Boost::dll target: Boost.DLL is headers + filesystem + libdl.
 find_package(Boost 1.74 REQUIRED COMPONENTS filesystem program_options)
 find_package(Catch2 2 REQUIRED)
+# Howard Hinnant's date (civil dates) and tz (Europe/Amsterdam from the
+# system's tzdata): Debian's libhowardhinnant-date-dev.
+find_package(date REQUIRED)
 
 # valijson: Debian's libvalijson-dev drags in Qt5 and Poco through its
 # dependencies; its headers alone are enough, so scripts/setup unpacks the

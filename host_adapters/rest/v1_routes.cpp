@@ -95,7 +95,7 @@ Response steps_due(const RouteContext& c) {
 }
 
 // ?locale= wins over Accept-Language; with neither, the plugin's default.
-std::string catalog_locale(const Request& request) {
+std::string requested_locale(const Request& request) {
     if (const auto it = request.query.find("locale"); it != request.query.end()) return it->second;
     const std::string* accept = request.header("accept-language");
     if (accept == nullptr) return "";
@@ -113,19 +113,28 @@ std::string catalog_locale(const Request& request) {
     return "";
 }
 
-Response catalog(const RouteContext& c) {
-    const std::string locale = catalog_locale(c.request);
+// The calls that answer a document in the requested locale (catalog, workflow).
+Response localized(const RouteContext& c, mc_status (*fn)(mc_instance*, const char*, char**),
+                   const char* failure) {
+    const std::string locale = requested_locale(c.request);
     if (!locale.empty() && locale != "nl" && locale != "en") {
         return problem(400, "unsupported_locale", "supported locales are nl and en", "/locale");
     }
     char* out = nullptr;
-    if (api(c).catalog_get(c.mc.handle(), locale.empty() ? nullptr : locale.c_str(), &out) !=
-        MC_OK) {
-        c.mc.plugin().last_error("mc_catalog_get failed");
+    if (fn(c.mc.handle(), locale.empty() ? nullptr : locale.c_str(), &out) != MC_OK) {
+        c.mc.plugin().last_error(failure);
     }
     Response r = ok(c.mc.plugin().take(out));
     r.headers.emplace_back("Vary", "Accept-Language");
     return r;
+}
+
+Response catalog(const RouteContext& c) {
+    return localized(c, api(c).catalog_get, "mc_catalog_get failed");
+}
+
+Response workflow(const RouteContext& c) {
+    return localized(c, api(c).workflow_get, "mc_workflow_get failed");
 }
 
 Response info(const RouteContext& c) {
@@ -151,6 +160,7 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/concerns/{ref}/actions", true, concern_act},
         {"GET", "/v1/steps/due", false, steps_due},
         {"GET", "/v1/catalog", false, catalog},
+        {"GET", "/v1/workflow", false, workflow},
         {"GET", "/v1/info", false, info},
         {"GET", "/v1/extensions", false, extensions},
         {"POST", "/v1/host-orders/{mapping}", true, host_order_post},

@@ -227,7 +227,7 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
         {"concern_ref", ref},
         {"action", "map_signals"},
         {"fields",
-         {{"observations", kSecret}, {"supporting_signals", "x"}, {"children_involved", true}}}};
+         {{"observations", kSecret}, {"supporting_signals", "x"}, {"children_involved", "yes"}}}};
     expect_rejected(store, api.concern_act, officer.c_str(), missing_field.dump().c_str(),
                     {MC_E_PAYLOAD, "missing_field", "/fields/undermining_signals"});
     const json too_early{{"concern_ref", ref}, {"action", "close"}, {"fields", {{"reason", "x"}}}};

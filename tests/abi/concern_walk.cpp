@@ -32,7 +32,7 @@ void walk_to_decision(const sdk::Instance& mc, const std::string& ref) {
         {{"observations", "feiten"},
          {"supporting_signals", "gat in deur"},
          {"undermining_signals", "geen"},
-         {"children_involved", true}});
+         {"children_involved", "yes"}});
     act(mc, ref, "consult",
         {{"consulted_with", "Veilig Thuis"},
          {"consulted_at", "2026-11-25T09:00:00+01:00"},
@@ -44,6 +44,22 @@ void walk_to_decision(const sdk::Instance& mc, const std::string& ref) {
          {"facts_presented", "feiten"},
          {"reaction", "reactie"},
          {"officer_reading", "duiding"}});
+}
+
+json melding(const std::string& reported_at) {
+    return {{"reported_at", reported_at},
+            {"channel", "phone"},
+            {"region", "Utrecht"},
+            {"reference", "VT-123"},
+            {"client_informed", false},
+            {"not_informed_reason", "Het kind zou gevaar lopen."},
+            {"reporter_unnamed_to_family", true},
+            {"corporation_role", "blijft reparaties doen en meldt nieuwe signalen"}};
+}
+
+json report_to_veilig_thuis(const sdk::Instance& mc, const std::string& ref,
+                            const std::string& reported_at) {
+    return act(mc, ref, "report_to_veilig_thuis", melding(reported_at));
 }
 
 void close_with(const sdk::Instance& mc, const std::string& ref, Ending ending) {
@@ -69,6 +85,7 @@ void close_with(const sdk::Instance& mc, const std::string& ref, Ending ending) 
         case Ending::reported:
             act(mc, ref, "weigh", {{"suspicion", answer(true)}, {"unsafety", answer(true)}});
             act(mc, ref, "decide", {{"report", decision(true)}, {"help", decision(false)}});
+            report_to_veilig_thuis(mc, ref, "2026-11-25T09:45:00Z");
             break;
     }
     act(mc, ref, "give_feedback", json::object());

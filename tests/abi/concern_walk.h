@@ -17,6 +17,11 @@ json act(const sdk::Instance& mc, const std::string& ref, const std::string& act
 json answer(bool yes);
 json decision(bool yes);
 
+// The fields of a melding to Veilig Thuis made at `reported_at`, and recording it.
+json melding(const std::string& reported_at);
+json report_to_veilig_thuis(const sdk::Instance& mc, const std::string& ref,
+                            const std::string& reported_at);
+
 // Assign, steps 1-3: the concern ends in conversation_done.
 void walk_to_decision(const sdk::Instance& mc, const std::string& ref);
 

@@ -41,7 +41,7 @@ std::string write_content(const StoreFixture& store, const std::string& unit) {
         {{"observations", kStepNote},
          {"supporting_signals", kStepNote},
          {"undermining_signals", "geen"},
-         {"children_involved", true}});
+         {"children_involved", "yes"}});
     act(store, ref, "consult",
         {{"consulted_with", "Veilig Thuis"},
          {"consulted_at", "2026-11-25T09:00:00Z"},

@@ -30,6 +30,7 @@ std::string dossier_concern(const StoreFixture& store) {
     act(mc, ref, "record_acute",
         {{"called_112", false},
          {"called_veilig_thuis", true},
+         {"veilig_thuis_call", "report"},
          {"called_at", kNow},
          {"summary", kReaction + ", gemeld door " + kObserverId}});
     close_with(mc, ref, Ending::reported);
@@ -112,6 +113,7 @@ TEST_CASE("a short numeric identity is redacted without cutting times, units or 
     act(mc, ref, "record_acute",
         {{"called_112", false},
          {"called_veilig_thuis", true},
+         {"veilig_thuis_call", "report"},
          {"called_at", kNow},
          {"summary", "gemeld door 10 om 10:10, bevestigd door 10."}});
     close_with(mc, ref, Ending::reported);

@@ -97,16 +97,22 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     const json reported =
         act(mc, ref, "review", {{"help_effective", answer(false)}, {"report", decision(true)}});
     CHECK(reported.at("state") == "decided");
-    CHECK(reported.at("reported") == true);
+    CHECK(reported.at("report_decided") == true);
+    CHECK(reported.at("reported") == false);  // decided, not yet made
+    const json melded = report_to_veilig_thuis(mc, ref, kNow);
+    CHECK(melded.at("reported") == true);
+    CHECK(melded.at("reported_at") == kNow);
+    // Wednesday 25 November: five working days later.
+    CHECK(melded.at("veilig_thuis_feedback_due") == "2026-12-02");
     act(mc, ref, "give_feedback", json::object());
     CHECK(mc.submission_status(kTechnician, {{"submission_ref", submission_ref}}).at("status") ==
           "handled");
     const json closed = act(mc, ref, "close", {{"reason", "gemeld bij Veilig Thuis"}});
     CHECK(closed.at("state") == "closed");
     CHECK(closed.at("allowed_actions") ==
-          json::array({"record_acute", "record_debrief", "reopen"}));
+          json::array({"record_veilig_thuis_feedback", "record_acute", "record_debrief", "reopen"}));
     // Submission, then one entry per recorded action.
-    CHECK(closed.at("chronology").size() == 1 + 9);
+    CHECK(closed.at("chronology").size() == 1 + 10);
 
     std::lock_guard<std::mutex> lock(recorder.mutex);
     REQUIRE(recorder.notifications.size() == 3);
@@ -114,8 +120,9 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
         REQUIRE(matches_schema("notification", json::parse(text)));
         CHECK(text.find(kSecret) == std::string::npos);
     }
+    // Children involved: urgent.
     CHECK(json::parse(recorder.notifications[0]) ==
-          json{{"event", "concern_created"}, {"concern_ref", ref}});
+          json{{"event", "concern_created"}, {"concern_ref", ref}, {"priority", "urgent"}});
     CHECK(json::parse(recorder.notifications[1]) ==
           json{{"event", "step_due"}, {"concern_ref", ref}, {"action", "review"}});
     CHECK(json::parse(recorder.notifications[2]) == json{{"event", "feedback_ready"},
@@ -140,7 +147,7 @@ TEST_CASE("feedback notifies each observer's submission by its own ref, never th
     walk_to_decision(mc, ref);
     act(mc, ref, "weigh", {{"suspicion", answer(false)}});
     act(mc, ref, "decide", {{"report", decision(false)}, {"help", decision(false)}});
-    const std::size_t before = 1;  // concern_created
+    const std::size_t before = 2;  // concern_created, signals_added
     // The notifications after the first `from`, each checked against the
     // schema and for the concern ref, which none of them may carry.
     const auto since = [&](std::size_t from) {
@@ -182,12 +189,19 @@ TEST_CASE("feedback notifies each observer's submission by its own ref, never th
     CHECK(std::string(mc.plugin().api().last_error()->code) == "no_feedback_pending");
     CHECK(since(before + 2).empty());
 
-    // A later observer of the same concern: only that submission is notified.
+    // A later observer of the same concern: the officer hears of the new
+    // signals, and then only that submission is told it was handled.
     const std::string third = store.submit("WO-3", "VHE-6", "tech-3", "derde");
+    {
+        std::lock_guard<std::mutex> lock(recorder.mutex);
+        REQUIRE(recorder.notifications.size() == before + 3);
+        CHECK(json::parse(recorder.notifications.back()) ==
+              json{{"event", "signals_added"}, {"concern_ref", ref}, {"priority", "urgent"}});
+    }
     act(mc, ref, "give_feedback", json::object());
     const json third_ready{
         {"event", "feedback_ready"}, {"submission_ref", third}, {"message", "completed"}};
-    CHECK(since(before + 2) == std::vector<json>{third_ready});
+    CHECK(since(before + 3) == std::vector<json>{third_ready});
 }
 
 TEST_CASE("signals for a unit with an open concern join it, after closure a new one relates") {
@@ -369,7 +383,7 @@ TEST_CASE("signals that join a concern being worked read as received until a ste
         {{"observations", "waarnemingen"},
          {"supporting_signals", "signalen"},
          {"undermining_signals", "geen"},
-         {"children_involved", true}});
+         {"children_involved", "yes"}});
     CHECK(status("tech-2", joined) == "in_progress");
 }
 

@@ -20,10 +20,11 @@ const Workflow& default_workflow() {
     return workflow;
 }
 
-ActionTime today() {
-    static const ActionTime time{*parse_date("2026-03-01"),
-                                 *parse_timestamp("2026-03-01T12:00:00Z") + 300};
-    return time;
+const ActionContext& today() {
+    static const UtcCalendar calendar;
+    static const Timestamp noon = *parse_timestamp("2026-03-01T12:00:00Z");
+    static const ActionContext context{noon, noon + 300, calendar};
+    return context;
 }
 
 nlohmann::json snapshot(const ConcernStatus& c) {
@@ -37,7 +38,16 @@ nlohmann::json snapshot(const ConcernStatus& c) {
             {"help_arranged", c.help_arranged},
             {"acute", c.acute},
             {"review_date", optional(c.review_date)},
-            {"pending_feedback", c.pending_feedback}};
+            {"pending_feedback", c.pending_feedback},
+            {"report_decided", c.report_decided},
+            {"priority", priority_name(c.priority)},
+            {"reported_at", c.reported_at ? nlohmann::json(*c.reported_at) : nlohmann::json()},
+            {"veilig_thuis_feedback_due", optional(c.veilig_thuis_feedback_due)},
+            {"referrals", c.referrals},
+            {"children_involved", c.children_involved},
+            {"honour_related", c.honour_related},
+            {"specialist_consulted", c.specialist_consulted},
+            {"people", c.people}};
 }
 
 bool ErrorIs::match(const Error& error) const {

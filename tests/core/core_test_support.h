@@ -19,9 +19,16 @@ nlohmann::json embedded_json(const char* name);
 const nlohmann::json& default_workflow_definition();
 const Workflow& default_workflow();
 
+// A calendar whose days begin at midnight UTC: the rules only ask it for
+// the civil date (the plugin's adapter answers for Europe/Amsterdam).
+class UtcCalendar final : public Calendar {
+public:
+    Day local_day(Timestamp t) const override { return day_of(t); }
+};
+
 // "now" of every workflow test: 2026-03-01 12:00 UTC, with five minutes'
 // clock skew allowed.
-ActionTime today();
+const ActionContext& today();
 
 // Everything a ConcernStatus holds, as JSON: compared to prove a failed
 // apply() changed nothing, and printed by Catch when it did.

@@ -17,6 +17,49 @@ struct BadValue {
     std::string suffix;
 };
 
+json person(const std::string& who, const std::string& relation) {
+    return {{"person", who}, {"relation", relation}};
+}
+
+json with(json p, const std::string& key, const json& value) {
+    p[key] = value;
+    return p;
+}
+
+// People as roles and nothing that could name them.
+std::vector<BadValue> bad_people() {
+    const json adult = person("adult A", "possible_victim");
+    const json child = with(person("child 1", "child_witness"), "age", 7);
+    const json too_many = [] {
+        json all = json::array();
+        for (int i = 1; i <= 31; ++i) {
+            all.push_back(with(person("child " + std::to_string(i), "other"), "age", 5));
+        }
+        return all;
+    }();
+    return {
+        {"adult A", "invalid_field", ""},
+        {json::array(), "invalid_field", ""},
+        {too_many, "invalid_field", ""},
+        {json::array({42}), "invalid_field", "/0"},
+        {json::array({{{"person", "adult A"}}}), "missing_field", "/0/relation"},
+        {json::array({{{"relation", "other"}}}), "missing_field", "/0/person"},
+        {json::array({person("Johanna", "other")}), "invalid_field", "/0/person"},
+        {json::array({person("adult a", "other")}), "invalid_field", "/0/person"},
+        {json::array({person("child 0", "other")}), "invalid_field", "/0/person"},
+        {json::array({adult, with(adult, "relation", "other")}), "invalid_field", "/1/person"},
+        {json::array({person("adult A", "victim")}), "invalid_field", "/0/relation"},
+        {json::array({person("child 1", "other")}), "missing_field", "/0/age"},
+        {json::array({with(child, "age", 18)}), "invalid_field", "/0/age"},
+        {json::array({with(child, "age", 6.5)}), "invalid_field", "/0/age"},
+        {json::array({with(child, "age", "7")}), "invalid_field", "/0/age"},
+        {json::array({with(adult, "age", 17)}), "invalid_field", "/0/age"},
+        {json::array({with(adult, "name", "Johanna")}), "invalid_field", "/0/name"},
+        {json::array({with(adult, "birth_date", "1980-01-01")}), "invalid_field", "/0/birth_date"},
+        {json::array({with(adult, "address", "Lindenlaan 1")}), "invalid_field", "/0/address"},
+        {json::array({person("adult B", "child_witness")}), "invalid_field", "/0/relation"}};
+}
+
 std::vector<BadValue> bad_values(const std::string& type) {
     const std::string long_text(fields::kMaxTextChars, 'x');
     if (type == "text") {
@@ -52,6 +95,14 @@ std::vector<BadValue> bad_values(const std::string& type) {
                 {1772359200, "invalid_field", ""},
                 {nullptr, "invalid_field", ""}};
     }
+    if (type == "choice") {
+        return {{"maybe", "invalid_field", ""},
+                {"YES", "invalid_field", ""},
+                {true, "invalid_field", ""},
+                {json::array({"yes"}), "invalid_field", ""},
+                {nullptr, "invalid_field", ""}};
+    }
+    if (type == "people") return bad_people();
     // answer and decision: an object of a yes/no member and a text member.
     const std::string flag = type == "answer" ? "answer" : "decision";
     const std::string text = type == "answer" ? "explanation" : "rationale";

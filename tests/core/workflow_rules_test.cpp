@@ -2,6 +2,8 @@
 // the decision and the review (step 5), the acute path, feedback and close.
 #include <functional>
 
+#include "core/retention.h"
+
 #include "core_test_support.h"
 #include "workflow_fixtures.h"
 
@@ -171,7 +173,8 @@ TEST_CASE("decision: the two decisions follow from the assessment", "[workflow][
     concern.assessment = assessment(row.answers);
     apply_and_check(concern, "decide", fields, row.rejection, [&](const ConcernStatus& after) {
         CHECK(after.state == (row.help ? "monitoring" : "decided"));
-        CHECK(after.reported == row.report);
+        CHECK(after.report_decided == row.report);
+        CHECK_FALSE(after.reported);  // the melding is its own action
         CHECK(after.help_arranged == row.help);
         CHECK(after.review_date == (row.help ? fields.at("review_date").get<std::string>()
                                              : std::optional<std::string>()));
@@ -235,7 +238,8 @@ TEST_CASE("review: question 5 no means a report", "[workflow][rules][review]") {
     const ConcernStatus concern = concern_for("review", "monitoring");
     apply_and_check(concern, "review", fields, row.rejection, [&row](const ConcernStatus& after) {
         CHECK(after.state == "decided");
-        CHECK(after.reported == row.report.value_or(false));
+        CHECK(after.report_decided == row.report.value_or(false));
+        CHECK_FALSE(after.reported);
         CHECK(after.review_date == std::nullopt);
     });
 }
@@ -250,6 +254,7 @@ TEST_CASE("acute path: records a call and keeps the state", "[workflow][rules][a
     json fields = valid_fields("record_acute");
     fields["called_112"] = called_112;
     fields["called_veilig_thuis"] = called_veilig_thuis;
+    if (called_veilig_thuis) fields["veilig_thuis_call"] = "report";
     const bool any_call = called_112 || called_veilig_thuis;
     const ConcernStatus concern = concern_for("record_acute", state);
     apply_and_check(concern, "record_acute", fields,
@@ -259,6 +264,39 @@ TEST_CASE("acute path: records a call and keeps the state", "[workflow][rules][a
                         CHECK(after.acute);
                         CHECK(after.reported == called_veilig_thuis);
                     });
+}
+
+TEST_CASE("acute path: a call to Veilig Thuis for advice is no melding",
+          "[workflow][rules][acute]") {
+    json fields = valid_fields("record_acute");
+    fields["called_veilig_thuis"] = true;
+    const ConcernStatus concern = concern_for("record_acute", "open");
+    SECTION("which call it was is required") {
+        apply_and_check(concern, "record_acute", fields,
+                        payload("missing_field", "/fields/veilig_thuis_call"));
+    }
+    SECTION("advice") {
+        fields["veilig_thuis_call"] = "advice";
+        apply_and_check(concern, "record_acute", fields, accepted, [](const ConcernStatus& after) {
+            CHECK(after.acute);
+            CHECK_FALSE(after.reported);
+            CHECK(after.veilig_thuis_feedback_due == std::nullopt);
+        });
+    }
+    SECTION("a report starts the wait for Veilig Thuis's feedback") {
+        fields["veilig_thuis_call"] = "report";
+        fields["called_at"] = "2026-02-20T22:15:00Z";  // a Friday
+        apply_and_check(concern, "record_acute", fields, accepted, [](const ConcernStatus& after) {
+            CHECK(after.reported);
+            CHECK(after.veilig_thuis_feedback_due == std::optional<std::string>("2026-02-27"));
+        });
+    }
+    SECTION("no call kind without a call to Veilig Thuis") {
+        fields["called_veilig_thuis"] = false;
+        fields["veilig_thuis_call"] = "advice";
+        apply_and_check(concern, "record_acute", fields,
+                        payload("invalid_field", "/fields/veilig_thuis_call"));
+    }
 }
 
 TEST_CASE("feedback: only when an observer is waiting for it", "[workflow][rules][feedback]") {
@@ -304,6 +342,210 @@ TEST_CASE("close: only after feedback to every observer", "[workflow][rules][clo
         apply_and_check(concern, "close", valid_fields("close"), accepted,
                         [](const ConcernStatus& after) { CHECK(after.state == "closed"); });
     }
+    SECTION("a report decided but no melding recorded") {
+        concern.report_decided = true;
+        apply_and_check(concern, "close", valid_fields("close"),
+                        Rejection{MC_E_CONFLICT, "melding_required", ""});
+        concern.reported = true;
+        apply_and_check(concern, "close", valid_fields("close"), accepted);
+    }
+}
+
+}  // namespace meldcode::test
+
+namespace meldcode::test {
+
+TEST_CASE("melding: open melden, tenzij: the reaction, or why the client was not told",
+          "[workflow][rules][melding]") {
+    const ConcernStatus concern = concern_for("report_to_veilig_thuis", "decided");
+    json fields = valid_fields("report_to_veilig_thuis");
+    SECTION("told, with the reaction") {
+        apply_and_check(concern, "report_to_veilig_thuis", fields, accepted,
+                        [](const ConcernStatus& after) {
+                            CHECK(after.reported);
+                            CHECK(after.state == "decided");
+                            CHECK(after.reported_at == parse_timestamp("2026-02-27T14:00:00Z"));
+                        });
+    }
+    SECTION("told, without the reaction") {
+        fields.erase("client_reaction");
+        apply_and_check(concern, "report_to_veilig_thuis", fields,
+                        payload("missing_field", "/fields/client_reaction"));
+    }
+    SECTION("told, with a reason for not telling") {
+        fields["not_informed_reason"] = "x";
+        apply_and_check(concern, "report_to_veilig_thuis", fields,
+                        payload("invalid_field", "/fields/not_informed_reason"));
+    }
+    SECTION("not told, without why") {
+        fields["client_informed"] = false;
+        fields.erase("client_reaction");
+        apply_and_check(concern, "report_to_veilig_thuis", fields,
+                        payload("missing_field", "/fields/not_informed_reason"));
+        fields["not_informed_reason"] = "Telling would put the child at risk.";
+        apply_and_check(concern, "report_to_veilig_thuis", fields, accepted);
+    }
+    SECTION("not told, with a reaction") {
+        fields["client_informed"] = false;
+        fields["not_informed_reason"] = "Telling would put the child at risk.";
+        apply_and_check(concern, "report_to_veilig_thuis", fields,
+                        payload("invalid_field", "/fields/client_reaction"));
+    }
+}
+
+TEST_CASE("melding: Veilig Thuis's feedback is due five working days after its civil date",
+          "[workflow][rules][melding]") {
+    // Friday 26 March 2027, Easter Monday on the 29th: Tuesday to Friday and
+    // Monday 5 April are the five working days.
+    const auto [reported_at, due] = GENERATE(
+        std::make_pair("2027-03-26T10:00:00Z", "2027-04-05"),
+        std::make_pair("2027-03-22T10:00:00Z", "2027-03-30"),   // Monday: over Easter Monday
+        std::make_pair("2026-12-24T10:00:00Z", "2027-01-04"));  // Christmas, New Year
+    INFO("reported at " << reported_at);
+    json fields = valid_fields("report_to_veilig_thuis");
+    fields["reported_at"] = reported_at;
+    // Recorded later than any of these moments (none may lie ahead of now).
+    const UtcCalendar calendar;
+    const Timestamp later = *parse_timestamp("2027-12-31T12:00:00Z");
+    ConcernStatus concern = concern_for("report_to_veilig_thuis", "decided");
+    default_workflow().apply(concern, "report_to_veilig_thuis", fields,
+                             ActionContext{later, later, calendar});
+    CHECK(concern.veilig_thuis_feedback_due == std::string(due));
+}
+
+TEST_CASE("Veilig Thuis feedback: only after a melding, and it ends the wait",
+          "[workflow][rules][melding]") {
+    ConcernStatus concern = concern_for("record_veilig_thuis_feedback", "closed");
+    concern.reported = false;
+    apply_and_check(concern, "record_veilig_thuis_feedback",
+                    valid_fields("record_veilig_thuis_feedback"),
+                    Rejection{MC_E_CONFLICT, "not_reported", ""});
+    concern.reported = true;
+    concern.veilig_thuis_feedback_due = "2026-03-02";
+    apply_and_check(concern, "record_veilig_thuis_feedback",
+                    valid_fields("record_veilig_thuis_feedback"), accepted,
+                    [](const ConcernStatus& after) {
+                        CHECK(after.veilig_thuis_feedback_due == std::nullopt);
+                        CHECK(after.state == "closed");
+                    });
+}
+
+TEST_CASE("referral: each route once, and the outcome when nothing else was done",
+          "[workflow][rules][referral]") {
+    ConcernStatus concern = concern_for("refer", "decided");
+    concern.assessment = assessment("n---");
+    const Workflow& wf = default_workflow();
+    wf.apply(concern, "refer", valid_fields("refer"), today());
+    json police = valid_fields("refer");
+    police["route"] = "police";
+    wf.apply(concern, "refer", police, today());
+    wf.apply(concern, "refer", valid_fields("refer"), today());
+    CHECK(concern.referrals == std::vector<std::string>{"ggd", "police"});
+    CHECK(outcome_of(concern) == Outcome::referred);
+    concern.help_arranged = true;
+    CHECK(outcome_of(concern) == Outcome::help_arranged);
+    json veilig_thuis = valid_fields("refer");
+    veilig_thuis["route"] = "veilig_thuis";  // the melding is its own action
+    apply_and_check(concern, "refer", veilig_thuis, payload("invalid_field", "/fields/route"));
+}
+
+TEST_CASE("review: while help goes on, question 5 is asked again at a new date",
+          "[workflow][rules][review]") {
+    const ConcernStatus concern = concern_for("review", "monitoring");
+    json fields{{"help_effective", answer(true)}, {"help_continues", true}};
+    SECTION("a new review date keeps the concern monitored") {
+        fields["next_review_date"] = "2026-04-01";
+        fields["monitoring_agreements"] = "Monthly visit from now on.";
+        apply_and_check(concern, "review", fields, accepted, [](const ConcernStatus& after) {
+            CHECK(after.state == "monitoring");
+            CHECK(after.review_date == std::optional<std::string>("2026-04-01"));
+            CHECK(after.help_arranged);
+        });
+    }
+    SECTION("going on needs a next review date, not in the past") {
+        apply_and_check(concern, "review", fields,
+                        payload("missing_field", "/fields/next_review_date"));
+        fields["next_review_date"] = "2026-02-28";
+        apply_and_check(concern, "review", fields,
+                        payload("invalid_field", "/fields/next_review_date"));
+    }
+    SECTION("a next review date only when the help goes on") {
+        fields["help_continues"] = false;
+        fields["next_review_date"] = "2026-04-01";
+        apply_and_check(concern, "review", fields,
+                        payload("invalid_field", "/fields/next_review_date"));
+    }
+    SECTION("help that goes on after a no still needs the report") {
+        fields["help_effective"] = answer(false);
+        fields["next_review_date"] = "2026-04-01";
+        apply_and_check(concern, "review", fields, payload("missing_field", "/fields/report"));
+        fields["report"] = decision(true);
+        apply_and_check(concern, "review", fields, accepted, [](const ConcernStatus& after) {
+            CHECK(after.state == "monitoring");
+            CHECK(after.report_decided);
+        });
+    }
+}
+
+TEST_CASE("consultation: can be repeated later without moving the concern back",
+          "[workflow][rules][consultation]") {
+    const auto state = GENERATE(as<std::string>{}, "consulted", "conversation_done", "weighed",
+                                "monitoring", "decided");
+    apply_and_check(concern_for("consult", state), "consult", valid_fields("consult"), accepted,
+                    [&state](const ConcernStatus& after) { CHECK(after.state == state); });
+}
+
+TEST_CASE("people: roles only, and a child among them means children are involved",
+          "[workflow][rules][people]") {
+    ConcernStatus concern = concern_for("record_people", "open");
+    apply_and_check(concern, "record_people", valid_fields("record_people"), accepted,
+                    [](const ConcernStatus& after) {
+                        CHECK(after.people == valid_fields("record_people").at("people"));
+                        CHECK(after.children_involved == "yes");
+                    });
+    const json adults{{"people", {{{"person", "adult A"}, {"relation", "possible_victim"}}}}};
+    apply_and_check(concern, "record_people", adults, accepted, [](const ConcernStatus& after) {
+        CHECK(after.children_involved == "unknown");
+    });
+}
+
+TEST_CASE("honour-related violence: a specialist before step 3", "[workflow][rules][honour]") {
+    const auto action = GENERATE(as<std::string>{}, "hold_conversation", "skip_conversation");
+    ConcernStatus concern = concern_for(action, "consulted");
+    concern.honour_related = true;
+    apply_and_check(concern, action, valid_fields(action),
+                    Rejection{MC_E_CONFLICT, "specialist_consultation_required", ""});
+    const Workflow& wf = default_workflow();
+    SECTION("a consultation without a specialist does not count") {
+        wf.apply(concern, "consult", valid_fields("consult"), today());
+        apply_and_check(concern, action, valid_fields(action),
+                        Rejection{MC_E_CONFLICT, "specialist_consultation_required", ""});
+    }
+    SECTION("the regional expertise point") {
+        json fields = valid_fields("consult");
+        fields["specialist"] = "expertise_point";
+        wf.apply(concern, "consult", fields, today());
+        apply_and_check(concern, action, valid_fields(action), accepted);
+    }
+    SECTION("Veilig Thuis") {
+        json fields = valid_fields("consult");
+        fields["veilig_thuis_consulted"] = true;
+        wf.apply(concern, "consult", fields, today());
+        apply_and_check(concern, action, valid_fields(action), accepted);
+    }
+}
+
+TEST_CASE("a submission's priority", "[workflow][priority]") {
+    CHECK(submission_priority(true, false, false, "no") == Priority::acute);
+    CHECK(submission_priority(false, true, false, "no") == Priority::acute);
+    CHECK(submission_priority(false, false, true, "unknown") == Priority::acute);
+    CHECK(submission_priority(false, false, false, "yes") == Priority::urgent);
+    CHECK(submission_priority(false, false, false, "unknown") == Priority::normal);
+    CHECK(submission_priority(false, false, false, "no") == Priority::normal);
+    CHECK(highest(Priority::normal, Priority::urgent) == Priority::urgent);
+    CHECK(highest(Priority::acute, Priority::urgent) == Priority::acute);
+    CHECK(priority_from_name("urgent") == Priority::urgent);
+    CHECK(priority_from_name("high") == std::nullopt);
 }
 
 }  // namespace meldcode::test

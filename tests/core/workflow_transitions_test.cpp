@@ -21,7 +21,7 @@ std::vector<std::string> action_ids_of(const std::vector<ActionSpec>& specs) {
 TEST_CASE("the default workflow has the states and actions of workflow.json", "[workflow]") {
     const Workflow& wf = default_workflow();
     CHECK(wf.id() == "mc.woningcorporatie");
-    CHECK(wf.version() == "2026.1");
+    CHECK(wf.version() == "2026.2");
     CHECK(wf.initial_state() == "open");
     CHECK(wf.state_ids() == default_states());
     CHECK(wf.action_ids() == action_ids_of(default_actions()));
@@ -150,10 +150,11 @@ TEST_CASE("the effects of each action on the concern", "[workflow]") {
         CHECK(concern.assessment == assessment("yy--"));
         CHECK(concern.state == "weighed");
     }
-    SECTION("decide to report marks the concern reported, without help") {
+    SECTION("decide to report marks the report decided, not made, without help") {
         ConcernStatus concern = concern_for("decide", "weighed");
         wf.apply(concern, "decide", valid_fields("decide"), today());
-        CHECK(concern.reported);
+        CHECK(concern.report_decided);
+        CHECK_FALSE(concern.reported);
         CHECK_FALSE(concern.help_arranged);
         CHECK(concern.review_date == std::nullopt);
     }
@@ -163,9 +164,14 @@ TEST_CASE("the effects of each action on the concern", "[workflow]") {
         CHECK(concern.pending_feedback == 0);
         CHECK(concern.state == "monitoring");
     }
-    SECTION("steps 1-3, close and reopen change only the state") {
-        const auto action = GENERATE(as<std::string>{}, "map_signals", "consult",
-                                     "hold_conversation", "skip_conversation", "close", "reopen");
+    SECTION("map_signals records whether children are involved") {
+        ConcernStatus concern = concern_for("map_signals", "open");
+        wf.apply(concern, "map_signals", valid_fields("map_signals"), today());
+        CHECK(concern.children_involved == "yes");
+    }
+    SECTION("steps 2-3, close and reopen change only the state") {
+        const auto action = GENERATE(as<std::string>{}, "consult", "hold_conversation",
+                                     "skip_conversation", "close", "reopen");
         ConcernStatus concern = concern_for(action, start_state(action));
         json expected = snapshot(concern);
         wf.apply(concern, action, valid_fields(action), today());
@@ -198,6 +204,7 @@ TEST_CASE("a concern walks the whole meldcode", "[workflow]") {
           {"review_date", "2026-05-01"}},
          "monitoring"},
         {"review", {{"help_effective", answer(false)}, {"report", decision(true)}}, "decided"},
+        {"report_to_veilig_thuis", valid_fields("report_to_veilig_thuis"), "decided"},
         {"give_feedback", json::object(), "decided"},
         {"close", valid_fields("close"), "closed"},
         {"reopen", valid_fields("reopen"), "open"},

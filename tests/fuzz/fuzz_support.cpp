@@ -90,7 +90,7 @@ std::vector<std::pair<std::string, std::vector<std::pair<const char*, json>>>> w
                                            {{"observations", "feiten"},
                                             {"supporting_signals", "gat in deur"},
                                             {"undermining_signals", "geen"},
-                                            {"children_involved", true}}};
+                                            {"children_involved", "yes"}}};
     const std::pair<const char*, json> consult{"consult",
                                                {{"consulted_with", "Veilig Thuis"},
                                                 {"consulted_at", "2026-11-25T09:00:00+01:00"},

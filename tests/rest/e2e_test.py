@@ -64,7 +64,7 @@ def steps_to_decision():
     return [
         ("assign", {"assignee": "af-1"}),
         ("map_signals", {"observations": "facts", "supporting_signals": "s",
-                         "undermining_signals": "u", "children_involved": True}),
+                         "undermining_signals": "u", "children_involved": "yes"}),
         ("consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
                      "question": "q", "advice": "a", "veilig_thuis_consulted": True}),
         ("skip_conversation", {"skip_reason": "would endanger the child"}),
@@ -82,6 +82,14 @@ def self_signed(work):
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
     return cert, key
+
+
+def melding(reported_at):
+    """The fields of a melding to Veilig Thuis made at reported_at."""
+    return {"reported_at": reported_at, "channel": "online_form", "region": "Utrecht",
+            "reference": "VT-2026-17", "client_informed": True,
+            "client_reaction": "understood", "reporter_unnamed_to_family": True,
+            "corporation_role": "keeps doing repairs and passes on new signals"}
 
 
 def curl(sidecar, method, path, token, body=None, headers=()):
@@ -192,6 +200,7 @@ class SidecarTest(SidecarCase):
         self.assertEqual((status, len(page["items"])), (200, 1))
         self.assertIn("next_cursor", page)
         steps = steps_to_decision() + [
+            ("report_to_veilig_thuis", melding(now())),
             ("give_feedback", {}),
             ("close", {"reason": "reported to Veilig Thuis"}),
         ]
@@ -968,7 +977,9 @@ class WebhookTest(E2ETestCase):
         self.assertFalse(entry["tampered_verified"])
         self.assertFalse(entry["wrong_secret_verified"])
         self.assertEqual(entry["event_id"], body["id"])
-        self.assertEqual(set(body), {"id", "event", ref_name, "created_at", *more_ids})  # ids only
+        # Ids only, and for the officer's events the concern's priority.
+        with_priority = {"priority"} if body["event"] in ("concern_created", "signals_added") else set()
+        self.assertEqual(set(body), {"id", "event", ref_name, "created_at", *more_ids} | with_priority)
         node = subprocess.run(["node", os.path.join(HERE, "verify_webhooks.mjs"), WEBHOOK_DOC,
                                self.record, self.secret], capture_output=True, text=True)
         self.assertEqual(node.returncode, 0, node.stderr)

@@ -81,7 +81,8 @@ class WalkthroughTest(E2ETestCase):
         self.assertTrue(concern["reported"])
         actions = [e["data"]["action"] for e in concern["chronology"] if e["kind"] == "action"]
         self.assertEqual(actions, ["assign", "map_signals", "consult", "hold_conversation",
-                                   "weigh", "decide", "give_feedback", "close"])
+                                   "weigh", "decide", "report_to_veilig_thuis", "give_feedback",
+                                   "close"])
         # What the technician read last: handled, and nothing of the dossier.
         self.assertIn('"status":"handled"', stdout)
         status, _, body = self.sidecar.request(

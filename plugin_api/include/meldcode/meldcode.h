@@ -226,6 +226,16 @@ MC_API mc_status mc_audit_record(mc_instance* instance, const char* actor_json,
  * default) (schemas/catalog_view.schema.json). */
 MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char** catalog_json);
 
+/* The workflow definition in a locale ("nl" or "en"; NULL for the configured
+ * default), as a user interface renders the officer's forms from it: the
+ * states with the actions each allows, every action with its fields, their
+ * labels, help texts and choices, the warnings a form shows (e.g. for
+ * honour-related violence), and the assessment framework's questions in
+ * their official wording with the definitions of acute and structural
+ * unsafety (schemas/workflow_view.schema.json). An unknown locale fails with
+ * MC_E_ARGUMENT (unsupported_locale). Since ABI 1.2. */
+MC_API mc_status mc_workflow_get(mc_instance* instance, const char* locale, char** workflow_json);
+
 /* The signal-category extensions of this instance (docs/extensions.md): the
  * catalog packs and compiled extensions that were loaded, and those that were
  * rejected, each with a stable code and a reason

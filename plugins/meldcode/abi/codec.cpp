@@ -29,13 +29,17 @@ Timestamp timestamp(const json& doc, const char* key) {
 
 // A page cursor: the digits of a row id. The schema bounds its length; a
 // 19-digit number can still overflow an int64.
-std::optional<std::int64_t> cursor(const json& doc) {
-    if (!doc.contains("cursor")) return std::nullopt;
+std::int64_t row_id(const std::string& digits) {
     try {
-        return std::stoll(doc.at("cursor").get<std::string>());
+        return std::stoll(digits);
     } catch (const std::out_of_range&) {
         throw invalid_field("/cursor", "not a cursor of this store");
     }
+}
+
+std::optional<std::int64_t> cursor(const json& doc) {
+    if (!doc.contains("cursor")) return std::nullopt;
+    return row_id(doc.at("cursor").get<std::string>());
 }
 
 json page_cursor(const std::optional<std::int64_t>& next) {
@@ -58,15 +62,18 @@ json hold(const std::optional<LegalHold>& h) {
 json summary(const ConcernRecord& c) {
     return {{"concern_ref", c.ref},
             {"state", c.status.state},
+            {"priority", priority_name(c.status.priority)},
             {"unit_id", c.unit_id},
             {"household_ref", nullable(c.household_ref)},
             {"assignee", nullable(c.status.assignee)},
             {"created_at", format_timestamp(c.created_at)},
             {"updated_at", format_timestamp(c.updated_at)},
             {"reported", c.status.reported},
+            {"report_decided", c.status.report_decided},
             {"help_arranged", c.status.help_arranged},
             {"acute", c.status.acute},
             {"review_date", nullable(c.status.review_date)},
+            {"veilig_thuis_feedback_due", nullable(c.status.veilig_thuis_feedback_due)},
             {"pending_feedback", c.status.pending_feedback},
             {"related_concern_ref", nullable(c.related_ref)},
             {"closed_at", optional_time(c.closed_at)},
@@ -175,13 +182,24 @@ HostEvent host_event(const json& doc) {
     return e;
 }
 
+// Sorted by priority, a cursor is "<priority rank>-<id>" (the schema's
+// pattern); newest first, the id alone.
 ConcernQuery concern_query(const json& doc) {
     ConcernQuery q;
     q.state = optional_string(doc, "state");
     q.assignee = optional_string(doc, "assignee");
     q.unit_id = optional_string(doc, "unit_id");
+    if (const auto p = optional_string(doc, "priority")) q.priority = priority_from_name(*p);
     q.limit = doc.value("limit", 50);
-    q.before = cursor(doc);
+    q.by_priority = doc.value("sort", "newest") == "priority";
+    if (!doc.contains("cursor")) return q;
+    const std::string text = doc.at("cursor").get<std::string>();
+    const auto dash = text.find('-');
+    if ((dash != std::string::npos) != q.by_priority) {
+        throw invalid_field("/cursor", "not a cursor of this sort order");
+    }
+    if (q.by_priority) q.before_priority = static_cast<Priority>(text[0] - '0');
+    q.before = row_id(dash == std::string::npos ? text : text.substr(dash + 1));
     return q;
 }
 
@@ -262,6 +280,12 @@ json submission_status(const std::string& submission_ref, const SubmissionStatus
 
 json concern(const ConcernView& view) {
     json out = summary(view.concern);
+    const ConcernStatus& s = view.concern.status;
+    out["children_involved"] = s.children_involved;
+    out["honour_related"] = s.honour_related;
+    out["people"] = s.people;
+    out["referrals"] = s.referrals;
+    out["reported_at"] = optional_time(s.reported_at);
     out["allowed_actions"] = view.allowed_actions;
     json chronology = json::array();
     for (const auto& e : view.chronology) chronology.push_back(entry(e));
@@ -275,7 +299,12 @@ json concern(const ConcernView& view) {
 json concern_page(const ConcernPage& page) {
     json items = json::array();
     for (const auto& c : page.items) items.push_back(summary(c));
-    return {{"items", std::move(items)}, {"next_cursor", page_cursor(page.next_cursor)}};
+    json next = page_cursor(page.next_cursor);
+    if (page.by_priority && page.next_cursor) {
+        const auto rank = static_cast<int>(page.items.back().status.priority);
+        next = std::to_string(rank) + "-" + next.get<std::string>();
+    }
+    return {{"items", std::move(items)}, {"next_cursor", std::move(next)}};
 }
 
 json audit_page(const AuditPage& page) {

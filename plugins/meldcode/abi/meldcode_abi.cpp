@@ -18,6 +18,7 @@
 #include "extensions/extensions_loader.h"
 #include "meldcode/meldcode.h"
 #include "resources.h"
+#include "service/calendars.h"
 #include "service/clocks.h"
 #include "service/meldcode_service.h"
 #include "store/sqlite_store.h"
@@ -233,7 +234,8 @@ MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
         opened->extensions = extensions.report.dump();
         opened->service = std::make_unique<meldcode::MeldcodeService>(
             settings(config, std::move(extensions.prompt_rules)), std::move(catalog),
-            std::move(workflow), std::move(store), std::move(crypto), clock(config));
+            std::move(workflow), std::move(store), std::move(crypto), clock(config),
+            std::make_unique<meldcode::ZoneCalendar>());
         *instance = opened.release();
     });
 }
@@ -425,6 +427,18 @@ MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char*
         const std::string& view = service.catalog().view_text(chosen);
         check_output(instance, "catalog_view", view);
         give(catalog_json, view);
+    });
+}
+
+MC_API mc_status mc_workflow_get(mc_instance* instance, const char* locale, char** workflow_json) {
+    return meldcode::abi::guard([&] {
+        require_out(workflow_json);
+        *workflow_json = nullptr;
+        auto& service = service_of(instance);
+        const std::string chosen = locale == nullptr ? service.default_locale() : locale;
+        const std::string& view = service.workflow().view_text(chosen);
+        check_output(instance, "workflow_view", view);
+        give(workflow_json, view);
     });
 }
 

@@ -16,6 +16,7 @@ void read(const nlohmann::json& config, const char* key, std::int64_t& out) {
 Outcome outcome_of(const ConcernStatus& status) {
     if (status.reported) return Outcome::reported;
     if (status.help_arranged) return Outcome::help_arranged;
+    if (!status.referrals.empty()) return Outcome::referred;
     return Outcome::closed_without_action;
 }
 
@@ -23,6 +24,8 @@ std::string_view outcome_name(Outcome outcome) {
     switch (outcome) {
         case Outcome::closed_without_action:
             return "closed_without_action";
+        case Outcome::referred:
+            return "referred";
         case Outcome::help_arranged:
             return "help_arranged";
         case Outcome::reported:
@@ -35,6 +38,7 @@ RetentionPolicy RetentionPolicy::from_config(const nlohmann::json& retention) {
     RetentionPolicy policy;
     read(retention, "closed_without_action_days", policy.closed_without_action_days);
     read(retention, "help_arranged_days", policy.help_arranged_days);
+    read(retention, "referred_days", policy.referred_days);
     read(retention, "reported_days", policy.reported_days);
     read(retention, "host_event_days", policy.host_event_days);
     return policy;
@@ -44,6 +48,8 @@ std::int64_t RetentionPolicy::days_for(Outcome outcome) const {
     switch (outcome) {
         case Outcome::closed_without_action:
             return closed_without_action_days;
+        case Outcome::referred:
+            return referred_days;
         case Outcome::help_arranged:
             return help_arranged_days;
         case Outcome::reported:
@@ -62,7 +68,7 @@ Timestamp RetentionPolicy::host_events_due_before(Timestamp now) const {
 
 Timestamp RetentionPolicy::latest_closing_due(Timestamp now) const {
     const std::int64_t shortest =
-        std::min({closed_without_action_days, help_arranged_days, reported_days});
+        std::min({closed_without_action_days, referred_days, help_arranged_days, reported_days});
     return now - shortest * kSecondsPerDay;
 }
 

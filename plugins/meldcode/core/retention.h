@@ -14,8 +14,9 @@ namespace meldcode {
 
 // How a concern ended, derived from its status flags: a report to Veilig
 // Thuis outweighs help (a report is the decision with the most consequences
-// for the household and the one most likely to be questioned later).
-enum class Outcome { closed_without_action, help_arranged, reported };
+// for the household and the one most likely to be questioned later); help
+// outweighs a referral to another route, which outweighs nothing.
+enum class Outcome { closed_without_action, referred, help_arranged, reported };
 
 Outcome outcome_of(const ConcernStatus& status);
 std::string_view outcome_name(Outcome outcome);
@@ -24,6 +25,7 @@ struct RetentionPolicy {
     // Defaults (days after closure); the reasons are in docs/retention-and-export.md.
     std::int64_t closed_without_action_days = 730;
     std::int64_t help_arranged_days = 1826;
+    std::int64_t referred_days = 1826;
     std::int64_t reported_days = 1826;
     // Host events that never joined a concern, counted from when they occurred.
     std::int64_t host_event_days = 365;

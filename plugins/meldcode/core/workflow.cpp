@@ -31,6 +31,35 @@ void require_unique(const std::vector<T>& items, Key key, const std::string& wha
 
 }  // namespace
 
+std::string_view priority_name(Priority priority) {
+    switch (priority) {
+        case Priority::acute:
+            return "acute";
+        case Priority::urgent:
+            return "urgent";
+        case Priority::normal:
+            return "normal";
+    }
+    return "normal";
+}
+
+std::optional<Priority> priority_from_name(std::string_view name) {
+    for (const Priority p : {Priority::acute, Priority::urgent, Priority::normal}) {
+        if (priority_name(p) == name) return p;
+    }
+    return std::nullopt;
+}
+
+Priority submission_priority(bool acute, bool called_112, bool disclosure,
+                             std::string_view children_involved) {
+    if (acute || called_112 || disclosure) return Priority::acute;
+    return children_involved == "yes" ? Priority::urgent : Priority::normal;
+}
+
+Priority highest(Priority a, Priority b) {
+    return static_cast<int>(a) <= static_cast<int>(b) ? a : b;
+}
+
 Workflow Workflow::from_definition(const json& def) {
     Workflow w;
     w.id_ = def.at("id").get<std::string>();
@@ -40,6 +69,8 @@ Workflow Workflow::from_definition(const json& def) {
     require_unique(
         w.states_, [](const std::string& s) { return s; }, "state");
     w.final_states_ = def.at("final_states").get<std::vector<std::string>>();
+    w.honour_related_categories_ =
+        def.value("honour_related_categories", std::vector<std::string>{});
     const auto known = [&w](const std::string& s) { return contains(w.states_, s); };
     if (!known(w.initial_state_)) throw bad_definition("unknown initial state");
     for (const auto& s : w.final_states_) {
@@ -50,18 +81,27 @@ Workflow Workflow::from_definition(const json& def) {
         action.id = a.at("id").get<std::string>();
         if (a.contains("step")) action.step = a.at("step").get<int>();
         action.from = a.at("from").get<std::vector<std::string>>();
+        action.again_from = a.value("again_from", std::vector<std::string>{});
         if (a.contains("to")) action.to = a.at("to").get<std::string>();
         if (a.contains("outcomes"))
             action.outcomes = a.at("outcomes").get<std::map<std::string, std::string>>();
         action.rule = a.value("rule", "");
         for (const auto& f : a.at("fields")) {
-            action.fields.push_back({f.at("name").get<std::string>(),
-                                     f.at("type").get<std::string>(),
-                                     f.at("required").get<bool>()});
+            Field field{f.at("name").get<std::string>(),
+                        f.at("type").get<std::string>(),
+                        f.at("required").get<bool>(),
+                        {}};
+            for (const auto& option : f.value("options", json::array())) {
+                field.options.push_back(option.at("id").get<std::string>());
+            }
+            action.fields.push_back(std::move(field));
         }
         for (const auto& s : action.from) {
             if (s != "*" && !known(s))
                 throw bad_definition("action " + action.id + ": unknown state " + s);
+        }
+        for (const auto& s : action.again_from) {
+            if (!known(s)) throw bad_definition("action " + action.id + ": unknown state " + s);
         }
         if (action.to && !known(*action.to))
             throw bad_definition("action " + action.id + ": unknown target");
@@ -77,6 +117,7 @@ Workflow Workflow::from_definition(const json& def) {
     }
     require_unique(
         w.actions_, [](const Action& a) { return a.id; }, "action");
+    w.build_views(def);
     return w;
 }
 
@@ -137,7 +178,8 @@ std::optional<std::pair<std::string, std::vector<std::string>>> Workflow::action
 }
 
 bool Workflow::starts_from(const Action& action, const std::string& state) const {
-    return contains(action.from, state) || (contains(action.from, "*") && !is_final(state));
+    return contains(action.from, state) || contains(action.again_from, state) ||
+           (contains(action.from, "*") && !is_final(state));
 }
 
 std::vector<std::string> Workflow::allowed_actions(const ConcernStatus& concern) const {
@@ -156,7 +198,7 @@ const Workflow::Action& Workflow::find_action(const std::string& id) const {
 }
 
 ActionRecord Workflow::apply(ConcernStatus& concern, const std::string& action_id,
-                             const json& fields, const ActionTime& time) const {
+                             const json& fields, const ActionContext& context) const {
     const Action& action = find_action(action_id);
     if (!starts_from(action, concern.state)) {
         throw Error(MC_E_CONFLICT, "transition_not_allowed",
@@ -174,19 +216,21 @@ ActionRecord Workflow::apply(ConcernStatus& concern, const std::string& action_i
             throw Error(MC_E_PAYLOAD, "unknown_field", "action " + action.id + " has no such field",
                         "/fields");
         }
-        fields::check_type(field->name, field->type, value);
-        if (field->type == "date_time") fields::check_not_after(field->name, value, time.latest);
+        fields::check_type(field->name, field->type, field->options, value);
+        if (field->type == "date_time") {
+            fields::check_not_after(field->name, value, context.latest);
+        }
         recorded[name] = value;
     }
     for (const auto& f : action.fields) {
         if (f.required) fields::require(recorded, f.name);
     }
     ConcernStatus next = concern;
-    const auto outcome = rules::apply(action.rule, next, recorded, time.today);
+    const auto outcome = rules::apply(action.rule, next, recorded, context);
     const std::string from = next.state;
     if (outcome && action.outcomes.count(*outcome) != 0) {
         next.state = action.outcomes.at(*outcome);
-    } else if (action.to) {
+    } else if (action.to && !contains(action.again_from, from)) {
         next.state = *action.to;
     }
     concern = std::move(next);

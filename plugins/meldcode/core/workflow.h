@@ -7,33 +7,60 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "time.h"
+#include "calendar.h"
 
 namespace meldcode {
 
-// When an action is recorded: the day that counts as today (a review date
-// may not lie before it) and the latest moment a field that says when
-// something happened may name: now plus the clock skew the configuration
-// allows, so that nobody records a consultation that has not happened yet.
-struct ActionTime {
-    std::int64_t today = 0;  // days since the epoch
-    Timestamp latest = 0;
-};
+// How urgently a concern needs the officer, highest first (the order of the
+// concern list when sorted by priority).
+enum class Priority { acute = 0, urgent = 1, normal = 2 };
+std::string_view priority_name(Priority priority);
+std::optional<Priority> priority_from_name(std::string_view name);
+// A submission's priority: acute when the observer judged it acute, already
+// called 112, or chose a disclosure (a resident or child telling about
+// violence counts as acute unsafety); urgent when children are involved.
+Priority submission_priority(bool acute, bool called_112, bool disclosure,
+                             std::string_view children_involved);
+Priority highest(Priority a, Priority b);
 
 // What the workflow knows of a concern, and changes when an action is recorded.
 struct ConcernStatus {
     std::string state;
     std::optional<std::string> assignee;
-    nlohmann::json assessment;  // the answers of step 4, or null
-    bool reported = false;      // reported to Veilig Thuis
+    nlohmann::json assessment;    // the answers of step 4, or null
+    bool reported = false;        // a melding to Veilig Thuis was made (not only decided)
+    bool report_decided = false;  // step 5 (decide or review) decided to report
     bool help_arranged = false;
     bool acute = false;                      // the acute path was taken
     std::optional<std::string> review_date;  // "YYYY-MM-DD" while help is monitored
     int pending_feedback = 0;                // observer submissions not yet told they were handled
+    Priority priority = Priority::normal;    // the highest of its submissions'
+    // When the last melding was made, and the working day by which Veilig
+    // Thuis's feedback is expected ("YYYY-MM-DD"; unset once it came).
+    std::optional<Timestamp> reported_at;
+    std::optional<std::string> veilig_thuis_feedback_due;
+    std::vector<std::string> referrals;         // routes referred to, in order, each once
+    std::string children_involved = "unknown";  // yes, no, unknown
+    bool honour_related = false;                // a signal of honour-related violence was submitted
+    bool specialist_consulted = false;  // a specialist was consulted (required then before step 3)
+    nlohmann::json people = nlohmann::json::array();  // pseudonymous roles (record_people)
+};
+
+// What a rule may know of the moment an action is recorded: now, the civil
+// date in the corporation's calendar (review dates, working days), and the
+// latest moment a field that says when something happened may name: now plus
+// the clock skew the configuration allows, so that nobody records a
+// consultation that has not happened yet.
+struct ActionContext {
+    Timestamp now = 0;
+    Timestamp latest = 0;
+    const Calendar& calendar;
+    Day today() const { return calendar.local_day(now); }
 };
 
 // What an action recorded: goes into the chronology as is.
@@ -59,6 +86,11 @@ public:
     std::vector<std::string> action_ids() const;
     std::vector<std::string> state_ids() const;
 
+    // Signal categories whose signals make a concern honour-related.
+    const std::vector<std::string>& honour_related_categories() const {
+        return honour_related_categories_;
+    }
+
     // The action governed by `rule` and the states it starts from, if any.
     std::optional<std::pair<std::string, std::vector<std::string>>> action_with_rule(
         const std::string& rule) const;
@@ -68,18 +100,26 @@ public:
 
     // Applies one action or throws Error naming the field or the conflict.
     ActionRecord apply(ConcernStatus& concern, const std::string& action,
-                       const nlohmann::json& fields, const ActionTime& time) const;
+                       const nlohmann::json& fields, const ActionContext& context) const;
+
+    // The definition as a user interface renders the officer's forms from it:
+    // one locale, every text resolved, the actions each state allows
+    // (schemas/workflow_view.schema.json). Built once per locale.
+    const nlohmann::json& view(const std::string& locale) const;
+    const std::string& view_text(const std::string& locale) const;
 
 private:
     struct Field {
         std::string name;
         std::string type;
         bool required = false;
+        std::vector<std::string> options;  // choice: the values; people: the relations
     };
     struct Action {
         std::string id;
         std::optional<int> step;
         std::vector<std::string> from;
+        std::vector<std::string> again_from;  // recorded again there, the state unchanged
         std::optional<std::string> to;
         std::map<std::string, std::string> outcomes;
         std::string rule;
@@ -89,6 +129,7 @@ private:
     static void check_rule(const Action& action);
     const Action& find_action(const std::string& id) const;
     bool starts_from(const Action& action, const std::string& state) const;
+    void build_views(const nlohmann::json& definition);
 
     std::string id_;
     std::string version_;
@@ -96,6 +137,9 @@ private:
     std::vector<std::string> states_;
     std::vector<std::string> final_states_;
     std::vector<Action> actions_;
+    std::vector<std::string> honour_related_categories_;
+    std::map<std::string, nlohmann::json> views_;    // locale -> view
+    std::map<std::string, std::string> view_texts_;  // locale -> view, serialised
 };
 
 }  // namespace meldcode

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,8 +17,15 @@ constexpr std::size_t kMaxTextChars = 20000;
 std::string pointer(const std::string& name);
 std::string pointer(const std::string& name, const std::string& member);
 
-// Throws Error(invalid_field) unless `value` has the workflow field type.
-void check_type(const std::string& name, const std::string& type, const nlohmann::json& value);
+// Most people one concern records (record_people).
+constexpr std::size_t kMaxPeople = 30;
+
+// Throws Error(invalid_field) unless `value` has the workflow field type;
+// `options` are a choice's values, or the relations a person may have.
+void check_type(const std::string& name, const std::string& type,
+                const std::vector<std::string>& options, const nlohmann::json& value);
+// The choice's value (a "choice" field that is present).
+const std::string& choice(const nlohmann::json& fields, const std::string& name);
 
 // Throws Error(in_the_future) when the date-time `value` (already checked by
 // check_type) lies after `latest`.

@@ -1,5 +1,7 @@
 #include "workflow_rules.h"
 
+#include <algorithm>
+
 #include "actor.h"
 #include "errors.h"
 #include "feedback.h"
@@ -18,7 +20,7 @@ Error conflict(const std::string& code, const std::string& message, const std::s
 
 // Question 1 → 2 → 3 → 4, each asked only when the previous answer leads there.
 std::optional<std::string> assessment_framework(ConcernStatus& concern, const json& f,
-                                                std::int64_t) {
+                                                const ActionContext&) {
     using namespace fields;
     const char* const only_after_suspicion = "question 2 is asked only when question 1 is yes";
     if (!yes(f, "suspicion")) {
@@ -53,14 +55,19 @@ bool answered_yes(const json& assessment, const std::string& question) {
     return assessment.contains(question) && assessment.at(question).at("answer").get<bool>();
 }
 
-void check_help_details(const json& f, std::int64_t today) {
+// A review date is a civil date: today counts from local midnight.
+void require_not_past(const json& f, const std::string& name, Day today) {
+    if (*parse_date(f.at(name).get<std::string>()) < today) {
+        throw invalid_field(fields::pointer(name), "the review date must not be in the past");
+    }
+}
+
+void check_help_details(const json& f, Day today) {
     using namespace fields;
     if (yes(f, "help")) {
         require(f, "monitoring_agreements");
         require(f, "review_date");
-        if (*parse_date(f.at("review_date").get<std::string>()) < today) {
-            throw invalid_field(pointer("review_date"), "the review date must not be in the past");
-        }
+        require_not_past(f, "review_date", today);
     } else {
         forbid(f, "monitoring_agreements", "only recorded when help is arranged");
         forbid(f, "review_date", "only recorded when help is arranged");
@@ -68,7 +75,8 @@ void check_help_details(const json& f, std::int64_t today) {
 }
 
 // Step 5: the two decisions must follow from the answers of step 4.
-std::optional<std::string> decision(ConcernStatus& concern, const json& f, std::int64_t today) {
+std::optional<std::string> decision(ConcernStatus& concern, const json& f,
+                                    const ActionContext& context) {
     using namespace fields;
     const json& a = concern.assessment;
     if (a.is_null()) throw conflict("assessment_missing", "step 4 has not been recorded");
@@ -98,16 +106,20 @@ std::optional<std::string> decision(ConcernStatus& concern, const json& f, std::
                         pointer("help", "decision"));
         }
     }
-    check_help_details(f, today);
-    concern.reported = concern.reported || report;
+    check_help_details(f, context.today());
+    // Deciding to report is not reporting: the melding is its own action.
+    concern.report_decided = concern.report_decided || report;
     concern.help_arranged = help;
     concern.review_date =
         help ? std::optional<std::string>(f.at("review_date").get<std::string>()) : std::nullopt;
     return help ? std::optional<std::string>("help_arranged") : std::nullopt;
 }
 
-// Question 5, answered at the review date: help that does not bring safety means a report.
-std::optional<std::string> review(ConcernStatus& concern, const json& f, std::int64_t) {
+// Question 5, answered at each review: help that does not bring safety means
+// a report; help that goes on gets a new review date, where question 5 is
+// asked again.
+std::optional<std::string> review(ConcernStatus& concern, const json& f,
+                                  const ActionContext& context) {
     using namespace fields;
     if (!yes(f, "help_effective")) {
         require(f, "report");
@@ -117,23 +129,128 @@ std::optional<std::string> review(ConcernStatus& concern, const json& f, std::in
                         pointer("report", "decision"));
         }
     }
-    if (has(f, "report") && yes(f, "report")) concern.reported = true;
-    concern.review_date.reset();
+    if (has(f, "report") && yes(f, "report")) concern.report_decided = true;
+    const bool continues = has(f, "help_continues") && f.at("help_continues").get<bool>();
+    if (!continues) {
+        forbid(f, "next_review_date", "only set when the help goes on");
+        forbid(f, "monitoring_agreements", "only revised when the help goes on");
+        concern.review_date.reset();
+        return std::nullopt;
+    }
+    require(f, "next_review_date");
+    require_not_past(f, "next_review_date", context.today());
+    concern.review_date = f.at("next_review_date").get<std::string>();
+    return std::string("help_continues");
+}
+
+// The feedback of Veilig Thuis is due five working days after the civil date
+// of the melding where the corporation is.
+void start_melding(ConcernStatus& concern, Timestamp at, const ActionContext& context) {
+    concern.reported = true;
+    concern.reported_at = at;
+    concern.veilig_thuis_feedback_due = format_date(
+        add_working_days(context.calendar.local_day(at), kVeiligThuisFeedbackWorkingDays));
+}
+
+// The melding itself: "open melden, tenzij" needs the client's reaction, or
+// why they were not told.
+std::optional<std::string> melding(ConcernStatus& concern, const json& f,
+                                   const ActionContext& context) {
+    using namespace fields;
+    if (f.at("client_informed").get<bool>()) {
+        require(f, "client_reaction");
+        forbid(f, "not_informed_reason", "the client was told beforehand");
+    } else {
+        require(f, "not_informed_reason");
+        forbid(f, "client_reaction", "the client was not told beforehand");
+    }
+    start_melding(concern, *parse_timestamp(f.at("reported_at").get<std::string>()), context);
     return std::nullopt;
 }
 
-std::optional<std::string> acute(ConcernStatus& concern, const json& f, std::int64_t) {
-    if (!f.at("called_112").get<bool>() && !f.at("called_veilig_thuis").get<bool>()) {
-        throw invalid_field(fields::pointer("called_112"),
+std::optional<std::string> veilig_thuis_feedback(ConcernStatus& concern, const json&,
+                                                 const ActionContext&) {
+    if (!concern.reported) {
+        throw conflict("not_reported", "no melding to Veilig Thuis has been recorded");
+    }
+    concern.veilig_thuis_feedback_due.reset();
+    return std::nullopt;
+}
+
+std::optional<std::string> referral(ConcernStatus& concern, const json& f, const ActionContext&) {
+    const std::string& route = fields::choice(f, "route");
+    auto& routes = concern.referrals;
+    if (std::find(routes.begin(), routes.end(), route) == routes.end()) routes.push_back(route);
+    return std::nullopt;
+}
+
+std::optional<std::string> map_signals(ConcernStatus& concern, const json& f,
+                                       const ActionContext&) {
+    concern.children_involved = fields::choice(f, "children_involved");
+    return std::nullopt;
+}
+
+// The people as roles; a child among them means children are involved (the
+// child check of the meldcode).
+std::optional<std::string> people(ConcernStatus& concern, const json& f, const ActionContext&) {
+    const json& all = f.at("people");
+    bool children = false;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const bool child = all[i].at("person").get<std::string>().rfind("child", 0) == 0;
+        if (all[i].at("relation") == "child_witness" && !child) {
+            throw invalid_field(fields::pointer("people", std::to_string(i) + "/relation"),
+                                "only a child can be a child witness");
+        }
+        children = children || child;
+    }
+    concern.people = all;
+    if (children) concern.children_involved = "yes";
+    return std::nullopt;
+}
+
+std::optional<std::string> consultation(ConcernStatus& concern, const json& f,
+                                        const ActionContext&) {
+    const bool veilig_thuis =
+        fields::has(f, "veilig_thuis_consulted") && f.at("veilig_thuis_consulted").get<bool>();
+    if (fields::has(f, "specialist") || veilig_thuis) concern.specialist_consulted = true;
+    return std::nullopt;
+}
+
+// Honour-related violence: a specialist first (Veilig Thuis or the regional
+// expertise point), then step 3.
+std::optional<std::string> conversation(ConcernStatus& concern, const json&, const ActionContext&) {
+    if (concern.honour_related && !concern.specialist_consulted) {
+        throw conflict("specialist_consultation_required",
+                       "signals of honour-related violence: consult Veilig Thuis or the regional "
+                       "expertise point (consult with a specialist) before step 3");
+    }
+    return std::nullopt;
+}
+
+// A call to Veilig Thuis is either advice or a melding; only a melding
+// counts as reported.
+std::optional<std::string> acute(ConcernStatus& concern, const json& f,
+                                 const ActionContext& context) {
+    using namespace fields;
+    const bool veilig_thuis = f.at("called_veilig_thuis").get<bool>();
+    if (!f.at("called_112").get<bool>() && !veilig_thuis) {
+        throw invalid_field(pointer("called_112"),
                             "the acute path records a call to 112 or Veilig Thuis");
     }
+    if (!veilig_thuis) {
+        forbid(f, "veilig_thuis_call", "only recorded when Veilig Thuis was called");
+    } else {
+        require(f, "veilig_thuis_call");
+    }
     concern.acute = true;
-    if (f.at("called_veilig_thuis").get<bool>()) concern.reported = true;
+    if (veilig_thuis && choice(f, "veilig_thuis_call") == "report") {
+        start_melding(concern, *parse_timestamp(f.at("called_at").get<std::string>()), context);
+    }
     return std::nullopt;
 }
 
 // Interim messages keep the feedback pending; a final one gives it.
-std::optional<std::string> feedback(ConcernStatus& concern, const json& f, std::int64_t) {
+std::optional<std::string> feedback(ConcernStatus& concern, const json& f, const ActionContext&) {
     const FeedbackMessage& message = feedback_message(f);
     if (concern.pending_feedback == 0) {
         throw conflict("no_feedback_pending", "every observer of this concern has had feedback");
@@ -144,7 +261,7 @@ std::optional<std::string> feedback(ConcernStatus& concern, const json& f, std::
 
 // The assignee is an officer's actor id, not free text: held to an actor
 // id's length, else the concern, once stored, could not be shown again.
-std::optional<std::string> assign(ConcernStatus& concern, const json& f, std::int64_t) {
+std::optional<std::string> assign(ConcernStatus& concern, const json& f, const ActionContext&) {
     const auto& assignee = f.at("assignee").get_ref<const std::string&>();
     if (utf8_length(assignee) > kMaxActorIdChars) {
         throw invalid_field(
@@ -155,14 +272,18 @@ std::optional<std::string> assign(ConcernStatus& concern, const json& f, std::in
     return std::nullopt;
 }
 
-std::optional<std::string> close(ConcernStatus& concern, const json&, std::int64_t) {
+std::optional<std::string> close(ConcernStatus& concern, const json&, const ActionContext&) {
     if (concern.pending_feedback > 0) {
         throw conflict("feedback_required", "give feedback to the observer before closing");
+    }
+    if (concern.report_decided && !concern.reported) {
+        throw conflict("melding_required",
+                       "a report to Veilig Thuis was decided: record the melding before closing");
     }
     return std::nullopt;
 }
 
-using Rule = std::optional<std::string> (*)(ConcernStatus&, const json&, std::int64_t);
+using Rule = std::optional<std::string> (*)(ConcernStatus&, const json&, const ActionContext&);
 
 struct Entry {
     std::string name;
@@ -189,10 +310,34 @@ const std::vector<Entry>& table() {
           {"help_arranged"}}},
         {"review",
          review,
-         {{{"help_effective", "answer", true}, {"report", "decision", false}}, {}}},
+         {{{"help_effective", "answer", true},
+           {"report", "decision", false},
+           {"help_continues", "boolean", false},
+           {"next_review_date", "date", false},
+           {"monitoring_agreements", "text", false}},
+          {"help_continues"}}},
         {"acute",
          acute,
-         {{{"called_112", "boolean", true}, {"called_veilig_thuis", "boolean", true}}, {}}},
+         {{{"called_112", "boolean", true},
+           {"called_veilig_thuis", "boolean", true},
+           {"veilig_thuis_call", "choice", false},
+           {"called_at", "date_time", true}},
+          {}}},
+        {"melding",
+         melding,
+         {{{"reported_at", "date_time", true},
+           {"client_informed", "boolean", true},
+           {"client_reaction", "text", false},
+           {"not_informed_reason", "text", false}},
+          {}}},
+        {"veilig_thuis_feedback", veilig_thuis_feedback, {}},
+        {"referral", referral, {{{"route", "choice", true}}, {}}},
+        {"map_signals", map_signals, {{{"children_involved", "choice", true}}, {}}},
+        {"people", people, {{{"people", "people", true}}, {}}},
+        {"consultation",
+         consultation,
+         {{{"specialist", "choice", false}, {"veilig_thuis_consulted", "boolean", false}}, {}}},
+        {"conversation", conversation, {}},
         {"feedback",
          feedback,
          {{{"message", "text", false}, {"aftercare_offered", "boolean", false}}, {}}},
@@ -213,10 +358,10 @@ const std::vector<std::string>& names() {
 }
 
 std::optional<std::string> apply(const std::string& rule, ConcernStatus& concern,
-                                 const json& fields, std::int64_t today) {
+                                 const json& fields, const ActionContext& context) {
     if (rule.empty()) return std::nullopt;
     for (const auto& entry : table()) {
-        if (entry.name == rule) return entry.fn(concern, fields, today);
+        if (entry.name == rule) return entry.fn(concern, fields, context);
     }
     throw Error(MC_E_INTERNAL, "internal", "unknown rule in workflow definition");
 }

@@ -32,6 +32,9 @@ const RuleNeeds* needs(const std::string& rule);
 // Checks the rule's conditions on `fields`, updates `concern`, and returns
 // the outcome name (e.g. "help_arranged") that may redirect the target state.
 std::optional<std::string> apply(const std::string& rule, ConcernStatus& concern,
-                                 const nlohmann::json& fields, std::int64_t today);
+                                 const nlohmann::json& fields, const ActionContext& context);
+
+// Veilig Thuis reports back within five working days of a melding.
+constexpr int kVeiligThuisFeedbackWorkingDays = 5;
 
 }  // namespace meldcode::rules

@@ -41,6 +41,7 @@ struct ConcernRecord {
     ConcernStatus status;  // status.pending_feedback is derived by the store on read
     Timestamp created_at = 0;
     Timestamp updated_at = 0;
+    Timestamp state_since = 0;               // when the concern entered its current state
     std::optional<std::string> related_ref;  // an earlier, closed concern of the same unit
     std::optional<Timestamp> closed_at;      // set on reaching a final state, cleared on reopen
     std::optional<LegalHold> legal_hold;     // changed only by set_legal_hold()
@@ -155,8 +156,14 @@ struct ConcernQuery {
     std::optional<std::string> state;
     std::optional<std::string> assignee;
     std::optional<std::string> unit_id;
+    std::optional<Priority> priority;
     int limit = 50;
-    std::optional<ConcernId> before;  // paging: only concerns with a smaller id
+    // Newest first, or by priority (acute first), newest first within one.
+    bool by_priority = false;
+    // Paging: only concerns after this one in the order (by priority: of a
+    // lower priority, or of the same with a smaller id).
+    std::optional<ConcernId> before;
+    Priority before_priority = Priority::acute;
 };
 
 // What a purge removed (or, in a dry run, would remove) of one concern.

@@ -78,15 +78,33 @@ json MeldcodeService::signal_labels(const std::vector<std::string>& signals) con
     return labels;
 }
 
+void MeldcodeService::take_in(ConcernStatus& status, const Submission& s) const {
+    const auto& categories = workflow_.honour_related_categories();
+    bool disclosure = false;
+    for (const auto& signal : s.signals) {
+        disclosure = disclosure || catalog_.is_disclosure(signal);
+        const auto& category = catalog_.category_of(signal);
+        if (std::find(categories.begin(), categories.end(), category) != categories.end()) {
+            status.honour_related = true;
+        }
+    }
+    const auto& called = s.already_called;
+    const bool called_112 = std::find(called.begin(), called.end(), "112") != called.end();
+    status.priority = highest(
+        status.priority, submission_priority(s.acute, called_112, disclosure, s.children_involved));
+    if (s.children_involved == "yes") status.children_involved = "yes";
+}
+
 MeldcodeService::MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
                                  std::unique_ptr<Store> store, std::shared_ptr<const Crypto> crypto,
-                                 std::unique_ptr<Clock> clock)
+                                 std::unique_ptr<Clock> clock, std::unique_ptr<Calendar> calendar)
     : settings_(std::move(settings)),
       catalog_(std::move(catalog)),
       workflow_(std::move(workflow)),
       store_(std::move(store)),
       crypto_(std::move(crypto)),
       clock_(std::move(clock)),
+      calendar_(std::move(calendar)),
       prompt_log_(*store_, clock_->now() - kPromptMemorySeconds) {}
 
 MeldcodeService::~MeldcodeService() = default;
@@ -185,6 +203,7 @@ ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::stri
     c.status.state = workflow_.initial_state();
     c.created_at = now;
     c.updated_at = now;
+    c.state_since = now;
     // New signals for a unit whose concern was closed start a new concern that
     // points back to it, so the officer sees the history.
     if (const auto previous = tx.latest_concern(unit_id)) c.related_ref = previous->ref;
@@ -231,17 +250,21 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
     const TicketRef ticket = resolve_ticket(actor, s);
     const Timestamp now = clock_->now();
     std::string receipt;
-    std::optional<std::string> created;
+    std::optional<json> notification;
     store_->transaction([&](StoreTransaction& tx) {
         if (const auto earlier = retried(tx, actor, s, canonical)) {
             receipt = *earlier;  // a concurrent retry got in first
             return;
         }
         auto concern = tx.find_open_concern(ticket.unit_id, ticket.household_ref);
-        if (!concern) {
-            concern = new_concern(tx, ticket.unit_id, ticket.household_ref, now);
-            created = concern->ref;
-        }
+        const bool joins = concern.has_value();
+        if (!concern) concern = new_concern(tx, ticket.unit_id, ticket.household_ref, now);
+        take_in(concern->status, s);
+        // Ids and the priority only: every submission reaches the officer,
+        // also one that joins an open or monitored concern.
+        notification = json{{"event", joins ? "signals_added" : "concern_created"},
+                            {"concern_ref", concern->ref},
+                            {"priority", priority_name(concern->status.priority)}};
         receipt = "s_" + crypto_->random_token(kRefBytes);
         tx.insert_submission(concern->id,
                              {receipt, actor.id, s.idempotency_key, crypto_->digest(canonical),
@@ -262,7 +285,7 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         tx.update_concern(*concern);
         audit(tx, actor, "signals.submit", concern->id);
     });
-    if (created) notify({{"event", "concern_created"}, {"concern_ref", *created}});
+    if (notification) notify(*notification);
     return receipt;
 }
 
@@ -317,7 +340,11 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
         }
         audit(tx, actor, "host_event.report", id);
     });
-    if (created) notify({{"event", "concern_created"}, {"concern_ref", *created}});
+    if (created) {
+        notify({{"event", "concern_created"},
+                {"concern_ref", *created},
+                {"priority", priority_name(Priority::normal)}});
+    }
 }
 
 ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuery& query) {
@@ -326,6 +353,7 @@ ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuer
     store_->transaction([&](StoreTransaction& tx) {
         page = read_page<ConcernPage>(query,
                                       [&](const ConcernQuery& q) { return tx.list_concerns(q); });
+        page.by_priority = query.by_priority;
         audit(tx, actor, "concern.list", std::nullopt);
     });
     return page;
@@ -369,8 +397,10 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
     std::string message;
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
-        ActionRecord record = workflow_.apply(concern.status, action, fields,
-                                              {day_of(now), now + settings_.clock_skew_seconds});
+        ActionRecord record = workflow_.apply(
+            concern.status, action, fields,
+            ActionContext{now, now + settings_.clock_skew_seconds, *calendar_});
+        if (record.to_state != record.from_state) concern.state_since = now;
         // Retention counts from the closing (an acute record on a closed
         // concern does not restart it); a reopened concern is not closed.
         if (!workflow_.is_final(record.to_state)) {
@@ -413,7 +443,7 @@ std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
     std::vector<DueStep> due;
     const auto review = workflow_.action_with_rule("review");
     if (!review) return due;
-    const std::string today = format_timestamp(clock_->now()).substr(0, 10);
+    const std::string today = format_date(calendar_->local_day(clock_->now()));
     std::vector<std::size_t> to_notify;  // indexes into due
     store_->transaction([&](StoreTransaction& tx) {
         due.clear();

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/access_policy.h"
+#include "core/calendar.h"
 #include "core/catalog.h"
 #include "core/prompt_rules.h"
 #include "core/redaction.h"
@@ -100,6 +101,7 @@ struct ConcernView {
 struct ConcernPage {
     std::vector<ConcernRecord> items;
     std::optional<ConcernId> next_cursor;
+    bool by_priority = false;  // the cursor then carries the last item's priority too
 };
 
 struct AuditPage {
@@ -150,7 +152,7 @@ class MeldcodeService {
 public:
     MeldcodeService(ServiceSettings settings, Catalog catalog, Workflow workflow,
                     std::unique_ptr<Store> store, std::shared_ptr<const Crypto> crypto,
-                    std::unique_ptr<Clock> clock);
+                    std::unique_ptr<Clock> clock, std::unique_ptr<Calendar> calendar);
     ~MeldcodeService();
 
     PromptResult ticket_closed(const Actor& actor, const TicketClosed& ticket);
@@ -200,6 +202,9 @@ private:
     // Whether `action` is the workflow's feedback action (the rule "feedback").
     bool gives_feedback(const std::string& action) const;
     nlohmann::json signal_labels(const std::vector<std::string>& signals) const;
+    // What a submission changes in its concern's status: priority, children
+    // involved, honour-related.
+    void take_in(ConcernStatus& status, const Submission& submission) const;
     // The ticket a submission is about; a token issued to someone else is
     // refused and audited.
     TicketRef resolve_ticket(const Actor& actor, const Submission& submission);
@@ -226,6 +231,7 @@ private:
     std::unique_ptr<Store> store_;
     std::shared_ptr<const Crypto> crypto_;
     std::unique_ptr<Clock> clock_;
+    std::unique_ptr<Calendar> calendar_;
     PromptLog prompt_log_;
     std::mutex notifier_mutex_;
     std::shared_ptr<Notifier> notifier_;

@@ -17,6 +17,7 @@ struct SealedColumn {
     const char* select;  // id, key (text), sealed value, key_id; ends in WHERE … AND
     const char* update;  // ?1 id, ?2 sealed, ?3 key_id
     std::string (*context)(const Query& row);
+    const char* under_old_key = kUnderOldKey;  // the condition on its key id column
 };
 
 std::string entry_row_context(const Query& row) {
@@ -25,6 +26,9 @@ std::string entry_row_context(const Query& row) {
 std::string assessment_row_context(const Query& row) {
     return assessment_context(row.text(1));
 }
+std::string case_row_context(const Query& row) {
+    return case_context(row.text(1));
+}
 
 const SealedColumn kEntries{"SELECT id, '', data, key_id FROM entries WHERE ",
                             "UPDATE entries SET data = ?2, key_id = ?3 WHERE id = ?1",
@@ -32,6 +36,11 @@ const SealedColumn kEntries{"SELECT id, '', data, key_id FROM entries WHERE ",
 const SealedColumn kAssessments{
     "SELECT id, ref, assessment, key_id FROM concerns WHERE assessment IS NOT NULL AND ",
     "UPDATE concerns SET assessment = ?2, key_id = ?3 WHERE id = ?1", assessment_row_context};
+// The concern's sealed case details (schema 5) have a key id column of their own.
+const SealedColumn kCases{
+    "SELECT id, ref, case_data, case_key_id FROM concerns WHERE case_data IS NOT NULL AND ",
+    "UPDATE concerns SET case_data = ?2, case_key_id = ?3 WHERE id = ?1", case_row_context,
+    "(case_key_id IS NULL OR case_key_id < ?1 OR case_key_id > ?1)"};
 
 struct Pending {
     std::int64_t id;
@@ -45,7 +54,7 @@ std::int64_t reseal(sqlite3* db, const Crypto& crypto, const SealedColumn& colum
                     std::int64_t limit, bool legacy) {
     std::vector<Pending> rows;
     {
-        Statement statement(db, std::string(column.select) + kUnderOldKey + " LIMIT ?2");
+        Statement statement(db, std::string(column.select) + column.under_old_key + " LIMIT ?2");
         Query q(statement.get());
         q.bind(1, crypto.active_key_id()).bind(2, limit);
         while (q.step()) {
@@ -79,6 +88,9 @@ std::int64_t remaining(sqlite3* db, const Crypto& crypto) {
            count(db, crypto,
                  std::string("SELECT count(*) FROM concerns WHERE assessment IS NOT NULL AND ") +
                      kUnderOldKey) +
+           count(db, crypto,
+                 std::string("SELECT count(*) FROM concerns WHERE case_data IS NOT NULL AND ") +
+                     kCases.under_old_key) +
            audit_rows_to_relink(db, crypto);
 }
 
@@ -121,6 +133,10 @@ std::string assessment_context(const std::string& concern_ref) {
     return "concerns.assessment/" + concern_ref;
 }
 
+std::string case_context(const std::string& concern_ref) {
+    return "concerns.case_data/" + concern_ref;
+}
+
 void prepare_keys(sqlite3* db, const Crypto& crypto) {
     exec(db, "BEGIN IMMEDIATE");
     try {
@@ -145,6 +161,9 @@ RotationProgress rotate_records(sqlite3* db, const Crypto& crypto, std::int64_t 
     progress.rotated = reseal(db, crypto, kEntries, batch, false);
     if (progress.rotated < batch) {
         progress.rotated += reseal(db, crypto, kAssessments, batch - progress.rotated, false);
+    }
+    if (progress.rotated < batch) {
+        progress.rotated += reseal(db, crypto, kCases, batch - progress.rotated, false);
     }
     if (progress.rotated < batch) {
         progress.rotated += relink_audit(db, crypto, batch - progress.rotated);

@@ -213,6 +213,41 @@ UPDATE submissions SET feedback_message = 'completed', feedback_at = handled_at
     WHERE handled_at IS NOT NULL;
 )sql";
 
+// Schema 7: what the officer does around the steps (issue 16).
+// - priority (0 acute, 1 urgent, 2 normal) is clear, like acute: the list is
+//   sorted and filtered by it. Concerns stored before read as normal, or acute
+//   when the acute path was recorded; their next submission raises it.
+// - report_decided: step 5 decided to report; `reported` now means a melding
+//   was recorded. Before, a decision to report set `reported`, so both start
+//   equal.
+// - state_since (when the concern entered its state: stalled steps) starts at
+//   the last update, never earlier than the real moment.
+// - veilig_thuis_feedback_due: the working day by which Veilig Thuis's
+//   feedback on a melding is expected; clear like review_date.
+// - case_data (sealed, its own key id): the people as roles, referrals,
+//   children involved, honour-related, when the last melding was made.
+// - tenancies: when a unit's tenant last changed (a host event); signals
+//   without a household then start a new concern.
+constexpr const char* kSchema7 = R"sql(
+ALTER TABLE concerns ADD COLUMN priority INTEGER NOT NULL DEFAULT 2 CHECK (priority IN (0, 1, 2));
+UPDATE concerns SET priority = 0 WHERE acute = 1;
+ALTER TABLE concerns ADD COLUMN report_decided INTEGER NOT NULL DEFAULT 0
+    CHECK (report_decided IN (0, 1));
+UPDATE concerns SET report_decided = reported;
+ALTER TABLE concerns ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0;
+UPDATE concerns SET state_since = updated_at;
+ALTER TABLE concerns ADD COLUMN veilig_thuis_feedback_due TEXT;
+ALTER TABLE concerns ADD COLUMN case_data BLOB;
+ALTER TABLE concerns ADD COLUMN case_key_id TEXT;
+CREATE INDEX concerns_by_priority ON concerns (priority, id);
+CREATE INDEX concerns_by_case_key ON concerns (case_key_id);
+CREATE INDEX concerns_by_household ON concerns (household_ref) WHERE household_ref IS NOT NULL;
+CREATE TABLE tenancies (
+    unit_id TEXT PRIMARY KEY,
+    since INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -260,6 +295,7 @@ const std::vector<Migration>& migrations() {
         {4, kSchema4},
         {5, kSchema5},
         {6, kSchema6},
+        {7, kSchema7},
     };
     return all;
 }

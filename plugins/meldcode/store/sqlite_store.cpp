@@ -97,7 +97,7 @@ Actor read_actor(const Query& row, int id_col) {
 // The columns read_concern() expects, in its order, then `extra` columns
 // from index kConcernColumns on. pending_feedback is derived from the
 // submissions instead of stored, so it cannot drift.
-constexpr int kConcernColumns = 19;
+constexpr int kConcernColumns = 25;
 std::string concern_sql(const char* rest, const char* extra = "") {
     return std::string(
                "SELECT c.id, c.ref, c.unit_id, c.household_ref, c.state, c.assignee, "
@@ -105,7 +105,9 @@ std::string concern_sql(const char* rest, const char* extra = "") {
                "c.related_ref, c.created_at, c.updated_at, "
                "(SELECT count(*) FROM submissions s "
                " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
-               "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id") +
+               "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id, "
+               "c.priority, c.report_decided, c.state_since, c.veilig_thuis_feedback_due, "
+               "c.case_data, c.case_key_id") +
            extra + " FROM concerns c " + rest;
 }
 
@@ -115,6 +117,33 @@ std::string open_sealed(const Crypto& crypto, const Query& row, int sealed_col, 
     const auto key_id = row.optional_text(key_col);
     if (!key_id) throw Error(MC_E_STORAGE, "record_corrupt", "a stored record has no key id");
     return crypto.open_record(*key_id, row.blob(sealed_col), context);
+}
+
+// The case details sealed in concerns.case_data: what the officer recorded
+// around the steps that is content (who the people are, where it was
+// referred, that it is honour-related), not what the store queries.
+nlohmann::json case_data(const ConcernStatus& s) {
+    nlohmann::json data{{"people", s.people},
+                        {"referrals", s.referrals},
+                        {"children_involved", s.children_involved},
+                        {"honour_related", s.honour_related},
+                        {"specialist_consulted", s.specialist_consulted}};
+    if (s.reported_at) data["reported_at"] = *s.reported_at;
+    return data;
+}
+
+void read_case_data(const nlohmann::json& data, ConcernStatus& s) {
+    s.people = data.at("people");
+    s.referrals = data.at("referrals").get<std::vector<std::string>>();
+    s.children_involved = data.at("children_involved").get<std::string>();
+    s.honour_related = data.at("honour_related").get<bool>();
+    s.specialist_consulted = data.at("specialist_consulted").get<bool>();
+    if (data.contains("reported_at")) s.reported_at = data.at("reported_at").get<Timestamp>();
+}
+
+Priority priority_of(std::int64_t rank) {
+    if (rank < 0 || rank > 2) throw corrupt("priority");
+    return static_cast<Priority>(rank);
 }
 
 ConcernRecord read_concern(const Crypto& crypto, const Query& row) {
@@ -139,6 +168,19 @@ ConcernRecord read_concern(const Crypto& crypto, const Query& row) {
     c.status.pending_feedback = static_cast<int>(row.int64(14));
     c.closed_at = row.optional_int64(15);
     if (!row.is_null(16)) c.legal_hold = LegalHold{row.text(16), row.int64(17)};
+    c.status.priority = priority_of(row.int64(19));
+    c.status.report_decided = row.boolean(20);
+    c.state_since = row.int64(21);
+    c.status.veilig_thuis_feedback_due = row.optional_text(22);
+    if (!row.is_null(23)) {
+        try {
+            read_case_data(
+                parse_json(open_sealed(crypto, row, 23, 24, sqlite::case_context(c.ref))),
+                c.status);
+        } catch (const nlohmann::json::exception&) {
+            throw corrupt("concern's case data");
+        }
+    }
     return c;
 }
 
@@ -175,9 +217,23 @@ void bind_status(const Crypto& crypto, Query& query, int first, int key_param,
         .bind(first + 6, status.review_date);
 }
 
+// Binds, from `first`: priority, report_decided, state_since,
+// veilig_thuis_feedback_due, case_data (sealed) and its key id.
+void bind_case(const Crypto& crypto, Query& query, int first, const ConcernRecord& concern) {
+    const ConcernStatus& status = concern.status;
+    query.bind(first, static_cast<std::int64_t>(status.priority))
+        .bind(first + 1, std::int64_t{status.report_decided})
+        .bind(first + 2, concern.state_since)
+        .bind(first + 3, status.veilig_thuis_feedback_due);
+    query.bind_blob(
+        first + 4, crypto.seal_record(case_data(status).dump(), sqlite::case_context(concern.ref)));
+    query.bind(first + 5, crypto.active_key_id());
+}
+
 // Builds the list query from fixed fragments: one plain condition per filter
 // keeps each filter able to use its index (an "?1 IS NULL OR ..." form would
-// not). ?5 (the limit) is always present, so binding ?1..?4 is always in range.
+// not). ?5 (the limit) is always present, so binding ?1..?4 is always in
+// range; ?6 and ?7 (priority, the cursor's priority) are bound only when used.
 std::string list_sql(const ConcernQuery& filter) {
     std::string where;
     const auto add = [&where](const char* condition) {
@@ -187,8 +243,13 @@ std::string list_sql(const ConcernQuery& filter) {
     if (filter.state) add("c.state = ?1");
     if (filter.assignee) add("c.assignee = ?2");
     if (filter.unit_id) add("c.unit_id = ?3");
-    if (filter.before) add("c.id < ?4");
-    return concern_sql(where.c_str()) + " ORDER BY c.id DESC LIMIT ?5";
+    if (filter.priority) add("c.priority = ?6");
+    if (!filter.by_priority) {
+        if (filter.before) add("c.id < ?4");
+        return concern_sql(where.c_str()) + " ORDER BY c.id DESC LIMIT ?5";
+    }
+    if (filter.before) add("(c.priority > ?7 OR (c.priority = ?7 AND c.id < ?4))");
+    return concern_sql(where.c_str()) + " ORDER BY c.priority, c.id DESC LIMIT ?5";
 }
 
 // Columns: kind, at, actor_id, actor_role, data, id, key_id.
@@ -328,23 +389,32 @@ public:
         auto q = query(
             "INSERT INTO concerns (ref, unit_id, household_ref, state, assignee, assessment, "
             "reported, help_arranged, acute, review_date, related_ref, created_at, updated_at, "
-            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+            "key_id, priority, report_decided, state_since, veilig_thuis_feedback_due, case_data, "
+            "case_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+            "?15, ?16, ?17, ?18, ?19, ?20)");
         q.bind(1, concern.ref).bind(2, concern.unit_id).bind(3, concern.household_ref);
         bind_status(crypto_, q, 4, 14, concern);
+        bind_case(crypto_, q, 15, concern);
         q.bind(11, concern.related_ref).bind(12, concern.created_at).bind(13, concern.updated_at);
         q.run();
         return sqlite3_last_insert_rowid(c_.db());
     }
 
-    // ref, unit_id and created_at never change once a concern exists; the
-    // legal hold changes only through set_legal_hold().
+    // ref and created_at never change once a concern exists (unit_id does
+    // when its household moves); the legal hold changes only through
+    // set_legal_hold().
     void update_concern(const ConcernRecord& concern) override {
         auto q = query(
             "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
             "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
-            "updated_at = ?11, closed_at = ?12, key_id = ?13 WHERE id = ?1");
+            "updated_at = ?11, closed_at = ?12, key_id = ?13, priority = ?14, report_decided = "
+            "?15, "
+            "state_since = ?16, veilig_thuis_feedback_due = ?17, case_data = ?18, "
+            "case_key_id = ?19, unit_id = ?20 WHERE id = ?1");
         q.bind(1, concern.id).bind(2, concern.household_ref);
         bind_status(crypto_, q, 3, 13, concern);
+        bind_case(crypto_, q, 14, concern);
+        q.bind(20, concern.unit_id);
         q.bind(10, concern.related_ref).bind(11, concern.updated_at).bind(12, concern.closed_at);
         q.run();
         if (sqlite3_changes(c_.db()) == 0) {
@@ -358,6 +428,10 @@ public:
         auto q = query(list_sql(filter));
         q.bind(1, filter.state).bind(2, filter.assignee).bind(3, filter.unit_id);
         q.bind(4, filter.before).bind(5, std::int64_t{filter.limit});
+        if (filter.priority) q.bind(6, static_cast<std::int64_t>(*filter.priority));
+        if (filter.by_priority && filter.before) {
+            q.bind(7, static_cast<std::int64_t>(filter.before_priority));
+        }
         return all_concerns(crypto_, q);
     }
 

@@ -77,6 +77,7 @@ struct Api {
     decltype(&mc_catalog_get) catalog_get;
     decltype(&mc_notifications_set) notifications_set;
     decltype(&mc_extensions_get) extensions_get;
+    decltype(&mc_workflow_get) workflow_get;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -214,6 +215,7 @@ private:
         bind(api_.catalog_get, "mc_catalog_get");
         bind(api_.notifications_set, "mc_notifications_set");
         bind(api_.extensions_get, "mc_extensions_get");
+        bind(api_.workflow_get, "mc_workflow_get");
     }
 
     boost::dll::shared_library library_;
@@ -249,19 +251,13 @@ public:
         return call(plugin_->function<std::remove_pointer_t<Call>>(function), actor, request);
     }
     static bool takes_actor_and_request(const std::string& function) {
-        static const std::set<std::string> other_shapes{"mc_abi_version",
-                                                        "mc_abi_check",
-                                                        "mc_info",
-                                                        "mc_last_error",
-                                                        "mc_free",
-                                                        "mc_open",
-                                                        "mc_close",
-                                                        "mc_steps_due",
-                                                        "mc_audit_verify",
-                                                        "mc_audit_record",
-                                                        "mc_catalog_get",
-                                                        "mc_extensions_get",
-                                                        "mc_notifications_set"};
+        static const std::set<std::string> other_shapes{"mc_abi_version",  "mc_abi_check",
+                                                        "mc_info",         "mc_last_error",
+                                                        "mc_free",         "mc_open",
+                                                        "mc_close",        "mc_steps_due",
+                                                        "mc_audit_verify", "mc_audit_record",
+                                                        "mc_catalog_get",  "mc_extensions_get",
+                                                        "mc_workflow_get", "mc_notifications_set"};
         return other_shapes.count(function) == 0;
     }
 
@@ -337,6 +333,15 @@ public:
         char* out = nullptr;
         if (plugin_->api().catalog_get(handle_, locale.c_str(), &out) != MC_OK) {
             plugin_->last_error("mc_catalog_get failed");
+        }
+        return json::parse(plugin_->take(out));
+    }
+
+    // The workflow definition in a locale (schemas/workflow_view.schema.json).
+    json workflow(const std::string& locale) const {
+        char* out = nullptr;
+        if (plugin_->api().workflow_get(handle_, locale.c_str(), &out) != MC_OK) {
+            plugin_->last_error("mc_workflow_get failed");
         }
         return json::parse(plugin_->take(out));
     }
