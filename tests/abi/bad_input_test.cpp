@@ -11,30 +11,9 @@ namespace {
 
 const std::string kSecret = "GEHEIM-9f3a-observatie";
 
-struct Expect {
-    mc_status status;
-    std::string code;
-    std::string pointer;
-};
-
-// Calls fn with raw text and checks the failure it reports, that no output
-// was handed out, that the message does not quote the input, and that the
-// store's data did not change.
 void expect_rejected(const StoreFixture& store, Call fn, const char* actor_text,
                      const char* payload, const Expect& expected) {
-    const std::string before = store.data_fingerprint();
-    char* out = reinterpret_cast<char*>(0x1);  // must be reset to NULL
-    const mc_status status = fn(store.mc().handle(), actor_text, payload, &out);
-    const mc_error* error = store.mc().plugin().api().last_error();
-    REQUIRE(status == expected.status);
-    CHECK(out == nullptr);
-    REQUIRE(error != nullptr);
-    CHECK(error->status == expected.status);
-    CHECK(std::string(error->code) == expected.code);
-    CHECK(std::string(error->pointer) == expected.pointer);
-    CHECK_FALSE(std::string(error->message).empty());
-    CHECK(std::string(error->message).find(kSecret) == std::string::npos);
-    CHECK(store.data_fingerprint() == before);
+    meldcode::test::expect_rejected(store, fn, actor_text, payload, expected, kSecret);
 }
 
 std::string deep_nesting(std::size_t depth) {

@@ -196,6 +196,23 @@ void StoreFixture::check_refused(sdk::Instance::Call fn, const json& request,
     CHECK(std::stoll(sql(denied)) == denied_before + static_cast<long long>(roles.size()));
 }
 
+void expect_rejected(const StoreFixture& store, sdk::Instance::Call fn, const char* actor_text,
+                     const char* payload, const Expect& expected, const std::string& secret) {
+    const std::string before = store.data_fingerprint();
+    char* out = reinterpret_cast<char*>(0x1);  // must be reset to NULL
+    const mc_status status = fn(store.mc().handle(), actor_text, payload, &out);
+    const mc_error* error = store.mc().plugin().api().last_error();
+    REQUIRE(status == expected.status);
+    CHECK(out == nullptr);
+    REQUIRE(error != nullptr);
+    CHECK(error->status == expected.status);
+    CHECK(std::string(error->code) == expected.code);
+    CHECK(std::string(error->pointer) == expected.pointer);
+    CHECK_FALSE(std::string(error->message).empty());
+    CHECK(std::string(error->message).find(secret) == std::string::npos);
+    CHECK(store.data_fingerprint() == before);
+}
+
 json StoreFixture::prompt_for(const std::string& ticket_id, const std::string& unit_id,
                               const std::string& technician) const {
     json prompt =

@@ -38,6 +38,21 @@ json submission(const std::string& prompt_token, const std::string& key,
 // perhaps household_ref; one signal (mc.children.lock_on_outside_of_room), not acute.
 json ticket_submission(const json& ticket, const std::string& key, const std::string& observations);
 
+class StoreFixture;
+
+// A refusal as the C ABI reports it.
+struct Expect {
+    mc_status status;
+    std::string code;
+    std::string pointer;
+};
+
+// Calls fn with raw text and checks the failure it reports, that no output
+// was handed out, that the message does not quote `secret` (text of the
+// input), and that the store's data did not change.
+void expect_rejected(const StoreFixture& store, sdk::Instance::Call fn, const char* actor_text,
+                     const char* payload, const Expect& expected, const std::string& secret);
+
 class StoreFixture {
 public:
     explicit StoreFixture(const json& extra_config = json::object());

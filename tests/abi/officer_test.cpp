@@ -1,0 +1,448 @@
+// What the officer does around the five steps, through the C ABI as a host
+// sees it (issue 16): priority and notifications, the melding and Veilig
+// Thuis's feedback, routes besides Veilig Thuis, repeated consultations and
+// reviews, the people involved, honour-related violence, the workflow
+// definition served. Every answer is checked against its schema.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "abi/schema_validator.h"
+#include "concern_walk.h"
+#include "plugin_fixture.h"
+
+using meldcode::matches_schema;
+using namespace meldcode::test;
+
+namespace {
+
+const json kErp = actor("erp", "integration");
+
+struct Recorder {
+    std::mutex mutex;
+    std::vector<json> notifications;
+    static void on(void* self, const char* text) {
+        auto* r = static_cast<Recorder*>(self);
+        std::lock_guard<std::mutex> lock(r->mutex);
+        r->notifications.push_back(json::parse(text));
+    }
+    std::vector<json> taken() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return std::exchange(notifications, {});
+    }
+};
+
+// A submission without a prompt, for `unit`, with `changes` on top.
+std::string submit(const StoreFixture& store, const std::string& unit, const std::string& key,
+                   const json& changes = json::object()) {
+    json s = ticket_submission({{"host_ticket_id", "WO-" + key}, {"unit_id", unit}},
+                               "officer-key-" + key, "waarneming " + key);
+    s["children_involved"] = "no";
+    s.update(changes);
+    return store.mc().submit_signals(actor("tech-1", "observer"), s).at("submission_ref");
+}
+
+json concern(const StoreFixture& store, const std::string& ref) {
+    json c = store.mc().get_concern(officer(), {{"concern_ref", ref}});
+    REQUIRE(matches_schema("concern", c));
+    return c;
+}
+
+// Steps 1-5 with help arranged: the concern ends in monitoring.
+void walk_to_monitoring(const meldcode::sdk::Instance& mc, const std::string& ref,
+                        const std::string& review_date) {
+    walk_to_decision(mc, ref);
+    act(mc, ref, "weigh",
+        {{"suspicion", answer(true)},
+         {"unsafety", answer(false)},
+         {"help_possible", answer(true)},
+         {"help_accepted", answer(true)}});
+    act(mc, ref, "decide",
+        {{"report", decision(false)},
+         {"help", decision(true)},
+         {"monitoring_agreements", "wijkteam belt wekelijks"},
+         {"review_date", review_date}});
+}
+
+json refer_to(const std::string& route) {
+    return {{"route", route},
+            {"receiving_party", "ontvanger voor " + route},
+            {"referred_at", kNow},
+            {"sharing_basis", "consent"},
+            {"sharing_justification", "de bewoner stemde telefonisch in"}};
+}
+
+}  // namespace
+
+TEST_CASE("an acute submission joining a monitored concern reaches the officer at once") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    Recorder recorder;
+    REQUIRE(mc.plugin().api().notifications_set(mc.handle(), Recorder::on, &recorder) == MC_OK);
+
+    submit(store, "VHE-P", "p-1");
+    const std::string ref = store.only_concern_ref("VHE-P");
+    CHECK(recorder.taken() ==
+          std::vector<json>{
+              {{"event", "concern_created"}, {"concern_ref", ref}, {"priority", "normal"}}});
+    walk_to_monitoring(mc, ref, "2026-12-01");
+
+    SECTION("a submission that says acute") {
+        submit(store, "VHE-P", "p-2", {{"acute", true}});
+    }
+    SECTION("a submission by someone who already called 112, asking for a call back") {
+        submit(store, "VHE-P", "p-2",
+               {{"already_called", {"112", "veilig_thuis"}}, {"callback_requested", true}});
+        const json entry = concern(store, ref).at("chronology").back();
+        CHECK(entry.at("kind") == "signals_submitted");
+        CHECK(entry.at("data").at("already_called") == json::array({"112", "veilig_thuis"}));
+        CHECK(entry.at("data").at("callback_requested") == true);
+    }
+    SECTION("a disclosure: a child tells about violence") {
+        submit(store, "VHE-P", "p-2", {{"signals", {"mc.children.tells_about_violence"}}});
+    }
+    // Ids and the priority only, for the concern that stays monitored.
+    CHECK(recorder.taken() ==
+          std::vector<json>{
+              {{"event", "signals_added"}, {"concern_ref", ref}, {"priority", "acute"}}});
+    const json after = concern(store, ref);
+    CHECK(after.at("state") == "monitoring");
+    CHECK(after.at("priority") == "acute");
+    CHECK(after.at("acute") == false);  // the acute path itself was not recorded
+}
+
+TEST_CASE("children involved make a concern urgent, and the list sorts and filters by priority") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-1", "n-1");                                  // normal
+    submit(store, "VHE-2", "u-1", {{"children_involved", "yes"}});  // urgent
+    submit(store, "VHE-3", "a-1", {{"acute", true}});               // acute
+    submit(store, "VHE-4", "n-2");                                  // normal
+    submit(store, "VHE-1", "u-2", {{"children_involved", "yes"}});  // raises VHE-1
+
+    const auto units = [](const json& page) {
+        std::vector<std::string> all;
+        for (const auto& item : page.at("items")) all.push_back(item.at("unit_id"));
+        return all;
+    };
+    const json newest = mc.list_concerns(officer(), json::object());
+    CHECK(units(newest) == std::vector<std::string>{"VHE-4", "VHE-3", "VHE-2", "VHE-1"});
+    const json first = mc.list_concerns(officer(), {{"sort", "priority"}, {"limit", 2}});
+    REQUIRE(matches_schema("concern_page", first));
+    CHECK(units(first) == std::vector<std::string>{"VHE-3", "VHE-2"});
+    const json second = mc.list_concerns(
+        officer(), {{"sort", "priority"}, {"limit", 2}, {"cursor", first.at("next_cursor")}});
+    CHECK(units(second) == std::vector<std::string>{"VHE-1", "VHE-4"});
+    CHECK(second.at("items").at(0).at("priority") == "urgent");
+    CHECK(units(mc.list_concerns(officer(), {{"priority", "normal"}})) ==
+          std::vector<std::string>{"VHE-4"});
+
+    // A cursor of one order is refused in the other, and nothing changes.
+    const json mixed{{"cursor", first.at("next_cursor")}};
+    expect_rejected(store, mc.plugin().api().concerns_list, officer().dump().c_str(),
+                    mixed.dump().c_str(), {MC_E_PAYLOAD, "invalid_field", "/cursor"}, "VHE");
+}
+
+TEST_CASE("a melding on the Friday before Easter Monday: feedback due on the fifth working day") {
+    // 00:30 on Friday 26 March 2027 in Amsterdam is still Thursday in UTC:
+    // the working days count from the Dutch date.
+    StoreFixture store(json{{"clock", {{"fixed", "2027-03-26T10:00:00+01:00"}}}});
+    const auto& mc = store.mc();
+    submit(store, "VHE-M", "m-1");
+    const std::string ref = store.only_concern_ref("VHE-M");
+    walk_to_decision(mc, ref);
+    act(mc, ref, "weigh", {{"suspicion", answer(true)}, {"unsafety", answer(true)}});
+    const json decided =
+        act(mc, ref, "decide", {{"report", decision(true)}, {"help", decision(false)}});
+    CHECK(decided.at("report_decided") == true);
+    CHECK(decided.at("reported") == false);
+    // Closing before the melding is recorded is refused.
+    act(mc, ref, "give_feedback", json::object());
+    expect_rejected(
+        store, mc.plugin().api().concern_act, officer().dump().c_str(),
+        json{{"concern_ref", ref}, {"action", "close"}, {"fields", {{"reason", "reden-geheim"}}}}
+            .dump()
+            .c_str(),
+        {MC_E_CONFLICT, "melding_required", ""}, "reden-geheim");
+
+    const json melded = report_to_veilig_thuis(mc, ref, "2027-03-25T23:30:00Z");
+    CHECK(melded.at("reported") == true);
+    CHECK(melded.at("veilig_thuis_feedback_due") == "2027-04-05");  // Easter Monday skipped
+    const json entry = melded.at("chronology").back();
+    CHECK(entry.at("data").at("action") == "report_to_veilig_thuis");
+    CHECK(entry.at("data").at("fields").at("region") == "Utrecht");
+
+    const json fed_back = act(mc, ref, "record_veilig_thuis_feedback",
+                              {{"received_at", "2027-04-06T11:00:00+02:00"},
+                               {"outcome", "handed_to_local_help"},
+                               {"summary", "veiligheidsbeoordeling gedaan, wijkteam neemt over"}});
+    CHECK(fed_back.at("veilig_thuis_feedback_due") == nullptr);
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action IN "
+                    "('concern.report_to_veilig_thuis', 'concern.record_veilig_thuis_feedback')") ==
+          "2|\n");
+}
+
+TEST_CASE("a call to Veilig Thuis for advice on the acute path is no melding") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-A", "a-1");
+    const std::string ref = store.only_concern_ref("VHE-A");
+    json call{{"called_112", false},
+              {"called_veilig_thuis", true},
+              {"called_at", kNow},
+              {"summary", "advies gevraagd"}};
+    expect_rejected(
+        store, mc.plugin().api().concern_act, officer().dump().c_str(),
+        json{{"concern_ref", ref}, {"action", "record_acute"}, {"fields", call}}.dump().c_str(),
+        {MC_E_PAYLOAD, "missing_field", "/fields/veilig_thuis_call"}, "advies");
+    call["veilig_thuis_call"] = "advice";
+    const json advised = act(mc, ref, "record_acute", call);
+    CHECK(advised.at("acute") == true);
+    CHECK(advised.at("reported") == false);
+    call["veilig_thuis_call"] = "report";
+    const json reported = act(mc, ref, "record_acute", call);
+    CHECK(reported.at("reported") == true);
+    CHECK(reported.at("reported_at") == kNow);
+    CHECK(reported.at("veilig_thuis_feedback_due") == "2026-12-02");
+}
+
+TEST_CASE("one concern down each route the catalog names") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const std::vector<std::string> routes{
+        "veilig_thuis",         "ggd",      "police",       "arbeidsinspectie", "comensha",
+        "meld_misdaad_anoniem", "wijkteam", "care_provider"};
+    for (const auto& route : routes) {
+        INFO(route);
+        const std::string unit = "VHE-" + route;
+        submit(store, unit, "r-" + route);
+        const std::string ref = store.only_concern_ref(unit);
+        walk_to_decision(mc, ref);
+        if (route == "veilig_thuis") {
+            act(mc, ref, "weigh", {{"suspicion", answer(true)}, {"unsafety", answer(true)}});
+            act(mc, ref, "decide", {{"report", decision(true)}, {"help", decision(false)}});
+            report_to_veilig_thuis(mc, ref, kNow);
+        } else {
+            // No suspicion of domestic violence: referred instead of closed without action.
+            act(mc, ref, "weigh", {{"suspicion", answer(false)}});
+            act(mc, ref, "decide", {{"report", decision(false)}, {"help", decision(false)}});
+            const json referred = act(mc, ref, "refer", refer_to(route));
+            CHECK(referred.at("referrals") == json::array({route}));
+            CHECK(referred.at("chronology").back().at("data").at("fields").at("receiving_party") ==
+                  "ontvanger voor " + route);
+        }
+        act(mc, ref, "give_feedback", json::object());
+        act(mc, ref, "close", {{"reason", "doorgezet"}});
+        const json dossier = mc.export_concern(officer(), {{"concern_ref", ref}});
+        CHECK(dossier.at("outcome") == (route == "veilig_thuis" ? "reported" : "referred"));
+    }
+    // The melding is its own action, not a referral.
+    const std::string ref = store.only_concern_ref("VHE-ggd");
+    json to_veilig_thuis{
+        {"concern_ref", ref}, {"action", "refer"}, {"fields", refer_to("veilig_thuis")}};
+    act(mc, ref, "reopen", {{"reason", "nieuwe signalen"}});
+    to_veilig_thuis["fields"]["sharing_justification"] = "geheim-doorverwijzing";
+    expect_rejected(store, mc.plugin().api().concern_act, officer().dump().c_str(),
+                    to_veilig_thuis.dump().c_str(),
+                    {MC_E_PAYLOAD, "invalid_field", "/fields/route"}, "geheim-doorverwijzing");
+}
+
+TEST_CASE("a second review asks question 5 again, and consultations and notes go on between steps") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-R", "r-1");
+    const std::string ref = store.only_concern_ref("VHE-R");
+    walk_to_monitoring(mc, ref, "2026-11-25");
+    CHECK(mc.steps_due(officer()).at("due").size() == 1);
+
+    const json again = act(mc, ref, "consult",
+                           {{"consulted_with", "collega aandachtsfunctionaris"},
+                            {"consulted_at", kNow},
+                            {"question", "is de hulp genoeg?"},
+                            {"advice", "nog een maand volgen"}});
+    CHECK(again.at("state") == "monitoring");
+    act(mc, ref, "add_note",
+        {{"occurred_at", kNow},
+         {"contact_with", "wijkteam"},
+         {"facts", "huisbezoek gedaan, rustig"},
+         {"interpretation", "lijkt te helpen"},
+         {"interpretation_of", "wijkteam"}});
+    const json first = act(mc, ref, "review",
+                           {{"help_effective", answer(true)},
+                            {"help_continues", true},
+                            {"next_review_date", "2026-12-23"}});
+    CHECK(first.at("state") == "monitoring");
+    CHECK(first.at("review_date") == "2026-12-23");
+
+    store.reopen_at("2026-12-23T08:00:00+01:00");
+    const json due = store.mc().steps_due(officer());
+    REQUIRE(due.at("due").size() == 1);
+    CHECK(due.at("due").at(0).at("due_date") == "2026-12-23");
+    const json second = act(store.mc(), ref, "review",
+                            {{"help_effective", answer(false)}, {"report", decision(true)}});
+    CHECK(second.at("state") == "decided");
+    CHECK(second.at("report_decided") == true);
+    std::vector<std::string> actions;
+    for (const auto& e : second.at("chronology")) {
+        if (e.at("kind") == "action") actions.push_back(e.at("data").at("action"));
+    }
+    CHECK(std::count(actions.begin(), actions.end(), "review") == 2);
+    CHECK(std::count(actions.begin(), actions.end(), "consult") == 2);
+}
+
+TEST_CASE("the people involved are roles with ages, never names") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-K", "k-1");
+    const std::string ref = store.only_concern_ref("VHE-K");
+    CHECK(concern(store, ref).at("children_involved") == "unknown");
+    const json people{{{"person", "adult A"}, {"relation", "possible_victim"}},
+                      {{"person", "adult B"}, {"relation", "suspected_perpetrator"}},
+                      {{"person", "child 1"}, {"relation", "child_witness"}, {"age", 7}}};
+    const json recorded = act(mc, ref, "record_people", {{"people", people}});
+    CHECK(recorded.at("people") == people);
+    CHECK(recorded.at("children_involved") == "yes");
+    // The store file holds no role in clear: sealed like every step.
+    CHECK(store.raw_bytes().find("suspected_perpetrator") == std::string::npos);
+
+    json named = people;
+    named[1]["name"] = "Johanna-Vermeulen-XQ";
+    expect_rejected(
+        store, mc.plugin().api().concern_act, officer().dump().c_str(),
+        json{{"concern_ref", ref}, {"action", "record_people"}, {"fields", {{"people", named}}}}
+            .dump()
+            .c_str(),
+        {MC_E_PAYLOAD, "invalid_field", "/fields/people/1/name"}, "Johanna");
+    json ageless = people;
+    ageless[2].erase("age");
+    expect_rejected(
+        store, mc.plugin().api().concern_act, officer().dump().c_str(),
+        json{{"concern_ref", ref}, {"action", "record_people"}, {"fields", {{"people", ageless}}}}
+            .dump()
+            .c_str(),
+        {MC_E_PAYLOAD, "missing_field", "/fields/people/2/age"}, "Johanna");
+}
+
+TEST_CASE("honour-related violence: a specialist first, and the forms warn") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-E", "e-1", {{"signals", {"mc.honour.afraid_of_family_reaction"}}});
+    const std::string ref = store.only_concern_ref("VHE-E");
+    CHECK(concern(store, ref).at("honour_related") == true);
+    act(mc, ref, "map_signals",
+        {{"observations", "bang voor de reactie van de familie"},
+         {"supporting_signals", "angst"},
+         {"undermining_signals", "geen"},
+         {"children_involved", "no"}});
+    act(mc, ref, "consult",
+        {{"consulted_with", "collega"},
+         {"consulted_at", kNow},
+         {"question", "gesprek?"},
+         {"advice", "eerst een deskundige"}});
+    const json conversation{{"concern_ref", ref},
+                            {"action", "skip_conversation"},
+                            {"fields", {{"skip_reason", "gevaar voor de bewoner"}}}};
+    expect_rejected(store, mc.plugin().api().concern_act, officer().dump().c_str(),
+                    conversation.dump().c_str(),
+                    {MC_E_CONFLICT, "specialist_consultation_required", ""}, "gevaar");
+    act(mc, ref, "consult",
+        {{"consulted_with", "regionaal expertisepunt eergerelateerd geweld"},
+         {"consulted_at", kNow},
+         {"question", "gesprek veilig?"},
+         {"advice", "niet in gesprek gaan, direct melden"},
+         {"specialist", "expertise_point"}});
+    const json skipped = act(mc, ref, "skip_conversation", {{"skip_reason", "gevaar"}});
+    CHECK(skipped.at("state") == "conversation_done");
+
+    // The warning is in the definition the forms are rendered from.
+    const json view = mc.workflow("nl");
+    const auto hold = std::find_if(view.at("actions").begin(), view.at("actions").end(),
+                                   [](const json& a) { return a.at("id") == "hold_conversation"; });
+    REQUIRE(hold != view.at("actions").end());
+    REQUIRE(hold->at("warnings").size() == 1);
+    CHECK(hold->at("warnings").at(0).at("when") == "honour_related");
+    CHECK(hold->at("warnings").at(0).at("text").get<std::string>().find("tolk") !=
+          std::string::npos);
+}
+
+TEST_CASE("the workflow definition is served per locale, with the framework's own words") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const json nl = mc.workflow("nl");
+    const json en = mc.workflow("en");
+    REQUIRE(matches_schema("workflow_view", nl));
+    REQUIRE(matches_schema("workflow_view", en));
+    CHECK(nl.at("locale") == "nl");
+    CHECK(nl.at("framework").at("questions").size() == 5);
+    CHECK(nl.at("framework").at("questions").at(1).at("text") ==
+          "Afweging 2: Is er sprake van acute onveiligheid of structurele onveiligheid?");
+    CHECK(nl.at("framework").at("definitions").at(0).at("term") == "Acute onveiligheid");
+    CHECK(en.at("framework").at("definitions").at(1).at("term") == "Structural unsafety");
+    // The actions each state allows are those a concern in it lists.
+    submit(store, "VHE-W", "w-1");
+    const std::string ref = store.only_concern_ref("VHE-W");
+    const auto open = std::find_if(nl.at("states").begin(), nl.at("states").end(),
+                                   [](const json& s) { return s.at("id") == "open"; });
+    CHECK(open->at("allowed_actions") == concern(store, ref).at("allowed_actions"));
+    // Every field has a label in both languages (no id standing in).
+    for (const auto& action : en.at("actions")) {
+        for (const auto& field : action.at("fields")) {
+            INFO(action.at("id") << "/" << field.at("name"));
+            CHECK(field.at("label") != field.at("name"));
+        }
+    }
+    char* out = reinterpret_cast<char*>(0x1);
+    CHECK(mc.plugin().api().workflow_get(mc.handle(), "de", &out) == MC_E_ARGUMENT);
+    CHECK(out == nullptr);
+    CHECK(std::string(mc.plugin().api().last_error()->code) == "unsupported_locale");
+}
+
+TEST_CASE("every new action refuses a missing or wrong field by name and stores nothing") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-B", "b-1");
+    const std::string ref = store.only_concern_ref("VHE-B");
+    act(mc, ref, "record_acute",
+        {{"called_112", false},
+         {"called_veilig_thuis", true},
+         {"veilig_thuis_call", "report"},
+         {"called_at", kNow},
+         {"summary", "gemeld"}});
+    const std::string secret = "GEHEIM-veld-waarde";
+    const std::vector<std::pair<std::string, json>> actions{
+        {"report_to_veilig_thuis", melding(kNow)},
+        {"record_veilig_thuis_feedback",
+         {{"received_at", kNow}, {"outcome", "investigation"}, {"summary", secret}}},
+        {"refer", refer_to("wijkteam")},
+        {"add_note", {{"occurred_at", kNow}, {"facts", secret}}},
+        {"record_people",
+         {{"people", {{{"person", "child 1"}, {"relation", "other"}, {"age", 4}}}}}}};
+    const json definition = mc.workflow("en");
+    for (const auto& [action, valid] : actions) {
+        const auto spec =
+            std::find_if(definition.at("actions").begin(), definition.at("actions").end(),
+                         [&](const json& a) { return a.at("id") == action; });
+        REQUIRE(spec != definition.at("actions").end());
+        for (const auto& field : spec->at("fields")) {
+            const std::string name = field.at("name");
+            INFO(action << " " << name);
+            const auto request = [&](const json& fields) {
+                return json{{"concern_ref", ref}, {"action", action}, {"fields", fields}}.dump();
+            };
+            json wrong = valid;
+            wrong[name] = field.at("type") == "people" ? json(secret) : json::array({secret});
+            expect_rejected(store, mc.plugin().api().concern_act, officer().dump().c_str(),
+                            request(wrong).c_str(),
+                            {MC_E_PAYLOAD, "invalid_field", "/fields/" + name}, secret);
+            if (!field.at("required").get<bool>()) continue;
+            json missing = valid;
+            missing.erase(name);
+            expect_rejected(store, mc.plugin().api().concern_act, officer().dump().c_str(),
+                            request(missing).c_str(),
+                            {MC_E_PAYLOAD, "missing_field", "/fields/" + name}, secret);
+        }
+        act(mc, ref, action, valid);  // and the valid fields are recorded
+    }
+}
