@@ -62,24 +62,30 @@ json report_to_veilig_thuis(const sdk::Instance& mc, const std::string& ref,
     return act(mc, ref, "report_to_veilig_thuis", melding(reported_at));
 }
 
-void close_with(const sdk::Instance& mc, const std::string& ref, Ending ending) {
+void walk_to_monitoring(const sdk::Instance& mc, const std::string& ref,
+                        const std::string& review_date) {
     walk_to_decision(mc, ref);
+    act(mc, ref, "weigh",
+        {{"suspicion", answer(true)},
+         {"unsafety", answer(false)},
+         {"help_possible", answer(true)},
+         {"help_accepted", answer(true)}});
+    act(mc, ref, "decide",
+        {{"report", decision(false)},
+         {"help", decision(true)},
+         {"monitoring_agreements", "wijkteam belt wekelijks"},
+         {"review_date", review_date}});
+}
+
+void close_with(const sdk::Instance& mc, const std::string& ref, Ending ending) {
+    if (ending != Ending::help_arranged) walk_to_decision(mc, ref);
     switch (ending) {
         case Ending::without_action:
             act(mc, ref, "weigh", {{"suspicion", answer(false)}});
             act(mc, ref, "decide", {{"report", decision(false)}, {"help", decision(false)}});
             break;
         case Ending::help_arranged:
-            act(mc, ref, "weigh",
-                {{"suspicion", answer(true)},
-                 {"unsafety", answer(false)},
-                 {"help_possible", answer(true)},
-                 {"help_accepted", answer(true)}});
-            act(mc, ref, "decide",
-                {{"report", decision(false)},
-                 {"help", decision(true)},
-                 {"monitoring_agreements", "wijkteam belt wekelijks"},
-                 {"review_date", "2026-11-25"}});
+            walk_to_monitoring(mc, ref, "2026-11-25");
             act(mc, ref, "review", {{"help_effective", answer(true)}});
             break;
         case Ending::reported:

@@ -25,6 +25,10 @@ json report_to_veilig_thuis(const sdk::Instance& mc, const std::string& ref,
 // Assign, steps 1-3: the concern ends in conversation_done.
 void walk_to_decision(const sdk::Instance& mc, const std::string& ref);
 
+// Steps 1-5 with help arranged: the concern ends in monitoring.
+void walk_to_monitoring(const sdk::Instance& mc, const std::string& ref,
+                        const std::string& review_date);
+
 // How a walk ends the concern (the outcomes retention is configured by).
 enum class Ending { without_action, help_arranged, reported };
 

@@ -50,22 +50,6 @@ json concern(const StoreFixture& store, const std::string& ref) {
     return c;
 }
 
-// Steps 1-5 with help arranged: the concern ends in monitoring.
-void walk_to_monitoring(const meldcode::sdk::Instance& mc, const std::string& ref,
-                        const std::string& review_date) {
-    walk_to_decision(mc, ref);
-    act(mc, ref, "weigh",
-        {{"suspicion", answer(true)},
-         {"unsafety", answer(false)},
-         {"help_possible", answer(true)},
-         {"help_accepted", answer(true)}});
-    act(mc, ref, "decide",
-        {{"report", decision(false)},
-         {"help", decision(true)},
-         {"monitoring_agreements", "wijkteam belt wekelijks"},
-         {"review_date", review_date}});
-}
-
 json refer_to(const std::string& route) {
     return {{"route", route},
             {"receiving_party", "ontvanger voor " + route},
@@ -249,7 +233,8 @@ TEST_CASE("one concern down each route the catalog names") {
                     {MC_E_PAYLOAD, "invalid_field", "/fields/route"}, "geheim-doorverwijzing");
 }
 
-TEST_CASE("a second review asks question 5 again, and consultations and notes go on between steps") {
+TEST_CASE(
+    "a second review asks question 5 again, and consultations and notes go on between steps") {
     StoreFixture store;
     const auto& mc = store.mc();
     submit(store, "VHE-R", "r-1");
