@@ -908,3 +908,89 @@ TEST_CASE("a second store on a file in use is refused, and the first works on", 
     first.reset();  // closing releases the store
     CHECK(concern_count(*open_store(dir.store_path())) == 2);
 }
+
+TEST_CASE("concerns stored before the officer's case details read as before", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    first_release_store(path,
+                        "INSERT INTO concerns (ref, unit_id, state, reported, help_arranged, "
+                        "acute, created_at, updated_at) VALUES ('c-acute', 'U-1', 'decided', 1, "
+                        "0, 1, 1000, 5000), ('c-plain', 'U-2', 'open', 0, 0, 0, 1000, 6000)");
+
+    auto store = open_store(path);
+    const auto acute = find(*store, "c-acute");
+    REQUIRE(acute);
+    // The acute path was recorded: acute; a report was decided when reported.
+    CHECK(acute->status.priority == Priority::acute);
+    CHECK(acute->status.report_decided);
+    CHECK(acute->state_since == 5000);
+    CHECK(acute->status.children_involved == "unknown");
+    CHECK(acute->status.people == nlohmann::json::array());
+    const auto plain = find(*store, "c-plain");
+    CHECK(plain->status.priority == Priority::normal);
+    CHECK_FALSE(plain->status.report_decided);
+    CHECK(plain->status.veilig_thuis_feedback_due == std::nullopt);
+    // Written again, the case details are sealed under the active key.
+    ConcernRecord changed = *plain;
+    changed.status.referrals = {"ggd"};
+    store->transaction([&](StoreTransaction& tx) { tx.update_concern(changed); });
+    CHECK(find(*store, "c-plain")->status.referrals == std::vector<std::string>{"ggd"});
+    CHECK(raw_sql(path, "SELECT count(*) FROM concerns WHERE case_key_id IS NOT NULL") == "1");
+}
+
+TEST_CASE("the officer's case details round trip, sealed", "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    auto concern = make_concern("C-CASE", "unit-1");
+    concern.status.priority = Priority::urgent;
+    concern.status.report_decided = true;
+    concern.status.reported = true;
+    concern.status.reported_at = 1234;
+    concern.status.veilig_thuis_feedback_due = "2026-12-02";
+    concern.status.referrals = {"ggd", "wijkteam"};
+    concern.status.children_involved = "yes";
+    concern.status.honour_related = true;
+    concern.status.specialist_consulted = true;
+    concern.status.people = {{{"person", "adult A"}, {"relation", "possible_victim"}}};
+    concern.state_since = 999;
+    { insert_concern(*open_store(path), concern); }
+    const auto found = find(*open_store(path), "C-CASE");
+    REQUIRE(found);
+    CHECK(found->status.priority == Priority::urgent);
+    CHECK(found->status.report_decided);
+    CHECK(found->status.reported_at == Timestamp{1234});
+    CHECK(found->status.veilig_thuis_feedback_due == std::optional<std::string>("2026-12-02"));
+    CHECK(found->status.referrals == concern.status.referrals);
+    CHECK(found->status.children_involved == "yes");
+    CHECK(found->status.honour_related);
+    CHECK(found->status.specialist_consulted);
+    CHECK(found->status.people == concern.status.people);
+    CHECK(found->state_since == 999);
+    CHECK(
+        raw_sql(path, "SELECT count(*) FROM concerns WHERE instr(case_data, 'possible_victim')") ==
+        "0");
+}
+
+TEST_CASE("list_concerns sorts by priority and pages within it", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    const std::vector<std::pair<std::string, Priority>> made{{"C-1", Priority::normal},
+                                                             {"C-2", Priority::acute},
+                                                             {"C-3", Priority::urgent},
+                                                             {"C-4", Priority::acute},
+                                                             {"C-5", Priority::normal}};
+    for (const auto& [ref, priority] : made) {
+        auto c = make_concern(ref, "unit-" + ref);
+        c.status.priority = priority;
+        insert_concern(*store, c);
+    }
+    ConcernQuery query;
+    query.by_priority = true;
+    CHECK(refs(list(*store, query)) == std::vector<std::string>{"C-4", "C-2", "C-3", "C-5", "C-1"});
+    query.before = 2;  // after C-2 (acute)
+    query.before_priority = Priority::acute;
+    CHECK(refs(list(*store, query)) == std::vector<std::string>{"C-3", "C-5", "C-1"});
+    ConcernQuery urgent;
+    urgent.priority = Priority::urgent;
+    CHECK(refs(list(*store, urgent)) == std::vector<std::string>{"C-3"});
+}
