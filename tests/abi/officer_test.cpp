@@ -158,7 +158,8 @@ TEST_CASE("a melding on the Friday before Easter Monday: feedback due on the fif
     CHECK(entry.at("data").at("action") == "report_to_veilig_thuis");
     CHECK(entry.at("data").at("fields").at("region") == "Utrecht");
 
-    const json fed_back = act(mc, ref, "record_veilig_thuis_feedback",
+    store.reopen_at("2027-04-06T12:00:00+02:00");
+    const json fed_back = act(store.mc(), ref, "record_veilig_thuis_feedback",
                               {{"received_at", "2027-04-06T11:00:00+02:00"},
                                {"outcome", "handed_to_local_help"},
                                {"summary", "veiligheidsbeoordeling gedaan, wijkteam neemt over"}});

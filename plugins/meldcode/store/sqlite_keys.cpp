@@ -36,7 +36,7 @@ const SealedColumn kEntries{"SELECT id, '', data, key_id FROM entries WHERE ",
 const SealedColumn kAssessments{
     "SELECT id, ref, assessment, key_id FROM concerns WHERE assessment IS NOT NULL AND ",
     "UPDATE concerns SET assessment = ?2, key_id = ?3 WHERE id = ?1", assessment_row_context};
-// The concern's sealed case details (schema 5) have a key id column of their own.
+// The concern's sealed case details (schema 7) have a key id column of their own.
 const SealedColumn kCases{
     "SELECT id, ref, case_data, case_key_id FROM concerns WHERE case_data IS NOT NULL AND ",
     "UPDATE concerns SET case_data = ?2, case_key_id = ?3 WHERE id = ?1", case_row_context,
