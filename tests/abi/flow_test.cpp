@@ -124,7 +124,10 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     CHECK(json::parse(recorder.notifications[0]) ==
           json{{"event", "concern_created"}, {"concern_ref", ref}, {"priority", "urgent"}});
     CHECK(json::parse(recorder.notifications[1]) ==
-          json{{"event", "step_due"}, {"concern_ref", ref}, {"action", "review"}});
+          json{{"event", "step_due"},
+               {"concern_ref", ref},
+               {"action", "review"},
+               {"reminder", "review"}});
     CHECK(json::parse(recorder.notifications[2]) == json{{"event", "feedback_ready"},
                                                          {"submission_ref", submission_ref},
                                                          {"message", "completed"}});

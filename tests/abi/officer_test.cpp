@@ -158,12 +158,31 @@ TEST_CASE("a melding on the Friday before Easter Monday: feedback due on the fif
     CHECK(entry.at("data").at("action") == "report_to_veilig_thuis");
     CHECK(entry.at("data").at("fields").at("region") == "Utrecht");
 
+    // On the fifth working day nothing is late; the working day after, it is.
+    const auto late = [&store, &ref] {
+        std::vector<json> found;
+        const json due = store.mc().steps_due(officer());
+        for (const auto& step : due.at("due")) {
+            if (step.at("concern_ref") == ref && step.at("reminder") != "feedback_owed") {
+                found.push_back(step);
+            }
+        }
+        return found;
+    };
+    store.reopen_at("2027-04-05T23:00:00+02:00");
+    CHECK(late().empty());
+    store.reopen_at("2027-04-06T08:00:00+02:00");
+    CHECK(late() == std::vector<json>{{{"concern_ref", ref},
+                                       {"action", "record_veilig_thuis_feedback"},
+                                       {"due_date", "2027-04-06"},
+                                       {"reminder", "veilig_thuis_feedback_late"}}});
     store.reopen_at("2027-04-06T12:00:00+02:00");
     const json fed_back = act(store.mc(), ref, "record_veilig_thuis_feedback",
                               {{"received_at", "2027-04-06T11:00:00+02:00"},
                                {"outcome", "handed_to_local_help"},
                                {"summary", "veiligheidsbeoordeling gedaan, wijkteam neemt over"}});
     CHECK(fed_back.at("veilig_thuis_feedback_due") == nullptr);
+    CHECK(late().empty());
     CHECK(store.sql("SELECT count(*) FROM audit WHERE action IN "
                     "('concern.report_to_veilig_thuis', 'concern.record_veilig_thuis_feedback')") ==
           "2|\n");
@@ -264,8 +283,13 @@ TEST_CASE(
 
     store.reopen_at("2026-12-23T08:00:00+01:00");
     const json due = store.mc().steps_due(officer());
-    REQUIRE(due.at("due").size() == 1);
-    CHECK(due.at("due").at(0).at("due_date") == "2026-12-23");
+    // The review, and the feedback the observer is owed since monitoring began.
+    REQUIRE(due.at("due").size() == 2);
+    CHECK(due.at("due").at(0) == json{{"concern_ref", ref},
+                                      {"action", "review"},
+                                      {"due_date", "2026-12-23"},
+                                      {"reminder", "review"}});
+    CHECK(due.at("due").at(1).at("reminder") == "feedback_owed");
     const json second = act(store.mc(), ref, "review",
                             {{"help_effective", answer(false)}, {"report", decision(true)}});
     CHECK(second.at("state") == "decided");
@@ -431,4 +455,74 @@ TEST_CASE("every new action refuses a missing or wrong field by name and stores 
         }
         act(mc, ref, action, valid);  // and the valid fields are recorded
     }
+}
+
+TEST_CASE("reminders are listed to every officer while due, and each notified once") {
+    // Wednesday 25 November 2026; a concern nobody takes on for a working day.
+    StoreFixture store(json{{"reminders",
+                             {{"unassigned_after_working_days", 1},
+                              {"stalled_after_working_days", {{"signals_mapped", 2}}}}}});
+    submit(store, "VHE-H", "h-1");
+    const std::string ref = store.only_concern_ref("VHE-H");
+    Recorder recorder;
+    const auto due_for = [&store](const std::string& who) {
+        const json due = store.mc().steps_due(actor(who, "officer"));
+        REQUIRE(matches_schema("due_steps", due));
+        return due.at("due");
+    };
+    const auto listen = [&store, &recorder] {
+        const auto& mc = store.mc();
+        REQUIRE(mc.plugin().api().notifications_set(mc.handle(), Recorder::on, &recorder) == MC_OK);
+    };
+    CHECK(due_for("af-1").empty());
+
+    store.reopen_at("2026-11-26T09:00:00+01:00");
+    listen();
+    const json unassigned{{"concern_ref", ref},
+                          {"action", "assign"},
+                          {"due_date", "2026-11-26"},
+                          {"reminder", "unassigned"}};
+    CHECK(due_for("af-1") == json::array({unassigned}));
+    CHECK(due_for("af-2") == json::array({unassigned}));  // every officer, while due
+    CHECK(recorder.taken() == std::vector<json>{{{"event", "step_due"},
+                                                 {"concern_ref", ref},
+                                                 {"action", "assign"},
+                                                 {"reminder", "unassigned"}}});
+    act(store.mc(), ref, "assign", {{"assignee", "af-1"}});
+    act(store.mc(), ref, "map_signals",
+        {{"observations", "feiten"},
+         {"supporting_signals", "s"},
+         {"undermining_signals", "u"},
+         {"children_involved", "unknown"}});
+    CHECK(due_for("af-1").empty());
+
+    // Two working days in signals_mapped: Friday and Monday; due on Monday.
+    store.reopen_at("2026-11-27T09:00:00+01:00");
+    CHECK(due_for("af-1").empty());
+    store.reopen_at("2026-11-30T09:00:00+01:00");
+    listen();
+    const json stalled{{"concern_ref", ref},
+                       {"action", "consult"},
+                       {"due_date", "2026-11-30"},
+                       {"reminder", "stalled"}};
+    CHECK(due_for("af-2") == json::array({stalled}));
+    CHECK(due_for("af-1") == json::array({stalled}));
+    CHECK(recorder.taken().size() == 1);
+    store.reopen();  // a restart does not notify again
+    listen();
+    CHECK(due_for("af-1") == json::array({stalled}));
+    CHECK(recorder.taken().empty());
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'steps.due'") == "8|\n");
+}
+
+TEST_CASE("a reminder for a state the workflow does not have is refused at open") {
+    const auto dir = fresh_dir();
+    mc_instance* handle = nullptr;
+    const json config = test_config(
+        dir, {{"reminders", {{"stalled_after_working_days", {{"waiting_for_godot", 3}}}}}});
+    CHECK(plugin()->api().open(config.dump().c_str(), &handle) == MC_E_PAYLOAD);
+    CHECK(handle == nullptr);
+    const mc_error* error = plugin()->api().last_error();
+    CHECK(std::string(error->pointer) == "/reminders/stalled_after_working_days/waiting_for_godot");
+    std::filesystem::remove_all(dir);
 }

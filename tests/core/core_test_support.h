@@ -24,6 +24,7 @@ const Workflow& default_workflow();
 class UtcCalendar final : public Calendar {
 public:
     Day local_day(Timestamp t) const override { return day_of(t); }
+    Timestamp start_of(Day day) const override { return day * 86400; }
 };
 
 // "now" of every workflow test: 2026-03-01 12:00 UTC, with five minutes'

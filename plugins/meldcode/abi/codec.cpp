@@ -326,8 +326,10 @@ json audit_page(const AuditPage& page) {
 json due_steps(const std::vector<DueStep>& due) {
     json items = json::array();
     for (const auto& d : due) {
-        items.push_back(
-            {{"concern_ref", d.concern_ref}, {"action", d.action}, {"due_date", d.due_date}});
+        items.push_back({{"concern_ref", d.concern_ref},
+                         {"action", d.action},
+                         {"due_date", d.due_date},
+                         {"reminder", reminder_name(d.reminder)}});
     }
     return {{"due", std::move(items)}};
 }

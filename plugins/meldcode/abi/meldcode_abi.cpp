@@ -112,6 +112,10 @@ meldcode::ServiceSettings settings(const json& config,
     if (config.contains("retention")) {
         s.retention = meldcode::RetentionPolicy::from_config(config.at("retention"));
     }
+    if (config.contains("reminders")) {
+        s.reminders = meldcode::ReminderSettings::from_config(config.at("reminders"));
+        s.reminders_configured = true;
+    }
     if (config.contains("export")) {
         s.export_redactions = meldcode::codec::redactions(config.at("export"));
     }

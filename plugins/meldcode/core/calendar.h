@@ -19,6 +19,9 @@ class Calendar {
 public:
     virtual ~Calendar() = default;
     virtual Day local_day(Timestamp t) const = 0;
+    // The first moment of a civil date (local midnight, or the first moment
+    // after it that exists).
+    virtual Timestamp start_of(Day day) const = 0;
 };
 
 // Dutch general holidays as the Algemene termijnenwet (art. 3) counts them

@@ -182,6 +182,13 @@ bool Workflow::starts_from(const Action& action, const std::string& state) const
            (contains(action.from, "*") && !is_final(state));
 }
 
+std::optional<std::string> Workflow::step_from(const std::string& state) const {
+    for (const auto& a : actions_) {
+        if (contains(a.from, state) && a.to && *a.to != state) return a.id;
+    }
+    return std::nullopt;
+}
+
 std::vector<std::string> Workflow::allowed_actions(const ConcernStatus& concern) const {
     std::vector<std::string> ids;
     for (const auto& a : actions_) {

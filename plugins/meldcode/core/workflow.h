@@ -95,6 +95,10 @@ public:
     std::optional<std::pair<std::string, std::vector<std::string>>> action_with_rule(
         const std::string& rule) const;
 
+    // The action that moves a concern on from `state` (the first that names
+    // the state and leads elsewhere): what a concern stalled there waits for.
+    std::optional<std::string> step_from(const std::string& state) const;
+
     // Actions whose start states include the concern's state.
     std::vector<std::string> allowed_actions(const ConcernStatus& concern) const;
 

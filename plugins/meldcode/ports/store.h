@@ -53,6 +53,14 @@ struct DueReview {
     bool notified = false;  // a step_due notification was sent for this review date
 };
 
+// A concern whose observers wait for feedback, and since when they could
+// have had it (the later of entering its state and the oldest submission
+// still waiting).
+struct FeedbackOwed {
+    ConcernRecord concern;
+    Timestamp since = 0;
+};
+
 struct SubmissionRecord {
     std::string ref;  // the receipt's submission_ref
     std::string observer_id;
@@ -207,6 +215,23 @@ public:
     virtual std::vector<DueReview> due_reviews(const std::string& state,
                                                const std::string& date) = 0;
     virtual void mark_review_notified(ConcernId concern, const std::string& review_date) = 0;
+
+    // Reminders beyond reviews: candidates, of which the service decides in
+    // working days which have come due. Each reads one index.
+    // Concerns not closed that nobody was assigned to, created before `before`.
+    virtual std::vector<ConcernRecord> unassigned_concerns(Timestamp before) = 0;
+    // Concerns in `state` since before `before`.
+    virtual std::vector<ConcernRecord> concerns_in_state(const std::string& state,
+                                                         Timestamp before) = 0;
+    // Concerns in `state` whose observers wait for feedback since before `before`.
+    virtual std::vector<FeedbackOwed> feedback_owed(const std::string& state, Timestamp before) = 0;
+    // Concerns whose Veilig Thuis feedback was expected before `date`.
+    virtual std::vector<ConcernRecord> veilig_thuis_feedback_late(const std::string& date) = 0;
+    // Whether the officers were notified of a reminder (by kind and due date).
+    virtual bool reminder_notified(ConcernId concern, const std::string& reminder,
+                                   const std::string& due_date) = 0;
+    virtual void mark_reminder_notified(ConcernId concern, const std::string& reminder,
+                                        const std::string& due_date) = 0;
 
     // Chronology. Host events about a unit without an open concern are kept
     // with concern == nullopt and shown in every later concern of the unit.

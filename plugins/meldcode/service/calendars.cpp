@@ -21,4 +21,9 @@ Day ZoneCalendar::local_day(Timestamp t) const {
     return date::floor<date::days>(local).time_since_epoch().count();
 }
 
+Timestamp ZoneCalendar::start_of(Day day) const {
+    const date::local_days midnight{date::days{day}};
+    return zone_->to_sys(midnight, date::choose::earliest).time_since_epoch().count();
+}
+
 }  // namespace meldcode

@@ -20,6 +20,7 @@ public:
     // Throws Error(MC_E_INTERNAL) when the time zone database lacks the zone.
     explicit ZoneCalendar(const std::string& zone = kCorporationTimeZone);
     Day local_day(Timestamp t) const override;
+    Timestamp start_of(Day day) const override;
 
 private:
     const date::time_zone* zone_;

@@ -105,7 +105,9 @@ MeldcodeService::MeldcodeService(ServiceSettings settings, Catalog catalog, Work
       crypto_(std::move(crypto)),
       clock_(std::move(clock)),
       calendar_(std::move(calendar)),
-      prompt_log_(*store_, clock_->now() - kPromptMemorySeconds) {}
+      prompt_log_(*store_, clock_->now() - kPromptMemorySeconds) {
+    check_reminder_states();
+}
 
 MeldcodeService::~MeldcodeService() = default;
 
@@ -436,34 +438,6 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
     }
     view.allowed_actions = workflow_.allowed_actions(view.concern.status);
     return view;
-}
-
-std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
-    authorize(actor, Operation::steps_due);
-    std::vector<DueStep> due;
-    const auto review = workflow_.action_with_rule("review");
-    if (!review) return due;
-    const std::string today = format_date(calendar_->local_day(clock_->now()));
-    std::vector<std::size_t> to_notify;  // indexes into due
-    store_->transaction([&](StoreTransaction& tx) {
-        due.clear();
-        to_notify.clear();
-        for (const auto& state : review->second) {
-            for (const auto& [c, notified] : tx.due_reviews(state, today)) {
-                due.push_back({c.ref, review->first, *c.status.review_date});
-                if (notified) continue;
-                tx.mark_review_notified(c.id, *c.status.review_date);
-                to_notify.push_back(due.size() - 1);
-            }
-        }
-        audit(tx, actor, "steps.due", std::nullopt);
-    });
-    for (const std::size_t i : to_notify) {
-        notify({{"event", "step_due"},
-                {"concern_ref", due[i].concern_ref},
-                {"action", due[i].action}});
-    }
-    return due;
 }
 
 }  // namespace meldcode

@@ -17,6 +17,7 @@
 #include "core/catalog.h"
 #include "core/prompt_rules.h"
 #include "core/redaction.h"
+#include "core/reminders.h"
 #include "core/retention.h"
 #include "core/workflow.h"
 #include "ports/clock.h"
@@ -36,6 +37,10 @@ struct ServiceSettings {
     // Redacted in every export; a request may add to these, never remove.
     std::vector<Redaction> export_redactions{Redaction::observer_identity};
     std::vector<std::shared_ptr<const PromptRule>> extension_rules;  // from compiled extensions
+    ReminderSettings reminders = ReminderSettings::defaults();
+    // The reminders came from the configuration: a state it names that the
+    // workflow lacks is an error, not skipped as the defaults' are.
+    bool reminders_configured = false;
     // How far past now a "when it happened" value may lie (clock skew between hosts).
     Timestamp clock_skew_seconds = 300;
 };
@@ -111,8 +116,9 @@ struct AuditPage {
 
 struct DueStep {
     std::string concern_ref;
-    std::string action;
-    std::string due_date;
+    std::string action;    // the action that is due
+    std::string due_date;  // when it came due
+    Reminder reminder = Reminder::review;
 };
 
 struct PurgeRequest {
@@ -217,6 +223,11 @@ private:
     ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);
     PurgeReport purge_due(StoreTransaction& tx, const Actor& actor, const PurgeRequest& request,
                           Timestamp now);
+    // Every step due today (service/reminders.cpp), and which of them no
+    // officer was notified of yet: those are marked notified in `tx`.
+    void collect_due(StoreTransaction& tx, Day today, std::vector<DueStep>& due,
+                     std::vector<std::size_t>& to_notify);
+    void check_reminder_states();
     // One durable "denied" row without a concern, in its own transaction.
     void audit_denial(const Actor& actor, const std::string& action);
     void audit(StoreTransaction& tx, const Actor& actor, const std::string& action,

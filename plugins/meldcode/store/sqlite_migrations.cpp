@@ -226,6 +226,10 @@ UPDATE submissions SET feedback_message = 'completed', feedback_at = handled_at
 //   feedback on a melding is expected; clear like review_date.
 // - case_data (sealed, its own key id): the people as roles, referrals,
 //   children involved, honour-related, when the last melding was made.
+// - reminders_notified: which reminder (unassigned, stalled, feedback owed,
+//   Veilig Thuis's feedback late) the officers were notified of, by its due
+//   date; listed while due, notified once. Indexes keep each reminder's
+//   query to the concerns it is about.
 // - tenancies: when a unit's tenant last changed (a host event); signals
 //   without a household then start a new concern.
 constexpr const char* kSchema7 = R"sql(
@@ -242,6 +246,17 @@ ALTER TABLE concerns ADD COLUMN case_key_id TEXT;
 CREATE INDEX concerns_by_priority ON concerns (priority, id);
 CREATE INDEX concerns_by_case_key ON concerns (case_key_id);
 CREATE INDEX concerns_by_household ON concerns (household_ref) WHERE household_ref IS NOT NULL;
+CREATE INDEX concerns_unassigned ON concerns (created_at)
+    WHERE assignee IS NULL AND closed_at IS NULL;
+CREATE INDEX concerns_by_state_since ON concerns (state, state_since);
+CREATE INDEX concerns_by_feedback_due ON concerns (veilig_thuis_feedback_due)
+    WHERE veilig_thuis_feedback_due IS NOT NULL;
+CREATE TABLE reminders_notified (
+    concern_id INTEGER NOT NULL REFERENCES concerns (id),
+    reminder TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    PRIMARY KEY (concern_id, reminder, due_date)
+) WITHOUT ROWID;
 CREATE TABLE tenancies (
     unit_id TEXT PRIMARY KEY,
     since INTEGER NOT NULL

@@ -452,6 +452,64 @@ public:
         q.run();
     }
 
+    std::vector<ConcernRecord> unassigned_concerns(Timestamp before) override {
+        static const std::string sql = concern_sql(
+            "WHERE c.assignee IS NULL AND c.closed_at IS NULL AND c.created_at < ?1 "
+            "ORDER BY c.created_at, c.id");
+        auto q = query(sql);
+        q.bind(1, before);
+        return all_concerns(crypto_, q);
+    }
+
+    std::vector<ConcernRecord> concerns_in_state(const std::string& state,
+                                                 Timestamp before) override {
+        static const std::string sql =
+            concern_sql("WHERE c.state = ?1 AND c.state_since < ?2 ORDER BY c.state_since, c.id");
+        auto q = query(sql);
+        q.bind(1, state).bind(2, before);
+        return all_concerns(crypto_, q);
+    }
+
+    std::vector<FeedbackOwed> feedback_owed(const std::string& state, Timestamp before) override {
+        static const std::string sql = concern_sql(
+            "WHERE c.state = ?1 AND c.state_since < ?2 AND EXISTS (SELECT 1 FROM "
+            "submissions w WHERE w.concern_id = c.id AND w.handled_at IS NULL AND "
+            "w.submitted_at < ?2) ORDER BY c.id",
+            ", max(c.state_since, (SELECT min(w.submitted_at) FROM submissions w "
+            "WHERE w.concern_id = c.id AND w.handled_at IS NULL))");
+        auto q = query(sql);
+        q.bind(1, state).bind(2, before);
+        std::vector<FeedbackOwed> owed;
+        while (q.step()) owed.push_back({read_concern(crypto_, q), q.int64(kConcernColumns)});
+        return owed;
+    }
+
+    std::vector<ConcernRecord> veilig_thuis_feedback_late(const std::string& date) override {
+        static const std::string sql = concern_sql(
+            "WHERE c.veilig_thuis_feedback_due < ?1 ORDER BY c.veilig_thuis_feedback_due, c.id");
+        auto q = query(sql);
+        q.bind(1, date);
+        return all_concerns(crypto_, q);
+    }
+
+    bool reminder_notified(ConcernId concern, const std::string& reminder,
+                           const std::string& due_date) override {
+        auto q = query(
+            "SELECT 1 FROM reminders_notified WHERE concern_id = ?1 AND reminder = ?2 AND "
+            "due_date = ?3");
+        q.bind(1, concern).bind(2, reminder).bind(3, due_date);
+        return q.step();
+    }
+
+    void mark_reminder_notified(ConcernId concern, const std::string& reminder,
+                                const std::string& due_date) override {
+        auto q = query(
+            "INSERT OR IGNORE INTO reminders_notified (concern_id, reminder, due_date) "
+            "VALUES (?1, ?2, ?3)");
+        q.bind(1, concern).bind(2, reminder).bind(3, due_date);
+        q.run();
+    }
+
     void append_entry(std::optional<ConcernId> concern, const std::string& unit_id,
                       const Entry& entry) override {
         // The id is chosen here (the write lock is held) because the
@@ -548,6 +606,7 @@ public:
         PurgeCounts counts;
         counts.entries = remove_or_count("entries", "concern_id = ?1", concern, dry_run);
         counts.submissions = remove_or_count("submissions", "concern_id = ?1", concern, dry_run);
+        remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
         remove_or_count("concerns", "id = ?1", concern, dry_run);
         return counts;
     }
