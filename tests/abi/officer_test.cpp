@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -525,4 +526,85 @@ TEST_CASE("a reminder for a state the workflow does not have is refused at open"
     const mc_error* error = plugin()->api().last_error();
     CHECK(std::string(error->pointer) == "/reminders/stalled_after_working_days/waiting_for_godot");
     std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+json submit_for(const StoreFixture& store, const std::string& unit,
+                const std::optional<std::string>& household, const std::string& key) {
+    json t{{"host_ticket_id", "WO-" + key}, {"unit_id", unit}};
+    if (household) t["household_ref"] = *household;
+    store.mc().submit_signals(actor("tech-1", "observer"),
+                              ticket_submission(t, "household-key-" + key, "gezien " + key));
+    return store.mc().list_concerns(officer(), {{"unit_id", unit}}).at("items");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a change of tenant starts a new file; signals without a household join the current one") {
+    StoreFixture store;
+    const json before = submit_for(store, "VHE-T", std::nullopt, "t-1");
+    REQUIRE(before.size() == 1);
+    const std::string former = before.at(0).at("concern_ref");
+
+    // Without a change of tenant, signals without a household join the open concern.
+    CHECK(submit_for(store, "VHE-T", std::nullopt, "t-2").size() == 1);
+
+    store.reopen_at("2026-12-01T10:00:00+01:00");
+    store.mc().report_host_event(kErp, {{"event_id", "EV-TENANT-1"},
+                                        {"unit_id", "VHE-T"},
+                                        {"household_ref", "HH-NEW"},
+                                        {"kind", "tenant_changed"},
+                                        {"occurred_at", "2026-12-01T00:00:00+01:00"}});
+    CHECK(store.mc().list_concerns(officer(), {{"unit_id", "VHE-T"}}).at("items").size() == 1);
+    const json after = submit_for(store, "VHE-T", std::nullopt, "t-3");
+    REQUIRE(after.size() == 2);
+    const json current = after.at(0);
+    CHECK(current.at("concern_ref") != former);
+    // The new tenant's file does not point back to the former tenant's.
+    CHECK(current.at("related_concern_ref") == nullptr);
+    CHECK(store.mc().get_concern(officer(), {{"concern_ref", former}}).at("state") == "open");
+    // Signals naming the new household join its file, which now knows it.
+    CHECK(submit_for(store, "VHE-T", std::string("HH-NEW"), "t-4").size() == 2);
+    CHECK(store.mc()
+              .get_concern(officer(), {{"concern_ref", current.at("concern_ref")}})
+              .at("household_ref") == "HH-NEW");
+}
+
+TEST_CASE("a new household at the unit starts a new file without the former's history") {
+    StoreFixture store;
+    submit_for(store, "VHE-N", std::string("HH-OLD"), "n-1");
+    const json both = submit_for(store, "VHE-N", std::string("HH-NEXT"), "n-2");
+    REQUIRE(both.size() == 2);
+    CHECK(both.at(0).at("household_ref") == "HH-NEXT");
+    CHECK(both.at(0).at("related_concern_ref") == nullptr);
+}
+
+TEST_CASE("a household that moves keeps its history across units") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    Recorder recorder;
+    REQUIRE(mc.plugin().api().notifications_set(mc.handle(), Recorder::on, &recorder) == MC_OK);
+    const std::string ref =
+        submit_for(store, "VHE-OUD", std::string("HH-MOVE"), "m-1").at(0).at("concern_ref");
+    act(mc, ref, "add_note", {{"occurred_at", kNow}, {"facts", "verhuizing aangekondigd"}});
+
+    CHECK(submit_for(store, "VHE-NIEUW", std::string("HH-MOVE"), "m-2").size() == 1);
+    CHECK(mc.list_concerns(officer(), {{"unit_id", "VHE-OUD"}}).at("items").empty());
+    const json moved = concern(store, ref);
+    CHECK(moved.at("unit_id") == "VHE-NIEUW");
+    const auto entry =
+        std::find_if(moved.at("chronology").begin(), moved.at("chronology").end(),
+                     [](const json& e) { return e.at("kind") == "household_moved"; });
+    REQUIRE(entry != moved.at("chronology").end());
+    CHECK(entry->at("data") == json{{"from_unit_id", "VHE-OUD"}, {"to_unit_id", "VHE-NIEUW"}});
+    CHECK(recorder.taken().back() ==
+          json{{"event", "signals_added"}, {"concern_ref", ref}, {"priority", "urgent"}});
+
+    // Closed, the household's next concern points back to it from its third home.
+    close_with(mc, ref, Ending::without_action);
+    const json third = submit_for(store, "VHE-DERDE", std::string("HH-MOVE"), "m-3");
+    REQUIRE(third.size() == 1);
+    CHECK(third.at(0).at("related_concern_ref") == ref);
 }

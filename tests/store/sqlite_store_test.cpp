@@ -476,7 +476,7 @@ TEST_CASE("find_open_concern matches household and skips closed concerns", "[sto
     const auto open_for = [&](const std::string& unit, std::optional<std::string> household) {
         std::optional<ConcernRecord> found;
         store->transaction(
-            [&](StoreTransaction& tx) { found = tx.find_open_concern(unit, household); });
+            [&](StoreTransaction& tx) { found = tx.find_open_concern(unit, household, 0); });
         return found ? found->ref : std::string("none");
     };
 
@@ -508,7 +508,7 @@ TEST_CASE("find_open_concern matches household and skips closed concerns", "[sto
         insert_closed("C-4", "closed");
         CHECK(open_for("unit-1", std::nullopt) == "C-2");
         std::optional<ConcernRecord> latest;
-        store->transaction([&](StoreTransaction& tx) { latest = tx.latest_concern("unit-1"); });
+        store->transaction([&](StoreTransaction& tx) { latest = tx.latest_concern("unit-1", 0); });
         REQUIRE(latest);
         CHECK(latest->ref == "C-4");  // latest_concern sees every state
     }

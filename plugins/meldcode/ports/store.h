@@ -200,9 +200,21 @@ public:
     virtual std::vector<std::string> give_feedback(ConcernId concern, const Feedback& feedback) = 0;
 
     // Concerns. An open concern is one without closed_at (not in a final state).
+    // The newest open concern of the unit created at or after `since` (the
+    // unit's tenancy), of `household_ref` or of no household, an exact
+    // household match first.
     virtual std::optional<ConcernRecord> find_open_concern(
-        const std::string& unit_id, const std::optional<std::string>& household_ref) = 0;
-    virtual std::optional<ConcernRecord> latest_concern(const std::string& unit_id) = 0;
+        const std::string& unit_id, const std::optional<std::string>& household_ref,
+        Timestamp since) = 0;
+    // The newest concern of a household, at any unit (open ones only, or any).
+    virtual std::optional<ConcernRecord> household_concern(const std::string& household_ref,
+                                                           bool open_only) = 0;
+    // The newest concern of the unit created at or after `since`, in any state.
+    virtual std::optional<ConcernRecord> latest_concern(const std::string& unit_id,
+                                                        Timestamp since) = 0;
+    // When the unit's tenant last changed (0: never, as far as we know).
+    virtual Timestamp tenancy_since(const std::string& unit_id) = 0;
+    virtual void set_tenancy_since(const std::string& unit_id, Timestamp since) = 0;
     virtual std::optional<ConcernRecord> find_concern(const std::string& concern_ref) = 0;
     virtual std::optional<ConcernRecord> find_concern_by_submission(
         const std::string& submission_ref) = 0;

@@ -16,6 +16,8 @@ constexpr Timestamp kPromptTokenSeconds = Timestamp{14} * 24 * 3600;
 // Tickets prompted within this window are remembered so they are never asked
 // again; older tickets are refused by max_ticket_age_hours anyway.
 constexpr Timestamp kPromptMemorySeconds = Timestamp{400} * 24 * 3600;
+// The host event that marks a change of tenant (schemas/host_event.schema.json).
+constexpr const char* kTenantChanged = "tenant_changed";
 // 128 random bits in every reference (base64url: 22 characters).
 constexpr std::size_t kRefBytes = 16;
 
@@ -206,11 +208,36 @@ ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::stri
     c.created_at = now;
     c.updated_at = now;
     c.state_since = now;
-    // New signals for a unit whose concern was closed start a new concern that
-    // points back to it, so the officer sees the history.
-    if (const auto previous = tx.latest_concern(unit_id)) c.related_ref = previous->ref;
+    // New signals for a household (or, without one, for the unit's current
+    // tenancy) whose concern was closed start a new concern that points back
+    // to it, so the officer sees the history; never to a former tenant's.
+    const auto previous = household_ref
+                              ? tx.household_concern(*household_ref, false)
+                              : tx.latest_concern(unit_id, tx.tenancy_since(unit_id));
+    if (previous) c.related_ref = previous->ref;
     c.id = tx.insert_concern(c);
     return c;
+}
+
+std::optional<ConcernRecord> MeldcodeService::open_concern_for(
+    StoreTransaction& tx, const Actor& actor, const std::string& unit_id,
+    const std::optional<std::string>& household_ref, Timestamp now) {
+    if (household_ref) {
+        auto concern = tx.household_concern(*household_ref, true);
+        if (concern && concern->unit_id != unit_id) {
+            // The household moved: its file follows it, with the move in it.
+            tx.append_entry(concern->id, unit_id,
+                            {"household_moved",
+                             now,
+                             actor,
+                             {{"from_unit_id", concern->unit_id}, {"to_unit_id", unit_id}}});
+            concern->unit_id = unit_id;
+        }
+        if (concern) return concern;
+    }
+    auto concern = tx.find_open_concern(unit_id, household_ref, tx.tenancy_since(unit_id));
+    if (concern && household_ref) concern->household_ref = household_ref;
+    return concern;
 }
 
 std::optional<std::string> MeldcodeService::retried(StoreTransaction& tx, const Actor& actor,
@@ -258,7 +285,7 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
             receipt = *earlier;  // a concurrent retry got in first
             return;
         }
-        auto concern = tx.find_open_concern(ticket.unit_id, ticket.household_ref);
+        auto concern = open_concern_for(tx, actor, ticket.unit_id, ticket.household_ref, now);
         const bool joins = concern.has_value();
         if (!concern) concern = new_concern(tx, ticket.unit_id, ticket.household_ref, now);
         take_in(concern->status, s);
@@ -321,7 +348,13 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
     std::optional<std::string> created;
     store_->transaction([&](StoreTransaction& tx) {
         if (!tx.claim_host_event(e.event_id)) return;  // a repeat: stored once
-        auto concern = tx.find_open_concern(e.unit_id, e.household_ref);
+        // A new tenant: signals without a household no longer join the
+        // former tenant's concern. The event itself stays with the unit.
+        const bool tenant_changed = e.kind == kTenantChanged;
+        if (tenant_changed) tx.set_tenancy_since(e.unit_id, e.occurred_at);
+        auto concern = tenant_changed
+                           ? std::nullopt
+                           : open_concern_for(tx, actor, e.unit_id, e.household_ref, now);
         const auto& kinds = settings_.concern_event_kinds;
         if (!concern && std::find(kinds.begin(), kinds.end(), e.kind) != kinds.end()) {
             concern = new_concern(tx, e.unit_id, e.household_ref, now);

@@ -220,6 +220,15 @@ private:
                                        const Submission& s, const std::string& canonical) const;
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);
+    // The open concern new signals about a household at a unit join, if any
+    // (README, "The household, not the dwelling"): the household's own,
+    // wherever it lives now (a move is recorded and the concern follows it);
+    // else the unit's since its last change of tenant, of that household or
+    // of none.
+    std::optional<ConcernRecord> open_concern_for(StoreTransaction& tx, const Actor& actor,
+                                                  const std::string& unit_id,
+                                                  const std::optional<std::string>& household_ref,
+                                                  Timestamp now);
     ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);
     PurgeReport purge_due(StoreTransaction& tx, const Actor& actor, const PurgeRequest& request,
                           Timestamp now);

@@ -350,23 +350,49 @@ public:
     // side has no household; among equals, the newest. Open means not in a
     // final state, which the service records as closed_at: a sector workflow
     // may name its final states as it likes (e.g. "transferred").
-    std::optional<ConcernRecord> find_open_concern(
-        const std::string& unit_id, const std::optional<std::string>& household_ref) override {
+    std::optional<ConcernRecord> find_open_concern(const std::string& unit_id,
+                                                   const std::optional<std::string>& household_ref,
+                                                   Timestamp since) override {
         static const std::string sql = concern_sql(
-            "WHERE c.unit_id = ?1 AND c.closed_at IS NULL "
+            "WHERE c.unit_id = ?1 AND c.closed_at IS NULL AND c.created_at >= ?3 "
             "AND (?2 IS NULL OR c.household_ref IS NULL OR c.household_ref = ?2) "
             "ORDER BY c.household_ref IS ?2 DESC, c.id DESC LIMIT 1");
         auto q = query(sql);
-        q.bind(1, unit_id).bind(2, household_ref);
+        q.bind(1, unit_id).bind(2, household_ref).bind(3, since);
         return first_concern(crypto_, q);
     }
 
-    std::optional<ConcernRecord> latest_concern(const std::string& unit_id) override {
+    std::optional<ConcernRecord> household_concern(const std::string& household_ref,
+                                                   bool open_only) override {
         static const std::string sql =
-            concern_sql("WHERE c.unit_id = ?1 ORDER BY c.id DESC LIMIT 1");
+            concern_sql("WHERE c.household_ref = ?1 AND (?2 = 0 OR c.closed_at IS NULL) "
+                        "ORDER BY c.id DESC LIMIT 1");
         auto q = query(sql);
-        q.bind(1, unit_id);
+        q.bind(1, household_ref).bind(2, std::int64_t{open_only});
         return first_concern(crypto_, q);
+    }
+
+    std::optional<ConcernRecord> latest_concern(const std::string& unit_id,
+                                                Timestamp since) override {
+        static const std::string sql =
+            concern_sql("WHERE c.unit_id = ?1 AND c.created_at >= ?2 ORDER BY c.id DESC LIMIT 1");
+        auto q = query(sql);
+        q.bind(1, unit_id).bind(2, since);
+        return first_concern(crypto_, q);
+    }
+
+    Timestamp tenancy_since(const std::string& unit_id) override {
+        auto q = query("SELECT since FROM tenancies WHERE unit_id = ?1");
+        q.bind(1, unit_id);
+        return q.step() ? q.int64(0) : 0;
+    }
+
+    void set_tenancy_since(const std::string& unit_id, Timestamp since) override {
+        auto q = query(
+            "INSERT INTO tenancies (unit_id, since) VALUES (?1, ?2) "
+            "ON CONFLICT (unit_id) DO UPDATE SET since = max(since, excluded.since)");
+        q.bind(1, unit_id).bind(2, since);
+        q.run();
     }
 
     std::optional<ConcernRecord> find_concern(const std::string& concern_ref) override {
