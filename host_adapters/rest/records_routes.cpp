@@ -15,24 +15,19 @@ Response legal_hold(const RouteContext& c) {
     return ok(call(c, api(c).legal_hold_set, body));
 }
 
-// A read, so a GET: ?redact= lists extra redactions, comma-separated
-// (export_request's `redact`: kinds of data, never data, so fit for a URL).
-Response concern_export(const RouteContext& c) {
-    json request{{"concern_ref", c.params.at("ref")}};
-    for (const auto& [name, value] : c.request.query) {
-        if (name != "redact") {
-            return problem(400, "unknown_query_parameter",
-                           "GET /v1/concerns/{ref}/export takes only redact", "/" + name);
-        }
-        json kinds = json::array();
-        for (std::size_t start = 0; start <= value.size();) {
-            const std::size_t end = std::min(value.find(',', start), value.size());
-            kinds.push_back(value.substr(start, end - start));
-            start = end + 1;
-        }
-        request["redact"] = kinds;  // the plugin checks each against the schema
-    }
-    return answer_query(c, api(c).concern_export, request);
+// A data-subject export is two requests by two officers: the request
+// (who asks, what is withheld) answers 201 and releases nothing; the
+// approval by another officer answers the dossier.
+Response export_request(const RouteContext& c) {
+    std::string body = c.request.body;
+    if (auto error = merge(body, "concern_ref", c.params.at("ref"), "path")) return *error;
+    return ok(call(c, api(c).concern_export, body), 201);
+}
+
+Response export_approval(const RouteContext& c) {
+    std::string body = c.request.body;
+    if (auto error = merge(body, "export_ref", c.params.at("export_ref"), "path")) return *error;
+    return ok(call(c, api(c).concern_export, body));
 }
 
 Response purge(const RouteContext& c) {

@@ -7,10 +7,11 @@
 
 namespace meldcoded {
 
-Response legal_hold(const RouteContext& c);          // POST /v1/concerns/{ref}/legal-hold
-Response concern_export(const RouteContext& c);      // GET  /v1/concerns/{ref}/export
-Response purge(const RouteContext& c);               // POST /v1/purge
-Response keys_rotate(const RouteContext& c);         // POST /v1/keys/rotate
+Response legal_hold(const RouteContext& c);       // POST /v1/concerns/{ref}/legal-hold
+Response export_request(const RouteContext& c);   // POST /v1/concerns/{ref}/export-requests
+Response export_approval(const RouteContext& c);  // POST /v1/export-requests/{export_ref}/approval
+Response purge(const RouteContext& c);            // POST /v1/purge
+Response keys_rotate(const RouteContext& c);      // POST /v1/keys/rotate
 Response audit_verification(const RouteContext& c);  // GET  /v1/audit/verification
 Response audit_list(const RouteContext& c);          // GET  /v1/audit
 

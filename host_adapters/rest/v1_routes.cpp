@@ -63,13 +63,13 @@ Response host_event(const RouteContext& c) {
 }
 
 // GET /v1/concerns takes only filters that are not personal data (state,
-// limit, cursor); filters by unit or assignee go in a POST body (search) so
-// they never sit in a URL or an access log.
+// priority, sort, limit, cursor); filters by unit or assignee go in a POST
+// body (search) so they never sit in a URL or an access log.
 Response concerns_list(const RouteContext& c) {
     json query;
-    if (auto error = query_from_url(c.request, {"state", "limit", "cursor"},
-                                    "GET /v1/concerns takes state, limit and cursor; use "
-                                    "POST /v1/concerns/search for other filters",
+    if (auto error = query_from_url(c.request, {"state", "priority", "sort", "limit", "cursor"},
+                                    "GET /v1/concerns takes state, priority, sort, limit and "
+                                    "cursor; use POST /v1/concerns/search for other filters",
                                     query)) {
         return *error;
     }
@@ -166,7 +166,8 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/host-orders/{mapping}", true, host_order_post},
         {"PATCH", "/v1/host-orders/{mapping}/{order_id}", true, host_order_patch},
         {"POST", "/v1/concerns/{ref}/legal-hold", true, legal_hold},
-        {"GET", "/v1/concerns/{ref}/export", false, concern_export},
+        {"POST", "/v1/concerns/{ref}/export-requests", true, export_request},
+        {"POST", "/v1/export-requests/{export_ref}/approval", true, export_approval},
         {"POST", "/v1/purge", true, purge},
         {"POST", "/v1/keys/rotate", true, keys_rotate},
         {"GET", "/v1/audit/verification", false, audit_verification},

@@ -77,6 +77,17 @@ void walk_to_monitoring(const sdk::Instance& mc, const std::string& ref,
          {"review_date", review_date}});
 }
 
+json released_export(const sdk::Instance& mc, const json& request) {
+    json asked = request;
+    if (!asked.contains("requester_relation")) asked["requester_relation"] = "possible_victim";
+    const json pending = mc.export_concern(officer(), asked);
+    REQUIRE(matches_schema("export_pending", pending));
+    const json dossier = mc.export_concern(
+        actor("af-2", "officer"), {{"export_ref", pending.at("export_ref")}, {"approve", true}});
+    REQUIRE(matches_schema("dossier", dossier));
+    return dossier;
+}
+
 void close_with(const sdk::Instance& mc, const std::string& ref, Ending ending) {
     if (ending != Ending::help_arranged) walk_to_decision(mc, ref);
     switch (ending) {

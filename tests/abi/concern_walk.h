@@ -29,6 +29,11 @@ void walk_to_decision(const sdk::Instance& mc, const std::string& ref);
 void walk_to_monitoring(const sdk::Instance& mc, const std::string& ref,
                         const std::string& review_date);
 
+// A data-subject export as two officers make it: af-1 requests it with
+// `request` (concern_ref, requester_relation, ... as given), af-2 approves;
+// the answer is the released dossier.
+json released_export(const sdk::Instance& mc, const json& request);
+
 // How a walk ends the concern (the outcomes retention is configured by).
 enum class Ending { without_action, help_arranged, reported };
 

@@ -40,7 +40,7 @@ std::string dossier_concern(const StoreFixture& store) {
 json export_of(const StoreFixture& store, const std::string& ref, const json& redact = nullptr) {
     json request{{"concern_ref", ref}};
     if (!redact.is_null()) request["redact"] = redact;
-    return store.mc().export_concern(officer(), request);
+    return released_export(store.mc(), request);
 }
 
 bool contains(const json& document, const std::string& text) {
@@ -166,9 +166,12 @@ TEST_CASE("every export is audited and only officers may export") {
     StoreFixture store;
     const std::string ref = dossier_concern(store);
     export_of(store, ref);
-    CHECK(store.sql("SELECT actor_id FROM audit WHERE action = 'concern.export'") == "af-1|\n");
+    // Requested by one officer, released by another.
+    CHECK(store.sql("SELECT action, actor_id FROM audit WHERE action LIKE 'concern.export%' "
+                    "ORDER BY id") == "concern.export_requested|af-1|\nconcern.export|af-2|\n");
 
-    store.check_refused(store.mc().plugin().api().concern_export, {{"concern_ref", ref}},
+    store.check_refused(store.mc().plugin().api().concern_export,
+                        {{"concern_ref", ref}, {"requester_relation", "other"}},
                         {"observer", "auditor", "admin", "integration"}, "export_concern");
     CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export'") == "1|\n");
 }

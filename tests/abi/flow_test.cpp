@@ -343,7 +343,7 @@ TEST_CASE("a unit's host events show only in concerns of their household and tim
     const std::vector<std::string> expected{"EV-A-before"};
     CHECK(event_ids(store.mc().get_concern(kOfficer, {{"concern_ref", ref}}).at("chronology")) ==
           expected);
-    CHECK(event_ids(store.mc().export_concern(kOfficer, {{"concern_ref", ref}}).at("chronology")) ==
+    CHECK(event_ids(released_export(store.mc(), {{"concern_ref", ref}}).at("chronology")) ==
           expected);
 }
 

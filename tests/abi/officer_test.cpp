@@ -240,7 +240,7 @@ TEST_CASE("one concern down each route the catalog names") {
         }
         act(mc, ref, "give_feedback", json::object());
         act(mc, ref, "close", {{"reason", "doorgezet"}});
-        const json dossier = mc.export_concern(officer(), {{"concern_ref", ref}});
+        const json dossier = released_export(mc, {{"concern_ref", ref}});
         CHECK(dossier.at("outcome") == (route == "veilig_thuis" ? "reported" : "referred"));
     }
     // The melding is its own action, not a referral.
@@ -542,7 +542,7 @@ json submit_for(const StoreFixture& store, const std::string& unit,
 }  // namespace
 
 TEST_CASE(
-    "a change of tenant starts a new file; signals without a household join the current one") {
+    "a change of tenant starts a new file, and signals without a household join the current one") {
     StoreFixture store;
     const json before = submit_for(store, "VHE-T", std::nullopt, "t-1");
     REQUIRE(before.size() == 1);
@@ -607,4 +607,124 @@ TEST_CASE("a household that moves keeps its history across units") {
     const json third = submit_for(store, "VHE-DERDE", std::string("HH-MOVE"), "m-3");
     REQUIRE(third.size() == 1);
     CHECK(third.at(0).at("related_concern_ref") == ref);
+}
+
+TEST_CASE(
+    "an export asked by the suspected perpetrator withholds entries and needs a second officer") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const std::string disclosure = "Het-kind-vertelde-over-slaan-DISCL";
+    const std::string reaction = "Moeder-zei-hij-slaat-als-hij-drinkt-RXN";
+    json told = ticket_submission({{"host_ticket_id", "WO-X1"}, {"unit_id", "VHE-X"}},
+                                  "export-key-1", disclosure);
+    told["signals"] = {"mc.children.tells_about_violence"};
+    const std::string receipt =
+        mc.submit_signals(actor("tech-1", "observer"), told).at("submission_ref");
+    const std::string ref = store.only_concern_ref("VHE-X");
+    act(mc, ref, "assign", {{"assignee", "af-1"}});
+    act(mc, ref, "map_signals",
+        {{"observations", "feiten"},
+         {"supporting_signals", "onthulling"},
+         {"undermining_signals", "geen"},
+         {"children_involved", "yes"}});
+    act(mc, ref, "consult",
+        {{"consulted_with", "collega"},
+         {"consulted_at", kNow},
+         {"question", "v"},
+         {"advice", "a"}});
+    const json held = act(mc, ref, "hold_conversation",
+                          {{"held_with", "moeder"},
+                           {"held_at", kNow},
+                           {"facts_presented", "de signalen"},
+                           {"reaction", reaction},
+                           {"officer_reading", "zorgelijk"}});
+    std::vector<std::int64_t> withheld;
+    for (const auto& e : held.at("chronology")) {
+        if (e.at("kind") == "signals_submitted" ||
+            (e.at("kind") == "action" && e.at("data").at("action") == "hold_conversation")) {
+            withheld.push_back(e.at("entry_id"));
+        }
+    }
+    REQUIRE(withheld.size() == 2);
+    const json request{{"concern_ref", ref},
+                       {"requester_relation", "suspected_perpetrator"},
+                       {"withhold",
+                        {{{"entry_id", withheld[0]},
+                          {"reason", "safety_of_others"},
+                          {"explanation", "de onthulling van het kind"}},
+                         {{"entry_id", withheld[1]},
+                          {"reason", "rights_of_others"},
+                          {"explanation", "wat de moeder vertelde"}}}}};
+
+    SECTION("bad requests name the field and store nothing") {
+        const auto refused = [&](const json& body, const Expect& expected) {
+            expect_rejected(store, mc.plugin().api().concern_export, officer().dump().c_str(),
+                            body.dump().c_str(), expected, disclosure);
+        };
+        json other = request;
+        other["withhold"][1]["entry_id"] = 999999;
+        refused(other, {MC_E_PAYLOAD, "invalid_field", "/withhold/1/entry_id"});
+        json who = request;
+        who.erase("requester_relation");
+        refused(who, {MC_E_PAYLOAD, "missing_field", "/requester_relation"});
+        json why = request;
+        why["withhold"][0]["reason"] = "because";
+        refused(why, {MC_E_PAYLOAD, "schema_violation", "/withhold/0/reason"});
+        refused({{"export_ref", "x_AAAAAAAAAAAAAAAAAAAAAA"}, {"approve", true}},
+                {MC_E_NOT_FOUND, "not_found", "/export_ref"});
+    }
+    SECTION("released by a second officer only, without what was withheld") {
+        const json pending = mc.export_concern(officer(), request);
+        REQUIRE(matches_schema("export_pending", pending));
+        CHECK(pending.at("status") == "awaiting_approval");
+        CHECK(pending.dump().find(disclosure) == std::string::npos);
+        const json approve{{"export_ref", pending.at("export_ref")}, {"approve", true}};
+        expect_rejected(store, mc.plugin().api().concern_export, officer().dump().c_str(),
+                        approve.dump().c_str(),
+                        {MC_E_CONFLICT, "second_officer_required", "/export_ref"}, disclosure);
+        CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'denied.export_approval'") ==
+              "1|\n");
+        CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export'") == "0|\n");
+
+        const json dossier = mc.export_concern(actor("af-2", "officer"), approve);
+        REQUIRE(matches_schema("dossier", dossier));
+        CHECK(dossier.at("requester_relation") == "suspected_perpetrator");
+        const std::string text = dossier.dump();
+        CHECK(text.find(disclosure) == std::string::npos);
+        CHECK(text.find(reaction) == std::string::npos);
+        CHECK(text.find(receipt) == std::string::npos);  // nor the submission it records
+        CHECK(dossier.at("submissions").empty());
+        for (const auto& e : dossier.at("chronology")) {
+            CHECK(std::find(withheld.begin(), withheld.end(), e.at("entry_id")) == withheld.end());
+        }
+        CHECK(dossier.at("chronology").size() == held.at("chronology").size() - 2);
+        // Released once.
+        expect_rejected(store, mc.plugin().api().concern_export,
+                        actor("af-3", "officer").dump().c_str(), approve.dump().c_str(),
+                        {MC_E_CONFLICT, "export_released", "/export_ref"}, disclosure);
+        // The store keeps the withholding sealed, like every text.
+        CHECK(store.raw_bytes().find("wat de moeder vertelde") == std::string::npos);
+    }
+}
+
+TEST_CASE("an admin cannot lift an officer's legal hold alone") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    submit(store, "VHE-L", "l-1");
+    const std::string ref = store.only_concern_ref("VHE-L");
+    const json admin = actor("ad-1", "admin");
+    mc.set_legal_hold(officer(), {{"concern_ref", ref}, {"hold", true}, {"reason", "complaint"}});
+    const json lift{{"concern_ref", ref}, {"hold", false}};
+    const json asked = mc.set_legal_hold(admin, lift);
+    REQUIRE(matches_schema("legal_hold", asked));
+    CHECK(asked.at("legal_hold").at("reason") == "complaint");
+    CHECK(asked.at("legal_hold").at("lift_requested_at") == kNow);
+    expect_rejected(store, mc.plugin().api().legal_hold_set, admin.dump().c_str(),
+                    lift.dump().c_str(), {MC_E_CONFLICT, "second_person_required", "/hold"},
+                    "complaint");
+    // Placing it again cancels the request to lift.
+    mc.set_legal_hold(officer(), {{"concern_ref", ref}, {"hold", true}, {"reason", "complaint"}});
+    CHECK_FALSE(concern(store, ref).at("legal_hold").contains("lift_requested_at"));
+    mc.set_legal_hold(admin, lift);
+    CHECK(mc.set_legal_hold(actor("ad-2", "admin"), lift).at("legal_hold") == nullptr);
 }

@@ -125,8 +125,15 @@ TEST_CASE("a held concern survives its retention and is purged once the hold is 
     CHECK(concern.at("legal_hold") == held.at("legal_hold"));
     CHECK(concern.at("closed_at") == kNow);
 
-    // The officer lifts it; the next purge takes the concern.
-    CHECK(store.mc().set_legal_hold(officer(), {{"concern_ref", ref}, {"hold", false}}) ==
+    // The admin cannot lift it alone: a second person, here the officer,
+    // confirms; the next purge takes the concern.
+    const json lift{{"concern_ref", ref}, {"hold", false}};
+    CHECK(store.mc().set_legal_hold(kAdmin, lift).at("legal_hold").contains("lift_requested_at"));
+    CHECK(store.mc().purge(kAdmin, kPurge).at("held") == 1);
+    expect_rejected(store, store.mc().plugin().api().legal_hold_set, kAdmin.dump().c_str(),
+                    lift.dump().c_str(), {MC_E_CONFLICT, "second_person_required", "/hold"},
+                    "complaint");
+    CHECK(store.mc().set_legal_hold(officer(), lift) ==
           json{{"concern_ref", ref}, {"legal_hold", nullptr}});
     report = store.mc().purge(kAdmin, kPurge);
     CHECK(report.at("concerns") == 1);
@@ -135,7 +142,10 @@ TEST_CASE("a held concern survives its retention and is purged once the hold is 
     // Why it was kept, and that it was let go, outlive the concern.
     CHECK(store.sql("SELECT action, actor_id FROM audit WHERE action LIKE 'concern.legal_hold%' "
                     "ORDER BY id") ==
-          "concern.legal_hold.complaint|records-1|\nconcern.legal_hold_lifted|af-1|\n");
+          "concern.legal_hold.complaint|records-1|\nconcern.legal_hold_lift_requested|records-1|"
+          "\nconcern.legal_hold_lifted|af-1|\n");
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'denied.legal_hold_lift'") ==
+          "1|\n");
 }
 
 TEST_CASE("a dry run counts what a purge would remove and changes nothing") {

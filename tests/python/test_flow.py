@@ -51,7 +51,7 @@ class FlowTest(StoreTest):
 
         self.act(ref, "assign", {"assignee": "af-1"})
         self.act(ref, "map_signals", {"observations": "feiten", "supporting_signals": "gat in deur",
-                                      "undermining_signals": "geen", "children_involved": True})
+                                      "undermining_signals": "geen", "children_involved": "yes"})
         self.act(ref, "consult", {"consulted_with": "Veilig Thuis",
                                   "consulted_at": "2026-11-25T09:00:00+01:00",
                                   "question": "vraag", "advice": "advies"})
@@ -62,18 +62,24 @@ class FlowTest(StoreTest):
         self.act(ref, "weigh", {"suspicion": answer(True), "unsafety": answer(True)})
         decided = self.act(ref, "decide", {"report": decision(True), "help": decision(False)})
         self.assertEqual(decided["state"], "decided")
-        self.assertTrue(decided["reported"])
+        self.assertTrue(decided["report_decided"])
+        melded = self.act(ref, "report_to_veilig_thuis", {
+            "reported_at": HELD_AT, "channel": "phone", "region": "Utrecht",
+            "client_informed": False, "not_informed_reason": "gevaar voor het kind",
+            "reporter_unnamed_to_family": True, "corporation_role": "meldt nieuwe signalen"})
+        self.assertTrue(melded["reported"])
         self.act(ref, "give_feedback", {})
         self.assertEqual(self.mc.submission_status(TECH, sub)["status"], "handled")
         closed = self.act(ref, "close", {"reason": "gemeld bij Veilig Thuis"})
         self.assertEqual(closed["state"], "closed")
-        self.assertEqual(closed["allowed_actions"], ["record_acute", "record_debrief", "reopen"])
-        self.assertEqual(len(closed["chronology"]), 1 + 8)
+        self.assertEqual(closed["allowed_actions"],
+                         ["record_veilig_thuis_feedback", "record_acute", "record_debrief", "reopen"])
+        self.assertEqual(len(closed["chronology"]), 1 + 9)
 
         with lock:
             # The feedback names the observer's submission and the message, never the concern.
             self.assertEqual(notifications, [
-                {"event": "concern_created", "concern_ref": ref},
+                {"event": "concern_created", "concern_ref": ref, "priority": "urgent"},
                 {"event": "feedback_ready", "submission_ref": receipt["submission_ref"],
                  "message": "completed"}])
             self.assertNotIn(SECRET, str(notifications))

@@ -25,7 +25,11 @@ class RecordsTest(StoreTest):
                                                 "reason": "complaint"})
         self.assertEqual(hold["concern_ref"], ref)
         self.assertEqual(hold["legal_hold"]["reason"], "complaint")
-        dossier = self.mc.export_concern(OFFICER, {"concern_ref": ref})
+        # Requested by one officer, released by another.
+        pending = self.mc.export_concern(OFFICER, {"concern_ref": ref,
+                                                   "requester_relation": "possible_victim"})
+        dossier = self.mc.export_concern({"id": "af-2", "role": "officer"},
+                                         {"export_ref": pending["export_ref"], "approve": True})
         self.assertEqual((dossier["format"], dossier["concern"]["concern_ref"]),
                          ("meldcode.dossier/1", ref))
         report = self.mc.purge(ADMIN, {"dry_run": True})

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import unittest
+import zoneinfo
 
 from sidecar_harness import (ADMIN, MELDCODED, PLUGIN, ROOT, E2ETestCase, Sidecar, free_port,
                              meldcoded_config, new_workdir, record)
@@ -34,13 +35,20 @@ def now(days=0):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def local_date(days=0):
+    """The Dutch civil date, days from now: review dates are civil dates."""
+    amsterdam = zoneinfo.ZoneInfo("Europe/Amsterdam")
+    return (datetime.datetime.now(amsterdam) + datetime.timedelta(days=days)).strftime("%Y-%m-%d")
+
+
 def make_tokens():
-    names = ["tech", "officer", "auditor", "admin", "erp"]
+    names = ["tech", "officer", "officer2", "auditor", "admin", "erp"]
     plain = {n: meldcoded_config.new_token() for n in names}
     entry = meldcoded_config.token_entry
     entries = [
         entry(plain["tech"], actor={"id": TECH, "role": "observer"}),
         entry(plain["officer"], actor={"id": "af-1", "role": "officer"}),
+        entry(plain["officer2"], actor={"id": "af-2", "role": "officer"}),
         entry(plain["auditor"], actor={"id": "au-1", "role": "auditor"}),
         entry(plain["admin"], actor={"id": "ad-1", "role": "admin"}),
         entry(plain["erp"], integration={"id": "erp", "acts_for": [
@@ -395,14 +403,19 @@ class SidecarTest(SidecarCase):
         self.assertProblem(self.call("POST", "/v1/concerns/%s/legal-hold" % cref, "admin",
                                      {"concern_ref": "c_other", "hold": False}), 422,
                            "concern_ref_mismatch")
-        status, _, dossier = self.call("GET", "/v1/concerns/%s/export?redact=observer_identity,"
-                                       "host_ticket_ids" % cref, "officer")
+        status, _, pending = self.call("POST", "/v1/concerns/%s/export-requests" % cref,
+                                       "officer", {"requester_relation": "possible_victim",
+                                                   "redact": ["host_ticket_ids"]})
+        self.assertEqual(status, 201, pending)
+        approval = "/v1/export-requests/%s/approval" % pending["export_ref"]
+        status, _, dossier = self.call("POST", approval, "officer2", {"approve": True})
         self.assertEqual(status, 200, dossier)
         self.assertNotIn("WO-11", json.dumps(dossier))  # host ticket ids redacted
-        self.assertProblem(self.call("GET", "/v1/concerns/%s/export?redact=names" % cref,
-                                     "officer"), 400, "schema_violation")
-        self.assertProblem(self.call("GET", "/v1/concerns/%s/export" % cref, "admin"), 403,
-                           "forbidden")
+        self.assertProblem(self.call("POST", "/v1/concerns/%s/export-requests" % cref, "officer",
+                                     {"requester_relation": "possible_victim",
+                                      "redact": ["names"]}), 422, "schema_violation")
+        self.assertProblem(self.call("POST", "/v1/concerns/%s/export-requests" % cref, "admin",
+                                     {"requester_relation": "other"}), 403, "forbidden")
         status, _, report = self.call("POST", "/v1/purge", "admin", {"dry_run": True})
         self.assertEqual(status, 200, report)
         self.assertProblem(self.call("POST", "/v1/purge", "officer", {"dry_run": True}), 403,
@@ -1276,11 +1289,8 @@ class FirstUseTest(E2ETestCase):
 
     def setUp(self):
         plain, entries = make_tokens()
-        self.tok = dict(plain, officer2=meldcoded_config.new_token(),
-                        acting=meldcoded_config.new_token())
+        self.tok = dict(plain, acting=meldcoded_config.new_token())
         entries += [
-            meldcoded_config.token_entry(self.tok["officer2"], actor={"id": "af-2",
-                                                                      "role": "officer"}),
             meldcoded_config.token_entry(self.tok["acting"], integration={"id": "portal",
                                          "acts_for": [{"role": "officer", "actors": ["af-1"]}]}),
         ]
@@ -1313,14 +1323,14 @@ class FirstUseTest(E2ETestCase):
                            "help_possible": yes, "help_accepted": yes})
         for action, fields in steps_to_decision()[:-2] + [weigh]:
             self.assertEqual(self.act(ref, action, fields)[0], 200, action)
-        today = now()[:10]
+        today = local_date(0)  # review dates are Dutch civil dates
         status, _, decided = self.act(ref, "decide", {
             "report": {"decision": False, "rationale": "help first"},
             "help": {"decision": True, "rationale": "wijkteam"},
             "monitoring_agreements": "wijkteam belt wekelijks", "review_date": today})
         self.assertEqual(status, 200, decided)
         self.assertEqual(decided["state"], "monitoring")
-        due = {"concern_ref": ref, "action": "review", "due_date": today}
+        due = {"concern_ref": ref, "action": "review", "due_date": today, "reminder": "review"}
         for who in ("officer", "officer", "officer2", "officer"):
             status, _, listed = self.call("GET", "/v1/steps/due", who)
             self.assertEqual(status, 200)
@@ -1454,6 +1464,259 @@ class FirstUseTest(E2ETestCase):
         self.assertIn("/v1/audit", admin.stderr)  # where to go instead
         self.assertEqual(self.call("GET", "/healthz")[0], 200)
 
+
+
+def people(*who):
+    return {"people": [dict(p) for p in who]}
+
+
+class OfficerTest(SidecarCase):
+    """What the officer does around the steps (issue 16), through the sidecar."""
+
+    def submit(self, unit, key, **changes):
+        body = submission(key, ticket={"host_ticket_id": "WO-" + key, "unit_id": unit},
+                          children_involved="no")
+        body.update(changes)
+        status, _, receipt = self.call("POST", "/v1/submissions", "tech", body)
+        self.assertEqual(status, 201, receipt)
+        status, _, concern = self.call(
+            "GET", "/v1/submissions/%s/concern" % receipt["submission_ref"], "officer")
+        self.assertEqual(status, 200, concern)
+        return concern
+
+    def act(self, ref, action, fields, who="officer", expect=200):
+        status, _, after = self.call("POST", "/v1/concerns/%s/actions" % ref, who,
+                                     {"action": action, "fields": fields})
+        self.assertEqual(status, expect, (action, after))
+        return after
+
+    def walk(self, ref, steps):
+        for action, fields in steps:
+            after = self.act(ref, action, fields)
+        return after
+
+    def test_workflow_is_served_per_locale(self):
+        status, headers, en = self.call("GET", "/v1/workflow?locale=en", "officer")
+        self.assertEqual((status, en["locale"]), (200, "en"))
+        self.assertEqual(headers["vary"], "Accept-Language")
+        _, _, nl = self.call("GET", "/v1/workflow", "tech", headers={"Accept-Language": "nl-NL"})
+        self.assertEqual(nl["locale"], "nl")
+        self.assertIn("structurele onveiligheid", nl["framework"]["questions"][1]["text"])
+        actions = {a["id"]: a for a in nl["actions"]}
+        self.assertEqual([o["id"] for o in actions["refer"]["fields"][0]["options"]],
+                         ["ggd", "police", "arbeidsinspectie", "comensha",
+                          "meld_misdaad_anoniem", "wijkteam", "care_provider"])
+        self.assertProblem(self.call("GET", "/v1/workflow?locale=de", "officer"), 400,
+                           "unsupported_locale")
+
+    def test_an_acute_submission_joining_a_monitored_concern_is_acute_at_once(self):
+        ref = self.submit("UNIT-PRIO-1", "prio-0001")["concern_ref"]
+        self.walk(ref, steps_to_decision()[:4] + [
+            ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
+                       ("suspicion", "unsafety", "help_possible", "help_accepted")}),
+            ("decide", {"report": {"decision": False, "rationale": "r"},
+                        "help": {"decision": True, "rationale": "r"},
+                        "monitoring_agreements": "weekly call",
+                        "review_date": local_date(14)})])
+        self.submit("UNIT-PRIO-1", "prio-0002", already_called=["112"], callback_requested=True)
+        _, _, concern = self.call("GET", "/v1/concerns/" + ref, "officer")
+        self.assertEqual((concern["state"], concern["priority"]), ("monitoring", "acute"))
+        entry = [e for e in concern["chronology"] if e["kind"] == "signals_submitted"][-1]
+        self.assertEqual(entry["data"]["already_called"], ["112"])
+        self.assertTrue(entry["data"]["callback_requested"])
+        status, _, page = self.call("GET", "/v1/concerns?sort=priority&priority=acute&limit=200",
+                                    "officer")
+        self.assertEqual(status, 200, page)
+        self.assertIn(ref, [c["concern_ref"] for c in page["items"]])
+        self.assertTrue(all(c["priority"] == "acute" for c in page["items"]))
+
+    def test_one_concern_down_each_route(self):
+        for route in ("ggd", "police", "arbeidsinspectie", "comensha", "meld_misdaad_anoniem",
+                      "wijkteam", "care_provider"):
+            ref = self.submit("UNIT-ROUTE-" + route, "route-" + route)["concern_ref"]
+            after = self.walk(ref, steps_to_decision()[:4] + [
+                ("weigh", {"suspicion": {"answer": False, "explanation": "not violence"}}),
+                ("decide", {"report": {"decision": False, "rationale": "r"},
+                            "help": {"decision": False, "rationale": "r"}}),
+                ("refer", {"route": route, "receiving_party": "desk " + route,
+                           "referred_at": now(), "sharing_basis": "consent",
+                           "sharing_justification": "agreed by phone"}),
+                ("give_feedback", {}),
+                ("close", {"reason": "referred"})])
+            self.assertEqual((after["state"], after["referrals"]), ("closed", [route]))
+        ref = self.submit("UNIT-ROUTE-VT", "route-vt")["concern_ref"]
+        after = self.walk(ref, steps_to_decision() + [
+            ("report_to_veilig_thuis", melding(now())), ("give_feedback", {}),
+            ("close", {"reason": "reported"})])
+        self.assertTrue(after["reported"])
+
+    def test_a_second_review_asks_question_5_again(self):
+        ref = self.submit("UNIT-REVIEW", "review-0001")["concern_ref"]
+        self.walk(ref, steps_to_decision()[:4] + [
+            ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
+                       ("suspicion", "unsafety", "help_possible", "help_accepted")}),
+            ("decide", {"report": {"decision": False, "rationale": "r"},
+                        "help": {"decision": True, "rationale": "r"},
+                        "monitoring_agreements": "weekly call", "review_date": local_date(0)}),
+            ("consult", {"consulted_with": "colleague", "consulted_at": now(),
+                         "question": "q", "advice": "a"}),
+            ("add_note", {"occurred_at": now(), "contact_with": "wijkteam", "facts": "visit"})])
+        first = self.act(ref, "review", {"help_effective": {"answer": True, "explanation": "e"},
+                                         "help_continues": True,
+                                         "next_review_date": local_date(28)})
+        self.assertEqual((first["state"], first["review_date"]), ("monitoring", local_date(28)))
+        second = self.act(ref, "review", {"help_effective": {"answer": False,
+                                                              "explanation": "no safety"},
+                                          "report": {"decision": True, "rationale": "r"}})
+        self.assertEqual((second["state"], second["report_decided"]), ("decided", True))
+
+    def test_honour_related_violence_needs_a_specialist_before_step_3(self):
+        ref = self.submit("UNIT-HONOUR", "honour-0001",
+                          signals=["mc.honour.afraid_of_family_reaction"])["concern_ref"]
+        self.walk(ref, steps_to_decision()[:1] + [
+            ("map_signals", {"observations": "facts", "supporting_signals": "s",
+                             "undermining_signals": "u", "children_involved": "no"}),
+            ("consult", {"consulted_with": "colleague", "consulted_at": now(),
+                         "question": "q", "advice": "a"})])
+        refused = self.act(ref, "skip_conversation", {"skip_reason": "danger"}, expect=409)
+        self.assertEqual(refused["code"], "specialist_consultation_required")
+        self.act(ref, "consult", {"consulted_with": "Veilig Thuis", "consulted_at": now(),
+                                  "question": "q", "advice": "a", "specialist": "veilig_thuis"})
+        self.assertEqual(self.act(ref, "skip_conversation", {"skip_reason": "danger"})["state"],
+                         "conversation_done")
+
+    def test_people_a_change_of_tenant_and_a_move(self):
+        ref = self.submit("UNIT-OLD", "house-0001")["concern_ref"]
+        after = self.act(ref, "record_people", people(
+            {"person": "adult A", "relation": "possible_victim"},
+            {"person": "child 1", "relation": "child_witness", "age": 9}))
+        self.assertEqual(after["children_involved"], "yes")
+        refused = self.act(ref, "record_people", people(
+            {"person": "adult A", "relation": "other", "name": "Johanna"}), expect=422)
+        self.assertEqual(refused["pointer"], "/fields/people/0/name")
+        self.assertEqual(self.call("GET", "/v1/concerns/" + ref, "officer")[2]["people"],
+                         after["people"])
+        # A change of tenant: later signals without a household start a new file.
+        time.sleep(1.1)  # the change comes after the former tenant's concern, to the second
+        status, _, _ = self.call("POST", "/v1/host-events", "erp", {
+            "event_id": "EV-TENANT-E2E", "unit_id": "UNIT-OLD", "kind": "tenant_changed",
+            "occurred_at": now()})
+        self.assertEqual(status, 202)
+        time.sleep(1.1)  # created after the change: a whole second later
+        newer = self.submit("UNIT-OLD", "house-0002")["concern_ref"]
+        self.assertNotEqual(newer, ref)
+        # A household that moves takes its file along.
+        moving = self.submit("UNIT-A", "house-0003",
+                             ticket={"host_ticket_id": "WO-h3", "unit_id": "UNIT-A",
+                                     "household_ref": "HH-E2E"})["concern_ref"]
+        moved = self.submit("UNIT-B", "house-0004",
+                            ticket={"host_ticket_id": "WO-h4", "unit_id": "UNIT-B",
+                                    "household_ref": "HH-E2E"})
+        self.assertEqual((moved["concern_ref"], moved["unit_id"]), (moving, "UNIT-B"))
+        self.assertIn("household_moved", [e["kind"] for e in moved["chronology"]])
+
+    def test_an_export_for_the_suspected_perpetrator_and_a_hold_lifted_by_two(self):
+        concern = self.submit("UNIT-EXPORT", "export-0001")
+        ref = concern["concern_ref"]
+        told = concern["chronology"][0]["entry_id"]
+        path = "/v1/concerns/%s/export-requests" % ref
+        bad = self.call("POST", path, "officer", {"requester_relation": "suspected_perpetrator",
+                                                  "withhold": [{"entry_id": 999999,
+                                                                "reason": "rights_of_others",
+                                                                "explanation": "x"}]})
+        self.assertEqual(self.assertProblem(bad, 422, "invalid_field")["pointer"],
+                         "/withhold/0/entry_id")
+        status, _, pending = self.call("POST", path, "officer", {
+            "requester_relation": "suspected_perpetrator",
+            "withhold": [{"entry_id": told, "reason": "safety_of_others",
+                          "explanation": "what the technician saw"}]})
+        self.assertEqual(status, 201, pending)
+        approval = "/v1/export-requests/%s/approval" % pending["export_ref"]
+        self.assertProblem(self.call("POST", approval, "officer", {"approve": True}), 409,
+                           "second_officer_required")
+        status, _, dossier = self.call("POST", approval, "officer2", {"approve": True})
+        self.assertEqual((status, dossier["requester_relation"]), (200, "suspected_perpetrator"))
+        self.assertNotIn(SECRET_TEXT, json.dumps(dossier))
+        self.assertEqual(dossier["submissions"], [])
+        # A legal hold placed by an officer is not lifted by an admin alone.
+        hold = "/v1/concerns/%s/legal-hold" % ref
+        self.call("POST", hold, "officer", {"hold": True, "reason": "complaint"})
+        status, _, asked = self.call("POST", hold, "admin", {"hold": False})
+        self.assertEqual(status, 200)
+        self.assertIn("lift_requested_at", asked["legal_hold"])
+        self.assertProblem(self.call("POST", hold, "admin", {"hold": False}), 409,
+                           "second_person_required")
+        self.assertIsNone(self.call("POST", hold, "officer2", {"hold": False})[2]["legal_hold"])
+
+    def test_bad_fields_of_new_actions_are_422_with_the_pointer_and_change_nothing(self):
+        ref = self.submit("UNIT-BAD", "bad-0001")["concern_ref"]
+        before = self.call("GET", "/v1/concerns/" + ref, "officer")[2]
+        for action, fields, pointer in [
+                ("report_to_veilig_thuis", dict(melding(now()), channel="fax"), "/fields/channel"),
+                ("record_veilig_thuis_feedback", {"received_at": now(), "outcome": "closed_by_veilig_thuis"},
+                 "/fields/summary"),
+                ("refer", {"route": "ggd", "receiving_party": "GGD", "referred_at": now(),
+                           "sharing_basis": "consent"}, "/fields/sharing_justification"),
+                ("add_note", {"occurred_at": now(3), "facts": "f"}, "/fields/occurred_at"),
+                ("record_people", people({"person": "grandmother", "relation": "other"}),
+                 "/fields/people/0/person")]:
+            refused = self.act(ref, action, fields, expect=422)
+            self.assertEqual(refused["pointer"], pointer, (action, refused))
+        self.assertEqual(self.call("GET", "/v1/concerns/" + ref, "officer")[2], before)
+
+    def test_reminders_are_listed_to_every_officer(self):
+        ref = self.submit("UNIT-DUE", "due-0001")["concern_ref"]
+        self.act(ref, "record_acute", {"called_112": False, "called_veilig_thuis": True,
+                                       "veilig_thuis_call": "report", "called_at": now(-20),
+                                       "summary": "called"})
+        for who in ("officer", "officer2"):
+            status, _, due = self.call("GET", "/v1/steps/due", who)
+            self.assertEqual(status, 200)
+            late = [d for d in due["due"] if d["concern_ref"] == ref]
+            self.assertIn("veilig_thuis_feedback_late", [d["reminder"] for d in late], late)
+
+
+class OfficerCalendarTest(E2ETestCase):
+    """A melding on the Friday before Easter Monday 2027, with the sidecar's
+    clock fixed: Veilig Thuis's feedback is late from Tuesday 6 April."""
+
+    def start_at(self, mc, fixed):
+        plugin = meldcoded_config.plugin_config(mc.store)
+        plugin["clock"] = {"fixed": fixed}
+        mc.extra = {"plugin": plugin}
+        return mc.start()
+
+    def test_a_melding_with_late_feedback_on_a_friday_before_a_public_holiday(self):
+        tok, entries = make_tokens()
+        mc = Sidecar(entries)
+        call = lambda method, path, who, body=None: mc.request(method, path, tok[who], body)
+        self.start_at(mc, "2027-03-26T10:00:00+01:00")
+        try:
+            status, _, receipt = call("POST", "/v1/submissions", "tech", submission(
+                "easter-0001", ticket={"host_ticket_id": "WO-E1", "unit_id": "UNIT-EASTER"}))
+            self.assertEqual(status, 201, receipt)
+            ref = call("GET", "/v1/submissions/%s/concern" % receipt["submission_ref"],
+                       "officer")[2]["concern_ref"]
+            fields = dict(melding("2027-03-25T23:30:00Z"))  # Friday 00:30 in Amsterdam
+            status, _, after = call("POST", "/v1/concerns/%s/actions" % ref, "officer",
+                                    {"action": "report_to_veilig_thuis", "fields": fields})
+            self.assertEqual(status, 200, after)
+            self.assertEqual(after["veilig_thuis_feedback_due"], "2027-04-05")
+        finally:
+            mc.stop()
+
+        def late_at(fixed):
+            self.start_at(mc, fixed)
+            try:
+                due = call("GET", "/v1/steps/due", "officer2")[2]["due"]
+            finally:
+                mc.stop()
+            return [d for d in due if d["reminder"] == "veilig_thuis_feedback_late"]
+
+        self.assertEqual(late_at("2027-04-05T20:00:00+02:00"), [])
+        self.assertEqual(late_at("2027-04-06T08:00:00+02:00"), [{
+            "concern_ref": ref, "action": "record_veilig_thuis_feedback",
+            "due_date": "2027-04-06", "reminder": "veilig_thuis_feedback_late"}])
 
 if __name__ == "__main__":
     unittest.main()

@@ -168,6 +168,9 @@ MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, cha
 
 /* Places or lifts a legal hold on a concern: a held concern is never purged
  * (schemas/legal_hold_request.schema.json -> schemas/legal_hold.schema.json).
+ * Lifting takes two people (since 1.2): the first request to lift is recorded
+ * (lift_requested_at), a second one by another actor lifts the hold; the
+ * same actor again is refused (MC_E_CONFLICT, second_person_required).
  * Officers and admins; the answer carries no concern content. Since ABI 1.1. */
 MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** hold_json);
@@ -181,10 +184,15 @@ MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json
 MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const char* request_json,
                           char** report_json);
 
-/* Exports one concern's dossier for a data-subject request, with third
- * parties redacted as configured (a request may redact more, never less)
- * (schemas/export_request.schema.json -> schemas/dossier.schema.json).
- * Officers only. Since ABI 1.1. */
+/* Exports one concern's dossier for a data-subject request, in two steps by
+ * two officers (since 1.2): a request with "concern_ref" records who asks
+ * ("requester_relation") and the entries withheld, each with a reason, and
+ * answers an export_ref, releasing nothing; a request with "export_ref" by
+ * another officer approves it and answers the dossier, without the withheld
+ * entries, with third parties redacted as configured (a request may redact
+ * more, never less) (schemas/export_request.schema.json ->
+ * schemas/export_answer.schema.json). The same officer approving is refused
+ * (MC_E_CONFLICT, second_officer_required), and audited. Officers only. Since ABI 1.1. */
 MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** dossier_json);
 /* ---- keys and audit (admins, auditors) ---------------------------------- */

@@ -56,7 +56,9 @@ json optional_time(const std::optional<Timestamp>& t) {
 
 json hold(const std::optional<LegalHold>& h) {
     if (!h) return nullptr;
-    return {{"reason", h->reason}, {"since", format_timestamp(h->since)}};
+    json out{{"reason", h->reason}, {"since", format_timestamp(h->since)}};
+    if (h->lift_requested_at) out["lift_requested_at"] = format_timestamp(*h->lift_requested_at);
+    return out;
 }
 
 json summary(const ConcernRecord& c) {
@@ -81,7 +83,8 @@ json summary(const ConcernRecord& c) {
 }
 
 json entry(const Entry& e) {
-    return {{"at", format_timestamp(e.at)},
+    return {{"entry_id", e.id},
+            {"at", format_timestamp(e.at)},
             {"kind", e.kind},
             {"actor", {{"id", e.actor.id}, {"role", role_name(e.actor.role)}}},
             {"data", e.data}};
@@ -383,10 +386,51 @@ json dossier(const Dossier& d) {
                  {"chronology", std::move(chronology)}};
     json redacted = json::array();
     for (const Redaction r : d.redactions) redacted.push_back(redaction_name(r));
+    content["requester_relation"] = d.requester_relation;
     content["format"] = "meldcode.dossier/1";
     content["exported_at"] = format_timestamp(d.exported_at);
     content["redacted"] = std::move(redacted);
     return content;
+}
+
+std::optional<std::string> export_approval(const json& doc) {
+    if (!doc.contains("export_ref")) return std::nullopt;
+    for (const char* key : {"concern_ref", "requester_relation", "withhold", "redact"}) {
+        if (doc.contains(key)) {
+            throw invalid_field(std::string("/") + key, "an approval names only export_ref");
+        }
+    }
+    if (!doc.contains("approve")) throw missing_field("/approve");
+    return doc.at("export_ref").get<std::string>();
+}
+
+ExportRequest export_request(const json& doc) {
+    if (!doc.contains("concern_ref")) throw missing_field("/concern_ref");
+    if (!doc.contains("requester_relation")) throw missing_field("/requester_relation");
+    if (doc.contains("approve")) {
+        throw invalid_field("/approve", "a request is approved with its export_ref");
+    }
+    ExportRequest r;
+    r.concern_ref = doc.at("concern_ref").get<std::string>();
+    r.requester_relation = doc.at("requester_relation").get<std::string>();
+    for (const auto& w : doc.value("withhold", json::array())) {
+        r.withhold.push_back({w.at("entry_id").get<std::int64_t>(),
+                              w.at("reason").get<std::string>(),
+                              w.at("explanation").get<std::string>()});
+    }
+    r.also_redact = redactions(doc);
+    return r;
+}
+
+json export_pending(const ExportRecord& record) {
+    const json& request = record.request;
+    return {{"export_ref", record.ref},
+            {"concern_ref", request.at("concern_ref")},
+            {"status", "awaiting_approval"},
+            {"requester_relation", request.at("requester_relation")},
+            {"requested_by", record.requested_by},
+            {"requested_at", format_timestamp(record.requested_at)},
+            {"withheld", request.at("withhold")}};
 }
 
 }  // namespace meldcode::codec

@@ -44,5 +44,12 @@ nlohmann::json legal_hold(const ConcernRecord& concern);
 nlohmann::json purge_report(const PurgeReport& report);
 // Redaction is applied last, to the finished document.
 nlohmann::json dossier(const Dossier& dossier);
+// An export request (the first of its two steps) and what it answers: no
+// content of the dossier, only what the approving officer must check.
+// The export_ref of an approval (export_ref and approve only), or nullopt for
+// a request; either throws naming a member that does not belong.
+std::optional<std::string> export_approval(const nlohmann::json& doc);
+ExportRequest export_request(const nlohmann::json& doc);
+nlohmann::json export_pending(const ExportRecord& record);
 
 }  // namespace meldcode::codec

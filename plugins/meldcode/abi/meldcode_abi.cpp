@@ -356,12 +356,14 @@ MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const c
 
 MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** dossier_json) {
-    return call(instance, actor_json, request_json, {"export_request", "dossier"}, dossier_json,
-                [](auto& service, const auto& actor, const json& doc) {
-                    const auto dossier = service.export_concern(
-                        actor, doc.at("concern_ref").template get<std::string>(),
-                        meldcode::codec::redactions(doc));
-                    return meldcode::codec::dossier(dossier).dump();
+    return call(instance, actor_json, request_json, {"export_request", "export_answer"},
+                dossier_json, [](auto& service, const auto& actor, const json& doc) {
+                    if (const auto ref = meldcode::codec::export_approval(doc)) {
+                        return meldcode::codec::dossier(service.approve_export(actor, *ref)).dump();
+                    }
+                    const auto record =
+                        service.request_export(actor, meldcode::codec::export_request(doc));
+                    return meldcode::codec::export_pending(record).dump();
                 });
 }
 

@@ -31,6 +31,24 @@ using ConcernId = std::int64_t;
 struct LegalHold {
     std::string reason;  // a code from schemas/legal_hold_request.schema.json
     Timestamp since = 0;
+    // Lifting takes two people: who asked first, and when (nullopt: nobody).
+    std::optional<std::string> lift_requested_by;
+    std::optional<Timestamp> lift_requested_at;
+};
+
+// A data-subject export waiting for a second officer (README, "Retention,
+// legal hold and data-subject export"). `request` is sealed at rest:
+// requester_relation, withhold (entry ids with reason and explanation),
+// redact.
+struct ExportRecord {
+    std::int64_t id = 0;  // assigned by the store
+    std::string ref;      // opaque, random
+    ConcernId concern = 0;
+    std::string requested_by;
+    Timestamp requested_at = 0;
+    nlohmann::json request;
+    std::optional<std::string> released_by;
+    std::optional<Timestamp> released_at;
 };
 
 struct ConcernRecord {
@@ -99,10 +117,11 @@ struct Feedback {
 
 // One line of a concern's chronology.
 struct Entry {
-    std::string kind;  // "signals_submitted", "host_event", "action"
+    std::string kind;  // "signals_submitted", "host_event", "action", "household_moved"
     Timestamp at = 0;
     Actor actor;
     nlohmann::json data;
+    std::int64_t id = 0;  // the store's (set on read): what an export withholds by
 };
 
 // Where an entry stands in a chronology, which is in time order (ties by
@@ -272,6 +291,11 @@ public:
     virtual PurgeCounts purge_concern(ConcernId concern, bool dry_run) = 0;
     virtual std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) = 0;
     virtual std::vector<StoredSubmission> submissions_of(ConcernId concern) = 0;
+
+    // Data-subject exports awaiting a second officer.
+    virtual std::int64_t insert_export(const ExportRecord& record) = 0;
+    virtual std::optional<ExportRecord> find_export(const std::string& export_ref) = 0;
+    virtual void mark_export_released(std::int64_t id, const std::string& by, Timestamp at) = 0;
 
     // Audit: append-only, each row linked to the one before (tamper-evident).
     virtual void append_audit(const AuditRecord& record) = 0;

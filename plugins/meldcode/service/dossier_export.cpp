@@ -1,11 +1,15 @@
 // The data-subject export of one dossier (docs/retention-and-export.md).
-// A member function of MeldcodeService.
+// Member functions of MeldcodeService.
 #include <algorithm>
+#include <set>
 
+#include "core/errors.h"
 #include "service/meldcode_service.h"
 
 namespace meldcode {
 namespace {
+
+using nlohmann::json;
 
 bool has(const std::vector<Redaction>& set, Redaction r) {
     return std::find(set.begin(), set.end(), r) != set.end();
@@ -47,19 +51,105 @@ Pseudonyms pseudonyms_for(const Dossier& d) {
     return p;
 }
 
+// Withheld entries never appear: not the entry, not the submission it
+// records, and not the assessment when its step (the action `weigh`) is
+// withheld.
+void withhold(Dossier& d, const json& withheld, const std::string& weigh) {
+    std::set<std::int64_t> ids;
+    for (const auto& w : withheld) ids.insert(w.at("entry_id").get<std::int64_t>());
+    std::set<std::string> hidden_submissions;
+    bool assessment_hidden = false;
+    std::vector<Entry> kept;
+    for (Entry& e : d.chronology) {
+        if (ids.count(e.id) == 0) {
+            kept.push_back(std::move(e));
+            continue;
+        }
+        if (e.data.contains("submission_ref")) hidden_submissions.insert(e.data["submission_ref"]);
+        assessment_hidden =
+            assessment_hidden || (e.kind == "action" && e.data.at("action") == weigh);
+    }
+    d.chronology = std::move(kept);
+    auto& subs = d.submissions;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const StoredSubmission& s) {
+                                  return hidden_submissions.count(s.record.ref) != 0;
+                              }),
+               subs.end());
+    if (assessment_hidden) d.concern.status.assessment = nullptr;
+}
+
 }  // namespace
 
-Dossier MeldcodeService::export_concern(const Actor& actor, const std::string& concern_ref,
-                                        const std::vector<Redaction>& also_redact) {
+ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportRequest& request) {
+    authorize(actor, Operation::export_concern);
+    ExportRecord record;
+    record.ref = "x_" + crypto_->random_token(16);
+    record.requested_by = actor.id;
+    record.requested_at = clock_->now();
+    json withhold = json::array();
+    for (const auto& w : request.withhold) {
+        withhold.push_back(
+            {{"entry_id", w.entry_id}, {"reason", w.reason}, {"explanation", w.explanation}});
+    }
+    json redact = json::array();
+    for (const Redaction r : request.also_redact) redact.push_back(redaction_name(r));
+    record.request = {{"concern_ref", request.concern_ref},
+                      {"requester_relation", request.requester_relation},
+                      {"withhold", std::move(withhold)},
+                      {"redact", std::move(redact)}};
+    store_->transaction([&](StoreTransaction& tx) {
+        const ConcernRecord concern = select(tx, {request.concern_ref, std::nullopt});
+        std::set<std::int64_t> ids;
+        for (const Entry& e : tx.whole_chronology(concern)) ids.insert(e.id);
+        for (std::size_t i = 0; i < request.withhold.size(); ++i) {
+            if (ids.count(request.withhold[i].entry_id) == 0) {
+                throw invalid_field("/withhold/" + std::to_string(i) + "/entry_id",
+                                    "not an entry of this concern's chronology");
+            }
+        }
+        record.concern = concern.id;
+        record.id = tx.insert_export(record);
+        audit(tx, actor, "concern.export_requested", concern.id);
+    });
+    return record;
+}
+
+Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& export_ref) {
     authorize(actor, Operation::export_concern);
     Dossier d;
     d.exported_at = clock_->now();
+    std::vector<Redaction> also_redact;
+    std::optional<std::string> refusal;
     store_->transaction([&](StoreTransaction& tx) {
-        d.concern = select(tx, {concern_ref, std::nullopt});
+        const auto record = tx.find_export(export_ref);
+        if (!record) throw not_found("export request", "/export_ref");
+        if (record->released_at) {
+            throw Error(MC_E_CONFLICT, "export_released", "this export was released before",
+                        "/export_ref");
+        }
+        if (record->requested_by == actor.id) {
+            refusal = "an export is released by a second officer, not the one who requested it";
+            return;
+        }
+        const json& request = record->request;
+        d.requester_relation = request.at("requester_relation").get<std::string>();
+        for (const auto& name : request.at("redact")) {
+            also_redact.push_back(*redaction_from_name(name.get<std::string>()));
+        }
+        d.concern = select(tx, {request.at("concern_ref").get<std::string>(), std::nullopt});
         d.submissions = tx.submissions_of(d.concern.id);
         d.chronology = tx.whole_chronology(d.concern);
+        const auto weigh = workflow_.action_with_rule("assessment_framework");
+        withhold(d, request.at("withhold"), weigh ? weigh->first : std::string());
+        tx.mark_export_released(record->id, actor.id, d.exported_at);
         audit(tx, actor, "concern.export", d.concern.id);
     });
+    if (refusal) {
+        // Four eyes: the refusal is audited like any other.
+        audit_denial(actor, "denied.export_approval");
+        throw Error(MC_E_CONFLICT, "second_officer_required", *refusal, "/export_ref");
+    }
     d.redactions = effective(settings_.export_redactions, also_redact);
     d.pseudonyms = pseudonyms_for(d);
     return d;

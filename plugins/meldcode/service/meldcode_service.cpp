@@ -211,9 +211,8 @@ ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::stri
     // New signals for a household (or, without one, for the unit's current
     // tenancy) whose concern was closed start a new concern that points back
     // to it, so the officer sees the history; never to a former tenant's.
-    const auto previous = household_ref
-                              ? tx.household_concern(*household_ref, false)
-                              : tx.latest_concern(unit_id, tx.tenancy_since(unit_id));
+    const auto previous = household_ref ? tx.household_concern(*household_ref, false)
+                                        : tx.latest_concern(unit_id, tx.tenancy_since(unit_id));
     if (previous) c.related_ref = previous->ref;
     c.id = tx.insert_concern(c);
     return c;

@@ -139,7 +139,22 @@ struct PurgeReport {
 };
 
 // A data-subject export of one concern, before it is written as JSON.
+// What an officer asks when a data subject requests their dossier.
+struct WithheldEntry {
+    std::int64_t entry_id = 0;
+    std::string reason;  // rights_of_others, safety_of_others, investigation
+    std::string explanation;
+};
+
+struct ExportRequest {
+    std::string concern_ref;
+    std::string requester_relation;  // possible_victim, suspected_perpetrator, other
+    std::vector<WithheldEntry> withhold;
+    std::vector<Redaction> also_redact;
+};
+
 struct Dossier {
+    std::string requester_relation;
     ConcernRecord concern;
     std::vector<StoredSubmission> submissions;
     std::vector<Entry> chronology;
@@ -178,8 +193,12 @@ public:
     ConcernRecord set_legal_hold(const Actor& actor, const std::string& concern_ref,
                                  const std::optional<std::string>& reason);
     PurgeReport purge(const Actor& actor, const PurgeRequest& request);
-    Dossier export_concern(const Actor& actor, const std::string& concern_ref,
-                           const std::vector<Redaction>& also_redact);
+    // A data-subject export in two steps, by two officers: the request
+    // records who asks and withholds entries with a reason (nothing is
+    // released); a second officer approves, and only then is the dossier,
+    // without the withheld entries, released.
+    ExportRecord request_export(const Actor& actor, const ExportRequest& request);
+    Dossier approve_export(const Actor& actor, const std::string& export_ref);
     // Re-encrypts one batch of records under the active key (one durable
     // transaction); call again until nothing remains.
     RotationProgress rotate_keys(const Actor& actor, std::int64_t batch);

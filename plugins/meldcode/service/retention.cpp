@@ -5,21 +5,66 @@
 
 namespace meldcode {
 
+namespace {
+
+// What a request to lift does to a hold: nothing held, nothing to do; the
+// first person asks; a second person (another actor) lifts it.
+enum class Lift { nothing_held, asked, lifted, same_person };
+
+Lift lift(std::optional<LegalHold>& hold, const Actor& actor, Timestamp now) {
+    if (!hold) return Lift::nothing_held;
+    if (!hold->lift_requested_by) {
+        hold->lift_requested_by = actor.id;
+        hold->lift_requested_at = now;
+        return Lift::asked;
+    }
+    if (*hold->lift_requested_by == actor.id) return Lift::same_person;
+    hold.reset();
+    return Lift::lifted;
+}
+
+}  // namespace
+
+// Placing a hold is one person's call; lifting it takes two (an admin can no
+// longer lift an officer's hold alone): the second request, by someone else,
+// lifts it. Placing it again cancels a pending request to lift.
 ConcernRecord MeldcodeService::set_legal_hold(const Actor& actor, const std::string& concern_ref,
                                               const std::optional<std::string>& reason) {
     authorize(actor, Operation::set_legal_hold);
     const Timestamp now = clock_->now();
     ConcernRecord concern;
+    bool same_person = false;
     store_->transaction([&](StoreTransaction& tx) {
         concern = select(tx, {concern_ref, std::nullopt});
-        concern.legal_hold =
-            reason ? std::optional<LegalHold>(LegalHold{*reason, now}) : std::nullopt;
+        std::string action;
+        if (reason) {
+            concern.legal_hold = LegalHold{*reason, now, std::nullopt, std::nullopt};
+            // The reason goes into the audit action: the hold itself is purged
+            // with the concern, the audit trail keeps why it was kept.
+            action = "concern.legal_hold." + *reason;
+        } else {
+            switch (lift(concern.legal_hold, actor, now)) {
+                case Lift::same_person:
+                    same_person = true;
+                    return;
+                case Lift::asked:
+                    action = "concern.legal_hold_lift_requested";
+                    break;
+                case Lift::nothing_held:
+                case Lift::lifted:
+                    action = "concern.legal_hold_lifted";
+                    break;
+            }
+        }
         tx.set_legal_hold(concern.id, concern.legal_hold);
-        // The reason goes into the audit action: the hold itself is purged
-        // with the concern, the audit trail keeps why it was kept.
-        audit(tx, actor, reason ? "concern.legal_hold." + *reason : "concern.legal_hold_lifted",
-              concern.id);
+        audit(tx, actor, action, concern.id);
     });
+    if (same_person) {
+        audit_denial(actor, "denied.legal_hold_lift");
+        throw Error(MC_E_CONFLICT, "second_person_required",
+                    "a legal hold is lifted by a second person, not the one who asked to lift it",
+                    "/hold");
+    }
     return concern;
 }
 

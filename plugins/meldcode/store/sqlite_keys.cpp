@@ -29,6 +29,9 @@ std::string assessment_row_context(const Query& row) {
 std::string case_row_context(const Query& row) {
     return case_context(row.text(1));
 }
+std::string export_row_context(const Query& row) {
+    return export_context(row.text(1));
+}
 
 const SealedColumn kEntries{"SELECT id, '', data, key_id FROM entries WHERE ",
                             "UPDATE entries SET data = ?2, key_id = ?3 WHERE id = ?1",
@@ -41,6 +44,9 @@ const SealedColumn kCases{
     "SELECT id, ref, case_data, case_key_id FROM concerns WHERE case_data IS NOT NULL AND ",
     "UPDATE concerns SET case_data = ?2, case_key_id = ?3 WHERE id = ?1", case_row_context,
     "(case_key_id IS NULL OR case_key_id < ?1 OR case_key_id > ?1)"};
+const SealedColumn kExports{"SELECT id, ref, request, key_id FROM export_requests WHERE ",
+                            "UPDATE export_requests SET request = ?2, key_id = ?3 WHERE id = ?1",
+                            export_row_context};
 
 struct Pending {
     std::int64_t id;
@@ -91,6 +97,8 @@ std::int64_t remaining(sqlite3* db, const Crypto& crypto) {
            count(db, crypto,
                  std::string("SELECT count(*) FROM concerns WHERE case_data IS NOT NULL AND ") +
                      kCases.under_old_key) +
+           count(db, crypto,
+                 std::string("SELECT count(*) FROM export_requests WHERE ") + kUnderOldKey) +
            audit_rows_to_relink(db, crypto);
 }
 
@@ -137,6 +145,10 @@ std::string case_context(const std::string& concern_ref) {
     return "concerns.case_data/" + concern_ref;
 }
 
+std::string export_context(const std::string& export_ref) {
+    return "export_requests.request/" + export_ref;
+}
+
 void prepare_keys(sqlite3* db, const Crypto& crypto) {
     exec(db, "BEGIN IMMEDIATE");
     try {
@@ -164,6 +176,9 @@ RotationProgress rotate_records(sqlite3* db, const Crypto& crypto, std::int64_t 
     }
     if (progress.rotated < batch) {
         progress.rotated += reseal(db, crypto, kCases, batch - progress.rotated, false);
+    }
+    if (progress.rotated < batch) {
+        progress.rotated += reseal(db, crypto, kExports, batch - progress.rotated, false);
     }
     if (progress.rotated < batch) {
         progress.rotated += relink_audit(db, crypto, batch - progress.rotated);

@@ -24,6 +24,7 @@ constexpr const char* kUnderOldKey = "(key_id IS NULL OR key_id < ?1 OR key_id >
 std::string entry_context(std::int64_t entry_id);
 std::string assessment_context(const std::string& concern_ref);
 std::string case_context(const std::string& concern_ref);
+std::string export_context(const std::string& export_ref);
 
 // At open, in its own transaction: throws Error(MC_E_KEY) "key_unknown" when
 // the store used a key the ring lacks and "key_mismatch" when a key id's

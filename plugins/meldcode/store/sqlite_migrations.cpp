@@ -230,6 +230,10 @@ UPDATE submissions SET feedback_message = 'completed', feedback_at = handled_at
 //   Veilig Thuis's feedback late) the officers were notified of, by its due
 //   date; listed while due, notified once. Indexes keep each reminder's
 //   query to the concerns it is about.
+// - a legal hold remembers who asked to lift it (lifting takes two people).
+// - export_requests: a data-subject export waits for a second officer; who
+//   asks (the requester's relation), which entries are withheld and why is
+//   sealed; purged with its concern.
 // - tenancies: when a unit's tenant last changed (a host event); signals
 //   without a household then start a new concern.
 constexpr const char* kSchema7 = R"sql(
@@ -257,6 +261,21 @@ CREATE TABLE reminders_notified (
     due_date TEXT NOT NULL,
     PRIMARY KEY (concern_id, reminder, due_date)
 ) WITHOUT ROWID;
+ALTER TABLE concerns ADD COLUMN legal_hold_lift_by TEXT;
+ALTER TABLE concerns ADD COLUMN legal_hold_lift_at INTEGER;
+CREATE TABLE export_requests (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL UNIQUE,
+    concern_id INTEGER NOT NULL REFERENCES concerns (id),
+    requested_by TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    request BLOB NOT NULL,
+    key_id TEXT NOT NULL,
+    released_by TEXT,
+    released_at INTEGER
+);
+CREATE INDEX export_requests_by_concern ON export_requests (concern_id);
+CREATE INDEX export_requests_by_key ON export_requests (key_id);
 CREATE TABLE tenancies (
     unit_id TEXT PRIMARY KEY,
     since INTEGER NOT NULL

@@ -97,7 +97,7 @@ Actor read_actor(const Query& row, int id_col) {
 // The columns read_concern() expects, in its order, then `extra` columns
 // from index kConcernColumns on. pending_feedback is derived from the
 // submissions instead of stored, so it cannot drift.
-constexpr int kConcernColumns = 25;
+constexpr int kConcernColumns = 27;
 std::string concern_sql(const char* rest, const char* extra = "") {
     return std::string(
                "SELECT c.id, c.ref, c.unit_id, c.household_ref, c.state, c.assignee, "
@@ -107,7 +107,7 @@ std::string concern_sql(const char* rest, const char* extra = "") {
                " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
                "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id, "
                "c.priority, c.report_decided, c.state_since, c.veilig_thuis_feedback_due, "
-               "c.case_data, c.case_key_id") +
+               "c.case_data, c.case_key_id, c.legal_hold_lift_by, c.legal_hold_lift_at") +
            extra + " FROM concerns c " + rest;
 }
 
@@ -167,7 +167,10 @@ ConcernRecord read_concern(const Crypto& crypto, const Query& row) {
     c.updated_at = row.int64(13);
     c.status.pending_feedback = static_cast<int>(row.int64(14));
     c.closed_at = row.optional_int64(15);
-    if (!row.is_null(16)) c.legal_hold = LegalHold{row.text(16), row.int64(17)};
+    if (!row.is_null(16)) {
+        c.legal_hold =
+            LegalHold{row.text(16), row.int64(17), row.optional_text(25), row.optional_int64(26)};
+    }
     c.status.priority = priority_of(row.int64(19));
     c.status.report_decided = row.boolean(20);
     c.state_since = row.int64(21);
@@ -262,7 +265,8 @@ bool same_household(const nlohmann::json& data, const std::optional<std::string>
 
 Entry read_entry(const Crypto& crypto, const Query& row) {
     return Entry{row.text(0), row.int64(1), read_actor(row, 2),
-                 parse_json(open_sealed(crypto, row, 4, 6, sqlite::entry_context(row.int64(5))))};
+                 parse_json(open_sealed(crypto, row, 4, 6, sqlite::entry_context(row.int64(5)))),
+                 row.int64(5)};
 }
 
 // The columns of a submission record, in the order submission_record() reads them.
@@ -364,9 +368,9 @@ public:
 
     std::optional<ConcernRecord> household_concern(const std::string& household_ref,
                                                    bool open_only) override {
-        static const std::string sql =
-            concern_sql("WHERE c.household_ref = ?1 AND (?2 = 0 OR c.closed_at IS NULL) "
-                        "ORDER BY c.id DESC LIMIT 1");
+        static const std::string sql = concern_sql(
+            "WHERE c.household_ref = ?1 AND (?2 = 0 OR c.closed_at IS NULL) "
+            "ORDER BY c.id DESC LIMIT 1");
         auto q = query(sql);
         q.bind(1, household_ref).bind(2, std::int64_t{open_only});
         return first_concern(crypto_, q);
@@ -608,13 +612,50 @@ public:
 
     void set_legal_hold(ConcernId concern, const std::optional<LegalHold>& hold) override {
         auto q = query(
-            "UPDATE concerns SET legal_hold_reason = ?2, legal_hold_since = ?3 WHERE id = ?1");
+            "UPDATE concerns SET legal_hold_reason = ?2, legal_hold_since = ?3, "
+            "legal_hold_lift_by = ?4, legal_hold_lift_at = ?5 WHERE id = ?1");
         q.bind(1, concern);
         if (hold) {
-            q.bind(2, hold->reason).bind(3, hold->since);
+            q.bind(2, hold->reason).bind(3, hold->since).bind(4, hold->lift_requested_by);
+            q.bind(5, hold->lift_requested_at);
         } else {
-            q.bind_null(2).bind_null(3);
+            q.bind_null(2).bind_null(3).bind_null(4).bind_null(5);
         }
+        q.run();
+    }
+
+    std::int64_t insert_export(const ExportRecord& r) override {
+        auto q = query(
+            "INSERT INTO export_requests (ref, concern_id, requested_by, requested_at, request, "
+            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        q.bind(1, r.ref).bind(2, r.concern).bind(3, r.requested_by).bind(4, r.requested_at);
+        q.bind_blob(5, crypto_.seal_record(r.request.dump(), sqlite::export_context(r.ref)));
+        q.bind(6, crypto_.active_key_id());
+        q.run();
+        return sqlite3_last_insert_rowid(c_.db());
+    }
+
+    std::optional<ExportRecord> find_export(const std::string& export_ref) override {
+        auto q = query(
+            "SELECT id, ref, concern_id, requested_by, requested_at, request, key_id, "
+            "released_by, released_at FROM export_requests WHERE ref = ?1");
+        q.bind(1, export_ref);
+        if (!q.step()) return std::nullopt;
+        return ExportRecord{
+            q.int64(0),
+            q.text(1),
+            q.int64(2),
+            q.text(3),
+            q.int64(4),
+            parse_json(open_sealed(crypto_, q, 5, 6, sqlite::export_context(q.text(1)))),
+            q.optional_text(7),
+            q.optional_int64(8)};
+    }
+
+    void mark_export_released(std::int64_t id, const std::string& by, Timestamp at) override {
+        auto q =
+            query("UPDATE export_requests SET released_by = ?2, released_at = ?3 WHERE id = ?1");
+        q.bind(1, id).bind(2, by).bind(3, at);
         q.run();
     }
 
@@ -633,6 +674,7 @@ public:
         counts.entries = remove_or_count("entries", "concern_id = ?1", concern, dry_run);
         counts.submissions = remove_or_count("submissions", "concern_id = ?1", concern, dry_run);
         remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
+        remove_or_count("export_requests", "concern_id = ?1", concern, dry_run);
         remove_or_count("concerns", "id = ?1", concern, dry_run);
         return counts;
     }

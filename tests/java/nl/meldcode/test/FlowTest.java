@@ -45,7 +45,7 @@ public final class FlowTest {
 
             act(mc, ref, "assign", "{\"assignee\":\"af-1\"}");
             act(mc, ref, "map_signals", "{\"observations\":\"feiten\",\"supporting_signals\":"
-                    + "\"gat in deur\",\"undermining_signals\":\"geen\",\"children_involved\":true}");
+                    + "\"gat in deur\",\"undermining_signals\":\"geen\",\"children_involved\":\"yes\"}");
             act(mc, ref, "consult", "{\"consulted_with\":\"Veilig Thuis\",\"consulted_at\":"
                     + "\"2026-11-25T09:00:00+01:00\",\"question\":\"vraag\",\"advice\":\"advies\"}");
             act(mc, ref, "hold_conversation", "{\"held_with\":\"bewoner\",\"held_at\":"
@@ -57,11 +57,16 @@ public final class FlowTest {
             String decided = act(mc, ref, "decide", "{\"report\":{\"decision\":true,\"rationale\":"
                     + "\"r\"},\"help\":{\"decision\":false,\"rationale\":\"h\"}}");
             Check.contains(decided, "\"state\":\"decided\"");
+            act(mc, ref, "report_to_veilig_thuis", "{\"reported_at\":\"2026-11-25T09:45:00Z\","
+                    + "\"channel\":\"phone\",\"region\":\"Utrecht\",\"client_informed\":false,"
+                    + "\"not_informed_reason\":\"gevaar\",\"reporter_unnamed_to_family\":true,"
+                    + "\"corporation_role\":\"meldt nieuwe signalen\"}");
             act(mc, ref, "give_feedback", "{}");
             Check.contains(mc.submissionStatus(TECH, sub), "\"status\":\"handled\"");
             String closed = act(mc, ref, "close", "{\"reason\":\"gemeld bij Veilig Thuis\"}");
             Check.contains(closed, "\"state\":\"closed\"");
-            Check.contains(closed, "\"allowed_actions\":[\"record_acute\",\"record_debrief\",\"reopen\"]");
+            Check.contains(closed, "\"allowed_actions\":[\"record_veilig_thuis_feedback\","
+                    + "\"record_acute\",\"record_debrief\",\"reopen\"]");
 
             Check.equal(2, notifications.size());
             Check.contains(notifications.get(0), "\"event\":\"concern_created\"");

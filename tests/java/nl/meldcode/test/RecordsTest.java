@@ -30,7 +30,12 @@ public final class RecordsTest {
             String hold = mc.setLegalHold(OFFICER, "{\"concern_ref\":" + quote(ref)
                     + ",\"hold\":true,\"reason\":\"complaint\"}");
             Check.contains(hold, "\"reason\":\"complaint\"");
-            String dossier = mc.exportConcern(OFFICER, "{\"concern_ref\":" + quote(ref) + "}");
+            // Requested by one officer, released by another.
+            String pending = mc.exportConcern(OFFICER, "{\"concern_ref\":" + quote(ref)
+                    + ",\"requester_relation\":\"possible_victim\"}");
+            String exportRef = pending.replaceAll(".*\"export_ref\":\"(x_[A-Za-z0-9_-]{22})\".*", "$1");
+            String dossier = mc.exportConcern("{\"id\":\"af-2\",\"role\":\"officer\"}",
+                    "{\"export_ref\":" + quote(exportRef) + ",\"approve\":true}");
             Check.contains(dossier, "\"format\":\"meldcode.dossier/1\"");
             Check.contains(mc.purge(ADMIN, "{\"dry_run\":true}"), "\"concerns\":0");
             Check.contains(mc.rotateKeys(ADMIN, "{}"), "\"remaining\":0");
