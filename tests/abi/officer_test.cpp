@@ -84,6 +84,7 @@ TEST_CASE("an acute submission joining a monitored concern reaches the officer a
         CHECK(entry.at("kind") == "signals_submitted");
         CHECK(entry.at("data").at("already_called") == json::array({"112", "veilig_thuis"}));
         CHECK(entry.at("data").at("callback_requested") == true);
+        CHECK(entry.at("data").at("call_back") == true);
     }
     SECTION("a disclosure: a child tells about violence") {
         submit(store, "VHE-P", "p-2", {{"signals", {"mc.children.tells_about_violence"}}});
@@ -727,4 +728,14 @@ TEST_CASE("an admin cannot lift an officer's legal hold alone") {
     CHECK_FALSE(concern(store, ref).at("legal_hold").contains("lift_requested_at"));
     mc.set_legal_hold(admin, lift);
     CHECK(mc.set_legal_hold(actor("ad-2", "admin"), lift).at("legal_hold") == nullptr);
+}
+
+TEST_CASE("a direct signal asks the officer to call the observer back") {
+    StoreFixture store;
+    submit(store, "VHE-D", "d-1", {{"signals", {"mc.adults.fearful_or_tense"}}});
+    submit(store, "VHE-D", "d-2", {{"signals", {"mc.home.lock_on_outside_of_inner_door"}}});
+    const json chronology = concern(store, store.only_concern_ref("VHE-D")).at("chronology");
+    REQUIRE(chronology.size() == 2);
+    CHECK(chronology.at(0).at("data").at("call_back") == false);  // indirect, not asked
+    CHECK(chronology.at(1).at("data").at("call_back") == true);   // direct
 }

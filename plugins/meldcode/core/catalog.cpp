@@ -116,7 +116,7 @@ void Catalog::index_signals(const json& categories) {
                 throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
             Signal signal{s.at("label"), category, s.value("disclosure", false),
-                          offered ? Use::offered : Use::retired};
+                          offered ? Use::offered : Use::retired, s.value("direct", false)};
             if (!signals_.emplace(id, std::move(signal)).second) {
                 throw bad_catalog("duplicate signal id " + id);
             }
@@ -197,6 +197,10 @@ const json& Catalog::labels(const std::string& signal_id) const {
 
 bool Catalog::is_disclosure(const std::string& signal_id) const {
     return signals_.at(signal_id).disclosure;
+}
+
+bool Catalog::is_direct(const std::string& signal_id) const {
+    return signals_.at(signal_id).direct;
 }
 
 const std::string& Catalog::category_of(const std::string& signal_id) const {

@@ -61,6 +61,9 @@ public:
     const nlohmann::json& labels(const std::string& signal_id) const;
     // Whether the signal is a resident or a child telling about violence; it must be known.
     bool is_disclosure(const std::string& signal_id) const;
+    // Whether the signal is direct (seen, not inferred): the officer calls the
+    // observer back to hear it first-hand; it must be known.
+    bool is_direct(const std::string& signal_id) const;
     // The category the signal belongs to; it must be known.
     const std::string& category_of(const std::string& signal_id) const;
     // The route of a category (one of routes()); it must be known.
@@ -78,6 +81,7 @@ private:
         std::string category;
         bool disclosure = false;
         Use use = Use::offered;
+        bool direct = false;
     };
 
     void index_signals(const nlohmann::json& categories);

@@ -80,6 +80,15 @@ json MeldcodeService::signal_labels(const std::vector<std::string>& signals) con
     return labels;
 }
 
+// The officer calls the observer back when asked to, or when a direct signal
+// (seen first-hand, e.g. a lock on the outside of a child's door) was chosen:
+// the catalog's `direct` flag.
+bool MeldcodeService::call_back(const Submission& s) const {
+    return s.callback_requested ||
+           std::any_of(s.signals.begin(), s.signals.end(),
+                       [this](const std::string& id) { return catalog_.is_direct(id); });
+}
+
 void MeldcodeService::take_in(ConcernStatus& status, const Submission& s) const {
     const auto& categories = workflow_.honour_related_categories();
     bool disclosure = false;
@@ -305,7 +314,8 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
                   {"children_involved", s.children_involved},
                   {"acute", s.acute},
                   {"already_called", s.already_called},
-                  {"callback_requested", s.callback_requested}};
+                  {"callback_requested", s.callback_requested},
+                  {"call_back", call_back(s)}};
         if (actor.organisation) data["organisation"] = *actor.organisation;
         tx.append_entry(concern->id, ticket.unit_id,
                         {"signals_submitted", now, actor, std::move(data)});

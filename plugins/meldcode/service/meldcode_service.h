@@ -230,6 +230,7 @@ private:
     // What a submission changes in its concern's status: priority, children
     // involved, honour-related.
     void take_in(ConcernStatus& status, const Submission& submission) const;
+    bool call_back(const Submission& submission) const;
     // The ticket a submission is about; a token issued to someone else is
     // refused and audited.
     TicketRef resolve_ticket(const Actor& actor, const Submission& submission);
