@@ -114,6 +114,14 @@ std::vector<std::pair<std::string, std::vector<std::pair<const char*, json>>>> w
                                              {"review_date", "2026-12-01"}}};
     const std::pair<const char*, json> report{
         "decide", {{"report", decision(true)}, {"help", decision(false)}}};
+    const std::pair<const char*, json> melding{"report_to_veilig_thuis",
+                                               {{"reported_at", "2026-11-25T09:40:00Z"},
+                                                {"channel", "phone"},
+                                                {"region", "Utrecht"},
+                                                {"client_informed", false},
+                                                {"not_informed_reason", "gevaar"},
+                                                {"reporter_unnamed_to_family", true},
+                                                {"corporation_role", "meldt nieuwe signalen"}}};
     const std::pair<const char*, json> feedback{"give_feedback", json::object()};
     const std::pair<const char*, json> close{"close", {{"reason", "gemeld bij Veilig Thuis"}}};
     return {{"open", {}},
@@ -123,7 +131,7 @@ std::vector<std::pair<std::string, std::vector<std::pair<const char*, json>>>> w
             {"weighed", {map, consult, talk, weigh}},
             {"monitoring", {map, consult, talk, weigh, help}},
             {"decided", {map, consult, talk, weigh, report}},
-            {"closed", {map, consult, talk, weigh, report, feedback, close}}};
+            {"closed", {map, consult, talk, weigh, report, melding, feedback, close}}};
 }
 
 }  // namespace

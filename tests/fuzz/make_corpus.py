@@ -73,7 +73,7 @@ MAP_SIGNALS = {
     "observations": "feiten",
     "supporting_signals": "gat in deur",
     "undermining_signals": "geen",
-    "children_involved": True,
+    "children_involved": "yes",
     "interpretations": "duiding",
 }
 ACUTE = {
@@ -157,6 +157,71 @@ SEEDS = {
         "close_decided": action("decided", "close", {"reason": "afgerond"}),
         "reopen_closed": action("closed", "reopen", {"reason": "nieuwe signalen"}),
         "record_acute_closed": action("closed", "record_acute", ACUTE),
+        "record_acute_report_open": action(
+            "open", "record_acute", dict(ACUTE, called_veilig_thuis=True, veilig_thuis_call="report")
+        ),
+        "record_people_open": action(
+            "open",
+            "record_people",
+            {
+                "people": [
+                    {"person": "adult A", "relation": "possible_victim"},
+                    {"person": "child 1", "relation": "child_witness", "age": 7},
+                ]
+            },
+        ),
+        "report_to_veilig_thuis_decided": action(
+            "decided",
+            "report_to_veilig_thuis",
+            {
+                "reported_at": "2026-11-25T09:00:00Z",
+                "channel": "phone",
+                "region": "Utrecht",
+                "client_informed": False,
+                "not_informed_reason": "gevaar",
+                "reporter_unnamed_to_family": True,
+                "corporation_role": "meldt nieuwe signalen",
+            },
+        ),
+        "record_veilig_thuis_feedback_decided": action(
+            "decided",
+            "record_veilig_thuis_feedback",
+            {"received_at": "2026-11-25T09:30:00Z", "outcome": "investigation", "summary": "s"},
+        ),
+        "refer_decided": action(
+            "decided",
+            "refer",
+            {
+                "route": "ggd",
+                "receiving_party": "GGD",
+                "referred_at": "2026-11-25T09:00:00Z",
+                "sharing_basis": "consent",
+                "sharing_justification": "toestemming",
+            },
+        ),
+        "add_note_weighed": action(
+            "weighed", "add_note", {"occurred_at": "2026-11-25T09:00:00Z", "facts": "gesprek"}
+        ),
+        "consult_again_monitoring": action(
+            "monitoring",
+            "consult",
+            {
+                "consulted_with": "expertisepunt",
+                "consulted_at": "2026-11-25T09:00:00Z",
+                "question": "vraag",
+                "advice": "advies",
+                "specialist": "expertise_point",
+            },
+        ),
+        "review_continues": action(
+            "monitoring",
+            "review",
+            {
+                "help_effective": answer(True),
+                "help_continues": True,
+                "next_review_date": "2026-12-15",
+            },
+        ),
         "unknown_action": action("open", "fly", {}),
         "unknown_field": action("open", "assign", {"assignee": "af-1", "colour": "red"}),
     },
@@ -170,6 +235,7 @@ SEEDS = {
         "unit": {"unit_id": "VHE-FUZZ-closed", "limit": 1},
         "page_two": {"limit": 2, "cursor": "3"},
         "unknown_state": {"state": "nowhere"},
+        "by_priority": {"sort": "priority", "priority": "urgent", "cursor": "1-3"},
     },
     "mc_submission_status": {"other_submission": {"submission_ref": OTHER_SUBMISSION}},
     "mc_legal_hold_set": {
@@ -180,9 +246,16 @@ SEEDS = {
     "mc_concern_export": {
         "closed_everything_redacted": {
             "concern_ref": concern("closed"),
+            "requester_relation": "possible_victim",
             "redact": ["observer_identity", "actor_ids", "host_ticket_ids"],
         },
-        "decided": {"concern_ref": concern("decided")},
+        "decided": {"concern_ref": concern("decided"), "requester_relation": "other"},
+        "withhold_one": {
+            "concern_ref": concern("decided"),
+            "requester_relation": "suspected_perpetrator",
+            "withhold": [{"entry_id": 1, "reason": "safety_of_others", "explanation": "x"}],
+        },
+        "approve_unknown": {"export_ref": "x_" + "A" * 22, "approve": True},
     },
     "mc_keys_rotate": {"largest_batch": {"batch": 100000}, "one_record": {"batch": 1}},
     "mc_audit_list": {
