@@ -437,10 +437,9 @@ public:
         auto q = query(
             "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
             "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
-            "updated_at = ?11, closed_at = ?12, key_id = ?13, priority = ?14, report_decided = "
-            "?15, "
-            "state_since = ?16, veilig_thuis_feedback_due = ?17, case_data = ?18, "
-            "case_key_id = ?19, unit_id = ?20 WHERE id = ?1");
+            "updated_at = ?11, closed_at = ?12, key_id = ?13, priority = ?14, "
+            "report_decided = ?15, state_since = ?16, veilig_thuis_feedback_due = ?17, "
+            "case_data = ?18, case_key_id = ?19, unit_id = ?20 WHERE id = ?1");
         q.bind(1, concern.id).bind(2, concern.household_ref);
         bind_status(crypto_, q, 3, 13, concern);
         bind_case(crypto_, q, 14, concern);
