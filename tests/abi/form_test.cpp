@@ -10,6 +10,7 @@
 #include <set>
 
 #include "abi/schema_validator.h"
+#include "concern_walk.h"
 #include "core/time.h"
 #include "markdown_blocks.h"
 #include "plugin_fixture.h"
@@ -517,8 +518,7 @@ TEST_CASE("a contractor's technician is an observer with an organisation") {
           "Installatiebedrijf Vermeer");
     // A data-subject export names the contractor no more than the technician.
     const json dossier =
-        store.mc().export_concern(kOfficer, {{"concern_ref", concern.at("concern_ref")}});
-    REQUIRE(matches_schema("dossier", dossier));
+        released_export(store.mc(), {{"concern_ref", concern.at("concern_ref")}});
     CHECK(dossier.dump().find("Vermeer") == std::string::npos);
     CHECK(dossier.at("chronology").at(0).at("data").at("organisation") == "[organisation 1]");
     // An organisation is held to the actor schema like an id.

@@ -739,3 +739,30 @@ TEST_CASE("a direct signal asks the officer to call the observer back") {
     CHECK(chronology.at(0).at("data").at("call_back") == false);  // indirect, not asked
     CHECK(chronology.at(1).at("data").at("call_back") == true);   // direct
 }
+
+TEST_CASE("feedback is owed from the observer's submission, or the last interim message") {
+    StoreFixture store(json{{"reminders",
+                             {{"feedback_owed_after_working_days", 2},
+                              {"stalled_after_working_days", json::object()}}}});
+    submit(store, "VHE-F", "f-1");  // Wednesday 25 November 2026
+    const std::string ref = store.only_concern_ref("VHE-F");
+    const auto owed = [&store] {
+        std::vector<std::string> dates;
+        const json due = store.mc().steps_due(officer());
+        for (const auto& step : due.at("due")) {
+            if (step.at("reminder") == "feedback_owed") dates.push_back(step.at("due_date"));
+        }
+        return dates;
+    };
+    store.reopen_at("2026-11-26T12:00:00+01:00");
+    CHECK(owed().empty());
+    store.reopen_at("2026-11-27T12:00:00+01:00");
+    CHECK(owed() == std::vector<std::string>{"2026-11-27"});
+    act(store.mc(), ref, "give_feedback", {{"message", "in_progress"}});  // interim
+    store.reopen_at("2026-11-30T12:00:00+01:00");
+    CHECK(owed().empty());
+    store.reopen_at("2026-12-01T12:00:00+01:00");
+    CHECK(owed() == std::vector<std::string>{"2026-12-01"});
+    act(store.mc(), ref, "give_feedback", {{"message", "completed"}});  // final
+    CHECK(owed().empty());
+}

@@ -26,7 +26,7 @@ std::string_view reminder_name(Reminder reminder);
 
 struct ReminderSettings {
     // Working days, counted from the day the concern came in, entered its
-    // state, or could first give feedback.
+    // state, or an observer last heard anything (submission, interim message).
     int unassigned_after = 1;
     int feedback_owed_after = 5;
     std::map<std::string, int> stalled_after;  // state -> working days; absent: never

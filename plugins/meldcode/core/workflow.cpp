@@ -182,6 +182,14 @@ bool Workflow::starts_from(const Action& action, const std::string& state) const
            (contains(action.from, "*") && !is_final(state));
 }
 
+std::vector<std::string> Workflow::states_from(const std::vector<std::string>& from) const {
+    std::vector<std::string> states;
+    for (const auto& s : states_) {
+        if (contains(from, s) || (contains(from, "*") && !is_final(s))) states.push_back(s);
+    }
+    return states;
+}
+
 std::optional<std::string> Workflow::step_from(const std::string& state) const {
     for (const auto& a : actions_) {
         if (contains(a.from, state) && a.to && *a.to != state) return a.id;

@@ -99,6 +99,10 @@ public:
     // the state and leads elsewhere): what a concern stalled there waits for.
     std::optional<std::string> step_from(const std::string& state) const;
 
+    // The states an action's `from` names, "*" spelt out as every state that
+    // is not final.
+    std::vector<std::string> states_from(const std::vector<std::string>& from) const;
+
     // Actions whose start states include the concern's state.
     std::vector<std::string> allowed_actions(const ConcernStatus& concern) const;
 

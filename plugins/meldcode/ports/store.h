@@ -71,9 +71,9 @@ struct DueReview {
     bool notified = false;  // a step_due notification was sent for this review date
 };
 
-// A concern whose observers wait for feedback, and since when they could
-// have had it (the later of entering its state and the oldest submission
-// still waiting).
+// A concern whose observers wait for final feedback, and since when the one
+// who waits longest last heard anything (their submission, or an interim
+// message).
 struct FeedbackOwed {
     ConcernRecord concern;
     Timestamp since = 0;
@@ -254,7 +254,8 @@ public:
     // Concerns in `state` since before `before`.
     virtual std::vector<ConcernRecord> concerns_in_state(const std::string& state,
                                                          Timestamp before) = 0;
-    // Concerns in `state` whose observers wait for feedback since before `before`.
+    // Concerns in `state` with an observer waiting for final feedback who
+    // last heard anything before `before`.
     virtual std::vector<FeedbackOwed> feedback_owed(const std::string& state, Timestamp before) = 0;
     // Concerns whose Veilig Thuis feedback was expected before `date`.
     virtual std::vector<ConcernRecord> veilig_thuis_feedback_late(const std::string& date) = 0;

@@ -36,7 +36,7 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, std::vector<D
     };
     const std::string today_text = format_date(today);
     if (const auto review = workflow_.action_with_rule("review")) {
-        for (const auto& state : review->second) {
+        for (const auto& state : workflow_.states_from(review->second)) {
             for (const auto& [c, notified] : tx.due_reviews(state, today_text)) {
                 due.push_back({c.ref, review->first, *c.status.review_date, Reminder::review});
                 if (notified) continue;
@@ -65,7 +65,7 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, std::vector<D
         }
     }
     if (const auto feedback = workflow_.action_with_rule("feedback")) {
-        for (const auto& state : feedback->second) {
+        for (const auto& state : workflow_.states_from(feedback->second)) {
             for (const auto& [c, since] : tx.feedback_owed(state, before(r.feedback_owed_after))) {
                 add(c, feedback->first, due_on(since, r.feedback_owed_after),
                     Reminder::feedback_owed);

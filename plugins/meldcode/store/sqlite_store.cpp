@@ -501,11 +501,11 @@ public:
 
     std::vector<FeedbackOwed> feedback_owed(const std::string& state, Timestamp before) override {
         static const std::string sql = concern_sql(
-            "WHERE c.state = ?1 AND c.state_since < ?2 AND EXISTS (SELECT 1 FROM "
-            "submissions w WHERE w.concern_id = c.id AND w.handled_at IS NULL AND "
-            "w.submitted_at < ?2) ORDER BY c.id",
-            ", max(c.state_since, (SELECT min(w.submitted_at) FROM submissions w "
-            "WHERE w.concern_id = c.id AND w.handled_at IS NULL))");
+            "WHERE c.state = ?1 AND EXISTS (SELECT 1 FROM submissions w WHERE w.concern_id = "
+            "c.id AND w.handled_at IS NULL AND coalesce(w.feedback_at, w.submitted_at) < ?2) "
+            "ORDER BY c.id",
+            ", (SELECT min(coalesce(w.feedback_at, w.submitted_at)) FROM submissions w "
+            "WHERE w.concern_id = c.id AND w.handled_at IS NULL)");
         auto q = query(sql);
         q.bind(1, state).bind(2, before);
         std::vector<FeedbackOwed> owed;
