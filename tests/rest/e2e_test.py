@@ -1131,7 +1131,8 @@ class WebhookTest(E2ETestCase):
                 ("record_debrief", {"held_with": TECH, "held_at": now(),
                                     "notes": SECRET_TEXT + " nabesproken"})]
                 + steps_to_decision()
-                + [("give_feedback", {"message": "report_again", "aftercare_offered": True}),
+                + [("report_to_veilig_thuis", melding(now())),
+                   ("give_feedback", {"message": "report_again", "aftercare_offered": True}),
                    ("close", {"reason": "reported to Veilig Thuis"})])
             deadline = time.monotonic() + 60
             while len([b for _, b in self.deliveries() if b["event"] == "feedback_ready"]) < 2:
