@@ -89,6 +89,9 @@ class FlowTest(StoreTest):
     def test_the_catalog_and_the_library_versions(self):
         from meldcode import info
         self.assertEqual(self.mc.catalog("en")["locale"], "en")
+        workflow = self.mc.workflow("nl")
+        self.assertEqual(workflow["locale"], "nl")
+        self.assertIn("refer", [a["id"] for a in workflow["actions"]])
         self.assertRegex(info(self.mc.plugin)["abi_version"], r"^1\.[0-9]+$")
 
     def test_a_closed_instance_refuses_calls(self):

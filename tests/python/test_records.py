@@ -56,7 +56,7 @@ class RecordsTest(StoreTest):
 
     def test_call_refuses_a_function_that_does_not_take_actor_and_request(self):
         for function in ("mc_audit_verify", "mc_audit_record", "mc_extensions_get",
-                         "mc_steps_due", "mc_catalog_get"):
+                         "mc_steps_due", "mc_catalog_get", "mc_workflow_get"):
             with self.assertRaises(ArgumentError) as caught:
                 self.mc.call(function, AUDITOR, {})
             self.assertEqual(caught.exception.code, "not_an_actor_request_function")

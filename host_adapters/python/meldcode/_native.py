@@ -9,10 +9,10 @@ from typing import Callable, Optional
 from .errors import VersionError, error_for
 
 #: The C ABI version this binding needs, handed to ``mc_abi_check``: the newest
-#: function it calls came in 1.1 (``mc_audit_verify``, ``mc_keys_rotate``, ...;
+#: function it calls came in 1.2 (``mc_workflow_get``;
 #: tests/abi/binding_versions_test.py checks it against meldcode.h).
 ABI_VERSION_MAJOR = 1
-ABI_VERSION_MINOR = 1
+ABI_VERSION_MINOR = 2
 ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR
 
 #: Looked up by the dynamic loader (ld.so.cache, LD_LIBRARY_PATH) when neither
@@ -44,6 +44,7 @@ _SIGNATURES = {
     "mc_audit_verify": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_audit_record": ([ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p], ctypes.c_int),
     "mc_catalog_get": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
+    "mc_workflow_get": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_extensions_get": ([ctypes.c_void_p, _OUT], ctypes.c_int),
     "mc_notifications_set": ([ctypes.c_void_p, NOTIFY_FN, ctypes.c_void_p], ctypes.c_int),
 }

@@ -135,7 +135,14 @@ class Meldcode:
 
     def catalog(self, locale: Optional[str] = None) -> Json:
         """The signal catalog in ``locale`` ("nl", "en"; None: the configured default)."""
-        return self._answer(lambda out: self.plugin.function("mc_catalog_get")(
+        return self._localized("mc_catalog_get", locale)
+
+    def workflow(self, locale: Optional[str] = None) -> Json:
+        """The workflow definition in ``locale`` (``workflow_view``), to render forms from."""
+        return self._localized("mc_workflow_get", locale)
+
+    def _localized(self, function: str, locale: Optional[str]) -> Json:
+        return self._answer(lambda out: self.plugin.function(function)(
             self._live(), locale.encode("utf-8") if locale is not None else None, out))
 
     def set_notifications(self, callback: Optional[Callable[[Json], None]]) -> None:

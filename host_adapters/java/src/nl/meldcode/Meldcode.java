@@ -153,7 +153,17 @@ public final class Meldcode implements AutoCloseable {
 
     /** The signal catalog in a locale ("nl", "en"; null: the configured default). */
     public String catalog(String locale) {
-        return plugin.answer(plugin.function("mc_catalog_get"),
+        return localized("mc_catalog_get", locale);
+    }
+
+    /** The workflow definition in a locale (workflow_view), to render the officer's forms from. */
+    public String workflow(String locale) {
+        return localized("mc_workflow_get", locale);
+    }
+
+    /** {@code function(instance, locale, &out)}: the shape of mc_catalog_get and mc_workflow_get. */
+    private String localized(String function, String locale) {
+        return plugin.answer(plugin.function(function),
                 new Object[] {live(), locale == null ? null : Plugin.utf8(locale)});
     }
 
@@ -192,8 +202,8 @@ public final class Meldcode implements AutoCloseable {
     /** The functions of the C ABI that do not have the (instance, actor, request, out) shape. */
     private static final Set<String> OTHER_SHAPES = Set.of("mc_abi_version", "mc_abi_check",
             "mc_info", "mc_last_error", "mc_free", "mc_open", "mc_close", "mc_steps_due",
-            "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
-            "mc_notifications_set");
+            "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_workflow_get",
+            "mc_extensions_get", "mc_notifications_set");
 
     /** {@code function(instance, actor, &out)}: the shape of mc_steps_due and mc_audit_verify. */
     private String actorOnly(String function, String actor) {

@@ -20,10 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Plugin {
     /**
      * The C ABI version this binding needs, handed to mc_abi_check: the newest function it calls
-     * came in 1.1 (mc_audit_verify, mc_keys_rotate, ...; tests/abi/binding_versions_test.py checks
-     * it against meldcode.h).
+     * came in 1.2 (mc_workflow_get; tests/abi/binding_versions_test.py checks it against
+     * meldcode.h).
      */
-    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 1;
+    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 2;
     public static final int ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR;
 
     private final String path;

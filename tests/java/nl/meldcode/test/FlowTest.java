@@ -84,6 +84,9 @@ public final class FlowTest {
     public static void testTheCatalogAndTheLibraryVersions() throws Exception {
         try (Store store = new Store()) {
             Check.contains(store.mc.catalog("en"), "\"locale\":\"en\"");
+            String workflow = store.mc.workflow("nl");
+            Check.contains(workflow, "\"locale\":\"nl\"");
+            Check.contains(workflow, "\"id\":\"refer\"");
             Check.contains(store.mc.plugin().info(), "\"abi_version\":\"1.");
         }
     }

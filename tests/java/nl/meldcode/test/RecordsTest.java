@@ -61,7 +61,8 @@ public final class RecordsTest {
     public static void testCallRefusesAFunctionThatDoesNotTakeActorAndRequest() throws Exception {
         try (Store store = new Store()) {
             for (String function : new String[] {"mc_audit_verify", "mc_audit_record",
-                         "mc_extensions_get", "mc_steps_due", "mc_catalog_get"}) {
+                         "mc_extensions_get", "mc_steps_due", "mc_catalog_get",
+                         "mc_workflow_get"}) {
                 MeldcodeException e = Check.fails(() -> store.mc.call(function, AUDITOR, "{}"));
                 Check.equal("not_an_actor_request_function", e.code());
                 Check.contains(e.getMessage(), function);
