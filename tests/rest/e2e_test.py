@@ -1649,6 +1649,40 @@ class OfficerTest(SidecarCase):
                            "second_person_required")
         self.assertIsNone(self.call("POST", hold, "officer2", {"hold": False})[2]["legal_hold"])
 
+    def test_bad_export_and_hold_requests_name_the_field_and_change_nothing(self):
+        ref = self.submit("UNIT-EXPORT-BAD", "export-bad-0001")["concern_ref"]
+        path = "/v1/concerns/%s/export-requests" % ref
+        status, _, pending = self.call("POST", path, "officer", {"requester_relation": "other"})
+        self.assertEqual(status, 201, pending)
+        approval = "/v1/export-requests/%s/approval" % pending["export_ref"]
+        hold = "/v1/concerns/%s/legal-hold" % ref
+        self.call("POST", hold, "officer", {"hold": True, "reason": "complaint"})
+        before = self.call("GET", "/v1/concerns/" + ref, "officer")[2]
+        for method_path, who, body, status, code, pointer in [
+                (path, "officer", {"requester_relation": "neighbour"}, 422, "schema_violation",
+                 "/requester_relation"),
+                (path, "officer", {"withhold": []}, 422, "missing_field", "/requester_relation"),
+                (path, "auditor", {"requester_relation": "other"}, 403, "forbidden", ""),
+                (approval, "officer2", {"approve": False}, 422, "schema_violation", "/approve"),
+                (approval, "officer2", {"approve": True, "export_ref": "x_" + "B" * 22}, 422,
+                 "export_ref_mismatch", "/export_ref"),
+                ("/v1/export-requests/x_%s/approval" % ("A" * 22), "officer2", {"approve": True},
+                 404, "not_found", "/export_ref"),
+                (approval, "auditor", {"approve": True}, 403, "forbidden", ""),
+                (hold, "officer2", {"hold": "no"}, 422, "schema_violation", "/hold"),
+                (hold, "auditor", {"hold": False}, 403, "forbidden", "")]:
+            refused = self.assertProblem(self.call("POST", method_path, who, body), status, code)
+            if pointer:
+                self.assertEqual(refused["pointer"], pointer, (method_path, body, refused))
+        # Nothing changed: the hold awaits no lift, the export is still released once, whole.
+        self.assertEqual(self.call("GET", "/v1/concerns/" + ref, "officer")[2], before)
+        self.assertNotIn("lift_requested_at", before["legal_hold"])
+        status, _, dossier = self.call("POST", approval, "officer2", {"approve": True})
+        self.assertEqual((status, dossier["requester_relation"]), (200, "other"), dossier)
+        self.assertIn(SECRET_TEXT, json.dumps(dossier))  # "other" asked; nothing withheld
+        self.assertProblem(self.call("POST", approval, "officer2", {"approve": True}), 409,
+                           "export_released")
+
     def test_bad_fields_of_new_actions_are_422_with_the_pointer_and_change_nothing(self):
         ref = self.submit("UNIT-BAD", "bad-0001")["concern_ref"]
         before = self.call("GET", "/v1/concerns/" + ref, "officer")[2]
