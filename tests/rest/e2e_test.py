@@ -1467,6 +1467,16 @@ class FirstUseTest(E2ETestCase):
 
 
 
+def to_monitoring(review_date):
+    """The steps to monitoring: help, no melding, the first review on review_date."""
+    return steps_to_decision()[:4] + [
+        ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
+                   ("suspicion", "unsafety", "help_possible", "help_accepted")}),
+        ("decide", {"report": {"decision": False, "rationale": "r"},
+                    "help": {"decision": True, "rationale": "r"},
+                    "monitoring_agreements": "weekly call", "review_date": review_date})]
+
+
 def people(*who):
     return {"people": [dict(p) for p in who]}
 
@@ -1512,13 +1522,7 @@ class OfficerTest(SidecarCase):
 
     def test_an_acute_submission_joining_a_monitored_concern_is_acute_at_once(self):
         ref = self.submit("UNIT-PRIO-1", "prio-0001")["concern_ref"]
-        self.walk(ref, steps_to_decision()[:4] + [
-            ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
-                       ("suspicion", "unsafety", "help_possible", "help_accepted")}),
-            ("decide", {"report": {"decision": False, "rationale": "r"},
-                        "help": {"decision": True, "rationale": "r"},
-                        "monitoring_agreements": "weekly call",
-                        "review_date": local_date(14)})])
+        self.walk(ref, to_monitoring(local_date(14)))
         self.submit("UNIT-PRIO-1", "prio-0002", already_called=["112"], callback_requested=True)
         _, _, concern = self.call("GET", "/v1/concerns/" + ref, "officer")
         self.assertEqual((concern["state"], concern["priority"]), ("monitoring", "acute"))
@@ -1553,12 +1557,7 @@ class OfficerTest(SidecarCase):
 
     def test_a_second_review_asks_question_5_again(self):
         ref = self.submit("UNIT-REVIEW", "review-0001")["concern_ref"]
-        self.walk(ref, steps_to_decision()[:4] + [
-            ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
-                       ("suspicion", "unsafety", "help_possible", "help_accepted")}),
-            ("decide", {"report": {"decision": False, "rationale": "r"},
-                        "help": {"decision": True, "rationale": "r"},
-                        "monitoring_agreements": "weekly call", "review_date": local_date(0)}),
+        self.walk(ref, to_monitoring(local_date(0)) + [
             ("consult", {"consulted_with": "colleague", "consulted_at": now(),
                          "question": "q", "advice": "a"}),
             ("add_note", {"occurred_at": now(), "contact_with": "wijkteam", "facts": "visit"})])
