@@ -109,8 +109,9 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
           "handled");
     const json closed = act(mc, ref, "close", {{"reason", "gemeld bij Veilig Thuis"}});
     CHECK(closed.at("state") == "closed");
-    CHECK(closed.at("allowed_actions") ==
-          json::array({"record_veilig_thuis_feedback", "record_acute", "record_debrief", "reopen"}));
+    CHECK(
+        closed.at("allowed_actions") ==
+        json::array({"record_veilig_thuis_feedback", "record_acute", "record_debrief", "reopen"}));
     // Submission, then one entry per recorded action.
     CHECK(closed.at("chronology").size() == 1 + 10);
 
@@ -123,11 +124,10 @@ TEST_CASE("a ticket close becomes a concern that is worked through all five step
     // Children involved: urgent.
     CHECK(json::parse(recorder.notifications[0]) ==
           json{{"event", "concern_created"}, {"concern_ref", ref}, {"priority", "urgent"}});
-    CHECK(json::parse(recorder.notifications[1]) ==
-          json{{"event", "step_due"},
-               {"concern_ref", ref},
-               {"action", "review"},
-               {"reminder", "review"}});
+    CHECK(json::parse(recorder.notifications[1]) == json{{"event", "step_due"},
+                                                         {"concern_ref", ref},
+                                                         {"action", "review"},
+                                                         {"reminder", "review"}});
     CHECK(json::parse(recorder.notifications[2]) == json{{"event", "feedback_ready"},
                                                          {"submission_ref", submission_ref},
                                                          {"message", "completed"}});

@@ -517,8 +517,7 @@ TEST_CASE("a contractor's technician is an observer with an organisation") {
     CHECK(concern.at("chronology").at(0).at("data").at("organisation") ==
           "Installatiebedrijf Vermeer");
     // A data-subject export names the contractor no more than the technician.
-    const json dossier =
-        released_export(store.mc(), {{"concern_ref", concern.at("concern_ref")}});
+    const json dossier = released_export(store.mc(), {{"concern_ref", concern.at("concern_ref")}});
     CHECK(dossier.dump().find("Vermeer") == std::string::npos);
     CHECK(dossier.at("chronology").at(0).at("data").at("organisation") == "[organisation 1]");
     // An organisation is held to the actor schema like an id.

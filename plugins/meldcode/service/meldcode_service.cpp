@@ -441,9 +441,9 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
     std::string message;
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
-        ActionRecord record = workflow_.apply(
-            concern.status, action, fields,
-            ActionContext{now, now + settings_.clock_skew_seconds, *calendar_});
+        ActionRecord record =
+            workflow_.apply(concern.status, action, fields,
+                            ActionContext{now, now + settings_.clock_skew_seconds, *calendar_});
         if (record.to_state != record.from_state) concern.state_since = now;
         // Retention counts from the closing (an acute record on a closed
         // concern does not restart it); a reopened concern is not closed.

@@ -323,13 +323,8 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
-        {1, kSchema1},
-        {2, kSchema2},
-        {3, kSchema3},
-        {4, kSchema4},
-        {5, kSchema5},
-        {6, kSchema6},
-        {7, kSchema7},
+        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4},
+        {5, kSchema5}, {6, kSchema6}, {7, kSchema7},
     };
     return all;
 }
