@@ -997,7 +997,7 @@ class WebhookTest(E2ETestCase):
                                self.record, self.secret], capture_output=True, text=True)
         self.assertEqual(node.returncode, 0, node.stderr)
 
-    def test_a_submission_sends_a_signed_concern_created_event(self):
+    def test_every_submission_sends_a_signed_event_with_the_priority(self):
         secret_file = os.path.join(self.work, "webhook.secret")
         meldcoded_config.write_private(secret_file, self.secret + "\n")
         self.start_receiver()
@@ -1005,6 +1005,11 @@ class WebhookTest(E2ETestCase):
         try:
             ref = self.submit(mc, "hook-0001")
             self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
+            # A second one joins the open concern, and reaches the officer too.
+            self.assertEqual(self.submit(mc, "hook-0002"), ref)
+            entry, body = self.delivered("signals_added", "concern_ref", ref)
+            self.assertSigned(entry, body)
+            self.assertEqual(body["priority"], "urgent")  # children are involved
         finally:
             mc.stop()
         self.assertTrue(os.path.exists(os.path.join(self.work, "webhooks.db")))
