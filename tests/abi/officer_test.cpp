@@ -573,6 +573,27 @@ TEST_CASE(
               .at("household_ref") == "HH-NEW");
 }
 
+TEST_CASE("a new tenant's file does not show the unit's events of the former tenant's time") {
+    StoreFixture store;
+    // No concern at the unit: the events stay with the unit.
+    store.mc().report_host_event(kErp, {{"event_id", "EV-ARREARS-1"},
+                                        {"unit_id", "VHE-W"},
+                                        {"kind", "rent_arrears"},
+                                        {"occurred_at", "2026-11-20T00:00:00Z"}});
+    store.mc().report_host_event(kErp, {{"event_id", "EV-TENANT-2"},
+                                        {"unit_id", "VHE-W"},
+                                        {"kind", "tenant_changed"},
+                                        {"occurred_at", "2026-11-24T00:00:00Z"}});
+    const json items = submit_for(store, "VHE-W", std::nullopt, "w-1");
+    REQUIRE(items.size() == 1);
+    const json chronology = concern(store, items.at(0).at("concern_ref")).at("chronology");
+    std::vector<std::string> kinds;
+    for (const auto& e : chronology) {
+        kinds.push_back(e.at("kind") == "host_event" ? e.at("data").at("kind") : e.at("kind"));
+    }
+    CHECK(kinds == std::vector<std::string>{"tenant_changed", "signals_submitted"});
+}
+
 TEST_CASE("a new household at the unit starts a new file without the former's history") {
     StoreFixture store;
     submit_for(store, "VHE-N", std::string("HH-OLD"), "n-1");

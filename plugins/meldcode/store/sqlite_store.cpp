@@ -587,10 +587,14 @@ public:
             " UNION ALL "
             "SELECT kind, at, actor_id, actor_role, data, id, key_id, 1 FROM entries "
             "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
-            "AND (?3 IS NULL OR at <= ?3)" +
+            "AND (?3 IS NULL OR at <= ?3) AND at >= ?6" +
             after_position + " ORDER BY 2, 6";
+        // A concern opened since the unit's last change of tenant does not
+        // see the unit-level events of the former tenant's time.
+        const Timestamp since = tenancy_since(concern.unit_id);
         auto q = query(sql);
         q.bind(1, concern.id).bind(2, concern.unit_id).bind(3, concern.closed_at);
+        q.bind(6, concern.created_at >= since ? since : Timestamp{0});
         q.bind(4, after ? std::optional<std::int64_t>(after->at) : std::nullopt);
         q.bind(5, after ? std::optional<std::int64_t>(after->id) : std::nullopt);
         ChronologyPage page;
