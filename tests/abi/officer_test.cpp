@@ -304,6 +304,22 @@ TEST_CASE(
     CHECK(std::count(actions.begin(), actions.end(), "consult") == 2);
 }
 
+TEST_CASE("a review comes due at midnight in Amsterdam, not two hours later at midnight UTC") {
+    StoreFixture store;
+    submit(store, "VHE-Z", "z-1");
+    const std::string ref = store.only_concern_ref("VHE-Z");
+    walk_to_monitoring(store.mc(), ref, "2027-06-15");  // summer time: UTC+2
+    const auto reviews_due = [&store] {
+        const json due = store.mc().steps_due(officer()).at("due");
+        return std::count_if(due.begin(), due.end(),
+                             [](const json& step) { return step.at("reminder") == "review"; });
+    };
+    store.reopen_at("2027-06-14T23:59:00+02:00");
+    CHECK(reviews_due() == 0);
+    store.reopen_at("2027-06-15T00:30:00+02:00");  // still 14 June in UTC
+    CHECK(reviews_due() == 1);
+}
+
 TEST_CASE("the people involved are roles with ages, never names") {
     StoreFixture store;
     const auto& mc = store.mc();
