@@ -1701,6 +1701,10 @@ class OfficerTest(SidecarCase):
                  "/fields/people/0/person")]:
             refused = self.act(ref, action, fields, expect=422)
             self.assertEqual(refused["pointer"], pointer, (action, refused))
+        for query, pointer in [("priority=high", "/priority"), ("sort=oldest", "/sort")]:
+            refused = self.call("GET", "/v1/concerns?" + query, "officer")
+            self.assertEqual(self.assertProblem(refused, 400, "schema_violation")["pointer"],
+                             pointer)
         self.assertEqual(self.call("GET", "/v1/concerns/" + ref, "officer")[2], before)
 
     def test_reminders_are_listed_to_every_officer(self):
