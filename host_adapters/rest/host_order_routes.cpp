@@ -32,6 +32,12 @@ const char* status_name(MappingResult::Outcome outcome) {
     }
 }
 
+// Orders are the posting integration's own: another's PATCH of the same id is
+// 404, exactly as an unknown order.
+OrderKey order_key(const RouteContext& c, const std::string& order_id) {
+    return {c.identity.actor.at("id").get<std::string>(), c.params.at("mapping"), order_id};
+}
+
 // Maps `after`, asks for the prompt when the order closes now, then keeps
 // what the mapping reads. An update answered with an error changes nothing
 // kept (an incomplete order, a ticket-closed the plugin refused): the host's
@@ -47,7 +53,7 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
     Response answer = change.closes_now
                           ? ok(call(c, api(c).ticket_closed, change.result.ticket.dump()))
                           : ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
-    c.host_orders.store().put(c.params.at("mapping"), order_id, change.retained,
+    c.host_orders.store().put(order_key(c, order_id), change.retained,
                               std::chrono::duration_cast<std::chrono::seconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());
@@ -89,7 +95,7 @@ Response host_order_post(const RouteContext& c) {
                        "ticket mapping '" + mapping->name() + "': the order has no id");
     }
     const std::lock_guard<std::mutex> hold(c.host_orders.lock());
-    const auto before = c.host_orders.store().find(c.params.at("mapping"), order_id);
+    const auto before = c.host_orders.store().find(order_key(c, order_id));
     return apply(c, *mapping, order_id, before.value_or(json()), order);
 }
 
@@ -100,7 +106,7 @@ Response host_order_patch(const RouteContext& c) {
     if (auto error = parse_object(c.request.body, patch)) return *error;
     const std::string& order_id = c.params.at("order_id");
     const std::lock_guard<std::mutex> hold(c.host_orders.lock());
-    const auto before = c.host_orders.store().find(c.params.at("mapping"), order_id);
+    const auto before = c.host_orders.store().find(order_key(c, order_id));
     if (!before) {
         return problem(404, "unknown_order", "no such order: POST the whole order first");
     }

@@ -57,7 +57,50 @@ PRAGMA user_version = 1;
 COMMIT;
 )sql";
 
+// Orders get an owner: the integration that posts them. Those kept before
+// have none ('') until an integration's update claims them (OrderStore::put).
+constexpr const char* kAddIntegration = R"sql(
+BEGIN IMMEDIATE;
+CREATE TABLE host_orders_owned (
+    integration TEXT NOT NULL,
+    mapping TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    retained TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (integration, mapping, order_id));
+INSERT INTO host_orders_owned
+    SELECT '', mapping, order_id, retained, updated_at FROM host_orders;
+DROP TABLE host_orders;
+ALTER TABLE host_orders_owned RENAME TO host_orders;
+CREATE INDEX host_orders_by_update ON host_orders (updated_at);
+PRAGMA user_version = 2;
+COMMIT;
+)sql";
+
 constexpr std::int64_t kSweepSeconds = 3600;
+
+// Rolled back unless committed (a failing statement throws).
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db) : db_(db) {
+        if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            fail(db_, "begin");
+        }
+    }
+    ~Transaction() {
+        if (db_ != nullptr) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit() {
+        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+            fail(db_, "commit");
+        db_ = nullptr;
+    }
+
+private:
+    sqlite3* db_;
+};
 
 int user_version(sqlite3* db) {
     const Statement stmt = prepare(db, "PRAGMA user_version", {});
@@ -79,10 +122,17 @@ OrderStore::OrderStore(const std::string& path, std::int64_t keep_seconds)
         throw std::runtime_error("host order store: open: " + message);
     }
     sqlite3_busy_timeout(db_, 5000);
-    if (user_version(db_) < 1 &&
-        sqlite3_exec(db_, kAddUpdatedAt, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    migrate(1, kAddUpdatedAt);
+    migrate(2, kAddIntegration);
+}
+
+void OrderStore::migrate(int version, const char* sql) {
+    if (user_version(db_) >= version) return;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
         const std::string message = sqlite3_errmsg(db_);
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         sqlite3_close(db_);
+        db_ = nullptr;
         throw std::runtime_error("host order store: migrate: " + message);
     }
 }
@@ -91,29 +141,39 @@ OrderStore::~OrderStore() {
     sqlite3_close(db_);
 }
 
-std::optional<nlohmann::json> OrderStore::find(const std::string& mapping,
-                                               const std::string& order_id) const {
-    const Statement stmt =
-        prepare(db_, "SELECT retained FROM host_orders WHERE mapping = ?1 AND order_id = ?2",
-                {mapping, order_id});
+std::optional<nlohmann::json> OrderStore::find(const OrderKey& key) const {
+    // The owner's row sorts after an unowned one ('').
+    const Statement stmt = prepare(db_,
+                                   "SELECT retained FROM host_orders WHERE integration IN (?1, '') "
+                                   "AND mapping = ?2 AND order_id = ?3 "
+                                   "ORDER BY integration DESC LIMIT 1",
+                                   {key.integration, key.mapping, key.order_id});
     const int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail(db_, "find");
     return nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
 }
 
-void OrderStore::put(const std::string& mapping, const std::string& order_id,
-                     const nlohmann::json& retained, std::int64_t now) {
+void OrderStore::put(const OrderKey& key, const nlohmann::json& retained, std::int64_t now) {
     if (now >= next_sweep_) {
         remove_expired(now);
         next_sweep_ = now + kSweepSeconds;
     }
+    // An unowned order kept from before owners becomes the integration's: its
+    // row is replaced by the owned one, in one transaction.
+    Transaction transaction(db_);
+    const Statement claim = prepare(db_,
+                                    "DELETE FROM host_orders WHERE integration = '' "
+                                    "AND mapping = ?1 AND order_id = ?2",
+                                    {key.mapping, key.order_id});
+    if (sqlite3_step(claim.get()) != SQLITE_DONE) fail(db_, "claim");
     const Statement stmt = prepare(db_,
-                                   "INSERT OR REPLACE INTO host_orders (mapping, order_id, "
-                                   "retained, updated_at) VALUES (?1, ?2, ?3, ?4)",
-                                   {mapping, order_id, retained.dump()});
-    sqlite3_bind_int64(stmt.get(), 4, now);
+                                   "INSERT OR REPLACE INTO host_orders (integration, mapping, "
+                                   "order_id, retained, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                   {key.integration, key.mapping, key.order_id, retained.dump()});
+    sqlite3_bind_int64(stmt.get(), 5, now);
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(db_, "put");
+    transaction.commit();
 }
 
 void OrderStore::remove_expired(std::int64_t now) {

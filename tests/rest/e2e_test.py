@@ -42,7 +42,7 @@ def local_date(days=0):
 
 
 def make_tokens():
-    names = ["tech", "officer", "officer2", "auditor", "admin", "erp"]
+    names = ["tech", "officer", "officer2", "auditor", "admin", "erp", "planner"]
     plain = {n: meldcoded_config.new_token() for n in names}
     entry = meldcoded_config.token_entry
     entries = [
@@ -52,6 +52,9 @@ def make_tokens():
         entry(plain["auditor"], actor={"id": "au-1", "role": "auditor"}),
         entry(plain["admin"], actor={"id": "ad-1", "role": "admin"}),
         entry(plain["erp"], integration={"id": "erp", "acts_for": [
+            {"role": "observer", "actors": [TECH]}]}),
+        # A second host system of the same corporation (a planning tool).
+        entry(plain["planner"], integration={"id": "planner", "acts_for": [
             {"role": "observer", "actors": [TECH]}]}),
     ]
     return plain, entries
@@ -577,6 +580,35 @@ class HostOrderTest(SidecarCase):
                          (202, {"status": "not_closed"}))
         self.assertPrompt(self.patch("OHO-DEEP-1", {"status": {"code": "TEC"},
                                                     "technischGereeddatum": now()}))
+
+    def test_an_order_is_the_posting_hosts_own_even_under_the_same_id(self):
+        self.post_order("OHO-OWN-1")
+        kept = self.kept("OHO-OWN-1")
+        done = {"status": {"code": "TEC"}, "technischGereeddatum": now()}
+        # Another host's PATCH of that id is answered as an unknown order ...
+        unknown = self.assertProblem(self.call("PATCH", "/v1/host-orders/vera4/OHO-NEVER-SEEN",
+                                               "planner", done, self.MERGE_PATCH), 404,
+                                     "unknown_order")
+        theirs = self.assertProblem(self.call("PATCH", "/v1/host-orders/vera4/OHO-OWN-1",
+                                              "planner", done, self.MERGE_PATCH), 404,
+                                    "unknown_order")
+        self.assertEqual(theirs, unknown)
+        self.assertEqual(self.kept("OHO-OWN-1"), kept)
+        # ... and its own order under the same id is kept apart.
+        self.assertEqual(self.call("POST", "/v1/host-orders/vera4", "planner",
+                                   self.example("OHO-OWN-1"))[::2], (202, {"status": "not_closed"}))
+        self.assertEqual(len(self.rows("OHO-OWN-1")), 2)
+        self.assertPrompt(self.patch("OHO-OWN-1", done))
+        self.assertEqual(self.kept_by("OHO-OWN-1", "planner"), kept)
+
+    def kept_by(self, order_id, integration):
+        db = sqlite3.connect(os.path.join(self.mc.dir, "host_orders.db"))
+        try:
+            row = db.execute("SELECT retained FROM host_orders WHERE integration = ? AND "
+                             "mapping = 'vera4' AND order_id = ?", (integration, order_id)).fetchone()
+        finally:
+            db.close()
+        return json.loads(row[0])
 
     def test_an_incomplete_update_is_422_and_keeps_the_order_as_it_was(self):
         self.post_order("OHO-C1")
