@@ -251,6 +251,22 @@ TEST_CASE("each role is refused what it may not do, and the refusal is audited")
     CHECK(store.rows("audit") == audit_before + 11);
 }
 
+TEST_CASE("an observer reports only their own tickets, and a refused one claims nothing") {
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const std::string theirs = ticket("WO-OTHER", "VHE-1", "tech-2").dump();
+    const long long audit_before = store.rows("audit");
+    expect_rejected(store, api.ticket_closed, actor("tech-1", "observer").dump().c_str(),
+                    theirs.c_str(), {MC_E_FORBIDDEN, "forbidden", "/technician_id"});
+    REQUIRE(store.rows("audit") == audit_before + 1);
+    const json newest = store.mc().list_audit(actor("au-1", "auditor"), {{"limit", 1}});
+    CHECK(newest.at("items").at(0).at("action") == "denied.ticket_closed");
+    // The technician who closed it is still asked.
+    CHECK(store.mc()
+              .ticket_closed(actor("tech-2", "observer"), ticket("WO-OTHER", "VHE-1", "tech-2"))
+              .at("ask") == true);
+}
+
 TEST_CASE("a time ahead of now beyond the clock skew is refused, naming it, and claims nothing") {
     // The fixture's clock stands at kNow (10:00:00Z); the default skew is 300 s.
     StoreFixture store;

@@ -261,6 +261,32 @@ TEST_CASE("a sector workflow's own final state ends a concern for new signals") 
           }) == 1);
 }
 
+TEST_CASE("ticket and host event ids are the reporting host's own") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const json planner = actor("planner", "integration");
+    json erp_for_technician = kTechnician;
+    erp_for_technician["integration"] = "erp";
+    const json wo = ticket("WO-SAME", "VHE-7", "tech-7");
+    CHECK(mc.ticket_closed(kErp, wo).at("ask") == true);
+    // Another host's ticket of that id is another ticket ...
+    CHECK(mc.ticket_closed(planner, ticket("WO-SAME", "VHE-8", "tech-7")).at("ask") == true);
+    // ... while the host acting for its technician is the same host.
+    CHECK(mc.ticket_closed(erp_for_technician, wo).at("reason") == "already_prompted");
+    CHECK(mc.ticket_closed(kErp, wo).at("reason") == "already_prompted");
+
+    const json arrears{{"event_id", "EV-SAME"},
+                       {"unit_id", "VHE-7"},
+                       {"kind", "rent_arrears"},
+                       {"occurred_at", "2026-11-01T00:00:00Z"}};
+    mc.report_host_event(kErp, arrears);
+    mc.report_host_event(kErp, arrears);  // a repeat: stored once
+    json other = arrears;
+    other["kind"] = "access_refused";
+    mc.report_host_event(planner, other);  // the planner's EV-SAME is its own event
+    CHECK(store.rows("host_events") == 2);
+}
+
 TEST_CASE("host events join the unit's chronology, and a rule may open a concern") {
     StoreFixture store(json{{"host_events", {{"create_concern_for", {"repeated_repair"}}}}});
     const auto& mc = store.mc();

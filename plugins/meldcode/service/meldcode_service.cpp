@@ -35,6 +35,17 @@ std::string token_claims(const TicketClosed& t, Timestamp now) {
     return claims += std::to_string(now);
 }
 
+// Ticket and host event ids are the reporting host's: two host systems of one
+// corporation may both have a ticket "WO-1". "Asked about" and "stored" are
+// therefore kept per host: the integration that called (itself, or acting
+// for a person). A host that embeds the plugin reports as itself, with the
+// bare ids, as before hosts were told apart.
+std::string host_key(const Actor& actor, const std::string& id) {
+    if (actor.integration) return *actor.integration + kSep + id;
+    if (actor.role == Role::integration) return actor.id + kSep + id;
+    return id;
+}
+
 // Pages are read with one row more than asked: when it came, there is a next
 // page, and the id of the last row kept is its cursor.
 template <typename Page, typename Query, typename Read>
@@ -160,6 +171,13 @@ void MeldcodeService::notify(const json& notification) {
 
 PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClosed& ticket) {
     authorize(actor, Operation::ticket_closed);
+    // A technician reports their own tickets; a host reports for anyone. A
+    // ticket reported for someone else would claim that it was asked about.
+    if (actor.role == Role::observer && ticket.technician_id != actor.id) {
+        audit_denial(actor, "denied.ticket_closed");
+        throw Error(MC_E_FORBIDDEN, "forbidden",
+                    "an observer reports only tickets they closed themselves", "/technician_id");
+    }
     const Timestamp now = clock_->now();
     // A ticket "closed" ahead of time would also claim a real ticket's id
     // before the real technician is asked.
@@ -174,8 +192,9 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
     result.decision = decide_prompt(settings_.prompt_rules, ticket, now, extension_asks);
     // One atomic claim both answers "asked before?" and settles a race between
     // two calls for the same ticket; a ticket not to be asked is only looked up.
-    const bool asked_before = asks(result.decision) ? !prompt_log_.claim(ticket.host_ticket_id, now)
-                                                    : prompt_log_.contains(ticket.host_ticket_id);
+    const std::string key = host_key(actor, ticket.host_ticket_id);
+    const bool asked_before =
+        asks(result.decision) ? !prompt_log_.claim(key, now) : prompt_log_.contains(key);
     if (asked_before) result.decision = PromptDecision::already_prompted;
     if (asks(result.decision)) {
         result.token = "p_" + crypto_->seal_token(token_claims(ticket, now));
@@ -356,7 +375,7 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
     if (e.occurred_at > now + settings_.clock_skew_seconds) throw in_the_future("/occurred_at");
     std::optional<std::string> created;
     store_->transaction([&](StoreTransaction& tx) {
-        if (!tx.claim_host_event(e.event_id)) return;  // a repeat: stored once
+        if (!tx.claim_host_event(host_key(actor, e.event_id))) return;  // a repeat: stored once
         // A new tenant: signals without a household no longer join the
         // former tenant's concern. The event itself stays with the unit.
         const bool tenant_changed = e.kind == kTenantChanged;
