@@ -20,6 +20,8 @@ const char* title(int status) {
             return "Method Not Allowed";
         case 409:
             return "Conflict";
+        case 412:
+            return "Precondition Failed";
         case 413:
             return "Content Too Large";
         case 415:

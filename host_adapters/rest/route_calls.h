@@ -62,8 +62,8 @@ inline std::optional<Response> parse_within_depth(const std::string& body, nlohm
 // is not a JSON object goes to the plugin unchanged, which names its fault.
 // A body that already holds a different value is a contradiction: 422.
 inline std::optional<Response> merge(std::string& body, const std::string& key,
-                                     const std::string& value, const char* source) {
-    if (!valid_utf8(value)) {
+                                     const nlohmann::json& value, const char* source) {
+    if (value.is_string() && !valid_utf8(value.get_ref<const std::string&>())) {
         return problem(400, "invalid_utf8", std::string("the ") + source + " is not valid UTF-8");
     }
     nlohmann::json doc;

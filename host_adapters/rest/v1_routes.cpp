@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "host_order_routes.h"
@@ -23,13 +25,43 @@ Response ticket_closed(const RouteContext& c) {
     return ok(call(c, api(c).ticket_closed, c.request.body));
 }
 
+// The Idempotency-Key header becomes the body's idempotency_key: a retry
+// gets the first answer and adds nothing.
+std::optional<Response> merge_idempotency_key(const RouteContext& c, std::string& body) {
+    const std::string* key = c.request.header("idempotency-key");
+    if (key == nullptr) return std::nullopt;
+    return merge(body, "idempotency_key", *key, "Idempotency-Key header");
+}
+
+// If-Match: "<version>" becomes the action's expected_version; `*` (or no
+// header) takes the concern as it is.
+std::optional<Response> merge_if_match(const RouteContext& c, std::string& body) {
+    const std::string* tag = c.request.header("if-match");
+    if (tag == nullptr || *tag == "*") return std::nullopt;
+    const std::string digits = tag->size() >= 3 && tag->front() == '"' && tag->back() == '"'
+                                   ? tag->substr(1, tag->size() - 2)
+                                   : std::string();
+    if (digits.empty() || digits.size() > 18 ||
+        !std::all_of(digits.begin(), digits.end(),
+                     [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        return problem(400, "invalid_if_match",
+                       "If-Match takes one ETag of the concern, as GET answered it, or *");
+    }
+    return merge(body, "expected_version", std::stoll(digits), "If-Match header");
+}
+
+// A concern's version is its entity tag.
+Response with_etag(Response r) {
+    if (r.status == 200) {
+        const auto version = json::parse(r.body).at("version").get<std::int64_t>();
+        r.headers.emplace_back("ETag", "\"" + std::to_string(version) + "\"");
+    }
+    return r;
+}
+
 Response submit(const RouteContext& c) {
     std::string body = c.request.body;
-    if (const std::string* key = c.request.header("idempotency-key")) {
-        if (auto error = merge(body, "idempotency_key", *key, "Idempotency-Key header")) {
-            return *error;
-        }
-    }
+    if (auto error = merge_idempotency_key(c, body)) return *error;
     Response r = ok(call(c, api(c).signals_submit, body), 201);
     const std::string ref = json::parse(r.body).at("submission_ref");
     r.headers.emplace_back("Location", "/v1/submissions/" + ref);
@@ -51,7 +83,7 @@ Response concern_by(const RouteContext& c, const char* key) {
         return *error;
     }
     request[key] = c.params.at("ref");
-    return answer_query(c, api(c).concern_get, request);
+    return with_etag(answer_query(c, api(c).concern_get, request));
 }
 
 Response submission_concern(const RouteContext& c) {
@@ -87,7 +119,14 @@ Response concern_get(const RouteContext& c) {
 Response concern_act(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge(body, "concern_ref", c.params.at("ref"), "path")) return *error;
-    return ok(call(c, api(c).concern_act, body));
+    if (auto error = merge_idempotency_key(c, body)) return *error;
+    if (auto error = merge_if_match(c, body)) return *error;
+    try {
+        return with_etag(ok(call(c, api(c).concern_act, body)));
+    } catch (const meldcode::sdk::Error& e) {
+        if (e.code() != "concern_changed") throw;
+        return problem(412, e.code(), e.what(), e.pointer());
+    }
 }
 
 Response steps_due(const RouteContext& c) {

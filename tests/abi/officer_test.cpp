@@ -803,3 +803,63 @@ TEST_CASE("feedback is owed from the observer's submission, or the last interim 
     act(store.mc(), ref, "give_feedback", {{"message", "completed"}});  // final
     CHECK(owed().empty());
 }
+
+TEST_CASE(
+    "an action on a concern changed since it was read is refused and a retried one adds nothing") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const auto& api = mc.plugin().api();
+    submit(store, "VHE-V", "v-1");
+    const std::string ref = store.only_concern_ref("VHE-V");
+    const json seen = mc.get_concern(officer(), {{"concern_ref", ref}});
+    const std::int64_t version = seen.at("version");
+    CHECK(version == seen.at("chronology").back().at("entry_id"));
+
+    // Officer 1 acts on the version both read ...
+    const json assign{{"concern_ref", ref},
+                      {"action", "assign"},
+                      {"fields", {{"assignee", "af-1"}}},
+                      {"expected_version", version}};
+    const json assigned = mc.act(officer(), assign);
+    CHECK(assigned.at("version").get<std::int64_t>() > version);
+    // ... and officer 2's action on that version is refused, changing nothing.
+    json stale = assign;
+    stale["fields"]["assignee"] = "af-2";
+    expect_rejected(store, api.concern_act, actor("af-2", "officer").dump().c_str(),
+                    stale.dump().c_str(), {MC_E_CONFLICT, "concern_changed", "/expected_version"},
+                    "af-2");
+    // New signals change the version too: the officer must see them first.
+    submit(store, "VHE-V", "v-2");
+    json on_assigned = assign;
+    on_assigned["expected_version"] = assigned.at("version");
+    expect_rejected(store, api.concern_act, officer().dump().c_str(), on_assigned.dump().c_str(),
+                    {MC_E_CONFLICT, "concern_changed", "/expected_version"}, "af-1");
+
+    // A retried record_acute with its key adds nothing.
+    const json acute{{"concern_ref", ref},
+                     {"action", "record_acute"},
+                     {"idempotency_key", "acute-call-0001"},
+                     {"fields",
+                      {{"called_112", true},
+                       {"called_veilig_thuis", false},
+                       {"called_at", kNow},
+                       {"summary", "112 kwam"}}}};
+    const json first = mc.act(officer(), acute);
+    const long long entries = store.rows("entries");
+    const json retried = mc.act(officer(), acute);
+    CHECK(store.rows("entries") == entries);
+    CHECK(retried.at("version") == first.at("version"));
+    CHECK(retried.at("chronology") == first.at("chronology"));
+    // A stale If-Match on the retry does not matter: it was taken before.
+    json retried_stale = acute;
+    retried_stale["expected_version"] = version;
+    CHECK(mc.act(officer(), retried_stale).at("version") == first.at("version"));
+    // The same key for another action is refused, changing nothing.
+    json other = acute;
+    other["fields"]["summary"] = "anders-geheim";
+    expect_rejected(store, api.concern_act, officer().dump().c_str(), other.dump().c_str(),
+                    {MC_E_CONFLICT, "idempotency_key_reused", "/idempotency_key"}, "anders-geheim");
+    // Another officer's key of the same text is their own.
+    CHECK(mc.act(actor("af-2", "officer"), acute).at("version").get<std::int64_t>() >
+          first.at("version").get<std::int64_t>());
+}

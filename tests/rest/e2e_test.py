@@ -1543,6 +1543,43 @@ class OfficerTest(SidecarCase):
             after = self.act(ref, action, fields)
         return after
 
+    def test_two_officers_cannot_overwrite_each_other_and_a_retry_adds_nothing(self):
+        ref = self.submit("UNIT-ETAG-1", "etag-0001")["concern_ref"]
+        status, headers, seen = self.call("GET", "/v1/concerns/" + ref, "officer")
+        self.assertEqual(headers["etag"], '"%d"' % seen["version"])
+        path = "/v1/concerns/%s/actions" % ref
+        assign = {"action": "assign", "fields": {"assignee": "af-1"}}
+        status, headers, first = self.call("POST", path, "officer", assign,
+                                           {"If-Match": '"%d"' % seen["version"]})
+        self.assertEqual(status, 200, first)
+        self.assertEqual(headers["etag"], '"%d"' % first["version"])
+        # The second officer read the same version: 412, and nothing changed.
+        self.assertProblem(self.call("POST", path, "officer2",
+                                     {"action": "assign", "fields": {"assignee": "af-2"}},
+                                     {"If-Match": '"%d"' % seen["version"]}), 412,
+                           "concern_changed")
+        for tag in ('W/"1"', "1", '"x"', '"1", "2"'):
+            self.assertProblem(self.call("POST", path, "officer2", assign, {"If-Match": tag}),
+                               400, "invalid_if_match")
+        _, _, now_seen = self.call("GET", "/v1/concerns/" + ref, "officer")
+        self.assertEqual((now_seen["version"], now_seen["assignee"]), (first["version"], "af-1"))
+        # A retried record_acute with its Idempotency-Key adds nothing.
+        acute = {"action": "record_acute",
+                 "fields": {"called_112": True, "called_veilig_thuis": False,
+                            "called_at": now(), "summary": "112 came"}}
+        key = {"Idempotency-Key": "acute-" + ref}
+        status, _, once = self.call("POST", path, "officer", acute, key)
+        self.assertEqual(status, 200, once)
+        status, _, twice = self.call("POST", path, "officer", acute, key)
+        self.assertEqual((status, twice["version"]), (200, once["version"]))
+        acute["fields"]["summary"] = "another call"
+        self.assertProblem(self.call("POST", path, "officer", acute, key), 409,
+                           "idempotency_key_reused")
+        _, _, after = self.call("GET", "/v1/concerns/" + ref, "officer")
+        self.assertEqual(after["version"], once["version"])
+        self.assertEqual(sum(e["kind"] == "action" and e["data"]["action"] == "record_acute"
+                             for e in after["chronology"]), 1)
+
     def test_workflow_is_served_per_locale(self):
         status, headers, en = self.call("GET", "/v1/workflow?locale=en", "officer")
         self.assertEqual((status, en["locale"]), (200, "en"))

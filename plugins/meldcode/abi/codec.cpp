@@ -171,6 +171,20 @@ Submission submission(const json& doc) {
     return s;
 }
 
+ActionRequest action_request(const json& doc) {
+    ActionRequest r;
+    r.concern_ref = doc.at("concern_ref").get<std::string>();
+    r.action = doc.at("action").get<std::string>();
+    r.fields = doc.at("fields");
+    if (doc.contains("expected_version")) {
+        r.expected_version = doc.at("expected_version").get<std::int64_t>();
+    }
+    r.idempotency_key = optional_string(doc, "idempotency_key");
+    r.canonical = doc;
+    r.canonical.erase("expected_version");  // a retry may have read a newer version
+    return r;
+}
+
 HostEvent host_event(const json& doc) {
     HostEvent e;
     e.event_id = doc.at("event_id").get<std::string>();
@@ -290,6 +304,7 @@ json concern(const ConcernView& view) {
     out["referrals"] = s.referrals;
     out["reported_at"] = optional_time(s.reported_at);
     out["allowed_actions"] = view.allowed_actions;
+    out["version"] = view.version;
     json chronology = json::array();
     for (const auto& e : view.chronology) chronology.push_back(entry(e));
     out["chronology"] = std::move(chronology);

@@ -17,6 +17,7 @@ nlohmann::json read(const char* text, const std::string& schema);
 Actor actor(const char* text);
 TicketClosed ticket(nlohmann::json&& doc);
 Submission submission(const nlohmann::json& doc);
+ActionRequest action_request(const nlohmann::json& doc);
 HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);
 AuditQuery audit_query(const nlohmann::json& doc);

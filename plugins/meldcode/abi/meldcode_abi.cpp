@@ -318,9 +318,7 @@ MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
                                 const char* action_json, char** concern_json) {
     return call(instance, actor_json, action_json, {"concern_action", "concern"}, concern_json,
                 [](auto& service, const auto& actor, const json& doc) {
-                    const auto view =
-                        service.act(actor, doc.at("concern_ref").template get<std::string>(),
-                                    doc.at("action").template get<std::string>(), doc.at("fields"));
+                    const auto view = service.act(actor, meldcode::codec::action_request(doc));
                     return meldcode::codec::concern(view).dump();
                 });
 }

@@ -213,6 +213,13 @@ public:
                                                                    const std::string& key) = 0;
     virtual std::optional<SubmissionState> submission_state(const std::string& submission_ref) = 0;
     virtual void insert_submission(ConcernId concern, const SubmissionRecord& submission) = 0;
+    // An officer's action taken with an idempotency key: the digest of the
+    // request it answered, so that a retry adds nothing and a different
+    // request under the same key is refused.
+    virtual std::optional<std::string> find_action_key(const std::string& actor_id,
+                                                       const std::string& key) = 0;
+    virtual void insert_action_key(ConcernId concern, const std::string& actor_id,
+                                   const std::string& key, const std::string& request_digest) = 0;
     // Gives the feedback to every submission of the concern not yet handled
     // and returns their refs (in no particular order): each observer is told
     // by their own submission's ref, never by the concern's.
@@ -269,6 +276,10 @@ public:
     // with concern == nullopt and shown in every later concern of the unit.
     virtual void append_entry(std::optional<ConcernId> concern, const std::string& unit_id,
                               const Entry& entry) = 0;
+    // The id of the concern's newest chronology entry: it grows with every
+    // change an officer must see before acting (an action, new signals, a
+    // host event), so it is the concern's version for If-Match.
+    virtual std::int64_t concern_version(ConcernId concern) = 0;
     // False when an event with this host event id was stored before.
     virtual bool claim_host_event(const std::string& event_id) = 0;
     // The concern's chronology in time order, from just after `after` (from

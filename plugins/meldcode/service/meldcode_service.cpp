@@ -436,13 +436,22 @@ ConcernView MeldcodeService::get_concern(const Actor& actor, const ConcernSelect
     authorize(actor, Operation::read_concern);
     ConcernView view;
     store_->transaction([&](StoreTransaction& tx) {
-        view.concern = select(tx, which);
-        auto chronology = tx.chronology(view.concern, page.after, page.limit);
-        view.chronology = std::move(chronology.entries);
-        view.chronology_next = chronology.next;
-        audit(tx, actor, "concern.read", view.concern.id);
+        const ConcernRecord concern = select(tx, which);
+        view = read_view(tx, concern, page);
+        audit(tx, actor, "concern.read", concern.id);
     });
     view.allowed_actions = workflow_.allowed_actions(view.concern.status);
+    return view;
+}
+
+ConcernView MeldcodeService::read_view(StoreTransaction& tx, const ConcernRecord& concern,
+                                       const ChronologyQuery& page) {
+    ConcernView view;
+    view.concern = concern;
+    auto chronology = tx.chronology(concern, page.after, page.limit);
+    view.chronology = std::move(chronology.entries);
+    view.chronology_next = chronology.next;
+    view.version = tx.concern_version(concern.id);
     return view;
 }
 
@@ -451,17 +460,43 @@ bool MeldcodeService::gives_feedback(const std::string& action) const {
     return feedback && feedback->first == action;
 }
 
-ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_ref,
-                                 const std::string& action, const json& fields) {
+// A retried action (the same key, the same request) was taken before: true,
+// and nothing is to be done again. The same key for another request is refused.
+bool MeldcodeService::taken_before(StoreTransaction& tx, const Actor& actor,
+                                   const ActionRequest& request) const {
+    if (!request.idempotency_key) return false;
+    const auto digest = tx.find_action_key(actor.id, *request.idempotency_key);
+    if (!digest) return false;
+    if (!crypto_->digest_matches(request.canonical.dump(), *digest)) {
+        throw Error(MC_E_CONFLICT, "idempotency_key_reused",
+                    "this idempotency key was used for a different action", "/idempotency_key");
+    }
+    return true;
+}
+
+ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& request) {
     authorize(actor, Operation::act_on_concern);
     const Timestamp now = clock_->now();
     ConcernView view;
     std::vector<std::string> told;  // submission refs whose observers get feedback now
     std::string message;
     store_->transaction([&](StoreTransaction& tx) {
-        ConcernRecord concern = select(tx, {concern_ref, std::nullopt});
+        ConcernRecord concern = select(tx, {request.concern_ref, std::nullopt});
+        if (taken_before(tx, actor, request)) {
+            // The first answer may have been lost: the concern as it is now.
+            audit(tx, actor, "concern.read", concern.id);
+            view = read_view(tx, concern);
+            return;
+        }
+        if (request.expected_version &&
+            *request.expected_version != tx.concern_version(concern.id)) {
+            throw Error(MC_E_CONFLICT, "concern_changed",
+                        "the concern changed since this version was read; read it again and "
+                        "decide on what it holds now",
+                        "/expected_version");
+        }
         ActionRecord record =
-            workflow_.apply(concern.status, action, fields,
+            workflow_.apply(concern.status, request.action, request.fields,
                             ActionContext{now, now + settings_.clock_skew_seconds, *calendar_});
         if (record.to_state != record.from_state) concern.state_since = now;
         // Retention counts from the closing (an acute record on a closed
@@ -486,11 +521,12 @@ ConcernView MeldcodeService::act(const Actor& actor, const std::string& concern_
         if (record.step) data["step"] = *record.step;
         tx.append_entry(concern.id, concern.unit_id, {"action", now, actor, data});
         audit(tx, actor, "concern." + record.action, concern.id);
-        view.concern = concern;
+        if (request.idempotency_key) {
+            tx.insert_action_key(concern.id, actor.id, *request.idempotency_key,
+                                 crypto_->digest(request.canonical.dump()));
+        }
         // The answer shows the chronology's first page, as a plain read does.
-        auto chronology = tx.chronology(concern, std::nullopt, ChronologyQuery{}.limit);
-        view.chronology = std::move(chronology.entries);
-        view.chronology_next = chronology.next;
+        view = read_view(tx, concern);
     });
     // By the submission's ref and the message's id only: a concern ref would
     // tell each observer (and the host's ticket) that others reported the unit.

@@ -96,11 +96,25 @@ struct ChronologyQuery {
     std::optional<EntryPosition> after;  // nullopt: from the start
 };
 
+// An officer's action (mc_concern_act).
+struct ActionRequest {
+    std::string concern_ref;
+    std::string action;
+    nlohmann::json fields;
+    // The concern's version the officer saw: refused when it has changed
+    // since, so that two officers cannot overwrite each other unseen.
+    std::optional<std::int64_t> expected_version;
+    // A retry with the key adds nothing and answers the concern as it is.
+    std::optional<std::string> idempotency_key;
+    nlohmann::json canonical;  // the request as sent, for the idempotency digest
+};
+
 struct ConcernView {
     ConcernRecord concern;
     std::vector<std::string> allowed_actions;
     std::vector<Entry> chronology;                 // one page
     std::optional<EntryPosition> chronology_next;  // where the next page starts
+    std::int64_t version = 0;                      // StoreTransaction::concern_version
 };
 
 struct ConcernPage {
@@ -184,8 +198,7 @@ public:
     ConcernPage list_concerns(const Actor& actor, const ConcernQuery& query);
     ConcernView get_concern(const Actor& actor, const ConcernSelector& which,
                             const ChronologyQuery& page);
-    ConcernView act(const Actor& actor, const std::string& concern_ref, const std::string& action,
-                    const nlohmann::json& fields);
+    ConcernView act(const Actor& actor, const ActionRequest& request);
     std::vector<DueStep> steps_due(const Actor& actor);
 
     // Retention and export (service/retention.cpp, service/dossier_export.cpp).
@@ -238,6 +251,11 @@ private:
     // any; a conflict when the key came with other content.
     std::optional<std::string> retried(StoreTransaction& tx, const Actor& actor,
                                        const Submission& s, const std::string& canonical) const;
+    bool taken_before(StoreTransaction& tx, const Actor& actor, const ActionRequest& request) const;
+    // The concern with a page of its chronology (the first by default) and
+    // its version, as a read and an action answer it.
+    static ConcernView read_view(StoreTransaction& tx, const ConcernRecord& concern,
+                                 const ChronologyQuery& page = {});
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);
     // The open concern new signals about a household at a unit join, if any

@@ -282,6 +282,20 @@ CREATE TABLE tenancies (
 ) WITHOUT ROWID;
 )sql";
 
+// Schema 8: officers' actions may carry an idempotency key (a retried
+// record_acute must add nothing). Only the digest of the request is kept,
+// never its fields; purged with the concern.
+constexpr const char* kSchema8 = R"sql(
+CREATE TABLE action_keys (
+    actor_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_digest TEXT NOT NULL,
+    concern_id INTEGER NOT NULL REFERENCES concerns (id),
+    PRIMARY KEY (actor_id, idempotency_key)
+) WITHOUT ROWID;
+CREATE INDEX action_keys_by_concern ON action_keys (concern_id);
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -324,7 +338,7 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
         {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4},
-        {5, kSchema5}, {6, kSchema6}, {7, kSchema7},
+        {5, kSchema5}, {6, kSchema6}, {7, kSchema7}, {8, kSchema8},
     };
     return all;
 }

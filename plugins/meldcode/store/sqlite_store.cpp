@@ -324,6 +324,30 @@ public:
                                q.boolean(4)};
     }
 
+    std::optional<std::string> find_action_key(const std::string& actor_id,
+                                               const std::string& key) override {
+        auto q = query(
+            "SELECT request_digest FROM action_keys WHERE actor_id = ?1 AND idempotency_key = ?2");
+        q.bind(1, actor_id).bind(2, key);
+        if (!q.step()) return std::nullopt;
+        return q.text(0);
+    }
+
+    void insert_action_key(ConcernId concern, const std::string& actor_id, const std::string& key,
+                           const std::string& request_digest) override {
+        auto q = query(
+            "INSERT INTO action_keys (actor_id, idempotency_key, request_digest, concern_id) "
+            "VALUES (?1, ?2, ?3, ?4)");
+        q.bind(1, actor_id).bind(2, key).bind(3, request_digest).bind(4, concern);
+        q.run();
+    }
+
+    std::int64_t concern_version(ConcernId concern) override {
+        auto q = query("SELECT coalesce(max(id), 0) FROM entries WHERE concern_id = ?1");
+        q.bind(1, concern);
+        return q.step() ? q.int64(0) : 0;
+    }
+
     void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
         auto q = query(
             "INSERT INTO submissions (ref, concern_id, observer_id, idempotency_key, "
@@ -678,6 +702,7 @@ public:
         counts.submissions = remove_or_count("submissions", "concern_id = ?1", concern, dry_run);
         remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
         remove_or_count("export_requests", "concern_id = ?1", concern, dry_run);
+        remove_or_count("action_keys", "concern_id = ?1", concern, dry_run);
         remove_or_count("concerns", "id = ?1", concern, dry_run);
         return counts;
     }
