@@ -1,0 +1,242 @@
+// <mc-action-form>: one workflow action's form, rendered from the workflow
+// definition's fields. Step 4 (weigh) asks each question of the
+// afwegingskader only when the previous answer leads there; step 5 (decide,
+// review) offers only the decisions the answers allow. Fires mc-act with
+// {action, fields}; the parent sends it and hands back the refusal, whose
+// pointer names the field shown as invalid.
+import { html, nothing, type TemplateResult } from "lit";
+import { customElement, property, state } from "lit/decorators.js";
+import { LightElement } from "../element.js";
+import { t } from "../i18n.js";
+import { allowedDecisions, outcome, visibleQuestions, type Answers } from "./framework.js";
+import type { ActionView, FieldView, WorkflowView } from "./workflow.js";
+
+type Pair = { answer?: boolean; text: string };
+type Value = string | boolean | Pair | undefined;
+
+export interface FeedbackText {
+  id: string;
+  text: string;
+}
+
+export interface Refusal {
+  pointer: string;
+  message: string;
+}
+
+@customElement("mc-action-form")
+export class ActionForm extends LightElement {
+  @property({ attribute: false }) action!: ActionView;
+  @property({ attribute: false }) workflow!: WorkflowView;
+  /** The answers of step 4, for step 5's decisions. */
+  @property({ attribute: false }) assessment: Answers = {};
+  /** The fixed feedback messages (the form's feedback, in this locale). */
+  @property({ attribute: false }) feedback: FeedbackText[] = [];
+  @property({ attribute: false }) refusal?: Refusal;
+  @property({ type: Boolean }) busy = false;
+
+  @state() private values: Record<string, Value> = {};
+
+  private fid(name: string, part = ""): string {
+    return `mc-f-${this.action.id}-${name}${part}`;
+  }
+
+  private set(name: string, value: Value): void {
+    this.values = { ...this.values, [name]: value };
+  }
+
+  private pair(name: string): Pair {
+    return (this.values[name] as Pair | undefined) ?? { text: "" };
+  }
+
+  private answers(): Answers {
+    const a: Answers = {};
+    for (const q of ["suspicion", "unsafety", "help_possible", "help_accepted"] as const) {
+      const v = this.pair(q).answer;
+      if (v !== undefined) a[q] = v;
+    }
+    return a;
+  }
+
+  /** The fields to show now, after what has been answered. */
+  private visible(): FieldView[] {
+    const fields = this.action.fields;
+    if (this.action.id === "weigh") {
+      const shown = visibleQuestions(this.answers()) as string[];
+      return fields.filter((f) => shown.includes(f.name));
+    }
+    const help = this.pair("help").answer;
+    if (this.action.id === "decide") {
+      return fields.filter((f) => !["monitoring_agreements", "review_date"].includes(f.name) || help === true);
+    }
+    if (this.action.id === "review") {
+      const effective = this.pair("help_effective").answer;
+      return fields.filter((f) => f.name !== "report" || effective === false);
+    }
+    return fields;
+  }
+
+  /** The yes/no values a decision may take here. */
+  private offered(f: FieldView): boolean[] {
+    if (this.action.id === "decide" && (f.name === "report" || f.name === "help")) {
+      return allowedDecisions(this.assessment)[f.name];
+    }
+    if (this.action.id === "review" && f.name === "report") return [true];
+    return [true, false];
+  }
+
+  private fieldsToSend(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of this.visible()) {
+      const v = this.values[f.name];
+      if (f.type === "answer" || f.type === "decision") {
+        const p = v as Pair | undefined;
+        const only = f.type === "decision" ? this.offered(f) : [];
+        const chosen = p?.answer ?? (only.length === 1 ? only[0] : undefined);
+        if (chosen === undefined) continue;
+        out[f.name] = f.type === "answer" ? { answer: chosen, explanation: p?.text.trim() ?? "" }
+                                          : { decision: chosen, rationale: p?.text.trim() ?? "" };
+      } else if (f.type === "date_time" && typeof v === "string" && v) {
+        out[f.name] = new Date(v).toISOString().replace(/\.\d{3}Z$/, "Z");
+      } else if (typeof v === "string" ? v.trim() !== "" : v !== undefined) {
+        out[f.name] = typeof v === "string" ? v.trim() : v;
+      }
+    }
+    return out;
+  }
+
+  private submit(e: Event): void {
+    e.preventDefault();
+    this.dispatchEvent(new CustomEvent("mc-act", { bubbles: true, detail: { action: this.action.id, fields: this.fieldsToSend() } }));
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    if (changed.has("refusal") && this.refusal) {
+      const name = this.refusal.pointer.split("/")[2];
+      const target = name ? this.querySelector<HTMLElement>(`[data-field="${name}"] input, [data-field="${name}"] textarea, [data-field="${name}"] select`) : null;
+      (target ?? this.querySelector<HTMLElement>(".mc-form-error"))?.focus();
+    }
+  }
+
+  override render(): TemplateResult {
+    const a = this.action;
+    const refusedField = this.refusal?.pointer.split("/")[2];
+    return html`
+      <form class="utrecht-form mc-action-form" novalidate autocomplete="off" data-action=${a.id}
+            aria-labelledby=${this.fid("title")} @submit=${this.submit}>
+        <h3 class="utrecht-heading-3" id=${this.fid("title")}>${a.label}</h3>
+        ${a.help ? html`<p class="utrecht-paragraph">${a.help}</p>` : nothing}
+        ${this.refusal ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert" tabindex="-1">
+          <p class="utrecht-paragraph">${t("error_generic")}: ${this.refusal.message}</p></div>` : nothing}
+        ${this.visible().map((f) => this.field(f, f.name === refusedField))}
+        ${a.id === "weigh" ? this.weighOutcome() : nothing}
+        <div class="mc-actions">
+          <button type="submit" class="utrecht-button utrecht-button--primary-action" ?disabled=${this.busy}>${t("submit_action")}</button>
+          <button type="button" class="utrecht-button utrecht-button--secondary-action"
+                  @click=${() => this.dispatchEvent(new CustomEvent("mc-cancel", { bubbles: true }))}>${t("cancel")}</button>
+        </div>
+      </form>`;
+  }
+
+  private weighOutcome(): TemplateResult {
+    const o = outcome(this.answers());
+    const text = o === "report" ? t("framework_outcome_report") : o === "help" ? t("framework_outcome_help")
+      : o === "close" ? t("framework_outcome_close") : "";
+    return html`<p class="utrecht-paragraph mc-outcome" role="status">${text}</p>`;
+  }
+
+  private label(f: FieldView): string {
+    if (this.action.id === "weigh" || (this.action.id === "review" && f.name === "help_effective")) {
+      return this.workflow.framework.questions.find((q) => q.field === f.name)?.text ?? f.label;
+    }
+    return f.label;
+  }
+
+  private describe(f: FieldView, invalid: boolean): TemplateResult {
+    return html`${f.help ? html`<p class="utrecht-form-field-description" id=${this.fid(f.name, "-help")}>${f.help}</p>` : nothing}
+      ${invalid ? html`<p class="utrecht-form-field-error-message mc-error" id=${this.fid(f.name, "-error")}>${t("error_field")}</p>` : nothing}`;
+  }
+
+  private describedBy(f: FieldView, invalid: boolean): string {
+    return [f.help ? this.fid(f.name, "-help") : "", invalid ? this.fid(f.name, "-error") : ""].filter(Boolean).join(" ");
+  }
+
+  private field(f: FieldView, invalid: boolean): TemplateResult {
+    const label = html`${this.label(f)}${f.required ? html` <span class="mc-hint">(${t("required")})</span>` : nothing}`;
+    const described = this.describedBy(f, invalid);
+    if (this.action.id === "give_feedback" && f.name === "message" && this.feedback.length) {
+      return this.radios(f, label, this.feedback.map((m) => ({ id: m.id, label: m.text })), invalid);
+    }
+    switch (f.type) {
+      case "answer":
+      case "decision":
+        return this.yesNoWithText(f, label, invalid);
+      case "boolean":
+        return this.radios(f, label, [{ id: "true", label: t("yes") }, { id: "false", label: t("no") }], invalid);
+      case "choice":
+        return this.radios(f, label, f.options ?? [], invalid);
+      default: {
+        const input = f.type === "date" ? "date" : f.type === "date_time" ? "datetime-local" : "";
+        return html`<div class="utrecht-form-field ${invalid ? "utrecht-form-field--invalid" : ""}" data-field=${f.name}>
+          <label class="utrecht-form-label" for=${this.fid(f.name)}>${label}</label>
+          ${this.describe(f, invalid)}
+          ${input
+            ? html`<input class="utrecht-textbox" type=${input} id=${this.fid(f.name)} aria-invalid=${invalid ? "true" : "false"}
+                aria-describedby=${described || nothing} .value=${(this.values[f.name] as string) ?? ""}
+                @input=${(e: Event) => this.set(f.name, (e.target as HTMLInputElement).value)}>`
+            : html`<textarea class="utrecht-textarea" rows="2" id=${this.fid(f.name)} aria-invalid=${invalid ? "true" : "false"}
+                aria-describedby=${described || nothing} .value=${(this.values[f.name] as string) ?? ""}
+                @input=${(e: Event) => this.set(f.name, (e.target as HTMLTextAreaElement).value)}></textarea>`}
+        </div>`;
+      }
+    }
+  }
+
+  private radios(f: FieldView, label: TemplateResult, options: { id: string; label: string }[], invalid: boolean): TemplateResult {
+    const current = this.values[f.name];
+    const asValue = (id: string): Value => (f.type === "boolean" ? id === "true" : id);
+    return html`<fieldset class="utrecht-form-fieldset ${invalid ? "utrecht-form-fieldset--invalid" : ""}" data-field=${f.name}
+        aria-describedby=${this.describedBy(f, invalid) || nothing}>
+      <legend class="utrecht-form-fieldset__legend">${label}</legend>
+      ${this.describe(f, invalid)}
+      <div class="mc-inline-options">${options.map((o) => html`<label>
+        <input type="radio" class="utrecht-radio-button" name=${this.fid(f.name)} value=${o.id}
+          .checked=${current === asValue(o.id)} @change=${() => this.set(f.name, asValue(o.id))}>${o.label}</label>`)}</div>
+    </fieldset>`;
+  }
+
+  private yesNoWithText(f: FieldView, label: TemplateResult, invalid: boolean): TemplateResult {
+    const p = this.pair(f.name);
+    const offered = f.type === "decision" ? this.offered(f) : [true, false];
+    const forcedReport = f.type === "decision" && f.name === "report" && offered.length === 1 && offered[0] === true;
+    const chosen = p.answer ?? (offered.length === 1 ? offered[0] : undefined);
+    const textLabel = f.type === "answer" ? t("explanation") : t("rationale");
+    return html`<fieldset class="utrecht-form-fieldset ${invalid ? "utrecht-form-fieldset--invalid" : ""}" data-field=${f.name}
+        aria-describedby=${this.describedBy(f, invalid) || nothing}>
+      <legend class="utrecht-form-fieldset__legend">${label}</legend>
+      ${this.describe(f, invalid)}
+      ${forcedReport ? html`<p class="utrecht-paragraph mc-forced" role="note">${t("report_forced")}</p>` : nothing}
+      ${f.type === "decision" && offered.length === 1 && offered[0] === false && this.action.id === "decide" && f.name === "report"
+        ? html`<p class="utrecht-paragraph" role="note">${t("no_report_no_help")}</p>` : nothing}
+      ${f.name === "unsafety" ? this.definitions() : nothing}
+      <div class="mc-inline-options">${offered.map((v) => html`<label>
+        <input type="radio" class="utrecht-radio-button" name=${this.fid(f.name)} value=${String(v)}
+          .checked=${chosen === v} @change=${() => this.set(f.name, { ...this.pair(f.name), answer: v })}>${v ? t("yes") : t("no")}</label>`)}</div>
+      <label class="utrecht-form-label" for=${this.fid(f.name, "-text")}>${textLabel}</label>
+      <textarea class="utrecht-textarea" rows="2" id=${this.fid(f.name, "-text")} .value=${p.text}
+        @input=${(e: Event) => this.set(f.name, { ...this.pair(f.name), text: (e.target as HTMLTextAreaElement).value })}></textarea>
+    </fieldset>`;
+  }
+
+  private definitions(): TemplateResult | typeof nothing {
+    const defs = this.workflow.framework.definitions;
+    if (!defs.length) return nothing;
+    return html`<dl class="mc-definitions">${defs.map((d) => html`<dt>${d.term}</dt><dd>${d.text}</dd>`)}</dl>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "mc-action-form": ActionForm;
+  }
+}

@@ -1,0 +1,272 @@
+// <mc-concern-page>: one concern: its facts, its chronology (a page at a
+// time), the forms of the actions allowed now, feedback to the reporter, the
+// legal hold and the data-subject export.
+import { html, nothing, type TemplateResult } from "lit";
+import { customElement, property, state } from "lit/decorators.js";
+import { Api, ApiError, query, type Concern, type Dossier, type Entry, type Form, type LegalHoldRequest } from "../api.js";
+import { LightElement } from "../element.js";
+import { locale, t } from "../i18n.js";
+import type { FeedbackText, Refusal } from "./action-form.js";
+import "./action-form.js";
+import { lastAssessment } from "./framework.js";
+import { formatDate, priorityOf } from "./list.js";
+import { action, stateLabel, type WorkflowView } from "./workflow.js";
+
+type HoldReason = NonNullable<LegalHoldRequest["reason"]>;
+const HOLD_REASONS: HoldReason[] = ["complaint", "legal_proceedings", "authority_request", "data_subject_request"];
+const REDACTIONS = ["observer_identity", "actor_ids", "host_ticket_ids"] as const;
+
+function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+@customElement("mc-concern-page")
+export class ConcernPage extends LightElement {
+  @property({ attribute: false }) api!: Api;
+  @property({ attribute: false }) workflow!: WorkflowView;
+  @property() ref = "";
+
+  @state() private concern?: Concern;
+  @state() private chronology: Entry[] = [];
+  @state() private next: string | null = null;
+  @state() private open = "";
+  @state() private refusal?: Refusal;
+  @state() private busy = false;
+  @state() private notice = "";
+  @state() private error = "";
+  @state() private feedback: FeedbackText[] = [];
+  @state() private dossier?: { data: Dossier; href: string };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.show(await this.api.get<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}`));
+      this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
+    } catch (e) {
+      this.fail(e);
+    }
+    this.api.get<Form>("/v1/catalog" + query({ locale: locale() })).then(
+      (f) => (this.feedback = f.feedback.messages.map((m) => ({ id: m.id, text: m.text }))),
+      () => undefined,
+    );
+  }
+
+  private show(c: Concern): void {
+    this.concern = c;
+    this.chronology = c.chronology;
+    this.next = c.chronology_next_cursor;
+  }
+
+  private fail(e: unknown): void {
+    this.error = e instanceof Error ? e.message : String(e);
+    this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: e }));
+  }
+
+  private async more(): Promise<void> {
+    if (!this.next) return;
+    const page = await this.api.get<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}` + query({ chronology_cursor: this.next }));
+    this.chronology = [...this.chronology, ...page.chronology];
+    this.next = page.chronology_next_cursor;
+  }
+
+  /** Step 5 needs step 4's answers, which may be on a later page. */
+  private async openAction(id: string): Promise<void> {
+    if (id === "decide") while (this.next) await this.more();
+    this.open = id;
+    this.refusal = undefined;
+    this.notice = "";
+    await this.updateComplete;
+    this.querySelector<HTMLElement>("mc-action-form input, mc-action-form textarea, mc-action-form select")?.focus();
+  }
+
+  private async act(e: CustomEvent<{ action: string; fields: Record<string, unknown> }>): Promise<void> {
+    this.busy = true;
+    try {
+      const c = await this.api.post<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}/actions`, e.detail);
+      this.show(c);
+      this.open = "";
+      this.refusal = undefined;
+      this.notice = `${action(this.workflow, e.detail.action)?.label ?? e.detail.action}: ${t("saved")}`;
+      await this.updateComplete;
+      this.querySelector<HTMLElement>(".mc-notice-saved")?.focus();
+    } catch (err) {
+      if (err instanceof ApiError && err.status !== 401) {
+        this.refusal = { pointer: err.pointer, message: err.message };
+      } else {
+        this.fail(err);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async setHold(e: Event): Promise<void> {
+    e.preventDefault();
+    const held = this.concern?.legal_hold;
+    const reason = (e.target as HTMLFormElement).elements.namedItem("reason") as HTMLSelectElement | null;
+    const body: LegalHoldRequest = held ? { concern_ref: this.ref, hold: false }
+      : { concern_ref: this.ref, hold: true, reason: (reason?.value ?? "complaint") as HoldReason };
+    try {
+      await this.api.post(`/v1/concerns/${encodeURIComponent(this.ref)}/legal-hold`, body);
+      this.show(await this.api.get<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}`));
+      this.notice = `${t("legal_hold")}: ${t("saved")}`;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async exportDossier(e: Event): Promise<void> {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const redact = REDACTIONS.filter((r) => (form.elements.namedItem(r) as HTMLInputElement).checked);
+    const path = `/v1/concerns/${encodeURIComponent(this.ref)}/export` + query({ redact: redact.join(",") });
+    try {
+      const data = await this.api.get<Dossier>(path);
+      if (this.dossier) URL.revokeObjectURL(this.dossier.href);
+      this.dossier = { data, href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" })) };
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "reauthentication_required") {
+        // The app signs the officer in again, then retries this very export.
+        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: () => this.exportDossier(e) }));
+      } else {
+        this.fail(err);
+      }
+    }
+  }
+
+  override render(): TemplateResult {
+    const c = this.concern;
+    return html`<p class="utrecht-paragraph"><a class="utrecht-link" href="#/">${t("back_to_list")}</a></p>
+      ${this.error ? html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
+      ${c ? this.page(c) : this.error ? nothing : html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`}`;
+  }
+
+  private page(c: Concern): TemplateResult {
+    return html`<h2 class="utrecht-heading-2" id="mc-concern-title">${t("concern")} ${c.concern_ref}</h2>
+      ${this.notice ? html`<div class="utrecht-alert utrecht-alert--ok mc-notice-saved" role="status" tabindex="-1">
+        <p class="utrecht-paragraph">${this.notice}</p></div>` : nothing}
+      <div class="mc-columns">
+        <div>
+          ${this.actions(c)}
+          ${this.chronologySection()}
+        </div>
+        <div>
+          ${this.facts(c)}
+          ${this.holdSection(c)}
+          ${this.exportSection()}
+        </div>
+      </div>`;
+  }
+
+  private facts(c: Concern): TemplateResult {
+    const p = priorityOf(c);
+    return html`<section aria-labelledby="mc-facts-title"><h3 class="utrecht-heading-3" id="mc-facts-title">${t("state")}</h3>
+      <dl class="mc-facts">
+        <dt>${t("state")}</dt><dd data-fact="state">${stateLabel(this.workflow, c.state)}</dd>
+        <dt>${t("col_priority")}</dt><dd><span class=${p === "normal" ? "" : "mc-badge-" + p}>${t(`priority_${p}`)}</span></dd>
+        <dt>${t("assignee")}</dt><dd>${c.assignee ?? t("unassigned")}</dd>
+        <dt>${t("created")}</dt><dd>${formatDateTime(c.created_at)}</dd>
+        <dt>${t("reported")}</dt><dd data-fact="reported">${c.reported ? t("yes") : t("no")}</dd>
+        <dt>${t("help_arranged")}</dt><dd>${c.help_arranged ? t("yes") : t("no")}</dd>
+        ${c.review_date ? html`<dt>${t("review_date")}</dt><dd>${formatDate(c.review_date)}</dd>` : nothing}
+        <dt>${t("legal_hold")}</dt><dd data-fact="legal_hold">${c.legal_hold
+          ? html`${t(`hold_${c.legal_hold.reason}`)}, ${t("legal_hold_since")} ${formatDate(c.legal_hold.since)}` : t("legal_hold_none")}</dd>
+      </dl></section>`;
+  }
+
+  private actions(c: Concern): TemplateResult {
+    const allowed = c.allowed_actions.map((id) => action(this.workflow, id) ?? { id, label: id });
+    const open = this.open ? action(this.workflow, this.open) : undefined;
+    return html`<section aria-labelledby="mc-actions-title">
+      <h3 class="utrecht-heading-3" id="mc-actions-title">${t("actions")}</h3>
+      ${allowed.length === 0 ? html`<p class="utrecht-paragraph">${t("no_actions")}</p>` : html`<div class="mc-actions">
+        ${allowed.map((a) => html`<button type="button" data-open-action=${a.id} aria-expanded=${this.open === a.id ? "true" : "false"}
+          class="utrecht-button ${this.open === a.id ? "utrecht-button--primary-action" : "utrecht-button--secondary-action"}"
+          @click=${() => this.openAction(a.id)}>${a.label}</button>`)}</div>`}
+      ${open ? html`<mc-action-form .action=${open} .workflow=${this.workflow} .assessment=${lastAssessment(this.chronology) ?? {}}
+        .feedback=${this.feedback} .refusal=${this.refusal} ?busy=${this.busy}
+        @mc-act=${this.act} @mc-cancel=${() => { this.open = ""; }}></mc-action-form>` : nothing}
+    </section>`;
+  }
+
+  private chronologySection(): TemplateResult {
+    return html`<section aria-labelledby="mc-chron-title">
+      <h3 class="utrecht-heading-3" id="mc-chron-title">${t("chronology")}</h3>
+      <ol class="mc-chronology">${this.chronology.map((e) => this.entry(e))}</ol>
+      ${this.next ? html`<button type="button" class="utrecht-button utrecht-button--secondary-action mc-chronology-more"
+        @click=${() => this.more()}>${t("chronology_more")}</button>` : nothing}
+    </section>`;
+  }
+
+  private entry(e: Entry): TemplateResult {
+    const data = e.data as Record<string, unknown>;
+    const title = e.kind === "action" ? action(this.workflow, String(data.action))?.label ?? String(data.action)
+      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : t("kind_host_event");
+    return html`<li data-kind=${e.kind}><strong>${title}</strong>
+      <span class="mc-hint">${formatDateTime(e.at)}, ${t("by")} ${e.actor.id} (${e.actor.role})</span>
+      ${e.kind === "signals_submitted" ? this.signals(data) : e.kind === "action" ? this.actionFields(data) : this.plain(data)}</li>`;
+  }
+
+  private signals(d: Record<string, unknown>): TemplateResult {
+    const labels = (d.signal_labels ?? {}) as Record<string, { nl: string; en: string }>;
+    const signals = ((d.signals ?? []) as string[]).map((s) => labels[s]?.[locale()] ?? s);
+    return html`<dl class="mc-facts">
+      <dt>${t("signals")}</dt><dd>${signals.join("; ") || "—"}</dd>
+      ${d.observations ? html`<dt>${t("observations")}</dt><dd>${d.observations}</dd>` : nothing}
+      <dt>${t("children")}</dt><dd>${String(d.children_involved)}</dd>
+      ${d.acute ? html`<dt>${t("acute_flag")}</dt><dd>${t("yes")}</dd>` : nothing}
+      ${d.callback_requested ? html`<dt>${t("callback")}</dt><dd>${t("yes")}</dd>` : nothing}
+    </dl>`;
+  }
+
+  private actionFields(d: Record<string, unknown>): TemplateResult {
+    const a = action(this.workflow, String(d.action));
+    const fields = (d.fields ?? {}) as Record<string, unknown>;
+    return html`<dl class="mc-facts">${Object.entries(fields).map(([name, v]) => html`
+      <dt>${a?.fields.find((f) => f.name === name)?.label ?? name}</dt><dd>${this.value(v)}</dd>`)}</dl>`;
+  }
+
+  private plain(d: Record<string, unknown>): TemplateResult {
+    return html`<dl class="mc-facts">${Object.entries(d).map(([k, v]) => html`<dt>${k}</dt><dd>${this.value(v)}</dd>`)}</dl>`;
+  }
+
+  private value(v: unknown): string {
+    if (typeof v === "boolean") return v ? t("yes") : t("no");
+    if (v && typeof v === "object" && ("answer" in v || "decision" in v)) {
+      const o = v as { answer?: boolean; decision?: boolean; explanation?: string; rationale?: string };
+      const yes = o.answer ?? o.decision;
+      return `${yes ? t("yes") : t("no")}${o.explanation || o.rationale ? ": " + (o.explanation ?? o.rationale) : ""}`;
+    }
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
+
+  private holdSection(c: Concern): TemplateResult {
+    return html`<section aria-labelledby="mc-hold-title"><h3 class="utrecht-heading-3" id="mc-hold-title">${t("legal_hold")}</h3>
+      <form class="utrecht-form" @submit=${this.setHold}>
+        ${c.legal_hold ? nothing : html`<div class="utrecht-form-field">
+          <label class="utrecht-form-label" for="mc-hold-reason">${t("hold_reason")}</label>
+          <select class="utrecht-select" id="mc-hold-reason" name="reason">
+            ${HOLD_REASONS.map((r) => html`<option value=${r}>${t(`hold_${r}`)}</option>`)}</select></div>`}
+        <button type="submit" class="utrecht-button utrecht-button--secondary-action" data-hold>
+          ${c.legal_hold ? t("hold_lift") : t("hold_set")}</button>
+      </form></section>`;
+  }
+
+  private exportSection(): TemplateResult {
+    return html`<section aria-labelledby="mc-export-title"><h3 class="utrecht-heading-3" id="mc-export-title">${t("export_title")}</h3>
+      <form class="utrecht-form" @submit=${this.exportDossier}>
+        <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_redact")}</legend>
+          ${REDACTIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="checkbox" class="utrecht-checkbox" name=${r}>
+            ${t(`redact_${r}`)}</label></div>`)}
+        </fieldset>
+        <button type="submit" class="utrecht-button utrecht-button--secondary-action" data-export>${t("export_make")}</button>
+      </form>
+      ${this.dossier ? html`<p class="utrecht-paragraph" role="status">${t("export_ready")}
+        <a class="utrecht-link" href=${this.dossier.href} download="dossier-${this.ref}.json">${t("export_download")}</a></p>` : nothing}
+    </section>`;
+  }
+}

@@ -1,0 +1,145 @@
+// <mc-concern-list>: the officer's list, most urgent first, with filters and
+// the reminders that are due.
+import { html, nothing, type TemplateResult } from "lit";
+import { customElement, property, state } from "lit/decorators.js";
+import { Api, query, type ConcernPage, type ConcernSummary, type DueSteps } from "../api.js";
+import { LightElement } from "../element.js";
+import { t, locale } from "../i18n.js";
+import { action, stateLabel, type WorkflowView } from "./workflow.js";
+
+export type Priority = "acute" | "urgent" | "normal";
+const rank: Record<Priority, number> = { acute: 0, urgent: 1, normal: 2 };
+
+export function priorityOf(s: ConcernSummary): Priority {
+  const p = (s as { priority?: Priority }).priority;
+  return p ?? (s.acute ? "acute" : "normal");
+}
+
+/** Most urgent first; then feedback owed; then the newest. */
+export function byPriority(a: ConcernSummary, b: ConcernSummary): number {
+  return rank[priorityOf(a)] - rank[priorityOf(b)] || Number(b.pending_feedback > 0) - Number(a.pending_feedback > 0) ||
+    b.created_at.localeCompare(a.created_at);
+}
+
+export function formatDate(iso: string): string {
+  return new Date(iso).toLocaleDateString(locale() === "nl" ? "nl-NL" : "en-GB", { year: "numeric", month: "short", day: "numeric" });
+}
+
+@customElement("mc-concern-list")
+export class ConcernList extends LightElement {
+  @property({ attribute: false }) api!: Api;
+  @property({ attribute: false }) workflow!: WorkflowView;
+  @state() private items: ConcernSummary[] = [];
+  @state() private next: string | null = null;
+  @state() private due: DueSteps["due"] = [];
+  @state() private loading = true;
+  @state() private stateFilter = "";
+  @state() private acuteOnly = false;
+  @state() private error = "";
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    this.loading = true;
+    this.items = [];
+    this.next = null;
+    await Promise.all([this.loadPage(), this.loadDue()]);
+    this.loading = false;
+    this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
+  }
+
+  private async loadPage(cursor?: string): Promise<void> {
+    try {
+      const page = await this.api.get<ConcernPage>("/v1/concerns" + query({ state: this.stateFilter, limit: 100, cursor }));
+      this.items = [...this.items, ...page.items].sort(byPriority);
+      this.next = page.next_cursor;
+      this.error = "";
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: e }));
+    }
+  }
+
+  private async loadDue(): Promise<void> {
+    try {
+      this.due = (await this.api.get<DueSteps>("/v1/steps/due")).due;
+    } catch {
+      this.due = [];
+    }
+  }
+
+  private applyFilters(e: Event): void {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    this.stateFilter = (form.elements.namedItem("state") as HTMLSelectElement).value;
+    this.acuteOnly = (form.elements.namedItem("acute") as HTMLInputElement).checked;
+    void this.reload();
+  }
+
+  override render(): TemplateResult {
+    const shown = this.acuteOnly ? this.items.filter((s) => priorityOf(s) === "acute") : this.items;
+    return html`<div class="mc-columns">
+      <section aria-labelledby="mc-list-title">
+        <h2 class="utrecht-heading-2" id="mc-list-title">${t("concerns")}</h2>
+        ${this.filters()}
+        ${this.error ? html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
+        ${this.loading ? html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`
+          : shown.length === 0 ? html`<p class="utrecht-paragraph" role="status">${t("none_found")}</p>` : this.table(shown)}
+        ${this.next ? html`<button type="button" class="utrecht-button utrecht-button--secondary-action"
+          @click=${() => this.loadPage(this.next!)}>${t("load_more")}</button>` : nothing}
+      </section>
+      <aside aria-labelledby="mc-due-title">
+        <h2 class="utrecht-heading-2" id="mc-due-title">${t("reminders")}</h2>
+        ${this.due.length === 0 ? html`<p class="utrecht-paragraph">${t("no_reminders")}</p>` : html`<ul class="utrecht-unordered-list mc-due">
+          ${this.due.map((d) => html`<li class="utrecht-unordered-list__item"><a class="utrecht-link" href="#/concerns/${d.concern_ref}">
+            ${action(this.workflow, d.action)?.label ?? d.action}</a>, ${t("due_on")} ${formatDate(d.due_date)}</li>`)}
+        </ul>`}
+      </aside>
+    </div>`;
+  }
+
+  private filters(): TemplateResult {
+    return html`<form class="mc-filters" aria-label=${t("filters")} @submit=${this.applyFilters}>
+      <div class="utrecht-form-field">
+        <label class="utrecht-form-label" for="mc-filter-state">${t("filter_state")}</label>
+        <select class="utrecht-select" id="mc-filter-state" name="state">
+          <option value="">${t("all_states")}</option>
+          ${this.workflow.states.map((s) => html`<option value=${s.id} ?selected=${s.id === this.stateFilter}>${s.label}</option>`)}
+        </select>
+      </div>
+      <div class="utrecht-form-field utrecht-form-field--checkbox">
+        <label class="utrecht-form-label"><input type="checkbox" class="utrecht-checkbox" name="acute" ?checked=${this.acuteOnly}>
+          ${t("filter_acute")}</label>
+      </div>
+      <button type="submit" class="utrecht-button utrecht-button--secondary-action">${t("apply")}</button>
+    </form>`;
+  }
+
+  private table(items: ConcernSummary[]): TemplateResult {
+    return html`<table class="utrecht-table utrecht-table--html-table mc-table">
+      <thead class="utrecht-table__header"><tr class="utrecht-table__row">
+        <th class="utrecht-table__header-cell" scope="col">${t("col_priority")}</th>
+        <th class="utrecht-table__header-cell" scope="col">${t("col_concern")}</th>
+        <th class="utrecht-table__header-cell" scope="col">${t("col_state")}</th>
+        <th class="utrecht-table__header-cell" scope="col">${t("col_created")}</th>
+        <th class="utrecht-table__header-cell" scope="col">${t("col_assignee")}</th>
+      </tr></thead>
+      <tbody class="utrecht-table__body">${items.map((s) => this.row(s))}</tbody>
+    </table>`;
+  }
+
+  private row(s: ConcernSummary): TemplateResult {
+    const p = priorityOf(s);
+    return html`<tr class="utrecht-table__row" data-concern=${s.concern_ref}>
+      <td class="utrecht-table__cell"><span class=${p === "normal" ? "" : "mc-badge-" + p}>${t(`priority_${p}`)}</span></td>
+      <td class="utrecht-table__cell"><a class="utrecht-link" href="#/concerns/${s.concern_ref}">${s.concern_ref.slice(0, 8)}…</a>
+        ${s.pending_feedback > 0 ? html`<span class="mc-hint">(${t("feedback_owed")})</span>` : nothing}</td>
+      <td class="utrecht-table__cell">${stateLabel(this.workflow, s.state)}</td>
+      <td class="utrecht-table__cell">${formatDate(s.created_at)}</td>
+      <td class="utrecht-table__cell">${s.assignee ?? t("unassigned")}</td>
+    </tr>`;
+  }
+}

@@ -1,0 +1,124 @@
+// index.html: the officer's workbench. Signs in (or shows why not), then
+// routes by the fragment: #/ the list, #/concerns/<ref> one concern.
+import { html, nothing, type TemplateResult } from "lit";
+import { customElement, state } from "lit/decorators.js";
+import { Api, ApiError } from "../api.js";
+import { LightElement } from "../element.js";
+import { locale, otherLocale, setLocale, t } from "../i18n.js";
+import "./concern.js";
+import "./list.js";
+import { currentSession, signOut, type Session } from "./session.js";
+import "./signin.js";
+import { loadWorkflow, type WorkflowView } from "./workflow.js";
+
+type View = { kind: "loading" } | { kind: "signin"; reason: string } | { kind: "no_access" } | { kind: "list" } | { kind: "concern"; ref: string };
+
+function route(): View {
+  const m = /^#\/concerns\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+  return m ? { kind: "concern", ref: m[1]! } : { kind: "list" };
+}
+
+@customElement("meldcode-workbench")
+export class Workbench extends LightElement {
+  @state() private view: View = { kind: "loading" };
+  @state() private session: Session | null = null;
+  @state() private workflow?: WorkflowView;
+  private api = new Api({ kind: "none" });
+  private afterSignIn?: () => void;
+
+  private readonly onHash = () => {
+    if (this.view.kind === "list" || this.view.kind === "concern") this.view = route();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.classList.add("mc-app");
+    window.addEventListener("hashchange", this.onHash);
+    void this.start();
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener("hashchange", this.onHash);
+    super.disconnectedCallback();
+  }
+
+  private async start(reason = ""): Promise<void> {
+    this.session = await currentSession().catch(() => null);
+    if (!this.session) {
+      this.view = { kind: "signin", reason };
+      return;
+    }
+    if (this.session.actor.role !== "officer") {
+      this.view = { kind: "no_access" };
+      return;
+    }
+    this.api = new Api({ kind: "session", csrfToken: this.session.csrf_token });
+    this.workflow = await loadWorkflow(locale());
+    this.view = route();
+  }
+
+  private async switchLocale(): Promise<void> {
+    setLocale(otherLocale());
+    if (this.workflow) this.workflow = await loadWorkflow(locale());
+  }
+
+  private onApiError(e: CustomEvent<unknown>): void {
+    if (e.detail instanceof ApiError && e.detail.status === 401) this.view = { kind: "signin", reason: t("session_expired") };
+  }
+
+  private onReauth(e: CustomEvent<() => void>): void {
+    this.afterSignIn = e.detail;
+    this.view = { kind: "signin", reason: t("reauth_needed") };
+  }
+
+  private async onSignedIn(): Promise<void> {
+    const retry = this.afterSignIn;
+    this.afterSignIn = undefined;
+    await this.start();
+    if (retry) {
+      await this.updateComplete;
+      retry();
+    }
+  }
+
+  private async signOut(): Promise<void> {
+    if (this.session) await signOut(this.session).catch(() => undefined);
+    this.session = null;
+    this.view = { kind: "signin", reason: "" };
+  }
+
+  override render(): TemplateResult {
+    return html`<a class="utrecht-link mc-skip" href="#mc-main" @click=${(e: Event) => {
+        e.preventDefault();
+        this.querySelector<HTMLElement>("#mc-main")?.focus();
+      }}>${t("skip_to_content")}</a>
+      <header class="mc-header">
+        <h1 class="utrecht-heading-1 mc-header__title">${t("app_title")}</h1>
+        <div class="mc-header__tools">
+          ${this.session ? html`<span>${t("signed_in_as")} ${this.session.actor.id}</span>
+            <button type="button" class="utrecht-button utrecht-button--secondary-action" data-sign-out
+              @click=${() => this.signOut()}>${t("sign_out")}</button>` : nothing}
+          <button type="button" class="utrecht-button utrecht-button--subtle" lang=${otherLocale()}
+            aria-label=${t("lang_switch_label")} @click=${() => this.switchLocale()}>${t("lang_switch")}</button>
+        </div>
+      </header>
+      <main id="mc-main" tabindex="-1" @mc-api-error=${this.onApiError} @mc-reauth=${this.onReauth}
+            @mc-signed-in=${() => this.onSignedIn()}>${this.main()}</main>`;
+  }
+
+  private main(): TemplateResult {
+    const v = this.view;
+    switch (v.kind) {
+      case "loading":
+        return html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`;
+      case "signin":
+        return html`<mc-signin .reason=${v.reason}></mc-signin>`;
+      case "no_access":
+        return html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${t("no_access")}</p></div>`;
+      case "list":
+        return html`<mc-concern-list .api=${this.api} .workflow=${this.workflow!}></mc-concern-list>`;
+      case "concern":
+        return html`<mc-concern-page .api=${this.api} .workflow=${this.workflow!} .ref=${v.ref}></mc-concern-page>`;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// The technician's capture page on a phone, in Debian's chromium: "nee" in
+// one tap, a concern in three taps after "ja", the receipt shown, a cut
+// connection that loses nothing and sends once, quick hide leaving no trace,
+// and no serious or critical WCAG 2.1 AA violation on any screen.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { PHONE, launchBrowser, prompt, seriousViolations, startSidecar, startUi, watchConsole } from "./harness.mjs";
+
+let sidecar, ui, browser;
+let n = 0;
+
+before(async () => {
+  sidecar = await startSidecar();
+  ui = await startUi(sidecar);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.stop();
+  await sidecar?.stop();
+});
+
+/** A phone with the capture page open on a fresh prompt; counts the taps. */
+async function openCapture(extraTicket = {}) {
+  const p = await prompt(sidecar, ++n, extraTicket);
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(`${ui.url}/ui/capture.html#${p.prompt_token}`);
+  await page.locator('[data-screen="question"]').waitFor();
+  let taps = 0;
+  const tap = async (locator) => {
+    await locator.tap();
+    taps++;
+  };
+  return { page, context, errors, tap, taps: () => taps, token: p.prompt_token };
+}
+
+async function concernsOfUnit() {
+  const r = await sidecar.call("GET", "/v1/concerns?limit=200");
+  return r.body.items;
+}
+
+function noCspErrors(errors) {
+  assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+}
+
+describe("capture page", () => {
+  test("the first screen is neutral: the question, ja and nee, no signal in sight", async () => {
+    const { page, context, errors } = await openCapture();
+    const text = await page.locator("meldcode-capture").innerText();
+    assert.match(text, /bewoners of kinderen/);
+    assert.equal(await page.locator("[data-group=signals], [data-category]").count(), 0);
+    assert.equal(await page.getByRole("button", { name: "Ja", exact: true }).count(), 1);
+    assert.equal(await page.getByRole("button", { name: "Nee", exact: true }).count(), 1);
+    assert.equal(new URL(page.url()).hash, "", "the token is taken out of the address at once");
+    noCspErrors(errors);
+    await context.close();
+  });
+
+  test('"nee" ends it in one tap and records nothing', async () => {
+    const before = (await concernsOfUnit()).length;
+    const { page, context, tap, taps } = await openCapture();
+    await tap(page.getByRole("button", { name: "Nee", exact: true }));
+    await page.getByRole("heading", { name: /Klaar/ }).waitFor();
+    assert.equal(taps(), 1);
+    assert.equal((await concernsOfUnit()).length, before);
+    await context.close();
+  });
+
+  test('a concern in three taps after "ja", and the page says it has arrived', async () => {
+    const before = (await concernsOfUnit()).length;
+    const { page, context, tap, taps, errors } = await openCapture();
+    await tap(page.getByRole("button", { name: "Ja", exact: true }));
+    const afterYes = taps();
+    await tap(page.locator("[data-category]").first());
+    await tap(page.locator("[data-group=signals]").first());
+    await tap(page.getByRole("button", { name: "Versturen" }));
+    await page.locator(".mc-received").waitFor();
+    assert.equal(taps() - afterYes, 3);
+    assert.match(await page.locator(".mc-received").innerText(), /Ontvangen/);
+    assert.match(await page.locator('[data-screen="sent"]').innerText(), /0800-2000/);
+    assert.equal((await concernsOfUnit()).length, before + 1);
+    noCspErrors(errors);
+    await context.close();
+  });
+
+  test("a connection cut mid-submit and restored: the page keeps trying, and it is one submission", async () => {
+    const { page, context } = await openCapture();
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator("[data-category]").first().tap();
+    await page.locator("[data-group=signals]").first().tap();
+    await page.getByLabel(/Wil je iets toevoegen/).fill("Deur van de slaapkamer ingetrapt.");
+    // The first attempt reaches the sidecar, which stores it, but its answer is
+    // lost on the way back; then the phone is offline for a while.
+    let attempts = 0;
+    await page.route("**/v1/submissions", async (route) => {
+      attempts++;
+      if (attempts === 1) {
+        await route.fetch();
+        await context.setOffline(true);
+        await route.abort("internetdisconnected");
+      } else {
+        await route.continue();
+      }
+    });
+    await page.getByRole("button", { name: "Versturen" }).tap();
+    await page.locator(".mc-send-status", { hasText: /Nog geen verbinding/ }).waitFor();
+    await context.setOffline(false);
+    await page.locator(".mc-received").waitFor({ timeout: 20000 });
+    assert.ok(attempts >= 2, "retried after the cut");
+    const items = await concernsOfUnit();
+    const mine = [];
+    for (const s of items) {
+      const c = await sidecar.call("GET", `/v1/concerns/${s.concern_ref}`);
+      mine.push(...c.body.chronology.filter((e) => e.kind === "signals_submitted" && e.data.observations === "Deur van de slaapkamer ingetrapt."));
+    }
+    assert.equal(mine.length, 1, "one submission, however many attempts");
+    await context.close();
+  });
+
+  test("quick hide: Escape replaces the page, and history, storage and cache hold nothing of the form", async () => {
+    const { page, context } = await openCapture();
+    const historyBefore = await page.evaluate(() => history.length);
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator("[data-category]").first().tap();
+    await page.getByLabel(/Wil je iets toevoegen/).fill("GEHEIM-kind-huilde");
+    await page.keyboard.press("Escape");
+    await page.waitForURL(/neutral\.html$/);
+    assert.equal(await page.evaluate(() => history.length), historyBefore, "no history entry added");
+    const trace = await page.evaluate(async () => ({
+      cookies: document.cookie,
+      local: localStorage.length,
+      session: sessionStorage.length,
+      idb: (await indexedDB.databases()).length,
+      caches: (await caches.keys()).length,
+      body: document.body.innerText,
+    }));
+    assert.deepEqual({ ...trace, body: undefined }, { cookies: "", local: 0, session: 0, idb: 0, caches: 0, body: undefined });
+    assert.doesNotMatch(trace.body, /GEHEIM|bewoners|zorgen/);
+    assert.deepEqual(await context.cookies(), []);
+    // Back leads to where the phone was before the form, never to the form.
+    await page.goBack().catch(() => undefined);
+    assert.doesNotMatch(page.url(), /capture\.html/);
+    await context.close();
+  });
+
+  test("quick hide: the visible button does the same", async () => {
+    const { page, context } = await openCapture();
+    await page.getByRole("button", { name: "Snel verbergen" }).tap();
+    await page.waitForURL(/neutral\.html$/);
+    await context.close();
+  });
+
+  test("English on request, and what was tapped stays", async () => {
+    const { page, context } = await openCapture();
+    await page.getByRole("button", { name: "English" }).tap();
+    await page.getByRole("button", { name: "Yes", exact: true }).waitFor();
+    await context.close();
+  });
+
+  test("axe: no serious or critical WCAG 2.1 AA violation on any screen", async () => {
+    const { page, context } = await openCapture();
+    const found = {};
+    found.question = await seriousViolations(page);
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    found.category = await seriousViolations(page);
+    await page.locator("[data-category]").first().tap();
+    found.signals = await seriousViolations(page);
+    await page.locator("[data-group=signals]").first().tap();
+    await page.getByRole("button", { name: "Versturen" }).tap();
+    await page.locator(".mc-received").waitFor();
+    found.sent = await seriousViolations(page);
+    await page.goto(`${ui.url}/ui/neutral.html`);
+    found.neutral = await seriousViolations(page);
+    assert.deepEqual(found, { question: [], category: [], signals: [], sent: [], neutral: [] });
+    await context.close();
+  });
+
+  test("a link without its token says so", async () => {
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(`${ui.url}/ui/capture.html`);
+    await page.getByRole("alert").waitFor();
+    assert.match(await page.getByRole("alert").innerText(), /niet compleet/);
+    await context.close();
+  });
+});

@@ -1,0 +1,129 @@
+// The browser tests' harness: a real meldcoded on a free loopback port (its
+// config from scripts/meldcoded_config.py, the one place configs are made),
+// the built UI in front of it, and Debian's chromium driven by playwright-core
+// (headless, no sandbox as root, no background networking: nothing leaves the
+// machine, nothing downloads a browser).
+import { AxeBuilder } from "@axe-core/playwright";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { createDevServer } from "../../host_adapters/web/dev-server.mjs";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BUILD = process.env.MELDCODE_BUILD_DIR ?? path.join(ROOT, "build");
+export const DIST = path.join(BUILD, "host_adapters/web/dist");
+export const TECH = "tech-17";
+export const OFFICER = "af-1";
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+export const DESKTOP = { viewport: { width: 1280, height: 900 } };
+
+export function now(days = 0) {
+  return new Date(Date.now() + days * 86400e3).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A sidecar with the demo integration token (acts for any observer or officer). */
+export async function startSidecar() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meldcode-web-"));
+  const port = await freePort();
+  const made = JSON.parse(execFileSync("python3", ["-c", `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import meldcoded_config as m
+token = m.new_token()
+config = m.sidecar_config(sys.argv[2], sys.argv[3], [m.demo_token_entry(token)], int(sys.argv[4]))
+print(json.dumps({"token": token, "config": config}))`,
+    path.join(ROOT, "scripts"), path.join(BUILD, "plugins/meldcode/libmeldcode.so"), path.join(dir, "meldcode.db"), String(port)]));
+  const configPath = path.join(dir, "meldcoded.json");
+  fs.writeFileSync(configPath, JSON.stringify(made.config));
+  const log = fs.openSync(path.join(dir, "stderr.log"), "a");
+  const child = spawn(path.join(BUILD, "host_adapters/rest/meldcoded"), ["--config", configPath], { stdio: ["ignore", "pipe", log] });
+  const url = await new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once("line", (line) => (line.includes("listening on") ? resolve(line.split("listening on ")[1].trim()) : reject(new Error(line))));
+    child.once("exit", (code) => reject(new Error("meldcoded exited " + code + "; see " + dir)));
+  });
+  const sidecar = {
+    url, token: made.token, dir,
+    /** One /v1 call as an officer or the technician (acting through the demo token). */
+    async call(method, p, { as = "officer", body, headers = {} } = {}) {
+      const h = { Authorization: "Bearer " + made.token, "X-Acting-Actor": as === "officer" ? OFFICER : TECH, "X-Acting-Role": as, ...headers };
+      if (body !== undefined) h["Content-Type"] = "application/json";
+      const r = await fetch(url + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await r.text();
+      return { status: r.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return sidecar;
+}
+
+/** The built UI under /ui/ in front of the sidecar. */
+export async function startUi(sidecar) {
+  const server = createDevServer({ dist: DIST, api: sidecar.url, token: sidecar.token, officer: OFFICER, observer: TECH });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A ticket closed for the technician; returns the prompt (with its token and form). */
+export async function prompt(sidecar, n, extra = {}) {
+  const r = await sidecar.call("POST", "/v1/tickets/closed", { as: "observer", body: {
+    host_ticket_id: `WO-${n}-${Date.now()}`, unit_id: `unit-${n}`, work_type: "REP", entered_dwelling: true,
+    technician_id: TECH, closed_at: now(), ...extra } });
+  if (r.status !== 200 || !r.body.ask) throw new Error("no prompt: " + JSON.stringify(r));
+  return r.body;
+}
+
+/** A concern from one submission; returns its ref. */
+export async function concern(sidecar, n, extra = {}) {
+  const p = await prompt(sidecar, n);
+  const r = await sidecar.call("POST", "/v1/submissions", { as: "observer", body: {
+    prompt_token: p.prompt_token, idempotency_key: `seed-${n}-${Date.now()}`, signals: ["mc.home.holes_in_walls_or_doors"],
+    observations: "Een gat in de slaapkamerdeur.", children_involved: "yes", acute: false, ...extra } });
+  const c = await sidecar.call("GET", `/v1/submissions/${r.body.submission_ref}/concern`);
+  return c.body.concern_ref;
+}
+
+/** axe-core's WCAG 2.1 A and AA rules; the serious and critical violations. */
+export async function seriousViolations(page) {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Fails the test on any error the page logs (a CSP refusal among them). */
+export function watchConsole(page, errors = []) {
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return errors;
+}

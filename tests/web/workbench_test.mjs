@@ -1,0 +1,206 @@
+// The officer's workbench in Debian's chromium: the list most urgent first
+// with its reminders; one concern worked through the five steps with the
+// keyboard only, the afwegingskader asking each question only when the
+// previous answer leads there and forcing the report; feedback, legal hold and
+// the export; no serious or critical WCAG 2.1 AA violation on any page.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { DESKTOP, concern, launchBrowser, seriousViolations, startSidecar, startUi, watchConsole } from "./harness.mjs";
+
+let sidecar, ui, browser;
+
+before(async () => {
+  sidecar = await startSidecar();
+  ui = await startUi(sidecar);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.stop();
+  await sidecar?.stop();
+});
+
+async function openWorkbench(hash = "") {
+  const context = await browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(`${ui.url}/ui/index.html${hash}`);
+  return { page, context, errors };
+}
+
+/** Presses Tab until the focus is on what the selector names: the keyboard's only way there. */
+async function tabTo(page, selector, limit = 150) {
+  for (let i = 0; i < limit; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error("Tab never reached " + selector);
+}
+
+async function typeInto(page, selector, text) {
+  await tabTo(page, selector);
+  await page.keyboard.type(text);
+}
+
+/** A yes/no question: Tab into its group, Space picks "ja", Arrow moves to "nee". */
+async function answer(page, form, field, yes, text) {
+  await tabTo(page, `form[data-action="${form}"] [data-field="${field}"] input[type=radio]`);
+  if (yes) {
+    await page.keyboard.press("Space");
+  } else {
+    await page.keyboard.press("ArrowRight");
+  }
+  if (text !== undefined) await typeInto(page, `#mc-f-${form}-${field}-text`, text);
+}
+
+/** A date and time, typed as a Dutch keyboard user does (dd mm jjjj uu mm), an hour ago. */
+async function typeDateTime(page, selector) {
+  const d = new Date(Date.now() - 3600e3);
+  const parts = new Intl.DateTimeFormat("nl-NL", { timeZone: "Europe/Amsterdam", day: "2-digit", month: "2-digit", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hour12: false }).formatToParts(d);
+  const part = (type) => parts.find((p) => p.type === type).value;
+  await tabTo(page, selector);
+  await page.keyboard.type(part("day") + part("month") + part("year"));
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.type(part("hour") + part("minute"));
+}
+
+async function openAction(page, id) {
+  await tabTo(page, `[data-open-action="${id}"]`);
+  await page.keyboard.press("Enter");
+  await page.locator(`form[data-action="${id}"]`).waitFor();
+}
+
+async function record(page, id) {
+  await tabTo(page, `form[data-action="${id}"] button[type=submit]`);
+  await page.keyboard.press("Enter");
+  await page.locator(".mc-notice-saved").waitFor();
+  await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
+}
+
+describe("workbench", () => {
+  test("the list shows the acute concern first, the reminders beside it, and passes axe", async () => {
+    const normal = await concern(sidecar, 1);
+    const acute = await concern(sidecar, 2, { acute: true });
+    const { page, context, errors } = await openWorkbench();
+    await page.locator("tr[data-concern]").first().waitFor();
+    const refs = await page.locator("tr[data-concern]").evaluateAll((rows) => rows.map((r) => r.dataset.concern));
+    assert.ok(refs.indexOf(acute) < refs.indexOf(normal), "acute before normal");
+    await page.getByRole("heading", { name: "Herinneringen" }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
+  test("a concern worked through the five steps with the keyboard only; the afwegingskader forces the report", async () => {
+    const ref = await concern(sidecar, 3);
+    const { page, context, errors } = await openWorkbench();
+    await page.locator("tr[data-concern]").first().waitFor();
+    await tabTo(page, `a[href="#/concerns/${ref}"]`);
+    await page.keyboard.press("Enter");
+    await page.locator("mc-concern-page [data-fact=state]").waitFor();
+    assert.deepEqual(await seriousViolations(page), [], "the concern page");
+
+    await openAction(page, "assign");
+    await typeInto(page, "#mc-f-assign-assignee", "af-1");
+    await record(page, "assign");
+
+    await openAction(page, "map_signals");
+    await typeInto(page, "#mc-f-map_signals-observations", "Gat in de slaapkamerdeur, kind schrok.");
+    await typeInto(page, "#mc-f-map_signals-supporting_signals", "Schade door geweld.");
+    await typeInto(page, "#mc-f-map_signals-undermining_signals", "Geen bekend.");
+    await tabTo(page, '[data-field="children_involved"] input[type=radio]');
+    await page.keyboard.press("Space");
+    assert.deepEqual(await seriousViolations(page), [], "step 1's form");
+    await record(page, "map_signals");
+
+    await openAction(page, "consult");
+    await typeInto(page, "#mc-f-consult-consulted_with", "Veilig Thuis (adviesvraag)");
+    await typeDateTime(page, "#mc-f-consult-consulted_at");
+    await typeInto(page, "#mc-f-consult-question", "Melden of eerst hulp?");
+    await typeInto(page, "#mc-f-consult-advice", "Eerst een gesprek, dan wegen.");
+    await record(page, "consult");
+
+    await openAction(page, "skip_conversation");
+    await typeInto(page, "#mc-f-skip_conversation-skip_reason", "Een gesprek brengt het kind in gevaar.");
+    await record(page, "skip_conversation");
+
+    await openAction(page, "weigh");
+    const weigh = page.locator('form[data-action="weigh"]');
+    assert.equal(await weigh.locator("[data-field]").count(), 1, "only question 1 at first");
+    await answer(page, "weigh", "suspicion", true, "Stappen 1 tot en met 3.");
+    await weigh.locator('[data-field="unsafety"]').waitFor();
+    assert.equal(await weigh.locator('[data-field="help_possible"]').count(), 0);
+    await answer(page, "weigh", "unsafety", false, "Geen acuut gevaar.");
+    await weigh.locator('[data-field="help_possible"]').waitFor();
+    await answer(page, "weigh", "help_possible", true, "Wijkteam kan helpen.");
+    await weigh.locator('[data-field="help_accepted"]').waitFor();
+    await answer(page, "weigh", "help_accepted", false, "De bewoners weigeren hulp.");
+    assert.match(await weigh.locator(".mc-outcome").innerText(), /melden bij Veilig Thuis/);
+    assert.deepEqual(await seriousViolations(page), [], "step 4's form");
+    await record(page, "weigh");
+
+    await openAction(page, "decide");
+    const decide = page.locator('form[data-action="decide"]');
+    const reportChoices = await decide.locator('[data-field="report"] input[type=radio]').evaluateAll((r) => r.map((x) => x.value));
+    assert.deepEqual(reportChoices, ["true"], "'no report' is not offered");
+    assert.match(await decide.locator('[data-field="report"]').innerText(), /vereist een melding/);
+    const helpChoices = await decide.locator('[data-field="help"] input[type=radio]').evaluateAll((r) => r.map((x) => x.value));
+    assert.deepEqual(helpChoices, ["false"], "help was refused in step 4");
+    await typeInto(page, "#mc-f-decide-report-text", "Hulp geweigerd: melden.");
+    await typeInto(page, "#mc-f-decide-help-text", "Hulp is geweigerd.");
+    await record(page, "decide");
+    assert.equal(await page.locator("[data-fact=reported]").innerText(), "Ja");
+
+    await openAction(page, "give_feedback");
+    await tabTo(page, '[data-field="message"] input[type=radio]');
+    await page.keyboard.press("ArrowRight"); // officer_will_call
+    await page.keyboard.press("ArrowRight"); // report_again
+    await page.keyboard.press("ArrowRight"); // completed
+    await record(page, "give_feedback");
+
+    await openAction(page, "close");
+    await typeInto(page, "#mc-f-close-reason", "Gemeld bij Veilig Thuis.");
+    await record(page, "close");
+    const c = await sidecar.call("GET", `/v1/concerns/${ref}`);
+    assert.equal(c.body.state, "closed");
+    assert.equal(c.body.reported, true);
+    const actions = c.body.chronology.filter((e) => e.kind === "action").map((e) => e.data.action);
+    assert.deepEqual(actions, ["assign", "map_signals", "consult", "skip_conversation", "weigh", "decide", "give_feedback", "close"]);
+    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
+  test("a refused action names its field, and nothing changes", async () => {
+    const ref = await concern(sidecar, 4);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator('[data-open-action="map_signals"]').click();
+    await page.locator('form[data-action="map_signals"] button[type=submit]').click();
+    await page.locator(".mc-form-error").waitFor();
+    assert.equal(await page.locator('[aria-invalid="true"]').count(), 1);
+    assert.deepEqual(await seriousViolations(page), []);
+    const c = await sidecar.call("GET", `/v1/concerns/${ref}`);
+    assert.equal(c.body.state, "open");
+    await context.close();
+  });
+
+  test("legal hold placed and lifted; the export made", async () => {
+    const ref = await concern(sidecar, 5);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator("[data-hold]").click();
+    await page.locator("[data-fact=legal_hold]", { hasText: "Klacht" }).waitFor();
+    assert.equal((await sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold.reason, "complaint");
+    await page.locator("[data-hold]").click();
+    await page.locator("[data-fact=legal_hold]", { hasText: "Geen" }).waitFor();
+    await page.getByLabel("Identiteit van de melder").check();
+    await page.locator("[data-export]").click();
+    await page.getByText("De export staat klaar.").waitFor();
+    const download = page.waitForEvent("download");
+    await page.getByRole("link", { name: /Downloaden/ }).click();
+    const dossier = JSON.parse(await (await (await download).createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
+    assert.equal(dossier.concern.concern_ref ?? dossier.concern_ref, ref);
+    assert.deepEqual(await seriousViolations(page), []);
+    await context.close();
+  });
+});
