@@ -164,7 +164,7 @@ export class ConcernPage extends LightElement {
 
   private facts(c: Concern): TemplateResult {
     const p = priorityOf(c);
-    return html`<section aria-labelledby="mc-facts-title"><h3 class="utrecht-heading-3" id="mc-facts-title">${t("state")}</h3>
+    return html`<section aria-labelledby="mc-facts-title"><h3 class="utrecht-heading-3" id="mc-facts-title">${t("details")}</h3>
       <dl class="mc-facts">
         <dt>${t("state")}</dt><dd data-fact="state">${stateLabel(this.workflow, c.state)}</dd>
         <dt>${t("col_priority")}</dt><dd><span class=${p === "normal" ? "" : "mc-badge-" + p}>${t(`priority_${p}`)}</span></dd>
@@ -217,7 +217,7 @@ export class ConcernPage extends LightElement {
     return html`<dl class="mc-facts">
       <dt>${t("signals")}</dt><dd>${signals.join("; ") || "—"}</dd>
       ${d.observations ? html`<dt>${t("observations")}</dt><dd>${d.observations}</dd>` : nothing}
-      <dt>${t("children")}</dt><dd>${String(d.children_involved)}</dd>
+      <dt>${t("children")}</dt><dd>${t(`children_${d.children_involved as "yes" | "no" | "unknown"}`)}</dd>
       ${d.acute ? html`<dt>${t("acute_flag")}</dt><dd>${t("yes")}</dd>` : nothing}
       ${d.callback_requested ? html`<dt>${t("callback")}</dt><dd>${t("yes")}</dd>` : nothing}
     </dl>`;
