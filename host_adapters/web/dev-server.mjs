@@ -31,7 +31,22 @@ function serveFile(dist, urlPath, res) {
   fs.createReadStream(file).pipe(res);
 }
 
-function forward(opts, req, res) {
+/** What the sidecar will do for the capture page (ui-auth): GET /v1/prompt
+ *  opens the prompt token; a submission takes the token from the header. */
+function emulatePromptRoutes(req, body) {
+  const token = (req.headers.authorization ?? "").replace(/^Prompt\s+/i, "");
+  const url = new URL(req.url, "http://x");
+  if (req.method === "GET" && url.pathname === "/v1/prompt") {
+    const locale = url.searchParams.get("locale") ?? "nl";
+    return { path: "/v1/catalog?locale=" + locale, wrap: (form) => ({ locale, expires_at: new Date(Date.now() + 14 * 86400e3).toISOString(), form }) };
+  }
+  if (req.method === "POST" && url.pathname === "/v1/submissions") {
+    return { path: req.url, body: JSON.stringify({ ...JSON.parse(body.toString() || "{}"), prompt_token: token }) };
+  }
+  return { path: req.url };
+}
+
+async function forward(opts, req, res) {
   const h = { ...req.headers };
   const prompt = /^Prompt\s+/i.test(h.authorization ?? "");
   delete h.cookie;
@@ -40,13 +55,24 @@ function forward(opts, req, res) {
   h.authorization = "Bearer " + opts.token;
   h["x-acting-actor"] = prompt ? opts.observer : opts.officer;
   h["x-acting-role"] = prompt ? "observer" : "officer";
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const call = prompt ? emulatePromptRoutes(req, Buffer.concat(chunks)) : { path: req.url };
+  const body = call.body ?? Buffer.concat(chunks);
+  delete h["content-length"];
   const api = new URL(opts.api);
-  const out = http.request({ host: api.hostname, port: api.port, path: req.url, method: req.method, headers: h }, (r) => {
-    res.writeHead(r.statusCode, { ...r.headers, "cache-control": "no-store" });
-    r.pipe(res);
+  const out = http.request({ host: api.hostname, port: api.port, path: call.path, method: req.method, headers: h }, (r) => {
+    const parts = [];
+    r.on("data", (c) => parts.push(c));
+    r.on("end", () => {
+      let text = Buffer.concat(parts);
+      if (call.wrap && r.statusCode === 200) text = Buffer.from(JSON.stringify(call.wrap(JSON.parse(text.toString()))));
+      const hs = { ...r.headers, "cache-control": "no-store", "content-length": text.length };
+      res.writeHead(r.statusCode, hs).end(text);
+    });
   });
   out.on("error", () => res.writeHead(502).end());
-  req.pipe(out);
+  out.end(body);
 }
 
 /** opts: dist, api, token, officer, observer; returns the listening server. */

@@ -155,8 +155,10 @@ describe("capture page", () => {
 
   test("English on request, and what was tapped stays", async () => {
     const { page, context } = await openCapture();
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
     await page.getByRole("button", { name: "English" }).tap();
-    await page.getByRole("button", { name: "Yes", exact: true }).waitFor();
+    await page.locator('[data-screen="category"] [data-control="fill_in_later"]', { hasText: "Fill in later" }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
     await context.close();
   });
 

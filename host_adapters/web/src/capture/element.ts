@@ -9,7 +9,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, type Control, type Form, type Screen } from "../api.js";
 import { LightElement, randomKey } from "../element.js";
 import { setLocale, t, type Locale } from "../i18n.js";
-import { loadForm, sendUntilReceived, type SendState, type Values } from "./submit.js";
+import { openPrompt, sendUntilReceived, type SendState, type Values } from "./submit.js";
 
 type Phase = "loading" | "load_failed" | "form" | "finished" | "later" | "hidden";
 
@@ -30,7 +30,8 @@ export class MeldcodeCapture extends LightElement {
   /** The prompt token (p_…); a property, never an attribute, so it shows in no markup. */
   @property({ attribute: false }) token = "";
   @property({ attribute: "api-base" }) apiBase = "";
-  @property() locale: Locale = "nl";
+  /** The form's language; without it, the language of the ticket the prompt was made for. */
+  @property() locale?: Locale;
 
   @state() private phase: Phase = "loading";
   @state() private form?: Form;
@@ -57,21 +58,25 @@ export class MeldcodeCapture extends LightElement {
   }
 
   override updated(changed: Map<string, unknown>): void {
-    if (changed.has("locale") && changed.get("locale") !== undefined && this.form) void this.relocalise();
+    if (changed.has("locale") && this.locale && this.form) void this.relocalise();
+  }
+
+  private api(): Api {
+    return new Api({ kind: "prompt", token: this.token }, this.apiBase);
   }
 
   /** The same form in the other language; what was tapped stays. */
   private async relocalise(): Promise<void> {
-    setLocale(this.locale);
+    if (this.locale) setLocale(this.locale);
     try {
-      this.form = await loadForm(new Api({ kind: "prompt", token: this.token }, this.apiBase), this.locale);
+      this.form = (await openPrompt(this.api(), this.locale)).form;
     } catch {
       /* the form stays in the language it had */
     }
   }
 
   private async load(): Promise<void> {
-    setLocale(this.locale);
+    if (this.locale) setLocale(this.locale);
     if (!this.token) {
       this.phase = "load_failed";
       this.problem = t("no_token");
@@ -79,7 +84,9 @@ export class MeldcodeCapture extends LightElement {
     }
     this.phase = "loading";
     try {
-      const form = await loadForm(new Api({ kind: "prompt", token: this.token }, this.apiBase), this.locale);
+      const opened = await openPrompt(this.api(), this.locale);
+      const form = opened.form;
+      setLocale(opened.locale);
       this.form = form;
       this.values = emptyValues(form);
       this.screenId = form.start;
@@ -144,8 +151,7 @@ export class MeldcodeCapture extends LightElement {
       return;
     }
     const generation = this.generation;
-    const api = new Api({ kind: "prompt", token: this.token }, this.apiBase);
-    const ref = await sendUntilReceived(api, this.token, this.values, randomKey("ui-"), (s) => {
+    const ref = await sendUntilReceived(this.api(), this.values, randomKey("ui-"), (s) => {
       if (generation !== this.generation) return;
       this.send = s.kind === "failed" ? { kind: "failed", message: t("send_failed") + " " + s.message } : s;
     }, () => generation !== this.generation);

@@ -1,5 +1,5 @@
 // The technician's two calls: get the form, and send until the receipt comes.
-import { Api, ApiError, NetworkError, type Form, type Receipt, type SubmissionBody } from "../api.js";
+import { Api, ApiError, NetworkError, query, type Form, type Receipt, type SubmissionBody } from "../api.js";
 import type { Locale } from "../i18n.js";
 
 export interface Values {
@@ -18,13 +18,21 @@ export type SendState =
   | { kind: "failed"; message: string }
   | { kind: "received"; ref: string };
 
-export function loadForm(api: Api, locale: Locale): Promise<Form> {
-  return api.get<Form>("/v1/catalog?locale=" + locale);
+/** GET /v1/prompt (Authorization: Prompt <token>): the form, in the prompt's
+ *  locale or the one asked for, and when the token expires. */
+export interface OpenedPrompt {
+  locale: Locale;
+  expires_at: string;
+  form: Form;
 }
 
-export function submissionBody(token: string, v: Values, key: string): SubmissionBody {
+export function openPrompt(api: Api, locale?: Locale): Promise<OpenedPrompt> {
+  return api.get<OpenedPrompt>("/v1/prompt" + query({ locale }));
+}
+
+/** The prompt token travels as the credential, not in the body. */
+export function submissionBody(v: Values, key: string): SubmissionBody {
   return {
-    prompt_token: token,
     idempotency_key: key,
     signals: [...v.signals],
     observations: v.observations.trim(),
@@ -57,9 +65,9 @@ function pause(ms: number): Promise<void> {
 /** Sends the submission with one idempotency key until a receipt or a
  *  definite refusal comes; the same key makes every retry the same
  *  submission. Returns the submission_ref, or null when refused or stopped. */
-export async function sendUntilReceived(api: Api, token: string, values: Values, key: string,
+export async function sendUntilReceived(api: Api, values: Values, key: string,
                                         report: (s: SendState) => void, stopped: () => boolean): Promise<string | null> {
-  const body = submissionBody(token, values, key);
+  const body = submissionBody(values, key);
   report({ kind: "sending" });
   for (let attempt = 1; !stopped(); attempt++) {
     try {
