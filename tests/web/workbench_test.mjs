@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, concern, launchBrowser, seriousViolations, startSidecar, startUi, watchConsole } from "./harness.mjs";
+import { DESKTOP, concern, now, launchBrowser, seriousViolations, startSidecar, startUi, watchConsole } from "./harness.mjs";
 
 let sidecar, ui, browser;
 
@@ -77,6 +77,24 @@ async function record(page, id) {
   await page.keyboard.press("Enter");
   await page.locator(".mc-notice-saved").waitFor();
   await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
+}
+
+/** Steps 1 to 5 through the API, to help arranged and a review due today. */
+async function toMonitoring(ref) {
+  const steps = [
+    ["assign", { assignee: "af-1" }],
+    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: true }],
+    ["consult", { consulted_with: "collega", consulted_at: now(), question: "q", advice: "a" }],
+    ["skip_conversation", { skip_reason: "gevaar" }],
+    ["weigh", { suspicion: { answer: true, explanation: "e" }, unsafety: { answer: false, explanation: "e" },
+                help_possible: { answer: true, explanation: "e" }, help_accepted: { answer: true, explanation: "e" } }],
+    ["decide", { report: { decision: false, rationale: "r" }, help: { decision: true, rationale: "wijkteam" },
+                 monitoring_agreements: "Wijkteam belt elke week.", review_date: now().slice(0, 10) }],
+  ];
+  for (const [action, fields] of steps) {
+    const r = await sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action, fields } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
 }
 
 describe("workbench", () => {
@@ -169,6 +187,42 @@ describe("workbench", () => {
     const actions = c.body.chronology.filter((e) => e.kind === "action").map((e) => e.data.action);
     assert.deepEqual(actions, ["assign", "map_signals", "consult", "skip_conversation", "weigh", "decide", "give_feedback", "close"]);
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
+  test("a review due today is a reminder; question 5 answered no forces the report", async () => {
+    const ref = await concern(sidecar, 6);
+    await toMonitoring(ref);
+    const { page, context } = await openWorkbench();
+    await page.locator(`.mc-due a[href="#/concerns/${ref}"]`).click();
+    await page.locator('[data-open-action="review"]').click();
+    const review = page.locator('form[data-action="review"]');
+    assert.equal(await review.locator('[data-field="report"]').count(), 0, "no report question before question 5 is answered");
+    await review.locator('[data-field="help_effective"] input[value="false"]').check();
+    await review.locator("#mc-f-review-help_effective-text").fill("Opnieuw een gat in de deur.");
+    const choices = await review.locator('[data-field="report"] input[type=radio]').evaluateAll((r) => r.map((x) => x.value));
+    assert.deepEqual(choices, ["true"], "'no report' is not offered");
+    await review.locator("#mc-f-review-report-text").fill("Hulp bracht geen veiligheid.");
+    await review.locator("button[type=submit]").click();
+    await page.locator(".mc-notice-saved").waitFor();
+    assert.equal((await sidecar.call("GET", `/v1/concerns/${ref}`)).body.reported, true);
+    await context.close();
+  });
+
+  test("the chronology comes a page at a time", async () => {
+    const ref = await concern(sidecar, 7);
+    for (let i = 0; i < 60; i++) {
+      await sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: `af-${i}` } } });
+    }
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator(".mc-chronology > li").first().waitFor();
+    const first = await page.locator(".mc-chronology > li").count();
+    assert.ok(first < 61, "one page first");
+    while (await page.locator(".mc-chronology-more").count()) {
+      await page.locator(".mc-chronology-more").click();
+      await page.waitForFunction((n) => document.querySelectorAll(".mc-chronology > li").length > n, first);
+    }
+    assert.equal(await page.locator(".mc-chronology > li").count(), 61, "the submission and sixty assignments");
     await context.close();
   });
 

@@ -15,6 +15,7 @@ import { action, stateLabel, type WorkflowView } from "./workflow.js";
 type HoldReason = NonNullable<LegalHoldRequest["reason"]>;
 const HOLD_REASONS: HoldReason[] = ["complaint", "legal_proceedings", "authority_request", "data_subject_request"];
 const REDACTIONS = ["observer_identity", "actor_ids", "host_ticket_ids"] as const;
+const CHRONOLOGY_PAGE = 50;
 
 function formatDateTime(iso: string): string {
   return new Date(iso).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
@@ -42,9 +43,13 @@ export class ConcernPage extends LightElement {
     void this.load();
   }
 
+  private path(cursor?: string): string {
+    return `/v1/concerns/${encodeURIComponent(this.ref)}` + query({ chronology_limit: CHRONOLOGY_PAGE, chronology_cursor: cursor });
+  }
+
   private async load(): Promise<void> {
     try {
-      this.show(await this.api.get<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}`));
+      this.show(await this.api.get<Concern>(this.path()));
       this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
     } catch (e) {
       this.fail(e);
@@ -68,7 +73,7 @@ export class ConcernPage extends LightElement {
 
   private async more(): Promise<void> {
     if (!this.next) return;
-    const page = await this.api.get<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}` + query({ chronology_cursor: this.next }));
+    const page = await this.api.get<Concern>(this.path(this.next));
     this.chronology = [...this.chronology, ...page.chronology];
     this.next = page.chronology_next_cursor;
   }
@@ -112,7 +117,7 @@ export class ConcernPage extends LightElement {
       : { concern_ref: this.ref, hold: true, reason: (reason?.value ?? "complaint") as HoldReason };
     try {
       await this.api.post(`/v1/concerns/${encodeURIComponent(this.ref)}/legal-hold`, body);
-      this.show(await this.api.get<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}`));
+      this.show(await this.api.get<Concern>(this.path()));
       this.notice = `${t("legal_hold")}: ${t("saved")}`;
     } catch (err) {
       this.fail(err);
