@@ -24,7 +24,7 @@ async function seed(sidecar) {
       const p = await sidecar.call("POST", "/v1/tickets/closed", { as: "observer", body: {
         host_ticket_id: `B-${i}`, unit_id: `unit-${i}`, work_type: "REP", entered_dwelling: true, technician_id: TECH, closed_at: now() } });
       const r = await sidecar.call("POST", "/v1/submissions", { as: "observer", body: {
-        prompt_token: p.body.prompt_token, idempotency_key: `bench-${i}`, signals: ["mc.home.holes_in_walls_or_doors"],
+        prompt_token: p.body.prompt_token, idempotency_key: `bench-key-${i}`, signals: ["mc.home.holes_in_walls_or_doors"],
         observations: "", children_involved: i % 3 ? "unknown" : "yes", acute: i % 50 === 0 } });
       if (r.status !== 201) throw new Error("seed failed: " + JSON.stringify(r));
     }
@@ -103,9 +103,10 @@ try {
     all: gzipped(all),
   };
   const cpu = os.cpus()[0]?.model ?? "unknown";
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(", ");
   console.log(`### Web UI: the officer's list with ${CONCERNS} concerns (${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores)
 
-Seeded in ${seconds.toFixed(0)} s through the API. ${RUNS} runs, median, in Debian's chromium (headless):
+Seeded in ${seconds.toFixed(0)} s through the API; load average ${load} (other builds share the cores). ${RUNS} runs, median, in Debian's chromium (headless):
 
 | what | ms | ratio to floor |
 | --- | ---: | ---: |

@@ -80,14 +80,32 @@ async function bundle() {
   return byEntry;
 }
 
+// Every page: one shell, its stylesheet and module by their hashed names.
+const pages = {
+  "index.html": { title: "Meldcode", script: "workbench", body: "<meldcode-workbench></meldcode-workbench>" },
+  "capture.html": { title: "Werkbon", script: "capture", bodyClass: "mc-body--capture", body: '<div id="mc-root"></div>' },
+  "enrol.html": { title: "Meldcode: account activeren", script: "enrol", body: "<meldcode-enrol></meldcode-enrol>" },
+  // Quick hide's cover: nothing that tells what was on the screen before.
+  "neutral.html": { title: "Klaar", body: '<main class="mc-neutral"><h1 class="utrecht-heading-1">Klaar</h1>' +
+    '<p class="utrecht-paragraph">Er staat niets meer open.</p></main>' },
+};
+
 function writePages(assets) {
-  for (const page of fs.readdirSync(path.join(here, "src/pages"))) {
-    const html = fs.readFileSync(path.join(here, "src/pages", page), "utf8")
-      .replace(/\{\{(\w[\w-]*)\}\}/g, (_, name) => {
-        if (!assets[name]) throw new Error(`${page}: no asset ${name}`);
-        return assets[name];
-      });
-    fs.writeFileSync(path.join(dist, page), html);
+  for (const [name, p] of Object.entries(pages)) {
+    fs.writeFileSync(path.join(dist, name), `<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${p.title}</title>
+<link rel="stylesheet" href="${assets.styles}">
+${p.script ? `<script type="module" src="${assets[p.script]}"></script>\n` : ""}</head>
+<body class="utrecht-theme utrecht-document mc-body${p.bodyClass ? " " + p.bodyClass : ""}">
+${p.body}
+</body>
+</html>
+`);
   }
   fs.writeFileSync(path.join(dist, "manifest.json"), JSON.stringify(assets, null, 2) + "\n");
 }

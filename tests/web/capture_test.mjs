@@ -3,31 +3,19 @@
 // connection that loses nothing and sends once, quick hide leaving no trace,
 // and no serious or critical WCAG 2.1 AA violation on any screen.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { PHONE, launchBrowser, prompt, seriousViolations, startSidecar, startUi, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { PHONE, prompt, seriousViolations, stack, watchConsole } from "./harness.mjs";
 
-let sidecar, ui, browser;
+const s = stack();
 let n = 0;
-
-before(async () => {
-  sidecar = await startSidecar();
-  ui = await startUi(sidecar);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.stop();
-  await sidecar?.stop();
-});
 
 /** A phone with the capture page open on a fresh prompt; counts the taps. */
 async function openCapture(extraTicket = {}) {
-  const p = await prompt(sidecar, ++n, extraTicket);
-  const context = await browser.newContext(PHONE);
+  const p = await prompt(s.sidecar, ++n, extraTicket);
+  const context = await s.browser.newContext(PHONE);
   const page = await context.newPage();
   const errors = watchConsole(page);
-  await page.goto(`${ui.url}/ui/capture.html#${p.prompt_token}`);
+  await page.goto(`${s.ui.url}/ui/capture.html#${p.prompt_token}`);
   await page.locator('[data-screen="question"]').waitFor();
   let taps = 0;
   const tap = async (locator) => {
@@ -38,7 +26,7 @@ async function openCapture(extraTicket = {}) {
 }
 
 async function concernsOfUnit() {
-  const r = await sidecar.call("GET", "/v1/concerns?limit=200");
+  const r = await s.sidecar.call("GET", "/v1/concerns?limit=200");
   return r.body.items;
 }
 
@@ -92,7 +80,7 @@ describe("capture page", () => {
     await page.locator("[data-category]").first().tap();
     await page.locator("[data-group=signals]").first().tap();
     await page.getByLabel(/Wil je iets toevoegen/).fill("Deur van de slaapkamer ingetrapt.");
-    // The first attempt reaches the sidecar, which stores it, but its answer is
+    // The first attempt reaches the s.sidecar, which stores it, but its answer is
     // lost on the way back; then the phone is offline for a while.
     let attempts = 0;
     await page.route("**/v1/submissions", async (route) => {
@@ -112,8 +100,8 @@ describe("capture page", () => {
     assert.ok(attempts >= 2, "retried after the cut");
     const items = await concernsOfUnit();
     const mine = [];
-    for (const s of items) {
-      const c = await sidecar.call("GET", `/v1/concerns/${s.concern_ref}`);
+    for (const item of items) {
+      const c = await s.sidecar.call("GET", `/v1/concerns/${item.concern_ref}`);
       mine.push(...c.body.chronology.filter((e) => e.kind === "signals_submitted" && e.data.observations === "Deur van de slaapkamer ingetrapt."));
     }
     assert.equal(mine.length, 1, "one submission, however many attempts");
@@ -174,16 +162,16 @@ describe("capture page", () => {
     await page.getByRole("button", { name: "Versturen" }).tap();
     await page.locator(".mc-received").waitFor();
     found.sent = await seriousViolations(page);
-    await page.goto(`${ui.url}/ui/neutral.html`);
+    await page.goto(`${s.ui.url}/ui/neutral.html`);
     found.neutral = await seriousViolations(page);
     assert.deepEqual(found, { question: [], category: [], signals: [], sent: [], neutral: [] });
     await context.close();
   });
 
   test("a link without its token says so", async () => {
-    const context = await browser.newContext(PHONE);
+    const context = await s.browser.newContext(PHONE);
     const page = await context.newPage();
-    await page.goto(`${ui.url}/ui/capture.html`);
+    await page.goto(`${s.ui.url}/ui/capture.html`);
     await page.getByRole("alert").waitFor();
     assert.match(await page.getByRole("alert").innerText(), /niet compleet/);
     await context.close();

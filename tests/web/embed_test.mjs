@@ -3,20 +3,10 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { DIST, PHONE, ROOT, launchBrowser, prompt, startSidecar, startUi } from "./harness.mjs";
+import { test } from "node:test";
+import { DIST, PHONE, ROOT, prompt, stack } from "./harness.mjs";
 
-let sidecar, ui, browser;
-before(async () => {
-  sidecar = await startSidecar();
-  ui = await startUi(sidecar);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await ui?.stop();
-  await sidecar?.stop();
-});
+const s = stack();
 
 function docBlock() {
   const doc = fs.readFileSync(path.join(ROOT, "docs/embedding.md"), "utf8");
@@ -25,7 +15,7 @@ function docBlock() {
 
 test("docs/embedding.md: <meldcode-capture> in a host's page sends and hands over the receipt", async () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(DIST, "manifest.json"), "utf8"));
-  const p = await prompt(sidecar, 1);
+  const p = await prompt(s.sidecar, 1);
   const host = `<!doctype html><html lang="nl"><head><title>Werkorders</title>
     <link rel="stylesheet" href="/ui/${manifest.styles}"></head><body class="utrecht-theme">
     <main id="meldcode"></main>
@@ -36,10 +26,10 @@ test("docs/embedding.md: <meldcode-capture> in a host's page sends and hands ove
       const keepWithTechnician = (ref) => window.receipts.push(ref);
       ${docBlock()}
     </script></body></html>`;
-  const context = await browser.newContext(PHONE);
+  const context = await s.browser.newContext(PHONE);
   const page = await context.newPage();
-  await page.route(`${ui.url}/host/app.html`, (route) => route.fulfill({ contentType: "text/html", body: host }));
-  await page.goto(`${ui.url}/host/app.html`);
+  await page.route(`${s.ui.url}/host/app.html`, (route) => route.fulfill({ contentType: "text/html", body: host }));
+  await page.goto(`${s.ui.url}/host/app.html`);
   await page.getByRole("button", { name: "Ja", exact: true }).tap();
   await page.locator("[data-category]").first().tap();
   await page.locator("[data-group=signals]").first().tap();

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import { createDevServer } from "../../host_adapters/web/dev-server.mjs";
 
@@ -92,6 +93,23 @@ export function launchBrowser() {
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
   });
+}
+
+/** For a test file: a sidecar, the UI in front of it and a browser, started
+ *  before its tests and stopped after them. */
+export function stack() {
+  const s = {};
+  before(async () => {
+    s.sidecar = await startSidecar();
+    s.ui = await startUi(s.sidecar);
+    s.browser = await launchBrowser();
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.ui?.stop();
+    await s.sidecar?.stop();
+  });
+  return s;
 }
 
 /** A ticket closed for the technician; returns the prompt (with its token and form). */

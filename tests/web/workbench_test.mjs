@@ -4,35 +4,23 @@
 // previous answer leads there and forcing the report; feedback, legal hold and
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { DESKTOP, concern, now, launchBrowser, seriousViolations, startSidecar, startUi, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { DESKTOP, concern, now, seriousViolations, stack, watchConsole } from "./harness.mjs";
 
-let sidecar, ui, browser;
-
-before(async () => {
-  sidecar = await startSidecar();
-  ui = await startUi(sidecar);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.stop();
-  await sidecar?.stop();
-});
+const s = stack();
 
 async function openWorkbench(hash = "") {
-  const context = await browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+  const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
   const page = await context.newPage();
   const errors = watchConsole(page);
-  await page.goto(`${ui.url}/ui/index.html${hash}`);
+  await page.goto(`${s.ui.url}/ui/index.html${hash}`);
   return { page, context, errors };
 }
 
 /** Presses Tab until the focus is on what the selector names: the keyboard's only way there. */
 async function tabTo(page, selector, limit = 150) {
   for (let i = 0; i < limit; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
     await page.keyboard.press("Tab");
   }
   throw new Error("Tab never reached " + selector);
@@ -92,15 +80,15 @@ async function toMonitoring(ref) {
                  monitoring_agreements: "Wijkteam belt elke week.", review_date: now().slice(0, 10) }],
   ];
   for (const [action, fields] of steps) {
-    const r = await sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action, fields } });
+    const r = await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action, fields } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
 }
 
 describe("workbench", () => {
   test("the list shows the acute concern first, the reminders beside it, and passes axe", async () => {
-    const normal = await concern(sidecar, 1);
-    const acute = await concern(sidecar, 2, { acute: true });
+    const normal = await concern(s.sidecar, 1);
+    const acute = await concern(s.sidecar, 2, { acute: true });
     const { page, context, errors } = await openWorkbench();
     await page.locator("tr[data-concern]").first().waitFor();
     const refs = await page.locator("tr[data-concern]").evaluateAll((rows) => rows.map((r) => r.dataset.concern));
@@ -112,7 +100,7 @@ describe("workbench", () => {
   });
 
   test("a concern worked through the five steps with the keyboard only; the afwegingskader forces the report", async () => {
-    const ref = await concern(sidecar, 3);
+    const ref = await concern(s.sidecar, 3);
     const { page, context, errors } = await openWorkbench();
     await page.locator("tr[data-concern]").first().waitFor();
     await tabTo(page, `a[href="#/concerns/${ref}"]`);
@@ -181,7 +169,7 @@ describe("workbench", () => {
     await openAction(page, "close");
     await typeInto(page, "#mc-f-close-reason", "Gemeld bij Veilig Thuis.");
     await record(page, "close");
-    const c = await sidecar.call("GET", `/v1/concerns/${ref}`);
+    const c = await s.sidecar.call("GET", `/v1/concerns/${ref}`);
     assert.equal(c.body.state, "closed");
     assert.equal(c.body.reported, true);
     const actions = c.body.chronology.filter((e) => e.kind === "action").map((e) => e.data.action);
@@ -191,7 +179,7 @@ describe("workbench", () => {
   });
 
   test("a review due today is a reminder; question 5 answered no forces the report", async () => {
-    const ref = await concern(sidecar, 6);
+    const ref = await concern(s.sidecar, 6);
     await toMonitoring(ref);
     const { page, context } = await openWorkbench();
     await page.locator(`.mc-due a[href="#/concerns/${ref}"]`).click();
@@ -205,14 +193,14 @@ describe("workbench", () => {
     await review.locator("#mc-f-review-report-text").fill("Hulp bracht geen veiligheid.");
     await review.locator("button[type=submit]").click();
     await page.locator(".mc-notice-saved").waitFor();
-    assert.equal((await sidecar.call("GET", `/v1/concerns/${ref}`)).body.reported, true);
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.reported, true);
     await context.close();
   });
 
   test("the chronology comes a page at a time", async () => {
-    const ref = await concern(sidecar, 7);
+    const ref = await concern(s.sidecar, 7);
     for (let i = 0; i < 60; i++) {
-      await sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: `af-${i}` } } });
+      await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: `af-${i}` } } });
     }
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);
     await page.locator(".mc-chronology > li").first().waitFor();
@@ -227,24 +215,24 @@ describe("workbench", () => {
   });
 
   test("a refused action names its field, and nothing changes", async () => {
-    const ref = await concern(sidecar, 4);
+    const ref = await concern(s.sidecar, 4);
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);
     await page.locator('[data-open-action="map_signals"]').click();
     await page.locator('form[data-action="map_signals"] button[type=submit]').click();
     await page.locator(".mc-form-error").waitFor();
     assert.equal(await page.locator('[aria-invalid="true"]').count(), 1);
     assert.deepEqual(await seriousViolations(page), []);
-    const c = await sidecar.call("GET", `/v1/concerns/${ref}`);
+    const c = await s.sidecar.call("GET", `/v1/concerns/${ref}`);
     assert.equal(c.body.state, "open");
     await context.close();
   });
 
   test("legal hold placed and lifted; the export made", async () => {
-    const ref = await concern(sidecar, 5);
+    const ref = await concern(s.sidecar, 5);
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);
     await page.locator("[data-hold]").click();
     await page.locator("[data-fact=legal_hold]", { hasText: "Klacht" }).waitFor();
-    assert.equal((await sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold.reason, "complaint");
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold.reason, "complaint");
     await page.locator("[data-hold]").click();
     await page.locator("[data-fact=legal_hold]", { hasText: "Geen" }).waitFor();
     await page.getByLabel("Identiteit van de melder").check();
