@@ -4,7 +4,7 @@
 //   node tests/web/screenshots.mjs
 import fs from "node:fs";
 import path from "node:path";
-import { DESKTOP, PHONE, ROOT, concern, launchBrowser, prompt, startSidecar, startUi } from "./harness.mjs";
+import { DESKTOP, PHONE, ROOT, concern, launchBrowser, now, prompt, startSidecar, startUi } from "./harness.mjs";
 
 const out = path.join(ROOT, "docs/images");
 fs.mkdirSync(out, { recursive: true });
@@ -25,7 +25,9 @@ try {
   await phone.locator(".mc-received").waitFor();
   await shot(phone, "capture-sent");
 
-  for (let i = 2; i < 6; i++) await concern(sidecar, i, { acute: i === 4 });
+  for (let i = 2; i < 6; i++) await concern(sidecar, i);
+  await sidecar.call("POST", `/v1/concerns/${await concern(sidecar, 7)}/actions`, { body: { action: "record_acute", fields: {
+    called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
   const ref = await concern(sidecar, 6, { children_involved: "yes" });
   const desk = await (await browser.newContext({ ...DESKTOP, locale: "nl-NL" })).newPage();
   await desk.goto(`${ui.url}/ui/index.html`);

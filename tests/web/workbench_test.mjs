@@ -87,12 +87,16 @@ async function toMonitoring(ref) {
 
 describe("workbench", () => {
   test("the list shows the acute concern first, the reminders beside it, and passes axe", async () => {
-    const normal = await concern(s.sidecar, 1);
-    const acute = await concern(s.sidecar, 2, { acute: true });
+    // The acute one is the older: newest first would put it last.
+    const acute = await concern(s.sidecar, 1, { acute: true });
+    await s.sidecar.call("POST", `/v1/concerns/${acute}/actions`, { body: { action: "record_acute", fields: {
+      called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
+    const normal = await concern(s.sidecar, 2);
     const { page, context, errors } = await openWorkbench();
     await page.locator("tr[data-concern]").first().waitFor();
     const refs = await page.locator("tr[data-concern]").evaluateAll((rows) => rows.map((r) => r.dataset.concern));
     assert.ok(refs.indexOf(acute) < refs.indexOf(normal), "acute before normal");
+    assert.equal(await page.locator(`tr[data-concern="${acute}"] .mc-badge-acute`).innerText(), "Acuut");
     await page.getByRole("heading", { name: "Herinneringen" }).waitFor();
     assert.deepEqual(await seriousViolations(page), []);
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);

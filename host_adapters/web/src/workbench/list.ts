@@ -110,7 +110,7 @@ export class ConcernList extends LightElement {
           ${this.workflow.states.map((s) => html`<option value=${s.id} ?selected=${s.id === this.stateFilter}>${s.label}</option>`)}
         </select>
       </div>
-      <div class="utrecht-form-field utrecht-form-field--checkbox">
+      <div class="mc-filter-check">
         <label class="utrecht-form-label"><input type="checkbox" class="utrecht-checkbox" name="acute" ?checked=${this.acuteOnly}>
           ${t("filter_acute")}</label>
       </div>
