@@ -42,16 +42,32 @@ async function answer(page, form, field, yes, text) {
   if (text !== undefined) await typeInto(page, `#mc-f-${form}-${field}-text`, text);
 }
 
-/** A date and time, typed as a Dutch keyboard user does (dd mm jjjj uu mm), an hour ago. */
+/** The field order Chromium's datetime-local follows, which is the machine's
+ *  locale and not the page's: probed by typing in the Dutch order. */
+async function dutchDateTimeFields(context) {
+  const probe = await context.newPage();
+  await probe.setContent("<input type=datetime-local>");
+  await probe.focus("input");
+  await probe.keyboard.type("02012000");
+  await probe.keyboard.press("ArrowRight");
+  await probe.keyboard.type("1300");
+  const dutch = (await probe.inputValue("input")) === "2000-01-02T13:00";
+  await probe.close();
+  return dutch;
+}
+
+/** A date and time an hour ago, typed as a keyboard user does: dd mm jjjj uu mm
+ *  in a Dutch layout, mm dd yyyy hh mm AM/PM in the American one. */
 async function typeDateTime(page, selector) {
   const d = new Date(Date.now() - 3600e3);
-  const parts = new Intl.DateTimeFormat("nl-NL", { timeZone: "Europe/Amsterdam", day: "2-digit", month: "2-digit", year: "numeric",
-    hour: "2-digit", minute: "2-digit", hour12: false }).formatToParts(d);
-  const part = (type) => parts.find((p) => p.type === type).value;
+  const dutch = await dutchDateTimeFields(page.context());
+  const parts = new Intl.DateTimeFormat(dutch ? "nl-NL" : "en-US", { timeZone: "Europe/Amsterdam", day: "2-digit", month: "2-digit",
+    year: "numeric", hour: "2-digit", minute: "2-digit", hour12: !dutch }).formatToParts(d);
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? "";
   await tabTo(page, selector);
-  await page.keyboard.type(part("day") + part("month") + part("year"));
+  await page.keyboard.type(dutch ? part("day") + part("month") + part("year") : part("month") + part("day") + part("year"));
   await page.keyboard.press("ArrowRight");
-  await page.keyboard.type(part("hour") + part("minute"));
+  await page.keyboard.type(part("hour") + part("minute") + part("dayPeriod").charAt(0));
 }
 
 async function openAction(page, id) {

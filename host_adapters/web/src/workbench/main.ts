@@ -53,13 +53,13 @@ export class Workbench extends LightElement {
       return;
     }
     this.api = new Api({ kind: "session", csrfToken: this.session.csrf_token });
-    this.workflow = await loadWorkflow(locale());
+    this.workflow = await loadWorkflow(this.api, locale());
     this.view = route();
   }
 
   private async switchLocale(): Promise<void> {
     setLocale(otherLocale());
-    if (this.workflow) this.workflow = await loadWorkflow(locale());
+    if (this.workflow) this.workflow = await loadWorkflow(this.api, locale());
   }
 
   private onApiError(e: CustomEvent<unknown>): void {

@@ -1,9 +1,10 @@
 // The workflow definition in one locale, as the officer's forms are rendered
-// from it: the shape of GET /v1/workflow (schemas/workflow_view.schema.json,
-// issue 16). Until that route is on main, the same view is made here from the
-// definition the plugin compiles in (plugins/meldcode/resources/workflow.json);
-// loadWorkflow() is the one place that changes when it lands.
+// from it: GET /v1/workflow (schemas/workflow_view.schema.json, issue 16), the
+// definition the sidecar actually runs. A sidecar without that route (404) gets
+// the same view made here from the definition the plugin compiles in
+// (plugins/meldcode/resources/workflow.json).
 import raw from "../../../../plugins/meldcode/resources/workflow.json";
+import { Api, ApiError, query } from "../api.js";
 import type { Locale } from "../i18n.js";
 
 export type FieldType = "text" | "boolean" | "date" | "date_time" | "answer" | "decision" | "choice" | "people";
@@ -123,8 +124,13 @@ export function viewOf(w: RawWorkflow, locale: Locale): WorkflowView {
   };
 }
 
-export async function loadWorkflow(locale: Locale): Promise<WorkflowView> {
-  return viewOf(raw as RawWorkflow, locale);
+export async function loadWorkflow(api: Api, locale: Locale): Promise<WorkflowView> {
+  try {
+    return await api.get<WorkflowView>("/v1/workflow" + query({ locale }));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return viewOf(raw as RawWorkflow, locale);
+    throw e;
+  }
 }
 
 export function stateLabel(w: WorkflowView, state: string): string {
