@@ -38,8 +38,9 @@ function freePort() {
   });
 }
 
-/** A sidecar with the demo integration token (acts for any observer or officer). */
-export async function startSidecar() {
+/** A sidecar with the demo integration token (acts for any observer or
+ *  officer); `extra`: more of its config (scripts/meldcoded_config.py). */
+export async function startSidecar(extra = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meldcode-web-"));
   const port = await freePort();
   const made = JSON.parse(execFileSync("python3", ["-c", `
@@ -47,9 +48,9 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import meldcoded_config as m
 token = m.new_token()
-config = m.sidecar_config(sys.argv[2], sys.argv[3], [m.demo_token_entry(token)], int(sys.argv[4]))
+config = m.sidecar_config(sys.argv[2], sys.argv[3], [m.demo_token_entry(token)], int(sys.argv[4]), extra=json.loads(sys.argv[5]))
 print(json.dumps({"token": token, "config": config}))`,
-    path.join(ROOT, "scripts"), path.join(BUILD, "plugins/meldcode/libmeldcode.so"), path.join(dir, "meldcode.db"), String(port)]));
+    path.join(ROOT, "scripts"), path.join(BUILD, "plugins/meldcode/libmeldcode.so"), path.join(dir, "meldcode.db"), String(port), JSON.stringify(extra)]));
   const configPath = path.join(dir, "meldcoded.json");
   fs.writeFileSync(configPath, JSON.stringify(made.config));
   const log = fs.openSync(path.join(dir, "stderr.log"), "a");
@@ -60,7 +61,7 @@ print(json.dumps({"token": token, "config": config}))`,
     child.once("exit", (code) => reject(new Error("meldcoded exited " + code + "; see " + dir)));
   });
   const sidecar = {
-    url, token: made.token, dir,
+    url, token: made.token, dir, configPath,
     /** One /v1 call as an officer or the technician (acting through the demo token). */
     async call(method, p, { as = "officer", body, headers = {} } = {}) {
       const h = { Authorization: "Bearer " + made.token, "X-Acting-Actor": as === "officer" ? OFFICER : TECH, "X-Acting-Role": as, ...headers };

@@ -24,7 +24,9 @@ export class Workbench extends LightElement {
   @state() private session: Session | null = null;
   @state() private workflow?: WorkflowView;
   private api = new Api({ kind: "none" });
-  private afterSignIn?: () => void;
+  /** A sign-in asked again before an export: the page stays underneath, and
+   *  the export is retried once the new session is there. */
+  @state() private afterSignIn?: () => void;
 
   private readonly onHash = () => {
     if (this.view.kind === "list" || this.view.kind === "concern") this.view = route();
@@ -68,17 +70,17 @@ export class Workbench extends LightElement {
 
   private onReauth(e: CustomEvent<() => void>): void {
     this.afterSignIn = e.detail;
-    this.view = { kind: "signin", reason: t("reauth_needed") };
   }
 
   private async onSignedIn(): Promise<void> {
     const retry = this.afterSignIn;
     this.afterSignIn = undefined;
-    await this.start();
-    if (retry) {
-      await this.updateComplete;
-      retry();
-    }
+    if (!retry) return this.start();
+    this.session = await currentSession().catch(() => null);
+    if (!this.session) return this.start(t("session_expired"));
+    this.api.setCredential({ kind: "session", csrfToken: this.session.csrf_token });
+    await this.updateComplete;
+    retry();
   }
 
   private async signOut(): Promise<void> {
@@ -103,7 +105,9 @@ export class Workbench extends LightElement {
         </div>
       </header>
       <main id="mc-main" tabindex="-1" @mc-api-error=${this.onApiError} @mc-reauth=${this.onReauth}
-            @mc-signed-in=${() => this.onSignedIn()}>${this.main()}</main>`;
+            @mc-signed-in=${() => this.onSignedIn()}>
+        ${this.afterSignIn ? html`<mc-signin .reason=${t("reauth_needed")}></mc-signin>` : nothing}
+        <div ?hidden=${!!this.afterSignIn}>${this.main()}</div></main>`;
   }
 
   private main(): TemplateResult {

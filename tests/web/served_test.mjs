@@ -1,0 +1,145 @@
+// The UI as meldcoded itself serves it under /ui/, with its sign-in
+// (docs/web-ui.md): an officer enrolled through meldcode-admin's link chooses
+// a password and confirms a TOTP code (npm otpauth is the authenticator app),
+// signs in with password + code, works, is asked to sign in again before an
+// export, and signs out; the cookie is then worth nothing. An observer's
+// session does not reach the workbench. The technician's capture page sends
+// with its prompt token as the credential. These need the sidecar's /ui/auth
+// routes (branch ui-auth): on a sidecar without them every test is skipped,
+// saying so.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as OTPAuth from "otpauth";
+import { BUILD, DESKTOP, DIST, PHONE, ROOT, concern, launchBrowser, prompt, seriousViolations, startSidecar, watchConsole } from "./harness.mjs";
+
+const PASSWORD = "correct horse battery staple";
+const served = Object.hasOwn(
+  JSON.parse(fs.readFileSync(path.join(ROOT, "schemas/sidecar/meldcoded_config.schema.json"), "utf8")).properties, "ui");
+const waits = served ? false : "meldcoded does not serve /ui/auth yet (branch ui-auth)";
+
+const s = {};
+before(async () => {
+  if (!served) return;
+  s.sidecar = await startSidecar({ ui: { dir: DIST, session: { reauthenticate_after_seconds: 2 } } });
+  s.browser = await launchBrowser();
+});
+after(async () => {
+  await s.browser?.close();
+  await s.sidecar?.stop();
+});
+
+/** The TOTP step now, with at least 12 s of it left: codes one step either side stay valid meanwhile. */
+async function freshStep() {
+  const left = 30 - (Date.now() / 1000) % 30;
+  if (left < 12) await new Promise((r) => setTimeout(r, (left + 0.5) * 1000));
+  return Math.floor(Date.now() / 30000);
+}
+
+function codeAt(uri, step) {
+  return OTPAuth.URI.parse(uri).generate({ timestamp: step * 30000 });
+}
+
+/** An account enrolled in the browser through the link meldcode-admin prints; its otpauth URI. */
+async function enrol(page, actor, role, step) {
+  const link = execFileSync(path.join(BUILD, "host_adapters/cli/meldcode-admin"),
+    ["enrol", "--config", s.sidecar.configPath, "--actor", actor, "--role", role], { encoding: "utf8" }).trim();
+  assert.match(link, /\/ui\/enrol\.html#e_/);
+  await page.goto(link);
+  assert.equal(new URL(page.url()).hash, "", "the enrolment token is taken out of the address");
+  await page.getByLabel("Wachtwoord", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Wachtwoord nogmaals").fill(PASSWORD);
+  await page.getByRole("button", { name: "Verder" }).click();
+  const uri = await page.locator("[data-totp-uri]").getAttribute("data-totp-uri");
+  assert.deepEqual(await seriousViolations(page), [], "the enrolment page");
+  await page.getByLabel(/Code uit je authenticator-app/).fill(codeAt(uri, step - 1));
+  await page.getByRole("button", { name: "Bevestigen" }).click();
+  await page.getByRole("status").filter({ hasText: "Je account is actief." }).waitFor();
+  return uri;
+}
+
+/** Password and TOTP code typed into the sign-in form, submitted with Enter. */
+async function signIn(page, actor, code) {
+  await page.getByLabel("Gebruikersnaam").fill(actor);
+  await page.getByLabel("Wachtwoord").fill(PASSWORD);
+  await page.getByLabel(/Code uit je authenticator-app/).fill(code);
+  await page.getByLabel(/Code uit je authenticator-app/).press("Enter");
+}
+
+async function officerPage() {
+  const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+  const page = await context.newPage();
+  return { context, page, errors: watchConsole(page) };
+}
+
+describe("the UI as meldcoded serves it", { skip: waits }, () => {
+  test("an officer enrols, signs in with password + TOTP, is asked again before an export, signs out; the cookie is then refused", async () => {
+    const ref = await concern(s.sidecar, 1);
+    const step = await freshStep();
+    const { context, page, errors } = await officerPage();
+    const uri = await enrol(page, "af-web", "officer", step);
+    await page.goto(`${s.sidecar.url}/ui/#/concerns/${ref}`);
+    await page.getByRole("heading", { name: "Inloggen" }).waitFor();
+    assert.deepEqual(await seriousViolations(page), [], "the sign-in page");
+    await signIn(page, "af-web", codeAt(uri, step));
+    await page.locator("mc-concern-page [data-fact=state]").waitFor();
+    assert.equal(await page.evaluate(() => document.cookie), "", "the session cookie is HttpOnly");
+    const cookie = (await context.cookies()).find((c) => c.name === "mc_session");
+    assert.equal(cookie.sameSite, "Strict");
+
+    // A change carries the CSRF token: placing a legal hold works in the page.
+    await page.locator("[data-hold]").click();
+    await page.locator("[data-fact=legal_hold]", { hasText: "Klacht" }).waitFor();
+
+    // The sign-in is older than reauthenticate_after_seconds: the export asks again, then is made.
+    await new Promise((r) => setTimeout(r, 2500));
+    await page.locator("[data-export]").click();
+    await page.getByText("Log opnieuw in om de export te maken.").waitFor();
+    await signIn(page, "af-web", codeAt(uri, step + 1));
+    await page.getByText("De export staat klaar.").waitFor();
+
+    await page.locator("[data-sign-out]").click();
+    await page.getByRole("heading", { name: "Inloggen" }).waitFor();
+    const stolen = await fetch(`${s.sidecar.url}/v1/concerns/${ref}`, { headers: { Cookie: `mc_session=${cookie.value}` } });
+    assert.equal(stolen.status, 401, "the cookie after sign-out");
+    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
+  test("a wrong code is refused and says so; an observer's session does not reach the workbench", async () => {
+    const step = await freshStep();
+    const { context, page } = await officerPage();
+    const uri = await enrol(page, "tech-web", "observer", step);
+    await page.goto(`${s.sidecar.url}/ui/`);
+    await signIn(page, "tech-web", codeAt(uri, step + 5));
+    await page.locator(".mc-form-error").waitFor();
+    assert.equal(await page.locator("tr[data-concern]").count(), 0);
+    await signIn(page, "tech-web", codeAt(uri, step));
+    await page.getByText(/geen toegang tot de werkbank/).waitFor();
+    assert.equal(await page.locator("tr[data-concern]").count(), 0);
+    await context.close();
+  });
+
+  test("the capture page sends with its prompt token as the credential, and stores nothing", async () => {
+    const before = (await s.sidecar.call("GET", "/v1/concerns?limit=200")).body.items.length;
+    const p = await prompt(s.sidecar, 2);
+    const context = await s.browser.newContext(PHONE);
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    const response = await page.goto(`${s.sidecar.url}/ui/capture.html#${p.prompt_token}`);
+    assert.equal(response.headers()["cache-control"], "no-store");
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator("[data-category]").first().tap();
+    await page.locator("[data-group=signals]").first().tap();
+    await page.getByRole("button", { name: "Versturen" }).tap();
+    await page.locator(".mc-received").waitFor();
+    assert.deepEqual(await context.cookies(), []);
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0]);
+    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    const concerns = await s.sidecar.call("GET", "/v1/concerns?limit=200");
+    assert.equal(concerns.body.items.length, before + 1);
+    await context.close();
+  });
+});
