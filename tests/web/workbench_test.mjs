@@ -83,11 +83,19 @@ async function record(page, id) {
   await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
 }
 
+/** Step 1's "children involved: yes" as the served definition types it: a
+ *  choice (yes/no/unknown) where GET /v1/workflow is served, else a boolean. */
+async function childrenInvolved() {
+  const w = await s.sidecar.call("GET", "/v1/workflow?locale=nl");
+  const field = w.status === 200 && w.body.actions.find((a) => a.id === "map_signals").fields.find((f) => f.name === "children_involved");
+  return field?.type === "choice" ? "yes" : true;
+}
+
 /** Steps 1 to 5 through the API, to help arranged and a review due today. */
 async function toMonitoring(ref) {
   const steps = [
     ["assign", { assignee: "af-1" }],
-    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: true }],
+    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved() }],
     ["consult", { consulted_with: "collega", consulted_at: now(), question: "q", advice: "a" }],
     ["skip_conversation", { skip_reason: "gevaar" }],
     ["weigh", { suspicion: { answer: true, explanation: "e" }, unsafety: { answer: false, explanation: "e" },
@@ -116,6 +124,38 @@ describe("workbench", () => {
     await page.getByRole("heading", { name: "Herinneringen" }).waitFor();
     assert.deepEqual(await seriousViolations(page), []);
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
+  test("the filters: by priority and by step, and the list says when nothing matches", async () => {
+    const acute = await concern(s.sidecar, 8, { acute: true });
+    await s.sidecar.call("POST", `/v1/concerns/${acute}/actions`, { body: { action: "record_acute", fields: {
+      called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
+    const mapped = await concern(s.sidecar, 9);
+    const r = await s.sidecar.call("POST", `/v1/concerns/${mapped}/actions`, { body: { action: "map_signals", fields: {
+      observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved() } } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const { page, context } = await openWorkbench();
+    const rows = () => page.locator("tr[data-concern]").evaluateAll((r) => r.map((x) => x.dataset.concern));
+    const filter = async (priority, state) => {
+      await page.getByLabel("Prioriteit").selectOption(priority);
+      await page.getByLabel("Stap", { exact: true }).selectOption(state);
+      const reloaded = page.evaluate(() => new Promise((resolve) => document.addEventListener("mc-ready", resolve, { once: true })));
+      await page.getByRole("button", { name: "Toepassen" }).click();
+      await reloaded;
+      await page.locator("mc-concern-list").evaluate((list) => list.updateComplete);
+    };
+    await page.locator("tr[data-concern]").first().waitFor();
+    await filter("acute", "");
+    assert.ok((await rows()).includes(acute));
+    assert.ok(!(await rows()).includes(mapped), "only acute ones");
+    await filter("", "signals_mapped");
+    assert.ok((await rows()).includes(mapped));
+    assert.ok(!(await rows()).includes(acute), "only those in step 1");
+    await filter("acute", "signals_mapped");
+    await page.getByText("Geen zorgen gevonden.").waitFor();
+    assert.deepEqual(await rows(), [], "none is both");
+    assert.deepEqual(await seriousViolations(page), []);
     await context.close();
   });
 

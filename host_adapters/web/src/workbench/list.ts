@@ -2,13 +2,20 @@
 // the reminders that are due.
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import { Api, query, type ConcernPage, type ConcernSummary, type DueSteps } from "../api.js";
+import { Api, ApiError, query, type ConcernPage, type ConcernSummary, type DueSteps } from "../api.js";
 import { LightElement } from "../element.js";
 import { t, locale } from "../i18n.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
 export type Priority = "acute" | "urgent" | "normal";
 const rank: Record<Priority, number> = { acute: 0, urgent: 1, normal: 2 };
+const PRIORITIES: Priority[] = ["acute", "urgent", "normal"];
+
+/** A sidecar before issue 16 refuses sort and priority (400 unknown_query_parameter):
+ *  it is asked without them, and each page is sorted and filtered here. */
+function unsorted(e: unknown): boolean {
+  return e instanceof ApiError && e.code === "unknown_query_parameter" && (e.pointer === "/sort" || e.pointer === "/priority");
+}
 
 export function priorityOf(s: ConcernSummary): Priority {
   const p = (s as { priority?: Priority }).priority;
@@ -34,7 +41,9 @@ export class ConcernList extends LightElement {
   @state() private due: DueSteps["due"] = [];
   @state() private loading = true;
   @state() private stateFilter = "";
-  @state() private acuteOnly = false;
+  @state() private priorityFilter: Priority | "" = "";
+  /** Whether the sidecar sorts by priority and filters by it (GET /v1/concerns?sort=priority). */
+  private serverSorts = true;
   @state() private error = "";
 
   override connectedCallback(): void {
@@ -51,10 +60,19 @@ export class ConcernList extends LightElement {
     this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
   }
 
+  private fetchPage(cursor?: string): Promise<ConcernPage> {
+    const ordered = this.serverSorts ? { sort: "priority", priority: this.priorityFilter } : {};
+    return this.api.get<ConcernPage>("/v1/concerns" + query({ state: this.stateFilter, ...ordered, limit: 100, cursor }));
+  }
+
   private async loadPage(cursor?: string): Promise<void> {
     try {
-      const page = await this.api.get<ConcernPage>("/v1/concerns" + query({ state: this.stateFilter, limit: 100, cursor }));
-      this.items = [...this.items, ...page.items].sort(byPriority);
+      const page = await this.fetchPage(cursor).catch((e: unknown) => {
+        if (!this.serverSorts || !unsorted(e)) throw e;
+        this.serverSorts = false;
+        return this.fetchPage(cursor);
+      });
+      this.items = this.serverSorts ? [...this.items, ...page.items] : [...this.items, ...page.items].sort(byPriority);
       this.next = page.next_cursor;
       this.error = "";
     } catch (e) {
@@ -75,12 +93,13 @@ export class ConcernList extends LightElement {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     this.stateFilter = (form.elements.namedItem("state") as HTMLSelectElement).value;
-    this.acuteOnly = (form.elements.namedItem("acute") as HTMLInputElement).checked;
+    this.priorityFilter = (form.elements.namedItem("priority") as HTMLSelectElement).value as Priority | "";
     void this.reload();
   }
 
   override render(): TemplateResult {
-    const shown = this.acuteOnly ? this.items.filter((s) => priorityOf(s) === "acute") : this.items;
+    const p = this.priorityFilter;
+    const shown = p && !this.serverSorts ? this.items.filter((s) => priorityOf(s) === p) : this.items;
     return html`<div class="mc-columns">
       <section aria-labelledby="mc-list-title">
         <h2 class="utrecht-heading-2" id="mc-list-title">${t("concerns")}</h2>
@@ -110,9 +129,12 @@ export class ConcernList extends LightElement {
           ${this.workflow.states.map((s) => html`<option value=${s.id} ?selected=${s.id === this.stateFilter}>${s.label}</option>`)}
         </select>
       </div>
-      <div class="mc-filter-check">
-        <label class="utrecht-form-label"><input type="checkbox" class="utrecht-checkbox" name="acute" ?checked=${this.acuteOnly}>
-          ${t("filter_acute")}</label>
+      <div class="utrecht-form-field">
+        <label class="utrecht-form-label" for="mc-filter-priority">${t("filter_priority")}</label>
+        <select class="utrecht-select" id="mc-filter-priority" name="priority">
+          <option value="">${t("all_priorities")}</option>
+          ${PRIORITIES.map((p) => html`<option value=${p} ?selected=${p === this.priorityFilter}>${t(`priority_${p}`)}</option>`)}
+        </select>
       </div>
       <button type="submit" class="utrecht-button utrecht-button--secondary-action">${t("apply")}</button>
     </form>`;
