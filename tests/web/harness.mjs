@@ -132,6 +132,14 @@ export async function concern(sidecar, n, extra = {}) {
   return c.body.concern_ref;
 }
 
+/** Step 1's "children involved: yes" as the served definition types it: a
+ *  choice (yes/no/unknown) where GET /v1/workflow is served (issue 16), else a boolean. */
+export async function childrenInvolved(sidecar) {
+  const w = await sidecar.call("GET", "/v1/workflow?locale=nl");
+  const field = w.status === 200 && w.body.actions.find((a) => a.id === "map_signals").fields.find((f) => f.name === "children_involved");
+  return field?.type === "choice" ? "yes" : true;
+}
+
 /** axe-core's WCAG 2.1 A and AA rules; the serious and critical violations. */
 export async function seriousViolations(page) {
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();

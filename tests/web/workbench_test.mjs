@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESKTOP, concern, now, seriousViolations, stack, watchConsole } from "./harness.mjs";
+import { DESKTOP, childrenInvolved, concern, now, seriousViolations, stack, watchConsole } from "./harness.mjs";
 
 const s = stack();
 
@@ -83,19 +83,11 @@ async function record(page, id) {
   await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
 }
 
-/** Step 1's "children involved: yes" as the served definition types it: a
- *  choice (yes/no/unknown) where GET /v1/workflow is served, else a boolean. */
-async function childrenInvolved() {
-  const w = await s.sidecar.call("GET", "/v1/workflow?locale=nl");
-  const field = w.status === 200 && w.body.actions.find((a) => a.id === "map_signals").fields.find((f) => f.name === "children_involved");
-  return field?.type === "choice" ? "yes" : true;
-}
-
 /** Steps 1 to 5 through the API, to help arranged and a review due today. */
 async function toMonitoring(ref) {
   const steps = [
     ["assign", { assignee: "af-1" }],
-    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved() }],
+    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved(s.sidecar) }],
     ["consult", { consulted_with: "collega", consulted_at: now(), question: "q", advice: "a" }],
     ["skip_conversation", { skip_reason: "gevaar" }],
     ["weigh", { suspicion: { answer: true, explanation: "e" }, unsafety: { answer: false, explanation: "e" },
@@ -133,7 +125,7 @@ describe("workbench", () => {
       called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
     const mapped = await concern(s.sidecar, 9);
     const r = await s.sidecar.call("POST", `/v1/concerns/${mapped}/actions`, { body: { action: "map_signals", fields: {
-      observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved() } } });
+      observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved(s.sidecar) } } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const { page, context } = await openWorkbench();
     const rows = () => page.locator("tr[data-concern]").evaluateAll((r) => r.map((x) => x.dataset.concern));
@@ -217,7 +209,8 @@ describe("workbench", () => {
     await typeInto(page, "#mc-f-decide-report-text", "Hulp geweigerd: melden.");
     await typeInto(page, "#mc-f-decide-help-text", "Hulp is geweigerd.");
     await record(page, "decide");
-    assert.equal(await page.locator("[data-fact=reported]").innerText(), "Ja");
+    // Where the sidecar tells the decision apart from the melding (issue 16), the decision.
+    assert.equal(await page.locator("[data-fact=report_decided], [data-fact=reported]").first().innerText(), "Ja");
 
     await openAction(page, "give_feedback");
     await tabTo(page, '[data-field="message"] input[type=radio]');
@@ -231,7 +224,7 @@ describe("workbench", () => {
     await record(page, "close");
     const c = await s.sidecar.call("GET", `/v1/concerns/${ref}`);
     assert.equal(c.body.state, "closed");
-    assert.equal(c.body.reported, true);
+    assert.equal(c.body.report_decided ?? c.body.reported, true);
     const actions = c.body.chronology.filter((e) => e.kind === "action").map((e) => e.data.action);
     assert.deepEqual(actions, ["assign", "map_signals", "consult", "skip_conversation", "weigh", "decide", "give_feedback", "close"]);
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
@@ -253,7 +246,8 @@ describe("workbench", () => {
     await review.locator("#mc-f-review-report-text").fill("Hulp bracht geen veiligheid.");
     await review.locator("button[type=submit]").click();
     await page.locator(".mc-notice-saved").waitFor();
-    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.reported, true);
+    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
+    assert.equal(c.report_decided ?? c.reported, true);
     await context.close();
   });
 

@@ -21,6 +21,11 @@ function formatDateTime(iso: string): string {
   return new Date(iso).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** Step 5's decision to report, where the sidecar tells it apart from the melding itself (issue 16). */
+function reportDecided(c: Concern): boolean | undefined {
+  return (c as { report_decided?: boolean }).report_decided;
+}
+
 @customElement("mc-concern-page")
 export class ConcernPage extends LightElement {
   @property({ attribute: false }) api!: Api;
@@ -175,6 +180,8 @@ export class ConcernPage extends LightElement {
         <dt>${t("col_priority")}</dt><dd><span class=${p === "normal" ? "" : "mc-badge-" + p}>${t(`priority_${p}`)}</span></dd>
         <dt>${t("assignee")}</dt><dd>${c.assignee ?? t("unassigned")}</dd>
         <dt>${t("created")}</dt><dd>${formatDateTime(c.created_at)}</dd>
+        ${reportDecided(c) === undefined ? nothing
+          : html`<dt>${t("report_decided")}</dt><dd data-fact="report_decided">${reportDecided(c) ? t("yes") : t("no")}</dd>`}
         <dt>${t("reported")}</dt><dd data-fact="reported">${c.reported ? t("yes") : t("no")}</dd>
         <dt>${t("help_arranged")}</dt><dd>${c.help_arranged ? t("yes") : t("no")}</dd>
         ${c.review_date ? html`<dt>${t("review_date")}</dt><dd>${formatDate(c.review_date)}</dd>` : nothing}
