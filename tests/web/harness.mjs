@@ -79,9 +79,9 @@ print(json.dumps({"token": token, "config": config}))`,
   return sidecar;
 }
 
-/** The built UI under /ui/ in front of the sidecar. */
-export async function startUi(sidecar) {
-  const server = createDevServer({ dist: DIST, api: sidecar.url, token: sidecar.token, officer: OFFICER, observer: TECH });
+/** The built UI under /ui/ in front of the sidecar, signed in as `officer`. */
+export async function startUi(sidecar, officer = OFFICER) {
+  const server = createDevServer({ dist: DIST, api: sidecar.url, token: sidecar.token, officer, observer: TECH });
   const port = await freePort();
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.close(resolve)) };
@@ -130,14 +130,6 @@ export async function concern(sidecar, n, extra = {}) {
     observations: "Een gat in de slaapkamerdeur.", children_involved: "yes", acute: false, ...extra } });
   const c = await sidecar.call("GET", `/v1/submissions/${r.body.submission_ref}/concern`);
   return c.body.concern_ref;
-}
-
-/** Step 1's "children involved: yes" as the served definition types it: a
- *  choice (yes/no/unknown) where GET /v1/workflow is served (issue 16), else a boolean. */
-export async function childrenInvolved(sidecar) {
-  const w = await sidecar.call("GET", "/v1/workflow?locale=nl");
-  const field = w.status === 200 && w.body.actions.find((a) => a.id === "map_signals").fields.find((f) => f.name === "children_involved");
-  return field?.type === "choice" ? "yes" : true;
 }
 
 /** axe-core's WCAG 2.1 A and AA rules; the serious and critical violations. */

@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESKTOP, childrenInvolved, concern, now, seriousViolations, stack, watchConsole } from "./harness.mjs";
+import { DESKTOP, concern, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
 
 const s = stack();
 
@@ -79,7 +79,9 @@ async function openAction(page, id) {
 async function record(page, id) {
   await tabTo(page, `form[data-action="${id}"] button[type=submit]`);
   await page.keyboard.press("Enter");
-  await page.locator(".mc-notice-saved").waitFor();
+  await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error`).first().waitFor();
+  const refused = page.locator(`form[data-action="${id}"] .mc-form-error`);
+  if (await refused.count()) throw new Error(`${id} refused: ${await refused.innerText()}`);
   await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
 }
 
@@ -87,7 +89,7 @@ async function record(page, id) {
 async function toMonitoring(ref) {
   const steps = [
     ["assign", { assignee: "af-1" }],
-    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved(s.sidecar) }],
+    ["map_signals", { observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: "yes" }],
     ["consult", { consulted_with: "collega", consulted_at: now(), question: "q", advice: "a" }],
     ["skip_conversation", { skip_reason: "gevaar" }],
     ["weigh", { suspicion: { answer: true, explanation: "e" }, unsafety: { answer: false, explanation: "e" },
@@ -125,7 +127,7 @@ describe("workbench", () => {
       called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
     const mapped = await concern(s.sidecar, 9);
     const r = await s.sidecar.call("POST", `/v1/concerns/${mapped}/actions`, { body: { action: "map_signals", fields: {
-      observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: await childrenInvolved(s.sidecar) } } });
+      observations: "f", supporting_signals: "s", undermining_signals: "u", children_involved: "yes" } } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const { page, context } = await openWorkbench();
     const rows = () => page.locator("tr[data-concern]").evaluateAll((r) => r.map((x) => x.dataset.concern));
@@ -209,8 +211,22 @@ describe("workbench", () => {
     await typeInto(page, "#mc-f-decide-report-text", "Hulp geweigerd: melden.");
     await typeInto(page, "#mc-f-decide-help-text", "Hulp is geweigerd.");
     await record(page, "decide");
-    // Where the sidecar tells the decision apart from the melding (issue 16), the decision.
-    assert.equal(await page.locator("[data-fact=report_decided], [data-fact=reported]").first().innerText(), "Ja");
+    assert.equal(await page.locator("[data-fact=report_decided]").innerText(), "Ja");
+    assert.equal(await page.locator("[data-fact=reported]").innerText(), "Nee", "decided, not yet done");
+
+    await openAction(page, "report_to_veilig_thuis");
+    await typeDateTime(page, "#mc-f-report_to_veilig_thuis-reported_at");
+    await tabTo(page, '[data-field="channel"] input[type=radio]');
+    await page.keyboard.press("Space"); // phone
+    await typeInto(page, "#mc-f-report_to_veilig_thuis-region", "Veilig Thuis Utrecht");
+    await tabTo(page, '[data-field="client_informed"] input[type=radio]');
+    await page.keyboard.press("Space"); // ja: open melden
+    await typeInto(page, "#mc-f-report_to_veilig_thuis-client_reaction", "Geschrokken, begrijpt het.");
+    await tabTo(page, '[data-field="reporter_unnamed_to_family"] input[type=radio]');
+    await page.keyboard.press("Space");
+    await typeInto(page, "#mc-f-report_to_veilig_thuis-corporation_role", "De wijkbeheerder blijft het aanspreekpunt.");
+    await record(page, "report_to_veilig_thuis");
+    assert.equal(await page.locator("[data-fact=reported]").innerText(), "Ja");
 
     await openAction(page, "give_feedback");
     await tabTo(page, '[data-field="message"] input[type=radio]');
@@ -224,9 +240,10 @@ describe("workbench", () => {
     await record(page, "close");
     const c = await s.sidecar.call("GET", `/v1/concerns/${ref}`);
     assert.equal(c.body.state, "closed");
-    assert.equal(c.body.report_decided ?? c.body.reported, true);
+    assert.equal(c.body.reported, true);
     const actions = c.body.chronology.filter((e) => e.kind === "action").map((e) => e.data.action);
-    assert.deepEqual(actions, ["assign", "map_signals", "consult", "skip_conversation", "weigh", "decide", "give_feedback", "close"]);
+    assert.deepEqual(actions, ["assign", "map_signals", "consult", "skip_conversation", "weigh", "decide", "report_to_veilig_thuis",
+      "give_feedback", "close"]);
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
     await context.close();
   });
@@ -246,8 +263,7 @@ describe("workbench", () => {
     await review.locator("#mc-f-review-report-text").fill("Hulp bracht geen veiligheid.");
     await review.locator("button[type=submit]").click();
     await page.locator(".mc-notice-saved").waitFor();
-    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
-    assert.equal(c.report_decided ?? c.reported, true);
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.report_decided, true);
     await context.close();
   });
 
@@ -281,22 +297,61 @@ describe("workbench", () => {
     await context.close();
   });
 
-  test("legal hold placed and lifted; the export made", async () => {
+  test("legal hold placed and lifted; an export asked by one officer, withholding an entry, released by another", async () => {
     const ref = await concern(s.sidecar, 5);
+    await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: "af-1" } } });
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);
     await page.locator("[data-hold]").click();
     await page.locator("[data-fact=legal_hold]", { hasText: "Klacht" }).waitFor();
     assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold.reason, "complaint");
+    // Lifting takes two people: af-1 asks, cannot lift as well, af-2 lifts.
     await page.locator("[data-hold]").click();
-    await page.locator("[data-fact=legal_hold]", { hasText: "Geen" }).waitFor();
+    await page.locator("[data-lift-requested]").waitFor();
+    await page.locator("[data-hold]").click();
+    await page.getByText("Een ander dan wie het opheffen vroeg, heft de bewaarplicht op.").waitFor();
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold.reason, "complaint", "still held");
+    const second = await startUi(s.sidecar, "af-2");
+    const other = await (await s.browser.newContext({ ...DESKTOP, locale: "nl-NL" })).newPage();
+    await other.goto(`${second.url}/ui/index.html#/concerns/${ref}`);
+    await other.locator("[data-hold]", { hasText: "als tweede" }).click();
+    await other.locator("[data-fact=legal_hold]", { hasText: "Geen" }).waitFor();
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold, null);
+    await page.reload();
+
+    await page.locator('input[name^="withhold-"]').first().waitFor();
+    const withheld = Number((await page.locator('input[name^="withhold-"]').first().getAttribute("name")).split("-")[1]);
+    await page.getByLabel("Een vermoedelijke pleger").check();
     await page.getByLabel("Identiteit van de melder").check();
+    await page.locator(`input[name="withhold-${withheld}"]`).check();
+    await page.getByLabel("Reden om achter te houden").selectOption("safety_of_others");
+    await page.getByLabel("Toelichting bij het achterhouden").fill("De melding wijst naar de melder.");
     await page.locator("[data-export]").click();
-    await page.getByText("De export staat klaar.").waitFor();
-    const download = page.waitForEvent("download");
-    await page.getByRole("link", { name: /Downloaden/ }).click();
-    const dossier = JSON.parse(await (await (await download).createReadStream()).toArray().then((b) => Buffer.concat(b).toString()));
-    assert.equal(dossier.concern.concern_ref ?? dossier.concern_ref, ref);
-    assert.deepEqual(await seriousViolations(page), []);
+    const exportRef = await page.locator("[data-export-ref]").getAttribute("data-export-ref");
+    assert.match(exportRef, /^x_/);
+    assert.deepEqual(await seriousViolations(page), [], "the concern page with its export form");
+
+    // The officer who asked cannot release it.
+    await page.locator("[data-export-ref]").click();
+    await page.locator("[data-approve]").click();
+    await page.getByText("Een ander dan wie het verzoek vastlegde, geeft het vrij.").waitFor();
+
+    await other.goto(`${second.url}/ui/index.html#/exports/${exportRef}`);
+    await other.locator("[data-approve]").click();
+    await other.getByText("De export staat klaar.").waitFor();
+    assert.deepEqual(await seriousViolations(other), [], "the release page");
+    const download = other.waitForEvent("download");
+    await other.getByRole("link", { name: /Downloaden/ }).click();
+    const text = Buffer.concat(await (await (await download).createReadStream()).toArray()).toString();
+    const dossier = JSON.parse(text);
+    assert.equal(dossier.concern.concern_ref, ref);
+    assert.equal(dossier.requester_relation, "suspected_perpetrator");
+    assert.ok(dossier.chronology.some((e) => e.kind === "action"), "the assignment is");
+    assert.ok(!dossier.chronology.some((e) => e.entry_id === withheld), "the withheld entry is not in the dossier");
+    await other.reload();
+    await other.locator("[data-approve]").click();
+    await other.getByText("Dit verzoek is al vrijgegeven.").waitFor();
+    await other.context().close();
+    await second.stop();
     await context.close();
   });
 });

@@ -2,7 +2,7 @@
 // from schemas/openapi.yaml) and the sidecar's /ui/auth routes.
 import type { components, paths } from "meldcode-openapi";
 
-type Schemas = components["schemas"];
+export type Schemas = components["schemas"];
 export type Form = Schemas["catalog_view.schema"];
 export type Screen = Schemas["screen"];
 export type Control = Schemas["control"];
@@ -14,6 +14,8 @@ export type Entry = Schemas["entry"];
 export type DueSteps = Schemas["due_steps.schema"];
 export type Dossier = Schemas["dossier.schema"];
 export type LegalHoldRequest = Schemas["LegalHoldBody"];
+export type ExportRequest = Schemas["ExportRequestBody"];
+export type ExportPending = Schemas["export_pending.schema"];
 export type ConcernAction = Schemas["concern_action.schema"];
 type JsonBody<P extends keyof paths, M extends "post"> = paths[P][M] extends {
   requestBody: { content: { "application/json": infer B } };

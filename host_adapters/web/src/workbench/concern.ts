@@ -3,27 +3,24 @@
 // legal hold and the data-subject export.
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import { Api, ApiError, query, type Concern, type Dossier, type Entry, type Form, type LegalHoldRequest } from "../api.js";
+import { Api, ApiError, query, type Concern, type Entry, type ExportPending, type ExportRequest, type Form, type LegalHoldRequest } from "../api.js";
 import { LightElement } from "../element.js";
 import { locale, t } from "../i18n.js";
 import type { FeedbackText, Refusal } from "./action-form.js";
 import "./action-form.js";
 import { lastAssessment } from "./framework.js";
-import { formatDate, priorityOf } from "./list.js";
+import { formatDate } from "./list.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
 type HoldReason = NonNullable<LegalHoldRequest["reason"]>;
 const HOLD_REASONS: HoldReason[] = ["complaint", "legal_proceedings", "authority_request", "data_subject_request"];
 const REDACTIONS = ["observer_identity", "actor_ids", "host_ticket_ids"] as const;
+const RELATIONS: ExportRequest["requester_relation"][] = ["possible_victim", "suspected_perpetrator", "other"];
+const WITHHOLD_REASONS: NonNullable<ExportRequest["withhold"]>[number]["reason"][] = ["rights_of_others", "safety_of_others", "investigation"];
 const CHRONOLOGY_PAGE = 50;
 
 function formatDateTime(iso: string): string {
   return new Date(iso).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
-}
-
-/** Step 5's decision to report, where the sidecar tells it apart from the melding itself (issue 16). */
-function reportDecided(c: Concern): boolean | undefined {
-  return (c as { report_decided?: boolean }).report_decided;
 }
 
 @customElement("mc-concern-page")
@@ -41,7 +38,7 @@ export class ConcernPage extends LightElement {
   @state() private notice = "";
   @state() private error = "";
   @state() private feedback: FeedbackText[] = [];
-  @state() private dossier?: { data: Dossier; href: string };
+  @state() private exportPending?: ExportPending;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -124,24 +121,32 @@ export class ConcernPage extends LightElement {
       await this.api.post(`/v1/concerns/${encodeURIComponent(this.ref)}/legal-hold`, body);
       this.show(await this.api.get<Concern>(this.path()));
       this.notice = `${t("legal_hold")}: ${t("saved")}`;
+      this.error = "";
     } catch (err) {
-      this.fail(err);
+      // Lifting takes two people: the one who asked cannot also lift.
+      if (err instanceof ApiError && err.code === "second_person_required") this.error = t("hold_second_person");
+      else this.fail(err);
     }
   }
 
-  private async exportDossier(e: Event): Promise<void> {
+  /** The first of the export's two officers: who asks, what is withheld and why; nothing is released yet. */
+  private async requestExport(e: Event): Promise<void> {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
-    const redact = REDACTIONS.filter((r) => (form.elements.namedItem(r) as HTMLInputElement).checked);
-    const path = `/v1/concerns/${encodeURIComponent(this.ref)}/export` + query({ redact: redact.join(",") });
+    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null)?.value ?? "";
+    const checked = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | null)?.checked ?? false;
+    const reason = value("withhold_reason") as NonNullable<ExportRequest["withhold"]>[number]["reason"];
+    const withhold = this.chronology.filter((x) => checked(`withhold-${x.entry_id}`))
+      .map((x) => ({ entry_id: x.entry_id, reason, explanation: value("withhold_explanation") }));
+    const body: ExportRequest = { requester_relation: value("requester_relation") as ExportRequest["requester_relation"],
+      redact: REDACTIONS.filter((r) => checked(r)), ...(withhold.length ? { withhold } : {}) };
     try {
-      const data = await this.api.get<Dossier>(path);
-      if (this.dossier) URL.revokeObjectURL(this.dossier.href);
-      this.dossier = { data, href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" })) };
+      this.exportPending = await this.api.post<ExportPending>(`/v1/concerns/${encodeURIComponent(this.ref)}/export-requests`, body);
+      this.error = "";
     } catch (err) {
       if (err instanceof ApiError && err.code === "reauthentication_required") {
-        // The app signs the officer in again, then retries this very export.
-        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: () => this.exportDossier(e) }));
+        // The app signs the officer in again, then retries this very request.
+        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: () => this.requestExport(e) }));
       } else {
         this.fail(err);
       }
@@ -173,15 +178,14 @@ export class ConcernPage extends LightElement {
   }
 
   private facts(c: Concern): TemplateResult {
-    const p = priorityOf(c);
+    const p = c.priority;
     return html`<section aria-labelledby="mc-facts-title"><h3 class="utrecht-heading-3" id="mc-facts-title">${t("details")}</h3>
       <dl class="mc-facts">
         <dt>${t("state")}</dt><dd data-fact="state">${stateLabel(this.workflow, c.state)}</dd>
         <dt>${t("col_priority")}</dt><dd><span class=${p === "normal" ? "" : "mc-badge-" + p}>${t(`priority_${p}`)}</span></dd>
         <dt>${t("assignee")}</dt><dd>${c.assignee ?? t("unassigned")}</dd>
         <dt>${t("created")}</dt><dd>${formatDateTime(c.created_at)}</dd>
-        ${reportDecided(c) === undefined ? nothing
-          : html`<dt>${t("report_decided")}</dt><dd data-fact="report_decided">${reportDecided(c) ? t("yes") : t("no")}</dd>`}
+        <dt>${t("report_decided")}</dt><dd data-fact="report_decided">${c.report_decided ? t("yes") : t("no")}</dd>
         <dt>${t("reported")}</dt><dd data-fact="reported">${c.reported ? t("yes") : t("no")}</dd>
         <dt>${t("help_arranged")}</dt><dd>${c.help_arranged ? t("yes") : t("no")}</dd>
         ${c.review_date ? html`<dt>${t("review_date")}</dt><dd>${formatDate(c.review_date)}</dd>` : nothing}
@@ -214,11 +218,15 @@ export class ConcernPage extends LightElement {
     </section>`;
   }
 
+  private entryTitle(e: Entry): string {
+    const data = e.data as Record<string, unknown>;
+    return e.kind === "action" ? action(this.workflow, String(data.action))?.label ?? String(data.action)
+      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : t("kind_host_event");
+  }
+
   private entry(e: Entry): TemplateResult {
     const data = e.data as Record<string, unknown>;
-    const title = e.kind === "action" ? action(this.workflow, String(data.action))?.label ?? String(data.action)
-      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : t("kind_host_event");
-    return html`<li data-kind=${e.kind}><strong>${title}</strong>
+    return html`<li data-kind=${e.kind}><strong>${this.entryTitle(e)}</strong>
       <span class="mc-hint">${formatDateTime(e.at)}, ${t("by")} ${e.actor.id} (${e.actor.role})</span>
       ${e.kind === "signals_submitted" ? this.signals(data) : e.kind === "action" ? this.actionFields(data) : this.plain(data)}</li>`;
   }
@@ -263,22 +271,39 @@ export class ConcernPage extends LightElement {
           <label class="utrecht-form-label" for="mc-hold-reason">${t("hold_reason")}</label>
           <select class="utrecht-select" id="mc-hold-reason" name="reason">
             ${HOLD_REASONS.map((r) => html`<option value=${r}>${t(`hold_${r}`)}</option>`)}</select></div>`}
+        ${c.legal_hold?.lift_requested_at ? html`<p class="utrecht-paragraph" data-lift-requested>${t("hold_lift_requested")}
+          ${formatDateTime(c.legal_hold.lift_requested_at)}.</p>` : nothing}
         <button type="submit" class="utrecht-button utrecht-button--secondary-action" data-hold>
-          ${c.legal_hold ? t("hold_lift") : t("hold_set")}</button>
+          ${!c.legal_hold ? t("hold_set") : c.legal_hold.lift_requested_at ? t("hold_lift_second") : t("hold_lift")}</button>
       </form></section>`;
   }
 
   private exportSection(): TemplateResult {
+    const x = this.exportPending;
     return html`<section aria-labelledby="mc-export-title"><h3 class="utrecht-heading-3" id="mc-export-title">${t("export_title")}</h3>
-      <form class="utrecht-form" @submit=${this.exportDossier}>
+      <p class="utrecht-paragraph">${t("export_two_officers")}</p>
+      <form class="utrecht-form" @submit=${this.requestExport}>
+        <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_relation")}</legend>
+          ${RELATIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="radio" class="utrecht-radio-button"
+            name="requester_relation" value=${r} required> ${t(`relation_${r}`)}</label></div>`)}
+        </fieldset>
         <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_redact")}</legend>
           ${REDACTIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="checkbox" class="utrecht-checkbox" name=${r}>
             ${t(`redact_${r}`)}</label></div>`)}
         </fieldset>
+        <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_withhold")}</legend>
+          ${this.chronology.map((x) => html`<div><label class="utrecht-form-label"><input type="checkbox" class="utrecht-checkbox"
+            name="withhold-${x.entry_id}"> ${this.entryTitle(x)}, ${formatDateTime(x.at)}</label></div>`)}
+          <div class="utrecht-form-field"><label class="utrecht-form-label" for="mc-withhold-reason">${t("withhold_reason")}</label>
+            <select class="utrecht-select" id="mc-withhold-reason" name="withhold_reason">
+              ${WITHHOLD_REASONS.map((r) => html`<option value=${r}>${t(`withhold_${r}`)}</option>`)}</select></div>
+          <div class="utrecht-form-field"><label class="utrecht-form-label" for="mc-withhold-explanation">${t("withhold_explanation")}</label>
+            <textarea class="utrecht-textarea" id="mc-withhold-explanation" name="withhold_explanation" maxlength="2000"></textarea></div>
+        </fieldset>
         <button type="submit" class="utrecht-button utrecht-button--secondary-action" data-export>${t("export_make")}</button>
       </form>
-      ${this.dossier ? html`<p class="utrecht-paragraph" role="status">${t("export_ready")}
-        <a class="utrecht-link" href=${this.dossier.href} download="dossier-${this.ref}.json">${t("export_download")}</a></p>` : nothing}
+      ${x ? html`<div class="utrecht-alert utrecht-alert--ok" role="status"><p class="utrecht-paragraph">${t("export_requested")}
+        <a class="utrecht-link" href="#/exports/${x.export_ref}" data-export-ref=${x.export_ref}>${t("export_approval_link")}</a></p></div>` : nothing}
     </section>`;
   }
 }

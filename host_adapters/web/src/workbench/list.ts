@@ -2,31 +2,13 @@
 // the reminders that are due.
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import { Api, ApiError, query, type ConcernPage, type ConcernSummary, type DueSteps } from "../api.js";
+import { Api, query, type ConcernPage, type ConcernSummary, type DueSteps } from "../api.js";
 import { LightElement } from "../element.js";
 import { t, locale } from "../i18n.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
-export type Priority = "acute" | "urgent" | "normal";
-const rank: Record<Priority, number> = { acute: 0, urgent: 1, normal: 2 };
+export type Priority = ConcernSummary["priority"];
 const PRIORITIES: Priority[] = ["acute", "urgent", "normal"];
-
-/** A sidecar before issue 16 refuses sort and priority (400 unknown_query_parameter):
- *  it is asked without them, and each page is sorted and filtered here. */
-function unsorted(e: unknown): boolean {
-  return e instanceof ApiError && e.code === "unknown_query_parameter" && (e.pointer === "/sort" || e.pointer === "/priority");
-}
-
-export function priorityOf(s: ConcernSummary): Priority {
-  const p = (s as { priority?: Priority }).priority;
-  return p ?? (s.acute ? "acute" : "normal");
-}
-
-/** Most urgent first; then feedback owed; then the newest. */
-export function byPriority(a: ConcernSummary, b: ConcernSummary): number {
-  return rank[priorityOf(a)] - rank[priorityOf(b)] || Number(b.pending_feedback > 0) - Number(a.pending_feedback > 0) ||
-    b.created_at.localeCompare(a.created_at);
-}
 
 export function formatDate(iso: string): string {
   return new Date(iso).toLocaleDateString(locale() === "nl" ? "nl-NL" : "en-GB", { year: "numeric", month: "short", day: "numeric" });
@@ -42,8 +24,6 @@ export class ConcernList extends LightElement {
   @state() private loading = true;
   @state() private stateFilter = "";
   @state() private priorityFilter: Priority | "" = "";
-  /** Whether the sidecar sorts by priority and filters by it (GET /v1/concerns?sort=priority). */
-  private serverSorts = true;
   @state() private error = "";
 
   override connectedCallback(): void {
@@ -60,19 +40,12 @@ export class ConcernList extends LightElement {
     this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
   }
 
-  private fetchPage(cursor?: string): Promise<ConcernPage> {
-    const ordered = this.serverSorts ? { sort: "priority", priority: this.priorityFilter } : {};
-    return this.api.get<ConcernPage>("/v1/concerns" + query({ state: this.stateFilter, ...ordered, limit: 100, cursor }));
-  }
-
+  /** Most urgent first, the sidecar's order across all pages (sort=priority). */
   private async loadPage(cursor?: string): Promise<void> {
     try {
-      const page = await this.fetchPage(cursor).catch((e: unknown) => {
-        if (!this.serverSorts || !unsorted(e)) throw e;
-        this.serverSorts = false;
-        return this.fetchPage(cursor);
-      });
-      this.items = this.serverSorts ? [...this.items, ...page.items] : [...this.items, ...page.items].sort(byPriority);
+      const page = await this.api.get<ConcernPage>("/v1/concerns" +
+        query({ state: this.stateFilter, priority: this.priorityFilter, sort: "priority", limit: 100, cursor }));
+      this.items = [...this.items, ...page.items];
       this.next = page.next_cursor;
       this.error = "";
     } catch (e) {
@@ -98,15 +71,13 @@ export class ConcernList extends LightElement {
   }
 
   override render(): TemplateResult {
-    const p = this.priorityFilter;
-    const shown = p && !this.serverSorts ? this.items.filter((s) => priorityOf(s) === p) : this.items;
     return html`<div class="mc-columns">
       <section aria-labelledby="mc-list-title">
         <h2 class="utrecht-heading-2" id="mc-list-title">${t("concerns")}</h2>
         ${this.filters()}
         ${this.error ? html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
         ${this.loading ? html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`
-          : shown.length === 0 ? html`<p class="utrecht-paragraph" role="status">${t("none_found")}</p>` : this.table(shown)}
+          : this.items.length === 0 ? html`<p class="utrecht-paragraph" role="status">${t("none_found")}</p>` : this.table(this.items)}
         ${this.next ? html`<button type="button" class="utrecht-button utrecht-button--secondary-action"
           @click=${() => this.loadPage(this.next!)}>${t("load_more")}</button>` : nothing}
       </section>
@@ -154,7 +125,7 @@ export class ConcernList extends LightElement {
   }
 
   private row(s: ConcernSummary): TemplateResult {
-    const p = priorityOf(s);
+    const p = s.priority;
     return html`<tr class="utrecht-table__row" data-concern=${s.concern_ref}>
       <td class="utrecht-table__cell"><span class=${p === "normal" ? "" : "mc-badge-" + p}>${t(`priority_${p}`)}</span></td>
       <td class="utrecht-table__cell"><a class="utrecht-link" href="#/concerns/${s.concern_ref}">${s.concern_ref.slice(0, 8)}…</a>

@@ -8,14 +8,17 @@ import { locale, otherLocale, setLocale, t } from "../i18n.js";
 import "./concern.js";
 import "./list.js";
 import { currentSession, signOut, type Session } from "./session.js";
+import "./export.js";
 import "./signin.js";
 import { loadWorkflow, type WorkflowView } from "./workflow.js";
 
-type View = { kind: "loading" } | { kind: "signin"; reason: string } | { kind: "no_access" } | { kind: "list" } | { kind: "concern"; ref: string };
+type View = { kind: "loading" } | { kind: "signin"; reason: string } | { kind: "no_access" } | { kind: "list" }
+  | { kind: "concern"; ref: string } | { kind: "export"; ref: string };
 
 function route(): View {
-  const m = /^#\/concerns\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
-  return m ? { kind: "concern", ref: m[1]! } : { kind: "list" };
+  const m = /^#\/(concerns|exports)\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+  if (!m) return { kind: "list" };
+  return { kind: m[1] === "exports" ? "export" : "concern", ref: m[2]! };
 }
 
 @customElement("meldcode-workbench")
@@ -29,7 +32,7 @@ export class Workbench extends LightElement {
   @state() private afterSignIn?: () => void;
 
   private readonly onHash = () => {
-    if (this.view.kind === "list" || this.view.kind === "concern") this.view = route();
+    if (this.view.kind === "list" || this.view.kind === "concern" || this.view.kind === "export") this.view = route();
   };
 
   override connectedCallback(): void {
@@ -123,6 +126,8 @@ export class Workbench extends LightElement {
         return html`<mc-concern-list .api=${this.api} .workflow=${this.workflow!}></mc-concern-list>`;
       case "concern":
         return html`<mc-concern-page .api=${this.api} .workflow=${this.workflow!} .ref=${v.ref}></mc-concern-page>`;
+      case "export":
+        return html`<mc-export-approval .api=${this.api} .exportRef=${v.ref}></mc-export-approval>`;
     }
   }
 }

@@ -1,0 +1,62 @@
+// <mc-export-approval> (#/exports/x_…): the second of a data-subject export's
+// two officers releases it. The dossier comes back once, without the entries
+// the first officer withheld, and is offered as a download made in the page:
+// it never sits at a URL of the server.
+import { html, nothing, type TemplateResult } from "lit";
+import { customElement, property, state } from "lit/decorators.js";
+import { Api, ApiError, type Dossier } from "../api.js";
+import { LightElement } from "../element.js";
+import { t } from "../i18n.js";
+
+/** The refusals the officer can act on, in words; anything else goes to the app. */
+const EXPLAINED = ["second_officer_required", "export_released"] as const;
+type Explained = (typeof EXPLAINED)[number] | "no_such_export";
+
+function explained(err: unknown): Explained | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  if (err.status === 404) return "no_such_export";
+  return EXPLAINED.find((code) => code === err.code);
+}
+
+@customElement("mc-export-approval")
+export class ExportApproval extends LightElement {
+  @property({ attribute: false }) api!: Api;
+  @property() exportRef = "";
+  @state() private download?: string;
+  @state() private refusal = "";
+
+  override disconnectedCallback(): void {
+    if (this.download) URL.revokeObjectURL(this.download);
+    super.disconnectedCallback();
+  }
+
+  private async approve(e: Event): Promise<void> {
+    e.preventDefault();
+    try {
+      const dossier = await this.api.post<Dossier>(`/v1/export-requests/${encodeURIComponent(this.exportRef)}/approval`, { approve: true });
+      this.download = URL.createObjectURL(new Blob([JSON.stringify(dossier, null, 2)], { type: "application/json" }));
+      this.refusal = "";
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "reauthentication_required") {
+        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: () => this.approve(e) }));
+      } else if (explained(err)) {
+        this.refusal = t(`export_refused_${explained(err)!}`);
+      } else {
+        this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: err }));
+        this.refusal = err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
+
+  override render(): TemplateResult {
+    return html`<p class="utrecht-paragraph"><a class="utrecht-link" href="#/">${t("back_to_list")}</a></p>
+      <h2 class="utrecht-heading-2">${t("export_approval_title")}</h2>
+      <p class="utrecht-paragraph">${t("export_approval_intro")}</p>
+      ${this.refusal ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert">
+        <p class="utrecht-paragraph">${this.refusal}</p></div>` : nothing}
+      ${this.download ? html`<p class="utrecht-paragraph" role="status">${t("export_ready")}
+          <a class="utrecht-link" href=${this.download} download="dossier-${this.exportRef}.json">${t("export_download")}</a></p>`
+        : html`<form class="utrecht-form" @submit=${this.approve}>
+          <button type="submit" class="utrecht-button utrecht-button--primary-action" data-approve>${t("export_approve")}</button></form>`}`;
+  }
+}
