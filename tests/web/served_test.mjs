@@ -1,8 +1,9 @@
 // The UI as meldcoded itself serves it under /ui/, with its sign-in
 // (docs/web-ui.md): an officer enrolled through meldcode-admin's link chooses
 // a password and confirms a TOTP code (npm otpauth is the authenticator app),
-// signs in with password + code, works, is asked to sign in again before an
-// export, and signs out; the cookie is then worth nothing. An observer's
+// signs in with password + code, works, is asked to sign in again before
+// asking for an export, which a second officer releases, and signs out; the
+// cookie is then worth nothing. An observer's
 // session does not reach the workbench. The technician's capture page sends
 // with its prompt token as the credential. These need the sidecar's /ui/auth
 // routes (branch ui-auth): on a sidecar without them every test is skipped,
@@ -75,7 +76,7 @@ async function officerPage() {
 }
 
 describe("the UI as meldcoded serves it", { skip: waits }, () => {
-  test("an officer enrols, signs in with password + TOTP, is asked again before an export, signs out; the cookie is then refused", async () => {
+  test("an officer enrols, signs in with password + TOTP, signs in again to ask for an export that another releases, signs out; the cookie is then refused", async () => {
     const ref = await concern(s.sidecar, 1);
     const step = await freshStep();
     const { context, page, errors } = await officerPage();
@@ -93,12 +94,23 @@ describe("the UI as meldcoded serves it", { skip: waits }, () => {
     await page.locator("[data-hold]").click();
     await page.locator("[data-fact=legal_hold]", { hasText: "Klacht" }).waitFor();
 
-    // The sign-in is older than reauthenticate_after_seconds: the export asks again, then is made.
+    // The sign-in is older than reauthenticate_after_seconds: asking for an export signs in again first.
     await new Promise((r) => setTimeout(r, 2500));
+    await page.getByLabel("Een mogelijk slachtoffer").check();
     await page.locator("[data-export]").click();
-    await page.getByText("Log opnieuw in om de export te maken.").waitFor();
+    await page.getByText("Log opnieuw in voor dit inzageverzoek.").waitFor();
     await signIn(page, "af-web", codeAt(uri, step + 1));
-    await page.getByText("De export staat klaar.").waitFor();
+    const exportRef = await page.locator("[data-export-ref]").getAttribute("data-export-ref");
+
+    // A second officer, freshly signed in, releases it.
+    const second = await officerPage();
+    const step2 = await freshStep();
+    const uri2 = await enrol(second.page, "af-web2", "officer", step2);
+    await second.page.goto(`${s.sidecar.url}/ui/#/exports/${exportRef}`);
+    await signIn(second.page, "af-web2", codeAt(uri2, step2));
+    await second.page.locator("[data-approve]").click();
+    await second.page.getByText("De export staat klaar.").waitFor();
+    await second.context.close();
 
     await page.locator("[data-sign-out]").click();
     await page.getByRole("heading", { name: "Inloggen" }).waitFor();
