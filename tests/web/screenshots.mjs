@@ -26,7 +26,7 @@ try {
   await shot(phone, "capture-sent");
 
   for (let i = 2; i < 6; i++) await concern(sidecar, i);
-  await sidecar.call("POST", `/v1/concerns/${await concern(sidecar, 7)}/actions`, { body: { action: "record_acute", fields: {
+  await sidecar.call("POST", `/v1/concerns/${await concern(sidecar, 7, { acute: true })}/actions`, { body: { action: "record_acute", fields: {
     called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
   const ref = await concern(sidecar, 6, { children_involved: "yes" });
   const desk = await (await browser.newContext({ ...DESKTOP, locale: "nl-NL" })).newPage();
