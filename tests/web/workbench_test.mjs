@@ -284,6 +284,26 @@ describe("workbench", () => {
     await context.close();
   });
 
+  test("an action on a concern that changed meanwhile is refused, shown, and recorded once looked at", async () => {
+    const ref = await concern(s.sidecar, 10);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator('[data-open-action="assign"]').click();
+    await page.locator("#mc-f-assign-assignee").fill("af-1");
+    // Another officer acts first.
+    await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: "af-2" } } });
+    await page.locator('form[data-action="assign"] button[type=submit]').click();
+    await page.locator('form[data-action="assign"] .mc-form-error', { hasText: "intussen veranderd" }).waitFor();
+    assert.equal(await page.locator("#mc-f-assign-assignee").inputValue(), "af-1", "the form keeps what was filled in");
+    await page.locator(".mc-chronology > li", { hasText: "af-2" }).first().waitFor();
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.assignee, "af-2", "nothing recorded");
+    await page.locator('form[data-action="assign"] button[type=submit]').click();
+    await page.locator(".mc-notice-saved").waitFor();
+    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
+    assert.equal(c.assignee, "af-1");
+    assert.equal(c.chronology.filter((e) => e.kind === "action").length, 2);
+    await context.close();
+  });
+
   test("a refused action names its field, and nothing changes", async () => {
     const ref = await concern(s.sidecar, 4);
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);

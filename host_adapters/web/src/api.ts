@@ -16,7 +16,6 @@ export type Dossier = Schemas["dossier.schema"];
 export type LegalHoldRequest = Schemas["LegalHoldBody"];
 export type ExportRequest = Schemas["ExportRequestBody"];
 export type ExportPending = Schemas["export_pending.schema"];
-export type ConcernAction = Schemas["concern_action.schema"];
 type JsonBody<P extends keyof paths, M extends "post"> = paths[P][M] extends {
   requestBody: { content: { "application/json": infer B } };
 }

@@ -4,7 +4,7 @@
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, query, type Concern, type Entry, type ExportPending, type ExportRequest, type Form, type LegalHoldRequest } from "../api.js";
-import { LightElement } from "../element.js";
+import { LightElement, randomKey } from "../element.js";
 import { locale, t } from "../i18n.js";
 import type { FeedbackText, Refusal } from "./action-form.js";
 import "./action-form.js";
@@ -39,6 +39,8 @@ export class ConcernPage extends LightElement {
   @state() private error = "";
   @state() private feedback: FeedbackText[] = [];
   @state() private exportPending?: ExportPending;
+  /** The Idempotency-Key of the action being recorded: kept while no answer came (a retry adds nothing). */
+  private actionKey = "";
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -92,8 +94,12 @@ export class ConcernPage extends LightElement {
 
   private async act(e: CustomEvent<{ action: string; fields: Record<string, unknown> }>): Promise<void> {
     this.busy = true;
+    this.actionKey ||= randomKey("ui-");
+    // If-Match: recorded only on the concern as the officer saw it (else 412 concern_changed).
+    const headers = { "Idempotency-Key": this.actionKey, ...(this.concern ? { "If-Match": `"${this.concern.version}"` } : {}) };
     try {
-      const c = await this.api.post<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}/actions`, e.detail);
+      const c = await this.api.post<Concern>(`/v1/concerns/${encodeURIComponent(this.ref)}/actions`, e.detail, headers);
+      this.actionKey = "";
       this.show(c);
       this.open = "";
       this.refusal = undefined;
@@ -101,7 +107,12 @@ export class ConcernPage extends LightElement {
       await this.updateComplete;
       this.querySelector<HTMLElement>(".mc-notice-saved")?.focus();
     } catch (err) {
-      if (err instanceof ApiError && err.status !== 401) {
+      if (err instanceof ApiError) this.actionKey = "";
+      if (err instanceof ApiError && err.code === "concern_changed") {
+        // Someone else acted, or new signals came: show them, keep the form as filled in.
+        this.show(await this.api.get<Concern>(this.path()));
+        this.refusal = { pointer: "", message: t("concern_changed") };
+      } else if (err instanceof ApiError && err.status !== 401) {
         this.refusal = { pointer: err.pointer, message: err.message };
       } else {
         this.fail(err);

@@ -26,15 +26,10 @@ export async function currentSession(): Promise<Session | null> {
   }
 }
 
-/** Which ways to sign in the sidecar offers. Tolerates {"methods": [...]} and {"password": .., "oidc": ..}. */
+/** Which ways to sign in the sidecar offers: GET /ui/auth/methods answers {"oidc": bool, "password": bool}. */
 export async function authMethods(): Promise<Methods> {
-  const m = await anonymous.get<Record<string, unknown>>("/ui/auth/methods");
-  const list = Array.isArray(m.methods) ? (m.methods as unknown[]) : [];
-  const named = (name: string) => list.some((x) => x === name || (typeof x === "object" && x !== null && (x as { id?: string }).id === name));
-  const oidc = m.oidc ?? (named("oidc") ? {} : undefined);
-  const label = typeof oidc === "object" && oidc !== null && typeof (oidc as { label?: unknown }).label === "string"
-    ? (oidc as { label: string }).label : "OpenID Connect";
-  return { password: m.password !== false && (m.password !== undefined || named("password")), ...(oidc ? { oidc: { label } } : {}) };
+  const m = await anonymous.get<{ oidc: boolean; password: boolean }>("/ui/auth/methods");
+  return { password: m.password, ...(m.oidc ? { oidc: { label: "OpenID Connect" } } : {}) };
 }
 
 export async function signInWithPassword(username: string, password: string, totp: string): Promise<void> {

@@ -18,7 +18,6 @@ export class SignIn extends LightElement {
   override connectedCallback(): void {
     super.connectedCallback();
     authMethods().then((m) => (this.methods = m), () => (this.methods = { password: true }));
-    this.error = new URLSearchParams(location.search).get("error") === "mfa_required" ? t("sign_in_mfa") : "";
   }
 
   private async submit(e: Event): Promise<void> {
@@ -31,7 +30,7 @@ export class SignIn extends LightElement {
       await signInWithPassword(value("username"), value("password"), value("totp"));
       this.dispatchEvent(new CustomEvent("mc-signed-in", { bubbles: true }));
     } catch (err) {
-      this.error = err instanceof ApiError && err.code === "mfa_required" ? t("sign_in_mfa") : t("sign_in_failed");
+      this.error = err instanceof ApiError && err.status === 429 ? t("sign_in_too_many") : t("sign_in_failed");
       (form.elements.namedItem("password") as HTMLInputElement).value = "";
       (form.elements.namedItem("totp") as HTMLInputElement).value = "";
       this.updateComplete.then(() => this.querySelector<HTMLElement>(".mc-form-error")?.focus());
