@@ -7,10 +7,13 @@
 //   meldcode-admin purge        --config FILE [--dry-run] [--batch N]
 //
 // FILE is the instance configuration (schemas/config.schema.json) the host
-// opens the store with, including its "keys". A SQLite store serves one
-// process at a time: beside a running meldcoded, use its HTTP routes instead
-// (kStoreInUse below), or --wait until the store is free.
+// opens the store with, including its "keys", or meldcoded's configuration
+// (its "plugin" member). A SQLite store serves one process at a time: beside
+// a running meldcoded, use its HTTP routes instead (kStoreInUse below), or
+// --wait until the store is free; `backup DESTINATION` alone runs beside it
+// (backup.h).
 #include <algorithm>
+#include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <fstream>
@@ -22,6 +25,7 @@
 #include <string>
 #include <thread>
 
+#include "backup.h"
 #include "meldcode/meldcode.hpp"
 #include "strict_json.h"
 
@@ -37,7 +41,20 @@ constexpr int kError = 2;
 constexpr const char* kStoreInUse =
     "The store serves one process at a time. Beside a running meldcoded, use its HTTP routes\n"
     "(GET /v1/audit/verification, GET /v1/audit, POST /v1/keys/rotate, POST /v1/purge) or stop\n"
-    "it first; --wait N waits up to N seconds for the store to be free.\n";
+    "it first; --wait N waits up to N seconds for the store to be free.\n"
+    "meldcode-admin backup DESTINATION --config FILE copies the store and its key ring into\n"
+    "the new folder DESTINATION while meldcoded runs (docs/backup-and-restore.md).\n";
+
+// The plugin installed with this program (bin/../lib/), else the one of the
+// build tree it was built in: both relative to the program, so that an
+// installed meldcode-admin names no build path.
+std::string default_plugin() {
+    const boost::dll::fs::path here = boost::dll::program_location().parent_path();
+    const boost::dll::fs::path installed = here / MELDCODE_INSTALLED_PLUGIN;
+    return (exists(installed) ? installed : here / MELDCODE_BUILT_PLUGIN)
+        .lexically_normal()
+        .string();
+}
 
 // Parsed as the plugin parses payloads: a member twice is refused, so what
 // this tool reads is what the plugin would have read.
@@ -53,6 +70,14 @@ json read_config(const std::string& path) {
     } catch (const std::exception&) {
         throw std::runtime_error("the config file " + path + " is not JSON");
     }
+}
+
+// The instance configuration in FILE: the file itself, or the "plugin"
+// member of meldcoded's configuration (/etc/meldcode/meldcoded.json).
+json instance_config(const std::string& path) {
+    json config = read_config(path);
+    return config.contains("plugin") && config.contains("plugin_path") ? config.at("plugin")
+                                                                       : config;
 }
 
 // Opens the store, waiting up to `wait` for another process to let go of it.
@@ -133,6 +158,14 @@ int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) 
     return kOk;
 }
 
+// Without opening an instance: the store stays meldcoded's (see backup.h).
+int backup(const json& config, const std::string& destination) {
+    const auto report = meldcode::admin::backup(config, destination);
+    std::cout << "backup: " << report.store << " (" << report.pages << " pages) and "
+              << report.key_ring << "; keep them together and private\n";
+    return kOk;
+}
+
 // Each subcommand by name: the one list that both recognises and runs them,
 // with the request field each option becomes, so that a refused value is
 // reported by the option the operator typed (the plugin names the field).
@@ -195,12 +228,15 @@ int main(int argc, char** argv) {
         "actor", po::value<std::string>()->default_value("meldcode-admin"),
         "who runs this, as written to the audit trail")(
         "role", po::value<std::string>()->default_value("admin"), "admin or auditor")(
-        "plugin", po::value<std::string>()->default_value(MELDCODE_PLUGIN_PATH),
+        "plugin", po::value<std::string>()->default_value(default_plugin()),
         "path of libmeldcode.so")(
         "wait", po::value<int>()->default_value(0),
         "seconds to wait while another process (meldcoded) has the store open");
+    options.add_options()("destination", po::value<std::string>(),
+                          "backup: the new folder the store and key ring are copied into");
     po::positional_options_description positional;
     positional.add("command", 1);
+    positional.add("destination", 1);
     const Command* command = nullptr;
     try {
         po::variables_map vm;
@@ -209,6 +245,10 @@ int main(int argc, char** argv) {
         po::notify(vm);
         const std::string name = vm.count("command") ? vm["command"].as<std::string>() : "";
         const auto found = commands().find(name);
+        if (name == "backup" && vm.count("config") != 0 && vm.count("destination") != 0) {
+            return backup(instance_config(vm["config"].as<std::string>()),
+                          vm["destination"].as<std::string>());
+        }
         if (vm.count("help") != 0 || vm.count("config") == 0 || found == commands().end()) {
             std::cout << options << '\n' << kStoreInUse;
             return vm.count("help") != 0 ? kOk : kError;
@@ -216,7 +256,7 @@ int main(int argc, char** argv) {
         command = &found->second;
         const auto plugin =
             std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
-        const auto mc = open_waiting(plugin, read_config(vm["config"].as<std::string>()),
+        const auto mc = open_waiting(plugin, instance_config(vm["config"].as<std::string>()),
                                      std::chrono::seconds(std::max(0, vm["wait"].as<int>())));
         const json actor{{"id", vm["actor"].as<std::string>()},
                          {"role", vm["role"].as<std::string>()}};
