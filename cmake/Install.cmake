@@ -32,3 +32,12 @@ file(RELATIVE_PATH MELDCODE_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" 
 configure_file("${CMAKE_CURRENT_LIST_DIR}/meldcode.pc.in" "${PROJECT_BINARY_DIR}/meldcode.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/meldcode.pc"
         DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+
+# The programs, the extension header, and the contract: every schema and the
+# OpenAPI document (share/meldcode/schemas/, without the test examples).
+install(TARGETS meldcoded meldcode_admin RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(FILES "${PROJECT_SOURCE_DIR}/plugin_api/include/meldcode/meldcode_extension.h"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/meldcode")
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/schemas/"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/meldcode/schemas"
+        FILES_MATCHING PATTERN "*.schema.json" PATTERN "openapi.yaml" PATTERN "examples" EXCLUDE)

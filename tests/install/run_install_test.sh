@@ -27,15 +27,28 @@ config() {
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for f in include/meldcode/meldcode.h include/meldcode/meldcode.hpp lib/libmeldcode.so.1 \
-         lib/cmake/meldcode/meldcodeConfig.cmake lib/pkgconfig/meldcode.pc; do
+         lib/cmake/meldcode/meldcodeConfig.cmake lib/pkgconfig/meldcode.pc \
+         include/meldcode/meldcode_extension.h bin/meldcoded bin/meldcode-admin \
+         share/meldcode/schemas/openapi.yaml share/meldcode/schemas/ticket.schema.json \
+         share/meldcode/schemas/sidecar/meldcoded_config.schema.json; do
     [ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
+
+# The installed programs run from the prefix; meldcode-admin finds the
+# installed plugin beside it (bin/../lib/) and verifies a store's chain.
+"$prefix/bin/meldcoded" --version | grep -q '^meldcoded ' || { echo "meldcoded does not run"; exit 1; }
+[ ! -e "$prefix/share/meldcode/schemas/examples" ] || { echo "schema examples installed"; exit 1; }
 
 echo "== find_package(meldcode)"
 cmake -S "$here" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 "$work/cmake-build/host" "$(config "$work/cmake.db")"
 env -u MELDCODE_PLUGIN "$work/cmake-build/sdk_host" "$(config "$work/sdk.db")"
+
+config "$work/admin.db" >"$work/admin.json"
+env -u MELDCODE_PLUGIN "$work/cmake-build/host" "$(cat "$work/admin.json")" >/dev/null
+env -u MELDCODE_PLUGIN "$prefix/bin/meldcode-admin" audit-verify --config "$work/admin.json" |
+    grep -q '"ok":true' || { echo "installed meldcode-admin: no verified chain"; exit 1; }
 
 echo "== pkg-config"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
