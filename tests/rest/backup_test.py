@@ -15,7 +15,8 @@ import subprocess
 import threading
 import unittest
 
-from sidecar_harness import ADMIN, PLUGIN, ROOT, E2ETestCase, Sidecar, meldcoded_config
+from sidecar_harness import (ADMIN, MELDCODED, PLUGIN, ROOT, E2ETestCase, Sidecar, free_port,
+                             meldcoded_config)
 from e2e_test import TECH, submission, ticket
 
 DOC = os.path.join(ROOT, "docs", "backup-and-restore.md")
@@ -125,8 +126,8 @@ class BackupTest(E2ETestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn('"ok":true', result.stdout)  # audit-verify, in the doc
 
-        # The restored store opens with its key ring and reads back: the
-        # submissions acknowledged before the backup, decrypted, for the officer.
+        # The restored store opens with its key ring and serves again: the
+        # submissions acknowledged before the backup read back, decrypted.
         self.assertGreaterEqual(self.read_concerns().count(SECRET), len(refs))
 
         # With another key ring, or none, it is refused clearly and unchanged.
@@ -167,20 +168,27 @@ class BackupTest(E2ETestCase):
                 self.assertFalse(os.path.exists(config["store_path"] + ".absent"))
 
     def read_concerns(self):
-        """Every concern of the restored store, as the officer reads them
-        through the plugin (the Python binding), as JSON text."""
-        code = ("import json, sys, meldcode\n"
-                "config = json.load(open(sys.argv[1]))['plugin']\n"
-                "officer = {'id': 'af-1', 'role': 'officer'}\n"
-                "with meldcode.Meldcode(config) as mc:\n"
-                "    page = mc.list_concerns(officer, {'limit': 100})\n"
-                "    print(json.dumps([mc.get_concern(officer, {'concern_ref': c['concern_ref']})"
-                " for c in page['items']]))\n")
-        out = subprocess.run(["python3", "-c", code, os.path.join(self.etc, "meldcoded.json")],
-                             capture_output=True, text=True, check=True,
-                             env=dict(os.environ, MELDCODE_PLUGIN=PLUGIN,
-                                      PYTHONPATH=os.path.join(ROOT, "host_adapters", "python")))
-        return out.stdout
+        """Every concern of the restored store, as the officer reads them from
+        a meldcoded started on the restored configuration, as JSON text."""
+        config_path = os.path.join(self.etc, "meldcoded.json")
+        with open(config_path) as f:
+            config = json.load(f)
+        config["listen"]["port"] = free_port()
+        with open(config_path, "w") as f:
+            json.dump(config, f)
+        self.mc.config_path, self.mc.port = config_path, config["listen"]["port"]
+        with open(self.mc.log_path, "a") as log:  # stop() checks it for sanitizer reports
+            self.mc.process = subprocess.Popen([MELDCODED, "--config", config_path],
+                                               stdout=subprocess.PIPE, stderr=log, text=True)
+        self.assertIn("listening on", self.mc.process.stdout.readline())
+        try:
+            status, _, page = self.mc.request("GET", "/v1/concerns?limit=100",
+                                              self.tok["officer"])
+            self.assertEqual(status, 200)
+            return json.dumps([self.mc.request("GET", "/v1/concerns/" + c["concern_ref"],
+                                               self.tok["officer"])[2] for c in page["items"]])
+        finally:
+            self.mc.stop()
 
 
 if __name__ == "__main__":
