@@ -96,6 +96,14 @@ std::unique_ptr<meldcode::sdk::Instance> open_waiting(
     }
 }
 
+// Without opening an instance: the store stays meldcoded's (see backup.h).
+int backup(const json& config, const std::string& destination) {
+    const auto report = meldcode::admin::backup(config, destination);
+    std::cout << "backup: " << report.store << " (" << report.pages << " pages) and "
+              << report.key_ring << "; keep them together and private\n";
+    return kOk;
+}
+
 int audit_verify(const meldcode::sdk::Instance& mc, const json& actor) {
     const json report = mc.verify_audit(actor);
     std::cout << report.dump() << '\n';
@@ -155,14 +163,6 @@ int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) 
         if (page.at("next_cursor").is_null()) break;
         query["cursor"] = page.at("next_cursor");
     }
-    return kOk;
-}
-
-// Without opening an instance: the store stays meldcoded's (see backup.h).
-int backup(const json& config, const std::string& destination) {
-    const auto report = meldcode::admin::backup(config, destination);
-    std::cout << "backup: " << report.store << " (" << report.pages << " pages) and "
-              << report.key_ring << "; keep them together and private\n";
     return kOk;
 }
 
