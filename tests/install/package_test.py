@@ -182,6 +182,7 @@ class PackageTest(unittest.TestCase):
         try:
             self.assertIn("listening on", sidecar.stdout.readline())
             self.take_a_ticket(port, token)
+            self.back_up_beside_the_service()
             store = os.stat("/var/lib/meldcode/meldcode.db")
             self.assertEqual(pwd.getpwuid(store.st_uid).pw_name, "meldcode")
             self.assertEqual(stat.S_IMODE(store.st_mode), 0o600)
@@ -194,6 +195,26 @@ class PackageTest(unittest.TestCase):
                      "/usr/bin/meldcode-admin", "audit-verify", "--config",
                      "/etc/meldcode/meldcoded.json", cwd="/")
         self.assertIn('"ok":true', verify)
+
+    def back_up_beside_the_service(self):
+        """docs/backup-and-restore.md's nightly backup, as written but for the
+        backup folder (here in this test's folder), beside the running service;
+        root is refused (SQLite's files must stay the service user's)."""
+        with open(os.path.join(ROOT, "docs", "backup-and-restore.md"), encoding="utf-8") as f:
+            block = re.findall(r"^```sh checked-by=tests/rest/backup_test.py\n(.*?)^```$",
+                               f.read(), re.S | re.M)[0]
+        os.chmod(self.work, 0o711)  # the service user passes through to its folder
+        run("bash", "-ec", block.replace("/var/backups/", self.work + "/"), cwd="/")
+        folder = os.path.join(self.work, "meldcode", "nightly-1")
+        for name in ("meldcode.db", "meldcode.keys"):
+            info = os.stat(os.path.join(folder, name))
+            self.assertEqual((pwd.getpwuid(info.st_uid).pw_name, stat.S_IMODE(info.st_mode)),
+                             ("meldcode", 0o600), name)
+        as_root = subprocess.run(["/usr/bin/meldcode-admin", "backup", folder + "-root", "--config",
+                                  "/etc/meldcode/meldcoded.json"], capture_output=True, text=True)
+        self.assertEqual(as_root.returncode, 2)
+        self.assertIn("belongs to meldcode: run the backup as that user", as_root.stderr)
+        self.assertFalse(os.path.exists(folder + "-root"))
 
     def take_a_ticket(self, port, token):
         closed_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
