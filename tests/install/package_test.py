@@ -156,6 +156,12 @@ class PackageTest(unittest.TestCase):
             self.assertEqual((stat.S_IMODE(info.st_mode), pwd.getpwuid(info.st_uid).pw_name),
                              (mode, owner), path)
             self.assertEqual(grp.getgrgid(info.st_gid).gr_name, "meldcode", path)
+        # Installed again (an upgrade): the key ring and the configuration stay.
+        with open("/etc/meldcode/meldcode.keys", "rb") as f:
+            ring = f.read()
+        run("dpkg", "-i", self.deb)
+        with open("/etc/meldcode/meldcode.keys", "rb") as f:
+            self.assertEqual(f.read(), ring)
         # The operator adds a token and moves the port (a free one here).
         token = "mct_" + os.urandom(24).hex()
         with open("/etc/meldcode/meldcoded.json") as f:

@@ -167,6 +167,21 @@ class BackupTest(E2ETestCase):
                 self.assertFalse(os.path.exists(folder))
                 self.assertFalse(os.path.exists(config["store_path"] + ".absent"))
 
+    def test_a_key_ring_from_the_environment_goes_into_the_backup(self):
+        with open(self.mc.config_path) as f:
+            config = json.load(f)["plugin"]
+        with open(config["keys"]["file"]) as f:
+            ring = f.read()
+        plugin = os.path.join(self.mc.dir, "plugin.json")
+        with open(plugin, "w") as f:
+            json.dump(dict(config, keys={"env": "MELDCODE_TEST_KEYS"}), f)
+        folder = os.path.join(self.mc.dir, "from-env")
+        result = subprocess.run([ADMIN, "backup", folder, "--config", plugin], capture_output=True,
+                                text=True, env=dict(os.environ, MELDCODE_TEST_KEYS=ring))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(folder, "meldcode.keys")) as f:
+            self.assertEqual(f.read(), ring)
+
     def read_concerns(self):
         """Every concern of the restored store, as the officer reads them from
         a meldcoded started on the restored configuration, as JSON text."""
