@@ -5,6 +5,12 @@
 //   meldcode-admin keys-rotate  --config FILE [--batch N]
 //   meldcode-admin audit-list   --config FILE [--limit N]   newest N rows, one JSON per line
 //   meldcode-admin purge        --config FILE [--dry-run] [--batch N]
+//   meldcode-admin enrol        --config MELDCODED_FILE --actor ID --role ROLE [--valid-hours N]
+//
+// enrol prints a one-time link (<ui.public_url>/ui/enrol.html#<token>) with
+// which the person sets a password and a TOTP authenticator for the web UI;
+// its --config is meldcoded's configuration, and the plugin's store is not
+// opened (it may be meldcoded's, in use).
 //
 // FILE is the instance configuration (schemas/config.schema.json) the host
 // opens the store with, including its "keys", or meldcoded's configuration
@@ -26,7 +32,10 @@
 #include <thread>
 
 #include "backup.h"
+#include "config.h"
 #include "meldcode/meldcode.hpp"
+#include "meldcode/rest/account_store.h"
+#include "problem.h"
 #include "strict_json.h"
 
 namespace po = boost::program_options;
@@ -166,6 +175,46 @@ int audit_list(const meldcode::sdk::Instance& mc, const json& actor, int limit) 
     return kOk;
 }
 
+// A one-time enrolment for the web UI's built-in accounts (docs/web-ui.md):
+// the link goes to the person by a channel the corporation trusts; the
+// token is in the fragment, which no server or proxy log receives.
+int enrol(const po::variables_map& vm) {
+    const meldcoded::Config config = meldcoded::load_config(vm["config"].as<std::string>());
+    if (!config.ui.password) {
+        std::cerr << "meldcode-admin: password sign-in is off (ui.accounts.enabled)\n";
+        return kError;
+    }
+    const std::string actor = vm["actor"].as<std::string>();
+    const std::string role = vm["role"].as<std::string>();
+    const bool person =
+        role == "observer" || role == "officer" || role == "auditor" || role == "admin";
+    if (vm["actor"].defaulted() || actor.empty() || actor.size() > 200 ||
+        !meldcoded::valid_utf8(actor) || std::any_of(actor.begin(), actor.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20;
+        })) {
+        std::cerr << "meldcode-admin: enrol needs --actor, the person's actor id (1 to 200 "
+                     "characters)\n";
+        return kError;
+    }
+    if (!person) {
+        std::cerr << "meldcode-admin: --role must be observer, officer, auditor or admin\n";
+        return kError;
+    }
+    const int hours = vm["valid-hours"].as<int>();
+    if (hours < 1 || hours > 720) {
+        std::cerr << "meldcode-admin: --valid-hours must be 1 to 720\n";
+        return kError;
+    }
+    meldcode::rest::AccountStore accounts(meldcoded::accounts_store_path(config), nullptr);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const std::string token =
+        accounts.create_enrolment(actor, role, now, std::int64_t{hours} * 3600);
+    std::cout << meldcoded::public_url(config) << "/ui/enrol.html#" << token << '\n';
+    return kOk;
+}
+
 // Each subcommand by name: the one list that both recognises and runs them,
 // with the request field each option becomes, so that a refused value is
 // reported by the option the operator typed (the plugin names the field).
@@ -217,17 +266,21 @@ std::string describe(const meldcode::sdk::Error& e, const Command* command) {
 
 int main(int argc, char** argv) {
     po::options_description options(
-        "meldcode-admin audit-verify|audit-list|keys-rotate|purge --config FILE [options]");
+        "meldcode-admin audit-verify|audit-list|keys-rotate|purge|enrol --config FILE [options]");
     options.add_options()("help", "show this help")(
-        "command", po::value<std::string>(), "audit-verify, audit-list, keys-rotate or purge")(
-        "config", po::value<std::string>(), "instance configuration (JSON)")(
+        "command", po::value<std::string>(),
+        "audit-verify, audit-list, keys-rotate, purge or enrol")(
+        "config", po::value<std::string>(),
+        "instance configuration (JSON); for enrol, meldcoded's configuration")(
         "batch", po::value<int>()->default_value(500),
         "keys-rotate: records, purge: concerns per transaction")(
         "dry-run", po::bool_switch(), "purge: only count what is due, remove nothing")(
         "limit", po::value<int>()->default_value(100), "audit-list: newest rows to print")(
         "actor", po::value<std::string>()->default_value("meldcode-admin"),
-        "who runs this, as written to the audit trail")(
-        "role", po::value<std::string>()->default_value("admin"), "admin or auditor")(
+        "who runs this, as written to the audit trail; enrol: whom to enrol")(
+        "role", po::value<std::string>()->default_value("admin"),
+        "admin or auditor; enrol: the person's role (observer, officer, auditor, admin)")(
+        "valid-hours", po::value<int>()->default_value(72), "enrol: how long the link works")(
         "plugin", po::value<std::string>()->default_value(default_plugin()),
         "path of libmeldcode.so")(
         "wait", po::value<int>()->default_value(0),
@@ -244,6 +297,7 @@ int main(int argc, char** argv) {
                   vm);
         po::notify(vm);
         const std::string name = vm.count("command") ? vm["command"].as<std::string>() : "";
+        if (name == "enrol" && vm.count("config") != 0 && vm.count("help") == 0) return enrol(vm);
         const auto found = commands().find(name);
         if (name == "backup" && vm.count("config") != 0 && vm.count("destination") != 0) {
             return backup(instance_config(vm["config"].as<std::string>()),

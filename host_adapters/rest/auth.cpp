@@ -25,16 +25,33 @@ Authenticator::Authenticator(const std::vector<TokenEntry>& tokens) {
     for (const TokenEntry& entry : tokens) by_hash_.emplace(entry.sha256_hex, entry.identity);
 }
 
-const Identity* Authenticator::identify(const Request& request) const {
+namespace {
+
+// The credential after `scheme` (matched without regard to case), if the
+// Authorization header has that scheme and a credential.
+std::optional<std::string> credential(const Request& request, const std::string& scheme) {
     const std::string* header = request.header("authorization");
-    static const std::string scheme = "Bearer ";
     if (header == nullptr || header->size() <= scheme.size() ||
         !std::equal(scheme.begin(), scheme.end(), header->begin(),
                     [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-        return nullptr;
+        return std::nullopt;
     }
-    const auto it = by_hash_.find(sha256_hex(header->substr(scheme.size())));
+    return header->substr(scheme.size());
+}
+
+}  // namespace
+
+const Identity* Authenticator::identify(const Request& request) const {
+    const auto token = credential(request, "Bearer ");
+    if (!token) return nullptr;
+    const auto it = by_hash_.find(sha256_hex(*token));
     return it == by_hash_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> prompt_token(const Request& request) {
+    auto token = credential(request, "Prompt ");
+    if (!token || token->rfind("p_", 0) != 0) return std::nullopt;
+    return token;
 }
 
 namespace {

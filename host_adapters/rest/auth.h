@@ -20,6 +20,10 @@ namespace meldcoded {
 
 std::string sha256_hex(const std::string& text);
 
+// The token of `Authorization: Prompt p_…`: the technician's capture page
+// holds no session, only the prompt token it was opened with.
+std::optional<std::string> prompt_token(const Request& request);
+
 // Acting headers the identity may not use: the problem to answer, and, when
 // the headers were well-formed but the scopes refuse them, whom the caller
 // tried to act as ({"id", "role"}; null otherwise), for the audit trail.

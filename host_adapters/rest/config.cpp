@@ -76,6 +76,43 @@ WebhooksConfig webhooks(const json& doc) {
     return w;
 }
 
+OidcConfig oidc(const json& section) {
+    OidcConfig o;
+    o.issuer = section.at("issuer");
+    o.client_id = section.at("client_id");
+    o.client_secret_env = section.value("client_secret_env", "");
+    o.client_secret_file = section.value("client_secret_file", "");
+    o.scopes = section.value("scopes", o.scopes);
+    o.actor_claim = section.value("actor_claim", o.actor_claim);
+    o.role_claim = section.at("role_claim");
+    o.officer_values = section.at("officer_values").get<std::vector<std::string>>();
+    o.mfa_amr = section.value("mfa_amr", o.mfa_amr);
+    o.mfa_acr = section.value("mfa_acr", o.mfa_acr);
+    o.timeout_seconds = section.value("timeout_seconds", o.timeout_seconds);
+    return o;
+}
+
+UiConfig ui(const json& doc) {
+    UiConfig u;
+    const json section = doc.value("ui", json::object());
+    u.dir = section.value("dir", "");
+    u.public_url = section.value("public_url", "");
+    u.capture_frame_ancestors = section.value("capture_frame_ancestors", u.capture_frame_ancestors);
+    const json session = section.value("session", json::object());
+    u.idle_timeout_seconds = session.value("idle_timeout_seconds", u.idle_timeout_seconds);
+    u.absolute_timeout_seconds =
+        session.value("absolute_timeout_seconds", u.absolute_timeout_seconds);
+    u.reauthenticate_after_seconds =
+        session.value("reauthenticate_after_seconds", u.reauthenticate_after_seconds);
+    const json accounts = section.value("accounts", json::object());
+    u.password = accounts.value("enabled", u.password);
+    u.accounts_store_path = accounts.value("store_path", "");
+    u.accounts_keys = accounts.value("keys", json());
+    u.enrolment_valid_hours = accounts.value("enrolment_valid_hours", u.enrolment_valid_hours);
+    if (section.contains("oidc")) u.oidc = oidc(section.at("oidc"));
+    return u;
+}
+
 }  // namespace
 
 json read_json(const std::string& text, const std::string& what) {
@@ -143,6 +180,8 @@ Config load_config(const std::string& path) {
     }
     c.host_order_keep_days = doc.value("host_order_keep_days", c.host_order_keep_days);
     c.log_level = doc.value("log_level", c.log_level);
+    c.ui = ui(doc);
+    if (c.ui.accounts_keys.is_null()) c.ui.accounts_keys = c.plugin.value("keys", json());
     return c;
 }
 
@@ -150,8 +189,6 @@ std::string beside_plugin_store(const Config& config, const std::string& file_na
     const std::filesystem::path store = config.plugin.value("store_path", "meldcode.db");
     return (store.parent_path() / file_name).string();
 }
-
-namespace {
 
 // 127.0.0.0/8, ::1 and the name localhost; anything else may be reachable.
 bool loopback(const std::string& address) {
@@ -165,7 +202,20 @@ bool loopback(const std::string& address) {
            (std::equal(bytes, bytes + 12, mapped) && bytes[12] == 127);
 }
 
-}  // namespace
+std::string accounts_store_path(const Config& config) {
+    return config.ui.accounts_store_path.empty() ? beside_plugin_store(config, "accounts.db")
+                                                 : config.ui.accounts_store_path;
+}
+
+std::string listener_url(const Config& config) {
+    const bool v6 = config.address.find(':') != std::string::npos;
+    return std::string(config.tls() ? "https" : "http") + "://" + (v6 ? "[" : "") + config.address +
+           (v6 ? "]" : "") + ":" + std::to_string(config.port);
+}
+
+std::string public_url(const Config& config) {
+    return config.ui.public_url.empty() ? listener_url(config) : config.ui.public_url;
+}
 
 void check_listen_policy(const Config& config) {
     if (config.tls() || config.behind_tls_proxy || loopback(config.address)) return;

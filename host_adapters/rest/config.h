@@ -63,6 +63,39 @@ struct WebhooksConfig {
     int steps_due_interval_seconds = 3600;  // how often the sidecar looks for due steps
 };
 
+// Signing in with the corporation's identity provider (docs/web-ui.md,
+// "OpenID Connect"); off while `issuer` is empty.
+struct OidcConfig {
+    std::string issuer;  // https (http only on loopback, for tests)
+    std::string client_id;
+    std::string client_secret_env;  // one of these two is set
+    std::string client_secret_file;
+    std::vector<std::string> scopes{"openid"};
+    std::string actor_claim = "sub";          // the claim that is the actor id
+    std::string role_claim;                   // a string or an array of strings ...
+    std::vector<std::string> officer_values;  // ... holding one of these: officer
+    std::vector<std::string> mfa_amr{"mfa"};  // MFA: amr holds one of these ...
+    std::vector<std::string> mfa_acr;         // ... or acr is one of these
+    int timeout_seconds = 10;                 // for each request to the provider
+
+    bool enabled() const { return !issuer.empty(); }
+};
+
+// The web UI that meldcoded serves under /ui/ and its sign-in (docs/web-ui.md).
+struct UiConfig {
+    std::string dir;         // empty: the built or installed host_adapters/web/dist
+    std::string public_url;  // empty: the listener's own URL
+    std::vector<std::string> capture_frame_ancestors;  // origins; empty: 'none'
+    int idle_timeout_seconds = 900;
+    int absolute_timeout_seconds = 8 * 3600;
+    int reauthenticate_after_seconds = 300;  // an export needs a sign-in this recent
+    bool password = true;                    // built-in accounts (password and TOTP)
+    std::string accounts_store_path;         // empty: accounts.db next to the plugin's store
+    nlohmann::json accounts_keys;            // null: the plugin's own "keys"
+    int enrolment_valid_hours = 72;
+    OidcConfig oidc;
+};
+
 struct Config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -85,6 +118,7 @@ struct Config {
     // How long what is kept of a host order outlives its last update.
     int host_order_keep_days = 365;
     std::string log_level = "info";
+    UiConfig ui;
 
     bool tls() const { return !tls_certificate_file.empty(); }
 };
@@ -96,6 +130,19 @@ Config load_config(const std::string& path);
 // `file_name` in the directory of the plugin's store: where the sidecar's
 // own files (webhook outbox, host orders) go unless configured otherwise.
 std::string beside_plugin_store(const Config& config, const std::string& file_name);
+
+// "http://127.0.0.1:8080": the scheme, address and port the listener serves.
+std::string listener_url(const Config& config);
+
+// The base URL people reach the sidecar at: ui.public_url, or the listener's.
+std::string public_url(const Config& config);
+
+// True for 127.0.0.0/8, ::1 and the name localhost.
+bool loopback(const std::string& address);
+
+// The built-in accounts' file: ui.accounts.store_path, or accounts.db beside
+// the plugin's store.
+std::string accounts_store_path(const Config& config);
 
 // Throws std::runtime_error when the sidecar would serve plain http beyond
 // loopback without `listen.behind_tls_proxy: true` saying that is meant.

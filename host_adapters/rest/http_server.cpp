@@ -21,6 +21,7 @@
 
 #include "client_address.h"
 #include "problem.h"
+#include "router.h"
 
 namespace meldcoded {
 
@@ -54,38 +55,15 @@ constexpr auto kLinger = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kLingerAfterHead = std::size_t{64} * 1024;
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// %XX decoded; a '%' not followed by two hex digits stays as it is.
-std::string percent_decode(beast::string_view in) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const int high = in[i] == '%' && i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
-        const int low = high >= 0 ? hex_value(in[i + 2]) : -1;
-        if (low >= 0) {
-            out += static_cast<char>(high * 16 + low);
-            i += 2;
-        } else {
-            out += in[i];
-        }
-    }
-    return out;
-}
-
 void split_query(beast::string_view query, std::map<std::string, std::string>& out) {
     while (!query.empty()) {
         const std::size_t end = std::min(query.find('&'), query.size());
         const beast::string_view pair = query.substr(0, end);
         const std::size_t eq = std::min(pair.find('='), pair.size());
         if (eq > 0) {
-            out[percent_decode(pair.substr(0, eq))] =
-                eq < pair.size() ? percent_decode(pair.substr(eq + 1)) : std::string();
+            const beast::string_view value =
+                eq < pair.size() ? pair.substr(eq + 1) : beast::string_view();
+            out[percent_decode({pair.data(), eq})] = percent_decode({value.data(), value.size()});
         }
         query = end < query.size() ? query.substr(end + 1) : beast::string_view();
     }
@@ -503,10 +481,7 @@ HttpServer::HttpServer(const Config& config, Handler handler)
 HttpServer::~HttpServer() = default;
 
 std::string HttpServer::url() const {
-    const std::string& address = impl_->config.address;
-    const bool v6 = address.find(':') != std::string::npos;
-    return std::string(impl_->config.tls() ? "https" : "http") + "://" + (v6 ? "[" : "") + address +
-           (v6 ? "]" : "") + ":" + std::to_string(impl_->config.port);
+    return listener_url(impl_->config);
 }
 
 int HttpServer::connection_cap() const {

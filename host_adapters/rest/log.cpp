@@ -23,7 +23,10 @@ const char* level_name(Level level) {
 }  // namespace
 
 std::string utc_now_rfc3339() {
-    const auto now = std::chrono::system_clock::now();
+    return rfc3339(std::chrono::system_clock::now());
+}
+
+std::string rfc3339(std::chrono::system_clock::time_point now) {
     const std::time_t t = std::chrono::system_clock::to_time_t(now);
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %

@@ -5,6 +5,7 @@
 // never go here.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <string>
 
@@ -28,5 +29,7 @@ private:
 };
 
 std::string utc_now_rfc3339();
+// "2026-12-05T10:00:00.000Z"
+std::string rfc3339(std::chrono::system_clock::time_point time);
 
 }  // namespace meldcoded

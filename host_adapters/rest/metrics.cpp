@@ -52,7 +52,8 @@ std::string Metrics::render() const {
     render_requests(out);
     out << "# HELP meldcoded_auth_failures_total Requests refused before any caller was known.\n"
            "# TYPE meldcoded_auth_failures_total counter\n";
-    static const char* reasons[] = {"missing_token", "invalid_token", "rate_limited"};
+    static const char* reasons[] = {"missing_token", "invalid_token", "rate_limited",
+                                    "invalid_session", "invalid_prompt_token"};
     for (std::size_t i = 0; i < auth_failures_.size(); ++i) {
         out << "meldcoded_auth_failures_total{reason=\"" << reasons[i] << "\"} "
             << auth_failures_[i].load(std::memory_order_relaxed) << '\n';

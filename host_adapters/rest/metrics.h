@@ -23,7 +23,13 @@
 
 namespace meldcoded {
 
-enum class AuthFailure { missing_token, invalid_token, rate_limited };
+enum class AuthFailure {
+    missing_token,
+    invalid_token,
+    rate_limited,
+    invalid_session,       // a session cookie that is unknown or ended
+    invalid_prompt_token,  // Authorization: Prompt with a token that does not open
+};
 
 class Metrics {
 public:
@@ -39,8 +45,8 @@ public:
 
     static constexpr std::array<const char*, 8> kMethods{"GET",    "POST", "PATCH",   "PUT",
                                                          "DELETE", "HEAD", "OPTIONS", "other"};
-    static constexpr std::array<int, 21> kStatuses{200, 201, 202, 204, 304, 400, 401,
-                                                   403, 404, 405, 408, 409, 412, 413,
+    static constexpr std::array<int, 23> kStatuses{200, 201, 202, 204, 302, 304, 308, 400,
+                                                   401, 403, 404, 405, 408, 409, 412, 413,
                                                    415, 422, 429, 431, 500, 503, 0};  // 0: other
 
 private:
@@ -56,7 +62,7 @@ private:
     std::vector<std::string> routes_;  // the last is "unmatched"
     std::unordered_map<std::string, std::size_t> route_index_;
     std::unique_ptr<Series[]> series_;  // method x route x status
-    std::array<std::atomic<std::uint64_t>, 3> auth_failures_{};
+    std::array<std::atomic<std::uint64_t>, 5> auth_failures_{};
     mutable std::mutex gauges_mutex_;  // requests never take it
     std::vector<std::function<std::string()>> gauges_;
 };

@@ -6,6 +6,13 @@ namespace meldcoded {
 
 namespace {
 
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 std::vector<std::string> segments(const std::string& path) {
     std::vector<std::string> out;
     std::size_t start = 1;  // paths start with '/'
@@ -71,6 +78,22 @@ std::string allowed_methods(const std::vector<Route>& routes, const std::string&
             std::string(route.method) + (std::string(route.method) == "GET" ? ", HEAD" : "") + ", ";
     }
     return allow.empty() ? "" : allow + "OPTIONS";
+}
+
+std::string percent_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const int high = in[i] == '%' && i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
+        const int low = high >= 0 ? hex_value(in[i + 2]) : -1;
+        if (low >= 0) {
+            out += static_cast<char>(high * 16 + low);
+            i += 2;
+        } else {
+            out += in[i];
+        }
+    }
+    return out;
 }
 
 }  // namespace meldcoded

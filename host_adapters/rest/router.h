@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,5 +49,8 @@ Match match(const std::vector<Route>& routes, const std::string& method, const s
 // "GET, HEAD, OPTIONS" or "POST, OPTIONS": the Allow header for a path some
 // route has (HEAD wherever GET is); "" for a path no route has.
 std::string allowed_methods(const std::vector<Route>& routes, const std::string& path);
+
+// %XX decoded; a '%' not followed by two hex digits stays as it is.
+std::string percent_decode(std::string_view in);
 
 }  // namespace meldcoded

@@ -64,6 +64,53 @@ bool under_v1(const std::string& path) {
     return path == "/v1" || path.rfind("/v1/", 0) == 0;
 }
 
+bool under_ui(const std::string& path) {
+    return path == "/ui" || path.rfind("/ui/", 0) == 0;
+}
+
+// The route label of every file under /ui/ but /ui/auth/.
+constexpr const char* kUiFiles = "/ui/*";
+
+// Routes that take a sign-in no older than ui.session.reauthenticate_after_seconds
+// from a session (a bearer token is not a sign-in and is not affected).
+bool needs_recent_sign_in(const Route& route) {
+    return std::string(route.path_template) == "/v1/concerns/{ref}/export";
+}
+
+// The two routes the technician's capture page calls with its prompt token.
+bool accepts_prompt_token(const Route& route) {
+    const std::string path = route.path_template;
+    return (path == "/v1/prompt" && std::string(route.method) == "GET") ||
+           (path == "/v1/submissions" && std::string(route.method) == "POST");
+}
+
+bool safe_method(const std::string& method) {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+// How a request without a usable credential is answered, logged, counted
+// and audited (AuthFailure's order).
+struct Unidentified {
+    const char* log_reason;
+    const char* code;
+    const char* detail;
+    const char* audit_action;
+};
+const Unidentified& unidentified(AuthFailure failure) {
+    static const Unidentified kinds[] = {
+        {"missing_token", "missing_token", "send Authorization: Bearer <token>",
+         "authentication.missing_token"},
+        {"unknown_token", "invalid_token", "send Authorization: Bearer <token>",
+         "authentication.invalid_token"},
+        {"rate_limited", "too_many_failed_attempts", "", "authentication.rate_limited"},
+        {"invalid_session", "session_ended", "the session has ended; sign in again",
+         "authentication.invalid_session"},
+        {"invalid_prompt_token", "invalid_prompt_token",
+         "the prompt token is unknown or has expired", "authentication.invalid_prompt_token"},
+    };
+    return kinds[static_cast<std::size_t>(failure)];
+}
+
 // The unauthenticated operational endpoints.
 constexpr const char* kOperations[] = {"/healthz", "/readyz", "/metrics"};
 
@@ -72,6 +119,8 @@ constexpr const char* kOperations[] = {"/healthz", "/readyz", "/metrics"};
 std::vector<std::string> route_labels() {
     std::vector<std::string> labels(std::begin(kOperations), std::end(kOperations));
     for (const Route& route : v1_routes()) labels.emplace_back(route.path_template);
+    labels.emplace_back(kUiFiles);
+    for (std::string& label : UiAuth::route_labels()) labels.push_back(std::move(label));
     return labels;
 }
 
@@ -99,6 +148,8 @@ Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger
       host_orders_(host_orders),
       metrics_(route_labels()),
       auth_(config.tokens),
+      ui_files_(config),
+      ui_auth_(config, mc, log),
       limiter_(config.limits.auth_failures,
                std::chrono::seconds(config.limits.auth_window_seconds)),
       denials_(config.limits.denied_calls,
@@ -125,14 +176,35 @@ Response Sidecar::handle(const Request& request) {
 
 Response Sidecar::dispatch(const Request& request, const std::string& request_id,
                            std::string& route_label) {
+    if (under_ui(request.path)) return ui(request, request_id, route_label);
     if (!under_v1(request.path)) return operations(request, route_label);
+    Response response = v1(request, request_id, route_label);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+}
 
+// The UI's files, and its sign-in under /ui/auth/ (never cached).
+Response Sidecar::ui(const Request& request, const std::string& request_id,
+                     std::string& route_label) {
+    if (request.path.rfind("/ui/auth/", 0) != 0) {
+        route_label = kUiFiles;
+        return ui_files_.serve(request);
+    }
+    Response response = ui_auth_.handle(request, request_id, route_label);
+    add_ui_headers(response, config_.ui, false);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+}
+
+Response Sidecar::v1(const Request& request, const std::string& request_id,
+                     std::string& route_label) {
     // HEAD is a GET whose body the listener leaves out.
     const Match m =
         match(v1_routes(), request.method == "HEAD" ? "GET" : request.method, request.path);
     if (m.route != nullptr) route_label = m.route->path_template;
-    const Identity* identity = auth_.identify(request);
-    if (identity == nullptr) return unauthenticated(request, request_id);
+    auto authenticated = authenticate(request, m.route, request_id);
+    if (auto* refused = std::get_if<Response>(&authenticated)) return *refused;
+    const Identity* identity = &std::get<Identity>(authenticated);
     if (m.route == nullptr) {
         const std::string methods = allowed_methods(v1_routes(), request.path);
         if (methods.empty()) return problem(404, "no_such_route", "there is no such route");
@@ -194,18 +266,76 @@ Response Sidecar::call(const Route& route, const RouteContext& context) const {
     }
 }
 
+std::variant<Identity, Response> Sidecar::authenticate(const Request& request, const Route* route,
+                                                       const std::string& request_id) {
+    if (const auto token = prompt_token(request)) {
+        return from_prompt_token(request, route, *token, request_id);
+    }
+    if (request.header("authorization") != nullptr) {
+        if (const Identity* identity = auth_.identify(request)) return *identity;
+        return unauthenticated(request, request_id, AuthFailure::invalid_token);
+    }
+    if (const auto cookie = UiAuth::session_cookie(request)) {
+        return from_session(request, route, *cookie, request_id);
+    }
+    return unauthenticated(request, request_id, AuthFailure::missing_token);
+}
+
+// A session acts as its person, as that person's bearer token would; a
+// change needs the session's CSRF token beside the cookie, which another
+// site's page can neither read nor send.
+std::variant<Identity, Response> Sidecar::from_session(const Request& request, const Route* route,
+                                                       const std::string& cookie,
+                                                       const std::string& request_id) {
+    const auto session = ui_auth_.session(cookie);
+    if (!session) return unauthenticated(request, request_id, AuthFailure::invalid_session);
+    if (!safe_method(request.method) && !csrf_matches(request, *session)) {
+        ui_auth_.audit(audit_action::csrf_failed, session->actor, request_id);
+        return problem(403, "csrf_failed", "send the session's X-CSRF-Token with every change");
+    }
+    if (route != nullptr && needs_recent_sign_in(*route) &&
+        Session::Clock::now() - session->authenticated_at >
+            ui_auth_.session_times().reauthenticate) {
+        ui_auth_.audit(audit_action::reauthentication_required, session->actor, request_id);
+        return problem(401, "reauthentication_required", "sign in again before an export");
+    }
+    return Identity{session->actor, {}};
+}
+
+// The technician's capture page: the prompt token is the credential, on the
+// two routes it needs, as the observer it was issued to.
+std::variant<Identity, Response> Sidecar::from_prompt_token(const Request& request,
+                                                            const Route* route,
+                                                            const std::string& token,
+                                                            const std::string& request_id) {
+    if (route == nullptr || !accepts_prompt_token(*route)) {
+        return problem(
+            401, "prompt_token_not_accepted",
+            "a prompt token is accepted by GET /v1/prompt and POST /v1/submissions only");
+    }
+    try {
+        const nlohmann::json opened = mc_.open_prompt({{"prompt_token", token}});
+        return Identity{opened.at("actor"), {}};
+    } catch (const meldcode::sdk::Error& e) {
+        if (e.status() != MC_E_NOT_FOUND && e.status() != MC_E_PAYLOAD) throw;
+        return unauthenticated(request, request_id, AuthFailure::invalid_prompt_token, e.code());
+    }
+}
+
 // 401 before anything else is looked at; failures are logged, counted, and
 // past the limit refused per client address (an IPv6 client per /64) with
 // 429. The plugin's audit trail gets at most two durable rows per address
 // and window, whatever an attacker sends: its first failure (only which
-// failure: no token, no address) and its first 429.
-Response Sidecar::unauthenticated(const Request& request, const std::string& request_id) {
+// failure: no token, no address) and its first 429. `code` overrides the
+// problem's code (a prompt token's: expired or unknown).
+Response Sidecar::unauthenticated(const Request& request, const std::string& request_id,
+                                  AuthFailure failure, const std::string& code) {
     const auto now = FailureLimiter::Clock::now();
-    const bool had_token = request.header("authorization") != nullptr;
+    const Unidentified& kind = unidentified(failure);
     const std::string client = limiter_key(request.client_address);
     log_.log(Level::warn, "auth_failed",
              {{"request_id", request_id},
-              {"reason", had_token ? "unknown_token" : "missing_token"},
+              {"reason", kind.log_reason},
               {"client", request.client_address}});
     if (const auto refusal = limiter_.blocked(client, now)) {
         if (refusal->first) audit_refusal("authentication.rate_limited");
@@ -215,13 +345,12 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
         r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
         return r;
     }
-    metrics_.auth_failed(had_token ? AuthFailure::invalid_token : AuthFailure::missing_token);
-    if (limiter_.record_failure(client, now) == 1) {
-        audit_refusal(had_token ? "authentication.invalid_token" : "authentication.missing_token");
-    }
-    Response r = problem(401, had_token ? "invalid_token" : "missing_token",
-                         "send Authorization: Bearer <token>");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"meldcoded\"");
+    metrics_.auth_failed(failure);
+    if (limiter_.record_failure(client, now) == 1) audit_refusal(kind.audit_action);
+    Response r = problem(401, code.empty() ? kind.code : code, kind.detail);
+    r.headers.emplace_back("WWW-Authenticate", failure == AuthFailure::invalid_prompt_token
+                                                   ? "Prompt realm=\"meldcoded\""
+                                                   : "Bearer realm=\"meldcoded\"");
     return r;
 }
 

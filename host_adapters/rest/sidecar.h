@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <variant>
 
 #include "auth.h"
 #include "config.h"
@@ -13,6 +14,8 @@
 #include "meldcode/meldcode.hpp"
 #include "metrics.h"
 #include "router.h"
+#include "ui_auth.h"
+#include "ui_files.h"
 
 namespace meldcoded {
 
@@ -33,7 +36,21 @@ private:
                       std::string& route_label);
     Response operations(const Request& request, std::string& route_label) const;
     Response call(const Route& route, const RouteContext& context) const;
-    Response unauthenticated(const Request& request, const std::string& request_id);
+    // Who the request comes from: a bearer token, a prompt token (two routes
+    // only) or a session cookie (with its CSRF token on unsafe methods);
+    // else the refusal.
+    std::variant<Identity, Response> authenticate(const Request& request, const Route* route,
+                                                  const std::string& request_id);
+    std::variant<Identity, Response> from_session(const Request& request, const Route* route,
+                                                  const std::string& cookie,
+                                                  const std::string& request_id);
+    std::variant<Identity, Response> from_prompt_token(const Request& request, const Route* route,
+                                                       const std::string& token,
+                                                       const std::string& request_id);
+    Response unauthenticated(const Request& request, const std::string& request_id,
+                             AuthFailure failure, const std::string& code = "");
+    Response ui(const Request& request, const std::string& request_id, std::string& route_label);
+    Response v1(const Request& request, const std::string& request_id, std::string& route_label);
     void audit_refusal(const char* action);
     void audit_acting_refusal(const Identity& identity, const ActingRefusal& refusal,
                               const std::string& request_id);
@@ -44,6 +61,8 @@ private:
     HostOrders& host_orders_;
     Metrics metrics_;
     Authenticator auth_;
+    UiFiles ui_files_;
+    UiAuth ui_auth_;
     FailureLimiter limiter_;  // failed authentication, per client address
     FailureLimiter denials_;  // refused calls (403), per authenticated caller
 };

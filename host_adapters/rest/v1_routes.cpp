@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "auth.h"
 #include "host_order_routes.h"
 #include "problem.h"
 #include "records_routes.h"
@@ -59,13 +60,39 @@ Response with_etag(Response r) {
     return r;
 }
 
+// The technician's capture page sends its prompt token as the credential;
+// the submission is about that token's ticket.
 Response submit(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge_idempotency_key(c, body)) return *error;
+    if (const auto token = prompt_token(c.request)) {
+        if (auto error = merge(body, "prompt_token", *token, "Authorization header")) {
+            return *error;
+        }
+    }
     Response r = ok(call(c, api(c).signals_submit, body), 201);
     const std::string ref = json::parse(r.body).at("submission_ref");
     r.headers.emplace_back("Location", "/v1/submissions/" + ref);
     return r;
+}
+
+// The form of the capture page's prompt token, in the prompt's locale or
+// ?locale=; without the actor the plugin names (the page needs no id).
+Response prompt_form(const RouteContext& c) {
+    const auto token = prompt_token(c.request);
+    if (!token) {
+        return problem(400, "prompt_token_required", "send Authorization: Prompt <prompt token>");
+    }
+    json request{{"prompt_token", *token}};
+    if (const auto it = c.request.query.find("locale"); it != c.request.query.end()) {
+        if (it->second != "nl" && it->second != "en") {
+            return problem(400, "unsupported_locale", "supported locales are nl and en", "/locale");
+        }
+        request["locale"] = it->second;
+    }
+    json opened = c.mc.open_prompt(request);
+    opened.erase("actor");
+    return ok(opened.dump());
 }
 
 Response submission_status(const RouteContext& c) {
@@ -190,6 +217,7 @@ const std::vector<Route>& v1_routes() {
     static const std::vector<Route> routes{
         {"POST", "/v1/tickets/closed", true, ticket_closed},
         {"POST", "/v1/submissions", true, submit},
+        {"GET", "/v1/prompt", false, prompt_form},
         {"GET", "/v1/submissions/{ref}", false, submission_status},
         {"GET", "/v1/submissions/{ref}/concern", false, submission_concern},
         {"POST", "/v1/host-events", true, host_event},

@@ -527,3 +527,82 @@ TEST_CASE("a contractor's technician is an observer with an organisation") {
         store.mc().submission_status(unnamed, {{"submission_ref", receipt.at("submission_ref")}}),
         meldcode::sdk::Error);
 }
+
+TEST_CASE("a page that holds only the prompt token opens it: the form, its locale, its observer") {
+    StoreFixture store;
+    json shared = ticket("WO-O1", "VHE-O", "tech-9");
+    shared["shared_screen"] = true;
+    shared["locale"] = "en";
+    const json prompt = store.mc().ticket_closed(actor("erp", "integration"), shared);
+    REQUIRE(prompt.at("reason") == "ask_later");
+    const std::string fingerprint = store.data_fingerprint();
+
+    const json opened = store.mc().open_prompt({{"prompt_token", prompt.at("prompt_token")}});
+    REQUIRE(matches_schema("opened_prompt", opened));
+    CHECK(opened.at("actor") == actor("tech-9", "observer"));
+    CHECK(opened.at("locale") == "en");  // the ticket's locale travels in the token
+    CHECK(opened.at("expires_at") == prompt.at("expires_at"));
+    CHECK(opened.at("form") == store.mc().catalog("en"));
+    // The request may ask for the other language; nothing of the ticket shows.
+    const json dutch =
+        store.mc().open_prompt({{"prompt_token", prompt.at("prompt_token")}, {"locale", "nl"}});
+    CHECK(dutch.at("form") == store.mc().catalog("nl"));
+    for (const char* secret : {"WO-O1", "VHE-O"})
+        CHECK(dutch.dump().find(secret) == std::string::npos);
+    CHECK(store.data_fingerprint() == fingerprint);  // opening stores nothing
+
+    // As whom the page submits: the actor the token names, and no one else.
+    const auto sent = fewest(walk(opened.at("form"), 4), "send");
+    REQUIRE(sent);
+    json body = sent->fields;
+    body["prompt_token"] = prompt.at("prompt_token");
+    body["idempotency_key"] = "tech-9:WO-O1:1";
+    CHECK_THROWS_AS(store.mc().submit_signals(actor("tech-8", "observer"), body),
+                    meldcode::sdk::Error);
+    CHECK(store.mc().submit_signals(opened.at("actor"), body).contains("submission_ref"));
+}
+
+TEST_CASE("a prompt token that was tampered with, made up or malformed does not open") {
+    StoreFixture store;
+    const json prompt =
+        store.mc().ticket_closed(actor("erp", "integration"), ticket("WO-O2", "VHE-O", "tech-9"));
+    std::string token = prompt.at("prompt_token");
+    token[token.size() / 2] = token[token.size() / 2] == 'A' ? 'B' : 'A';
+    const auto refused = [&](const json& request) {
+        try {
+            store.mc().open_prompt(request);
+        } catch (const meldcode::sdk::Error& e) {
+            return std::make_pair(e.status(), std::string(e.code()));
+        }
+        return std::make_pair(MC_OK, std::string());
+    };
+    CHECK(refused({{"prompt_token", token}}) ==
+          std::make_pair(MC_E_NOT_FOUND, std::string("unknown_prompt_token")));
+    CHECK(refused({{"prompt_token", "p_" + std::string(60, 'x')}}) ==
+          std::make_pair(MC_E_NOT_FOUND, std::string("unknown_prompt_token")));
+    CHECK(refused({{"prompt_token", "mct_" + std::string(60, 'x')}}).first == MC_E_PAYLOAD);
+    CHECK(refused({{"prompt_token", prompt.at("prompt_token")}, {"locale", "de"}}).first ==
+          MC_E_PAYLOAD);
+    CHECK(refused({{"prompt_token", prompt.at("prompt_token")}, {"unit_id", "VHE-O"}}).first ==
+          MC_E_PAYLOAD);
+}
+
+TEST_CASE("a prompt token opens for fourteen days and not a second longer") {
+    StoreFixture store;
+    const json prompt =
+        store.mc().ticket_closed(actor("erp", "integration"), ticket("WO-O3", "VHE-O", "tech-9"));
+    const auto issued = *meldcode::parse_timestamp(kNow);
+    store.reopen_at(meldcode::format_timestamp(issued + 14 * 24 * 3600));
+    CHECK(store.mc()
+              .open_prompt({{"prompt_token", prompt.at("prompt_token")}})
+              .at("actor")
+              .at("id") == "tech-9");
+    store.reopen_at(meldcode::format_timestamp(issued + 14 * 24 * 3600 + 1));
+    try {
+        store.mc().open_prompt({{"prompt_token", prompt.at("prompt_token")}});
+        FAIL("an expired token opened");
+    } catch (const meldcode::sdk::Error& e) {
+        CHECK(e.status() == MC_E_NOT_FOUND);
+        CHECK(std::string(e.code()) == "prompt_token_expired");
+    }
+}

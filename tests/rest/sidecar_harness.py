@@ -78,7 +78,7 @@ def free_port():
 class Sidecar:
     """One meldcoded process with its own config, store and stderr log."""
 
-    def __init__(self, tokens, limits=None, workdir=None, extra=None, max_files=None):
+    def __init__(self, tokens, limits=None, workdir=None, extra=None, max_files=None, port=None):
         self.dir = workdir or new_workdir()
         self.store = os.path.join(self.dir, "meldcode.db")
         self.log_path = os.path.join(self.dir, "stderr.log")
@@ -87,10 +87,11 @@ class Sidecar:
         self.extra = extra
         self.max_files = max_files  # RLIMIT_NOFILE for the process, soft and hard
         self.process = None
+        self.fixed_port = port  # a port chosen beforehand (a redirect URI names it)
 
     def start(self, attempts=5):
-        for _ in range(attempts):  # another process may take the free port first
-            self.port = free_port()
+        for _ in range(1 if self.fixed_port else attempts):  # another process may take a free port
+            self.port = self.fixed_port or free_port()
             config = meldcoded_config.sidecar_config(PLUGIN, self.store, self.tokens,
                                                      self.port, self.limits, self.extra)
             self.config_path = os.path.join(self.dir, "meldcoded.json")
@@ -166,8 +167,9 @@ class Sidecar:
         with open(self.log_path) as f:
             return f.read()
 
-    def request(self, method, path, token=None, body=None, headers=None, raw=None):
-        """Returns (status, headers dict with lower-case names, parsed body or text)."""
+    def request(self, method, path, token=None, body=None, headers=None, raw=None, recorded=True):
+        """Returns (status, headers dict with lower-case names, parsed body or text).
+        A header that comes more than once (Set-Cookie) has its values joined by "\n"."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         h = dict(headers or {})
         if token:
@@ -179,10 +181,13 @@ class Sidecar:
         r = conn.getresponse()
         text = r.read().decode()
         conn.close()
-        rh = {k.lower(): v for k, v in r.getheaders()}
+        rh = {}
+        for k, v in r.getheaders():
+            rh[k.lower()] = rh[k.lower()] + "\n" + v if k.lower() in rh else v
         ctype = rh.get("content-type", "")
         parsed = json.loads(text) if "json" in ctype and text else text
-        record(method, path, r.status, ctype, parsed)
+        if recorded:
+            record(method, path, r.status, ctype, parsed)
         return r.status, rh, parsed
 
 

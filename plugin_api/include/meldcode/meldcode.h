@@ -127,6 +127,19 @@ MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
 MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json,
                                    const char* submission_json, char** receipt_json);
 
+/* Opens a prompt token for a page that asks the technician later, on their
+ * own device, and holds nothing but the token (the web UI's capture page,
+ * docs/web-ui.md): the actor the token was issued to (as an observer: the
+ * host submits with mc_signals_submit as this actor), the prompt's locale,
+ * when the token expires, and the form in that locale or in the request's
+ * "locale" (schemas/prompt_open_request.schema.json ->
+ * schemas/opened_prompt.schema.json). Takes no actor: the token is the
+ * credential. Reads nothing stored and writes nothing; an unknown or
+ * tampered token fails with MC_E_NOT_FOUND unknown_prompt_token, an expired
+ * one with prompt_token_expired. Since ABI 1.2. */
+MC_API mc_status mc_prompt_open(mc_instance* instance, const char* request_json,
+                                char** prompt_json);
+
 /* The status of one of the actor's own submissions
  * (schemas/submission_status_request.schema.json ->
  *  schemas/submission_status.schema.json). */

@@ -284,6 +284,14 @@ PromptText prompt(const PromptResult& r, const Catalog& catalog) {
     return {std::move(head), catalog.view_text(r.locale), "}"};
 }
 
+PromptText opened_prompt(const OpenedPrompt& opened, const std::string& locale,
+                         const Catalog& catalog) {
+    const json actor{{"id", opened.observer_id}, {"role", "observer"}};
+    std::string head = R"({"actor":)" + actor.dump() + R"(,"locale":")" + locale +
+                       R"(","expires_at":")" + format_timestamp(opened.expires_at) + R"(","form":)";
+    return {std::move(head), catalog.view_text(locale), "}"};
+}
+
 // The feedback message only once there is one: an observer without
 // feedback reads what they read before feedback messages existed.
 json submission_status(const std::string& submission_ref, const SubmissionStatus& s) {

@@ -35,6 +35,9 @@ struct PromptText {
     std::string_view tail;
 };
 PromptText prompt(const PromptResult& result, const Catalog& catalog);
+// mc_prompt_open's answer, its form in `locale`.
+PromptText opened_prompt(const OpenedPrompt& opened, const std::string& locale,
+                         const Catalog& catalog);
 nlohmann::json submission_status(const std::string& submission_ref, const SubmissionStatus& status);
 nlohmann::json concern(const ConcernView& view);
 nlohmann::json concern_page(const ConcernPage& page);

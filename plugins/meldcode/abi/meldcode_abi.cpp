@@ -284,6 +284,21 @@ MC_API mc_status mc_submission_status(mc_instance* instance, const char* actor_j
         });
 }
 
+MC_API mc_status mc_prompt_open(mc_instance* instance, const char* request_json,
+                                char** prompt_json) {
+    return meldcode::abi::guard([&] {
+        require_out(prompt_json);
+        *prompt_json = nullptr;
+        auto& service = service_of(instance);
+        const json request = meldcode::codec::read(request_json, "prompt_open_request");
+        const auto opened = service.open_prompt(request.at("prompt_token").get<std::string>());
+        const auto reply = meldcode::codec::opened_prompt(
+            opened, request.value("locale", opened.locale), service.catalog());
+        check_output(instance, "opened_prompt", reply);
+        give(prompt_json, reply);
+    });
+}
+
 MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_json,
                                       const char* event_json, char** accepted_json) {
     return call(instance, actor_json, event_json, {"host_event", "accepted"}, accepted_json,

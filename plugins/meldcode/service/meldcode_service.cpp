@@ -26,13 +26,15 @@ constexpr std::size_t kRefBytes = 16;
 // characters). Cheaper than JSON on the host's request path.
 constexpr char kSep = '\x1f';
 
-std::string token_claims(const TicketClosed& t, Timestamp now) {
+// Since ABI 1.2 a token also carries the prompt's locale, for the page that
+// opens it later (mc_prompt_open); tokens without one read as the default.
+std::string token_claims(const TicketClosed& t, const std::string& locale, Timestamp now) {
     std::string claims;
     claims.reserve(128);
     for (const std::string* part : {&t.host_ticket_id, &t.unit_id}) (claims += *part) += kSep;
     if (t.household_ref) claims += *t.household_ref;
     ((claims += kSep) += t.technician_id) += kSep;
-    return claims += std::to_string(now);
+    return ((claims += std::to_string(now)) += kSep) += locale;
 }
 
 // Ticket and host event ids are the reporting host's: two host systems of one
@@ -65,6 +67,7 @@ struct TokenClaims {
     TicketRef ticket;
     std::string observer_id;
     Timestamp issued_at = 0;
+    std::optional<std::string> locale;
 };
 
 std::optional<TokenClaims> read_claims(const std::string& plain) {
@@ -74,9 +77,10 @@ std::optional<TokenClaims> read_claims(const std::string& plain) {
         parts.push_back(plain.substr(start, end - start));
     }
     parts.push_back(plain.substr(start));
-    if (parts.size() != 5) return std::nullopt;
-    TokenClaims c{{parts[0], parts[1], std::nullopt}, parts[3], std::stoll(parts[4])};
+    if (parts.size() != 5 && parts.size() != 6) return std::nullopt;
+    TokenClaims c{{parts[0], parts[1], std::nullopt}, parts[3], std::stoll(parts[4]), std::nullopt};
     if (!parts[2].empty()) c.ticket.household_ref = parts[2];
+    if (parts.size() == 6) c.locale = parts[5];
     return c;
 }
 
@@ -197,32 +201,48 @@ PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClos
         asks(result.decision) ? !prompt_log_.claim(key, now) : prompt_log_.contains(key);
     if (asked_before) result.decision = PromptDecision::already_prompted;
     if (asks(result.decision)) {
-        result.token = "p_" + crypto_->seal_token(token_claims(ticket, now));
+        result.token = "p_" + crypto_->seal_token(token_claims(ticket, result.locale, now));
         result.expires_at = now + kPromptTokenSeconds;
     }
     return result;
 }
 
-TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) {
-    if (s.ticket) return *s.ticket;
-    const auto plain = crypto_->open_token(s.prompt_token->substr(2));
+namespace {
+
+// The claims of a token that opens and has not expired; else the error.
+TokenClaims open_claims(const Crypto& crypto, const std::string& token, Timestamp now) {
+    const auto plain = crypto.open_token(token.substr(2));
     const auto claims = plain ? read_claims(*plain) : std::nullopt;
     if (!claims) {
         throw Error(MC_E_NOT_FOUND, "unknown_prompt_token", "the prompt token is not valid",
                     "/prompt_token");
     }
-    if (claims->issued_at + kPromptTokenSeconds < clock_->now()) {
+    if (claims->issued_at + kPromptTokenSeconds < now) {
         throw Error(MC_E_NOT_FOUND, "prompt_token_expired",
                     "the prompt token has expired; submit with the ticket instead",
                     "/prompt_token");
     }
+    return *claims;
+}
+
+}  // namespace
+
+OpenedPrompt MeldcodeService::open_prompt(const std::string& token) const {
+    const TokenClaims claims = open_claims(*crypto_, token, clock_->now());
+    return {claims.observer_id, claims.locale.value_or(settings_.default_locale),
+            claims.issued_at + kPromptTokenSeconds};
+}
+
+TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) {
+    if (s.ticket) return *s.ticket;
+    const auto claims = open_claims(*crypto_, *s.prompt_token, clock_->now());
     // A person may only answer their own prompt; an integration answers for its users.
-    if (actor.role != Role::integration && claims->observer_id != actor.id) {
+    if (actor.role != Role::integration && claims.observer_id != actor.id) {
         audit_denial(actor, "denied.submit_signals");
         throw Error(MC_E_FORBIDDEN, "forbidden", "this prompt token was issued to another observer",
                     "/prompt_token");
     }
-    return claims->ticket;
+    return claims.ticket;
 }
 
 ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::string& unit_id,
@@ -580,11 +600,20 @@ AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& quer
 void MeldcodeService::record_audit(const Actor& actor, const std::string& action,
                                    const std::optional<Actor>& acting_as) {
     authorize(actor, Operation::record_audit);
-    if (!acting_as) return audit_denial(actor, action);
-    Actor tried = *acting_as;
-    tried.integration = actor.id;
-    tried.request_id = actor.request_id;
-    audit_denial(tried, action);
+    Actor row = actor;
+    if (acting_as) {
+        row = *acting_as;
+        row.integration = actor.id;
+        row.request_id = actor.request_id;
+    }
+    // A person signing in, out or enrolling is the host's success; every
+    // other event it records is a refusal (schemas/audit_event.schema.json).
+    static const std::vector<std::string> succeeded{"session.signed_in", "session.signed_out",
+                                                    "enrolment.completed"};
+    const bool ok = std::find(succeeded.begin(), succeeded.end(), action) != succeeded.end();
+    store_->transaction([&](StoreTransaction& tx) {
+        tx.append_audit({clock_->now(), row, action, std::nullopt, ok ? "ok" : "denied"});
+    });
 }
 
 }  // namespace meldcode

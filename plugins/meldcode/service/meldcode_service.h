@@ -52,6 +52,14 @@ struct PromptResult {
     Timestamp expires_at = 0;
 };
 
+// What a prompt token says to the page that opens it later: to whom it was
+// issued, in which locale, until when.
+struct OpenedPrompt {
+    std::string observer_id;
+    std::string locale;
+    Timestamp expires_at = 0;
+};
+
 struct TicketRef {
     std::string host_ticket_id;
     std::string unit_id;
@@ -192,6 +200,10 @@ public:
 
     PromptResult ticket_closed(const Actor& actor, const TicketClosed& ticket);
     std::string submit_signals(const Actor& actor, const Submission& submission);
+    // A prompt token that opens and has not expired (else MC_E_NOT_FOUND:
+    // unknown_prompt_token, prompt_token_expired). Reads nothing stored: the
+    // token is its own credential, sealed under the key ring.
+    OpenedPrompt open_prompt(const std::string& token) const;
     SubmissionStatus submission_status(const Actor& actor, const std::string& submission_ref);
     void report_host_event(const Actor& actor, const HostEvent& event);
 
@@ -222,9 +234,11 @@ public:
     // after the page was read, so it is on the next page of its reader.
     AuditPage list_audit(const Actor& actor, const AuditQuery& query);
     // A security event the host handled itself (the sidecar turning away a
-    // failed authentication): one "denied" row without a concern, durable.
-    // With `acting_as` (an integration refused to act as someone), the row
-    // names that someone as actor and the caller as its integration.
+    // failed authentication, a person signing in to the web UI): one row
+    // without a concern, durable; "ok" for a sign-in, sign-out or completed
+    // enrolment, else "denied". With `acting_as` (the person concerned, or
+    // whom an integration was refused to act as), the row names that person
+    // as actor and the caller as its integration.
     void record_audit(const Actor& actor, const std::string& action,
                       const std::optional<Actor>& acting_as);
 

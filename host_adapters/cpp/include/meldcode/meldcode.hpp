@@ -78,6 +78,7 @@ struct Api {
     decltype(&mc_notifications_set) notifications_set;
     decltype(&mc_extensions_get) extensions_get;
     decltype(&mc_workflow_get) workflow_get;
+    decltype(&mc_prompt_open) prompt_open;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -216,6 +217,7 @@ private:
         bind(api_.notifications_set, "mc_notifications_set");
         bind(api_.extensions_get, "mc_extensions_get");
         bind(api_.workflow_get, "mc_workflow_get");
+        bind(api_.prompt_open, "mc_prompt_open");
     }
 
     boost::dll::shared_library library_;
@@ -251,13 +253,12 @@ public:
         return call(plugin_->function<std::remove_pointer_t<Call>>(function), actor, request);
     }
     static bool takes_actor_and_request(const std::string& function) {
-        static const std::set<std::string> other_shapes{"mc_abi_version",  "mc_abi_check",
-                                                        "mc_info",         "mc_last_error",
-                                                        "mc_free",         "mc_open",
-                                                        "mc_close",        "mc_steps_due",
-                                                        "mc_audit_verify", "mc_audit_record",
-                                                        "mc_catalog_get",  "mc_extensions_get",
-                                                        "mc_workflow_get", "mc_notifications_set"};
+        static const std::set<std::string> other_shapes{
+            "mc_abi_version",  "mc_abi_check",   "mc_info",
+            "mc_last_error",   "mc_free",        "mc_open",
+            "mc_close",        "mc_steps_due",   "mc_audit_verify",
+            "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
+            "mc_workflow_get", "mc_prompt_open", "mc_notifications_set"};
         return other_shapes.count(function) == 0;
     }
 
@@ -328,6 +329,15 @@ public:
             MC_OK) {
             plugin_->last_error("mc_audit_record failed");
         }
+    }
+    // A prompt token opened for a page that holds only the token
+    // (schemas/prompt_open_request.schema.json -> opened_prompt).
+    json open_prompt(const json& request) const {
+        char* out = nullptr;
+        if (plugin_->api().prompt_open(handle_, request.dump().c_str(), &out) != MC_OK) {
+            plugin_->last_error("mc_prompt_open failed");
+        }
+        return json::parse(plugin_->take(out));
     }
     json catalog(const std::string& locale) const {
         char* out = nullptr;

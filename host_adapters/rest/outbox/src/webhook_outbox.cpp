@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "http_delivery.h"
+#include "meldcode/rest/http_client.h"
 #include "meldcode/rest/webhook_signature.h"
 #include "outbox_store.h"
 

@@ -1,4 +1,4 @@
-#include "http_delivery.h"
+#include "meldcode/rest/http_client.h"
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
@@ -109,14 +109,18 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 public:
     template <class... Args>
     Exchange(net::io_context& io, const Url& url, http::request<http::string_body> request,
-             std::chrono::milliseconds timeout, PostOutcome& outcome, Args&&... stream_args)
+             std::chrono::milliseconds timeout, std::size_t max_body, HttpAnswer& outcome,
+             Args&&... stream_args)
         : stream_(io, std::forward<Args>(stream_args)...),
           resolver_(io),
           deadline_(io),
           url_(url),
           request_(std::move(request)),
           timeout_(timeout),
-          outcome_(outcome) {}
+          max_body_(max_body),
+          outcome_(outcome) {
+        if (max_body > 0) parser_.body_limit(max_body);
+    }
 
     void start() {
         if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
@@ -170,19 +174,17 @@ private:
     }
 
     void read() {
-        http::async_read_header(
-            stream_, buffer_, parser_,
-            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                if (ec) return self->fail(ec);
-                const unsigned status = self->parser_.get().result_int();
-                self->outcome_ = status >= 200 && status < 300
-                                     ? PostOutcome{true, ""}
-                                     : PostOutcome{false, "http " + std::to_string(status)};
-            });
+        const auto done = [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->fail(ec);
+            self->outcome_ = {static_cast<int>(self->parser_.get().result_int()),
+                              std::move(self->parser_.get().body()), ""};
+        };
+        if (max_body_ == 0) return http::async_read_header(stream_, buffer_, parser_, done);
+        http::async_read(stream_, buffer_, parser_, done);
     }
 
     // Beast's and Asio's messages name the failure (refused, timed out), never the body.
-    void fail(beast::error_code ec) { outcome_ = {false, "no answer: " + ec.message()}; }
+    void fail(beast::error_code ec) { outcome_ = {0, "", "no answer: " + ec.message()}; }
 
     Stream stream_;
     tcp::resolver resolver_;
@@ -190,42 +192,53 @@ private:
     Url url_;
     http::request<http::string_body> request_;
     std::chrono::milliseconds timeout_;
-    PostOutcome& outcome_;
+    std::size_t max_body_;
+    HttpAnswer& outcome_;
     beast::flat_buffer buffer_{16 * 1024};
-    http::response_parser<http::empty_body> parser_;
+    http::response_parser<http::string_body> parser_;
 };
 
 }  // namespace
 
-PostOutcome post_json(const std::string& url,
-                      const std::vector<std::pair<std::string, std::string>>& headers,
-                      const std::string& body, std::chrono::milliseconds timeout) {
-    const std::optional<Url> parsed = parse_url(url);
-    if (!parsed) return {false, "no answer: not an absolute http(s) URL"};
-    http::request<http::string_body> request{http::verb::post, parsed->target, 11};
+HttpAnswer http_exchange(const HttpCall& call) {
+    const std::optional<Url> parsed = parse_url(call.url);
+    if (!parsed) return {0, "", "no answer: not an absolute http(s) URL"};
+    const http::verb verb = http::string_to_verb(call.method);
+    if (verb == http::verb::unknown) return {0, "", "no answer: unknown method"};
+    http::request<http::string_body> request{verb, parsed->target, 11};
     request.set(http::field::host, parsed->host_field());
-    for (const auto& [name, value] : headers) request.set(name, value);
-    request.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : call.headers) request.set(name, value);
+    if (!call.content_type.empty()) request.set(http::field::content_type, call.content_type);
     request.keep_alive(false);
-    request.body() = body;
+    request.body() = call.body;
     request.prepare_payload();
-    PostOutcome outcome{false, "no answer: timed out"};
+    HttpAnswer outcome{0, "", "no answer: timed out"};
     try {
         net::io_context io;
         if (parsed->https) {
             std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-                io, *parsed, std::move(request), timeout, outcome, client_tls())
+                io, *parsed, std::move(request), call.timeout, call.max_body, outcome, client_tls())
                 ->start();
         } else {
-            std::make_shared<Exchange<beast::tcp_stream>>(io, *parsed, std::move(request), timeout,
-                                                          outcome)
+            std::make_shared<Exchange<beast::tcp_stream>>(io, *parsed, std::move(request),
+                                                          call.timeout, call.max_body, outcome)
                 ->start();
         }
         io.run();
     } catch (const std::exception& e) {
-        return {false, std::string("no answer: ") + e.what()};
+        return {0, "", std::string("no answer: ") + e.what()};
     }
     return outcome;
+}
+
+PostOutcome post_json(const std::string& url,
+                      const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body, std::chrono::milliseconds timeout) {
+    const HttpAnswer answer =
+        http_exchange({"POST", url, headers, "application/json", body, timeout, 0});
+    if (answer.status == 0) return {false, answer.error};
+    if (answer.status >= 200 && answer.status < 300) return {true, ""};
+    return {false, "http " + std::to_string(answer.status)};
 }
 
 std::string url_origin(const std::string& url) {
