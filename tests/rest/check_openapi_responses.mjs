@@ -29,8 +29,17 @@ for (const file of fs.readdirSync(schemaDir).filter((f) => f.endsWith(".schema.j
 
 const pointer = (ref) => ref.slice(2).split("/").reduce((node, key) => node[key], doc);
 const deref = (node) => (node && node.$ref && node.$ref.startsWith("#/") ? deref(pointer(node.$ref)) : node);
+// A payload file named relatively ("./x.schema.json#/properties/y") by its $id.
+const absolute = (node) => {
+    if (Array.isArray(node)) return node.map(absolute);
+    if (typeof node !== "object" || node === null) return node;
+    const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, absolute(v)]));
+    const [file, fragment] = (node.$ref ?? "").split("#");
+    if (idOf[file]) out.$ref = idOf[file] + (fragment === undefined ? "" : "#" + fragment);
+    return out;
+};
 const validatorFor = (schema) =>
-    schema.$ref && idOf[schema.$ref] ? ajv.getSchema(idOf[schema.$ref]) : ajv.compile(schema);
+    schema.$ref && idOf[schema.$ref] ? ajv.getSchema(idOf[schema.$ref]) : ajv.compile(absolute(schema));
 
 // Documented operations, with a regular expression for each path template.
 const operations = [];
