@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -125,6 +126,9 @@ class UiAuthTest(E2ETestCase):
         link = subprocess.run([ADMIN, "enrol", "--config", self.sidecar.config_path,
                                "--actor", actor, "--role", role],
                               check=True, capture_output=True, text=True).stdout.strip()
+        return self.enrol_with_link(link, step)
+
+    def enrol_with_link(self, link, step):
         self.assertTrue(link.startswith(self.sidecar.url + "/ui/enrol.html#e_"), link)
         self.assertNotIn("?", link)  # the token only in the fragment
         token = link.split("#", 1)[1]
@@ -293,6 +297,25 @@ class UiAuthTest(E2ETestCase):
         status, _, body = self.call("POST", "/v1/concerns/search", search, cookie=cookie,
                                     csrf=session["csrf_token"])
         self.assertEqual(status, 200, body)
+
+    def test_scripts_run_prints_a_demo_officers_enrolment_link_once(self):
+        with open(os.path.join(ROOT, "scripts", "run")) as f:
+            self.assertIn('\nscripts/demo-officer "$DATA_DIR"\n', f.read())
+        data = tempfile.mkdtemp(dir=self.dir)
+        shutil.copy(self.sidecar.config_path, os.path.join(data, "meldcoded.json"))
+        demo = [os.path.join(ROOT, "scripts", "demo-officer"), data]
+        printed = subprocess.run(demo, check=True, capture_output=True, text=True).stdout
+        link = re.search(r"demo officer: (\S+)", printed).group(1)
+        with open(os.path.join(data, "demo_enrolment")) as f:
+            self.assertEqual(f.read().strip(), link)
+        self.assertEqual(os.stat(os.path.join(data, "demo_enrolment")).st_mode & 0o777, 0o600)
+        again = subprocess.run(demo, check=True, capture_output=True, text=True).stdout
+        self.assertEqual(again, "")  # shown once; the file keeps it
+        step = fresh_step()
+        uri = self.enrol_with_link(link, step)
+        cookie, session, _ = self.sign_in("af-demo", uri, step)
+        self.assertEqual(session["actor"], {"id": "af-demo", "role": "officer"})
+        self.assertEqual(self.call("GET", "/v1/concerns", cookie=cookie)[0], 200)
 
     def test_a_session_id_chosen_before_sign_in_is_never_the_one_signed_in(self):
         step = fresh_step()
