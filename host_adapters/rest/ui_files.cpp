@@ -101,6 +101,12 @@ std::optional<std::string> read_inside(const std::string& dir, const std::string
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The pages a host may frame: the capture page, and the neutral page its
+// quick hide replaces it with inside the host's frame (it holds nothing).
+bool capture_page(const std::string& name) {
+    return name == "capture.html" || name == "neutral.html";
+}
+
 Response not_found() {
     return problem(404, "no_such_file", "there is no such file");
 }
@@ -145,7 +151,7 @@ Response UiFiles::serve(const Request& request) const {
             r = {200, type, std::move(*body), {{"Cache-Control", cache_control(name)}}};
         }
     }
-    add_ui_headers(r, ui_, name == "capture.html");
+    add_ui_headers(r, ui_, capture_page(name));
     return r;
 }
 

@@ -17,8 +17,8 @@ std::string ui_directory(const Config& config);
 
 // The headers of every /ui answer: a strict Content-Security-Policy (no
 // inline script, no eval, nothing from elsewhere; frame-ancestors 'none'
-// except for the capture page, which `ui.capture_frame_ancestors` may let
-// hosts embed), nosniff and no referrer.
+// except for the capture page and the neutral page of its quick hide, which
+// `ui.capture_frame_ancestors` may let hosts embed), nosniff and no referrer.
 void add_ui_headers(Response& response, const UiConfig& ui, bool capture_page);
 
 class UiFiles {

@@ -53,6 +53,7 @@ def make_ui_dir(parent):
     files = {
         "index.html": "<!doctype html><title>werkbank</title><script src=app-ABCD1234.js></script>",
         "capture.html": "<!doctype html><title>melden</title>",
+        "neutral.html": "<!doctype html><title>klaar</title>",
         "enrol.html": "<!doctype html><title>inschrijven</title>",
         "app-ABCD1234.js": "console.log('werkbank');",
         "style.css": "body{}",
@@ -187,6 +188,14 @@ class UiAuthTest(E2ETestCase):
         self.assertEqual(headers["cache-control"], "no-store")
         self.assert_ui_headers(headers, "https://erp.example.nl")
         self.assertNotIn("x-frame-options", headers)  # hosts embed it
+        # Quick hide leaves the neutral page in the host's frame.
+        status, headers, _ = self.call("GET", "/ui/neutral.html", recorded=False)
+        self.assertEqual((status, headers["cache-control"]), (200, "no-store"))
+        self.assert_ui_headers(headers, "https://erp.example.nl")
+        self.assertNotIn("x-frame-options", headers)
+        status, headers, _ = self.call("GET", "/ui/enrol.html", recorded=False)
+        self.assert_ui_headers(headers)
+        self.assertEqual(headers["x-frame-options"], "DENY")
 
         status, headers, _ = self.call("GET", "/ui/app-ABCD1234.js", recorded=False)
         self.assertEqual((status, headers["content-type"]), (200, "text/javascript; charset=utf-8"))
