@@ -307,6 +307,20 @@ class UiAuthTest(E2ETestCase):
                                     csrf=session["csrf_token"])
         self.assertEqual(status, 200, body)
 
+    def test_the_enrolment_command_of_docs_web_ui_md_prints_a_working_link(self):
+        with open(os.path.join(ROOT, "docs", "web-ui.md")) as f:
+            command = re.search(r"```sh checked-by=tests/rest/ui_auth_test.py\n(.*?)```", f.read(),
+                                re.S).group(1)
+        self.assertIn("--actor af-2 --role officer", command)
+        command = command.replace("build/host_adapters/cli/meldcode-admin", ADMIN).replace(
+            "data/meldcoded.json", self.sidecar.config_path)
+        link = subprocess.run(["bash", "-e", "-c", command], check=True, capture_output=True,
+                              text=True).stdout.strip()
+        step = fresh_step()
+        uri = self.enrol_with_link(link, step)
+        cookie, session, _ = self.sign_in("af-2", uri, step)
+        self.assertEqual(session["actor"], {"id": "af-2", "role": "officer"})
+
     def test_scripts_run_prints_a_demo_officers_enrolment_link_once(self):
         with open(os.path.join(ROOT, "scripts", "run")) as f:
             self.assertIn('\nscripts/demo-officer "$DATA_DIR"\n', f.read())
