@@ -340,6 +340,32 @@ class UiAuthTest(E2ETestCase):
         self.assertEqual(session["actor"], {"id": "af-demo", "role": "officer"})
         self.assertEqual(self.call("GET", "/v1/concerns", cookie=cookie)[0], 200)
 
+    def test_bad_sign_in_input_is_refused_naming_the_field_and_changes_nothing(self):
+        step = fresh_step()
+        uri = self.enrol("af-bad", "officer", step)
+        good = {"username": "af-bad", "password": PASSWORD, "totp": "123456"}
+        nested = '{"username": ' + "[" * 5000 + "]" * 5000 + "}"
+        for raw, status, pointer in (
+                ('{"username": "af-bad"', 400, ""),
+                ("[]", 400, ""),
+                (nested, 400, ""),
+                (b'{"username": "af-\xff", "password": "p", "totp": "1"}', 400, ""),
+                (json.dumps(dict(good, username=5)), 422, "/username"),
+                (json.dumps(dict(good, totp=123456)), 422, "/totp"),
+                (json.dumps(dict(good, username="")), 422, "/username"),
+                (json.dumps(dict(good, password="x" * 2000)), 422, "/password"),
+                (json.dumps({"username": "af-bad", "password": PASSWORD}), 422, "/totp"),
+                (json.dumps(dict(good, remember_me=True)), 422, "/remember_me"),
+                (json.dumps(dict(good, password="x" * (1024 * 1024))), 413, "")):
+            with self.subTest(raw=raw[:60]):
+                answer, headers, body = self.call("POST", "/ui/auth/password", raw=raw)
+                self.assertEqual((answer, body["pointer"]), (status, pointer), body)
+                self.assertTrue(body["detail"])
+                self.assertIsNone(cookie_of(headers)[0])
+        # None of it started a session or used the account's code up.
+        cookie, session, _ = self.sign_in("af-bad", uri, step)
+        self.assertEqual(session["actor"], {"id": "af-bad", "role": "officer"})
+
     def test_a_session_id_chosen_before_sign_in_is_never_the_one_signed_in(self):
         step = fresh_step()
         uri = self.enrol("af-fix", "officer", step)
