@@ -1,7 +1,5 @@
 #include "auth.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -9,17 +7,6 @@
 #include "problem.h"
 
 namespace meldcoded {
-
-// libsodium, not OpenSSL: the plugin and the rest of the sidecar hash with
-// it already, and OpenSSL's per-thread state (its error queue) stays out of
-// the request threads.
-std::string sha256_hex(const std::string& text) {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-    char hex[sizeof digest * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    return hex;
-}
 
 Authenticator::Authenticator(const std::vector<TokenEntry>& tokens) {
     for (const TokenEntry& entry : tokens) by_hash_.emplace(entry.sha256_hex, entry.identity);

@@ -15,10 +15,11 @@
 
 #include "config.h"
 #include "http_types.h"
+#include "meldcode/rest/encoding.h"
 
 namespace meldcoded {
 
-std::string sha256_hex(const std::string& text);
+using meldcode::rest::sha256_hex;
 
 // The token of `Authorization: Prompt p_…`: the technician's capture page
 // holds no session, only the prompt token it was opened with.

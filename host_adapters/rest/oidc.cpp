@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "meldcode/rest/encoding.h"
 #include "meldcode/rest/http_client.h"
 
 namespace meldcoded {
@@ -47,23 +48,10 @@ std::string s256(const std::string& verifier) {
     return base64url(digest, sizeof digest);
 }
 
-std::string form_escape(const std::string& text) {
-    std::string out;
-    for (const unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            static const char* const hex = "0123456789ABCDEF";
-            ((out += '%') += hex[c >> 4]) += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 std::string query_of(const std::vector<std::pair<std::string, std::string>>& pairs) {
     std::string out;
     for (const auto& [name, value] : pairs) {
-        out += (out.empty() ? "" : "&") + name + "=" + form_escape(value);
+        out += (out.empty() ? "" : "&") + name + "=" + meldcode::rest::percent_encode(value);
     }
     return out;
 }
@@ -242,8 +230,8 @@ OidcClient::Outcome OidcClient::callback(const std::map<std::string, std::string
         call.method = "POST";
         call.timeout = std::chrono::seconds(config_.timeout_seconds);
         call.content_type = "application/x-www-form-urlencoded";
-        const std::string credentials =
-            form_escape(config_.client_id) + ":" + form_escape(client_secret_);
+        const std::string credentials = meldcode::rest::percent_encode(config_.client_id) + ":" +
+                                        meldcode::rest::percent_encode(client_secret_);
         call.headers.emplace_back(
             "Authorization", "Basic " + [&] {
                 std::string text(

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "meldcode/rest/encoding.h"
 #include "meldcode/rest/totp.h"
 
 namespace meldcode::rest {
@@ -71,14 +72,6 @@ void run(sqlite3* db, const char* sql, const std::vector<Value>& params) {
 std::string column(sqlite3_stmt* stmt, int i) {
     const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, i));
     return bytes == nullptr ? std::string() : std::string(bytes, sqlite3_column_bytes(stmt, i));
-}
-
-std::string token_hash(const std::string& token) {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-    char hex[sizeof digest * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    return hex;
 }
 
 std::string random_token(const char* prefix) {
@@ -146,7 +139,7 @@ std::string AccountStore::create_enrolment(const std::string& actor_id, const st
     run(db_, "DELETE FROM enrolments WHERE expires_at <= ?1 OR actor_id = ?2", {now, actor_id});
     run(db_,
         "INSERT INTO enrolments (token_hash, actor_id, role, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        {token_hash(token), actor_id, role, now + valid_seconds});
+        {sha256_hex(token), actor_id, role, now + valid_seconds});
     return token;
 }
 
@@ -159,14 +152,14 @@ std::optional<Enrolling> AccountStore::begin_enrolment(const std::string& token,
     std::lock_guard<std::mutex> lock(mutex_);
     const Statement find = prepare(
         db_, "SELECT actor_id, role FROM enrolments WHERE token_hash = ?1 AND expires_at > ?2",
-        {token_hash(token), now});
+        {sha256_hex(token), now});
     if (sqlite3_step(find.get()) != SQLITE_ROW) return std::nullopt;
     Enrolling enrolling{{column(find.get(), 0), column(find.get(), 1)}, seed};
     const Sealed sealed = sealer_->seal(seed, enrolling.account.actor_id);
     run(db_,
         "UPDATE enrolments SET password_hash = ?2, seed_key_id = ?3, seed = ?4 "
         "WHERE token_hash = ?1",
-        {token_hash(token), hash, sealed.key_id, sealed.box});
+        {sha256_hex(token), hash, sealed.key_id, sealed.box});
     return enrolling;
 }
 
@@ -177,7 +170,7 @@ std::optional<Account> AccountStore::confirm_enrolment(const std::string& token,
                                    "SELECT actor_id, role, password_hash, seed_key_id, seed "
                                    "FROM enrolments WHERE token_hash = ?1 AND expires_at > ?2 "
                                    "AND seed IS NOT NULL",
-                                   {token_hash(token), now});
+                                   {sha256_hex(token), now});
     if (sqlite3_step(find.get()) != SQLITE_ROW) return std::nullopt;
     const Account account{column(find.get(), 0), column(find.get(), 1)};
     const std::string password_hash = column(find.get(), 2);
@@ -191,7 +184,7 @@ std::optional<Account> AccountStore::confirm_enrolment(const std::string& token,
             "INSERT OR REPLACE INTO accounts (actor_id, role, password_hash, seed_key_id, seed, "
             "last_step) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             {account.actor_id, account.role, password_hash, sealed.key_id, sealed.box, *step});
-        run(db_, "DELETE FROM enrolments WHERE token_hash = ?1", {token_hash(token)});
+        run(db_, "DELETE FROM enrolments WHERE token_hash = ?1", {sha256_hex(token)});
         run(db_, "COMMIT", {});
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -8,26 +8,9 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "meldcode/rest/encoding.h"
+
 namespace meldcode::rest::totp {
-
-namespace {
-
-// RFC 3986 unreserved characters stay; everything else is %XX.
-std::string uri_escape(const std::string& text) {
-    std::string out;
-    for (const unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            char escaped[4];
-            std::snprintf(escaped, sizeof escaped, "%%%02X", c);
-            out += escaped;
-        }
-    }
-    return out;
-}
-
-}  // namespace
 
 // HMAC-SHA1 is not in libsodium: OpenSSL's one-shot HMAC.
 std::string code(const std::string& seed, std::int64_t step) {
@@ -81,8 +64,8 @@ std::string base32(const std::string& bytes) {
 
 std::string otpauth_uri(const std::string& issuer, const std::string& account,
                         const std::string& seed) {
-    return "otpauth://totp/" + uri_escape(issuer) + ":" + uri_escape(account) +
-           "?secret=" + base32(seed) + "&issuer=" + uri_escape(issuer) +
+    return "otpauth://totp/" + percent_encode(issuer) + ":" + percent_encode(account) +
+           "?secret=" + base32(seed) + "&issuer=" + percent_encode(issuer) +
            "&algorithm=SHA1&digits=6&period=" + std::to_string(kStepSeconds);
 }
 
