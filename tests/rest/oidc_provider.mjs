@@ -1,7 +1,7 @@
 // A real OpenID Connect provider (npm oidc-provider) for the sign-in tests of
 // meldcoded (tests/rest/ui_auth_test.py), on a free loopback port.
 //
-//   node tests/rest/oidc_provider.mjs <client_id> <client_secret> <redirect_uri>
+//   node tests/rest/oidc_provider.mjs <client_id> <client_secret> <redirect_uri>...
 //
 // Prints {"issuer": "http://127.0.0.1:<port>"} on its first line, then serves
 // until it is stopped. There is no login form: the test says who signs in and
@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 const require = createRequire(path.join(process.cwd(), "package.json"));
 const { default: Provider } = await import(require.resolve("oidc-provider"));
 
-const [clientId, clientSecret, redirectUri] = process.argv.slice(2);
+const [clientId, clientSecret, ...redirectUris] = process.argv.slice(2);
 const accounts = new Map();  // sub -> group, as the login_hint named them
 
 const server = http.createServer();
@@ -27,7 +27,7 @@ const provider = new Provider(issuer, {
     clients: [{
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: [redirectUri],
+        redirect_uris: redirectUris,
         grant_types: ["authorization_code"],
         response_types: ["code"],
         token_endpoint_auth_method: "client_secret_basic",

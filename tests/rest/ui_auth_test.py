@@ -81,10 +81,12 @@ class UiAuthTest(E2ETestCase):
     def setUpClass(cls):
         cls.dir = new_workdir()
         cls.port = free_port()
-        redirect = "http://127.0.0.1:%d/ui/auth/oidc/callback" % cls.port
+        cls.acr_port = free_port()
+        redirects = ["http://127.0.0.1:%d/ui/auth/oidc/callback" % p
+                     for p in (cls.port, cls.acr_port)]
         cls.provider = subprocess.Popen(
             ["node", os.path.join(ROOT, "tests", "rest", "oidc_provider.mjs"), CLIENT_ID,
-             CLIENT_SECRET, redirect], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             CLIENT_SECRET, *redirects], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         cls.issuer = json.loads(cls.provider.stdout.readline())["issuer"]
         secret_file = os.path.join(cls.dir, "oidc_secret")
         meldcoded_config.write_private(secret_file, CLIENT_SECRET + "\n")
@@ -101,10 +103,15 @@ class UiAuthTest(E2ETestCase):
         }}
         cls.sidecar = Sidecar(tokens, limits={"auth_failures": 20}, workdir=cls.dir, extra=extra,
                               port=cls.port).start()
+        # A provider that says multi-factor in acr only, not in amr.
+        acr = json.loads(json.dumps(extra))
+        acr["ui"]["oidc"].update({"mfa_amr": [], "mfa_acr": ["urn:mfa"]})
+        cls.acr_sidecar = Sidecar(tokens, extra=acr, port=cls.acr_port).start()
 
     @classmethod
     def tearDownClass(cls):
         cls.sidecar.stop()
+        cls.acr_sidecar.stop()
         cls.provider.terminate()
         cls.provider.wait(timeout=30)
         cls.provider.stdout.close()
@@ -112,14 +119,14 @@ class UiAuthTest(E2ETestCase):
     # --- helpers -------------------------------------------------------------
 
     def call(self, method, path, body=None, cookie=None, csrf=None, headers=None, token=None,
-             recorded=True, raw=None):
+             recorded=True, raw=None, sidecar=None):
         h = dict(headers or {})
         if cookie:
             h["Cookie"] = "mc_session=" + cookie
         if csrf:
             h["X-CSRF-Token"] = csrf
-        return self.sidecar.request(method, path, token=token, body=body, headers=h,
-                                    recorded=recorded, raw=raw)
+        return (sidecar or self.sidecar).request(method, path, token=token, body=body, headers=h,
+                                                 recorded=recorded, raw=raw)
 
     def enrol(self, actor, role, step):
         """An account enrolled through meldcode-admin's link; its otpauth URI.
@@ -507,11 +514,13 @@ class UiAuthTest(E2ETestCase):
 
     # --- OpenID Connect --------------------------------------------------------------
 
-    def oidc_sign_in(self, hint, return_to="/ui/capture.html"):
+    def oidc_sign_in(self, hint, return_to="/ui/capture.html", sidecar=None):
         """Follows the sign-in through the real provider as a browser would;
         returns the sidecar's answer to the provider's redirect back."""
+        sidecar = sidecar or self.sidecar
         status, headers, _ = self.call(
-            "GET", "/ui/auth/oidc/login?return_to=" + urllib.parse.quote(return_to))
+            "GET", "/ui/auth/oidc/login?return_to=" + urllib.parse.quote(return_to),
+            sidecar=sidecar)
         self.assertEqual(status, 302)
         location = headers["location"]
         self.assertTrue(location.startswith(self.issuer + "/"), location)
@@ -523,8 +532,8 @@ class UiAuthTest(E2ETestCase):
         jar = {}
         for _ in range(10):
             parts = urllib.parse.urlsplit(url)
-            if parts.port == self.port:
-                return url, self.call("GET", parts.path + "?" + parts.query)
+            if parts.port == sidecar.port:
+                return url, self.call("GET", parts.path + "?" + parts.query, sidecar=sidecar)
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             conn.request("GET", parts.path + ("?" + parts.query if parts.query else ""),
                          headers={"Cookie": "; ".join("%s=%s" % kv for kv in jar.items())})
@@ -559,6 +568,19 @@ class UiAuthTest(E2ETestCase):
             _, (status, headers, body) = self.oidc_sign_in(hint)
             self.assertEqual((status, body["code"]), (401, "sign_in_failed"), hint)
             self.assertIsNone(cookie_of(headers)[0], hint)
+
+    def test_oidc_mfa_can_be_required_through_acr_instead_of_amr(self):
+        _, (status, headers, body) = self.oidc_sign_in("af-acr|meldcode-officers|mfa",
+                                                       sidecar=self.acr_sidecar)
+        self.assertEqual(status, 302, body)
+        cookie = cookie_of(headers)[0]
+        status, _, session = self.call("GET", "/ui/auth/session", cookie=cookie,
+                                       sidecar=self.acr_sidecar)
+        self.assertEqual((status, session["actor"]), (200, {"id": "af-acr", "role": "officer"}))
+        _, (status, headers, body) = self.oidc_sign_in("af-acr|meldcode-officers|pwd",
+                                                       sidecar=self.acr_sidecar)
+        self.assertEqual((status, body["code"]), (401, "sign_in_failed"))
+        self.assertIsNone(cookie_of(headers)[0])
 
     def test_oidc_returns_only_to_the_ui_and_refuses_a_made_up_answer(self):
         for target in ("https://evil.example/ui/", "//evil.example/ui/", "/v1/concerns",
