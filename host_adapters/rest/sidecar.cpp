@@ -72,9 +72,12 @@ bool under_ui(const std::string& path) {
 constexpr const char* kUiFiles = "/ui/*";
 
 // Routes that take a sign-in no older than ui.session.reauthenticate_after_seconds
-// from a session (a bearer token is not a sign-in and is not affected).
+// from a session (a bearer token is not a sign-in and is not affected): both
+// officers of a data-subject export, the one who asks and the one who releases.
 bool needs_recent_sign_in(const Route& route) {
-    return std::string(route.path_template) == "/v1/concerns/{ref}/export";
+    const std::string path = route.path_template;
+    return path == "/v1/concerns/{ref}/export-requests" ||
+           path == "/v1/export-requests/{export_ref}/approval";
 }
 
 // The two routes the technician's capture page calls with its prompt token.

@@ -418,7 +418,7 @@ class UiAuthTest(E2ETestCase):
             "X-Acting-Actor": "af-1", "X-Acting-Role": "officer"})
         self.assertEqual(status, 403)
 
-    def test_an_export_needs_a_recent_sign_in(self):
+    def test_both_officers_of_an_export_need_a_recent_sign_in(self):
         prompt = self.a_concern("VHE-EXP")
         status, _, receipt = self.call(
             "POST", "/v1/submissions", token=INTEGRATION,
@@ -428,21 +428,32 @@ class UiAuthTest(E2ETestCase):
                   "children_involved": "unknown", "acute": False})
         self.assertEqual(status, 201, receipt)
         step = fresh_step()
-        uri = self.enrol("af-exp", "officer", step)
-        cookie, _, _ = self.sign_in("af-exp", uri, step)
+        asker_uri, releaser_uri = (self.enrol(actor, "officer", step)
+                                   for actor in ("af-exp", "af-exp2"))
+        asker, asked, _ = self.sign_in("af-exp", asker_uri, step)
+        releaser, released, _ = self.sign_in("af-exp2", releaser_uri, step)
         status, _, concern = self.call("GET", "/v1/submissions/%s/concern" %
                                        receipt["submission_ref"], token=INTEGRATION,
                                        headers={"X-Acting-Actor": "af-exp",
                                                 "X-Acting-Role": "officer"})
         self.assertEqual(status, 200, concern)
-        export = "/v1/concerns/%s/export" % concern["concern_ref"]
-        self.assertEqual(self.call("GET", export, cookie=cookie)[0], 200)
+        request = "/v1/concerns/%s/export-requests" % concern["concern_ref"]
+        body = {"requester_relation": "possible_victim"}
+        status, _, pending = self.call("POST", request, body, cookie=asker,
+                                       csrf=asked["csrf_token"])
+        self.assertEqual(status, 201, pending)
+        approval = "/v1/export-requests/%s/approval" % pending["export_ref"]
         time.sleep(3)  # reauthenticate_after_seconds is 2 here
-        status, _, body = self.call("GET", export, cookie=cookie)
-        self.assertEqual((status, body["code"]), (401, "reauthentication_required"))
-        self.assertEqual(self.call("GET", "/v1/concerns", cookie=cookie)[0], 200)  # still in
-        again, _, _ = self.sign_in("af-exp", uri, step + 1, cookie=cookie)
-        self.assertEqual(self.call("GET", export, cookie=again)[0], 200)
+        status, _, body_ = self.call("POST", request, body, cookie=asker, csrf=asked["csrf_token"])
+        self.assertEqual((status, body_["code"]), (401, "reauthentication_required"))
+        status, _, body_ = self.call("POST", approval, {"approve": True}, cookie=releaser,
+                                     csrf=released["csrf_token"])
+        self.assertEqual((status, body_["code"]), (401, "reauthentication_required"))
+        self.assertEqual(self.call("GET", "/v1/concerns", cookie=releaser)[0], 200)  # still in
+        again, session, _ = self.sign_in("af-exp2", releaser_uri, step + 1, cookie=releaser)
+        status, _, dossier = self.call("POST", approval, {"approve": True}, cookie=again,
+                                       csrf=session["csrf_token"])
+        self.assertEqual(status, 200, dossier)
 
     def test_a_cross_site_sign_in_is_refused(self):
         status, _, body = self.call("POST", "/ui/auth/password",
@@ -560,13 +571,15 @@ class UiAuthTest(E2ETestCase):
         # The provider's answer works once.
         parts = urllib.parse.urlsplit(callback)
         status, headers, _ = self.call("GET", parts.path + "?" + parts.query)
-        self.assertEqual(status, 401)
+        self.assertEqual((status, headers["location"]), (302, "/ui/?error=sign_in_failed"))
         self.assertIsNone(cookie_of(headers)[0])
 
     def test_oidc_without_mfa_or_without_the_officer_group_is_refused(self):
-        for hint in ("af-pwd|meldcode-officers|pwd", "staff-1|staff|mfa"):
-            _, (status, headers, body) = self.oidc_sign_in(hint)
-            self.assertEqual((status, body["code"]), (401, "sign_in_failed"), hint)
+        # The browser goes back to the sign-in page, which says why.
+        for hint, error in (("af-pwd|meldcode-officers|pwd", "mfa_required"),
+                            ("staff-1|staff|mfa", "sign_in_failed")):
+            _, (status, headers, _) = self.oidc_sign_in(hint)
+            self.assertEqual((status, headers["location"]), (302, "/ui/?error=" + error), hint)
             self.assertIsNone(cookie_of(headers)[0], hint)
 
     def test_oidc_mfa_can_be_required_through_acr_instead_of_amr(self):
@@ -577,9 +590,9 @@ class UiAuthTest(E2ETestCase):
         status, _, session = self.call("GET", "/ui/auth/session", cookie=cookie,
                                        sidecar=self.acr_sidecar)
         self.assertEqual((status, session["actor"]), (200, {"id": "af-acr", "role": "officer"}))
-        _, (status, headers, body) = self.oidc_sign_in("af-acr|meldcode-officers|pwd",
-                                                       sidecar=self.acr_sidecar)
-        self.assertEqual((status, body["code"]), (401, "sign_in_failed"))
+        _, (status, headers, _) = self.oidc_sign_in("af-acr|meldcode-officers|pwd",
+                                                    sidecar=self.acr_sidecar)
+        self.assertEqual((status, headers["location"]), (302, "/ui/?error=mfa_required"))
         self.assertIsNone(cookie_of(headers)[0])
 
     def test_oidc_returns_only_to_the_ui_and_refuses_a_made_up_answer(self):
@@ -589,7 +602,7 @@ class UiAuthTest(E2ETestCase):
                 "GET", "/ui/auth/oidc/login?return_to=" + urllib.parse.quote(target))
             self.assertEqual((status, body["code"]), (400, "invalid_return_to"), target)
         status, headers, _ = self.call("GET", "/ui/auth/oidc/callback?code=x&state=made-up")
-        self.assertEqual(status, 401)
+        self.assertEqual((status, headers["location"]), (302, "/ui/?error=sign_in_failed"))
         self.assertIsNone(cookie_of(headers)[0])
 
     # --- afterwards: the audit trail and the log ------------------------------------------
