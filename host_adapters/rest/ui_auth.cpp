@@ -355,10 +355,9 @@ Response UiAuth::oidc_callback(const Request& request, const std::string& reques
         log_.log(Level::warn, "sign_in_failed",
                  {{"request_id", request_id}, {"method", "oidc"}, {"reason", outcome.failure}});
         audit(audit_action::sign_in_failed, outcome.person, request_id);
-        return problem(401, "sign_in_failed",
-                       outcome.failure == "mfa_required"
-                           ? "the identity provider did not confirm a second factor"
-                           : "the sign-in with the identity provider failed");
+        // Back to the sign-in page, which says why (a code, nothing of the person).
+        return redirect(std::string("/ui/?error=") +
+                        (outcome.failure == "mfa_required" ? "mfa_required" : "sign_in_failed"));
     }
     Response r = sign_in(request, *outcome.actor, request_id);
     r.status = 302;
