@@ -116,10 +116,10 @@ Response not_found() {
 std::string ui_directory(const Config& config) {
     if (!config.ui.dir.empty()) return config.ui.dir;
     std::error_code ec;
-    const fs::path installed = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() /
-                               "share" / "meldcode" / "ui";
+    const fs::path program_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    const fs::path installed = program_dir.parent_path() / "share" / "meldcode" / "ui";
     if (!ec && fs::is_directory(installed, ec)) return installed.string();
-    return MELDCODED_UI_BUILD_DIR;
+    return (program_dir / MELDCODED_UI_BUILT_DIR).lexically_normal().string();
 }
 
 void add_ui_headers(Response& response, const UiConfig& ui, bool capture_page) {
