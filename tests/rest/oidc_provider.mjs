@@ -8,6 +8,8 @@
 // how through the authorization request's login_hint, "<sub>|<group>|<amr>"
 // (amr "mfa" or "pwd", acr "urn:mfa" or "urn:pwd" with it), and the provider
 // finishes the interaction with that login and a grant of the requested scopes.
+// A browser test, which cannot add to the request a redirect sends it to, says
+// it beforehand instead: POST /test/next-login with the hint as the body.
 import http from "node:http";
 import path from "node:path";
 import process from "node:process";
@@ -18,6 +20,7 @@ const { default: Provider } = await import(require.resolve("oidc-provider"));
 
 const [clientId, clientSecret, ...redirectUris] = process.argv.slice(2);
 const accounts = new Map();  // sub -> group, as the login_hint named them
+let nextLogin = "";  // for a request without login_hint (POST /test/next-login)
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -45,9 +48,13 @@ const provider = new Provider(issuer, {
     ttl: { Interaction: 600, Session: 600, Grant: 600, AuthorizationCode: 60, IdToken: 300, AccessToken: 300 },
 });
 
+// A failure inside the provider goes to stderr (the test's log), not only to
+// the browser's error page.
+provider.on("server_error", (ctx, error) => console.error("oidc-provider:", error));
+
 async function finish(req, res) {
     const details = await provider.interactionDetails(req, res);
-    const [sub, group, amr] = String(details.params.login_hint ?? "").split("|");
+    const [sub, group, amr] = String(details.params.login_hint ?? nextLogin).split("|");
     accounts.set(sub, group);
     const grant = new provider.Grant({ accountId: sub, clientId });
     grant.addOIDCScope(details.params.scope);
@@ -60,6 +67,15 @@ async function finish(req, res) {
 
 const callback = provider.callback();
 server.on("request", (req, res) => {
+    if (req.method === "POST" && req.url === "/test/next-login") {
+        let body = "";
+        req.on("data", (chunk) => (body += chunk));
+        req.on("end", () => {
+            nextLogin = body;
+            res.end();
+        });
+        return;
+    }
     if (req.url.startsWith("/interaction/")) {
         finish(req, res).catch((error) => {
             res.statusCode = 500;

@@ -27,7 +27,7 @@ export function now(days = 0) {
   return new Date(Date.now() + days * 86400e3).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on("error", reject);
@@ -40,9 +40,9 @@ function freePort() {
 
 /** A sidecar with the demo integration token (acts for any observer or
  *  officer); `extra`: more of its config (scripts/meldcoded_config.py). */
-export async function startSidecar(extra = {}) {
+export async function startSidecar(extra = {}, port = undefined) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meldcode-web-"));
-  const port = await freePort();
+  port ??= await freePort();
   const made = JSON.parse(execFileSync("python3", ["-c", `
 import json, sys
 sys.path.insert(0, sys.argv[1])

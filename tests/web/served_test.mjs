@@ -7,14 +7,18 @@
 // session does not reach the workbench. The technician's capture page sends
 // with its prompt token as the credential. These need the sidecar's /ui/auth
 // routes (branch ui-auth): on a sidecar without them every test is skipped,
-// saying so.
+// saying so. An officer also signs in through the corporation's OpenID
+// Connect provider: a real one (npm oidc-provider, tests/rest/oidc_provider.mjs)
+// that the test starts, multi-factor required.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import readline from "node:readline";
 import * as OTPAuth from "otpauth";
-import { BUILD, DESKTOP, DIST, PHONE, ROOT, concern, launchBrowser, prompt, seriousViolations, startSidecar, watchConsole } from "./harness.mjs";
+import { BUILD, DESKTOP, DIST, PHONE, ROOT, concern, freePort, launchBrowser, prompt, seriousViolations, startSidecar, watchConsole } from "./harness.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const served = Object.hasOwn(
@@ -153,5 +157,78 @@ describe("the UI as meldcoded serves it", { skip: waits }, () => {
     const concerns = await s.sidecar.call("GET", "/v1/concerns?limit=200");
     assert.equal(concerns.body.items.length, before + 1);
     await context.close();
+  });
+});
+
+/** tests/rest/oidc_provider.mjs for one sidecar port: it has no login form;
+ *  the test tells it who signs in next and how ("<sub>|<group>|<amr>"). */
+async function startProvider(sidecarPort) {
+  const secret = "browser-test-client-" + Date.now();
+  const child = spawn("node", [path.join(ROOT, "tests/rest/oidc_provider.mjs"), "meldcoded-web", secret,
+    `http://127.0.0.1:${sidecarPort}/ui/auth/oidc/callback`], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error("oidc_provider.mjs exited " + code)));
+  });
+  return { child, secret, issuer: JSON.parse(line).issuer };
+}
+
+describe("an officer signs in through OpenID Connect in the browser", { skip: waits }, () => {
+  const o = {};
+  before(async () => {
+    if (!served) return;
+    const port = await freePort();
+    o.provider = await startProvider(port);
+    o.dir = fs.mkdtempSync(path.join(os.tmpdir(), "meldcode-oidc-"));
+    const secretFile = path.join(o.dir, "secret");
+    fs.writeFileSync(secretFile, o.provider.secret + "\n", { mode: 0o600 });
+    o.sidecar = await startSidecar({ ui: { dir: DIST, oidc: {
+      issuer: o.provider.issuer, client_id: "meldcoded-web", client_secret_file: secretFile,
+      scopes: ["openid", "groups"], role_claim: "groups", officer_values: ["meldcode-officers"] } } }, port);
+    o.browser = await launchBrowser();
+  });
+  after(async () => {
+    await o.browser?.close();
+    await o.sidecar?.stop();
+    o.provider?.child.kill();
+    if (o.dir) fs.rmSync(o.dir, { recursive: true, force: true });
+  });
+
+  /** A browser that signs in at the provider as `hint` says, from the workbench's sign-in page. */
+  async function signInAtProvider(hint, ref) {
+    const context = await o.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+    const page = await context.newPage();
+    await fetch(`${o.provider.issuer}/test/next-login`, { method: "POST", body: hint });
+    await page.goto(`${o.sidecar.url}/ui/#/concerns/${ref}`);
+    await page.getByRole("heading", { name: "Inloggen" }).waitFor();
+    await page.getByRole("link", { name: "Inloggen met OpenID Connect" }).click();
+    return { context, page };
+  }
+
+  test("with a second factor the officer lands on the concern they asked for, in a session cookie only", async () => {
+    const ref = await concern(o.sidecar, 1);
+    const { context, page } = await signInAtProvider("af-sso|meldcode-officers|mfa", ref);
+    await page.locator("mc-concern-page [data-fact=state]").waitFor();
+    assert.equal(new URL(page.url()).hash, `#/concerns/${ref}`, "back where the officer was");
+    const cookie = (await context.cookies()).find((c) => c.name === "mc_session");
+    assert.ok(cookie?.httpOnly, "the session is an HttpOnly cookie");
+    assert.equal(cookie.sameSite, "Strict");
+    assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+    const session = await page.evaluate(async () => (await fetch("/ui/auth/session")).json());
+    assert.deepEqual(session.actor, { id: "af-sso", role: "officer" });
+    await context.close();
+  });
+
+  test("without a second factor, or outside the officers' group, the sign-in page says why and no session exists", async () => {
+    const ref = await concern(o.sidecar, 2);
+    for (const [hint, text] of [["af-pwd|meldcode-officers|pwd", "zonder tweede factor"],
+                                ["staff-1|staff|mfa", "geen toegang tot de werkbank"]]) {
+      const { context, page } = await signInAtProvider(hint, ref);
+      await page.getByRole("alert").filter({ hasText: text }).waitFor();
+      assert.equal(new URL(page.url()).search, "", "the reason is taken out of the address");
+      assert.equal((await context.cookies()).find((c) => c.name === "mc_session"), undefined, hint);
+      assert.equal(await page.locator("mc-concern-page").count(), 0, hint);
+      await context.close();
+    }
   });
 });

@@ -7,6 +7,19 @@ import { LightElement } from "../element.js";
 import { t } from "../i18n.js";
 import { authMethods, oidcLoginUrl, signInWithPassword, type Methods } from "./session.js";
 
+/** Why the identity provider's sign-in was refused: the sidecar sends the
+ *  browser back to /ui/?error=mfa_required or ?error=sign_in_failed. The
+ *  reason is taken out of the address, so a reload does not show it again. */
+function providerRefusal(): string {
+  const params = new URLSearchParams(location.search);
+  const error = params.get("error");
+  if (error === null) return "";
+  params.delete("error");
+  const query = params.toString();
+  history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
+  return error === "mfa_required" ? t("sign_in_mfa_required") : t("sign_in_provider_failed");
+}
+
 @customElement("mc-signin")
 export class SignIn extends LightElement {
   /** Why sign-in is asked again (expired, re-authentication), if so. */
@@ -17,6 +30,7 @@ export class SignIn extends LightElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.error = providerRefusal();
     authMethods().then((m) => (this.methods = m), () => (this.methods = { password: true }));
   }
 
