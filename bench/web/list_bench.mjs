@@ -40,7 +40,7 @@ function median(xs) {
 
 /** Milliseconds from navigation start until the list's rows are rendered and a row's link takes focus. */
 async function listInteractive(browser, ui) {
-  const context = await browser.newContext(DESKTOP);
+  const context = await browser.newContext({ ...DESKTOP, storageState: ui.storageState });
   const page = await context.newPage();
   await page.goto(`${ui.url}/ui/index.html`, { waitUntil: "commit" });
   await page.locator("tr[data-concern] a").first().focus();

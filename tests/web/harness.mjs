@@ -1,8 +1,9 @@
 // The browser tests' harness: a real meldcoded on a free loopback port (its
-// config from scripts/meldcoded_config.py, the one place configs are made),
-// the built UI in front of it, and Debian's chromium driven by playwright-core
-// (headless, no sandbox as root, no background networking: nothing leaves the
-// machine, nothing downloads a browser).
+// config from scripts/meldcoded_config.py, the one place configs are made)
+// serving the built UI under /ui/, officers signed in to it for real, and
+// Debian's chromium driven by playwright-core (headless, no sandbox as root,
+// no background networking: nothing leaves the machine, nothing downloads a
+// browser).
 import { AxeBuilder } from "@axe-core/playwright";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -12,8 +13,8 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
+import * as OTPAuth from "otpauth";
 import { chromium } from "playwright-core";
-import { createDevServer } from "../../host_adapters/web/dev-server.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BUILD = process.env.MELDCODE_BUILD_DIR ?? path.join(ROOT, "build");
@@ -39,8 +40,11 @@ export function freePort() {
 }
 
 /** A sidecar with the demo integration token (acts for any observer or
- *  officer); `extra`: more of its config (scripts/meldcoded_config.py). */
+ *  officer), serving the built UI; `extra`: more of its config
+ *  (scripts/meldcoded_config.py). A sign-in stays recent enough for an export
+ *  for a whole test file; served_test.mjs tests the re-sign-in itself. */
 export async function startSidecar(extra = {}, port = undefined) {
+  extra = { ui: { dir: DIST, session: { reauthenticate_after_seconds: 3600 } }, ...extra };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meldcode-web-"));
   port ??= await freePort();
   const made = JSON.parse(execFileSync("python3", ["-c", `
@@ -79,12 +83,44 @@ print(json.dumps({"token": token, "config": config}))`,
   return sidecar;
 }
 
-/** The built UI under /ui/ in front of the sidecar, signed in as `officer`. */
+export const PASSWORD = "correct horse battery staple";
+
+/** The TOTP step now, with at least 12 s of it left: codes one step either side stay valid meanwhile. */
+export async function freshStep() {
+  const left = 30 - (Date.now() / 1000) % 30;
+  if (left < 12) await new Promise((r) => setTimeout(r, (left + 0.5) * 1000));
+  return Math.floor(Date.now() / 30000);
+}
+
+async function postJson(sidecar, p, body) {
+  const r = await fetch(sidecar.url + p, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+  return r;
+}
+
+/** The UI as the sidecar serves it, with `officer` signed in for real: enrolled
+ *  through meldcode-admin's link, signed in with password + TOTP (npm otpauth
+ *  is the authenticator app). `storageState` gives a browser context the
+ *  session cookie, as if the officer had signed in in it. */
 export async function startUi(sidecar, officer = OFFICER) {
-  const server = createDevServer({ dist: DIST, api: sidecar.url, token: sidecar.token, officer, observer: TECH });
-  const port = await freePort();
-  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.close(resolve)) };
+  const link = execFileSync(path.join(BUILD, "host_adapters/cli/meldcode-admin"),
+    ["enrol", "--config", sidecar.configPath, "--actor", officer, "--role", "officer"], { encoding: "utf8" }).trim();
+  const enrolment = link.split("#")[1];
+  const { totp_uri: uri } = await (await postJson(sidecar, "/ui/auth/enrol", { enrolment_token: enrolment, password: PASSWORD })).json();
+  const code = (step) => OTPAuth.URI.parse(uri).generate({ timestamp: step * 30000 });
+  const step = await freshStep();
+  await postJson(sidecar, "/ui/auth/enrol/confirm", { enrolment_token: enrolment, totp: code(step - 1) });
+  const signedIn = await postJson(sidecar, "/ui/auth/password", { username: officer, password: PASSWORD, totp: code(step) });
+  const value = /mc_session=([^;]+)/.exec(signedIn.headers.get("set-cookie") ?? "")?.[1];
+  if (!value) throw new Error("no session cookie for " + officer);
+  const { csrf_token: csrf } = await signedIn.json();
+  const cookie = { name: "mc_session", value, domain: "127.0.0.1", path: "/", expires: -1, httpOnly: true, secure: false, sameSite: "Strict" };
+  return {
+    url: sidecar.url,
+    storageState: { cookies: [cookie], origins: [] },
+    /** Signs the officer out: the session ends with the tests that used it. */
+    stop: () => fetch(sidecar.url + "/ui/auth/logout", { method: "POST", headers: { Cookie: `mc_session=${value}`, "X-CSRF-Token": csrf } }),
+  };
 }
 
 export function launchBrowser() {

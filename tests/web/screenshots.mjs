@@ -29,7 +29,7 @@ try {
   await sidecar.call("POST", `/v1/concerns/${await concern(sidecar, 7, { acute: true })}/actions`, { body: { action: "record_acute", fields: {
     called_112: true, called_veilig_thuis: false, called_at: now(), summary: "112 gebeld" } } });
   const ref = await concern(sidecar, 6, { children_involved: "yes" });
-  const desk = await (await browser.newContext({ ...DESKTOP, locale: "nl-NL" })).newPage();
+  const desk = await (await browser.newContext({ ...DESKTOP, locale: "nl-NL", storageState: ui.storageState })).newPage();
   await desk.goto(`${ui.url}/ui/index.html`);
   await desk.locator("tr[data-concern]").first().waitFor();
   await shot(desk, "workbench-list");

@@ -10,7 +10,8 @@ import { DESKTOP, concern, now, seriousViolations, stack, startUi, watchConsole 
 const s = stack();
 
 async function openWorkbench(hash = "") {
-  const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+  const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam",
+    storageState: s.ui.storageState });
   const page = await context.newPage();
   const errors = watchConsole(page);
   await page.goto(`${s.ui.url}/ui/index.html${hash}`);
@@ -331,7 +332,7 @@ describe("workbench", () => {
     await page.getByText("Een ander dan wie het opheffen vroeg, heft de bewaarplicht op.").waitFor();
     assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.legal_hold.reason, "complaint", "still held");
     const second = await startUi(s.sidecar, "af-2");
-    const other = await (await s.browser.newContext({ ...DESKTOP, locale: "nl-NL" })).newPage();
+    const other = await (await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", storageState: second.storageState })).newPage();
     await other.goto(`${second.url}/ui/index.html#/concerns/${ref}`);
     await other.locator("[data-hold]", { hasText: "als tweede" }).click();
     await other.locator("[data-fact=legal_hold]", { hasText: "Geen" }).waitFor();
