@@ -64,6 +64,20 @@ def machine_state():
                                       capture_output=True).returncode == 0}
 
 
+# The environment the service starts with: as bare as systemd's. Only the
+# clock the suite may run under goes along (scripts/test-clock-ahead runs it
+# under datefudge, which preloads itself from its own library folder), so that
+# the service and the test agree on what "now" is.
+CLOCK_VARIABLES = ("LD_PRELOAD", "LD_LIBRARY_PATH", "DATEFUDGE", "DATEFUDGE_DOSTATIC")
+
+
+def service_environment():
+    bare = {"PATH": "/usr/bin:/bin"}
+    if "DATEFUDGE" not in os.environ:
+        return bare
+    return {**bare, **{name: os.environ[name] for name in CLOCK_VARIABLES if name in os.environ}}
+
+
 class PackageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -183,7 +197,7 @@ class PackageTest(unittest.TestCase):
         self.addCleanup(log.close)
         sidecar = subprocess.Popen(as_service + shlex.split(unit["ExecStart"]), cwd="/",
                                    stdout=subprocess.PIPE, stderr=log, text=True,
-                                   env={"PATH": "/usr/bin:/bin"},
+                                   env=service_environment(),
                                    preexec_fn=lambda: os.umask(0o077))  # the unit's UMask
         try:
             self.assertIn("listening on", sidecar.stdout.readline())
