@@ -32,6 +32,7 @@ TARGETS = {
     "mc_ticket_closed": "ticket",
     "mc_signals_submit": "submission",
     "mc_submission_status": "submission_status_request",
+    "mc_prompt_open": "prompt_open_request",
     "mc_host_event_report": "host_event",
     "mc_concerns_list": "concern_query",
     "mc_concern_get": "concern_get",
@@ -238,6 +239,10 @@ SEEDS = {
         "by_priority": {"sort": "priority", "priority": "urgent", "cursor": "1-3"},
     },
     "mc_submission_status": {"other_submission": {"submission_ref": OTHER_SUBMISSION}},
+    "mc_prompt_open": {
+        "own_token": {"prompt_token": PROMPT_TOKEN},
+        "own_token_in_english": {"prompt_token": PROMPT_TOKEN, "locale": "en"},
+    },
     "mc_legal_hold_set": {
         "hold_closed": {"concern_ref": concern("closed"), "hold": True, "reason": "complaint"},
         "lift_monitoring": {"concern_ref": concern("monitoring"), "hold": False},
