@@ -1095,7 +1095,7 @@ class WebhookTest(E2ETestCase):
                           steps_due_interval_seconds=1).start()
         try:
             ref = self.submit(mc, "hook-0004")
-            today = time.strftime("%Y-%m-%d", time.gmtime())
+            today = local_date()
             self.walk(mc, ref, steps_to_decision()[:4] + [
                 ("weigh", {q: {"answer": q != "unsafety", "explanation": "e"} for q in
                            ("suspicion", "unsafety", "help_possible", "help_accepted")}),

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { build } from "esbuild";
 import path from "node:path";
-import { ROOT, concern, now, startSidecar } from "./harness.mjs";
+import { ROOT, concern, localDate, now, startSidecar } from "./harness.mjs";
 
 let sidecar, framework;
 let n = 0;
@@ -82,7 +82,7 @@ test("a question the UI does not show yet is refused by the plugin", async () =>
 });
 
 test("step 5: the plugin accepts exactly the decisions the UI offers", async () => {
-  const review = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+  const review = localDate(30);
   for (const answers of uiPaths()) {
     const offered = framework.allowedDecisions(answers);
     for (const report of [true, false]) {

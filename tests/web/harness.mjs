@@ -28,6 +28,12 @@ export function now(days = 0) {
   return new Date(Date.now() + days * 86400e3).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** The Dutch civil date, days from now: review dates are civil dates, and from 23:00 UTC
+ *  (22:00 in summer) Amsterdam is already a day ahead of UTC. */
+export function localDate(days = 0) {
+  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Amsterdam" }).format(new Date(Date.now() + days * 86400e3));
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();

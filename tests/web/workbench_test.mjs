@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESKTOP, concern, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
+import { DESKTOP, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
 
 const s = stack();
 
@@ -96,7 +96,7 @@ async function toMonitoring(ref) {
     ["weigh", { suspicion: { answer: true, explanation: "e" }, unsafety: { answer: false, explanation: "e" },
                 help_possible: { answer: true, explanation: "e" }, help_accepted: { answer: true, explanation: "e" } }],
     ["decide", { report: { decision: false, rationale: "r" }, help: { decision: true, rationale: "wijkteam" },
-                 monitoring_agreements: "Wijkteam belt elke week.", review_date: now().slice(0, 10) }],
+                 monitoring_agreements: "Wijkteam belt elke week.", review_date: localDate() }],
   ];
   for (const [action, fields] of steps) {
     const r = await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action, fields } });
