@@ -12,6 +12,7 @@ using nlohmann::json;
 Response legal_hold(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge(body, "concern_ref", c.params.at("ref"), "path")) return *error;
+    if (auto error = merge_idempotency_key(c.request, body)) return *error;
     return ok(call(c, api(c).legal_hold_set, body));
 }
 
@@ -31,11 +32,15 @@ Response export_approval(const RouteContext& c) {
 }
 
 Response purge(const RouteContext& c) {
-    return ok(call(c, api(c).purge, c.request.body));
+    std::string body = c.request.body;
+    if (auto error = merge_idempotency_key(c.request, body)) return *error;
+    return ok(call(c, api(c).purge, body));
 }
 
 Response keys_rotate(const RouteContext& c) {
-    return ok(call(c, api(c).keys_rotate, c.request.body));
+    std::string body = c.request.body;
+    if (auto error = merge_idempotency_key(c.request, body)) return *error;
+    return ok(call(c, api(c).keys_rotate, body));
 }
 
 Response audit_verification(const RouteContext& c) {

@@ -78,6 +78,14 @@ inline std::optional<Response> merge(std::string& body, const std::string& key,
     return std::nullopt;
 }
 
+// The Idempotency-Key header becomes the body's idempotency_key: a retry
+// gets the first answer and adds nothing.
+inline std::optional<Response> merge_idempotency_key(const Request& request, std::string& body) {
+    const std::string* key = request.header("idempotency-key");
+    if (key == nullptr) return std::nullopt;
+    return merge(body, "idempotency_key", *key, "Idempotency-Key header");
+}
+
 // Turns a GET's query parameters into the JSON query the plugin takes; only
 // the names in `allowed`, else 400 with `refusal` as the detail. `limit` and
 // `*_limit` are numbers in the query schemas; anything that is not one goes

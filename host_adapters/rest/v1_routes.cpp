@@ -26,14 +26,6 @@ Response ticket_closed(const RouteContext& c) {
     return ok(call(c, api(c).ticket_closed, c.request.body));
 }
 
-// The Idempotency-Key header becomes the body's idempotency_key: a retry
-// gets the first answer and adds nothing.
-std::optional<Response> merge_idempotency_key(const RouteContext& c, std::string& body) {
-    const std::string* key = c.request.header("idempotency-key");
-    if (key == nullptr) return std::nullopt;
-    return merge(body, "idempotency_key", *key, "Idempotency-Key header");
-}
-
 // If-Match: "<version>" becomes the action's expected_version; `*` (or no
 // header) takes the concern as it is.
 std::optional<Response> merge_if_match(const RouteContext& c, std::string& body) {
@@ -64,7 +56,7 @@ Response with_etag(Response r) {
 // the submission is about that token's ticket.
 Response submit(const RouteContext& c) {
     std::string body = c.request.body;
-    if (auto error = merge_idempotency_key(c, body)) return *error;
+    if (auto error = merge_idempotency_key(c.request, body)) return *error;
     if (const auto token = prompt_token(c.request)) {
         if (auto error = merge(body, "prompt_token", *token, "Authorization header")) {
             return *error;
@@ -146,7 +138,7 @@ Response concern_get(const RouteContext& c) {
 Response concern_act(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge(body, "concern_ref", c.params.at("ref"), "path")) return *error;
-    if (auto error = merge_idempotency_key(c, body)) return *error;
+    if (auto error = merge_idempotency_key(c.request, body)) return *error;
     if (auto error = merge_if_match(c, body)) return *error;
     try {
         return with_etag(ok(call(c, api(c).concern_act, body)));

@@ -171,8 +171,11 @@ TEST_CASE("key rotation re-encrypts everything in resumable batches") {
     CHECK(code == "key_unknown");
     store.reopen();
 
-    json progress = store.mc().rotate_keys(kAdmin, {{"batch", 2}});
+    const json batch{{"batch", 2}, {"idempotency_key", "rotate-k-new-0002"}};
+    json progress = store.mc().rotate_keys(kAdmin, batch);
     CHECK(progress.at("remaining") < remaining);
+    // A retried batch (its answer lost) rotates nothing more and answers as the first time.
+    CHECK(store.mc().rotate_keys(kAdmin, batch) == progress);
     while (progress.at("remaining") > 0) progress = store.mc().rotate_keys(kAdmin, {{"batch", 3}});
     CHECK(store.rows("key_checks") == 1);
 

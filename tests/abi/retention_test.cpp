@@ -339,3 +339,53 @@ TEST_CASE("after a purge the audit trail keeps its rows but no longer names the 
     CHECK(purge_at(store, days_later(31)).at("concerns") == 1);
     CHECK(submitted().is_null());
 }
+
+TEST_CASE("a retried hold, lift or purge does nothing more and answers as the first time") {
+    StoreFixture store(kRetention);
+    const auto& api = store.mc().plugin().api();
+    const std::string ref = closed_concern(store, "VHE-RETRY", Ending::without_action);
+    const std::string later = closed_concern(store, "VHE-LATER", Ending::help_arranged);
+    const json hold{{"concern_ref", ref},
+                    {"hold", true},
+                    {"reason", "complaint"},
+                    {"idempotency_key", "hold-0001"}};
+    const json held = store.mc().set_legal_hold(kAdmin, hold);
+    // A day later the retry does not restart the hold's `since`.
+    store.reopen_at(days_later(1));
+    CHECK(store.mc().set_legal_hold(kAdmin, hold) == held);
+
+    // A retried request to lift is not the same person asking twice...
+    const json lift{{"concern_ref", ref}, {"hold", false}, {"idempotency_key", "lift-0001"}};
+    const json asked = store.mc().set_legal_hold(kAdmin, lift);
+    CHECK(asked.at("legal_hold").contains("lift_requested_at"));
+    CHECK(store.mc().set_legal_hold(kAdmin, lift) == asked);
+    // ...but asking again without the key still is.
+    const json again{{"concern_ref", ref}, {"hold", false}};
+    expect_rejected(store, api.legal_hold_set, kAdmin.dump().c_str(), again.dump().c_str(),
+                    {MC_E_CONFLICT, "second_person_required", "/hold"}, "complaint");
+    // The same key for another request is refused and changes nothing.
+    json other = lift;
+    other["idempotency_key"] = "hold-0001";
+    expect_rejected(store, api.legal_hold_set, kAdmin.dump().c_str(), other.dump().c_str(),
+                    {MC_E_CONFLICT, "idempotency_key_reused", "/idempotency_key"}, ref);
+    CHECK(store.mc().set_legal_hold(actor("records-2", "admin"), again).at("legal_hold") ==
+          nullptr);
+
+    const json purge{{"dry_run", false}, {"idempotency_key", "purge-0001"}};
+    store.reopen_at(days_later(11));
+    const json report = store.mc().purge(kAdmin, purge);
+    CHECK(report.at("concerns") == 1);
+    CHECK(exists(store, later));
+    store.reopen_at(days_later(22));
+    const long long audit_rows = store.rows("audit");
+    // The retry purges nothing more, although another concern is due now.
+    CHECK(store.mc().purge(kAdmin, purge) == report);
+    CHECK(exists(store, later));
+    CHECK(store.rows("audit") == audit_rows + 1);  // the read by exists() only
+    // The same key for a dry run is another request.
+    expect_rejected(store, api.purge, kAdmin.dump().c_str(),
+                    json{{"dry_run", true}, {"idempotency_key", "purge-0001"}}.dump().c_str(),
+                    {MC_E_CONFLICT, "idempotency_key_reused", "/idempotency_key"}, "purge-0001");
+    CHECK(store.mc().purge(kAdmin, kPurge).at("concerns") == 1);
+    CHECK_FALSE(exists(store, later));
+}

@@ -45,7 +45,7 @@ extern "C" {
 /* ABI version: the major part changes only on incompatible changes; the
  * minor part grows when functions or optional fields are added. */
 #define MC_ABI_VERSION_MAJOR 1
-#define MC_ABI_VERSION_MINOR 2
+#define MC_ABI_VERSION_MINOR 3
 #define MC_ABI_VERSION ((uint32_t)((MC_ABI_VERSION_MAJOR << 16) | MC_ABI_VERSION_MINOR))
 
 /* Status codes. Values are stable: new codes are only ever appended. */

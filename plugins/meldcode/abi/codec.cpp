@@ -20,6 +20,10 @@ std::optional<std::string> optional_string(const json& doc, const char* key) {
                              : std::nullopt;
 }
 
+RetryKey retry_key(const json& doc) {
+    return {optional_string(doc, "idempotency_key"), doc};
+}
+
 // The schema checks the shape of a date-time; this checks that it is a real one.
 Timestamp timestamp(const json& doc, const char* key) {
     const auto t = parse_timestamp(doc.at(key).get<std::string>());
@@ -179,10 +183,21 @@ ActionRequest action_request(const json& doc) {
     if (doc.contains("expected_version")) {
         r.expected_version = doc.at("expected_version").get<std::int64_t>();
     }
-    r.idempotency_key = optional_string(doc, "idempotency_key");
-    r.canonical = doc;
-    r.canonical.erase("expected_version");  // a retry may have read a newer version
+    r.retry = retry_key(doc);
+    r.retry.canonical.erase("expected_version");  // a retry may have read a newer version
     return r;
+}
+
+LegalHoldRequest legal_hold_request(const json& doc) {
+    LegalHoldRequest r;
+    r.concern_ref = doc.at("concern_ref").get<std::string>();
+    if (doc.at("hold").get<bool>()) r.reason = doc.at("reason").get<std::string>();
+    r.retry = retry_key(doc);
+    return r;
+}
+
+KeyRotationRequest key_rotation_request(const json& doc) {
+    return {doc.value("batch", std::int64_t{500}), retry_key(doc)};
 }
 
 HostEvent host_event(const json& doc) {
@@ -253,6 +268,7 @@ PurgeRequest purge_request(const json& doc) {
     PurgeRequest r;
     r.dry_run = doc.at("dry_run").get<bool>();
     r.limit = doc.value("limit", r.limit);
+    r.retry = retry_key(doc);
     return r;
 }
 
@@ -339,12 +355,14 @@ json audit_page(const AuditPage& page) {
         json actor{{"id", record.actor.id}, {"role", role_name(record.actor.role)}};
         if (record.actor.integration) actor["integration"] = *record.actor.integration;
         if (record.actor.request_id) actor["request_id"] = *record.actor.request_id;
-        items.push_back({{"id", id},
-                         {"at", format_timestamp(record.at)},
-                         {"actor", std::move(actor)},
-                         {"action", record.action},
-                         {"concern_ref", nullable(concern_ref)},
-                         {"outcome", record.outcome}});
+        json item{{"id", id},
+                  {"at", format_timestamp(record.at)},
+                  {"actor", std::move(actor)},
+                  {"action", record.action},
+                  {"concern_ref", nullable(concern_ref)},
+                  {"outcome", record.outcome}};
+        if (record.count) item["count"] = *record.count;
+        items.push_back(std::move(item));
     }
     return {{"items", std::move(items)}, {"next_cursor", page_cursor(page.next_cursor)}};
 }
@@ -365,14 +383,7 @@ json legal_hold(const ConcernRecord& concern) {
 }
 
 json purge_report(const PurgeReport& r) {
-    return {{"dry_run", r.dry_run},
-            {"concerns", r.concerns},
-            {"entries", r.entries},
-            {"submissions", r.submissions},
-            {"unattached_host_events", r.unattached_host_events},
-            {"held", r.held},
-            {"more", r.more},
-            {"log_cleared", r.log_cleared}};
+    return r;  // its members are the schema's (purge_report.schema.json)
 }
 
 // Identities are replaced in the members that hold them and as words in the

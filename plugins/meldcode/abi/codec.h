@@ -18,6 +18,8 @@ Actor actor(const char* text);
 TicketClosed ticket(nlohmann::json&& doc);
 Submission submission(const nlohmann::json& doc);
 ActionRequest action_request(const nlohmann::json& doc);
+LegalHoldRequest legal_hold_request(const nlohmann::json& doc);
+KeyRotationRequest key_rotation_request(const nlohmann::json& doc);
 HostEvent host_event(const nlohmann::json& doc);
 ConcernQuery concern_query(const nlohmann::json& doc);
 AuditQuery audit_query(const nlohmann::json& doc);

@@ -349,11 +349,8 @@ MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json
                                    const char* request_json, char** hold_json) {
     return call(instance, actor_json, request_json, {"legal_hold_request", "legal_hold"}, hold_json,
                 [](auto& service, const auto& actor, const json& doc) {
-                    const auto reason = doc.at("hold").template get<bool>()
-                                            ? std::optional<std::string>(doc.at("reason"))
-                                            : std::nullopt;
-                    const auto concern = service.set_legal_hold(
-                        actor, doc.at("concern_ref").template get<std::string>(), reason);
+                    const auto concern =
+                        service.set_legal_hold(actor, meldcode::codec::legal_hold_request(doc));
                     return meldcode::codec::legal_hold(concern).dump();
                 });
 }
@@ -384,7 +381,8 @@ MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** progress_json) {
     return call(instance, actor_json, request_json, {"key_rotation_request", "key_rotation"},
                 progress_json, [](auto& service, const auto& actor, const json& doc) {
-                    const auto progress = service.rotate_keys(actor, doc.value("batch", 500));
+                    const auto progress =
+                        service.rotate_keys(actor, meldcode::codec::key_rotation_request(doc));
                     return json{{"rotated", progress.rotated},
                                 {"remaining", progress.remaining},
                                 {"active_key", service.active_key_id()}}
@@ -429,7 +427,10 @@ MC_API mc_status mc_audit_record(mc_instance* instance, const char* actor_json,
                 meldcode::Actor{as.at("id").get<std::string>(),
                                 *meldcode::role_from_name(as.at("role").get<std::string>())};
         }
-        service.record_audit(actor, event.at("action").get<std::string>(), acting_as);
+        const auto count = event.contains("count")
+                               ? std::optional<std::int64_t>(event.at("count").get<std::int64_t>())
+                               : std::nullopt;
+        service.record_audit(actor, event.at("action").get<std::string>(), acting_as, count);
     });
 }
 

@@ -143,6 +143,9 @@ struct AuditRecord {
     std::string action;  // e.g. "concern.read", "submission.create", "access.denied"
     std::optional<ConcernId> concern;
     std::string outcome;  // "ok" or "denied"
+    // How many times it happened, for a row that stands for many (the failed
+    // authentications from one address in one window).
+    std::optional<std::int64_t> count{};
 };
 
 // Key rotation: records re-encrypted in one batch, and how many are still
@@ -150,6 +153,15 @@ struct AuditRecord {
 struct RotationProgress {
     std::int64_t rotated = 0;
     std::int64_t remaining = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RotationProgress, rotated, remaining)
+
+// What is kept of a request taken with an idempotency key: the digest of the
+// request as sent, never its fields, and the first answer where it cannot be
+// read again (a purge's or a key rotation's counts; a concern is read anew).
+struct RequestKey {
+    std::string request_digest;
+    std::optional<nlohmann::json> answer;
 };
 
 // The first place where the audit chain does not hold.
@@ -213,13 +225,14 @@ public:
                                                                    const std::string& key) = 0;
     virtual std::optional<SubmissionState> submission_state(const std::string& submission_ref) = 0;
     virtual void insert_submission(ConcernId concern, const SubmissionRecord& submission) = 0;
-    // An officer's action taken with an idempotency key: the digest of the
-    // request it answered, so that a retry adds nothing and a different
-    // request under the same key is refused.
-    virtual std::optional<std::string> find_action_key(const std::string& actor_id,
+    // A request taken with an idempotency key, so that a retry adds nothing
+    // and a different request under the same key is refused. A key about a
+    // concern is purged with it.
+    virtual std::optional<RequestKey> find_request_key(const std::string& actor_id,
                                                        const std::string& key) = 0;
-    virtual void insert_action_key(ConcernId concern, const std::string& actor_id,
-                                   const std::string& key, const std::string& request_digest) = 0;
+    virtual void insert_request_key(const std::string& actor_id, const std::string& key,
+                                    const RequestKey& request,
+                                    std::optional<ConcernId> concern) = 0;
     // Gives the feedback to every submission of the concern not yet handled
     // and returns their refs (in no particular order): each observer is told
     // by their own submission's ref, never by the concern's.

@@ -480,18 +480,27 @@ bool MeldcodeService::gives_feedback(const std::string& action) const {
     return feedback && feedback->first == action;
 }
 
-// A retried action (the same key, the same request) was taken before: true,
-// and nothing is to be done again. The same key for another request is refused.
-bool MeldcodeService::taken_before(StoreTransaction& tx, const Actor& actor,
-                                   const ActionRequest& request) const {
-    if (!request.idempotency_key) return false;
-    const auto digest = tx.find_action_key(actor.id, *request.idempotency_key);
-    if (!digest) return false;
-    if (!crypto_->digest_matches(request.canonical.dump(), *digest)) {
+// A retried request (the same key, the same request) was taken before: what
+// was kept of it, and nothing is to be done again. The same key for another
+// request (an action, a hold, a purge or a rotation) is refused.
+std::optional<RequestKey> MeldcodeService::taken_before(StoreTransaction& tx, const Actor& actor,
+                                                        const RetryKey& retry) const {
+    if (!retry.idempotency_key) return std::nullopt;
+    auto found = tx.find_request_key(actor.id, *retry.idempotency_key);
+    if (found && !crypto_->digest_matches(retry.canonical.dump(), found->request_digest)) {
         throw Error(MC_E_CONFLICT, "idempotency_key_reused",
-                    "this idempotency key was used for a different action", "/idempotency_key");
+                    "this idempotency key was used for a different request", "/idempotency_key");
     }
-    return true;
+    return found;
+}
+
+// Keeps the request's key (if it came with one) in the transaction that took
+// it, so a retry after a lost answer finds it.
+void MeldcodeService::remember(StoreTransaction& tx, const Actor& actor, const RetryKey& retry,
+                               std::optional<ConcernId> concern, std::optional<json> answer) const {
+    if (!retry.idempotency_key) return;
+    tx.insert_request_key(actor.id, *retry.idempotency_key,
+                          {crypto_->digest(retry.canonical.dump()), std::move(answer)}, concern);
 }
 
 ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& request) {
@@ -502,7 +511,7 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
     std::string message;
     store_->transaction([&](StoreTransaction& tx) {
         ConcernRecord concern = select(tx, {request.concern_ref, std::nullopt});
-        if (taken_before(tx, actor, request)) {
+        if (taken_before(tx, actor, request.retry)) {
             // The first answer may have been lost: the concern as it is now.
             audit(tx, actor, "concern.read", concern.id);
             view = read_view(tx, concern);
@@ -541,10 +550,7 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
         if (record.step) data["step"] = *record.step;
         tx.append_entry(concern.id, concern.unit_id, {"action", now, actor, data});
         audit(tx, actor, "concern." + record.action, concern.id);
-        if (request.idempotency_key) {
-            tx.insert_action_key(concern.id, actor.id, *request.idempotency_key,
-                                 crypto_->digest(request.canonical.dump()));
-        }
+        remember(tx, actor, request.retry, concern.id);
         // The answer shows the chronology's first page, as a plain read does.
         view = read_view(tx, concern);
     });
@@ -561,12 +567,18 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
 
 namespace meldcode {
 
-RotationProgress MeldcodeService::rotate_keys(const Actor& actor, std::int64_t batch) {
+RotationProgress MeldcodeService::rotate_keys(const Actor& actor,
+                                              const KeyRotationRequest& request) {
     authorize(actor, Operation::rotate_keys);
     RotationProgress progress;
     store_->transaction([&](StoreTransaction& tx) {
-        progress = tx.rotate_keys(batch);
+        if (const auto first = taken_before(tx, actor, request.retry)) {
+            progress = first->answer.value().get<RotationProgress>();
+            return;
+        }
+        progress = tx.rotate_keys(request.batch);
         audit(tx, actor, "keys.rotate", std::nullopt);
+        remember(tx, actor, request.retry, std::nullopt, json(progress));
     });
     return progress;
 }
@@ -598,7 +610,8 @@ AuditPage MeldcodeService::list_audit(const Actor& actor, const AuditQuery& quer
 }
 
 void MeldcodeService::record_audit(const Actor& actor, const std::string& action,
-                                   const std::optional<Actor>& acting_as) {
+                                   const std::optional<Actor>& acting_as,
+                                   std::optional<std::int64_t> count) {
     authorize(actor, Operation::record_audit);
     Actor row = actor;
     if (acting_as) {
@@ -612,7 +625,7 @@ void MeldcodeService::record_audit(const Actor& actor, const std::string& action
                                                     "enrolment.completed"};
     const bool ok = std::find(succeeded.begin(), succeeded.end(), action) != succeeded.end();
     store_->transaction([&](StoreTransaction& tx) {
-        tx.append_audit({clock_->now(), row, action, std::nullopt, ok ? "ok" : "denied"});
+        tx.append_audit({clock_->now(), row, action, std::nullopt, ok ? "ok" : "denied", count});
     });
 }
 

@@ -104,6 +104,13 @@ struct ChronologyQuery {
     std::optional<EntryPosition> after;  // nullopt: from the start
 };
 
+// What makes a request safe to retry: under its key a retry adds nothing and
+// answers as the first time; the same key for another request is refused.
+struct RetryKey {
+    std::optional<std::string> idempotency_key;
+    nlohmann::json canonical;  // the request as sent, for the digest
+};
+
 // An officer's action (mc_concern_act).
 struct ActionRequest {
     std::string concern_ref;
@@ -112,9 +119,8 @@ struct ActionRequest {
     // The concern's version the officer saw: refused when it has changed
     // since, so that two officers cannot overwrite each other unseen.
     std::optional<std::int64_t> expected_version;
-    // A retry with the key adds nothing and answers the concern as it is.
-    std::optional<std::string> idempotency_key;
-    nlohmann::json canonical;  // the request as sent, for the idempotency digest
+    // A retry adds nothing and answers the concern as it is.
+    RetryKey retry;
 };
 
 struct ConcernView {
@@ -146,6 +152,7 @@ struct DueStep {
 struct PurgeRequest {
     bool dry_run = false;
     int limit = 100;  // concerns per call: bounds one transaction
+    RetryKey retry;   // a retry answers the first report
 };
 
 // Counts only: the admin who purges never sees content.
@@ -158,6 +165,20 @@ struct PurgeReport {
     std::int64_t held = 0;    // past retention, kept by a legal hold
     bool more = false;        // more concerns are due than the limit allowed
     bool log_cleared = true;  // the write-ahead log was emptied after the purge
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PurgeReport, dry_run, concerns, entries, submissions,
+                                   unattached_host_events, held, more, log_cleared)
+
+// Places a legal hold (with a reason) or asks to lift it (without).
+struct LegalHoldRequest {
+    std::string concern_ref;
+    std::optional<std::string> reason;
+    RetryKey retry;  // a retry answers the hold as it is
+};
+
+struct KeyRotationRequest {
+    std::int64_t batch = 500;
+    RetryKey retry;  // a retry answers the first progress and rotates nothing
 };
 
 // A data-subject export of one concern, before it is written as JSON.
@@ -215,8 +236,7 @@ public:
 
     // Retention and export (service/retention.cpp, service/dossier_export.cpp).
     // A hold with reason == nullopt lifts it.
-    ConcernRecord set_legal_hold(const Actor& actor, const std::string& concern_ref,
-                                 const std::optional<std::string>& reason);
+    ConcernRecord set_legal_hold(const Actor& actor, const LegalHoldRequest& request);
     PurgeReport purge(const Actor& actor, const PurgeRequest& request);
     // A data-subject export in two steps, by two officers: the request
     // records who asks and withholds entries with a reason (nothing is
@@ -226,7 +246,7 @@ public:
     Dossier approve_export(const Actor& actor, const std::string& export_ref);
     // Re-encrypts one batch of records under the active key (one durable
     // transaction); call again until nothing remains.
-    RotationProgress rotate_keys(const Actor& actor, std::int64_t batch);
+    RotationProgress rotate_keys(const Actor& actor, const KeyRotationRequest& request);
     const std::string& active_key_id() const { return crypto_->active_key_id(); }
     // Checks the audit chain; the check itself is audited afterwards.
     AuditVerification verify_audit(const Actor& actor);
@@ -240,7 +260,8 @@ public:
     // whom an integration was refused to act as), the row names that person
     // as actor and the caller as its integration.
     void record_audit(const Actor& actor, const std::string& action,
-                      const std::optional<Actor>& acting_as);
+                      const std::optional<Actor>& acting_as,
+                      std::optional<std::int64_t> count = std::nullopt);
 
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }
@@ -265,7 +286,11 @@ private:
     // any; a conflict when the key came with other content.
     std::optional<std::string> retried(StoreTransaction& tx, const Actor& actor,
                                        const Submission& s, const std::string& canonical) const;
-    bool taken_before(StoreTransaction& tx, const Actor& actor, const ActionRequest& request) const;
+    std::optional<RequestKey> taken_before(StoreTransaction& tx, const Actor& actor,
+                                           const RetryKey& retry) const;
+    void remember(StoreTransaction& tx, const Actor& actor, const RetryKey& retry,
+                  std::optional<ConcernId> concern,
+                  std::optional<nlohmann::json> answer = std::nullopt) const;
     // The concern with a page of its chronology (the first by default) and
     // its version, as a read and an action answer it.
     static ConcernView read_view(StoreTransaction& tx, const ConcernRecord& concern,

@@ -28,20 +28,24 @@ Lift lift(std::optional<LegalHold>& hold, const Actor& actor, Timestamp now) {
 // Placing a hold is one person's call; lifting it takes two (an admin can no
 // longer lift an officer's hold alone): the second request, by someone else,
 // lifts it. Placing it again cancels a pending request to lift.
-ConcernRecord MeldcodeService::set_legal_hold(const Actor& actor, const std::string& concern_ref,
-                                              const std::optional<std::string>& reason) {
+ConcernRecord MeldcodeService::set_legal_hold(const Actor& actor, const LegalHoldRequest& request) {
     authorize(actor, Operation::set_legal_hold);
     const Timestamp now = clock_->now();
     ConcernRecord concern;
     bool same_person = false;
     store_->transaction([&](StoreTransaction& tx) {
-        concern = select(tx, {concern_ref, std::nullopt});
+        concern = select(tx, {request.concern_ref, std::nullopt});
+        if (taken_before(tx, actor, request.retry)) {
+            // A retried lift must not meet itself as "the same person again".
+            audit(tx, actor, "concern.read", concern.id);
+            return;
+        }
         std::string action;
-        if (reason) {
-            concern.legal_hold = LegalHold{*reason, now, std::nullopt, std::nullopt};
+        if (request.reason) {
+            concern.legal_hold = LegalHold{*request.reason, now, std::nullopt, std::nullopt};
             // The reason goes into the audit action: the hold itself is purged
             // with the concern, the audit trail keeps why it was kept.
-            action = "concern.legal_hold." + *reason;
+            action = "concern.legal_hold." + *request.reason;
         } else {
             switch (lift(concern.legal_hold, actor, now)) {
                 case Lift::same_person:
@@ -58,6 +62,7 @@ ConcernRecord MeldcodeService::set_legal_hold(const Actor& actor, const std::str
         }
         tx.set_legal_hold(concern.id, concern.legal_hold);
         audit(tx, actor, action, concern.id);
+        remember(tx, actor, request.retry, concern.id);
     });
     if (same_person) {
         audit_denial(actor, "denied.legal_hold_lift");
@@ -72,11 +77,19 @@ PurgeReport MeldcodeService::purge(const Actor& actor, const PurgeRequest& reque
     authorize(actor, Operation::purge_concerns);
     const Timestamp now = clock_->now();
     PurgeReport report;
-    store_->transaction([&](StoreTransaction& tx) { report = purge_due(tx, actor, request, now); });
+    store_->transaction([&](StoreTransaction& tx) {
+        if (const auto first = taken_before(tx, actor, request.retry)) {
+            report = first->answer.value().get<PurgeReport>();
+            return;
+        }
+        report = purge_due(tx, actor, request, now);
+        remember(tx, actor, request.retry, std::nullopt, nlohmann::json(report));
+    });
     // After the commit: the deleted rows were overwritten in their pages
     // (secure_delete), but older copies of those pages may still sit in the
-    // write-ahead log until it is checkpointed and truncated.
-    if (!request.dry_run && report.concerns + report.unattached_host_events > 0) {
+    // write-ahead log until it is checkpointed and truncated. A retry asks
+    // again: whether the log is clear is a fact of now.
+    if (!report.dry_run && report.concerns + report.unattached_host_events > 0) {
         report.log_cleared = store_->checkpoint();
     }
     return report;

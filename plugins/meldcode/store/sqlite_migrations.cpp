@@ -296,6 +296,28 @@ CREATE TABLE action_keys (
 CREATE INDEX action_keys_by_concern ON action_keys (concern_id);
 )sql";
 
+// Schema 9: purges, key rotations and legal holds take idempotency keys too,
+// so the keys of officers' actions become the keys of any request. A purge's
+// or rotation's key belongs to no concern and keeps its first answer (counts
+// only): those cannot be read again the way a concern can. An audit row may
+// stand for many events (failed authentications per address and window): it
+// says how many.
+constexpr const char* kSchema9 = R"sql(
+CREATE TABLE request_keys (
+    actor_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_digest TEXT NOT NULL,
+    concern_id INTEGER REFERENCES concerns (id),
+    answer TEXT,
+    PRIMARY KEY (actor_id, idempotency_key)
+) WITHOUT ROWID;
+INSERT INTO request_keys (actor_id, idempotency_key, request_digest, concern_id)
+    SELECT actor_id, idempotency_key, request_digest, concern_id FROM action_keys;
+DROP TABLE action_keys;
+CREATE INDEX request_keys_by_concern ON request_keys (concern_id);
+ALTER TABLE audit ADD COLUMN count INTEGER;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -337,8 +359,8 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
-        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4},
-        {5, kSchema5}, {6, kSchema6}, {7, kSchema7}, {8, kSchema8},
+        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4}, {5, kSchema5},
+        {6, kSchema6}, {7, kSchema7}, {8, kSchema8}, {9, kSchema9},
     };
     return all;
 }

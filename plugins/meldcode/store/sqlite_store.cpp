@@ -324,21 +324,26 @@ public:
                                q.boolean(4)};
     }
 
-    std::optional<std::string> find_action_key(const std::string& actor_id,
+    std::optional<RequestKey> find_request_key(const std::string& actor_id,
                                                const std::string& key) override {
         auto q = query(
-            "SELECT request_digest FROM action_keys WHERE actor_id = ?1 AND idempotency_key = ?2");
+            "SELECT request_digest, answer FROM request_keys "
+            "WHERE actor_id = ?1 AND idempotency_key = ?2");
         q.bind(1, actor_id).bind(2, key);
         if (!q.step()) return std::nullopt;
-        return q.text(0);
+        RequestKey found{q.text(0), std::nullopt};
+        if (const auto answer = q.optional_text(1)) found.answer = nlohmann::json::parse(*answer);
+        return found;
     }
 
-    void insert_action_key(ConcernId concern, const std::string& actor_id, const std::string& key,
-                           const std::string& request_digest) override {
+    void insert_request_key(const std::string& actor_id, const std::string& key,
+                            const RequestKey& request, std::optional<ConcernId> concern) override {
         auto q = query(
-            "INSERT INTO action_keys (actor_id, idempotency_key, request_digest, concern_id) "
-            "VALUES (?1, ?2, ?3, ?4)");
-        q.bind(1, actor_id).bind(2, key).bind(3, request_digest).bind(4, concern);
+            "INSERT INTO request_keys (actor_id, idempotency_key, request_digest, concern_id, "
+            "answer) VALUES (?1, ?2, ?3, ?4, ?5)");
+        q.bind(1, actor_id).bind(2, key).bind(3, request.request_digest).bind(4, concern);
+        q.bind(5,
+               request.answer ? std::optional<std::string>(request.answer->dump()) : std::nullopt);
         q.run();
     }
 
@@ -702,7 +707,7 @@ public:
         counts.submissions = remove_or_count("submissions", "concern_id = ?1", concern, dry_run);
         remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
         remove_or_count("export_requests", "concern_id = ?1", concern, dry_run);
-        remove_or_count("action_keys", "concern_id = ?1", concern, dry_run);
+        remove_or_count("request_keys", "concern_id = ?1", concern, dry_run);
         remove_or_count("concerns", "id = ?1", concern, dry_run);
         return counts;
     }
