@@ -109,30 +109,40 @@ std::variant<nlohmann::json, ActingRefusal> Authenticator::acting_actor(
     return actor;
 }
 
-FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window)
-    : max_failures_(max_failures), window_(window) {}
+FailureLimiter::FailureLimiter(int max_failures, std::chrono::seconds window, Ended ended)
+    : max_failures_(max_failures), window_(window), ended_mode_(ended) {}
 
 std::optional<FailureLimiter::Refusal> FailureLimiter::blocked(const std::string& address,
                                                                Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = windows_.find(address);
     if (it == windows_.end()) return std::nullopt;
-    const auto ends = it->second.start + window_;
-    if (now >= ends) {
-        windows_.erase(it);
+    if (over(it->second, now)) {
+        end(it);
         return std::nullopt;
     }
     if (it->second.failures < max_failures_) return std::nullopt;
-    const bool first = !std::exchange(it->second.refused, true);
-    return Refusal{std::chrono::duration_cast<std::chrono::seconds>(ends - now).count() + 1, first};
+    const bool first = it->second.refused++ == 0;
+    const auto left = it->second.start + window_ - now;
+    return Refusal{std::chrono::duration_cast<std::chrono::seconds>(left).count() + 1, first};
 }
 
 int FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {
     std::lock_guard<std::mutex> lock(mutex_);
     prune(now);
+    auto it = windows_.find(address);
+    if (it != windows_.end() && over(it->second, now)) end(it);
     Window& w = windows_[address];
-    if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
+    if (w.failures == 0) w.start = now;
     return ++w.failures;
+}
+
+std::vector<long> FailureLimiter::take_ended(Clock::time_point now, bool all) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = windows_.begin(); it != windows_.end();) {
+        it = all || over(it->second, now) ? end(it) : std::next(it);
+    }
+    return std::exchange(ended_, {});
 }
 
 // One sweep per window at most, so its cost spreads over the failures of a
@@ -141,8 +151,13 @@ void FailureLimiter::prune(Clock::time_point now) {
     if (now < last_prune_ + window_) return;
     last_prune_ = now;
     for (auto it = windows_.begin(); it != windows_.end();) {
-        it = now >= it->second.start + window_ ? windows_.erase(it) : std::next(it);
+        it = over(it->second, now) ? end(it) : std::next(it);
     }
+}
+
+FailureLimiter::Windows::iterator FailureLimiter::end(Windows::iterator it) {
+    if (ended_mode_ == Ended::tally) ended_.push_back(it->second.failures + it->second.refused);
+    return windows_.erase(it);
 }
 
 std::size_t FailureLimiter::size() {

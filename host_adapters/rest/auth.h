@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "config.h"
 #include "http_types.h"
@@ -56,10 +57,13 @@ private:
 // over the limit is refused (429) until its window ends. Windows that have
 // passed are dropped at most one window after they end, so addresses that
 // never come back (an attacker rotating them) cannot grow memory without bound.
+// With Ended::tally each ended window leaves its count of attempts behind for
+// take_ended(): one audit row per address and window, however many attempts.
 class FailureLimiter {
 public:
     using Clock = std::chrono::steady_clock;
-    FailureLimiter(int max_failures, std::chrono::seconds window);
+    enum class Ended { forget, tally };
+    FailureLimiter(int max_failures, std::chrono::seconds window, Ended ended = Ended::forget);
 
     struct Refusal {
         long retry_after;  // seconds until the address may try again
@@ -70,21 +74,32 @@ public:
     // Returns the failures of the address's window so far, this one included.
     int record_failure(const std::string& address, Clock::time_point now);
 
+    // The attempts (failures and refusals) of each window that has ended
+    // since the last call, one number per address and window; `all` ends
+    // every window now (when the sidecar stops). Empty with Ended::forget.
+    std::vector<long> take_ended(Clock::time_point now, bool all = false);
+
     // How many addresses are remembered now.
     std::size_t size();
 
 private:
-    void prune(Clock::time_point now);
-
     struct Window {
         Clock::time_point start;
         int failures = 0;
-        bool refused = false;
+        long refused = 0;
     };
+    using Windows = std::map<std::string, Window>;
+
+    void prune(Clock::time_point now);
+    bool over(const Window& w, Clock::time_point now) const { return now >= w.start + window_; }
+    Windows::iterator end(Windows::iterator it);  // erases, keeping its tally
+
     int max_failures_;
     std::chrono::seconds window_;
+    Ended ended_mode_;
     std::mutex mutex_;
-    std::map<std::string, Window> windows_;
+    Windows windows_;
+    std::vector<long> ended_;
     Clock::time_point last_prune_{};
 };
 

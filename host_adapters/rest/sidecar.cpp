@@ -153,10 +153,18 @@ Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger
       auth_(config.tokens),
       ui_files_(config),
       ui_auth_(config, mc, log),
-      limiter_(config.limits.auth_failures,
-               std::chrono::seconds(config.limits.auth_window_seconds)),
-      denials_(config.limits.denied_calls,
-               std::chrono::seconds(config.limits.auth_window_seconds)) {}
+      limiter_(config.limits.auth_failures, std::chrono::seconds(config.limits.auth_window_seconds),
+               FailureLimiter::Ended::tally),
+      denials_(config.limits.denied_calls, std::chrono::seconds(config.limits.auth_window_seconds)),
+      window_sweep_(std::chrono::seconds(config.limits.auth_window_seconds),
+                    [this] { audit_ended_windows(); }) {
+    window_sweep_.start();
+}
+
+Sidecar::~Sidecar() {
+    window_sweep_.stop();
+    audit_ended_windows(true);
+}
 
 Response Sidecar::handle(const Request& request) {
     const auto start = std::chrono::steady_clock::now();
@@ -327,9 +335,10 @@ std::variant<Identity, Response> Sidecar::from_prompt_token(const Request& reque
 
 // 401 before anything else is looked at; failures are logged, counted, and
 // past the limit refused per client address (an IPv6 client per /64) with
-// 429. The plugin's audit trail gets at most two durable rows per address
+// 429. The plugin's audit trail gets at most three durable rows per address
 // and window, whatever an attacker sends: its first failure (only which
-// failure: no token, no address) and its first 429. `code` overrides the
+// failure: no token, no address), its first 429, and when the window ends
+// the count of its attempts (audit_ended_windows). `code` overrides the
 // problem's code (a prompt token's: expired or unknown).
 Response Sidecar::unauthenticated(const Request& request, const std::string& request_id,
                                   AuthFailure failure, const std::string& code) {
@@ -357,11 +366,22 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
     return r;
 }
 
+// One durable row per address and window, written when the window ends, with
+// how many attempts it stood for; its first failure and first refusal were
+// written at once, for alerts that cannot wait.
+void Sidecar::audit_ended_windows(bool all) {
+    for (const long attempts : limiter_.take_ended(FailureLimiter::Clock::now(), all)) {
+        audit_refusal("authentication.failures", attempts);
+    }
+}
+
 // The refusal stands whether or not the trail took it: a client never learns
 // of an audit failure, the operator does (without the request's details).
-void Sidecar::audit_refusal(const char* action) {
+void Sidecar::audit_refusal(const char* action, std::optional<long> count) {
+    nlohmann::json event{{"action", action}};
+    if (count) event["count"] = *count;
     try {
-        mc_.record_audit(sidecar_actor(), {{"action", action}});
+        mc_.record_audit(sidecar_actor(), event);
     } catch (const meldcode::sdk::Error& e) {
         log_.log(Level::error, "audit_record_failed", {{"code", e.code()}});
     }

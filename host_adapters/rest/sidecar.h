@@ -4,6 +4,7 @@
 // then metrics and one log line.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "meldcode/meldcode.hpp"
 #include "metrics.h"
+#include "periodic.h"
 #include "router.h"
 #include "ui_auth.h"
 #include "ui_files.h"
@@ -28,6 +30,9 @@ class Sidecar {
 public:
     Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger& log,
             HostOrders& host_orders);
+    ~Sidecar();  // writes the count of every window still open
+    Sidecar(const Sidecar&) = delete;
+    Sidecar& operator=(const Sidecar&) = delete;
     Response handle(const Request& request);
     Metrics& metrics() { return metrics_; }
 
@@ -51,7 +56,8 @@ private:
                              AuthFailure failure, const std::string& code = "");
     Response ui(const Request& request, const std::string& request_id, std::string& route_label);
     Response v1(const Request& request, const std::string& request_id, std::string& route_label);
-    void audit_refusal(const char* action);
+    void audit_refusal(const char* action, std::optional<long> count = std::nullopt);
+    void audit_ended_windows(bool all = false);
     void audit_acting_refusal(const Identity& identity, const ActingRefusal& refusal,
                               const std::string& request_id);
 
@@ -65,6 +71,7 @@ private:
     UiAuth ui_auth_;
     FailureLimiter limiter_;  // failed authentication, per client address
     FailureLimiter denials_;  // refused calls (403), per authenticated caller
+    Periodic window_sweep_;   // last: stopped before the members it uses go
 };
 
 }  // namespace meldcoded

@@ -6,37 +6,7 @@ namespace meldcoded {
 
 StepsDueSchedule::StepsDueSchedule(const meldcode::sdk::Instance& mc, Logger& log,
                                    std::chrono::seconds interval)
-    : mc_(mc), log_(log), interval_(interval) {}
-
-StepsDueSchedule::~StepsDueSchedule() {
-    stop();
-}
-
-void StepsDueSchedule::start() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (worker_.joinable()) return;
-    stopping_ = false;
-    worker_ = std::thread([this] { run(); });
-}
-
-void StepsDueSchedule::stop() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_one();
-    if (worker_.joinable()) worker_.join();
-}
-
-void StepsDueSchedule::run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_) {
-        lock.unlock();
-        check();
-        lock.lock();
-        wake_.wait_for(lock, interval_, [this] { return stopping_; });
-    }
-}
+    : mc_(mc), log_(log), timer_(interval, [this] { check(); }) {}
 
 // A failed check is logged and tried again next time: the reviews stay due.
 void StepsDueSchedule::check() {

@@ -5,36 +5,26 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "log.h"
 #include "meldcode/meldcode.hpp"
+#include "periodic.h"
 
 namespace meldcoded {
 
 class StepsDueSchedule {
 public:
     StepsDueSchedule(const meldcode::sdk::Instance& mc, Logger& log, std::chrono::seconds interval);
-    ~StepsDueSchedule();  // stop()s
-    StepsDueSchedule(const StepsDueSchedule&) = delete;
-    StepsDueSchedule& operator=(const StepsDueSchedule&) = delete;
 
-    void start();  // checks at once, then every interval
-    void stop();   // waits for a check in progress; idempotent
+    void start() { timer_.start(); }  // checks at once, then every interval
+    void stop() { timer_.stop(); }    // waits for a check in progress; idempotent
 
 private:
-    void run();
     void check();
 
     const meldcode::sdk::Instance& mc_;
     Logger& log_;
-    const std::chrono::seconds interval_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread worker_;
+    Periodic timer_;  // last: stopped before the members check() uses go
 };
 
 }  // namespace meldcoded

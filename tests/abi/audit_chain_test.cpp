@@ -30,13 +30,15 @@ void tamper(const std::string& path, const std::string& sql) {
     REQUIRE(rc == SQLITE_OK);
 }
 
-// A store with some ten audit rows.
+// A store with some ten audit rows, the last one counting failed attempts.
 void audited_activity(const StoreFixture& store) {
     for (const char* unit : {"VHE-1", "VHE-2", "VHE-3"}) {
         store.submit(std::string("WO-") + unit, unit, "tech-1", "waarneming");
         store.only_concern_ref(unit);
     }
-    REQUIRE(store.rows("audit") >= 6);
+    store.mc().record_audit(actor("meldcoded", "integration"),
+                            {{"action", "authentication.failures"}, {"count", 40}});
+    REQUIRE(store.rows("audit") >= 7);
 }
 
 json verify_after(StoreFixture& store, const std::string& sql) {
@@ -74,6 +76,9 @@ TEST_CASE("each kind of tampering with the audit trail is found at its first row
     const Case cases[] = {
         {"a modified row", "UPDATE audit SET action = 'concern.list' WHERE id = 3", 3, "modified"},
         {"a modified actor", "UPDATE audit SET actor_id = 'someone' WHERE id = 2", 2, "modified"},
+        {"a lowered count", "UPDATE audit SET count = 2 WHERE count = 40", last, "modified"},
+        {"a count given to a row of one event", "UPDATE audit SET count = 2 WHERE id = 2", 2,
+         "modified"},
         {"a deleted row", "DELETE FROM audit WHERE id = 4", 4, "missing"},
         {"reordered rows",
          "UPDATE audit SET id = -1 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = 4; "

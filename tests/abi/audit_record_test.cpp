@@ -6,8 +6,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "abi/schema_validator.h"
 #include "plugin_fixture.h"
 
+using meldcode::matches_schema;
 using namespace meldcode::test;
 
 namespace {
@@ -64,6 +66,21 @@ TEST_CASE("an integration records failed authentications, and the chain still ve
     CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
 }
 
+TEST_CASE("a row standing for many failed attempts keeps their count in the chain") {
+    StoreFixture store;
+    store.mc().record_audit(kSidecar, {{"action", "authentication.failures"}, {"count", 37}});
+    const json newest = store.mc().list_audit(kAuditor, {{"limit", 1}}).at("items").at(0);
+    CHECK(newest.at("action") == "authentication.failures");
+    CHECK(newest.at("count") == 37);
+    CHECK(newest.at("outcome") == "denied");
+    CHECK(matches_schema("audit_page", json{{"items", {newest}}, {"next_cursor", nullptr}}));
+    CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
+    // Rows of one event carry no count.
+    store.mc().record_audit(kSidecar, {{"action", "authentication.invalid_token"}});
+    CHECK_FALSE(
+        store.mc().list_audit(kAuditor, {{"limit", 2}}).at("items").at(1).contains("count"));
+}
+
 TEST_CASE("observers, officers and auditors may not record audit events") {
     StoreFixture store;
     const std::string before = store.data_fingerprint();
@@ -97,6 +114,15 @@ TEST_CASE("a bad audit event is refused with code and pointer and stores nothing
     check_bad_event(store, R"({"action":"concern.read"})", MC_E_PAYLOAD, "schema_violation",
                     "/action");
     check_bad_event(store, R"({})", MC_E_PAYLOAD, "missing_field", "/action");
+    // A count belongs to authentication.failures, which needs one.
+    check_bad_event(store, R"({"action":"authentication.failures"})", MC_E_PAYLOAD, "missing_field",
+                    "/count");
+    check_bad_event(store, R"({"action":"authentication.invalid_token","count":2})", MC_E_PAYLOAD,
+                    "schema_violation", "/action");
+    check_bad_event(store, R"({"action":"authentication.failures","count":0})", MC_E_PAYLOAD,
+                    "schema_violation", "/count");
+    check_bad_event(store, R"({"action":"authentication.failures","count":"12"})", MC_E_PAYLOAD,
+                    "schema_violation", "/count");
     // An extra member is the object's fault: the pointer names the object.
     check_bad_event(store,
                     R"({"action":"authentication.invalid_token","client_address":"192.0.2.7"})",

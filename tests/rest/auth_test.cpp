@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "auth.h"
 
@@ -43,4 +44,34 @@ TEST_CASE("addresses whose window has passed are forgotten, however many there w
     limiter.record_failure("10.2.0.1", t0 + seconds(600));
     CHECK(limiter.size() <= 62);
     CHECK(limiter.blocked("10.9.9.9", t0 + seconds(620)));
+}
+
+TEST_CASE("each ended window leaves the count of its attempts behind, once") {
+    FailureLimiter limiter(3, seconds(60), FailureLimiter::Ended::tally);
+    const FailureLimiter::Clock::time_point t0{};
+    for (int i = 0; i < 5; ++i) {
+        if (!limiter.blocked("10.0.0.1", t0 + seconds(i))) {
+            limiter.record_failure("10.0.0.1", t0 + seconds(i));
+        }
+    }
+    limiter.record_failure("10.0.0.2", t0 + seconds(30));
+    CHECK(limiter.take_ended(t0 + seconds(59)).empty());  // both windows still open
+    // Three failures and two refusals; the other address's window is open.
+    CHECK(limiter.take_ended(t0 + seconds(60)) == std::vector<long>{5});
+    CHECK(limiter.take_ended(t0 + seconds(61)).empty());
+    // A new failure after the window starts a new one; the old one is counted.
+    limiter.record_failure("10.0.0.2", t0 + seconds(95));
+    limiter.record_failure("10.0.0.2", t0 + seconds(96));
+    CHECK(limiter.take_ended(t0 + seconds(97)) == std::vector<long>{1});
+    // When the sidecar stops, the open windows count too.
+    CHECK(limiter.take_ended(t0 + seconds(98), true) == std::vector<long>{2});
+    CHECK(limiter.size() == 0);
+}
+
+TEST_CASE("a limiter that forgets its windows keeps no counts") {
+    FailureLimiter limiter(3, seconds(60));
+    const FailureLimiter::Clock::time_point t0{};
+    limiter.record_failure("10.0.0.1", t0);
+    CHECK(limiter.take_ended(t0 + seconds(120), true).empty());
+    CHECK(limiter.size() == 0);
 }

@@ -397,6 +397,11 @@ class AuditFloodTest(E2ETestCase):
     def actions(mc, prefix):
         return [r["action"] for r in mc.audit_rows() if r["action"].startswith(prefix)]
 
+    @staticmethod
+    def counts(mc):
+        """The counts of the rows that stand for a window's attempts, newest first."""
+        return [r["count"] for r in mc.audit_rows() if r["action"] == "authentication.failures"]
+
     def test_a_flood_of_bad_tokens_writes_one_row_per_address_and_window(self):
         mc, token, _ = self.sidecar({"auth_failures": 1000, "auth_window_seconds": 600})
         try:
@@ -410,7 +415,36 @@ class AuditFloodTest(E2ETestCase):
         finally:
             mc.stop()
         self.assertIn('meldcoded_auth_failures_total{reason="invalid_token"} 300', metrics)
-        self.assertEqual(self.actions(mc, "authentication."), ["authentication.invalid_token"])
+        # Newest first: the window's count, written when the sidecar stopped.
+        self.assertEqual(self.actions(mc, "authentication."),
+                         ["authentication.failures", "authentication.invalid_token"])
+        self.assertEqual(self.counts(mc), [300])
+
+    def test_a_window_that_ends_is_counted_while_the_sidecar_runs(self):
+        _, entries = tokens()
+        auditor = meldcoded_config.new_token()
+        entries.append(meldcoded_config.token_entry(auditor, actor={"id": "au-1",
+                                                                    "role": "auditor"}))
+        mc = Sidecar(entries, limits={"auth_failures": 2, "auth_window_seconds": 2}).start()
+        try:
+            statuses = [mc.request("GET", "/v1/catalog", "mct_guess_%d" % i)[0] for i in range(5)]
+            self.assertEqual(statuses, [401, 401, 429, 429, 429])
+            # No request comes after the window: the sidecar's own sweep counts it.
+            deadline = time.monotonic() + 30
+            while True:
+                status, _, page = mc.request("GET", "/v1/audit?action=authentication.failures",
+                                             auditor)
+                self.assertEqual(status, 200, page)
+                if page["items"]:
+                    break
+                self.assertLess(time.monotonic(), deadline, "no count of the ended window")
+                time.sleep(0.2)
+        finally:
+            mc.stop()
+        self.assertEqual([(r["count"], r["actor"]["id"], r["concern_ref"]) for r in page["items"]],
+                         [(5, "meldcoded", None)])
+        # The stop adds no second row for a window already counted.
+        self.assertEqual(self.actions(mc, "authentication.failures"), ["authentication.failures"])
 
     def test_x_forwarded_for_names_the_client_only_from_a_trusted_proxy(self):
         mc, token, _ = self.sidecar({"auth_failures": 3, "auth_window_seconds": 600},
@@ -426,9 +460,13 @@ class AuditFloodTest(E2ETestCase):
             mc.stop()
         self.assertIn('"client":"203.0.113.1"', mc.log_text())
         self.assertNotIn('"client":"198.51.100.9"', mc.log_text())  # the client's own claim
+        # Newest first: each address's count when the sidecar stopped (in the order of the
+        # addresses), then the rows written at once.
         self.assertEqual(self.actions(mc, "authentication."),
-                         ["authentication.invalid_token", "authentication.rate_limited",
+                         ["authentication.failures", "authentication.failures",
+                          "authentication.invalid_token", "authentication.rate_limited",
                           "authentication.invalid_token"])
+        self.assertEqual(self.counts(mc), [1, 4])
 
     def test_a_caller_whose_calls_keep_being_refused_is_stopped_before_the_plugin(self):
         mc, observer, officer = self.sidecar({"denied_calls": 3, "auth_window_seconds": 600})

@@ -25,6 +25,7 @@ std::string canonical(const Row& row, std::int64_t as_id) {
         const auto marked = [](const std::optional<std::string>& v) { return v ? "=" + *v : ""; };
         out += fields({"via", marked(row.integration), marked(row.request_id)});
     }
+    if (row.count) out += fields({"count", std::to_string(*row.count)});
     return out;
 }
 

@@ -32,6 +32,7 @@ struct Row {
     std::optional<std::string> link;
     std::optional<std::string> integration{};  // Actor::integration
     std::optional<std::string> request_id{};   // Actor::request_id
+    std::optional<std::int64_t> count{};       // AuditRecord::count
 };
 
 struct Head {

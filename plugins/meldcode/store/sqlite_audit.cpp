@@ -16,12 +16,12 @@ using audit_chain::Row;
 
 constexpr const char* kRowColumns =
     "SELECT id, at, actor_id, actor_role, action, concern_id, outcome, key_id, link, "
-    "integration, request_id FROM audit ";
+    "integration, request_id, count FROM audit ";
 
 Row read_row(const Query& q) {
-    return Row{q.int64(0),         q.int64(1),          q.text(2),          q.text(3),
-               q.text(4),          q.optional_int64(5), q.text(6),          q.optional_text(7),
-               q.optional_text(8), q.optional_text(9),  q.optional_text(10)};
+    return Row{q.int64(0),         q.int64(1),          q.text(2),           q.text(3),
+               q.text(4),          q.optional_int64(5), q.text(6),           q.optional_text(7),
+               q.optional_text(8), q.optional_text(9),  q.optional_text(10), q.optional_int64(11)};
 }
 
 std::optional<Row> row_by_id(sqlite3* db, std::int64_t id) {
@@ -92,17 +92,18 @@ void append_audit_row(sqlite3* db, const Crypto& crypto, const AuditRecord& reco
             crypto.active_key_id(),
             std::nullopt,
             record.actor.integration,
-            record.actor.request_id};
+            record.actor.request_id,
+            record.count};
     const std::string canonical = audit_chain::canonical(row, row.id);
     row.link = audit_chain::link(crypto, *row.key_id, canonical, previous_canonical(db, row.id));
     Statement statement(db,
                         "INSERT INTO audit (id, at, actor_id, actor_role, action, concern_id, "
-                        "outcome, key_id, link, integration, request_id) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                        "outcome, key_id, link, integration, request_id, count) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     Query q(statement.get());
     q.bind(1, row.id).bind(2, row.at).bind(3, row.actor_id).bind(4, row.actor_role);
     q.bind(5, row.action).bind(6, row.concern_id).bind(7, row.outcome).bind(8, row.key_id);
-    q.bind(9, row.link).bind(10, row.integration).bind(11, row.request_id);
+    q.bind(9, row.link).bind(10, row.integration).bind(11, row.request_id).bind(12, row.count);
     q.run();
     write_head(db, crypto, row.id, canonical);
 }
@@ -125,7 +126,7 @@ std::vector<AuditItem> list_audit_rows(sqlite3* db, const AuditQuery& filter) {
     // index look-up per row, and a purged concern simply yields NULL.
     Statement statement(db,
                         "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.concern_id, "
-                        "a.outcome, c.ref, a.integration, a.request_id "
+                        "a.outcome, c.ref, a.integration, a.request_id, a.count "
                         "FROM audit a LEFT JOIN concerns c ON c.id = a.concern_id "
                         "WHERE (?1 IS NULL OR a.id < ?1) AND (?2 IS NULL OR a.action = ?2) "
                         "AND (?3 IS NULL OR a.outcome = ?3) ORDER BY a.id DESC LIMIT ?4");
@@ -137,7 +138,8 @@ std::vector<AuditItem> list_audit_rows(sqlite3* db, const AuditQuery& filter) {
         const auto role = role_from_name(q.text(3));
         if (!role) throw storage_failure(kStoreFailure, "a stored audit actor role is corrupt");
         const Actor actor{q.text(2), *role, q.optional_text(8), q.optional_text(9)};
-        AuditRecord record{q.int64(1), actor, q.text(4), q.optional_int64(5), q.text(6)};
+        AuditRecord record{q.int64(1),          actor,     q.text(4),
+                           q.optional_int64(5), q.text(6), q.optional_int64(10)};
         items.push_back(AuditItem{q.int64(0), std::move(record), q.optional_text(7)});
     }
     return items;
