@@ -107,6 +107,7 @@ int serve(const meldcoded::Config& config) {
         return meldcoded::transport_gauges(server.counters(), server.connection_cap());
     });
     sidecar.metrics().add_gauges([info = build_info(*plugin)] { return info; });
+    sidecar.metrics().add_gauges([&mc] { return meldcoded::store_gauges(mc.store_stats()); });
     try {
         server.start();
     } catch (const std::exception& e) {

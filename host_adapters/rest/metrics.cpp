@@ -152,4 +152,19 @@ std::string transport_gauges(const TransportCounters& c, int connection_cap) {
     return out.str();
 }
 
+std::string store_gauges(const nlohmann::json& stats) {
+    std::ostringstream out;
+    out << "# HELP meldcode_store_commit_seconds Time the store took to commit a transaction "
+           "(with full sync: its write to disk).\n"
+           "# TYPE meldcode_store_commit_seconds histogram\n";
+    for (const auto& bucket : stats.at("commits_within")) {
+        out << "meldcode_store_commit_seconds_bucket{le=\"" << bucket.at("le").get<double>()
+            << "\"} " << bucket.at("commits") << '\n';
+    }
+    out << "meldcode_store_commit_seconds_bucket{le=\"+Inf\"} " << stats.at("commits") << '\n'
+        << "meldcode_store_commit_seconds_sum " << stats.at("commit_seconds").get<double>() << '\n'
+        << "meldcode_store_commit_seconds_count " << stats.at("commits") << '\n';
+    return out.str();
+}
+
 }  // namespace meldcoded

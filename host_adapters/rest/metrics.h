@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "http_types.h"
 
 namespace meldcoded {
@@ -69,5 +71,9 @@ private:
 
 // The listener's counters and its connection cap in Prometheus text format.
 std::string transport_gauges(const TransportCounters& counters, int connection_cap);
+
+// The plugin's store commits (schemas/store_stats.schema.json) as a
+// Prometheus histogram.
+std::string store_gauges(const nlohmann::json& stats);
 
 }  // namespace meldcoded

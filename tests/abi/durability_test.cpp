@@ -126,3 +126,36 @@ TEST_CASE("opening without keys, or with keys others can read, is refused") {
     refused(config, "invalid_key_ring");
     CHECK(std::string(api.last_error()->message).find("/active") != std::string::npos);
 }
+
+TEST_CASE("the store says how many commits it made and how long they took") {
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const json opened = store.mc().store_stats();
+    store.submit("WO-S1", "VHE-S1", "tech-1", "telt mee");
+    store.only_concern_ref("VHE-S1");
+    const json after = store.mc().store_stats();
+    // The hook's prompt, the submission and the read each committed once at least.
+    CHECK(after.at("commits").get<long long>() >= opened.at("commits").get<long long>() + 3);
+    CHECK(after.at("commit_seconds").get<double>() > 0);
+    long long previous = 0;
+    double previous_le = 0;
+    for (const json& bucket : after.at("commits_within")) {
+        CHECK(bucket.at("le").get<double>() > previous_le);
+        CHECK(bucket.at("commits").get<long long>() >= previous);
+        CHECK(bucket.at("commits").get<long long>() <= after.at("commits").get<long long>());
+        previous_le = bucket.at("le");
+        previous = bucket.at("commits");
+    }
+    // A call refused before its transaction commits nothing.
+    char* out = nullptr;
+    CHECK(api.concern_get(store.mc().handle(), actor("af-1", "officer").dump().c_str(), "{",
+                          &out) == MC_E_JSON);
+    CHECK(store.mc().store_stats().at("commits") == after.at("commits"));
+    // The figures are the process's own: a reopened store counts afresh.
+    store.reopen();
+    CHECK(store.mc().store_stats().at("commits").get<long long>() <
+          after.at("commits").get<long long>());
+    CHECK(api.store_stats(store.mc().handle(), nullptr) == MC_E_ARGUMENT);
+    CHECK(api.store_stats(nullptr, &out) == MC_E_ARGUMENT);
+    CHECK(out == nullptr);
+}

@@ -54,9 +54,18 @@ class RecordsTest(StoreTest):
         with self.assertRaises(ForbiddenError):
             self.mc.record_audit(OFFICER, {"action": "authentication.missing_token"})
 
+    def test_the_store_says_how_it_has_been_committing(self):
+        before = self.mc.store_stats()
+        self.mc.verify_audit(AUDITOR)  # audited: one commit at least
+        after = self.mc.store_stats()
+        self.assertGreater(after["commits"], before["commits"])
+        self.assertEqual(after["commits_within"][-1]["le"], 2.5)
+        self.assertLessEqual(after["commits_within"][-1]["commits"], after["commits"])
+
     def test_call_refuses_a_function_that_does_not_take_actor_and_request(self):
         for function in ("mc_audit_verify", "mc_audit_record", "mc_extensions_get",
-                         "mc_steps_due", "mc_catalog_get", "mc_workflow_get"):
+                         "mc_steps_due", "mc_catalog_get", "mc_workflow_get", "mc_prompt_open",
+                         "mc_store_stats"):
             with self.assertRaises(ArgumentError) as caught:
                 self.mc.call(function, AUDITOR, {})
             self.assertEqual(caught.exception.code, "not_an_actor_request_function")

@@ -498,6 +498,16 @@ class SidecarTest(SidecarCase):
                        'route="/v1/concerns/{ref}/actions"',
                        "meldcoded_request_duration_seconds_bucket"):
             self.assertTrue(wanted in text, wanted)
+        # The store's commits: a histogram whose +Inf bucket is its count, and nothing is
+        # counted twice (the buckets never fall).
+        buckets = [int(v) for v in re.findall(
+            r'^meldcode_store_commit_seconds_bucket\{le="[^"]+"\} (\d+)$', text, re.M)]
+        count = int(re.search(r"^meldcode_store_commit_seconds_count (\d+)$", text, re.M).group(1))
+        self.assertGreater(count, 20)  # every submission and action so far committed
+        self.assertEqual(buckets, sorted(buckets))
+        self.assertEqual(buckets[-1], count)
+        self.assertGreater(float(re.search(r"^meldcode_store_commit_seconds_sum (\S+)$", text,
+                                           re.M).group(1)), 0)
         for private in (TECH, UNIT, "af-1", "erp", "c_", "s_", SECRET_TEXT):
             self.assertFalse(private in text.replace("_seconds_", "").replace("s_total", ""),
                              private)

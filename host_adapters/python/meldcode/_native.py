@@ -12,7 +12,7 @@ from .errors import VersionError, error_for
 #: function it calls came in 1.2 (``mc_workflow_get``;
 #: tests/abi/binding_versions_test.py checks it against meldcode.h).
 ABI_VERSION_MAJOR = 1
-ABI_VERSION_MINOR = 2
+ABI_VERSION_MINOR = 3
 ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR
 
 #: Looked up by the dynamic loader (ld.so.cache, LD_LIBRARY_PATH) when neither
@@ -46,6 +46,8 @@ _SIGNATURES = {
     "mc_catalog_get": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_workflow_get": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_extensions_get": ([ctypes.c_void_p, _OUT], ctypes.c_int),
+    "mc_prompt_open": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
+    "mc_store_stats": ([ctypes.c_void_p, _OUT], ctypes.c_int),
     "mc_notifications_set": ([ctypes.c_void_p, NOTIFY_FN, ctypes.c_void_p], ctypes.c_int),
 }
 

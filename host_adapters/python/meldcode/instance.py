@@ -133,6 +133,10 @@ class Meldcode:
         return self._answer(lambda out: self.plugin.function("mc_extensions_get")(
             self._live(), out))
 
+    def store_stats(self) -> Json:
+        """How the store has been committing since it was opened (``store_stats``)."""
+        return self._answer(lambda out: self.plugin.function("mc_store_stats")(self._live(), out))
+
     def catalog(self, locale: Optional[str] = None) -> Json:
         """The signal catalog in ``locale`` ("nl", "en"; None: the configured default)."""
         return self._localized("mc_catalog_get", locale)

@@ -264,6 +264,15 @@ MC_API mc_status mc_workflow_get(mc_instance* instance, const char* locale, char
  * extension: it is skipped, and listed here. Since ABI 1.1. */
 MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json);
 
+/* How the instance's store has been committing since it was opened, for an
+ * operator's metrics: the number of commits, their total time and how many
+ * took at most each of a fixed set of durations
+ * (schemas/store_stats.schema.json). With WAL and full sync a commit is the
+ * write to disk that makes a call durable, so a slowing disk shows here
+ * first. Holds no content and no ids; takes no actor and no store lock.
+ * Since ABI 1.3. */
+MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json);
+
 /* Called with a notification (schemas/notification.schema.json) carrying ids
  * only, never content: "concern_created" and "step_due" with the concern_ref;
  * "feedback_ready" (the officer gave feedback: tell the observer the signal

@@ -382,6 +382,16 @@ json legal_hold(const ConcernRecord& concern) {
     return {{"concern_ref", concern.ref}, {"legal_hold", hold(concern.legal_hold)}};
 }
 
+json store_stats(const StoreStats& stats) {
+    json buckets = json::array();
+    for (const auto& [le, commits] : stats.commits_within) {
+        buckets.push_back({{"le", le}, {"commits", commits}});
+    }
+    return {{"commits", stats.commits},
+            {"commit_seconds", stats.commit_seconds},
+            {"commits_within", std::move(buckets)}};
+}
+
 json purge_report(const PurgeReport& r) {
     return r;  // its members are the schema's (purge_report.schema.json)
 }

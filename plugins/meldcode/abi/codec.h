@@ -48,6 +48,7 @@ nlohmann::json audit_page(const AuditPage& page);
 nlohmann::json due_steps(const std::vector<DueStep>& due);
 nlohmann::json legal_hold(const ConcernRecord& concern);
 nlohmann::json purge_report(const PurgeReport& report);
+nlohmann::json store_stats(const StoreStats& stats);
 // Redaction is applied last, to the finished document.
 nlohmann::json dossier(const Dossier& dossier);
 // An export request (the first of its two steps) and what it answers: no

@@ -472,6 +472,17 @@ MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json
     });
 }
 
+MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json) {
+    return meldcode::abi::guard([&] {
+        require_out(stats_json);
+        *stats_json = nullptr;
+        const std::string stats =
+            meldcode::codec::store_stats(service_of(instance).store_stats()).dump();
+        check_output(instance, "store_stats", stats);
+        give(stats_json, stats);
+    });
+}
+
 MC_API mc_status mc_notifications_set(mc_instance* instance, mc_notify_fn fn, void* user_data) {
     return meldcode::abi::guard([&] {
         auto& service = service_of(instance);

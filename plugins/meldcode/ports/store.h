@@ -334,6 +334,17 @@ public:
     virtual RotationProgress rotate_keys(std::int64_t batch) = 0;
 };
 
+// The store's commits since it was opened, for the operator's alerts.
+struct StoreStats {
+    std::int64_t commits = 0;
+    double commit_seconds = 0;  // all of them together
+    struct Bucket {
+        double le;             // seconds
+        std::int64_t commits;  // that took at most `le` (cumulative)
+    };
+    std::vector<Bucket> commits_within;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -351,6 +362,9 @@ public:
     // no old page image of deleted content is left in the log. False when
     // another connection's reader kept it from completing (try again later).
     virtual bool checkpoint() = 0;
+
+    // How its commits went; reads nothing stored and takes no lock.
+    virtual StoreStats stats() const = 0;
 };
 
 }  // namespace meldcode

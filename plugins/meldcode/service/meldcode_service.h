@@ -263,6 +263,9 @@ public:
                       const std::optional<Actor>& acting_as,
                       std::optional<std::int64_t> count = std::nullopt);
 
+    // How the store's commits went, for the operator (no content, no ids).
+    StoreStats store_stats() const { return store_->stats(); }
+
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }
     const std::string& default_locale() const { return settings_.default_locale; }

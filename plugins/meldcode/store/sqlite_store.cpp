@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
+#include "commit_times.h"
 #include "sqlite_audit.h"
 #include "sqlite_db.h"
 #include "sqlite_keys.h"
@@ -834,6 +836,8 @@ public:
         return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
     }
 
+    StoreStats stats() const override { return commit_times_.read(); }
+
 private:
     // Serialises every call. std::mutex is not recursive: a store call made
     // from inside a transaction's function would deadlock, so it fails loudly.
@@ -870,7 +874,9 @@ private:
         connection_.exec("BEGIN IMMEDIATE");
         try {
             body();
+            const auto start = std::chrono::steady_clock::now();
             connection_.exec("COMMIT");
+            commit_times_.add(std::chrono::steady_clock::now() - start);
         } catch (...) {
             connection_.rollback_if_open();
             throw;
@@ -882,6 +888,7 @@ private:
     std::shared_ptr<const Crypto> crypto_;
     std::mutex mutex_;
     std::atomic<std::thread::id> holder_{};
+    sqlite::CommitTimes commit_times_;
 };
 
 // ---------------------------------------------------------------------------

@@ -79,6 +79,7 @@ struct Api {
     decltype(&mc_extensions_get) extensions_get;
     decltype(&mc_workflow_get) workflow_get;
     decltype(&mc_prompt_open) prompt_open;
+    decltype(&mc_store_stats) store_stats;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -218,6 +219,7 @@ private:
         bind(api_.extensions_get, "mc_extensions_get");
         bind(api_.workflow_get, "mc_workflow_get");
         bind(api_.prompt_open, "mc_prompt_open");
+        bind(api_.store_stats, "mc_store_stats");
     }
 
     boost::dll::shared_library library_;
@@ -258,7 +260,8 @@ public:
             "mc_last_error",   "mc_free",        "mc_open",
             "mc_close",        "mc_steps_due",   "mc_audit_verify",
             "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
-            "mc_workflow_get", "mc_prompt_open", "mc_notifications_set"};
+            "mc_workflow_get", "mc_prompt_open", "mc_notifications_set",
+            "mc_store_stats"};
         return other_shapes.count(function) == 0;
     }
 
@@ -358,11 +361,12 @@ public:
 
     // Loaded and rejected extensions (schemas/extensions.schema.json).
     json extensions() const {
-        char* out = nullptr;
-        if (plugin_->api().extensions_get(handle_, &out) != MC_OK) {
-            plugin_->last_error("mc_extensions_get failed");
-        }
-        return json::parse(plugin_->take(out));
+        return instance_answer(plugin_->api().extensions_get, "mc_extensions_get failed");
+    }
+
+    // How the store has been committing (schemas/store_stats.schema.json).
+    json store_stats() const {
+        return instance_answer(plugin_->api().store_stats, "mc_store_stats failed");
     }
 
     // For callers that must pass raw text (e.g. tests of malformed input):
@@ -382,6 +386,13 @@ private:
             // Nothing may cross back into the plugin; a host that must know
             // about its own listener's failures catches them itself.
         }
+    }
+
+    // A function that takes nothing but the instance and answers JSON.
+    json instance_answer(mc_status (*fn)(mc_instance*, char**), const char* failure) const {
+        char* out = nullptr;
+        if (fn(handle_, &out) != MC_OK) plugin_->last_error(failure);
+        return json::parse(plugin_->take(out));
     }
 
     json call_actor_only(mc_status (*fn)(mc_instance*, const char*, char**), const json& actor,

@@ -151,6 +151,11 @@ public final class Meldcode implements AutoCloseable {
         return plugin.answer(plugin.function("mc_extensions_get"), new Object[] {live()});
     }
 
+    /** How the store has been committing since it was opened (store_stats). */
+    public String storeStats() {
+        return plugin.answer(plugin.function("mc_store_stats"), new Object[] {live()});
+    }
+
     /** The signal catalog in a locale ("nl", "en"; null: the configured default). */
     public String catalog(String locale) {
         return localized("mc_catalog_get", locale);
@@ -203,7 +208,7 @@ public final class Meldcode implements AutoCloseable {
     private static final Set<String> OTHER_SHAPES = Set.of("mc_abi_version", "mc_abi_check",
             "mc_info", "mc_last_error", "mc_free", "mc_open", "mc_close", "mc_steps_due",
             "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_workflow_get",
-            "mc_extensions_get", "mc_notifications_set");
+            "mc_extensions_get", "mc_notifications_set", "mc_prompt_open", "mc_store_stats");
 
     /** {@code function(instance, actor, &out)}: the shape of mc_steps_due and mc_audit_verify. */
     private String actorOnly(String function, String actor) {

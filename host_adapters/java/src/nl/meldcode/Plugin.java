@@ -23,7 +23,7 @@ public final class Plugin {
      * came in 1.2 (mc_workflow_get; tests/abi/binding_versions_test.py checks it against
      * meldcode.h).
      */
-    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 2;
+    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 3;
     public static final int ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR;
 
     private final String path;
