@@ -98,6 +98,7 @@ UiConfig ui(const json& doc) {
     u.dir = section.value("dir", "");
     u.public_url = section.value("public_url", "");
     u.capture_frame_ancestors = section.value("capture_frame_ancestors", u.capture_frame_ancestors);
+    u.capture_element_origins = section.value("capture_element_origins", u.capture_element_origins);
     const json session = section.value("session", json::object());
     u.idle_timeout_seconds = session.value("idle_timeout_seconds", u.idle_timeout_seconds);
     u.absolute_timeout_seconds =

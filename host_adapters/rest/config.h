@@ -86,6 +86,7 @@ struct UiConfig {
     std::string dir;         // empty: the built or installed host_adapters/web/dist
     std::string public_url;  // empty: the listener's own URL
     std::vector<std::string> capture_frame_ancestors;  // origins; empty: 'none'
+    std::vector<std::string> capture_element_origins;  // may call the capture routes
     int idle_timeout_seconds = 900;
     int absolute_timeout_seconds = 8 * 3600;
     int reauthenticate_after_seconds = 300;  // an export needs a sign-in this recent

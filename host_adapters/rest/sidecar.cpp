@@ -153,6 +153,7 @@ Sidecar::Sidecar(const Config& config, const meldcode::sdk::Instance& mc, Logger
       auth_(config.tokens),
       ui_files_(config),
       ui_auth_(config, mc, log),
+      capture_cors_(config.ui.capture_element_origins),
       limiter_(config.limits.auth_failures, std::chrono::seconds(config.limits.auth_window_seconds),
                FailureLimiter::Ended::tally),
       denials_(config.limits.denied_calls, std::chrono::seconds(config.limits.auth_window_seconds)),
@@ -189,8 +190,10 @@ Response Sidecar::dispatch(const Request& request, const std::string& request_id
                            std::string& route_label) {
     if (under_ui(request.path)) return ui(request, request_id, route_label);
     if (!under_v1(request.path)) return operations(request, route_label);
+    if (auto preflight = capture_cors_.preflight(request)) return std::move(*preflight);
     Response response = v1(request, request_id, route_label);
     response.headers.emplace_back("Cache-Control", "no-store");
+    capture_cors_.allow(request, response);
     return response;
 }
 

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "auth.h"
+#include "capture_cors.h"
 #include "config.h"
 #include "http_types.h"
 #include "log.h"
@@ -69,6 +70,7 @@ private:
     Authenticator auth_;
     UiFiles ui_files_;
     UiAuth ui_auth_;
+    CaptureCors capture_cors_;
     FailureLimiter limiter_;  // failed authentication, per client address
     FailureLimiter denials_;  // refused calls (403), per authenticated caller
     Periodic window_sweep_;   // last: stopped before the members it uses go
