@@ -43,6 +43,16 @@ async function hostServer(sidecarUrl) {
   return host;
 }
 
+/** "Ja", a category, a signal, send: the receipts the host's page kept. */
+async function sendAConcern(page) {
+  await page.getByRole("button", { name: "Ja", exact: true }).tap();
+  await page.locator("[data-category]").first().tap();
+  await page.locator("[data-group=signals]").first().tap();
+  await page.getByRole("button", { name: "Versturen" }).tap();
+  await page.locator(".mc-received").waitFor();
+  return page.evaluate(() => window.receipts);
+}
+
 function docBlock() {
   const doc = fs.readFileSync(path.join(ROOT, "docs/embedding.md"), "utf8");
   return /```js checked-by=tests\/web\/embed_test\.mjs\n([\s\S]*?)```/.exec(doc)[1];
@@ -59,12 +69,7 @@ test("docs/embedding.md: <meldcode-capture> in a host's page sends and hands ove
   const page = await context.newPage();
   await page.route(`${s.ui.url}/host/app.html`, (route) => route.fulfill({ contentType: "text/html", body: host }));
   await page.goto(`${s.ui.url}/host/app.html`);
-  await page.getByRole("button", { name: "Ja", exact: true }).tap();
-  await page.locator("[data-category]").first().tap();
-  await page.locator("[data-group=signals]").first().tap();
-  await page.getByRole("button", { name: "Versturen" }).tap();
-  await page.locator(".mc-received").waitFor();
-  const receipts = await page.evaluate(() => window.receipts);
+  const receipts = await sendAConcern(page);
   assert.equal(receipts.length, 1);
   assert.match(receipts[0], /^s_/);
   await page.keyboard.press("Escape");
@@ -94,12 +99,7 @@ test("with api-base, a host app on another origin sends through CORS, and only t
     const context = await browser.newContext(PHONE);
     const page = await context.newPage();
     await page.goto(`${allowed}/host/app.html`);
-    await page.getByRole("button", { name: "Ja", exact: true }).tap();
-    await page.locator("[data-category]").first().tap();
-    await page.locator("[data-group=signals]").first().tap();
-    await page.getByRole("button", { name: "Versturen" }).tap();
-    await page.locator(".mc-received").waitFor();
-    const receipts = await page.evaluate(() => window.receipts);
+    const receipts = await sendAConcern(page);
     assert.equal(receipts.length, 1);
     const status = await sidecar.call("GET", `/v1/submissions/${receipts[0]}`, { as: "observer" });
     assert.equal(status.status, 200, "the submission was stored");
