@@ -7,35 +7,36 @@
 namespace meldcode::test {
 namespace {
 
-const std::vector<Role> kRoles{Role::observer, Role::officer, Role::auditor, Role::admin,
-                               Role::integration};
+const std::vector<Role> kRoles{Role::observer, Role::officer,     Role::auditor,
+                               Role::admin,    Role::integration, Role::manager};
 
 struct Expectation {
     Operation operation;
     std::string name;
-    // observer, officer, auditor, admin, integration
+    // observer, officer, auditor, admin, integration, manager
     std::vector<bool> allowed;
 };
 
 const std::vector<Expectation>& expected_policy() {
     // clang-format off
     static const std::vector<Expectation> table{
-        //                                                    obs    off    aud    adm    int
-        {Operation::ticket_closed,     "ticket_closed",     {true,  true,  false, false, true }},
-        {Operation::submit_signals,    "submit_signals",    {true,  true,  false, false, true }},
-        {Operation::submission_status, "submission_status", {true,  true,  false, false, true }},
-        {Operation::report_host_event, "report_host_event", {false, false, false, true,  true }},
-        {Operation::list_concerns,     "list_concerns",     {false, true,  false, false, false}},
-        {Operation::read_concern,      "read_concern",      {false, true,  false, false, false}},
-        {Operation::act_on_concern,    "act_on_concern",    {false, true,  false, false, false}},
-        {Operation::steps_due,         "steps_due",         {false, true,  false, false, true }},
-        {Operation::set_legal_hold,    "set_legal_hold",    {false, true,  false, true,  false}},
-        {Operation::purge_concerns,    "purge_concerns",    {false, false, false, true,  false}},
-        {Operation::export_concern,    "export_concern",    {false, true,  false, false, false}},
-        {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false}},
-        {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false}},
-        {Operation::read_audit,        "read_audit",        {false, false, true,  true,  false}},
-        {Operation::record_audit,      "record_audit",      {false, false, false, true,  true }},
+        //                                                    obs    off    aud    adm    int    man
+        {Operation::ticket_closed,     "ticket_closed",     {true,  true,  false, false, true , false}},
+        {Operation::submit_signals,    "submit_signals",    {true,  true,  false, false, true , false}},
+        {Operation::submission_status, "submission_status", {true,  true,  false, false, true , false}},
+        {Operation::report_host_event, "report_host_event", {false, false, false, true,  true , false}},
+        {Operation::list_concerns,     "list_concerns",     {false, true,  false, false, false, false}},
+        {Operation::read_concern,      "read_concern",      {false, true,  false, false, false, false}},
+        {Operation::act_on_concern,    "act_on_concern",    {false, true,  false, false, false, false}},
+        {Operation::steps_due,         "steps_due",         {false, true,  false, false, true , false}},
+        {Operation::set_legal_hold,    "set_legal_hold",    {false, true,  false, true,  false, false}},
+        {Operation::purge_concerns,    "purge_concerns",    {false, false, false, true,  false, false}},
+        {Operation::export_concern,    "export_concern",    {false, true,  false, false, false, false}},
+        {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false, false}},
+        {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false, false}},
+        {Operation::read_audit,        "read_audit",        {false, false, true,  true,  false, false}},
+        {Operation::record_audit,      "record_audit",      {false, false, false, true,  true , false}},
+        {Operation::read_figures,      "read_figures",      {false, true,  false, false, false, true }},
     };
     // clang-format on
     return table;
@@ -96,8 +97,9 @@ TEST_CASE("the published table lists every operation once, as expected", "[acces
     }
 }
 
-TEST_CASE("auditors and observers never see concern content", "[access]") {
-    for (const Role role : {Role::observer, Role::auditor, Role::admin, Role::integration}) {
+TEST_CASE("auditors, observers and managers never see concern content", "[access]") {
+    for (const Role role :
+         {Role::observer, Role::auditor, Role::admin, Role::integration, Role::manager}) {
         for (const Operation op :
              {Operation::list_concerns, Operation::read_concern, Operation::act_on_concern}) {
             INFO(role_name(role) << " " << operation_name(op));
@@ -106,8 +108,16 @@ TEST_CASE("auditors and observers never see concern content", "[access]") {
     }
 }
 
+TEST_CASE("a manager may read the figures and nothing else", "[access]") {
+    for (const auto& rule : access_policy()) {
+        INFO(operation_name(rule.operation));
+        CHECK(may(Role::manager, rule.operation) == (rule.operation == Operation::read_figures));
+    }
+}
+
 TEST_CASE("role names round-trip", "[access]") {
-    const std::vector<std::string> names{"observer", "officer", "auditor", "admin", "integration"};
+    const std::vector<std::string> names{"observer", "officer",     "auditor",
+                                         "admin",    "integration", "manager"};
     for (std::size_t i = 0; i < kRoles.size(); ++i) {
         CHECK(role_name(kRoles[i]) == names[i]);
         CHECK(role_from_name(names[i]) == kRoles[i]);

@@ -9,7 +9,7 @@ from typing import Callable, Optional
 from .errors import VersionError, error_for
 
 #: The C ABI version this binding needs, handed to ``mc_abi_check``: the newest
-#: function it calls came in 1.2 (``mc_workflow_get``;
+#: function it calls came in 1.3 (``mc_figures_get``;
 #: tests/abi/binding_versions_test.py checks it against meldcode.h).
 ABI_VERSION_MAJOR = 1
 ABI_VERSION_MINOR = 3

@@ -118,6 +118,11 @@ class Meldcode:
         """Checks the audit chain (``audit_verification``: ``ok``, ``first_broken``)."""
         return self._actor_only("mc_audit_verify", actor)
 
+    def figures(self, actor: Actor, request: Json) -> Json:
+        """Management figures of a range of quarters, k-anonymous (``figures_request`` →
+        ``figures``); managers and officers."""
+        return self.call("mc_figures_get", actor, request)
+
     def list_audit(self, actor: Actor, query: Json) -> Json:
         """One page of the audit trail, newest first (``audit_query`` → ``audit_page``)."""
         return self.call("mc_audit_list", actor, query)

@@ -257,6 +257,23 @@ MC_API mc_status mc_catalog_get(mc_instance* instance, const char* locale, char*
  * MC_E_ARGUMENT (unsupported_locale). Since ABI 1.2. */
 MC_API mc_status mc_workflow_get(mc_instance* instance, const char* locale, char** workflow_json);
 
+/* ---- 1.3: management figures (issue 19, point 2) ------------------------ */
+
+/* Management figures per quarter (Europe/Amsterdam) of the quarters the
+ * request names (schemas/figures_request.schema.json: "from" and "to", as
+ * "2026-Q1"): concerns opened, by priority, outcome, melding, feedback to
+ * reporters, signal category and referral route, the acute share and the
+ * median days to each step (schemas/figures.schema.json). Every count below
+ * k (config "figures"/"min_cell", default 5) is hidden (null), with as many
+ * others as it takes that no sum or difference of what is shown reveals it.
+ * Managers and officers only (else MC_E_FORBIDDEN); a quarter that has not
+ * begun fails with MC_E_PAYLOAD quarter_in_the_future on /to; every answer
+ * and refusal is audited. Since ABI 1.3. */
+MC_API mc_status mc_figures_get(mc_instance* instance, const char* actor_json,
+                                const char* request_json, char** figures_json);
+
+/* ---- end of 1.3: management figures ------------------------------------ */
+
 /* The signal-category extensions of this instance (docs/extensions.md): the
  * catalog packs and compiled extensions that were loaded, and those that were
  * rejected, each with a stable code and a reason

@@ -119,6 +119,9 @@ meldcode::ServiceSettings settings(const json& config,
     if (config.contains("export")) {
         s.export_redactions = meldcode::codec::redactions(config.at("export"));
     }
+    if (config.contains("figures")) {
+        s.figures_min_cell = config.at("figures").value("min_cell", s.figures_min_cell);
+    }
     return s;
 }
 
@@ -461,6 +464,32 @@ MC_API mc_status mc_workflow_get(mc_instance* instance, const char* locale, char
         give(workflow_json, view);
     });
 }
+
+// ---- 1.3: management figures ----------------------------------------------
+// Not through call(): a request that does not parse is audited too.
+MC_API mc_status mc_figures_get(mc_instance* instance, const char* actor_json,
+                                const char* request_json, char** figures_json) {
+    return meldcode::abi::guard([&] {
+        require_out(figures_json);
+        *figures_json = nullptr;
+        auto& service = service_of(instance);
+        const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        json request;
+        try {
+            request = meldcode::codec::read(request_json, "figures_request");
+        } catch (const Error&) {
+            service.refuse_figures(actor);
+            throw;
+        }
+        const std::string reply = service
+                                      .figures(actor, request.at("from").get<std::string>(),
+                                               request.at("to").get<std::string>())
+                                      .dump();
+        check_output(instance, "figures", reply);
+        give(figures_json, reply);
+    });
+}
+// ---- end of 1.3: management figures ---------------------------------------
 
 MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json) {
     return meldcode::abi::guard([&] {

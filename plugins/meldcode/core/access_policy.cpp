@@ -8,12 +8,13 @@
 namespace meldcode {
 namespace {
 
-constexpr std::array<std::pair<Role, std::string_view>, 5> kRoles{{
+constexpr std::array<std::pair<Role, std::string_view>, 6> kRoles{{
     {Role::observer, "observer"},
     {Role::officer, "officer"},
     {Role::auditor, "auditor"},
     {Role::admin, "admin"},
     {Role::integration, "integration"},
+    {Role::manager, "manager"},
 }};
 
 }  // namespace
@@ -61,6 +62,11 @@ const std::vector<PolicyRule>& access_policy() {
         // A host that turns requests away itself (the sidecar's failed
         // authentications) writes them to the trail; it never reads it back.
         {Operation::record_audit, {Role::integration, Role::admin}},
+        // Management figures hold counts of at least k concerns, never a
+        // concern: the manager (board, regulator's contact) sees them and
+        // nothing else; the officer, whose policy task includes evaluating
+        // the meldcode, sees them too.
+        {Operation::read_figures, {Role::officer, Role::manager}},
     };
     return table;
 }
@@ -97,6 +103,8 @@ std::string_view operation_name(Operation op) {
             return "read_audit";
         case Operation::record_audit:
             return "record_audit";
+        case Operation::read_figures:
+            return "read_figures";
     }
     return "unknown";
 }

@@ -25,6 +25,7 @@ enum class Operation {
     verify_audit,    // check the audit chain (reads no concern content)
     read_audit,      // page through the audit trail (it holds no concern content)
     record_audit,    // a host records a security event it handled itself
+    read_figures,    // management figures per quarter, k-anonymous (no concern content)
 };
 
 struct PolicyRule {

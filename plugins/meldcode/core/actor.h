@@ -12,7 +12,7 @@ namespace meldcode {
 // An actor id's longest form, in characters (schemas/actor.schema.json).
 constexpr std::size_t kMaxActorIdChars = 200;
 
-enum class Role { observer, officer, auditor, admin, integration };
+enum class Role { observer, officer, auditor, admin, integration, manager };
 
 struct Actor {
     std::string id;

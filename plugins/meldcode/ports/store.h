@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/actor.h"
+#include "core/figures.h"
 #include "core/time.h"
 #include "core/workflow.h"
 
@@ -316,6 +317,14 @@ public:
     virtual PurgeCounts purge_concern(ConcernId concern, bool dry_run) = 0;
     virtual std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) = 0;
     virtual std::vector<StoredSubmission> submissions_of(ConcernId concern) = 0;
+
+    // Management figures (core/figures.h): one contribution per concern,
+    // kept when the concern is purged (purge_concern only unlinks it).
+    virtual std::optional<FigureContribution> figure_contribution(ConcernId concern) = 0;
+    virtual void save_figure_contribution(ConcernId concern, Quarter opened,
+                                          const FigureContribution& contribution) = 0;
+    // Every contribution of concerns opened in quarters from..to.
+    virtual std::vector<QuarterContribution> figure_contributions(Quarter from, Quarter to) = 0;
 
     // Data-subject exports awaiting a second officer.
     virtual std::int64_t insert_export(const ExportRecord& record) = 0;

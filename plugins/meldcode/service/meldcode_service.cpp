@@ -263,7 +263,17 @@ ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::stri
                                         : tx.latest_concern(unit_id, tx.tenancy_since(unit_id));
     if (previous) c.related_ref = previous->ref;
     c.id = tx.insert_concern(c);
+    count(tx, c, now);
     return c;
+}
+
+void MeldcodeService::count(StoreTransaction& tx, const ConcernRecord& concern, Timestamp now,
+                            const std::function<void(FigureContribution&, Day, Day)>& change) {
+    FigureContribution c = tx.figure_contribution(concern.id).value_or(FigureContribution{});
+    const Day opened = calendar_->local_day(concern.created_at);
+    if (change) change(c, opened, calendar_->local_day(now));
+    count_status(c, concern.status, concern.closed_at.has_value());
+    tx.save_figure_contribution(concern.id, quarter_of(opened), c);
 }
 
 std::optional<ConcernRecord> MeldcodeService::open_concern_for(
@@ -360,6 +370,11 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
                         {"signals_submitted", now, actor, std::move(data)});
         concern->updated_at = now;
         tx.update_concern(*concern);
+        count(tx, *concern, now, [&](FigureContribution& c, Day, Day) {
+            std::vector<std::string> categories;
+            for (const auto& signal : s.signals) categories.push_back(catalog_.category_of(signal));
+            count_categories(c, categories);
+        });
         audit(tx, actor, "signals.submit", concern->id);
     });
     if (notification) notify(*notification);
@@ -543,6 +558,13 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
         }
         concern.updated_at = now;
         tx.update_concern(concern);
+        count(tx, concern, now, [&](FigureContribution& c, Day opened, Day today) {
+            if (record.step) count_milestone(c, "step_" + std::to_string(*record.step), opened, today);
+            if (concern.closed_at == now) count_milestone(c, "closed", opened, today);
+            if (!message.empty() && concern.status.pending_feedback == 0) {
+                count_feedback(c, opened, today);
+            }
+        });
         json data{{"action", record.action},
                   {"from_state", record.from_state},
                   {"to_state", record.to_state},
@@ -581,6 +603,44 @@ RotationProgress MeldcodeService::rotate_keys(const Actor& actor,
         remember(tx, actor, request.retry, std::nullopt, json(progress));
     });
     return progress;
+}
+
+json MeldcodeService::figures(const Actor& actor, const std::string& from_text,
+                             const std::string& to_text) {
+    authorize(actor, Operation::read_figures);
+    const Timestamp now = clock_->now();
+    const Quarter current = quarter_of(calendar_->local_day(now));
+    const Quarter from = *parse_quarter(from_text);
+    const Quarter to = *parse_quarter(to_text);
+    const auto refuse = [&](const char* code, const std::string& message, const char* pointer) {
+        audit_denial(actor, "figures.read");
+        return Error(MC_E_PAYLOAD, code, message, pointer);
+    };
+    if (to.index() > current.index()) {
+        throw refuse("quarter_in_the_future",
+                     "the quarter has not begun; the latest is " + format_quarter(current), "/to");
+    }
+    if (from.index() > to.index()) throw refuse("invalid_range", "from comes after to", "/from");
+    if (to.index() - from.index() >= kMaxFigureQuarters) {
+        throw refuse("range_too_long",
+                     "at most " + std::to_string(kMaxFigureQuarters) + " quarters at a time",
+                     "/from");
+    }
+    json answer;
+    store_->transaction([&](StoreTransaction& tx) {
+        // Whole years: each is suppressed as one block (core/figures.h).
+        const auto all = tx.figure_contributions({from.year, 1}, current);
+        answer = meldcode::figures(
+            all, from, to, current,
+            {settings_.figures_min_cell, settings_.reminders.feedback_owed_after});
+        audit(tx, actor, "figures.read", std::nullopt);
+    });
+    return answer;
+}
+
+void MeldcodeService::refuse_figures(const Actor& actor) {
+    audit_denial(actor, may(actor.role, Operation::read_figures) ? "figures.read"
+                                                                   : "denied.read_figures");
 }
 
 AuditVerification MeldcodeService::verify_audit(const Actor& actor) {

@@ -4,6 +4,7 @@
 // schemas at the ABI boundary.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "core/access_policy.h"
 #include "core/calendar.h"
 #include "core/catalog.h"
+#include "core/figures.h"
 #include "core/prompt_rules.h"
 #include "core/redaction.h"
 #include "core/reminders.h"
@@ -43,7 +45,12 @@ struct ServiceSettings {
     bool reminders_configured = false;
     // How far past now a "when it happened" value may lie (clock skew between hosts).
     Timestamp clock_skew_seconds = 300;
+    // k of the management figures: a smaller count is never shown.
+    int figures_min_cell = kDefaultMinCell;
 };
+
+// The longest range of quarters one figures request covers (ten years).
+constexpr int kMaxFigureQuarters = 40;
 
 struct PromptResult {
     PromptDecision decision = PromptDecision::ask;
@@ -265,6 +272,13 @@ public:
 
     // How the store's commits went, for the operator (no content, no ids).
     StoreStats store_stats() const { return store_->stats(); }
+    // Management figures of quarters from..to ("2026-Q1", already valid
+    // quarters; core/figures.h), for managers and officers. A quarter that
+    // has not begun, a range backwards or longer than kMaxFigureQuarters is
+    // MC_E_PAYLOAD naming the field; every answer and refusal is audited.
+    nlohmann::json figures(const Actor& actor, const std::string& from, const std::string& to);
+    // Audits a figures request that did not even parse (the ABI refuses it).
+    void refuse_figures(const Actor& actor);
 
     const Catalog& catalog() const { return catalog_; }
     const Workflow& workflow() const { return workflow_; }
@@ -310,6 +324,11 @@ private:
                                                   const std::optional<std::string>& household_ref,
                                                   Timestamp now);
     ConcernRecord select(StoreTransaction& tx, const ConcernSelector& which);
+    // Brings the concern's part in the management figures up to date with
+    // its status, after `change` (given the civil days of its opening and of
+    // now) added what the event itself tells.
+    void count(StoreTransaction& tx, const ConcernRecord& concern, Timestamp now,
+               const std::function<void(FigureContribution&, Day, Day)>& change = {});
     PurgeReport purge_due(StoreTransaction& tx, const Actor& actor, const PurgeRequest& request,
                           Timestamp now);
     // Every step due today (service/reminders.cpp), and which of them no

@@ -318,6 +318,23 @@ CREATE INDEX request_keys_by_concern ON request_keys (concern_id);
 ALTER TABLE audit ADD COLUMN count INTEGER;
 )sql";
 
+// Schema 10: management figures (core/figures.h). One row per concern, kept
+// when the concern is purged: the purge only cuts concern_id, so nothing
+// leads from a row to a concern, unit or household any more. A row holds
+// the quarter the concern was opened in and words and day counts from fixed
+// lists (no content, no dates), which is why it is not sealed. Durations are
+// kept per concern rather than as counters: a median needs the values.
+// Concerns stored before this version have no row: the figures start here.
+constexpr const char* kSchema10 = R"sql(
+CREATE TABLE figures (
+    id INTEGER PRIMARY KEY,
+    concern_id INTEGER UNIQUE REFERENCES concerns (id),
+    quarter TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]'),
+    data TEXT NOT NULL
+);
+CREATE INDEX figures_by_quarter ON figures (quarter);
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -360,7 +377,7 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
         {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4}, {5, kSchema5},
-        {6, kSchema6}, {7, kSchema7}, {8, kSchema8}, {9, kSchema9},
+        {6, kSchema6}, {7, kSchema7}, {8, kSchema8}, {9, kSchema9}, {10, kSchema10},
     };
     return all;
 }

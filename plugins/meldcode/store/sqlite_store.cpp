@@ -710,8 +710,41 @@ public:
         remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
         remove_or_count("export_requests", "concern_id = ?1", concern, dry_run);
         remove_or_count("request_keys", "concern_id = ?1", concern, dry_run);
+        if (!dry_run) {
+            // The figures stay; only the link to the concern goes.
+            auto q = query("UPDATE figures SET concern_id = NULL WHERE concern_id = ?1");
+            q.bind(1, concern);
+            q.run();
+        }
         remove_or_count("concerns", "id = ?1", concern, dry_run);
         return counts;
+    }
+
+    std::optional<FigureContribution> figure_contribution(ConcernId concern) override {
+        auto q = query("SELECT data FROM figures WHERE concern_id = ?1");
+        q.bind(1, concern);
+        if (!q.step()) return std::nullopt;
+        return FigureContribution::from_json(nlohmann::json::parse(q.text(0)));
+    }
+
+    void save_figure_contribution(ConcernId concern, Quarter opened,
+                                  const FigureContribution& contribution) override {
+        auto q = query(
+            "INSERT INTO figures (concern_id, quarter, data) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (concern_id) DO UPDATE SET data = excluded.data");
+        q.bind(1, concern).bind(2, format_quarter(opened)).bind(3, contribution.to_json().dump());
+        q.run();
+    }
+
+    std::vector<QuarterContribution> figure_contributions(Quarter from, Quarter to) override {
+        auto q = query("SELECT quarter, data FROM figures WHERE quarter BETWEEN ?1 AND ?2");
+        q.bind(1, format_quarter(from)).bind(2, format_quarter(to));
+        std::vector<QuarterContribution> all;
+        while (q.step()) {
+            all.push_back({*parse_quarter(q.text(0)),
+                           FigureContribution::from_json(nlohmann::json::parse(q.text(1)))});
+        }
+        return all;
     }
 
     std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) override {

@@ -80,6 +80,7 @@ struct Api {
     decltype(&mc_workflow_get) workflow_get;
     decltype(&mc_prompt_open) prompt_open;
     decltype(&mc_store_stats) store_stats;
+    decltype(&mc_figures_get) figures_get;  // 1.3
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -220,6 +221,7 @@ private:
         bind(api_.workflow_get, "mc_workflow_get");
         bind(api_.prompt_open, "mc_prompt_open");
         bind(api_.store_stats, "mc_store_stats");
+        bind(api_.figures_get, "mc_figures_get");
     }
 
     boost::dll::shared_library library_;
@@ -321,6 +323,10 @@ public:
     }
     json verify_audit(const json& actor) const {
         return call_actor_only(plugin_->api().audit_verify, actor, "mc_audit_verify failed");
+    }
+    // Management figures of a range of quarters (schemas/figures_request -> figures).
+    json figures(const json& actor, const json& request) const {
+        return call(plugin_->api().figures_get, actor, request);
     }
     // One page of the audit trail (schemas/audit_query -> audit_page).
     json list_audit(const json& actor, const json& query) const {

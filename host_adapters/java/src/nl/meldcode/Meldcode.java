@@ -132,6 +132,11 @@ public final class Meldcode implements AutoCloseable {
         return actorOnly("mc_audit_verify", actor);
     }
 
+    /** Management figures of a range of quarters, k-anonymous (figures_request: figures). */
+    public String figures(String actor, String request) {
+        return call("mc_figures_get", actor, request);
+    }
+
     /** One page of the audit trail, newest first (audit_query: audit_page). */
     public String listAudit(String actor, String query) {
         return call("mc_audit_list", actor, query);

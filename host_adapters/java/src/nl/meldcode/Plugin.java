@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Plugin {
     /**
      * The C ABI version this binding needs, handed to mc_abi_check: the newest function it calls
-     * came in 1.2 (mc_workflow_get; tests/abi/binding_versions_test.py checks it against
+     * came in 1.3 (mc_figures_get; tests/abi/binding_versions_test.py checks it against
      * meldcode.h).
      */
     public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 3;
