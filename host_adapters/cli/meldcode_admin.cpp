@@ -186,8 +186,8 @@ int enrol(const po::variables_map& vm) {
     }
     const std::string actor = vm["actor"].as<std::string>();
     const std::string role = vm["role"].as<std::string>();
-    const bool person =
-        role == "observer" || role == "officer" || role == "auditor" || role == "admin";
+    const bool person = role == "observer" || role == "officer" || role == "auditor" ||
+                        role == "admin" || role == "manager";
     if (vm["actor"].defaulted() || actor.empty() || actor.size() > 200 ||
         !meldcoded::valid_utf8(actor) || std::any_of(actor.begin(), actor.end(), [](char c) {
             return static_cast<unsigned char>(c) < 0x20;
@@ -197,7 +197,8 @@ int enrol(const po::variables_map& vm) {
         return kError;
     }
     if (!person) {
-        std::cerr << "meldcode-admin: --role must be observer, officer, auditor or admin\n";
+        std::cerr
+            << "meldcode-admin: --role must be observer, officer, auditor, admin or manager\n";
         return kError;
     }
     const int hours = vm["valid-hours"].as<int>();

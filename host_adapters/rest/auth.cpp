@@ -45,7 +45,8 @@ namespace {
 
 // The roles an actor can have (schemas/actor.schema.json).
 bool known_role(const std::string& role) {
-    for (const char* known : {"observer", "officer", "auditor", "admin", "integration"}) {
+    for (const char* known :
+         {"observer", "officer", "auditor", "admin", "integration", "manager"}) {
         if (role == known) return true;
     }
     return false;
@@ -80,8 +81,9 @@ std::variant<nlohmann::json, ActingRefusal> Authenticator::acting_actor(
                          "X-Acting-Actor must be 1 to 200 characters of UTF-8 text");
     }
     if (!known_role(*role)) {
-        return malformed("invalid_acting_role",
-                         "X-Acting-Role must be observer, officer, auditor, admin or integration");
+        return malformed(
+            "invalid_acting_role",
+            "X-Acting-Role must be observer, officer, auditor, admin, integration or manager");
     }
     const bool allowed =
         *id != reserved_id &&

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "auth.h"
+#include "figures_routes.h"
 #include "host_order_routes.h"
 #include "problem.h"
 #include "records_routes.h"
@@ -231,6 +232,7 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/keys/rotate", true, keys_rotate},
         {"GET", "/v1/audit/verification", false, audit_verification},
         {"GET", "/v1/audit", false, audit_list},
+        {"GET", "/v1/figures", false, figures},
     };
     return routes;
 }

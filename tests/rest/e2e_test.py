@@ -42,7 +42,7 @@ def local_date(days=0):
 
 
 def make_tokens():
-    names = ["tech", "officer", "officer2", "auditor", "admin", "erp", "planner"]
+    names = ["tech", "officer", "officer2", "auditor", "admin", "erp", "planner", "manager"]
     plain = {n: meldcoded_config.new_token() for n in names}
     entry = meldcoded_config.token_entry
     entries = [
@@ -51,6 +51,7 @@ def make_tokens():
         entry(plain["officer2"], actor={"id": "af-2", "role": "officer"}),
         entry(plain["auditor"], actor={"id": "au-1", "role": "auditor"}),
         entry(plain["admin"], actor={"id": "ad-1", "role": "admin"}),
+        entry(plain["manager"], actor={"id": "mg-1", "role": "manager"}),
         entry(plain["erp"], integration={"id": "erp", "acts_for": [
             {"role": "observer", "actors": [TECH]}]}),
         # A second host system of the same corporation (a planning tool).
@@ -1814,6 +1815,97 @@ class OfficerTest(SidecarCase):
             self.assertEqual(status, 200)
             late = [d for d in due["due"] if d["concern_ref"] == ref]
             self.assertIn("veilig_thuis_feedback_late", [d["reminder"] for d in late], late)
+
+
+class FiguresTest(E2ETestCase):
+    """GET /v1/figures on a sidecar whose clock is fixed in 2026-Q4 (k = 3 so
+    that a few concerns make figures): JSON and CSV, for managers and
+    officers only, and a manager is refused everything else."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tok, entries = make_tokens()
+        cls.mc = Sidecar(entries)
+        plugin = meldcoded_config.plugin_config(cls.mc.store)
+        plugin["clock"] = {"fixed": "2026-11-25T10:00:00Z"}
+        plugin["figures"] = {"min_cell": 3}
+        cls.mc.extra = {"plugin": plugin}
+        cls.mc.start()
+        for n in range(6):  # five urgent (children) and one acute
+            status, _, receipt = cls.mc.request("POST", "/v1/submissions", cls.tok["tech"], dict(
+                submission("figures-%04d" % n, ticket={"host_ticket_id": "WO-F%d" % n,
+                                                        "unit_id": "UNIT-F%d" % n}),
+                acute=n == 5))
+            assert status == 201, receipt
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mc.stop()
+
+    def call(self, path, who, headers=None):
+        return self.mc.request("GET", path, self.tok.get(who), headers=headers)
+
+    def test_managers_and_officers_read_the_figures_as_json(self):
+        for who in ("manager", "officer"):
+            status, headers, figures = self.call("/v1/figures?from=2026-Q1&to=2026-Q4", who)
+            self.assertEqual(status, 200, figures)
+            self.assertTrue(headers["content-type"].startswith("application/json"))
+            rows = {(t["table"], r["row"]): r for t in figures["tables"] for r in t["rows"]}
+            self.assertEqual(rows[("opened", "concerns")]["counts"], [0, 0, 0, 6])
+            self.assertEqual(rows[("opened", "concerns")]["year_totals"], [6])
+            self.assertEqual(rows[("priority", "urgent")]["counts"], [0, 0, 0, None])
+            self.assertEqual(rows[("priority", "acute")]["counts"], [0, 0, 0, None])
+            self.assertEqual(figures["acute_share"], [None, None, None, None])
+            self.assertNotIn("UNIT-F", json.dumps(figures))
+
+    def test_the_figures_as_csv_by_format_or_accept(self):
+        for path, headers in [("/v1/figures?from=2026-Q4&to=2026-Q4&format=csv", None),
+                              ("/v1/figures?from=2026-Q4&to=2026-Q4", {"Accept": "text/csv"})]:
+            status, h, text = self.call(path, "manager", headers)
+            self.assertEqual(status, 200, text)
+            self.assertEqual(h["content-type"], "text/csv; charset=utf-8")
+            self.assertIn('filename="figures-2026-Q4-2026-Q4.csv"', h["content-disposition"])
+            lines = text.split("\r\n")
+            self.assertEqual(lines[0], "table,row,period,value")
+            self.assertIn("opened,concerns,2026-Q4,6", lines)
+            self.assertIn("opened,concerns,2026,6", lines)
+            self.assertIn("priority,acute,2026-Q4,", lines)  # hidden: empty
+            self.assertIn("signal_category,mc.home,2026-Q4,6", lines)
+            self.assertEqual(lines[-1], "")
+
+    def test_other_roles_are_refused_the_figures_and_a_manager_everything_else(self):
+        for who in ("tech", "auditor", "admin"):
+            self.assertEqual(self.call("/v1/figures?from=2026-Q4&to=2026-Q4", who)[0], 403, who)
+        for method, path in [("GET", "/v1/concerns"), ("GET", "/v1/steps/due"),
+                             ("GET", "/v1/audit"), ("GET", "/v1/audit/verification"),
+                             ("POST", "/v1/purge"), ("POST", "/v1/keys/rotate")]:
+            body = {"dry_run": True} if path == "/v1/purge" else ({"batch": 10} if "rotate" in path else None)
+            status, _, problem = self.mc.request(method, path, self.tok["manager"], body)
+            self.assertEqual(status, 403, (path, problem))
+            self.assertEqual(problem["code"], "forbidden")
+        status, _, denied = self.mc.request("GET", "/v1/audit?outcome=denied&limit=500",
+                                            self.tok["auditor"])
+        actions = [(i["actor"]["id"], i["action"]) for i in denied["items"]]
+        for action in ("denied.list_concerns", "denied.steps_due", "denied.purge_concerns"):
+            self.assertIn(("mg-1", action), actions)
+        self.assertIn(("au-1", "denied.read_figures"), actions)
+
+    def test_a_future_or_malformed_quarter_is_a_problem_with_the_pointer(self):
+        for query, status, code, pointer in [
+                ("from=2026-Q4&to=2027-Q1", 422, "quarter_in_the_future", "/to"),
+                ("from=2026-Q4&to=2026-Q3", 422, "invalid_range", "/from"),
+                ("from=2026-Q5&to=2026-Q4", 400, "schema_violation", "/from"),
+                ("to=2026-Q4", 400, "missing_field", "/from"),
+                ("from=2026-Q4&to=2026-Q4&format=xml", 400, "invalid_format", "/format"),
+                ("from=2026-Q4&to=2026-Q4&unit_id=UNIT-F1", 400, "unknown_query_parameter",
+                 "/unit_id")]:
+            got, headers, problem = self.call("/v1/figures?" + query, "manager")
+            self.assertEqual((got, problem["code"], problem["pointer"]), (status, code, pointer),
+                             query)
+            self.assertEqual(headers["content-type"], "application/problem+json")
+        status, _, denied = self.mc.request(
+            "GET", "/v1/audit?action=figures.read&outcome=denied&limit=500", self.tok["auditor"])
+        self.assertGreaterEqual(len(denied["items"]), 4)
 
 
 class OfficerCalendarTest(E2ETestCase):

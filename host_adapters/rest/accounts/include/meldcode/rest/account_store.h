@@ -20,7 +20,7 @@ namespace meldcode::rest {
 
 struct Account {
     std::string actor_id;
-    std::string role;  // observer, officer, auditor or admin
+    std::string role;  // observer, officer, auditor, admin or manager
 };
 
 // A sign-in's outcome; `account` is set when the username named one (the
