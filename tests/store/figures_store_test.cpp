@@ -89,6 +89,7 @@ std::vector<Truth> generate(const std::string& path, const ZoneCalendar& calenda
                 s.state = closed ? "closed" : "consulted";
                 if (closed) r.closed_at = r.created_at + 20 * 86400;
                 r.id = tx.insert_concern(r);
+                tx.update_concern(r);  // a new concern is stored open; this closes it
 
                 FigureContribution c;
                 count_categories(c, {categories[static_cast<std::size_t>(pick(6))]});

@@ -139,10 +139,10 @@ bool involves(const CellSum& sum, int id) {
     return sum.total == id || std::find(sum.parts.begin(), sum.parts.end(), id) != sum.parts.end();
 }
 
-// The published cell to hide with `id`: from a sum that holds it, else from
-// any sum that holds a hidden cell.
-int complement(const CellSet& cells, int id) {
-    std::optional<std::tuple<bool, bool, std::int64_t, int>> best;
+// Published cells that could hide `id`, each with its rank: from the sums
+// that hold it, else from any sum that holds a hidden cell.
+std::map<int, std::tuple<bool, bool, std::int64_t, int>> candidates(const CellSet& cells, int id) {
+    std::map<int, std::tuple<bool, bool, std::int64_t, int>> found;
     for (const bool own : {true, false}) {
         for (const auto& sum : cells.sums) {
             std::vector<int> members = sum.parts;
@@ -154,12 +154,33 @@ int complement(const CellSet& cells, int id) {
             for (const int m : members) {
                 if (cells.hidden[m]) continue;
                 const auto rank = complement_rank(cells, sum, m);
-                if (!best || rank < *best) best = rank;
+                const auto it = found.find(m);
+                if (it == found.end() || rank < it->second) found[m] = rank;
             }
         }
-        if (best) return std::get<3>(*best);
+        if (!found.empty()) return found;
     }
     throw Error(MC_E_INTERNAL, "internal", "figures: no cell left to protect a hidden one");
+}
+
+// The cell to hide with `id`: the one after which fewest hidden cells can
+// still be solved (looking one step ahead keeps a lone quarter from pulling
+// its whole table after it), then the best ranked.
+int complement(const CellSet& cells, int id) {
+    std::optional<std::pair<std::size_t, std::tuple<bool, bool, std::int64_t, int>>> best;
+    int choice = -1;
+    CellSet trial = cells;
+    for (const auto& [m, rank] : candidates(cells, id)) {
+        trial.hidden[m] = true;
+        const std::pair<std::size_t, std::tuple<bool, bool, std::int64_t, int>> score{
+            determined_cells(trial).size(), rank};
+        trial.hidden[m] = false;
+        if (!best || score < *best) {
+            best = score;
+            choice = m;
+        }
+    }
+    return choice;
 }
 
 // The rows of each table: its fixed ones, or those the contributions name.

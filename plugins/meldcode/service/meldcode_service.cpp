@@ -629,7 +629,8 @@ json MeldcodeService::figures(const Actor& actor, const std::string& from_text,
     json answer;
     store_->transaction([&](StoreTransaction& tx) {
         // Whole years: each is suppressed as one block (core/figures.h).
-        const auto all = tx.figure_contributions({from.year, 1}, current);
+        const Quarter last = to.year < current.year ? Quarter{to.year, 4} : current;
+        const auto all = tx.figure_contributions({from.year, 1}, last);
         answer = meldcode::figures(
             all, from, to, current,
             {settings_.figures_min_cell, settings_.reminders.feedback_owed_after});
