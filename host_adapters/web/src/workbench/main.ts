@@ -9,13 +9,15 @@ import "./concern.js";
 import "./list.js";
 import { currentSession, signOut, type Session } from "./session.js";
 import "./export.js";
+import "./figures.js";
 import "./signin.js";
 import { loadWorkflow, type WorkflowView } from "./workflow.js";
 
 type View = { kind: "loading" } | { kind: "signin"; reason: string } | { kind: "no_access" } | { kind: "list" }
-  | { kind: "concern"; ref: string } | { kind: "export"; ref: string };
+  | { kind: "concern"; ref: string } | { kind: "export"; ref: string } | { kind: "figures" };
 
 function route(): View {
+  if (location.hash === "#/figures") return { kind: "figures" };
   const m = /^#\/(concerns|exports)\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
   if (!m) return { kind: "list" };
   return { kind: m[1] === "exports" ? "export" : "concern", ref: m[2]! };
@@ -32,7 +34,8 @@ export class Workbench extends LightElement {
   @state() private afterSignIn?: () => void;
 
   private readonly onHash = () => {
-    if (this.view.kind === "list" || this.view.kind === "concern" || this.view.kind === "export") this.view = route();
+    if (this.session?.actor.role === "manager") return;  // figures only
+    if (["list", "concern", "export", "figures"].includes(this.view.kind)) this.view = route();
   };
 
   override connectedCallback(): void {
@@ -53,11 +56,17 @@ export class Workbench extends LightElement {
       this.view = { kind: "signin", reason };
       return;
     }
-    if (this.session.actor.role !== "officer") {
+    const role = this.session.actor.role;
+    if (role !== "officer" && role !== "manager") {
       this.view = { kind: "no_access" };
       return;
     }
     this.api = new Api({ kind: "session", csrfToken: this.session.csrf_token });
+    // A manager sees the figures and nothing else (README, "Access policy").
+    if (role === "manager") {
+      this.view = { kind: "figures" };
+      return;
+    }
     this.workflow = await loadWorkflow(this.api, locale());
     this.view = route();
   }
@@ -100,6 +109,9 @@ export class Workbench extends LightElement {
       <header class="mc-header">
         <h1 class="utrecht-heading-1 mc-header__title">${t("app_title")}</h1>
         <div class="mc-header__tools">
+          ${this.session?.actor.role === "officer" ? html`<nav class="mc-header__nav" aria-label=${t("sections")}>
+            <a class="utrecht-link" href="#/">${t("concerns_nav")}</a>
+            <a class="utrecht-link" href="#/figures">${t("figures_nav")}</a></nav>` : nothing}
           ${this.session ? html`<span>${t("signed_in_as")} ${this.session.actor.id}</span>
             <button type="button" class="utrecht-button utrecht-button--secondary-action" data-sign-out
               @click=${() => this.signOut()}>${t("sign_out")}</button>` : nothing}
@@ -128,6 +140,8 @@ export class Workbench extends LightElement {
         return html`<mc-concern-page .api=${this.api} .workflow=${this.workflow!} .ref=${v.ref}></mc-concern-page>`;
       case "export":
         return html`<mc-export-approval .api=${this.api} .exportRef=${v.ref}></mc-export-approval>`;
+      case "figures":
+        return html`<mc-figures .api=${this.api}></mc-figures>`;
     }
   }
 }
