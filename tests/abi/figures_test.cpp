@@ -119,7 +119,7 @@ TEST_CASE("a figures row holds no content, no id and no date", "[figures]") {
     CHECK(row.find(ref) == std::string::npos);
 }
 
-TEST_CASE("officers and managers see figures; every other role is refused and audited",
+TEST_CASE("officers and managers see figures, every other role is refused and audited",
           "[figures][access]") {
     StoreFixture store;
     const json request{{"from", "2026-Q1"}, {"to", "2026-Q4"}};

@@ -296,6 +296,29 @@ TEST_CASE("figures are exact, k-anonymous and the same whichever range is asked"
     }
 }
 
+TEST_CASE("one small cell hides no more than it must", "[figures]") {
+    // Six concerns in the current quarter, one acute and five urgent: the
+    // acute one is hidden, with the urgent ones beside it, and the year totals
+    // that would give them away; the six opened stay shown.
+    std::vector<QuarterContribution> all;
+    for (int i = 0; i < 6; ++i) {
+        FigureContribution c;
+        count_categories(c, {"mc.home"});
+        ConcernStatus status;
+        status.priority = i == 5 ? Priority::acute : Priority::urgent;
+        count_status(c, status, false);
+        all.push_back({{2026, 4}, c});
+    }
+    const json answer = figures(all, {2026, 1}, {2026, 4}, {2026, 4}, {5, 5});
+    INFO(answer.dump());
+    CHECK(row_of(answer, "opened", "concerns").at("counts") == json::array({0, 0, 0, 6}));
+    CHECK(row_of(answer, "opened", "concerns").at("year_totals") == json::array({6}));
+    CHECK(row_of(answer, "priority", "acute").at("counts") == json::array({0, 0, 0, nullptr}));
+    CHECK(row_of(answer, "priority", "urgent").at("counts") == json::array({0, 0, 0, nullptr}));
+    CHECK(row_of(answer, "outcome", "open").at("counts") == json::array({0, 0, 0, 6}));
+    CHECK(FiguresAttack(answer).revealed().empty());
+}
+
 TEST_CASE("a larger k hides more, never less", "[figures]") {
     const Quarter first{2025, 1};
     const Quarter current{2025, 4};

@@ -108,9 +108,9 @@ async function postJson(sidecar, p, body) {
  *  through meldcode-admin's link, signed in with password + TOTP (npm otpauth
  *  is the authenticator app). `storageState` gives a browser context the
  *  session cookie, as if the officer had signed in in it. */
-export async function startUi(sidecar, officer = OFFICER) {
+export async function startUi(sidecar, officer = OFFICER, role = "officer") {
   const link = execFileSync(path.join(BUILD, "host_adapters/cli/meldcode-admin"),
-    ["enrol", "--config", sidecar.configPath, "--actor", officer, "--role", "officer"], { encoding: "utf8" }).trim();
+    ["enrol", "--config", sidecar.configPath, "--actor", officer, "--role", role], { encoding: "utf8" }).trim();
   const enrolment = link.split("#")[1];
   const { totp_uri: uri } = await (await postJson(sidecar, "/ui/auth/enrol", { enrolment_token: enrolment, password: PASSWORD })).json();
   const code = (step) => OTPAuth.URI.parse(uri).generate({ timestamp: step * 30000 });

@@ -128,34 +128,33 @@ json cell(const CellSet& cells, int id) {
     return cells.hidden[id] ? json() : json(cells.counts[id]);
 }
 
-// Smaller is a better complement: a count above zero (hiding a zero protects
-// little), not a total (totals are what readers need most), the smallest.
-std::tuple<bool, bool, std::int64_t, int> complement_rank(const CellSet& cells, const CellSum& sum,
-                                                          int id) {
-    return {cells.counts[id] == 0, id == sum.total, cells.counts[id], id};
-}
-
 bool involves(const CellSum& sum, int id) {
     return sum.total == id || std::find(sum.parts.begin(), sum.parts.end(), id) != sum.parts.end();
 }
 
-// Published cells that could hide `id`, each with its rank: from the sums
-// that hold it, else from any sum that holds a hidden cell.
-std::map<int, std::tuple<bool, bool, std::int64_t, int>> candidates(const CellSet& cells, int id) {
-    std::map<int, std::tuple<bool, bool, std::int64_t, int>> found;
+// Smaller is a better complement: a count above zero (hiding a zero protects
+// little), not a total (totals are what readers need most), the smallest.
+using Rank = std::tuple<bool, bool, std::int64_t, int>;
+
+// Published cells that could protect the solvable ones, each with its rank:
+// from the sums that hold a solvable cell, else from any sum that holds a
+// hidden cell.
+std::map<int, Rank> candidates(const CellSet& cells, const std::vector<int>& solvable) {
+    std::map<int, Rank> found;
     for (const bool own : {true, false}) {
         for (const auto& sum : cells.sums) {
             std::vector<int> members = sum.parts;
             members.push_back(sum.total);
-            const bool relevant = own ? involves(sum, id)
+            const bool relevant = own ? std::any_of(solvable.begin(), solvable.end(),
+                                                    [&](int id) { return involves(sum, id); })
                                       : std::any_of(members.begin(), members.end(),
                                                     [&](int m) { return cells.hidden[m]; });
             if (!relevant) continue;
             for (const int m : members) {
                 if (cells.hidden[m]) continue;
-                const auto rank = complement_rank(cells, sum, m);
+                const Rank rank{cells.counts[m] == 0, m == sum.total, cells.counts[m], m};
                 const auto it = found.find(m);
-                if (it == found.end() || rank < it->second) found[m] = rank;
+                if (it == found.end() || rank > it->second) found[m] = rank;
             }
         }
         if (!found.empty()) return found;
@@ -163,17 +162,16 @@ std::map<int, std::tuple<bool, bool, std::int64_t, int>> candidates(const CellSe
     throw Error(MC_E_INTERNAL, "internal", "figures: no cell left to protect a hidden one");
 }
 
-// The cell to hide with `id`: the one after which fewest hidden cells can
-// still be solved (looking one step ahead keeps a lone quarter from pulling
-// its whole table after it), then the best ranked.
-int complement(const CellSet& cells, int id) {
-    std::optional<std::pair<std::size_t, std::tuple<bool, bool, std::int64_t, int>>> best;
+// The cell to hide next: the one after which fewest hidden cells can still
+// be solved (looking one step ahead keeps a lone quarter from pulling its
+// whole table after it), then the best ranked.
+int complement(const CellSet& cells, const std::vector<int>& solvable) {
+    std::optional<std::pair<std::size_t, Rank>> best;
     int choice = -1;
     CellSet trial = cells;
-    for (const auto& [m, rank] : candidates(cells, id)) {
+    for (const auto& [m, rank] : candidates(cells, solvable)) {
         trial.hidden[m] = true;
-        const std::pair<std::size_t, std::tuple<bool, bool, std::int64_t, int>> score{
-            determined_cells(trial).size(), rank};
+        const std::pair<std::size_t, Rank> score{determined_cells(trial).size(), rank};
         trial.hidden[m] = false;
         if (!best || score < *best) {
             best = score;
@@ -404,7 +402,7 @@ void suppress(CellSet& cells, int min_cell) {
     }
     for (auto determined = determined_cells(cells); !determined.empty();
          determined = determined_cells(cells)) {
-        cells.hidden[complement(cells, determined.front())] = true;
+        cells.hidden[complement(cells, determined)] = true;
     }
 }
 
