@@ -88,6 +88,9 @@ TEST_CASE("figures count what officers recorded, and a purge leaves them", "[fig
         CHECK(m.at("days") == json::array({0.0}));
     }
     CHECK(FiguresAttack(before).revealed().empty());
+    // Every category and route is a row, also at zero: a row's presence says nothing.
+    CHECK(row_of(before, "signal_category", "mc.honour").at("counts") == json::array({0}));
+    CHECK(row_of(before, "route", "comensha").at("counts") == json::array({0}));
     CHECK(store.rows("figures") == 10);
     CHECK(audit_rows(store, "figures.read", "ok") == 1);
 

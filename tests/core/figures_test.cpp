@@ -181,7 +181,13 @@ TEST_CASE("figures are exact, k-anonymous and the same whichever range is asked"
     const Quarter first{2025, 1};
     const Quarter current{2026, 3};
     const auto all = population(4000, first, current, 19);
-    const FiguresSettings settings{5, 5};
+    // The rows every answer lists: mc.elderly never counts, comensha is not
+    // listed but counts (a retired route): after them.
+    const FiguresSettings settings{
+        5,
+        5,
+        {"mc.home", "mc.children", "mc.adults", "mc.neglect", "mc.elderly"},
+        {"wijkteam", "ggd"}};
     const json answer = figures(all, first, current, current, settings);
     const auto expected = independent_count(all, settings.feedback_working_days);
 
@@ -207,6 +213,14 @@ TEST_CASE("figures are exact, k-anonymous and the same whichever range is asked"
         }
         CHECK(hidden > 0);
         CHECK(row_of(answer, "signal_category", "mc.honour").at("counts").size() == 7);
+        CHECK(row_of(answer, "signal_category", "mc.elderly").at("counts") ==
+              json::array({0, 0, 0, 0, 0, 0, 0}));
+        std::vector<std::string> routes;
+        for (const auto& table : answer.at("tables")) {
+            if (table.at("table") != "route") continue;
+            for (const auto& row : table.at("rows")) routes.push_back(row.at("row"));
+        }
+        CHECK(routes == std::vector<std::string>{"wijkteam", "ggd", "comensha"});
     }
     SECTION("no hidden count can be solved from everything the answer publishes") {
         const FiguresAttack attack(answer);
@@ -309,7 +323,7 @@ TEST_CASE("one small cell hides no more than it must", "[figures]") {
         count_status(c, status, false);
         all.push_back({{2026, 4}, c});
     }
-    const json answer = figures(all, {2026, 1}, {2026, 4}, {2026, 4}, {5, 5});
+    const json answer = figures(all, {2026, 1}, {2026, 4}, {2026, 4}, {5, 5, {}, {}});
     INFO(answer.dump());
     CHECK(row_of(answer, "opened", "concerns").at("counts") == json::array({0, 0, 0, 6}));
     CHECK(row_of(answer, "opened", "concerns").at("year_totals") == json::array({6}));
@@ -324,7 +338,7 @@ TEST_CASE("a larger k hides more, never less", "[figures]") {
     const Quarter current{2025, 4};
     const auto all = population(600, first, current, 7);
     const auto hidden = [&](int k) {
-        return FiguresAttack(figures(all, first, current, current, {k, 5})).hidden();
+        return FiguresAttack(figures(all, first, current, current, {k, 5, {}, {}})).hidden();
     };
     CHECK(hidden(3) <= hidden(5));
     CHECK(hidden(5) <= hidden(10));

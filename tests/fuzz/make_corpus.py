@@ -43,6 +43,7 @@ TARGETS = {
     "mc_keys_rotate": "key_rotation_request",
     "mc_audit_list": "audit_query",
     "mc_audit_record": "audit_event",
+    "mc_figures_get": "figures_request",
     "actor": "actor",
 }
 
@@ -263,6 +264,11 @@ SEEDS = {
         "approve_unknown": {"export_ref": "x_" + "A" * 22, "approve": True},
     },
     "mc_keys_rotate": {"largest_batch": {"batch": 100000}, "one_record": {"batch": 1}},
+    "mc_figures_get": {
+        "ten_years": {"from": "2017-Q1", "to": "2026-Q4"},
+        "backwards": {"from": "2026-Q4", "to": "2026-Q1"},
+        "next_century": {"from": "2199-Q4", "to": "2199-Q4"},
+    },
     "mc_audit_list": {
         "second_page": {"limit": 1, "cursor": "2"},
         "cursor_overflow": {"cursor": "9999999999999999999"},

@@ -48,6 +48,18 @@ class RecordsTest(StoreTest):
         self.assertIn("audit.verify", [r["action"] for r in rows])
         self.assertEqual(self.mc.extensions(), {"loaded": [], "rejected": []})
 
+    def test_figures_for_managers_and_officers(self):
+        self.concern_ref()  # opened on the fixed clock's day: 2026-Q4
+        manager = {"id": "board-1", "role": "manager"}
+        figures = self.mc.figures(manager, {"from": "2026-Q4", "to": "2026-Q4"})
+        opened = figures["tables"][0]
+        self.assertEqual((opened["table"], opened["rows"][0]["counts"]), ("opened", [None]))
+        self.assertEqual(self.mc.figures(OFFICER, {"from": "2026-Q4", "to": "2026-Q4"}), figures)
+        with self.assertRaises(ForbiddenError):
+            self.mc.figures(AUDITOR, {"from": "2026-Q4", "to": "2026-Q4"})
+        with self.assertRaises(ForbiddenError):
+            self.mc.list_audit(manager, {"limit": 5})
+
     def test_named_methods_check_roles_in_the_plugin(self):
         with self.assertRaises(ForbiddenError):
             self.mc.verify_audit(OFFICER)

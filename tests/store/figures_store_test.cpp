@@ -179,7 +179,7 @@ TEST_CASE("figures of 10,000 concerns over two years: exact, k-anonymous, kept p
     auto later = service(path, "2032-06-01T09:00:00Z");
     std::int64_t purged = 0;
     for (bool more = true; more;) {
-        const auto report = later->purge({"admin-1", Role::admin}, {false, 1000});
+        const auto report = later->purge({"admin-1", Role::admin}, {false, 1000, {}});
         purged += report.concerns;
         more = report.more;
     }

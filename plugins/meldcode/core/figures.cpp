@@ -20,7 +20,8 @@ using nlohmann::json;
 struct TableSpec {
     std::string id;
     std::optional<std::pair<std::string, std::string>> total_of;
-    std::vector<std::string> rows;  // empty: the rows the data holds, sorted
+    std::vector<std::string> rows;
+    bool open = false;  // rows the data names are added (a retired category)
     std::function<std::vector<std::string>(const FigureContribution&)> rows_of;
 };
 
@@ -37,34 +38,35 @@ std::vector<TableSpec> table_specs(const FiguresSettings& settings) {
         {"opened",
          std::nullopt,
          {"concerns"},
+         false,
          [](const auto&) -> std::vector<std::string> { return {"concerns"}; }},
         {"priority",
          all,
          {"acute", "urgent", "normal"},
+         false,
          [](const auto& c) -> std::vector<std::string> { return {c.priority}; }},
         {"outcome",
          all,
          {"reported", "help_arranged", "referred", "closed_without_action", "open"},
+         false,
          [](const auto& c) -> std::vector<std::string> { return {c.outcome}; }},
         {"melding",
          all,
          {"feedback_received", "feedback_awaited", "none"},
+         false,
          [](const auto& c) -> std::vector<std::string> { return {c.melding}; }},
         {"reporter_feedback",
          all,
          {"in_time", "late", "owed", "no_reporter"},
+         false,
          [in_time](const auto& c) -> std::vector<std::string> {
              return {feedback_row(c, in_time)};
          }},
-        {"signal_category",
-         std::nullopt,
-         {},
+        {"signal_category", std::nullopt, settings.categories, true,
          [](const auto& c) {
              return std::vector<std::string>(c.categories.begin(), c.categories.end());
          }},
-        {"route",
-         std::nullopt,
-         {},
+        {"route", std::nullopt, settings.routes, true,
          [](const auto& c) { return std::vector<std::string>(c.routes.begin(), c.routes.end()); }},
     };
 }
@@ -181,20 +183,21 @@ int complement(const CellSet& cells, const std::vector<int>& solvable) {
     return choice;
 }
 
-// The rows of each table: its fixed ones, or those the contributions name.
+// The rows of each table: its own, and for an open one those the contributions
+// name besides (after them, sorted).
 std::map<std::string, std::vector<std::string>> table_rows(
     const std::vector<TableSpec>& specs, const std::vector<QuarterContribution>& contributions) {
     std::map<std::string, std::vector<std::string>> rows;
     for (const auto& spec : specs) {
-        if (!spec.rows.empty()) {
-            rows[spec.id] = spec.rows;
-            continue;
-        }
-        std::set<std::string> seen;
+        auto& all = rows[spec.id] = spec.rows;
+        if (!spec.open) continue;
+        std::set<std::string> more;
         for (const auto& qc : contributions) {
-            for (auto& row : spec.rows_of(qc.contribution)) seen.insert(row);
+            for (auto& row : spec.rows_of(qc.contribution)) {
+                if (std::find(all.begin(), all.end(), row) == all.end()) more.insert(row);
+            }
         }
-        rows[spec.id].assign(seen.begin(), seen.end());
+        all.insert(all.end(), more.begin(), more.end());
     }
     return rows;
 }

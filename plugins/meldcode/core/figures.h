@@ -70,6 +70,10 @@ constexpr int kDefaultMinCell = 5;
 struct FiguresSettings {
     int min_cell = kDefaultMinCell;  // k
     int feedback_working_days = 5;   // N: feedback to reporters counts as in time within it
+    // Rows listed even when nothing counts in them, so that a row's presence
+    // says nothing: the catalog's categories, the referral routes.
+    std::vector<std::string> categories;
+    std::vector<std::string> routes;
 };
 
 struct QuarterContribution {

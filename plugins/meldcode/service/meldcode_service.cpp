@@ -559,7 +559,8 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
         concern.updated_at = now;
         tx.update_concern(concern);
         count(tx, concern, now, [&](FigureContribution& c, Day opened, Day today) {
-            if (record.step) count_milestone(c, "step_" + std::to_string(*record.step), opened, today);
+            if (record.step)
+                count_milestone(c, "step_" + std::to_string(*record.step), opened, today);
             if (concern.closed_at == now) count_milestone(c, "closed", opened, today);
             if (!message.empty() && concern.status.pending_feedback == 0) {
                 count_feedback(c, opened, today);
@@ -606,7 +607,7 @@ RotationProgress MeldcodeService::rotate_keys(const Actor& actor,
 }
 
 json MeldcodeService::figures(const Actor& actor, const std::string& from_text,
-                             const std::string& to_text) {
+                              const std::string& to_text) {
     authorize(actor, Operation::read_figures);
     const Timestamp now = clock_->now();
     const Quarter current = quarter_of(calendar_->local_day(now));
@@ -631,17 +632,34 @@ json MeldcodeService::figures(const Actor& actor, const std::string& from_text,
         // Whole years: each is suppressed as one block (core/figures.h).
         const Quarter last = to.year < current.year ? Quarter{to.year, 4} : current;
         const auto all = tx.figure_contributions({from.year, 1}, last);
-        answer = meldcode::figures(
-            all, from, to, current,
-            {settings_.figures_min_cell, settings_.reminders.feedback_owed_after});
+        answer = meldcode::figures(all, from, to, current, figures_settings());
         audit(tx, actor, "figures.read", std::nullopt);
     });
     return answer;
 }
 
+// Every category of the catalog and every route the workflow's referral
+// offers, from the definitions as a form shows them: a row in the figures for
+// each, also at zero.
+FiguresSettings MeldcodeService::figures_settings() const {
+    FiguresSettings s{settings_.figures_min_cell, settings_.reminders.feedback_owed_after, {}, {}};
+    for (const auto& category : catalog_.view(settings_.default_locale).at("categories")) {
+        s.categories.push_back(category.at("id").get<std::string>());
+    }
+    for (const auto& action : workflow_.view(settings_.default_locale).at("actions")) {
+        for (const auto& field : action.value("fields", json::array())) {
+            if (field.at("name") != "route") continue;
+            for (const auto& option : field.at("options")) {
+                s.routes.push_back(option.at("id").get<std::string>());
+            }
+        }
+    }
+    return s;
+}
+
 void MeldcodeService::refuse_figures(const Actor& actor) {
-    audit_denial(actor, may(actor.role, Operation::read_figures) ? "figures.read"
-                                                                   : "denied.read_figures");
+    audit_denial(actor,
+                 may(actor.role, Operation::read_figures) ? "figures.read" : "denied.read_figures");
 }
 
 AuditVerification MeldcodeService::verify_audit(const Actor& actor) {

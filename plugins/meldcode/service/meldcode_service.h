@@ -289,6 +289,8 @@ public:
 
 private:
     void authorize(const Actor& actor, Operation op);
+    // k, N and the rows every figures answer lists (figures()).
+    FiguresSettings figures_settings() const;
     // Whether `action` is the workflow's feedback action (the rule "feedback").
     bool gives_feedback(const std::string& action) const;
     nlohmann::json signal_labels(const std::vector<std::string>& signals) const;

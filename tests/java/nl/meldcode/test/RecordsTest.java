@@ -58,6 +58,20 @@ public final class RecordsTest {
         }
     }
 
+    public static void testFiguresForManagersAndOfficers() throws Exception {
+        try (Store store = new Store()) {
+            Meldcode mc = store.mc;
+            concernRef(store);  // opened on the fixed clock's day: 2026-Q4
+            String quarter = "{\"from\":\"2026-Q4\",\"to\":\"2026-Q4\"}";
+            String figures = mc.figures(actor("board-1", "manager"), quarter);
+            // One concern: fewer than k, so its count is hidden.
+            Check.contains(figures, "{\"counts\":[null],\"row\":\"concerns\"");
+            Check.equal(figures, mc.figures(OFFICER, quarter));
+            MeldcodeException refused = Check.fails(() -> mc.figures(AUDITOR, quarter));
+            Check.equal(MeldcodeException.FORBIDDEN, refused.status());
+        }
+    }
+
     public static void testCallRefusesAFunctionThatDoesNotTakeActorAndRequest() throws Exception {
         try (Store store = new Store()) {
             for (String function : new String[] {"mc_audit_verify", "mc_audit_record",
