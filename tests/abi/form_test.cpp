@@ -567,7 +567,9 @@ TEST_CASE("a prompt token that was tampered with, made up or malformed does not 
     const json prompt =
         store.mc().ticket_closed(actor("erp", "integration"), ticket("WO-O2", "VHE-O", "tech-9"));
     std::string token = prompt.at("prompt_token");
-    token[token.size() / 2] = token[token.size() / 2] == 'A' ? 'B' : 'A';
+    // The token is hex: flip one digit to another value ('A' for an 'a' would
+    // be the same value, if the hex reader takes either case).
+    token[token.size() / 2] = token[token.size() / 2] == '0' ? '1' : '0';
     const auto refused = [&](const json& request) {
         try {
             store.mc().open_prompt(request);

@@ -511,8 +511,9 @@ class UiAuthTest(E2ETestCase):
         status, _, body = self.call("GET", "/v1/submissions/" + receipt["submission_ref"],
                                     headers=auth)
         self.assertEqual(status, 401)
-        forged = prompt["prompt_token"][:-4] + ("AAAA" if not prompt["prompt_token"].endswith(
-            "AAAA") else "BBBB")
+        # Hex: other digits, not the same ones in another case.
+        forged = prompt["prompt_token"][:-4] + ("0000" if not prompt["prompt_token"].endswith(
+            "0000") else "1111")
         status, headers, body = self.call("GET", "/v1/prompt",
                                           headers={"Authorization": "Prompt " + forged})
         self.assertEqual((status, body["code"]), (401, "unknown_prompt_token"))
