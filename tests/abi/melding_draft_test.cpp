@@ -39,6 +39,11 @@ std::string scenario(const StoreFixture& store) {
                                 {"kind", "nuisance_complaint"},
                                 {"occurred_at", "2026-11-24T22:30:00Z"},
                                 {"description", kNuisance}});
+    // The host's system submits for a technician it does not name.
+    mc.submit_signals(kErp, ticket_submission({{"host_ticket_id", "WO-4712"},
+                                               {"unit_id", "VHE-000321"},
+                                               {"household_ref", "HH-99"}},
+                                              "draft-key-2", "Deur opnieuw gerepareerd"));
     const std::string ref = store.only_concern_ref("VHE-000321");
     act(mc, ref, "assign", {{"assignee", "af-1"}});
     act(mc, ref, "record_people",
@@ -239,8 +244,8 @@ TEST_CASE("a melding draft names no identity the officer did not choose to inclu
     const std::string all = unnamed.dump();
     // The observer, their organisation, the host's ticket, unit and household
     // ids, the integration, the officer's own id: none of them.
-    for (const char* identity : {"tech-7", "Aannemer Bouwbedrijf Noord", "WO-4711", "VHE-000321",
-                                 "HH-99", "host-erp-7", "EV-1", "af-1"}) {
+    for (const char* identity : {"tech-7", "Aannemer Bouwbedrijf Noord", "WO-4711", "WO-4712",
+                                 "VHE-000321", "HH-99", "host-erp-7", "EV-1", "af-1"}) {
         INFO(identity);
         CHECK(all.find(identity) == std::string::npos);
     }
@@ -250,9 +255,16 @@ TEST_CASE("a melding draft names no identity the officer did not choose to inclu
     CHECK(named.at("include_observer") == true);
     const json& melder = section(named, "melder");
     CHECK(items_with(melder, "medewerker tech-7 (Aannemer Bouwbedrijf Noord)").size() == 1);
-    CHECK(kind_of(melder, "naam en telefoonnummer van deze medewerker") == "fill_in");
+    CHECK(items_with(melder,
+                     "gemeld via het systeem van de woningcorporatie (koppeling "
+                     "host-erp-7)")
+              .size() == 1);
+    for (const json& item : items_with(melder, "naam en telefoonnummer van deze medewerker")) {
+        CHECK(item.at("kind") == "fill_in");
+    }
+    CHECK(items_with(melder, "naam en telefoonnummer van deze medewerker").size() == 2);
     CHECK(named.at("text").get<std::string>().find("tech-7") != std::string::npos);
-    for (const char* identity : {"WO-4711", "VHE-000321", "HH-99", "EV-1"}) {
+    for (const char* identity : {"WO-4711", "WO-4712", "VHE-000321", "HH-99", "EV-1"}) {
         INFO(identity);
         CHECK(named.dump().find(identity) == std::string::npos);
     }

@@ -17,7 +17,7 @@ namespace {
 DraftEntry note(const std::string& facts, const std::string& interpretation) {
     return {"action",
             today().now,
-            "af-1",
+            {"af-1", meldcode::Role::officer},
             {{"action", "add_note"},
              {"fields",
               {{"occurred_at", "2026-03-01T09:00:00Z"},

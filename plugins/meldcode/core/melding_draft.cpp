@@ -130,8 +130,14 @@ json action_part(const DraftSource& s, const json& action, const DraftEntry& e) 
     return part(title + " (" + dutch_time(s.calendar, e.at) + ")", std::move(items));
 }
 
+// Who submitted, by their id in the host: a person, or the host's system
+// (an integration) submitting for a technician it did not name.
 std::string observer_text(const DraftEntry& e) {
-    std::string text = "medewerker " + e.actor_id;
+    if (e.actor.role == Role::integration) {
+        return "gemeld via het systeem van de woningcorporatie (koppeling " + e.actor.id +
+               "); de medewerker staat daar bij de werkbon";
+    }
+    std::string text = "medewerker " + e.actor.id;
     if (e.data.contains("organisation")) {
         text += " (" + e.data.at("organisation").get<std::string>() + ")";
     }
@@ -214,8 +220,8 @@ json melder(const DraftSource& s, bool include_observer) {
     std::vector<std::string> named;
     for (const DraftEntry& e : s.chronology) {
         if (!include_observer || e.kind != "signals_submitted") continue;
-        if (std::find(named.begin(), named.end(), e.actor_id) != named.end()) continue;
-        named.push_back(e.actor_id);
+        if (std::find(named.begin(), named.end(), e.actor.id) != named.end()) continue;
+        named.push_back(e.actor.id);
         seen.push_back(item("Medewerker", observer_text(e)));
         seen.push_back(
             blank("Naam en bereikbaarheid", "naam en telefoonnummer van deze medewerker"));

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actor.h"
 #include "calendar.h"
 #include "time.h"
 #include "workflow.h"
@@ -25,7 +26,7 @@ namespace meldcode {
 struct DraftEntry {
     std::string kind;  // signals_submitted, host_event, action, household_moved
     Timestamp at = 0;
-    std::string actor_id;
+    Actor actor;
     nlohmann::json data;
 };
 

@@ -18,8 +18,7 @@ nlohmann::json MeldcodeService::melding_draft(const Actor& actor, const DraftReq
         concern = tx.find_concern(request.concern_ref);
         if (!concern) return;
         for (Entry& e : tx.whole_chronology(*concern)) {
-            chronology.push_back(
-                {std::move(e.kind), e.at, std::move(e.actor.id), std::move(e.data)});
+            chronology.push_back({std::move(e.kind), e.at, std::move(e.actor), std::move(e.data)});
         }
         audit(tx, actor, "concern.melding_draft", concern->id);
     });
