@@ -274,7 +274,8 @@ TEST_CASE("only officers draft a melding, and each refusal is audited") {
     StoreFixture store;
     const std::string ref = scenario(store);
     store.check_refused(store.mc().plugin().api().concern_melding_draft, {{"concern_ref", ref}},
-                        {"observer", "auditor", "admin", "integration"}, "draft_melding");
+                        {"observer", "auditor", "admin", "integration", "manager"},
+                        "draft_melding");
     CHECK(audited(store, "concern.melding_draft") == 0);
 }
 

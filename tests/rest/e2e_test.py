@@ -525,7 +525,7 @@ class SidecarTest(SidecarCase):
         self.assertEqual([(item["actor"]["id"], item["outcome"], item["concern_ref"])
                           for item in drafts["items"]], [("af-1", "ok", ref)] * 2)
         # Officers only; bad requests are problems naming the parameter; each refusal audited.
-        for who in ("tech", "auditor", "admin", "erp"):
+        for who in ("tech", "auditor", "admin", "erp", "manager"):
             self.assertProblem(self.call("GET", path, who), 403, "forbidden")
         self.assertProblem(self.call("GET", "/v1/concerns/c_AAAAAAAAAAAAAAAAAAAAAA/melding-draft",
                                      "officer"), 404, "not_found")
@@ -538,7 +538,7 @@ class SidecarTest(SidecarCase):
         status, _, denied = self.call("GET", "/v1/audit?action=denied.draft_melding&limit=50",
                                       "auditor")
         self.assertEqual(status, 200, denied)
-        self.assertEqual(len(denied["items"]), 6)  # four roles, the unknown concern, the bad type
+        self.assertEqual(len(denied["items"]), 7)  # five roles, the unknown concern, the bad type
 
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
