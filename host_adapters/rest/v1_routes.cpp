@@ -149,6 +149,23 @@ Response concern_act(const RouteContext& c) {
     }
 }
 
+// The draft of a melding to Veilig Thuis (ABI 1.3); ?include_observer=true
+// names the observer. Anything but true or false goes on as text, for the
+// plugin to refuse naming /include_observer.
+Response melding_draft(const RouteContext& c) {
+    json request;
+    if (auto error = query_from_url(c.request, {"include_observer"},
+                                    "a melding draft takes include_observer", request)) {
+        return *error;
+    }
+    if (const auto it = request.find("include_observer");
+        it != request.end() && (*it == "true" || *it == "false")) {
+        *it = *it == "true";
+    }
+    request["concern_ref"] = c.params.at("ref");
+    return answer_query(c, api(c).concern_melding_draft, request);
+}
+
 Response steps_due(const RouteContext& c) {
     return ok(call_actor_only(c, api(c).steps_due, "mc_steps_due failed"));
 }
@@ -218,6 +235,7 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/concerns/search", true, concerns_search},
         {"GET", "/v1/concerns/{ref}", false, concern_get},
         {"POST", "/v1/concerns/{ref}/actions", true, concern_act},
+        {"GET", "/v1/concerns/{ref}/melding-draft", false, melding_draft},
         {"GET", "/v1/steps/due", false, steps_due},
         {"GET", "/v1/catalog", false, catalog},
         {"GET", "/v1/workflow", false, workflow},

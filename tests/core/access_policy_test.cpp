@@ -32,6 +32,7 @@ const std::vector<Expectation>& expected_policy() {
         {Operation::set_legal_hold,    "set_legal_hold",    {false, true,  false, true,  false, false}},
         {Operation::purge_concerns,    "purge_concerns",    {false, false, false, true,  false, false}},
         {Operation::export_concern,    "export_concern",    {false, true,  false, false, false, false}},
+        {Operation::draft_melding,     "draft_melding",     {false, true,  false, false, false, false}},
         {Operation::rotate_keys,       "rotate_keys",       {false, false, false, true,  false, false}},
         {Operation::verify_audit,      "verify_audit",      {false, false, true,  true,  false, false}},
         {Operation::read_audit,        "read_audit",        {false, false, true,  true,  false, false}},

@@ -25,6 +25,7 @@ class UtcCalendar final : public Calendar {
 public:
     Day local_day(Timestamp t) const override { return day_of(t); }
     Timestamp start_of(Day day) const override { return day * 86400; }
+    Timestamp local_time(Timestamp t) const override { return t; }
 };
 
 // "now" of every workflow test: 2026-03-01 12:00 UTC, with five minutes'

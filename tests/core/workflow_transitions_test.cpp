@@ -21,7 +21,7 @@ std::vector<std::string> action_ids_of(const std::vector<ActionSpec>& specs) {
 TEST_CASE("the default workflow has the states and actions of workflow.json", "[workflow]") {
     const Workflow& wf = default_workflow();
     CHECK(wf.id() == "mc.woningcorporatie");
-    CHECK(wf.version() == "2026.2");
+    CHECK(wf.version() == "2026.3");
     CHECK(wf.initial_state() == "open");
     CHECK(wf.state_ids() == default_states());
     CHECK(wf.action_ids() == action_ids_of(default_actions()));

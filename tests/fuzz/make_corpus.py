@@ -44,6 +44,7 @@ TARGETS = {
     "mc_audit_list": "audit_query",
     "mc_audit_record": "audit_event",
     "mc_figures_get": "figures_request",
+    "mc_concern_melding_draft": "melding_draft_request",
     "actor": "actor",
 }
 
@@ -232,6 +233,10 @@ SEEDS = {
         for s in ("signals_mapped", "monitoring", "decided", "closed")
     }
     | {"other_submission": {"submission_ref": OTHER_SUBMISSION}},
+    "mc_concern_melding_draft": {
+        "state_" + s: {"concern_ref": concern(s), "include_observer": s == "decided"}
+        for s in ("signals_mapped", "monitoring", "decided", "closed")
+    },
     "mc_concerns_list": {
         "assignee": {"assignee": "af-1"},
         "unit": {"unit_id": "VHE-FUZZ-closed", "limit": 1},

@@ -493,6 +493,53 @@ class SidecarTest(SidecarCase):
         after = self.newest_audit_row()  # only the first look's own read since
         self.assertEqual((after["id"], after["action"]), (before["id"] + 1, "audit.read"))
 
+    def test_14_the_officer_drafts_a_melding_and_nobody_else(self):
+        body = submission("draft-0001", ticket={"host_ticket_id": "WO-DRAFT-1",
+                                                "unit_id": "UNIT-DRAFT-1"})
+        status, _, receipt = self.call("POST", "/v1/submissions", "tech", body)
+        self.assertEqual(status, 201, receipt)
+        _, _, concern = self.call("GET", "/v1/submissions/%s/concern" % receipt["submission_ref"],
+                                  "officer")
+        ref = concern["concern_ref"]
+        for action, fields in steps_to_decision():
+            status, _, after = self.call("POST", "/v1/concerns/%s/actions" % ref, "officer",
+                                         {"action": action, "fields": fields})
+            self.assertEqual(status, 200, (action, after))
+        path = "/v1/concerns/%s/melding-draft" % ref
+        status, _, draft = self.call("GET", path, "officer")
+        self.assertEqual(status, 200, draft)
+        self.assertEqual([s["id"] for s in draft["sections"]],
+                         ["melder", "betrokkenen", "melding", "ondersteunend_netwerk",
+                          "overige_informatie"])
+        self.assertIn("Waarneming van de medewerker (feit): " + SECRET_TEXT, draft["text"])
+        self.assertIn("«in te vullen:", draft["text"])
+        self.assertIn("<h2>3. Melding</h2>", draft["html"])
+        for identity in (TECH, "UNIT-DRAFT-1", "WO-DRAFT-1"):
+            self.assertNotIn(identity, json.dumps(draft, ensure_ascii=False), identity)
+        status, _, named = self.call("GET", path + "?include_observer=true", "officer")
+        self.assertEqual(status, 200, named)
+        self.assertIn("medewerker " + TECH, named["text"])
+        status, _, drafts = self.call("GET", "/v1/audit?action=concern.melding_draft&limit=50",
+                                      "auditor")
+        self.assertEqual(status, 200, drafts)
+        self.assertEqual([(item["actor"]["id"], item["outcome"], item["concern_ref"])
+                          for item in drafts["items"]], [("af-1", "ok", ref)] * 2)
+        # Officers only; bad requests are problems naming the parameter; each refusal audited.
+        for who in ("tech", "auditor", "admin", "erp", "manager"):
+            self.assertProblem(self.call("GET", path, who), 403, "forbidden")
+        self.assertProblem(self.call("GET", "/v1/concerns/c_AAAAAAAAAAAAAAAAAAAAAA/melding-draft",
+                                     "officer"), 404, "not_found")
+        body = self.assertProblem(self.call("GET", path + "?include_observer=yes", "officer"),
+                                  400, "schema_violation")
+        self.assertEqual(body["pointer"], "/include_observer")
+        body = self.assertProblem(self.call("GET", path + "?unit_id=UNIT-DRAFT-1", "officer"),
+                                  400, "unknown_query_parameter")
+        self.assertNotIn("UNIT-DRAFT-1", json.dumps(body))
+        status, _, denied = self.call("GET", "/v1/audit?action=denied.draft_melding&limit=50",
+                                      "auditor")
+        self.assertEqual(status, 200, denied)
+        self.assertEqual(len(denied["items"]), 7)  # five roles, the unknown concern, the bad type
+
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
         _, _, text = self.call("GET", "/metrics")
         for wanted in ('meldcoded_requests_total{method="POST",route="/v1/submissions",status="201"}',

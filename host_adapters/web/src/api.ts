@@ -17,6 +17,7 @@ export type LegalHoldRequest = Schemas["LegalHoldBody"];
 export type ExportRequest = Schemas["ExportRequestBody"];
 export type ExportPending = Schemas["export_pending.schema"];
 export type Figures = Schemas["figures.schema"];
+export type MeldingDraft = Schemas["melding_draft.schema"];
 type JsonBody<P extends keyof paths, M extends "post"> = paths[P][M] extends {
   requestBody: { content: { "application/json": infer B } };
 }

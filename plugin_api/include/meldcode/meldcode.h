@@ -208,6 +208,23 @@ MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const c
  * (MC_E_CONFLICT, second_officer_required), and audited. Officers only. Since ABI 1.1. */
 MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** dossier_json);
+/* ---- the melding draft for Veilig Thuis (ABI 1.3, issue 19) ------------- */
+
+/* The draft of a melding to Veilig Thuis, in Dutch, assembled from the
+ * concern as recorded, in the sections of Veilig Thuis's meldformulier:
+ * Melder, Betrokkenen, Melding, Ondersteunend netwerk, Overige informatie
+ * (schemas/melding_draft_request.schema.json ->
+ *  schemas/melding_draft.schema.json): the sections as structured JSON and
+ * the whole as plain "text" and an HTML fragment ("html"). The module holds
+ * no names or addresses: the draft marks the places to fill in from the
+ * corporation's own system ("«in te vullen: …»") and says so at its top. The
+ * observer who saw the signals is named only with "include_observer". Officers
+ * only; every draft is audited ("concern.melding_draft", ids only), and so is
+ * every refusal, including an unknown concern (MC_E_NOT_FOUND) and a request
+ * that breaks its schema; nothing else is stored. Since ABI 1.3. */
+MC_API mc_status mc_concern_melding_draft(mc_instance* instance, const char* actor_json,
+                                          const char* request_json, char** draft_json);
+
 /* ---- keys and audit (admins, auditors) ---------------------------------- */
 
 /* Re-encrypts one batch of stored records (and re-MACs audit rows) that are

@@ -272,6 +272,10 @@ PurgeRequest purge_request(const json& doc) {
     return r;
 }
 
+DraftRequest melding_draft_request(const json& doc) {
+    return {doc.at("concern_ref").get<std::string>(), doc.value("include_observer", false)};
+}
+
 std::vector<Redaction> redactions(const json& doc) {
     std::vector<Redaction> all;
     for (const auto& name : doc.value("redact", json::array())) {

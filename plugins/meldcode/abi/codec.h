@@ -26,6 +26,7 @@ AuditQuery audit_query(const nlohmann::json& doc);
 ConcernSelector concern_selector(const nlohmann::json& doc);
 ChronologyQuery chronology_query(const nlohmann::json& doc);
 PurgeRequest purge_request(const nlohmann::json& doc);
+DraftRequest melding_draft_request(const nlohmann::json& doc);
 // The "redact" member of an export request or of the "export" configuration.
 std::vector<Redaction> redactions(const nlohmann::json& doc);
 

@@ -380,6 +380,32 @@ MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json
                 });
 }
 
+// ---- ABI 1.3: the melding draft for Veilig Thuis (issue 19) ----------------
+
+// Not through call(): a request that breaks its schema is audited too.
+MC_API mc_status mc_concern_melding_draft(mc_instance* instance, const char* actor_json,
+                                          const char* request_json, char** draft_json) {
+    return meldcode::abi::guard([&] {
+        require_out(draft_json);
+        *draft_json = nullptr;
+        auto& service = service_of(instance);
+        const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        json request;
+        try {
+            request = meldcode::codec::read(request_json, "melding_draft_request");
+        } catch (const Error&) {
+            service.melding_draft_refused(actor);
+            throw;
+        }
+        const std::string reply =
+            service.melding_draft(actor, meldcode::codec::melding_draft_request(request)).dump();
+        check_output(instance, "melding_draft", reply);
+        give(draft_json, reply);
+    });
+}
+
+// ---- end of ABI 1.3's melding draft ------------------------------------------
+
 MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** progress_json) {
     return call(instance, actor_json, request_json, {"key_rotation_request", "key_rotation"},

@@ -54,6 +54,8 @@ const std::vector<PolicyRule>& access_policy() {
         {Operation::purge_concerns, {Role::admin}},
         // An export is a whole dossier: only the officer may see one.
         {Operation::export_concern, {Role::officer}},
+        // The draft of a melding holds the whole concern: the officer's alone.
+        {Operation::draft_melding, {Role::officer}},
         {Operation::rotate_keys, {Role::admin}},
         {Operation::verify_audit, {Role::auditor, Role::admin}},
         // The trail says who did what to which concern reference, and when:
@@ -95,6 +97,8 @@ std::string_view operation_name(Operation op) {
             return "purge_concerns";
         case Operation::export_concern:
             return "export_concern";
+        case Operation::draft_melding:
+            return "draft_melding";
         case Operation::rotate_keys:
             return "rotate_keys";
         case Operation::verify_audit:

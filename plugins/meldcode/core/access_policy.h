@@ -21,6 +21,7 @@ enum class Operation {
     set_legal_hold,  // place or lift a legal hold on a concern
     purge_concerns,  // remove concerns past their retention
     export_concern,  // a data-subject export of one dossier
+    draft_melding,   // the draft of a melding to Veilig Thuis (issue 19)
     rotate_keys,     // re-encrypt stored records under the active key
     verify_audit,    // check the audit chain (reads no concern content)
     read_audit,      // page through the audit trail (it holds no concern content)

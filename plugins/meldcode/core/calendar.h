@@ -22,6 +22,9 @@ public:
     // The first moment of a civil date (local midnight, or the first moment
     // after it that exists).
     virtual Timestamp start_of(Day day) const = 0;
+    // The wall-clock reading there at `t`, as seconds since the epoch of a
+    // clock that shows local time (what a document dated for people shows).
+    virtual Timestamp local_time(Timestamp t) const = 0;
 };
 
 // Dutch general holidays as the Algemene termijnenwet (art. 3) counts them

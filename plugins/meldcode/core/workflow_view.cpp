@@ -40,6 +40,7 @@ json field_view(const json& f, const std::string& locale) {
              {"required", f.at("required")},
              {"label", text_in(f, "label", locale, name)}};
     put_text(out, f, "help", locale);
+    if (f.contains("nature")) out["nature"] = f.at("nature");
     if (f.contains("options")) out["options"] = options_view(f, locale);
     return out;
 }
@@ -48,7 +49,7 @@ json action_view(const json& a, const std::string& locale) {
     const std::string id = a.at("id");
     json out{{"id", id}, {"label", text_in(a, "label", locale, id)}};
     put_text(out, a, "help", locale);
-    for (const char* key : {"step", "from", "again_from", "to", "outcomes"}) {
+    for (const char* key : {"step", "from", "again_from", "to", "outcomes", "draft_section"}) {
         if (a.contains(key)) out[key] = a.at(key);
     }
     json warnings = json::array();

@@ -21,6 +21,11 @@ Day ZoneCalendar::local_day(Timestamp t) const {
     return date::floor<date::days>(local).time_since_epoch().count();
 }
 
+Timestamp ZoneCalendar::local_time(Timestamp t) const {
+    const date::sys_seconds at{std::chrono::seconds{t}};
+    return zone_->to_local(at).time_since_epoch().count();
+}
+
 Timestamp ZoneCalendar::start_of(Day day) const {
     const date::local_days midnight{date::days{day}};
     return zone_->to_sys(midnight, date::choose::earliest).time_since_epoch().count();

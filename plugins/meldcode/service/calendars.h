@@ -21,6 +21,7 @@ public:
     explicit ZoneCalendar(const std::string& zone = kCorporationTimeZone);
     Day local_day(Timestamp t) const override;
     Timestamp start_of(Day day) const override;
+    Timestamp local_time(Timestamp t) const override;
 
 private:
     const date::time_zone* zone_;

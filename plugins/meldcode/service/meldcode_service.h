@@ -17,6 +17,7 @@
 #include "core/calendar.h"
 #include "core/catalog.h"
 #include "core/figures.h"
+#include "core/melding_draft.h"
 #include "core/prompt_rules.h"
 #include "core/redaction.h"
 #include "core/reminders.h"
@@ -251,6 +252,13 @@ public:
     // without the withheld entries, released.
     ExportRecord request_export(const Actor& actor, const ExportRequest& request);
     Dossier approve_export(const Actor& actor, const std::string& export_ref);
+    // The draft of a melding to Veilig Thuis from the concern as recorded
+    // (service/melding_draft.cpp, core/melding_draft.h); reads, stores
+    // nothing but its audit row ("concern.melding_draft").
+    nlohmann::json melding_draft(const Actor& actor, const DraftRequest& request);
+    // A draft request that was refused before it reached melding_draft() (a
+    // payload that breaks its schema): audited as "denied.draft_melding".
+    void melding_draft_refused(const Actor& actor);
     // Re-encrypts one batch of records under the active key (one durable
     // transaction); call again until nothing remains.
     RotationProgress rotate_keys(const Actor& actor, const KeyRotationRequest& request);

@@ -81,6 +81,8 @@ struct Api {
     decltype(&mc_prompt_open) prompt_open;
     decltype(&mc_store_stats) store_stats;
     decltype(&mc_figures_get) figures_get;  // 1.3
+    // ABI 1.3: the melding draft for Veilig Thuis (issue 19).
+    decltype(&mc_concern_melding_draft) concern_melding_draft;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -222,6 +224,7 @@ private:
         bind(api_.prompt_open, "mc_prompt_open");
         bind(api_.store_stats, "mc_store_stats");
         bind(api_.figures_get, "mc_figures_get");
+        bind(api_.concern_melding_draft, "mc_concern_melding_draft");  // ABI 1.3
     }
 
     boost::dll::shared_library library_;
@@ -314,6 +317,11 @@ public:
     }
     json export_concern(const json& actor, const json& request) const {
         return call(plugin_->api().concern_export, actor, request);
+    }
+    // ABI 1.3: the draft of a melding to Veilig Thuis
+    // (schemas/melding_draft_request -> melding_draft).
+    json melding_draft(const json& actor, const json& request) const {
+        return call(plugin_->api().concern_melding_draft, actor, request);
     }
     json steps_due(const json& actor) const {
         return call_actor_only(plugin_->api().steps_due, actor, "mc_steps_due failed");

@@ -181,6 +181,8 @@ export class ConcernPage extends LightElement {
           ${this.chronologySection()}
         </div>
         <div>
+          <p class="utrecht-paragraph"><a class="utrecht-link" data-melding-draft-link
+            href="#/concerns/${c.concern_ref}/melding-draft">${t("melding_draft_link")}</a></p>
           ${this.facts(c)}
           ${this.holdSection(c)}
           ${this.exportSection()}

@@ -10,16 +10,19 @@ import "./list.js";
 import { currentSession, signOut, type Session } from "./session.js";
 import "./export.js";
 import "./figures.js";
+import "./melding-draft.js";
 import "./signin.js";
 import { loadWorkflow, type WorkflowView } from "./workflow.js";
 
 type View = { kind: "loading" } | { kind: "signin"; reason: string } | { kind: "no_access" } | { kind: "list" }
-  | { kind: "concern"; ref: string } | { kind: "export"; ref: string } | { kind: "figures" };
+  | { kind: "concern"; ref: string } | { kind: "export"; ref: string } | { kind: "figures" }
+  | { kind: "melding_draft"; ref: string };
 
 function route(): View {
   if (location.hash === "#/figures") return { kind: "figures" };
-  const m = /^#\/(concerns|exports)\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
-  if (!m) return { kind: "list" };
+  const m = /^#\/(concerns|exports)\/([A-Za-z0-9_-]{1,64})(\/melding-draft)?$/.exec(location.hash);
+  if (!m || (m[3] && m[1] !== "concerns")) return { kind: "list" };
+  if (m[3]) return { kind: "melding_draft", ref: m[2]! };
   return { kind: m[1] === "exports" ? "export" : "concern", ref: m[2]! };
 }
 
@@ -35,7 +38,8 @@ export class Workbench extends LightElement {
 
   private readonly onHash = () => {
     if (this.session?.actor.role === "manager") return;  // figures only
-    if (["list", "concern", "export", "figures"].includes(this.view.kind)) this.view = route();
+    const routed = ["list", "concern", "export", "figures", "melding_draft"];
+    if (routed.includes(this.view.kind)) this.view = route();
   };
 
   override connectedCallback(): void {
@@ -142,6 +146,8 @@ export class Workbench extends LightElement {
         return html`<mc-export-approval .api=${this.api} .exportRef=${v.ref}></mc-export-approval>`;
       case "figures":
         return html`<mc-figures .api=${this.api}></mc-figures>`;
+      case "melding_draft":
+        return html`<mc-melding-draft .api=${this.api} .ref=${v.ref}></mc-melding-draft>`;
     }
   }
 }
