@@ -6,7 +6,7 @@
 
 namespace meldcoded {
 
-const char* CaptureCors::capture_method(const std::string& path) {
+const char* prompt_token_method(const std::string& path) {
     if (path == "/v1/prompt") return "GET";
     if (path == "/v1/submissions") return "POST";
     return nullptr;
@@ -14,7 +14,7 @@ const char* CaptureCors::capture_method(const std::string& path) {
 
 const std::string* CaptureCors::allowed_origin(const Request& request) const {
     const std::string* origin = request.header("origin");
-    if (origin == nullptr || capture_method(request.path) == nullptr) return nullptr;
+    if (origin == nullptr || prompt_token_method(request.path) == nullptr) return nullptr;
     return std::find(origins_.begin(), origins_.end(), *origin) == origins_.end() ? nullptr
                                                                                   : origin;
 }
@@ -25,7 +25,7 @@ std::optional<Response> CaptureCors::preflight(const Request& request) const {
         return std::nullopt;
     }
     const std::string* origin = allowed_origin(request);
-    if (origin == nullptr || *asked != capture_method(request.path)) {
+    if (origin == nullptr || *asked != prompt_token_method(request.path)) {
         return problem(403, "cross_origin_not_allowed",
                        "this origin may not call this route from a browser");
     }
@@ -46,7 +46,7 @@ std::optional<Response> CaptureCors::preflight(const Request& request) const {
 }
 
 void CaptureCors::allow(const Request& request, Response& response) const {
-    if (request.header("origin") != nullptr && capture_method(request.path) != nullptr) {
+    if (request.header("origin") != nullptr && prompt_token_method(request.path) != nullptr) {
         response.headers.emplace_back("Vary", "Origin");  // the answer differs by origin
     }
     const std::string* origin = allowed_origin(request);

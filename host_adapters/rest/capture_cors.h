@@ -14,6 +14,11 @@
 
 namespace meldcoded {
 
+// The method of the route at `path` that takes a prompt token as its
+// credential (GET /v1/prompt, POST /v1/submissions), or nullptr: the two
+// routes the technician's capture page and element call.
+const char* prompt_token_method(const std::string& path);
+
 class CaptureCors {
 public:
     explicit CaptureCors(std::vector<std::string> origins) : origins_(std::move(origins)) {}
@@ -30,8 +35,6 @@ public:
     void allow(const Request& request, Response& response) const;
 
 private:
-    // The capture route's method for `path` ("GET", "POST"), or nullptr.
-    static const char* capture_method(const std::string& path);
     // The request's Origin when it is allowed for this path, else nullptr.
     const std::string* allowed_origin(const Request& request) const;
 

@@ -82,9 +82,8 @@ bool needs_recent_sign_in(const Route& route) {
 
 // The two routes the technician's capture page calls with its prompt token.
 bool accepts_prompt_token(const Route& route) {
-    const std::string path = route.path_template;
-    return (path == "/v1/prompt" && std::string(route.method) == "GET") ||
-           (path == "/v1/submissions" && std::string(route.method) == "POST");
+    const char* method = prompt_token_method(route.path_template);
+    return method != nullptr && std::string(route.method) == method;
 }
 
 bool safe_method(const std::string& method) {
