@@ -40,13 +40,19 @@ TEST_CASE("prompt tokens are random and carry no readable ticket data") {
 TEST_CASE("references are 128-bit random values, unique, unrelated to the ticket") {
     StoreFixture store;
     std::set<std::string> refs;
+    const std::string unit = "VHE-UNIQUE-UNIT-42";
     for (int i = 0; i < 50; ++i) {
         // The same unit and observer every time: only randomness can tell them apart.
-        const std::string ref = store.submit("WO-" + std::to_string(i), "VHE-1", "tech-1", "tekst");
+        // The ids are long: a random 22-character reference may well contain a short
+        // fragment such as "VHE" by chance (about one run in 250), never a whole id.
+        const std::string ticket_id = "WO-PRIVATE-" + std::to_string(i);
+        const std::string ref = store.submit(ticket_id, unit, "tech-1", "tekst");
         REQUIRE(ref.size() == 2 + 22);  // "s_" + 16 bytes in base64url
-        CHECK(ref.find("VHE") == std::string::npos);
+        for (const std::string& secret : {ticket_id, unit}) {
+            CHECK(ref.find(secret) == std::string::npos);
+        }
         refs.insert(ref);
     }
-    refs.insert(store.only_concern_ref("VHE-1"));
+    refs.insert(store.only_concern_ref(unit));
     CHECK(refs.size() == 51);
 }
