@@ -14,7 +14,7 @@
 
 #include "core/errors.h"
 #include "crypto/sodium_crypto.h"
-#include "store/sqlite_keys.h"
+#include "store/sql_common.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
 #include "temp_dir.h"
@@ -818,7 +818,7 @@ TEST_CASE("key rotation finds the rows still to rotate through the key_id indexe
         "SELECT count(*) FROM audit WHERE ",
     };
     for (const std::string& read : rotation_reads) {
-        const std::string plan = query_plan(path, read + sqlite::kUnderOldKey + " LIMIT 100");
+        const std::string plan = query_plan(path, read + sql::kUnderOldKey + " LIMIT 100");
         INFO(read << "\n" << plan);
         CHECK(plan.find("MULTI-INDEX OR") != std::string::npos);
         CHECK(plan.find("_by_key (key_id<?)") != std::string::npos);
