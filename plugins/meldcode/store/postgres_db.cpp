@@ -85,7 +85,11 @@ Query::Query(const Connection& connection, std::string sql, const char* context)
 
 Query& Query::set(int index, Parameter parameter) {
     if (index < 1 || result_) throw storage_failure(context_, "a parameter was bound wrongly");
-    if (parameters_.size() < static_cast<std::size_t>(index)) parameters_.resize(index);
+    // A parameter left out below the highest bound one is one the SQL does
+    // not use (SQLite allows that); the server still wants a type for it.
+    if (parameters_.size() < static_cast<std::size_t>(index)) {
+        parameters_.resize(static_cast<std::size_t>(index), Parameter{std::nullopt, kText, false});
+    }
     parameters_[index - 1] = std::move(parameter);
     return *this;
 }
