@@ -36,7 +36,7 @@ TEST_CASE("close and reopen: concerns, chronology, prompts and idempotency survi
     CHECK(store.rows("submissions") == 1);
 }
 
-TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
+TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused", "[sqlite]") {
     StoreFixture store;
     store.submit("WO-1", "VHE-1", "tech-1", "x");
     // Readable by its owner only, and so is its write-ahead log.
@@ -78,7 +78,10 @@ TEST_CASE("opening fails clearly on a bad configuration") {
         CHECK(instance == nullptr);
         return status;
     };
-    CHECK(open({{"store_path", "/nonexistent-dir/x/meldcode.db"}}) == MC_E_STORAGE);
+    // A store that cannot be reached: a missing folder, or no server there.
+    CHECK(open(on_postgres()
+                   ? json{{"store", {{"postgresql", "host=/nonexistent-dir"}}}}
+                   : json{{"store_path", "/nonexistent-dir/x/meldcode.db"}}) == MC_E_STORAGE);
     CHECK(open({{"default_locale", "fr"}}) == MC_E_PAYLOAD);
     CHECK(std::string(api.last_error()->pointer) == "/default_locale");
     CHECK(open({{"workflow_file", "/nonexistent.json"}}) == MC_E_PAYLOAD);

@@ -102,7 +102,7 @@ mc_status try_open(const StoreFixture& store, const json& keys, std::string& cod
 
 }  // namespace
 
-TEST_CASE("the store file and its WAL hold no observation, signal or step text") {
+TEST_CASE("the store file and its WAL hold no observation, signal or step text", "[sqlite]") {
     StoreFixture store;
     const std::string ref = write_content(store, "VHE-1");
     check_content(store, ref);
@@ -116,7 +116,7 @@ TEST_CASE("the store file and its WAL hold no observation, signal or step text")
     check_content(store, ref);
 }
 
-TEST_CASE("a wrong key ring is refused clearly at open and changes nothing") {
+TEST_CASE("a wrong key ring is refused clearly at open and changes nothing", "[sqlite]") {
     StoreFixture store;
     write_content(store, "VHE-1");
     store.close();
@@ -140,7 +140,7 @@ TEST_CASE("a wrong key ring is refused clearly at open and changes nothing") {
     check_content(store, store.only_concern_ref("VHE-1"));
 }
 
-TEST_CASE("key rotation re-encrypts everything in resumable batches") {
+TEST_CASE("key rotation re-encrypts everything in resumable batches", "[sqlite]") {
     StoreFixture store;
     const std::string ref = write_content(store, "VHE-1");
     write_content(store, "VHE-2");
