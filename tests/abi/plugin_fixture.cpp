@@ -255,6 +255,22 @@ std::string StoreFixture::postgres_dump() const {
     return all;
 }
 
+void StoreFixture::tamper(const std::string& statements) const {
+    if (postgres_) {
+        // Triggers do not fire for a superuser's session in replica mode.
+        REQUIRE(postgres_->sql("SET session_replication_role = replica; " + statements));
+        return;
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(store_path_.c_str(), &db) == SQLITE_OK);
+    const std::string script =
+        "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; " +
+        statements;
+    const int rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
 void StoreFixture::check_refused(sdk::Instance::Call fn, const json& request,
                                  const std::vector<std::string>& roles,
                                  const std::string& operation) const {

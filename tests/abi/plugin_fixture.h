@@ -92,6 +92,10 @@ public:
     long long rows(const std::string& table) const;
     // The rows of a read-only query on the store file ('|' after each column, '\n' after each row).
     std::string sql(const std::string& query) const;
+    // Changes the store behind the plugin's back, as someone holding the
+    // store (the file, or the database's superuser) would: the audit
+    // triggers are dropped or bypassed first.
+    void tamper(const std::string& statements) const;
     // The store file and its write-ahead log, byte for byte; on PostgreSQL
     // every value of every table (postgres_dump()).
     std::string raw_bytes() const;
