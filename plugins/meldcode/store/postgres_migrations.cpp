@@ -7,7 +7,7 @@
 namespace meldcode::postgres {
 namespace {
 
-// Schema 1: the SQLite store's schema 9 (sqlite_migrations.cpp says why each
+// Schema 1: the SQLite store's schema 10 (sqlite_migrations.cpp says why each
 // table and column is there), translated:
 // - ids the store assigns are BIGINT identities, which never reuse a value
 //   after a purge (SQLite's AUTOINCREMENT); entries and audit ids are chosen
@@ -184,6 +184,14 @@ CREATE TABLE request_keys (
     PRIMARY KEY (actor_id, idempotency_key)
 );
 CREATE INDEX request_keys_by_concern ON request_keys (concern_id);
+
+CREATE TABLE figures (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    concern_id BIGINT UNIQUE REFERENCES concerns (id),
+    quarter TEXT NOT NULL CHECK (quarter ~ '^[0-9]{4}-Q[1-4]$'),
+    data TEXT NOT NULL
+);
+CREATE INDEX figures_by_quarter ON figures (quarter);
 )sql";
 
 // The version table itself is not a migration: it must exist before the
