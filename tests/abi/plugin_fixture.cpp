@@ -50,20 +50,9 @@ private:
 
 // The rows of `sql` on the PostgreSQL store, in Reader's format.
 std::string postgres_rows(const std::string& conninfo, const std::string& sql) {
-    std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(conninfo.c_str()),
-                                                            &PQfinish);
-    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection.get(), sql.c_str()),
-                                                         &PQclear);
-    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-        throw std::runtime_error(std::string("bad query: ") + PQerrorMessage(connection.get()));
-    }
     std::string out;
-    for (int row = 0; row < PQntuples(result.get()); ++row) {
-        for (int col = 0; col < PQnfields(result.get()); ++col) {
-            out +=
-                PQgetisnull(result.get(), row, col) ? "NULL" : PQgetvalue(result.get(), row, col);
-            out += '|';
-        }
+    for (const auto& row : postgres_table(conninfo, sql)) {
+        for (const auto& column : row) out += column + '|';
         out += '\n';
     }
     return out;

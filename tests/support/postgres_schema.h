@@ -16,6 +16,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace meldcode::test {
 
@@ -46,6 +47,28 @@ inline std::optional<std::string> postgres_sql(const std::string& conninfo,
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return std::nullopt;
     if (PQntuples(result.get()) == 0 || PQnfields(result.get()) == 0) return std::string();
     return std::string(PQgetvalue(result.get(), 0, 0));
+}
+
+// Every row of `sql`, each column as text ("NULL" for NULL); throws when the
+// query fails, naming the server's message (test data only).
+inline std::vector<std::vector<std::string>> postgres_table(const std::string& conninfo,
+                                                            const std::string& sql) {
+    std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(conninfo.c_str()),
+                                                            &PQfinish);
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection.get(), sql.c_str()),
+                                                         &PQclear);
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+        throw std::runtime_error("query " + sql + " failed: " + PQerrorMessage(connection.get()));
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (int row = 0; row < PQntuples(result.get()); ++row) {
+        auto& columns = rows.emplace_back();
+        for (int col = 0; col < PQnfields(result.get()); ++col) {
+            columns.emplace_back(
+                PQgetisnull(result.get(), row, col) ? "NULL" : PQgetvalue(result.get(), row, col));
+        }
+    }
+    return rows;
 }
 
 // A schema of its own in the cluster, and the conninfo of a store in it.
