@@ -1,6 +1,8 @@
 # Every third-party package comes from Debian (scripts/setup installs them).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# The PostgreSQL store adapter (Debian libpq-dev).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # cjose: the JOSE library that verifies OpenID Connect ID tokens (web UI sign-in).
 pkg_check_modules(CJOSE REQUIRED IMPORTED_TARGET cjose)
 find_package(SQLite3 REQUIRED)

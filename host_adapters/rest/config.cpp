@@ -129,6 +129,16 @@ json read_json(const std::string& text, const std::string& what) {
     }
 }
 
+// A PostgreSQL store has no folder to keep the sidecar's own files beside.
+void require_state_dir(const Config& config) {
+    if (config.state_dir.empty() && config.plugin.contains("store") &&
+        !config.plugin.contains("store_path")) {
+        throw std::runtime_error(
+            "configuration invalid at /state_dir: the plugin's store is PostgreSQL, so name the "
+            "folder for the sidecar's own files (webhook outbox, host orders, accounts)");
+    }
+}
+
 Config load_config(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot read configuration file " + path);
@@ -180,13 +190,19 @@ Config load_config(const std::string& path) {
         c.ticket_mappings = doc.at("ticket_mappings").get<std::map<std::string, std::string>>();
     }
     c.host_order_keep_days = doc.value("host_order_keep_days", c.host_order_keep_days);
+    c.state_dir = doc.value("state_dir", c.state_dir);
     c.log_level = doc.value("log_level", c.log_level);
     c.ui = ui(doc);
     if (c.ui.accounts_keys.is_null()) c.ui.accounts_keys = c.plugin.value("keys", json());
+    require_state_dir(c);
     return c;
 }
 
-std::string beside_plugin_store(const Config& config, const std::string& file_name) {
+std::string sidecar_file(const Config& config, const std::string& file_name) {
+    require_state_dir(config);
+    if (!config.state_dir.empty()) {
+        return (std::filesystem::path(config.state_dir) / file_name).string();
+    }
     const std::filesystem::path store = config.plugin.value("store_path", "meldcode.db");
     return (store.parent_path() / file_name).string();
 }
@@ -204,7 +220,7 @@ bool loopback(const std::string& address) {
 }
 
 std::string accounts_store_path(const Config& config) {
-    return config.ui.accounts_store_path.empty() ? beside_plugin_store(config, "accounts.db")
+    return config.ui.accounts_store_path.empty() ? sidecar_file(config, "accounts.db")
                                                  : config.ui.accounts_store_path;
 }
 

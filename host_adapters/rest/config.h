@@ -118,6 +118,8 @@ struct Config {
                                                           {"vera4", "builtin:vera4"}};
     // How long what is kept of a host order outlives its last update.
     int host_order_keep_days = 365;
+    // The folder of the sidecar's own files; empty: the plugin store's folder.
+    std::string state_dir;
     std::string log_level = "info";
     UiConfig ui;
 
@@ -128,9 +130,11 @@ struct Config {
 // pointer of a bad key.
 Config load_config(const std::string& path);
 
-// `file_name` in the directory of the plugin's store: where the sidecar's
-// own files (webhook outbox, host orders) go unless configured otherwise.
-std::string beside_plugin_store(const Config& config, const std::string& file_name);
+// `file_name` in state_dir, or else in the folder of the plugin's SQLite
+// store: where the sidecar's own files (webhook outbox, host orders,
+// accounts) go unless configured otherwise. A PostgreSQL store has no folder:
+// then state_dir must be set (std::runtime_error naming it).
+std::string sidecar_file(const Config& config, const std::string& file_name);
 
 // "http://127.0.0.1:8080": the scheme, address and port the listener serves.
 std::string listener_url(const Config& config);

@@ -27,7 +27,7 @@ json definition(const std::string& source) {
 }  // namespace
 
 HostOrders::HostOrders(const Config& config)
-    : store_(beside_plugin_store(config, "host_orders.db"),
+    : store_(sidecar_file(config, "host_orders.db"),
              std::int64_t{config.host_order_keep_days} * 24 * 3600) {
     for (const auto& [name, source] : config.ticket_mappings) {
         try {

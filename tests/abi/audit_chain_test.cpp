@@ -1,8 +1,6 @@
 // The tamper-evident audit trail through the C ABI: an untampered chain
 // verifies; a modified, deleted, reordered row and a cut-off tail are each
 // found at the right row, even when the attacker drops the triggers first.
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -19,17 +17,6 @@ namespace {
 
 const json kAuditor = actor("audit-1", "auditor");
 
-// Edits the store file directly, as someone holding only the file would.
-void tamper(const std::string& path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    const std::string script =
-        "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; " + sql;
-    const int rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-    REQUIRE(rc == SQLITE_OK);
-}
-
 // A store with some ten audit rows, the last one counting failed attempts.
 void audited_activity(const StoreFixture& store) {
     for (const char* unit : {"VHE-1", "VHE-2", "VHE-3"}) {
@@ -43,7 +30,7 @@ void audited_activity(const StoreFixture& store) {
 
 json verify_after(StoreFixture& store, const std::string& sql) {
     store.close();
-    tamper(store.store_path(), sql);
+    store.tamper(sql);
     store.reopen();
     return store.mc().verify_audit(kAuditor);
 }
@@ -122,7 +109,7 @@ TEST_CASE("meldcode-admin verifies the chain (exit 0, 1, 2), lists it and rotate
     CHECK(rows[1].at("id") == rows[0].at("id").get<int>() - 1);
     CHECK(admin("audit-list --config " + config + " --role officer").exit_code == 2);
 
-    tamper(store.store_path(), "UPDATE audit SET outcome = 'denied' WHERE id = 2");
+    store.tamper("UPDATE audit SET outcome = 'denied' WHERE id = 2");
     const AdminRun broken = admin("audit-verify --config " + config);
     CHECK(broken.exit_code == 1);
     CHECK(json::parse(broken.output).at("first_broken") ==

@@ -36,35 +36,32 @@ TEST_CASE("close and reopen: concerns, chronology, prompts and idempotency survi
     CHECK(store.rows("submissions") == 1);
 }
 
-TEST_CASE("the store is a WAL-mode SQLite file and a newer schema is refused") {
+TEST_CASE("the store is a WAL-mode SQLite file readable by its owner only", "[sqlite]") {
     StoreFixture store;
     store.submit("WO-1", "VHE-1", "tech-1", "x");
-    // Readable by its owner only, and so is its write-ahead log.
     namespace fs = std::filesystem;
     for (const auto& file : {store.store_path(), store.store_path() + "-wal"}) {
         INFO(file);
         REQUIRE(fs::exists(file));
         CHECK(fs::status(file).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
     }
+    CHECK(store.sql("PRAGMA journal_mode") == "wal|\n");
+}
+
+TEST_CASE("a store written by a newer meldcode is refused before anything is written") {
+    StoreFixture store;
+    store.submit("WO-1", "VHE-1", "tech-1", "x");
     store.close();
-    {
-        sqlite3* db = nullptr;
-        REQUIRE(sqlite3_open(store.store_path().c_str(), &db) == SQLITE_OK);
-        sqlite3_stmt* stmt = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
-        REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-        CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
-        sqlite3_finalize(stmt);
-        REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) ==
-                SQLITE_OK);
-        sqlite3_close(db);
-    }
+    store.tamper(on_postgres() ? "UPDATE schema_version SET version = 999"
+                               : "PRAGMA user_version = 999");
+    const std::string before = store.data_fingerprint();
     const auto& api = plugin()->api();
     mc_instance* instance = nullptr;
     const std::string config = store.config().dump();
     CHECK(api.open(config.c_str(), &instance) == MC_E_VERSION);
     CHECK(instance == nullptr);
     CHECK(std::string(api.last_error()->code) == "store_too_new");
+    CHECK(store.data_fingerprint() == before);
 }
 
 TEST_CASE("opening fails clearly on a bad configuration") {
@@ -78,7 +75,10 @@ TEST_CASE("opening fails clearly on a bad configuration") {
         CHECK(instance == nullptr);
         return status;
     };
-    CHECK(open({{"store_path", "/nonexistent-dir/x/meldcode.db"}}) == MC_E_STORAGE);
+    // A store that cannot be reached: a missing folder, or no server there.
+    CHECK(open(on_postgres()
+                   ? json{{"store", {{"postgresql", "host=/nonexistent-dir"}}}}
+                   : json{{"store_path", "/nonexistent-dir/x/meldcode.db"}}) == MC_E_STORAGE);
     CHECK(open({{"default_locale", "fr"}}) == MC_E_PAYLOAD);
     CHECK(std::string(api.last_error()->pointer) == "/default_locale");
     CHECK(open({{"workflow_file", "/nonexistent.json"}}) == MC_E_PAYLOAD);

@@ -8,6 +8,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "postgres_schema.h"
+
 namespace meldcode::test {
 namespace {
 
@@ -46,7 +48,38 @@ private:
     sqlite3* db_ = nullptr;
 };
 
+// The rows of `sql` on the PostgreSQL store, in Reader's format.
+std::string postgres_rows(const std::string& conninfo, const std::string& sql) {
+    std::string out;
+    for (const auto& row : postgres_table(conninfo, sql)) {
+        for (const auto& column : row) out += column + '|';
+        out += '\n';
+    }
+    return out;
+}
+
+// The store's tables but those that change behind any call (the audit
+// trail, the prompt log) and the schema's own bookkeeping.
+constexpr const char* kPostgresDataTables =
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+    "AND table_name NOT IN ('audit', 'audit_head', 'prompts', 'schema_version') ORDER BY 1";
+
+// Each of the `tables` lines ("name|"), one at a time.
+template <typename Fn>
+void each_table(const std::string& tables, Fn&& fn) {
+    std::size_t start = 0;
+    while (start < tables.size()) {
+        const auto end = tables.find('\n', start);
+        fn(tables.substr(start, tables.find('|', start) - start));
+        start = end + 1;
+    }
+}
+
 }  // namespace
+
+bool on_postgres() {
+    return std::getenv("MELDCODE_TEST_POSTGRES") != nullptr;
+}
 
 std::filesystem::path fresh_dir() {
     std::random_device rd;
@@ -110,6 +143,7 @@ json submission(const std::string& prompt_token, const std::string& key,
 
 StoreFixture::StoreFixture(const json& extra_config)
     : dir_(fresh_dir()), store_path_((dir_ / "meldcode.db").string()) {
+    if (on_postgres()) postgres_.emplace();
     reopen(extra_config);
 }
 
@@ -130,6 +164,10 @@ void StoreFixture::reopen_at(const std::string& fixed_time) {
 
 void StoreFixture::reopen(const json& extra_config) {
     config_ = test_config(dir_, extra_config);
+    if (postgres_ && !extra_config.contains("store_path")) {
+        config_.erase("store_path");
+        config_["store"] = {{"postgresql", postgres_->conninfo()}};
+    }
     reopen();
 }
 
@@ -144,6 +182,13 @@ void StoreFixture::reopen() {
 }
 
 std::string StoreFixture::data_fingerprint() const {
+    if (postgres_) {
+        std::string all;
+        each_table(sql(kPostgresDataTables), [&](const std::string& name) {
+            all += name + ":\n" + sql("SELECT * FROM \"" + name + "\" ORDER BY 1");
+        });
+        return all;
+    }
     const Reader db(store_path_);
     std::string all;
     const std::string tables = db.rows(
@@ -160,21 +205,59 @@ std::string StoreFixture::data_fingerprint() const {
 }
 
 long long StoreFixture::rows(const std::string& table) const {
-    const std::string count = Reader(store_path_).rows("SELECT count(*) FROM \"" + table + "\"");
+    const std::string count = sql("SELECT count(*) FROM \"" + table + "\"");
     return std::stoll(count);
 }
 
 std::string StoreFixture::sql(const std::string& query) const {
+    if (postgres_) return postgres_rows(postgres_->conninfo(), query);
     return Reader(store_path_).rows(query);
 }
 
 std::string StoreFixture::raw_bytes() const {
+    if (postgres_) return postgres_dump();
     std::string all;
     for (const std::string& path : {store_path_, store_path_ + "-wal"}) {
         std::ifstream file(path, std::ios::binary);
         all.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
     }
     return all;
+}
+
+// Every value of every table, sealed ones (BYTEA) as their bytes (printable
+// ones as they are), so a search for clear text finds it as in a file.
+std::string StoreFixture::postgres_dump() const {
+    std::string all;
+    each_table(
+        sql("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() ORDER BY 1"),
+        [&](const std::string& table) {
+            const std::string columns =
+                sql("SELECT string_agg(CASE WHEN data_type = 'bytea' THEN 'encode(' || "
+                    "quote_ident(column_name) || ', ''escape'')' ELSE quote_ident(column_name) "
+                    "|| '::text' END, ', ') FROM information_schema.columns WHERE table_schema "
+                    "= current_schema() AND table_name = '" +
+                    table + "'");
+            all +=
+                sql("SELECT " + columns.substr(0, columns.find('|')) + " FROM \"" + table + "\"");
+        });
+    return all;
+}
+
+void StoreFixture::tamper(const std::string& statements) const {
+    if (postgres_) {
+        // Triggers do not fire for a superuser's session in replica mode.
+        REQUIRE(postgres_->sql("SET session_replication_role = replica; " + statements));
+        return;
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(store_path_.c_str(), &db) == SQLITE_OK);
+    const std::string script =
+        "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; " +
+        statements;
+    const int rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
 }
 
 void StoreFixture::check_refused(sdk::Instance::Call fn, const json& request,

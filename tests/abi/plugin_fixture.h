@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "meldcode/meldcode.hpp"
+#include "postgres_schema.h"
 
 namespace meldcode::test {
 
@@ -25,6 +27,12 @@ std::shared_ptr<const sdk::Plugin> plugin();
 // store in `dir`, the key ring file next to it (created with a fresh key when
 // absent), a fixed clock and output checks. `extra` members replace or add.
 json test_config(const std::filesystem::path& dir, const json& extra = json::object());
+
+// Whether StoreFixture's stores are on PostgreSQL: abi_tests_postgres runs
+// these tests with the CTest fixture's cluster named in MELDCODE_TEST_POSTGRES
+// (each store in a schema of its own); tests tagged [sqlite] are about the
+// SQLite file and run in abi_tests only.
+bool on_postgres();
 
 // A new empty directory under the system's temporary directory.
 std::filesystem::path fresh_dir();
@@ -84,7 +92,12 @@ public:
     long long rows(const std::string& table) const;
     // The rows of a read-only query on the store file ('|' after each column, '\n' after each row).
     std::string sql(const std::string& query) const;
-    // The store file and its write-ahead log, byte for byte.
+    // Changes the store behind the plugin's back, as someone holding the
+    // store (the file, or the database's superuser) would: the audit
+    // triggers are dropped or bypassed first.
+    void tamper(const std::string& statements) const;
+    // The store file and its write-ahead log, byte for byte; on PostgreSQL
+    // every value of every table (postgres_dump()).
     std::string raw_bytes() const;
 
     // A prompt for a fresh ticket and the submission of distinctive text on it.
@@ -101,6 +114,9 @@ public:
                        const std::vector<std::string>& roles, const std::string& operation) const;
 
 private:
+    std::string postgres_dump() const;
+
+    std::optional<PostgresSchema> postgres_;  // the store's schema, on PostgreSQL
     std::filesystem::path dir_;
     std::string store_path_;
     json config_;

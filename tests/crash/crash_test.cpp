@@ -4,11 +4,12 @@
 //
 // Each round starts submission_streamer (a separate process: SIGKILL must hit
 // a real host, not a thread of the test), reads its acknowledgements from a
-// pipe, kills it at a random moment and reaps it. Then the store file is
-// inspected with SQLite itself, exactly as the crash left it, before the
-// plugin touches it again; then the store is reopened through the SDK and
-// every key up to and past the one in flight is retried, and the audit
-// chain must verify; then the file is inspected once more.
+// pipe, kills it at a random moment and reaps it. Then the store is inspected
+// directly (the file with SQLite itself, or PostgreSQL over a connection of
+// its own), exactly as the crash left it, before the plugin touches it again;
+// then the store is reopened through the SDK and every key up to and past the
+// one in flight is retried, and the audit chain must verify; then the store
+// is inspected once more. crash_tests_postgres runs the same on PostgreSQL.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,8 +24,10 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "meldcode/meldcode.hpp"
+#include "postgres_schema.h"
 #include "streamed_submission.h"
 
 extern char** environ;
@@ -67,12 +71,41 @@ private:
     std::filesystem::path path_;
 };
 
-// The store file opened by SQLite directly, not through the plugin. Read-write
-// because after a crash the WAL is hot: recovering it on open needs write
-// access to the shared-memory index, which a read-only connection may lack.
+// Where the store is: a SQLite file in the test's folder, or, when the tests
+// run against PostgreSQL (MELDCODE_TEST_POSTGRES), a schema of its own.
+struct TestStore {
+    explicit TestStore(const std::filesystem::path& dir) {
+        if (std::getenv("MELDCODE_TEST_POSTGRES") != nullptr) schema.emplace();
+        const std::string keys = (dir / "meldcode.keys").string();
+        meldcode::sdk::create_key_file(keys);
+        config = {{"keys", {{"file", keys}}}};
+        if (schema) {
+            config["store"] = {{"postgresql", schema->conninfo()}};
+        } else {
+            config["store_path"] = (dir / "meldcode.db").string();
+        }
+        config_file = (dir / "config.json").string();
+        std::ofstream(config_file) << config.dump();
+    }
+
+    std::optional<meldcode::test::PostgresSchema> schema;
+    json config;
+    std::string config_file;  // what the streamer opens
+};
+
+// The store read directly, not through the plugin: with SQLite itself, or
+// over a connection of its own to PostgreSQL. The SQLite file is opened
+// read-write because after a crash the WAL is hot: recovering it on open
+// needs write access to the shared-memory index, which a read-only
+// connection may lack.
 class Db {
 public:
-    explicit Db(const std::string& path) {
+    explicit Db(const TestStore& store) {
+        if (store.schema) {
+            conninfo_ = store.schema->conninfo();
+            return;
+        }
+        const std::string path = store.config.at("store_path");
         if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
             const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
@@ -84,8 +117,11 @@ public:
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
 
+    bool sqlite() const { return db_ != nullptr; }
+
     // Every row of the query, each column as text ("NULL" for NULL).
     std::vector<std::vector<std::string>> rows(const std::string& sql) const {
+        if (!sqlite()) return meldcode::test::postgres_table(conninfo_, sql);
         sqlite3_stmt* stmt = nullptr;
         if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
             throw std::runtime_error("bad query " + sql + ": " + sqlite3_errmsg(db_));
@@ -127,6 +163,7 @@ public:
 
 private:
     sqlite3* db_ = nullptr;
+    std::string conninfo_;  // on PostgreSQL
 };
 
 struct Ack {
@@ -203,7 +240,7 @@ bool read_some(int fd, std::string& into) {
 
 // Runs the streamer from key `start` and SIGKILLs it `delay` after its first
 // acknowledgement (or after spawning it, when `from_spawn`).
-StreamerRun run_streamer(const std::string& store, long long start, milliseconds delay,
+StreamerRun run_streamer(const TestStore& store, long long start, milliseconds delay,
                          bool from_spawn) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe2");
@@ -217,9 +254,9 @@ StreamerRun run_streamer(const std::string& store, long long start, milliseconds
     if (posix_spawn_file_actions_init(&actions) != 0) fail_errno("posix_spawn_file_actions_init");
     posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
     std::string path = MELDCODE_STREAMER_PATH;
-    std::string store_arg = store;
+    std::string config_arg = store.config_file;
     std::string start_arg = std::to_string(start);
-    char* argv[] = {path.data(), store_arg.data(), start_arg.data(), nullptr};
+    char* argv[] = {path.data(), config_arg.data(), start_arg.data(), nullptr};
     pid_t pid = -1;
     const int spawned = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -290,13 +327,16 @@ std::map<std::string, std::string> stored_submissions(const Db& db) {
     return stored;
 }
 
-// What must hold of the file at any moment: SQLite finds it sound, it is
-// still in WAL mode, no reference dangles, and the audit trail has one
-// 'signals.submit' row per stored submission, in the submission's concern.
+// What must hold of the store at any moment: a SQLite file is sound, still in
+// WAL mode and no reference dangles (PostgreSQL enforces its foreign keys
+// itself); no submission reference is stored twice, and the audit trail has
+// one 'signals.submit' row per stored submission, in the submission's concern.
 void check_store_sound(const Db& db) {
-    CHECK(db.text("PRAGMA integrity_check") == "ok|\n");
-    CHECK(db.text("PRAGMA journal_mode") == "wal|\n");
-    CHECK(db.text("PRAGMA foreign_key_check") == "");
+    if (db.sqlite()) {
+        CHECK(db.text("PRAGMA integrity_check") == "ok|\n");
+        CHECK(db.text("PRAGMA journal_mode") == "wal|\n");
+        CHECK(db.text("PRAGMA foreign_key_check") == "");
+    }
     CHECK(db.count("SELECT count(*) - count(DISTINCT ref) FROM submissions") == 0);
     CHECK(db.text("SELECT concern_id, count(*) FROM audit WHERE action = 'signals.submit' "
                   "GROUP BY concern_id ORDER BY concern_id") ==
@@ -336,8 +376,7 @@ TEST_CASE(
     "a host killed while streaming submissions loses no acknowledged one and duplicates "
     "none on retry") {
     const TempDir dir;
-    const std::string store = (dir.path() / "meldcode.db").string();
-    meldcode::crash::config(store);  // the key ring, before any streamer starts
+    const TestStore store(dir.path());
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(MELDCODE_PLUGIN_PATH);
     const json actor = meldcode::crash::actor();
 
@@ -420,7 +459,7 @@ TEST_CASE(
         const long long retry_end = acked_end + 5;
         std::vector<std::string> changed_by_retry;
         {
-            json config = meldcode::crash::config(store);
+            json config = store.config;
             config["check_outputs"] = true;
             const meldcode::sdk::Instance mc(plugin, config);
             // The audit chain survived the kill: every link and the head hold.

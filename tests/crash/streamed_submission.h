@@ -4,9 +4,8 @@
 #pragma once
 
 #include <cstdio>
+#include <fstream>
 #include <string>
-
-#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -14,13 +13,12 @@
 
 namespace meldcode::crash {
 
-// The configuration both the streamer and the test open the store with: the
-// key ring lives next to the store (created with a fresh key by whoever
-// comes first; the test does, before it starts any streamer).
-inline nlohmann::json config(const std::string& store) {
-    const std::string keys = store + ".keys";
-    if (!std::filesystem::exists(keys)) sdk::create_key_file(keys);
-    return {{"store_path", store}, {"keys", {{"file", keys}}}};
+// The configuration both the streamer and the test open the store with. The
+// test writes it (with a fresh key ring, and the store: a SQLite file, or a
+// PostgreSQL schema of its own) before it starts any streamer.
+inline nlohmann::json read_config(const std::string& path) {
+    std::ifstream file(path);
+    return nlohmann::json::parse(file);
 }
 
 // Idempotency keys are per observer, so every submission comes from one.

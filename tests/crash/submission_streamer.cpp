@@ -1,4 +1,4 @@
-// submission_streamer STORE [START [COUNT]]
+// submission_streamer CONFIG [START [COUNT]]
 //
 // A host that submits signals in a loop, keys key-START, key-START+1, ...,
 // until it is killed (or COUNT submissions are done). It acknowledges a
@@ -17,15 +17,14 @@
 
 int main(int argc, char** argv) {
     if (argc < 2 || argc > 4) {
-        std::fprintf(stderr, "usage: %s STORE [START [COUNT]]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s CONFIG [START [COUNT]]\n", argv[0]);
         return 64;
     }
     try {
-        const std::string store_path = argv[1];
         const long long start = argc > 2 ? std::stoll(argv[2]) : 0;
         const long long count = argc > 3 ? std::stoll(argv[3]) : 1000000;
         const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(MELDCODE_PLUGIN_PATH);
-        const meldcode::sdk::Instance mc(plugin, meldcode::crash::config(store_path));
+        const meldcode::sdk::Instance mc(plugin, meldcode::crash::read_config(argv[1]));
         const std::string actor = meldcode::crash::actor().dump();
         for (long long n = start; n < start + count; ++n) {
             const std::string payload = meldcode::crash::submission(n).dump();

@@ -1386,6 +1386,20 @@ class CommandLineTest(E2ETestCase):
         self.assertIn("configuration invalid at /webhooks/max_delay_ms", mc.log_text())
         self.assertFalse(os.path.exists(os.path.join(mc.dir, "webhooks.db")))
 
+    def test_a_postgresql_store_without_state_dir_is_refused_before_it_connects(self):
+        # The sidecar's own files have no store folder to go beside; the
+        # conninfo's password must not reach the log.
+        _, entries = make_tokens()
+        mc = Sidecar(entries)
+        keys = meldcoded_config.plugin_config(mc.store)["keys"]
+        mc.extra = {"plugin": {"store": {"postgresql": "host=/nonexistent password=pw-SECRET-9"},
+                               "keys": keys}}
+        self.assertRaises(RuntimeError, mc.start, 1)
+        self.assertIn("configuration invalid at /state_dir", mc.log_text())
+        self.assertNotIn("pw-SECRET-9", mc.log_text())
+        self.assertEqual(sorted(os.listdir(mc.dir)), ["meldcode.keys", "meldcoded.json",
+                                                      "stderr.log"])
+
     def test_requeue_without_webhooks_is_a_usage_error_that_creates_nothing(self):
         _, entries = make_tokens()
         mc = Sidecar(entries)

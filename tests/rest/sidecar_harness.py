@@ -4,6 +4,10 @@ Each test's files (config, store, stderr log) go to a /tmp/meldcoded-test-*
 directory from new_workdir(); they are removed when the run ends, unless a test
 of an E2ETestCase failed: then they are kept for their logs, and named.
 
+With $MELDCODE_TEST_POSTGRES set (CTest's fixture "postgres"), each sidecar's
+plugin keeps its store in a PostgreSQL schema of its own instead, and the
+sidecar its own files in its directory (state_dir).
+
 Every exchange is appended to $MELDCODED_EXCHANGES (JSON lines) when set, so
 that check_openapi_responses.mjs can validate each real response against
 schemas/openapi.yaml.
@@ -69,6 +73,23 @@ class E2ETestCase(unittest.TestCase):
         return result
 
 
+POSTGRES_STATE = os.environ.get("MELDCODE_TEST_POSTGRES")  # the CTest fixture's cluster
+PSQL = "/usr/lib/postgresql/15/bin/psql"
+
+
+def postgres_store(workdir):
+    """A schema of its own in the fixture's cluster (dropped at exit), and the
+    plugin's "store" for it; the key ring stays in `workdir`."""
+    with open(POSTGRES_STATE) as f:
+        conninfo = "host=%s user=postgres dbname=postgres" % f.read().strip()
+    schema = "t_" + os.path.basename(workdir).replace("-", "_")
+    psql = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", conninfo, "-c"]
+    subprocess.run(psql + ["CREATE SCHEMA " + schema], check=True, capture_output=True)
+    atexit.register(subprocess.run, psql + ["DROP SCHEMA %s CASCADE" % schema],
+                    capture_output=True)
+    return {"postgresql": "%s options='-c search_path=%s'" % (conninfo, schema)}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,6 +115,8 @@ class Sidecar:
             self.port = self.fixed_port or free_port()
             config = meldcoded_config.sidecar_config(PLUGIN, self.store, self.tokens,
                                                      self.port, self.limits, self.extra)
+            if POSTGRES_STATE:
+                self.on_postgres(config)
             self.config_path = os.path.join(self.dir, "meldcoded.json")
             with open(self.config_path, "w") as f:
                 json.dump(config, f)
@@ -108,6 +131,14 @@ class Sidecar:
             self.process.wait()
             self.process.stdout.close()
         raise RuntimeError("meldcoded did not start; see " + self.log_path)
+
+    def on_postgres(self, config):
+        """The plugin's store in PostgreSQL; the sidecar's own files in this directory."""
+        if not hasattr(self, "postgres"):
+            self.postgres = postgres_store(self.dir)
+        del config["plugin"]["store_path"]
+        config["plugin"]["store"] = self.postgres
+        config["state_dir"] = self.dir
 
     def _limit_files(self):
         if self.max_files:

@@ -21,6 +21,7 @@
 #include "service/calendars.h"
 #include "service/clocks.h"
 #include "service/meldcode_service.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 using meldcode::Error;
@@ -223,6 +224,22 @@ MC_API void mc_free(void* ptr) {
     std::free(ptr);
 }
 
+namespace {
+
+// The store the configuration names (the schema allows exactly one): the
+// SQLite file of store_path, the embedded default, or a PostgreSQL database.
+std::unique_ptr<meldcode::Store> open_store(const json& config,
+                                            std::shared_ptr<const meldcode::Crypto> crypto) {
+    if (const auto store = config.find("store"); store != config.end()) {
+        return meldcode::open_postgres_store(store->at("postgresql").get<std::string>(),
+                                             std::move(crypto));
+    }
+    return meldcode::open_sqlite_store(config.at("store_path").get<std::string>(),
+                                       std::move(crypto));
+}
+
+}  // namespace
+
 MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
     return meldcode::abi::guard([&] {
         require_out(instance);
@@ -234,8 +251,7 @@ MC_API mc_status mc_open(const char* config_json, mc_instance** instance) {
         auto workflow = meldcode::Workflow::from_definition(workflow_definition(config));
         std::shared_ptr<const meldcode::Crypto> crypto =
             meldcode::make_sodium_crypto(meldcode::abi::load_key_ring(config.at("keys")));
-        auto store =
-            meldcode::open_sqlite_store(config.at("store_path").get<std::string>(), crypto);
+        auto store = open_store(config, crypto);
         auto opened = std::make_unique<mc_instance>();
         opened->check_outputs = config.value("check_outputs", false);
         opened->extensions = extensions.report.dump();

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace meldcode::sqlite {
+namespace meldcode::sql {
 
 void CommitTimes::add(std::chrono::nanoseconds took) {
     const double seconds = std::chrono::duration<double>(took).count();
@@ -28,4 +28,4 @@ StoreStats CommitTimes::read() const {
     return stats;
 }
 
-}  // namespace meldcode::sqlite
+}  // namespace meldcode::sql

@@ -12,7 +12,7 @@
 
 #include "ports/store.h"
 
-namespace meldcode::sqlite {
+namespace meldcode::sql {
 
 class CommitTimes {
 public:
@@ -30,4 +30,4 @@ private:
     std::atomic<std::int64_t> nanoseconds_{0};
 };
 
-}  // namespace meldcode::sqlite
+}  // namespace meldcode::sql

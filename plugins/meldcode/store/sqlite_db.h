@@ -109,6 +109,12 @@ public:
         while (step()) {
         }
     }
+    // Runs it and returns how many rows it inserted, updated or deleted
+    // (instead of run(): running twice would execute the statement twice).
+    std::int64_t changes() {
+        run();
+        return sqlite3_changes64(sqlite3_db_handle(stmt_));
+    }
 
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }

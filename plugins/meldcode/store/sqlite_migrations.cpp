@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "schema_version.h"
 #include "sqlite_db.h"
 
 namespace meldcode::sqlite {
@@ -117,7 +118,7 @@ CREATE TABLE secrets (
 //   review_date, flags and times, and actor ids (the audit trail names them
 //   in clear by design). None of these is free text.
 // - The first open with keys seals the rows written before this version
-//   and links the audit rows (store/sqlite_keys.cpp); from then on a row
+//   and links the audit rows (store/sql_keys.h); from then on a row
 //   without key id is corrupt, never read as clear text.
 // - The audit rows gain a key id and a link; only those two may change
 //   (key rotation re-MACs), every other column stays append-only.
@@ -391,12 +392,7 @@ int schema_version(sqlite3* db, const char* context) {
 }
 
 void check_schema_version(int version) {
-    const int latest = latest_schema_version();
-    if (version > latest) {
-        throw Error(MC_E_VERSION, "store_too_new",
-                    "the store was written by a newer meldcode (schema " + std::to_string(version) +
-                        "; this library knows up to " + std::to_string(latest) + ")");
-    }
+    refuse_newer_schema(version, latest_schema_version());
 }
 
 void migrate(sqlite3* db) {

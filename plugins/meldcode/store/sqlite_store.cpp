@@ -14,9 +14,9 @@
 #include <utility>
 
 #include "commit_times.h"
-#include "sqlite_audit.h"
+#include "serial_lock.h"
+#include "sql_transaction.h"
 #include "sqlite_db.h"
-#include "sqlite_keys.h"
 #include "sqlite_migrations.h"
 #include "store_lock.h"
 
@@ -38,6 +38,8 @@ using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
 // and officers' lists should not pay for parsing SQL on every call.
 class Connection {
 public:
+    using Query = sqlite::Query;
+
     explicit Connection(DbHandle db) : db_(std::move(db)) {}
 
     sqlite3* db() const { return db_.get(); }
@@ -54,6 +56,14 @@ public:
 
     void exec(const char* sql) { query(sql).run(); }
 
+    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
+    // SQLITE_IOERR): refuse to go on outside it.
+    void require_open() const {
+        if (sqlite3_get_autocommit(db()) != 0) {
+            throw sqlite::storage_failure(sqlite::kStoreFailure, "the transaction was aborted");
+        }
+    }
+
     void rollback_if_open() {
         // SQLite itself rolls back on some errors (SQLITE_FULL, SQLITE_IOERR);
         // a second ROLLBACK would then fail, so ask first.
@@ -67,767 +77,23 @@ private:
     std::unordered_map<std::string, Statement> cache_;
 };
 
-// ---------------------------------------------------------------------------
-// Rows <-> records.
-
-Error corrupt(const std::string& what) {
-    return sqlite::storage_failure(sqlite::kStoreFailure, "a stored " + what + " is corrupt");
-}
-
-nlohmann::json parse_json(const std::string& text) {
-    auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded()) throw corrupt("JSON document");
-    return value;
-}
-
-std::optional<std::string> json_or_null(const nlohmann::json& value) {
-    if (value.is_null()) return std::nullopt;
-    return value.dump();
-}
-
-std::string role_text(const Actor& actor) {
-    return std::string(role_name(actor.role));
-}
-
-// Reads an actor from the columns id_col (id) and id_col + 1 (role name).
-Actor read_actor(const Query& row, int id_col) {
-    const auto role = role_from_name(row.text(id_col + 1));
-    if (!role) throw corrupt("actor role");
-    return Actor{row.text(id_col), *role};
-}
-
-// The columns read_concern() expects, in its order, then `extra` columns
-// from index kConcernColumns on. pending_feedback is derived from the
-// submissions instead of stored, so it cannot drift.
-constexpr int kConcernColumns = 27;
-std::string concern_sql(const char* rest, const char* extra = "") {
-    return std::string(
-               "SELECT c.id, c.ref, c.unit_id, c.household_ref, c.state, c.assignee, "
-               "c.assessment, c.reported, c.help_arranged, c.acute, c.review_date, "
-               "c.related_ref, c.created_at, c.updated_at, "
-               "(SELECT count(*) FROM submissions s "
-               " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
-               "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id, "
-               "c.priority, c.report_decided, c.state_since, c.veilig_thuis_feedback_due, "
-               "c.case_data, c.case_key_id, c.legal_hold_lift_by, c.legal_hold_lift_at") +
-           extra + " FROM concerns c " + rest;
-}
-
-// Opens a sealed column: a row without key id was never sealed by us.
-std::string open_sealed(const Crypto& crypto, const Query& row, int sealed_col, int key_col,
-                        const std::string& context) {
-    const auto key_id = row.optional_text(key_col);
-    if (!key_id) throw Error(MC_E_STORAGE, "record_corrupt", "a stored record has no key id");
-    return crypto.open_record(*key_id, row.blob(sealed_col), context);
-}
-
-// The case details sealed in concerns.case_data: what the officer recorded
-// around the steps that is content (who the people are, where it was
-// referred, that it is honour-related), not what the store queries.
-nlohmann::json case_data(const ConcernStatus& s) {
-    nlohmann::json data{{"people", s.people},
-                        {"referrals", s.referrals},
-                        {"children_involved", s.children_involved},
-                        {"honour_related", s.honour_related},
-                        {"specialist_consulted", s.specialist_consulted}};
-    if (s.reported_at) data["reported_at"] = *s.reported_at;
-    return data;
-}
-
-void read_case_data(const nlohmann::json& data, ConcernStatus& s) {
-    s.people = data.at("people");
-    s.referrals = data.at("referrals").get<std::vector<std::string>>();
-    s.children_involved = data.at("children_involved").get<std::string>();
-    s.honour_related = data.at("honour_related").get<bool>();
-    s.specialist_consulted = data.at("specialist_consulted").get<bool>();
-    if (data.contains("reported_at")) s.reported_at = data.at("reported_at").get<Timestamp>();
-}
-
-Priority priority_of(std::int64_t rank) {
-    if (rank < 0 || rank > 2) throw corrupt("priority");
-    return static_cast<Priority>(rank);
-}
-
-ConcernRecord read_concern(const Crypto& crypto, const Query& row) {
-    ConcernRecord c;
-    c.id = row.int64(0);
-    c.ref = row.text(1);
-    c.unit_id = row.text(2);
-    c.household_ref = row.optional_text(3);
-    c.status.state = row.text(4);
-    c.status.assignee = row.optional_text(5);
-    c.status.assessment =
-        row.is_null(6)
-            ? nlohmann::json()
-            : parse_json(open_sealed(crypto, row, 6, 18, sqlite::assessment_context(c.ref)));
-    c.status.reported = row.boolean(7);
-    c.status.help_arranged = row.boolean(8);
-    c.status.acute = row.boolean(9);
-    c.status.review_date = row.optional_text(10);
-    c.related_ref = row.optional_text(11);
-    c.created_at = row.int64(12);
-    c.updated_at = row.int64(13);
-    c.status.pending_feedback = static_cast<int>(row.int64(14));
-    c.closed_at = row.optional_int64(15);
-    if (!row.is_null(16)) {
-        c.legal_hold =
-            LegalHold{row.text(16), row.int64(17), row.optional_text(25), row.optional_int64(26)};
-    }
-    c.status.priority = priority_of(row.int64(19));
-    c.status.report_decided = row.boolean(20);
-    c.state_since = row.int64(21);
-    c.status.veilig_thuis_feedback_due = row.optional_text(22);
-    if (!row.is_null(23)) {
-        try {
-            read_case_data(
-                parse_json(open_sealed(crypto, row, 23, 24, sqlite::case_context(c.ref))),
-                c.status);
-        } catch (const nlohmann::json::exception&) {
-            throw corrupt("concern's case data");
-        }
-    }
-    return c;
-}
-
-std::optional<ConcernRecord> first_concern(const Crypto& crypto, Query& query) {
-    if (!query.step()) return std::nullopt;
-    return read_concern(crypto, query);
-}
-
-std::vector<ConcernRecord> all_concerns(const Crypto& crypto, Query& query) {
-    std::vector<ConcernRecord> concerns;
-    while (query.step()) concerns.push_back(read_concern(crypto, query));
-    return concerns;
-}
-
-// Binds the workflow's part of a concern to seven parameters from `first`:
-// state, assignee, assessment, reported, help_arranged, acute, review_date;
-// and at `key_param` the key id the assessment is sealed under.
-void bind_status(const Crypto& crypto, Query& query, int first, int key_param,
-                 const ConcernRecord& concern) {
-    const ConcernStatus& status = concern.status;
-    const auto assessment = json_or_null(status.assessment);
-    if (assessment) {
-        query.bind_blob(first + 2,
-                        crypto.seal_record(*assessment, sqlite::assessment_context(concern.ref)));
-        query.bind(key_param, crypto.active_key_id());
-    } else {
-        query.bind_null(first + 2).bind_null(key_param);
-    }
-    query.bind(first, status.state)
-        .bind(first + 1, status.assignee)
-        .bind(first + 3, std::int64_t{status.reported})
-        .bind(first + 4, std::int64_t{status.help_arranged})
-        .bind(first + 5, std::int64_t{status.acute})
-        .bind(first + 6, status.review_date);
-}
-
-// Binds, from `first`: priority, report_decided, state_since,
-// veilig_thuis_feedback_due, case_data (sealed) and its key id.
-void bind_case(const Crypto& crypto, Query& query, int first, const ConcernRecord& concern) {
-    const ConcernStatus& status = concern.status;
-    query.bind(first, static_cast<std::int64_t>(status.priority))
-        .bind(first + 1, std::int64_t{status.report_decided})
-        .bind(first + 2, concern.state_since)
-        .bind(first + 3, status.veilig_thuis_feedback_due);
-    query.bind_blob(
-        first + 4, crypto.seal_record(case_data(status).dump(), sqlite::case_context(concern.ref)));
-    query.bind(first + 5, crypto.active_key_id());
-}
-
-// Builds the list query from fixed fragments: one plain condition per filter
-// keeps each filter able to use its index (an "?1 IS NULL OR ..." form would
-// not). ?5 (the limit) is always present, so binding ?1..?4 is always in
-// range; ?6 and ?7 (priority, the cursor's priority) are bound only when used.
-std::string list_sql(const ConcernQuery& filter) {
-    std::string where;
-    const auto add = [&where](const char* condition) {
-        where += where.empty() ? "WHERE " : " AND ";
-        where += condition;
-    };
-    if (filter.state) add("c.state = ?1");
-    if (filter.assignee) add("c.assignee = ?2");
-    if (filter.unit_id) add("c.unit_id = ?3");
-    if (filter.priority) add("c.priority = ?6");
-    if (!filter.by_priority) {
-        if (filter.before) add("c.id < ?4");
-        return concern_sql(where.c_str()) + " ORDER BY c.id DESC LIMIT ?5";
-    }
-    if (filter.before) add("(c.priority > ?7 OR (c.priority = ?7 AND c.id < ?4))");
-    return concern_sql(where.c_str()) + " ORDER BY c.priority, c.id DESC LIMIT ?5";
-}
-
-// Columns: kind, at, actor_id, actor_role, data, id, key_id.
-// Whether a unit-level host event (its household, if the host named one, is
-// in its data) belongs with a concern of `household`.
-bool same_household(const nlohmann::json& data, const std::optional<std::string>& household) {
-    const auto named = data.find("household_ref");
-    return !household || named == data.end() || *named == *household;
-}
-
-Entry read_entry(const Crypto& crypto, const Query& row) {
-    return Entry{row.text(0), row.int64(1), read_actor(row, 2),
-                 parse_json(open_sealed(crypto, row, 4, 6, sqlite::entry_context(row.int64(5)))),
-                 row.int64(5)};
-}
-
-// The columns of a submission record, in the order submission_record() reads them.
-constexpr const char* kSubmissionColumns =
-    "ref, observer_id, idempotency_key, request_digest, host_ticket_id, submitted_at, "
-    "already_called_112, already_called_veilig_thuis, callback_requested";
-constexpr int kSubmissionColumnCount = 9;
-
-// Whom the observer already called is kept as one flag per number.
-bool called(const SubmissionRecord& s, const char* whom) {
-    return std::find(s.already_called.begin(), s.already_called.end(), whom) !=
-           s.already_called.end();
-}
-
-SubmissionRecord submission_record(const Query& row) {
-    std::vector<std::string> called;
-    if (row.boolean(6)) called.emplace_back("112");
-    if (row.boolean(7)) called.emplace_back("veilig_thuis");
-    return {row.text(0),          row.text(1),  row.text(2),       row.text(3),
-            row.optional_text(4), row.int64(5), std::move(called), row.boolean(8)};
-}
-
-// ---------------------------------------------------------------------------
-// The transaction: every method is one prepared statement.
-
-class SqliteTransaction final : public StoreTransaction {
-public:
-    SqliteTransaction(Connection& connection, const Crypto& crypto)
-        : c_(connection), crypto_(crypto) {}
-
-    std::optional<SubmissionRecord> find_submission_by_key(const std::string& observer_id,
-                                                           const std::string& key) override {
-        auto q = query(std::string("SELECT ") + kSubmissionColumns +
-                       " FROM submissions WHERE observer_id = ?1 AND idempotency_key = ?2");
-        q.bind(1, observer_id).bind(2, key);
-        if (!q.step()) return std::nullopt;
-        return submission_record(q);
-    }
-
-    std::optional<SubmissionState> submission_state(const std::string& submission_ref) override {
-        // Only steps recorded after the submission's own entry count (ids,
-        // not seconds, give the order): signals that join a concern already
-        // being worked must not read as in progress at once, which would tell
-        // the observer that someone else reported the unit.
-        auto q = query(
-            "SELECT s.observer_id, EXISTS (SELECT 1 FROM entries e WHERE e.concern_id = "
-            "s.concern_id AND e.kind = 'action' AND e.id > (SELECT min(own.id) FROM entries own "
-            "WHERE own.concern_id = s.concern_id AND own.kind = 'signals_submitted' AND "
-            "own.actor_id = s.observer_id AND own.at = s.submitted_at)), "
-            "s.handled_at IS NOT NULL, s.feedback_message, s.aftercare_offered "
-            "FROM submissions s WHERE s.ref = ?1");
-        q.bind(1, submission_ref);
-        if (!q.step()) return std::nullopt;
-        return SubmissionState{q.text(0), q.boolean(1), q.boolean(2), q.optional_text(3),
-                               q.boolean(4)};
-    }
-
-    std::optional<RequestKey> find_request_key(const std::string& actor_id,
-                                               const std::string& key) override {
-        auto q = query(
-            "SELECT request_digest, answer FROM request_keys "
-            "WHERE actor_id = ?1 AND idempotency_key = ?2");
-        q.bind(1, actor_id).bind(2, key);
-        if (!q.step()) return std::nullopt;
-        RequestKey found{q.text(0), std::nullopt};
-        if (const auto answer = q.optional_text(1)) found.answer = nlohmann::json::parse(*answer);
-        return found;
-    }
-
-    void insert_request_key(const std::string& actor_id, const std::string& key,
-                            const RequestKey& request, std::optional<ConcernId> concern) override {
-        auto q = query(
-            "INSERT INTO request_keys (actor_id, idempotency_key, request_digest, concern_id, "
-            "answer) VALUES (?1, ?2, ?3, ?4, ?5)");
-        q.bind(1, actor_id).bind(2, key).bind(3, request.request_digest).bind(4, concern);
-        q.bind(5,
-               request.answer ? std::optional<std::string>(request.answer->dump()) : std::nullopt);
-        q.run();
-    }
-
-    std::int64_t concern_version(ConcernId concern) override {
-        auto q = query("SELECT coalesce(max(id), 0) FROM entries WHERE concern_id = ?1");
-        q.bind(1, concern);
-        return q.step() ? q.int64(0) : 0;
-    }
-
-    void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
-        auto q = query(
-            "INSERT INTO submissions (ref, concern_id, observer_id, idempotency_key, "
-            "request_digest, host_ticket_id, submitted_at, already_called_112, "
-            "already_called_veilig_thuis, callback_requested) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        q.bind(1, s.ref).bind(2, concern).bind(3, s.observer_id).bind(4, s.idempotency_key);
-        q.bind(5, s.request_digest).bind(6, s.host_ticket_id).bind(7, s.submitted_at);
-        q.bind(8, std::int64_t{called(s, "112")});
-        q.bind(9, std::int64_t{called(s, "veilig_thuis")});
-        q.bind(10, std::int64_t{s.callback_requested});
-        q.run();
-    }
-
-    std::vector<std::string> give_feedback(ConcernId concern, const Feedback& f) override {
-        auto q = query(
-            "UPDATE submissions SET feedback_message = ?2, feedback_at = ?3, aftercare_offered = "
-            "?4, handled_at = CASE WHEN ?5 THEN ?3 END WHERE concern_id = ?1 AND handled_at IS "
-            "NULL RETURNING ref");
-        q.bind(1, concern).bind(2, f.message).bind(3, f.at);
-        q.bind(4, std::int64_t{f.aftercare_offered}).bind(5, std::int64_t{f.final});
-        std::vector<std::string> refs;
-        while (q.step()) refs.push_back(q.text(0));
-        return refs;
-    }
-
-    // An exact household match wins over a concern matched only because one
-    // side has no household; among equals, the newest. Open means not in a
-    // final state, which the service records as closed_at: a sector workflow
-    // may name its final states as it likes (e.g. "transferred").
-    std::optional<ConcernRecord> find_open_concern(const std::string& unit_id,
-                                                   const std::optional<std::string>& household_ref,
-                                                   Timestamp since) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.unit_id = ?1 AND c.closed_at IS NULL AND c.created_at >= ?3 "
-            "AND (?2 IS NULL OR c.household_ref IS NULL OR c.household_ref = ?2) "
-            "ORDER BY c.household_ref IS ?2 DESC, c.id DESC LIMIT 1");
-        auto q = query(sql);
-        q.bind(1, unit_id).bind(2, household_ref).bind(3, since);
-        return first_concern(crypto_, q);
-    }
-
-    std::optional<ConcernRecord> household_concern(const std::string& household_ref,
-                                                   bool open_only) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.household_ref = ?1 AND (?2 = 0 OR c.closed_at IS NULL) "
-            "ORDER BY c.id DESC LIMIT 1");
-        auto q = query(sql);
-        q.bind(1, household_ref).bind(2, std::int64_t{open_only});
-        return first_concern(crypto_, q);
-    }
-
-    std::optional<ConcernRecord> latest_concern(const std::string& unit_id,
-                                                Timestamp since) override {
-        static const std::string sql =
-            concern_sql("WHERE c.unit_id = ?1 AND c.created_at >= ?2 ORDER BY c.id DESC LIMIT 1");
-        auto q = query(sql);
-        q.bind(1, unit_id).bind(2, since);
-        return first_concern(crypto_, q);
-    }
-
-    Timestamp tenancy_since(const std::string& unit_id) override {
-        auto q = query("SELECT since FROM tenancies WHERE unit_id = ?1");
-        q.bind(1, unit_id);
-        return q.step() ? q.int64(0) : 0;
-    }
-
-    void set_tenancy_since(const std::string& unit_id, Timestamp since) override {
-        auto q = query(
-            "INSERT INTO tenancies (unit_id, since) VALUES (?1, ?2) "
-            "ON CONFLICT (unit_id) DO UPDATE SET since = max(since, excluded.since)");
-        q.bind(1, unit_id).bind(2, since);
-        q.run();
-    }
-
-    std::optional<ConcernRecord> find_concern(const std::string& concern_ref) override {
-        static const std::string sql = concern_sql("WHERE c.ref = ?1");
-        auto q = query(sql);
-        q.bind(1, concern_ref);
-        return first_concern(crypto_, q);
-    }
-
-    std::optional<ConcernRecord> find_concern_by_submission(
-        const std::string& submission_ref) override {
-        static const std::string sql =
-            concern_sql("JOIN submissions sub ON sub.concern_id = c.id WHERE sub.ref = ?1");
-        auto q = query(sql);
-        q.bind(1, submission_ref);
-        return first_concern(crypto_, q);
-    }
-
-    ConcernId insert_concern(const ConcernRecord& concern) override {
-        auto q = query(
-            "INSERT INTO concerns (ref, unit_id, household_ref, state, assignee, assessment, "
-            "reported, help_arranged, acute, review_date, related_ref, created_at, updated_at, "
-            "key_id, priority, report_decided, state_since, veilig_thuis_feedback_due, case_data, "
-            "case_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-            "?15, ?16, ?17, ?18, ?19, ?20)");
-        q.bind(1, concern.ref).bind(2, concern.unit_id).bind(3, concern.household_ref);
-        bind_status(crypto_, q, 4, 14, concern);
-        bind_case(crypto_, q, 15, concern);
-        q.bind(11, concern.related_ref).bind(12, concern.created_at).bind(13, concern.updated_at);
-        q.run();
-        return sqlite3_last_insert_rowid(c_.db());
-    }
-
-    // ref and created_at never change once a concern exists (unit_id does
-    // when its household moves); the legal hold changes only through
-    // set_legal_hold().
-    void update_concern(const ConcernRecord& concern) override {
-        auto q = query(
-            "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
-            "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
-            "updated_at = ?11, closed_at = ?12, key_id = ?13, priority = ?14, "
-            "report_decided = ?15, state_since = ?16, veilig_thuis_feedback_due = ?17, "
-            "case_data = ?18, case_key_id = ?19, unit_id = ?20 WHERE id = ?1");
-        q.bind(1, concern.id).bind(2, concern.household_ref);
-        bind_status(crypto_, q, 3, 13, concern);
-        bind_case(crypto_, q, 14, concern);
-        q.bind(20, concern.unit_id);
-        q.bind(10, concern.related_ref).bind(11, concern.updated_at).bind(12, concern.closed_at);
-        q.run();
-        if (sqlite3_changes(c_.db()) == 0) {
-            throw sqlite::storage_failure(sqlite::kStoreFailure, "no such concern to update");
-        }
-    }
-
-    std::vector<ConcernRecord> list_concerns(const ConcernQuery& filter) override {
-        // SQLite reads a negative LIMIT as "no limit": never let that through.
-        if (filter.limit <= 0) return {};
-        auto q = query(list_sql(filter));
-        q.bind(1, filter.state).bind(2, filter.assignee).bind(3, filter.unit_id);
-        q.bind(4, filter.before).bind(5, std::int64_t{filter.limit});
-        if (filter.priority) q.bind(6, static_cast<std::int64_t>(*filter.priority));
-        if (filter.by_priority && filter.before) {
-            q.bind(7, static_cast<std::int64_t>(filter.before_priority));
-        }
-        return all_concerns(crypto_, q);
-    }
-
-    std::vector<DueReview> due_reviews(const std::string& state, const std::string& date) override {
-        static const std::string sql =
-            concern_sql("WHERE c.state = ?1 AND c.review_date <= ?2 ORDER BY c.review_date, c.id",
-                        ", c.review_notified_for IS c.review_date");
-        auto q = query(sql);
-        q.bind(1, state).bind(2, date);
-        std::vector<DueReview> due;
-        while (q.step()) due.push_back({read_concern(crypto_, q), q.boolean(kConcernColumns)});
-        return due;
-    }
-
-    void mark_review_notified(ConcernId concern, const std::string& review_date) override {
-        auto q = query("UPDATE concerns SET review_notified_for = ?2 WHERE id = ?1");
-        q.bind(1, concern).bind(2, review_date);
-        q.run();
-    }
-
-    std::vector<ConcernRecord> unassigned_concerns(Timestamp before) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.assignee IS NULL AND c.closed_at IS NULL AND c.created_at < ?1 "
-            "ORDER BY c.created_at, c.id");
-        auto q = query(sql);
-        q.bind(1, before);
-        return all_concerns(crypto_, q);
-    }
-
-    std::vector<ConcernRecord> concerns_in_state(const std::string& state,
-                                                 Timestamp before) override {
-        static const std::string sql =
-            concern_sql("WHERE c.state = ?1 AND c.state_since < ?2 ORDER BY c.state_since, c.id");
-        auto q = query(sql);
-        q.bind(1, state).bind(2, before);
-        return all_concerns(crypto_, q);
-    }
-
-    std::vector<FeedbackOwed> feedback_owed(const std::string& state, Timestamp before) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.state = ?1 AND EXISTS (SELECT 1 FROM submissions w WHERE w.concern_id = "
-            "c.id AND w.handled_at IS NULL AND coalesce(w.feedback_at, w.submitted_at) < ?2) "
-            "ORDER BY c.id",
-            ", (SELECT min(coalesce(w.feedback_at, w.submitted_at)) FROM submissions w "
-            "WHERE w.concern_id = c.id AND w.handled_at IS NULL)");
-        auto q = query(sql);
-        q.bind(1, state).bind(2, before);
-        std::vector<FeedbackOwed> owed;
-        while (q.step()) owed.push_back({read_concern(crypto_, q), q.int64(kConcernColumns)});
-        return owed;
-    }
-
-    std::vector<ConcernRecord> veilig_thuis_feedback_late(const std::string& date) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.veilig_thuis_feedback_due < ?1 ORDER BY c.veilig_thuis_feedback_due, c.id");
-        auto q = query(sql);
-        q.bind(1, date);
-        return all_concerns(crypto_, q);
-    }
-
-    bool reminder_notified(ConcernId concern, const std::string& reminder,
-                           const std::string& due_date) override {
-        auto q = query(
-            "SELECT 1 FROM reminders_notified WHERE concern_id = ?1 AND reminder = ?2 AND "
-            "due_date = ?3");
-        q.bind(1, concern).bind(2, reminder).bind(3, due_date);
-        return q.step();
-    }
-
-    void mark_reminder_notified(ConcernId concern, const std::string& reminder,
-                                const std::string& due_date) override {
-        auto q = query(
-            "INSERT OR IGNORE INTO reminders_notified (concern_id, reminder, due_date) "
-            "VALUES (?1, ?2, ?3)");
-        q.bind(1, concern).bind(2, reminder).bind(3, due_date);
-        q.run();
-    }
-
-    void append_entry(std::optional<ConcernId> concern, const std::string& unit_id,
-                      const Entry& entry) override {
-        // The id is chosen here (the write lock is held) because the
-        // ciphertext is bound to it.
-        std::int64_t id = 1;
-        {
-            auto next = query("SELECT coalesce(max(id), 0) + 1 FROM entries");
-            if (next.step()) id = next.int64(0);
-        }
-        auto q = query(
-            "INSERT INTO entries (id, concern_id, unit_id, kind, at, actor_id, actor_role, data, "
-            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-        q.bind(1, id).bind(2, concern).bind(3, unit_id).bind(4, entry.kind).bind(5, entry.at);
-        q.bind(6, entry.actor.id).bind(7, role_text(entry.actor));
-        q.bind_blob(8, crypto_.seal_record(entry.data.dump(), sqlite::entry_context(id)));
-        q.bind(9, crypto_.active_key_id());
-        q.run();
-    }
-
-    bool claim_host_event(const std::string& event_id) override {
-        auto q = query("INSERT OR IGNORE INTO host_events (event_id) VALUES (?1)");
-        q.bind(1, event_id);
-        q.run();
-        return sqlite3_changes(c_.db()) == 1;
-    }
-
-    // Two indexed halves (the concern's own entries; the unit's unattached
-    // host events) rather than one OR that would scan the table.
-    // The concern's own entries, and the unit's host events that arrived
-    // while no concern was open: those that occurred before this one closed,
-    // and only of its household (the same match as find_open_concern: equal,
-    // or one side without one). A closed concern's dossier must not take in
-    // what a later tenant's household did.
-    // A page is read by stepping until it is full (plus one entry, to know
-    // whether there is a next page): the household check happens after
-    // decryption, so no SQL LIMIT can count the entries that pass it.
-    ChronologyPage chronology(const ConcernRecord& concern,
-                              const std::optional<EntryPosition>& after,
-                              std::optional<int> limit) override {
-        static const std::string after_position =
-            " AND (?4 IS NULL OR at > ?4 OR (at = ?4 AND id > ?5))";
-        static const std::string sql =
-            "SELECT kind, at, actor_id, actor_role, data, id, key_id, 0 FROM entries "
-            "WHERE concern_id = ?1" +
-            after_position +
-            " UNION ALL "
-            "SELECT kind, at, actor_id, actor_role, data, id, key_id, 1 FROM entries "
-            "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
-            "AND (?3 IS NULL OR at <= ?3) AND at >= ?6" +
-            after_position + " ORDER BY 2, 6";
-        // A concern opened since the unit's last change of tenant does not
-        // see the unit-level events of the former tenant's time.
-        const Timestamp since = tenancy_since(concern.unit_id);
-        auto q = query(sql);
-        q.bind(1, concern.id).bind(2, concern.unit_id).bind(3, concern.closed_at);
-        q.bind(6, concern.created_at >= since ? since : Timestamp{0});
-        q.bind(4, after ? std::optional<std::int64_t>(after->at) : std::nullopt);
-        q.bind(5, after ? std::optional<std::int64_t>(after->id) : std::nullopt);
-        ChronologyPage page;
-        std::optional<EntryPosition> last;
-        while (q.step()) {
-            const bool unit_level = q.boolean(7);
-            Entry e = read_entry(crypto_, q);
-            if (unit_level && !same_household(e.data, concern.household_ref)) continue;
-            if (limit && page.entries.size() == static_cast<std::size_t>(*limit)) {
-                page.next = last;
-                break;
-            }
-            page.entries.push_back(std::move(e));
-            last = EntryPosition{q.int64(1), q.int64(5)};
-        }
-        return page;
-    }
-
-    void set_legal_hold(ConcernId concern, const std::optional<LegalHold>& hold) override {
-        auto q = query(
-            "UPDATE concerns SET legal_hold_reason = ?2, legal_hold_since = ?3, "
-            "legal_hold_lift_by = ?4, legal_hold_lift_at = ?5 WHERE id = ?1");
-        q.bind(1, concern);
-        if (hold) {
-            q.bind(2, hold->reason).bind(3, hold->since).bind(4, hold->lift_requested_by);
-            q.bind(5, hold->lift_requested_at);
-        } else {
-            q.bind_null(2).bind_null(3).bind_null(4).bind_null(5);
-        }
-        q.run();
-    }
-
-    std::int64_t insert_export(const ExportRecord& r) override {
-        auto q = query(
-            "INSERT INTO export_requests (ref, concern_id, requested_by, requested_at, request, "
-            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-        q.bind(1, r.ref).bind(2, r.concern).bind(3, r.requested_by).bind(4, r.requested_at);
-        q.bind_blob(5, crypto_.seal_record(r.request.dump(), sqlite::export_context(r.ref)));
-        q.bind(6, crypto_.active_key_id());
-        q.run();
-        return sqlite3_last_insert_rowid(c_.db());
-    }
-
-    std::optional<ExportRecord> find_export(const std::string& export_ref) override {
-        auto q = query(
-            "SELECT id, ref, concern_id, requested_by, requested_at, request, key_id, "
-            "released_by, released_at FROM export_requests WHERE ref = ?1");
-        q.bind(1, export_ref);
-        if (!q.step()) return std::nullopt;
-        return ExportRecord{
-            q.int64(0),
-            q.text(1),
-            q.int64(2),
-            q.text(3),
-            q.int64(4),
-            parse_json(open_sealed(crypto_, q, 5, 6, sqlite::export_context(q.text(1)))),
-            q.optional_text(7),
-            q.optional_int64(8)};
-    }
-
-    void mark_export_released(std::int64_t id, const std::string& by, Timestamp at) override {
-        auto q =
-            query("UPDATE export_requests SET released_by = ?2, released_at = ?3 WHERE id = ?1");
-        q.bind(1, id).bind(2, by).bind(3, at);
-        q.run();
-    }
-
-    std::vector<ConcernRecord> closed_concerns(Timestamp closed_before) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.closed_at IS NOT NULL AND c.closed_at <= ?1 ORDER BY c.closed_at, c.id");
-        auto q = query(sql);
-        q.bind(1, closed_before);
-        return all_concerns(crypto_, q);
-    }
-
-    // Children first: their foreign keys would refuse the concern's deletion.
-    // A later concern's related_ref is set to NULL by its foreign key.
-    PurgeCounts purge_concern(ConcernId concern, bool dry_run) override {
-        PurgeCounts counts;
-        counts.entries = remove_or_count("entries", "concern_id = ?1", concern, dry_run);
-        counts.submissions = remove_or_count("submissions", "concern_id = ?1", concern, dry_run);
-        remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
-        remove_or_count("export_requests", "concern_id = ?1", concern, dry_run);
-        remove_or_count("request_keys", "concern_id = ?1", concern, dry_run);
-        if (!dry_run) {
-            // The figures stay; only the link to the concern goes.
-            auto q = query("UPDATE figures SET concern_id = NULL WHERE concern_id = ?1");
-            q.bind(1, concern);
-            q.run();
-        }
-        remove_or_count("concerns", "id = ?1", concern, dry_run);
-        return counts;
-    }
-
-    std::optional<FigureContribution> figure_contribution(ConcernId concern) override {
-        auto q = query("SELECT data FROM figures WHERE concern_id = ?1");
-        q.bind(1, concern);
-        if (!q.step()) return std::nullopt;
-        return FigureContribution::from_json(nlohmann::json::parse(q.text(0)));
-    }
-
-    void save_figure_contribution(ConcernId concern, Quarter opened,
-                                  const FigureContribution& contribution) override {
-        auto q = query(
-            "INSERT INTO figures (concern_id, quarter, data) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (concern_id) DO UPDATE SET data = excluded.data");
-        q.bind(1, concern).bind(2, format_quarter(opened)).bind(3, contribution.to_json().dump());
-        q.run();
-    }
-
-    std::vector<QuarterContribution> figure_contributions(Quarter from, Quarter to) override {
-        auto q = query("SELECT quarter, data FROM figures WHERE quarter BETWEEN ?1 AND ?2");
-        q.bind(1, format_quarter(from)).bind(2, format_quarter(to));
-        std::vector<QuarterContribution> all;
-        while (q.step()) {
-            all.push_back({*parse_quarter(q.text(0)),
-                           FigureContribution::from_json(nlohmann::json::parse(q.text(1)))});
-        }
-        return all;
-    }
-
-    std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) override {
-        return remove_or_count("entries",
-                               "concern_id IS NULL AND at <= ?1 AND NOT EXISTS "
-                               "(SELECT 1 FROM concerns c WHERE c.unit_id = entries.unit_id)",
-                               occurred_before, dry_run);
-    }
-
-    std::vector<StoredSubmission> submissions_of(ConcernId concern) override {
-        auto q = query(std::string("SELECT ") + kSubmissionColumns +
-                       ", handled_at FROM submissions WHERE concern_id = ?1 ORDER BY id");
-        q.bind(1, concern);
-        std::vector<StoredSubmission> all;
-        while (q.step())
-            all.push_back({submission_record(q), q.optional_int64(kSubmissionColumnCount)});
-        return all;
-    }
-
-    void append_audit(const AuditRecord& record) override {
-        require_open_transaction();
-        sqlite::append_audit_row(c_.db(), crypto_, record);
-    }
-
-    AuditVerification verify_audit() override {
-        require_open_transaction();
-        return sqlite::verify_audit_chain(c_.db(), crypto_);
-    }
-
-    std::vector<AuditItem> list_audit(const AuditQuery& filter) override {
-        require_open_transaction();
-        return sqlite::list_audit_rows(c_.db(), filter);
-    }
-
-    RotationProgress rotate_keys(std::int64_t batch) override {
-        require_open_transaction();
-        return sqlite::rotate_records(c_.db(), crypto_, batch);
-    }
-
-private:
-    // DELETE (or, in a dry run, count) the rows of `table` matching `where`,
-    // whose only parameter ?1 is `value`. Table and condition are our own
-    // constants, never input.
-    std::int64_t remove_or_count(const char* table, const char* where, std::int64_t value,
-                                 bool dry_run) {
-        const std::string sql = std::string(dry_run ? "SELECT count(*) FROM " : "DELETE FROM ") +
-                                table + " WHERE " + where;
-        auto q = query(sql);
-        q.bind(1, value);
-        if (dry_run) return q.step() ? q.int64(0) : 0;
-        q.run();
-        return sqlite3_changes(c_.db());
-    }
-
-    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
-    // SQLITE_IOERR). Had fn caught such an error and gone on, its next writes
-    // would run in autocommit mode and be committed one by one: refuse them.
-    Query query(const std::string& sql) {
-        require_open_transaction();
-        return c_.query(sql);
-    }
-
-    void require_open_transaction() const {
-        if (sqlite3_get_autocommit(c_.db()) != 0) {
-            throw sqlite::storage_failure(sqlite::kStoreFailure, "the transaction was aborted");
-        }
-    }
-
-    Connection& c_;
-    const Crypto& crypto_;
-};
+using SqliteTransaction = sql::SqlTransaction<Connection>;
 
 // ---------------------------------------------------------------------------
 // The store: one connection, one mutex, one transaction at a time.
 
 class SqliteStore final : public Store {
 public:
+    // Checks the key ring against the store (sql::prepare_keys) before
+    // anything else is read or written.
     SqliteStore(std::unique_ptr<sqlite::StoreLock> lock, DbHandle db,
                 std::shared_ptr<const Crypto> crypto)
-        : lock_(std::move(lock)), connection_(std::move(db)), crypto_(std::move(crypto)) {}
+        : lock_(std::move(lock)), connection_(std::move(db)), crypto_(std::move(crypto)) {
+        in_transaction([&] { sql::prepare_keys(connection_, *crypto_); }, /*timed=*/false);
+    }
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
-        Lock lock(*this);
+        Lock lock(mutex_);
         in_transaction([&] {
             SqliteTransaction tx(connection_, *crypto_);
             fn(tx);
@@ -835,35 +101,22 @@ public:
     }
 
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
-        Lock lock(*this);
-        auto q = connection_.query(
-            "SELECT host_ticket_id, prompted_at FROM prompts WHERE prompted_at >= ?1 "
-            "ORDER BY prompted_at, host_ticket_id");
-        q.bind(1, since);
-        std::vector<PromptRecord> prompts;
-        while (q.step()) prompts.push_back(PromptRecord{q.text(0), q.int64(1)});
-        return prompts;
+        Lock lock(mutex_);
+        return sql::prompts_since(connection_, since);
     }
 
     // A batch from the background writer: one transaction, one sync.
     void save_prompts(const std::vector<PromptRecord>& prompts) override {
         if (prompts.empty()) return;
-        Lock lock(*this);
-        in_transaction([&] {
-            for (const PromptRecord& prompt : prompts) {
-                auto q = connection_.query(
-                    "INSERT OR IGNORE INTO prompts (host_ticket_id, prompted_at) VALUES (?1, ?2)");
-                q.bind(1, prompt.host_ticket_id).bind(2, prompt.prompted_at);
-                q.run();
-            }
-        });
+        Lock lock(mutex_);
+        in_transaction([&] { sql::save_prompts(connection_, prompts); });
     }
 
     // TRUNCATE: the log is emptied on disk, not only marked as reusable, so
     // the frames that still hold deleted rows are gone. busy_timeout lets it
     // wait for other connections' readers for a while.
     bool checkpoint() override {
-        Lock lock(*this);
+        Lock lock(mutex_);
         auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
         // One row: busy (1 when blocked), frames in the log, frames checkpointed.
         return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
@@ -872,35 +125,14 @@ public:
     StoreStats stats() const override { return commit_times_.read(); }
 
 private:
-    // Serialises every call. std::mutex is not recursive: a store call made
-    // from inside a transaction's function would deadlock, so it fails loudly.
-    class Lock {
-    public:
-        explicit Lock(SqliteStore& store) : store_(store) {
-            if (store_.holder_.load() == std::this_thread::get_id()) {
-                throw Error(MC_E_INTERNAL, "internal",
-                            "the store was called from inside one of its own transactions");
-            }
-            store_.mutex_.lock();
-            store_.holder_.store(std::this_thread::get_id());
-        }
-        ~Lock() {
-            store_.holder_.store(std::thread::id());
-            store_.mutex_.unlock();
-        }
-        Lock(const Lock&) = delete;
-        Lock& operator=(const Lock&) = delete;
-
-    private:
-        SqliteStore& store_;
-    };
+    using Lock = sql::SerialMutex::Lock;
 
     // BEGIN IMMEDIATE takes the write lock up front: a transaction that reads
     // and then writes cannot fail half-way on another process's lock
     // (busy_timeout makes the BEGIN wait instead). COMMIT with WAL and
     // synchronous=FULL syncs, so the call returns only once it is durable.
     template <typename Body>
-    void in_transaction(Body&& body) {
+    void in_transaction(Body&& body, bool timed = true) {
         // A failed ROLLBACK may have left a transaction open; without this,
         // every later BEGIN would fail.
         connection_.rollback_if_open();
@@ -909,7 +141,7 @@ private:
             body();
             const auto start = std::chrono::steady_clock::now();
             connection_.exec("COMMIT");
-            commit_times_.add(std::chrono::steady_clock::now() - start);
+            if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
         } catch (...) {
             connection_.rollback_if_open();
             throw;
@@ -919,9 +151,8 @@ private:
     std::unique_ptr<sqlite::StoreLock> lock_;  // released after the connection closes
     Connection connection_;
     std::shared_ptr<const Crypto> crypto_;
-    std::mutex mutex_;
-    std::atomic<std::thread::id> holder_{};
-    sqlite::CommitTimes commit_times_;
+    sql::SerialMutex mutex_;
+    sql::CommitTimes commit_times_;
 };
 
 // ---------------------------------------------------------------------------
@@ -992,7 +223,6 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path,
     auto lock = std::make_unique<sqlite::StoreLock>(path);
     DbHandle db = open_connection(path);
     configure(db.get());
-    sqlite::prepare_keys(db.get(), *crypto);
     return std::make_unique<SqliteStore>(std::move(lock), std::move(db), std::move(crypto));
 }
 

@@ -1,0 +1,130 @@
+#include "store/postgres_store.h"
+
+#include <chrono>
+#include <utility>
+
+#include "store/commit_times.h"
+#include "store/postgres_db.h"
+#include "store/postgres_migrations.h"
+#include "store/serial_lock.h"
+#include "store/sql_transaction.h"
+
+namespace meldcode {
+namespace {
+
+// The connection as sql::SqlTransaction uses it.
+class PgDb {
+public:
+    using Query = postgres::Query;
+
+    explicit PgDb(const std::string& conninfo) : connection_(conninfo) {}
+
+    Query query(const std::string& sql) { return Query(connection_, sql); }
+    void exec(const char* sql) { connection_.exec(sql); }
+
+    // PostgreSQL aborts the whole transaction on any error: a function that
+    // caught one and went on would only get more errors, but say why.
+    void require_open() const {
+        if (PQtransactionStatus(connection_.get()) != PQTRANS_INTRANS) {
+            throw postgres::storage_failure(postgres::kStoreFailure, "the transaction was aborted");
+        }
+    }
+
+    const postgres::Connection& connection() const { return connection_; }
+
+    // After the server restarted (or a network cut), one new attempt.
+    void reconnect_if_lost() {
+        if (!connection_.ok()) PQreset(connection_.get());
+    }
+
+    void rollback_if_open() {
+        if (PQtransactionStatus(connection_.get()) != PQTRANS_IDLE) {
+            postgres::ResultHandle ignored(PQexec(connection_.get(), "ROLLBACK"));
+        }
+    }
+
+private:
+    postgres::Connection connection_;
+};
+
+using PgTransaction = sql::SqlTransaction<PgDb>;
+
+class PostgresStore final : public Store {
+public:
+    PostgresStore(std::unique_ptr<PgDb> db, std::shared_ptr<const Crypto> crypto)
+        : db_(std::move(db)), crypto_(std::move(crypto)) {
+        in_transaction([&] { sql::prepare_keys(*db_, *crypto_); }, /*timed=*/false);
+    }
+
+    void transaction(const std::function<void(StoreTransaction&)>& fn) override {
+        Lock lock(mutex_);
+        in_transaction([&] {
+            PgTransaction tx(*db_, *crypto_);
+            fn(tx);
+        });
+    }
+
+    std::vector<PromptRecord> prompts_since(Timestamp since) override {
+        Lock lock(mutex_);
+        db_->reconnect_if_lost();
+        return sql::prompts_since(*db_, since);
+    }
+
+    void save_prompts(const std::vector<PromptRecord>& prompts) override {
+        if (prompts.empty()) return;
+        Lock lock(mutex_);
+        in_transaction([&] { sql::save_prompts(*db_, prompts); });
+    }
+
+    // Nothing to do here: a purge's DELETE leaves dead row versions until
+    // VACUUM, and old WAL segments until they are recycled; both are the
+    // database operator's (docs/postgresql.md), not a connection's.
+    bool checkpoint() override { return true; }
+
+    StoreStats stats() const override { return commit_times_.read(); }
+
+private:
+    using Lock = sql::SerialMutex::Lock;
+
+    // READ COMMITTED, then the store's advisory lock as the first statement:
+    // one writer at a time, as with SQLite's BEGIN IMMEDIATE, and every
+    // statement after the lock sees what the previous holder committed (a
+    // REPEATABLE READ snapshot would be taken before the lock is granted).
+    // SERIALIZABLE would fail conflicting transactions with 40001 and need
+    // the service's function re-run, which it is not written for.
+    template <typename Body>
+    void in_transaction(Body&& body, bool timed = true) {
+        db_->reconnect_if_lost();
+        db_->rollback_if_open();
+        db_->exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+        try {
+            db_->exec(postgres::store_lock_sql());
+            body();
+            const auto start = std::chrono::steady_clock::now();
+            db_->exec("COMMIT");
+            if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
+        } catch (...) {
+            db_->rollback_if_open();
+            throw;
+        }
+    }
+
+    std::unique_ptr<PgDb> db_;
+    std::shared_ptr<const Crypto> crypto_;
+    sql::SerialMutex mutex_;
+    sql::CommitTimes commit_times_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_postgres_store(const std::string& conninfo,
+                                           std::shared_ptr<const Crypto> crypto) {
+    auto db = std::make_unique<PgDb>(conninfo);
+    // Durable on COMMIT whatever the server's default; no notices on stderr.
+    db->exec("SET synchronous_commit = on");
+    db->exec("SET client_min_messages = warning");
+    postgres::migrate(db->connection());
+    return std::make_unique<PostgresStore>(std::move(db), std::move(crypto));
+}
+
+}  // namespace meldcode
