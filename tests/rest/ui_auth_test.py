@@ -430,8 +430,6 @@ class UiAuthTest(E2ETestCase):
         step = fresh_step()
         asker_uri, releaser_uri = (self.enrol(actor, "officer", step)
                                    for actor in ("af-exp", "af-exp2"))
-        asker, asked, _ = self.sign_in("af-exp", asker_uri, step)
-        releaser, released, _ = self.sign_in("af-exp2", releaser_uri, step)
         status, _, concern = self.call("GET", "/v1/submissions/%s/concern" %
                                        receipt["submission_ref"], token=INTEGRATION,
                                        headers={"X-Acting-Actor": "af-exp",
@@ -439,6 +437,10 @@ class UiAuthTest(E2ETestCase):
         self.assertEqual(status, 200, concern)
         request = "/v1/concerns/%s/export-requests" % concern["concern_ref"]
         body = {"requester_relation": "possible_victim"}
+        # A sign-in is recent for 2 s here: the asker asks at once after signing
+        # in, with no other sign-in (a node process, a password hash) between.
+        releaser, released, _ = self.sign_in("af-exp2", releaser_uri, step)
+        asker, asked, _ = self.sign_in("af-exp", asker_uri, step)
         status, _, pending = self.call("POST", request, body, cookie=asker,
                                        csrf=asked["csrf_token"])
         self.assertEqual(status, 201, pending)
