@@ -1495,7 +1495,7 @@ class FirstUseTest(E2ETestCase):
             self.assertEqual(self.act(ref, action, fields)[0], 200, action)
         acts = "/v1/concerns/%s/actions" % ref
         consult = {"action": "consult", "fields": dict(steps_to_decision()[2][1],
-                                                        consulted_at="2031-01-01T10:00:00Z")}
+                                                        consulted_at=now(days=3))}
         future = dict(ticket(504), closed_at=now(days=3))
         bad = [
             ("GET", "/v1/catalog?locale=de", "tech", None, None, None, "unsupported_locale"),
