@@ -1370,7 +1370,7 @@ class CommandLineTest(E2ETestCase):
 
     def test_a_config_against_its_schema_is_refused_with_the_pointer(self):
         mc = Sidecar([{"sha256": "mct_plaintext", "actor": {"id": "a", "role": "officer"}}])
-        self.assertRaises(RuntimeError, mc.start, 1)
+        self.assertRaises(RuntimeError, mc.start)
         self.assertIn("/tokens/0/sha256", mc.log_text())
         self.assertNotIn("mct_plaintext", mc.log_text())
 
@@ -1382,7 +1382,7 @@ class CommandLineTest(E2ETestCase):
             {"url": "http://127.0.0.1:9/hooks", "secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}],
             "max_delay_ms": 3000000000}})
         try:
-            self.assertRaises(RuntimeError, mc.start, 1)
+            self.assertRaises(RuntimeError, mc.start)
         finally:
             mc.stop()
         self.assertIn("configuration invalid at /webhooks/max_delay_ms", mc.log_text())
@@ -1564,7 +1564,7 @@ class FirstUseTest(E2ETestCase):
     def test_a_second_sidecar_on_the_same_store_is_refused_and_the_first_works_on(self):
         second = Sidecar(self.mc.tokens)
         second.store = self.mc.store
-        self.assertRaises(RuntimeError, second.start, 1)
+        self.assertRaises(RuntimeError, second.start)
         self.assertNotEqual(second.process.returncode, 0)
         self.assertIn("store_in_use", second.log_text())
         self.assertIn(self.mc.store, second.log_text())
