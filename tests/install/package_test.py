@@ -48,10 +48,18 @@ def run(*command, **kwargs):
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
 
 
+_reserved_ports = []  # the sockets that keep free_port()'s ports ours
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port no other process gets while this one runs: a socket stays
+    bound to it (SO_REUSEADDR, never listening), and meldcoded, which sets
+    SO_REUSEADDR too, listens on it (tests/rest/sidecar_harness.py alike)."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    _reserved_ports.append(s)
+    return s.getsockname()[1]
 
 
 def machine_state():

@@ -128,6 +128,10 @@ class LimitsCase(E2ETestCase):
 
 
 class SizeLimitTest(LimitsCase):
+    # An answer "at once" is told from one at the body deadline by a margin no
+    # stall of a loaded machine (or a sanitized sidecar) comes near.
+    EXTRA_LIMITS = {"body_timeout_seconds": 20}
+
     def test_a_header_line_of_200_mb_is_431_after_the_limit_and_costs_no_memory(self):
         with MemoryWatch(self.mc) as memory:
             s = connect(self.mc)
@@ -169,8 +173,8 @@ class SizeLimitTest(LimitsCase):
         self.assertEqual(status, 413, head)
         self.assertEqual(json.loads(body)["code"], "body_too_large")
         self.assertIn("connection: close", head.lower())
-        # Answered at once, not when the body deadline (2 s) passed.
-        self.assertLess(waited, LIMITS["body_timeout_seconds"])
+        # Answered at once, not when the body deadline (20 s) passed.
+        self.assertLess(waited, self.EXTRA_LIMITS["body_timeout_seconds"] / 2)
         self.assertOthersServed()
 
     def test_a_client_sending_a_body_over_the_limit_reads_the_413_not_a_broken_pipe(self):
@@ -217,7 +221,10 @@ class SizeLimitTest(LimitsCase):
 
 
 class DeadlineTest(LimitsCase):
-    EXTRA_LIMITS = {"idle_timeout_seconds": 5}  # longer than the head's: told apart
+    # Far longer than the head's (2 s): the two are told apart with seconds to
+    # spare, however slowly a loaded machine closes a connection.
+    EXTRA_LIMITS = {"idle_timeout_seconds": 8}
+
     def test_half_a_head_is_closed_at_the_head_deadline(self):
         s = connect(self.mc)
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
@@ -236,7 +243,7 @@ class DeadlineTest(LimitsCase):
                 time.sleep(0.2)
         except OSError:
             pass  # closed while still sending
-        self.assertLess(time.monotonic() - start, LIMITS["head_timeout_seconds"] + 3)
+        self.assertLess(time.monotonic() - start, self.EXTRA_LIMITS["idle_timeout_seconds"])
         s.close()
 
     def test_a_declared_body_that_does_not_come_is_closed_at_the_body_deadline(self):
@@ -249,7 +256,7 @@ class DeadlineTest(LimitsCase):
 
     def test_a_connection_that_sends_nothing_is_closed_at_the_head_deadline(self):
         s = connect(self.mc)
-        waited = closed_by_peer(s, within=10)
+        waited = closed_by_peer(s, within=20)
         s.close()
         self.assertIsNotNone(waited, "the silent connection stayed open")
         self.assertLess(waited, self.EXTRA_LIMITS["idle_timeout_seconds"] - 1)
@@ -259,7 +266,7 @@ class DeadlineTest(LimitsCase):
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         status, _, _ = read_answer(s)
         self.assertEqual(status, 200)
-        waited = closed_by_peer(s, within=10)
+        waited = closed_by_peer(s, within=20)
         s.close()
         self.assertIsNotNone(waited, "the idle connection stayed open")
         self.assertGreaterEqual(waited, self.EXTRA_LIMITS["idle_timeout_seconds"] - 0.5)
@@ -425,12 +432,15 @@ class AuditFloodTest(E2ETestCase):
         auditor = meldcoded_config.new_token()
         entries.append(meldcoded_config.token_entry(auditor, actor={"id": "au-1",
                                                                     "role": "auditor"}))
-        mc = Sidecar(entries, limits={"auth_failures": 2, "auth_window_seconds": 2}).start()
+        # The five attempts fall in one window however slowly a loaded machine
+        # (or a sanitized sidecar, each refusal an audited commit) answers them.
+        mc = Sidecar(entries, limits={"auth_failures": 2, "auth_window_seconds": 5}).start()
         try:
             statuses = [mc.request("GET", "/v1/catalog", "mct_guess_%d" % i)[0] for i in range(5)]
             self.assertEqual(statuses, [401, 401, 429, 429, 429])
-            # No request comes after the window: the sidecar's own sweep counts it.
-            deadline = time.monotonic() + 30
+            # No request comes after the window: the sidecar's own sweep (every
+            # window's length) counts it.
+            deadline = time.monotonic() + 60
             while True:
                 status, _, page = mc.request("GET", "/v1/audit?action=authentication.failures",
                                              auditor)

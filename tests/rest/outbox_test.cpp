@@ -69,17 +69,24 @@ int wait_exit(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// A port nobody listens on right now (the receiver binds it later).
+// A port nobody listens on right now (the receiver binds it later), and
+// that no other process gets while this one runs: the socket stays bound to
+// it (SO_REUSEADDR, never listening), so the kernel gives it to nobody's
+// bind(0), while the receiver (Python's HTTPServer sets SO_REUSEADDR too) may
+// listen on it. Until then a connection is refused, as to any closed port.
+// (A port merely found free was now and then another test's before the
+// receiver bound it.)
 int free_port() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const int on = 1;
+    REQUIRE(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     socklen_t len = sizeof addr;
     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(fd);
-    return ntohs(addr.sin_port);
+    return ntohs(addr.sin_port);  // fd stays open until the process ends
 }
 
 bool listening(int port) {

@@ -90,10 +90,21 @@ def postgres_store(workdir):
     return {"postgresql": "%s options='-c search_path=%s'" % (conninfo, schema)}
 
 
+_reserved_ports = []  # the sockets that keep free_port()'s ports ours
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port no other process gets while this one runs. A socket stays
+    bound to it (SO_REUSEADDR, never listening): the kernel gives it to nobody's
+    bind(0), while a server that sets SO_REUSEADDR too (meldcoded, Python's
+    HTTPServer, Node) may listen on it; until one does, connecting is refused as
+    to any closed port. (A port merely found free was now and then taken by a
+    parallel test before the server bound it.)"""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    _reserved_ports.append(s)
+    return s.getsockname()[1]
 
 
 class Sidecar:
@@ -110,26 +121,25 @@ class Sidecar:
         self.process = None
         self.fixed_port = port  # a port chosen beforehand (a redirect URI names it)
 
-    def start(self, attempts=5):
-        for _ in range(1 if self.fixed_port else attempts):  # another process may take a free port
-            self.port = self.fixed_port or free_port()
-            config = meldcoded_config.sidecar_config(PLUGIN, self.store, self.tokens,
-                                                     self.port, self.limits, self.extra)
-            if POSTGRES_STATE:
-                self.on_postgres(config)
-            self.config_path = os.path.join(self.dir, "meldcoded.json")
-            with open(self.config_path, "w") as f:
-                json.dump(config, f)
-            with open(self.log_path, "a") as log:  # the child keeps its own descriptor
-                self.process = subprocess.Popen([MELDCODED, "--config", self.config_path],
-                                                stdout=subprocess.PIPE, stderr=log, text=True,
-                                                preexec_fn=self._limit_files)
-            line = self.process.stdout.readline()
-            if "listening on" in line:
-                self.url = line.split("listening on ")[1].strip()
-                return self
-            self.process.wait()
-            self.process.stdout.close()
+    def start(self):
+        self.port = self.fixed_port or free_port()
+        config = meldcoded_config.sidecar_config(PLUGIN, self.store, self.tokens,
+                                                 self.port, self.limits, self.extra)
+        if POSTGRES_STATE:
+            self.on_postgres(config)
+        self.config_path = os.path.join(self.dir, "meldcoded.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+        with open(self.log_path, "a") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen([MELDCODED, "--config", self.config_path],
+                                            stdout=subprocess.PIPE, stderr=log, text=True,
+                                            preexec_fn=self._limit_files)
+        line = self.process.stdout.readline()
+        if "listening on" in line:
+            self.url = line.split("listening on ")[1].strip()
+            return self
+        self.process.wait()
+        self.process.stdout.close()
         raise RuntimeError("meldcoded did not start; see " + self.log_path)
 
     def on_postgres(self, config):

@@ -39,6 +39,13 @@ def code_at(uri, step):
     return node("totp_code.mjs", uri, str(step - int(time.time()) // STEP))
 
 
+def wrong_code(uri, step):
+    """A code that none of the steps accepted around `step` gives: a fixed guess
+    such as 000000 is right, by chance, about once in 330,000 runs."""
+    taken = {code_at(uri, s)[0] for s in (step - 1, step, step + 1)}
+    return next(d for d in "0123456789" if d not in taken) + "00000"
+
+
 def fresh_step():
     """The current TOTP step, with at least 12 seconds of it left: a test's codes
     one step either side of it stay acceptable while the test runs."""
@@ -268,11 +275,11 @@ class UiAuthTest(E2ETestCase):
         status, _, uri = self.call("POST", "/ui/auth/enrol",
                                    {"enrolment_token": token, "password": PASSWORD})
         self.assertEqual(status, 200)
-        status, _, body = self.call("POST", "/ui/auth/enrol/confirm",
-                                    {"enrolment_token": token, "totp": "000000"})
+        step = fresh_step()
+        status, _, body = self.call("POST", "/ui/auth/enrol/confirm", {
+            "enrolment_token": token, "totp": wrong_code(uri["totp_uri"], step)})
         self.assertEqual((status, body["code"]), (401, "enrolment_failed"))
         # Not enrolled until confirmed: no sign-in yet.
-        step = fresh_step()
         status, _, body = self.call("POST", "/ui/auth/password", {
             "username": "af-enrol", "password": PASSWORD,
             "totp": code_at(uri["totp_uri"], step)})
@@ -430,8 +437,6 @@ class UiAuthTest(E2ETestCase):
         step = fresh_step()
         asker_uri, releaser_uri = (self.enrol(actor, "officer", step)
                                    for actor in ("af-exp", "af-exp2"))
-        asker, asked, _ = self.sign_in("af-exp", asker_uri, step)
-        releaser, released, _ = self.sign_in("af-exp2", releaser_uri, step)
         status, _, concern = self.call("GET", "/v1/submissions/%s/concern" %
                                        receipt["submission_ref"], token=INTEGRATION,
                                        headers={"X-Acting-Actor": "af-exp",
@@ -439,6 +444,10 @@ class UiAuthTest(E2ETestCase):
         self.assertEqual(status, 200, concern)
         request = "/v1/concerns/%s/export-requests" % concern["concern_ref"]
         body = {"requester_relation": "possible_victim"}
+        # A sign-in is recent for 2 s here: the asker asks at once after signing
+        # in, with no other sign-in (a node process, a password hash) between.
+        releaser, released, _ = self.sign_in("af-exp2", releaser_uri, step)
+        asker, asked, _ = self.sign_in("af-exp", asker_uri, step)
         status, _, pending = self.call("POST", request, body, cookie=asker,
                                        csrf=asked["csrf_token"])
         self.assertEqual(status, 201, pending)

@@ -50,9 +50,20 @@ export function freePort() {
  *  (scripts/meldcoded_config.py). A sign-in stays recent enough for an export
  *  for a whole test file; served_test.mjs tests the re-sign-in itself. */
 export async function startSidecar(extra = {}, port = undefined) {
+  // Another process may take a free port before meldcoded binds it: a port
+  // chosen here is tried again with another (a port given is the caller's).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSidecarOn(extra, port ?? (await freePort()));
+    } catch (e) {
+      if (port !== undefined || attempt === 5) throw e;
+    }
+  }
+}
+
+async function startSidecarOn(extra, port) {
   extra = { ui: { dir: DIST, session: { reauthenticate_after_seconds: 3600 } }, ...extra };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "meldcode-web-"));
-  port ??= await freePort();
   const made = JSON.parse(execFileSync("python3", ["-c", `
 import json, sys
 sys.path.insert(0, sys.argv[1])
@@ -69,6 +80,9 @@ print(json.dumps({"token": token, "config": config}))`,
     const lines = readline.createInterface({ input: child.stdout });
     lines.once("line", (line) => (line.includes("listening on") ? resolve(line.split("listening on ")[1].trim()) : reject(new Error(line))));
     child.once("exit", (code) => reject(new Error("meldcoded exited " + code + "; see " + dir)));
+  }).catch((e) => {
+    child.kill("SIGKILL");  // none left behind by an attempt that failed
+    throw e;
   });
   const sidecar = {
     url, token: made.token, dir, configPath,
