@@ -99,6 +99,7 @@ function writePages(assets) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${p.title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assets.styles}">
 ${p.script ? `<script type="module" src="${assets[p.script]}"></script>\n` : ""}</head>
 <body class="utrecht-theme utrecht-document mc-body${p.bodyClass ? " " + p.bodyClass : ""}">

@@ -86,7 +86,6 @@ test("the officer opens the melding draft from the concern and prints it to PDF"
   await page.emulateMedia({ media: "screen" });
   await page.locator("[data-include-observer]").check();
   await page.locator("[data-melding-draft]", { hasText: `medewerker ${TECH}` }).waitFor();
-  // (The browser's own request for /favicon.ico answers 404: not the page's.)
   assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
   await context.close();
 });

@@ -9,8 +9,8 @@ import { DESKTOP, concern, localDate, now, seriousViolations, stack, startUi, wa
 
 const s = stack();
 
-async function openWorkbench(hash = "") {
-  const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam",
+async function openWorkbench(hash = "", timezoneId = "Europe/Amsterdam") {
+  const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId,
     storageState: s.ui.storageState });
   const page = await context.newPage();
   const errors = watchConsole(page);
@@ -246,6 +246,21 @@ describe("workbench", () => {
     assert.deepEqual(actions, ["assign", "map_signals", "consult", "skip_conversation", "weigh", "decide", "report_to_veilig_thuis",
       "give_feedback", "close"]);
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
+  test("a review date reads as its own day in a browser west of UTC too", async () => {
+    // A civil date is a day: midnight UTC shown in Los Angeles would be the day before.
+    const ref = await concern(s.sidecar, 11);
+    await toMonitoring(ref);
+    const [year, month, day] = localDate().split("-").map(Number);
+    const months = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`, "America/Los_Angeles");
+    const shown = (await page.locator('[data-fact="review_date"]').textContent()).trim();
+    assert.match(shown, new RegExp(`^${day} ${months[month - 1]}\\.? ${year}$`), shown);
+    await page.goto(`${s.ui.url}/ui/index.html`);
+    const reminder = page.locator(`.mc-due li:has(a[href="#/concerns/${ref}"])`);
+    assert.match(await reminder.textContent(), new RegExp(`vervalt op ${day} ${months[month - 1]}\\.? ${year}`));
     await context.close();
   });
 

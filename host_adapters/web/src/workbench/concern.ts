@@ -201,7 +201,7 @@ export class ConcernPage extends LightElement {
         <dt>${t("report_decided")}</dt><dd data-fact="report_decided">${c.report_decided ? t("yes") : t("no")}</dd>
         <dt>${t("reported")}</dt><dd data-fact="reported">${c.reported ? t("yes") : t("no")}</dd>
         <dt>${t("help_arranged")}</dt><dd>${c.help_arranged ? t("yes") : t("no")}</dd>
-        ${c.review_date ? html`<dt>${t("review_date")}</dt><dd>${formatDate(c.review_date)}</dd>` : nothing}
+        ${c.review_date ? html`<dt>${t("review_date")}</dt><dd data-fact="review_date">${formatDate(c.review_date)}</dd>` : nothing}
         <dt>${t("legal_hold")}</dt><dd data-fact="legal_hold">${c.legal_hold
           ? html`${t(`hold_${c.legal_hold.reason}`)}, ${t("legal_hold_since")} ${formatDate(c.legal_hold.since)}` : t("legal_hold_none")}</dd>
       </dl></section>`;

@@ -10,8 +10,14 @@ import { action, stateLabel, type WorkflowView } from "./workflow.js";
 export type Priority = ConcernSummary["priority"];
 const PRIORITIES: Priority[] = ["acute", "urgent", "normal"];
 
-export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleDateString(locale() === "nl" ? "nl-NL" : "en-GB", { year: "numeric", month: "short", day: "numeric" });
+// A civil date ("2026-12-05": a review date, a due date) is a day, not a
+// moment: it reads as that day wherever the browser is. `new Date()` takes it
+// as midnight UTC, so it is shown in UTC; a timestamp is shown as its day in
+// the browser's own time zone.
+export function formatDate(value: string): string {
+  const civil = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  return new Date(value).toLocaleDateString(locale() === "nl" ? "nl-NL" : "en-GB",
+    { year: "numeric", month: "short", day: "numeric", ...(civil ? { timeZone: "UTC" } : {}) });
 }
 
 @customElement("mc-concern-list")
