@@ -48,6 +48,10 @@ public:
     void exec(const std::string& sql, const char* context = kStoreFailure) const;
     // False once the connection is gone (the server ended or restarted).
     bool ok() const { return PQstatus(get()) == CONNECTION_OK; }
+    // After the server restarted (or a network cut), one new attempt.
+    void reconnect_if_lost() const {
+        if (!ok()) PQreset(get());
+    }
 
 private:
     std::unique_ptr<PGconn, ConnectionCloser> connection_;
