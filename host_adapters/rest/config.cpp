@@ -207,6 +207,11 @@ std::string sidecar_file(const Config& config, const std::string& file_name) {
     return (store.parent_path() / file_name).string();
 }
 
+std::string shared_store_conninfo(const Config& config) {
+    const json store = config.plugin.value("store", json::object());
+    return store.is_object() ? store.value("postgresql", std::string()) : std::string();
+}
+
 // 127.0.0.0/8, ::1 and the name localhost; anything else may be reachable.
 bool loopback(const std::string& address) {
     if (address == "localhost") return true;

@@ -136,6 +136,12 @@ Config load_config(const std::string& path);
 // then state_dir must be set (std::runtime_error naming it).
 std::string sidecar_file(const Config& config, const std::string& file_name);
 
+// The plugin's PostgreSQL conninfo (plugin.store.postgresql) when its store
+// is one several meldcoded may share: then the webhook outbox and host
+// orders live beside it in that database, and the look for due steps takes
+// turns. Empty for a SQLite store.
+std::string shared_store_conninfo(const Config& config);
+
 // "http://127.0.0.1:8080": the scheme, address and port the listener serves.
 std::string listener_url(const Config& config);
 

@@ -94,7 +94,7 @@ Response host_order_post(const RouteContext& c) {
         return problem(422, "order_incomplete",
                        "ticket mapping '" + mapping->name() + "': the order has no id");
     }
-    const std::lock_guard<std::mutex> hold(c.host_orders.lock());
+    const OrderHold hold = c.host_orders.store().hold(order_key(c, order_id));
     const auto before = c.host_orders.store().find(order_key(c, order_id));
     return apply(c, *mapping, order_id, before.value_or(json()), order);
 }
@@ -105,7 +105,7 @@ Response host_order_patch(const RouteContext& c) {
     json patch;
     if (auto error = parse_object(c.request.body, patch)) return *error;
     const std::string& order_id = c.params.at("order_id");
-    const std::lock_guard<std::mutex> hold(c.host_orders.lock());
+    const OrderHold hold = c.host_orders.store().hold(order_key(c, order_id));
     const auto before = c.host_orders.store().find(order_key(c, order_id));
     if (!before) {
         return problem(404, "unknown_order", "no such order: POST the whole order first");

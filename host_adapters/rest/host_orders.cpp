@@ -24,11 +24,17 @@ json definition(const std::string& source) {
     return read_json(text.str(), source);
 }
 
+// Beside a PostgreSQL store, in its database for every meldcoded on it.
+std::unique_ptr<OrderStore> open_order_store(const Config& config) {
+    const std::int64_t keep_seconds = std::int64_t{config.host_order_keep_days} * 24 * 3600;
+    const std::string shared = shared_store_conninfo(config);
+    if (!shared.empty()) return open_postgres_order_store(shared, keep_seconds);
+    return std::make_unique<SqliteOrderStore>(sidecar_file(config, "host_orders.db"), keep_seconds);
+}
+
 }  // namespace
 
-HostOrders::HostOrders(const Config& config)
-    : store_(sidecar_file(config, "host_orders.db"),
-             std::int64_t{config.host_order_keep_days} * 24 * 3600) {
+HostOrders::HostOrders(const Config& config) : store_(open_order_store(config)) {
     for (const auto& [name, source] : config.ticket_mappings) {
         try {
             mappings_.emplace(name, TicketMapping::load(definition(source)));

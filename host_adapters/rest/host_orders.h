@@ -1,10 +1,12 @@
 // host_orders.h — host ticket mappings in meldcoded (docs/host-ticket-mapping.md):
 // the configured mappings by the name the URL uses, and what is kept per
-// order for the PATCHes that follow. The routes are in host_order_routes.cpp.
+// order for the PATCHes that follow (host_orders.db in state_dir, or beside
+// a PostgreSQL store in its database, shared by every meldcoded on it). The routes are in
+// host_order_routes.cpp.
 #pragma once
 
 #include <map>
-#include <mutex>
+#include <memory>
 #include <string>
 
 #include "config.h"
@@ -20,15 +22,11 @@ public:
     explicit HostOrders(const Config& config);
 
     const meldcode::rest::TicketMapping* mapping(const std::string& name) const;
-    OrderStore& store() { return store_; }
-    // Held across read, ticket-closed call and write of one order, so that
-    // two updates of an order cannot both close it.
-    std::mutex& lock() { return lock_; }
+    OrderStore& store() { return *store_; }
 
 private:
     std::map<std::string, meldcode::rest::TicketMapping> mappings_;
-    OrderStore store_;
-    std::mutex lock_;
+    std::unique_ptr<OrderStore> store_;
 };
 
 }  // namespace meldcoded

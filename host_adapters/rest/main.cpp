@@ -88,10 +88,17 @@ int serve(const meldcoded::Config& config) {
     }
     sinks.attach(mc);
     // With webhooks, due steps are looked for here: the host need not poll.
+    // Several meldcoded on one shared store take turns.
+    std::unique_ptr<meldcoded::SharedTurn> steps_due_turn;
     std::unique_ptr<meldcoded::StepsDueSchedule> steps_due;
     if (outbox) {
+        const std::string shared = meldcoded::shared_store_conninfo(config);
+        if (!shared.empty()) {
+            steps_due_turn = std::make_unique<meldcoded::SharedTurn>(shared, "steps_due");
+        }
         steps_due = std::make_unique<meldcoded::StepsDueSchedule>(
-            mc, log, std::chrono::seconds(config.webhooks.steps_due_interval_seconds));
+            mc, log, std::chrono::seconds(config.webhooks.steps_due_interval_seconds),
+            steps_due_turn.get());
         steps_due->start();
     }
 

@@ -109,7 +109,7 @@ int user_version(sqlite3* db) {
 
 }  // namespace
 
-OrderStore::OrderStore(const std::string& path, std::int64_t keep_seconds)
+SqliteOrderStore::SqliteOrderStore(const std::string& path, std::int64_t keep_seconds)
     : keep_seconds_(keep_seconds) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) throw std::runtime_error("host order store: cannot create " + path);
@@ -126,7 +126,7 @@ OrderStore::OrderStore(const std::string& path, std::int64_t keep_seconds)
     migrate(2, kAddIntegration);
 }
 
-void OrderStore::migrate(int version, const char* sql) {
+void SqliteOrderStore::migrate(int version, const char* sql) {
     if (user_version(db_) >= version) return;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
         const std::string message = sqlite3_errmsg(db_);
@@ -137,11 +137,15 @@ void OrderStore::migrate(int version, const char* sql) {
     }
 }
 
-OrderStore::~OrderStore() {
+SqliteOrderStore::~SqliteOrderStore() {
     sqlite3_close(db_);
 }
 
-std::optional<nlohmann::json> OrderStore::find(const OrderKey& key) const {
+OrderHold SqliteOrderStore::hold(const OrderKey&) {
+    return OrderHold(std::unique_lock<std::mutex>(mutex_));
+}
+
+std::optional<nlohmann::json> SqliteOrderStore::find(const OrderKey& key) {
     // The owner's row sorts after an unowned one ('').
     const Statement stmt = prepare(db_,
                                    "SELECT retained FROM host_orders WHERE integration IN (?1, '') "
@@ -154,7 +158,7 @@ std::optional<nlohmann::json> OrderStore::find(const OrderKey& key) const {
     return nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
 }
 
-void OrderStore::put(const OrderKey& key, const nlohmann::json& retained, std::int64_t now) {
+void SqliteOrderStore::put(const OrderKey& key, const nlohmann::json& retained, std::int64_t now) {
     if (now >= next_sweep_) {
         remove_expired(now);
         next_sweep_ = now + kSweepSeconds;
@@ -176,7 +180,7 @@ void OrderStore::put(const OrderKey& key, const nlohmann::json& retained, std::i
     transaction.commit();
 }
 
-void OrderStore::remove_expired(std::int64_t now) {
+void SqliteOrderStore::remove_expired(std::int64_t now) {
     const Statement stmt = prepare(db_, "DELETE FROM host_orders WHERE updated_at < ?1", {});
     sqlite3_bind_int64(stmt.get(), 1, now - keep_seconds_);
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(db_, "remove expired orders");

@@ -43,8 +43,12 @@ std::string secret_of(const WebhookEndpointConfig& endpoint, const Getenv& geten
 meldcode::rest::WebhookOutboxOptions outbox_options(const Config& config, const Getenv& getenv,
                                                     Logger& log) {
     meldcode::rest::WebhookOutboxOptions options;
-    options.store_path = config.webhooks.store_path.empty() ? sidecar_file(config, "webhooks.db")
-                                                            : config.webhooks.store_path;
+    options.postgresql = shared_store_conninfo(config);
+    if (options.postgresql.empty()) {
+        options.store_path = config.webhooks.store_path.empty()
+                                 ? sidecar_file(config, "webhooks.db")
+                                 : config.webhooks.store_path;
+    }
     for (std::size_t i = 0; i < config.webhooks.endpoints.size(); ++i) {
         const WebhookEndpointConfig& endpoint = config.webhooks.endpoints[i];
         options.endpoints.push_back({endpoint.url, secret_of(endpoint, getenv, i)});

@@ -75,3 +75,32 @@ TEST_CASE("concurrent ticket-closed calls for one ticket prompt exactly once") {
     });
     CHECK(asked == 1);
 }
+
+TEST_CASE("two instances on one PostgreSQL store prompt for each ticket once", "[postgres]") {
+    StoreFixture store;
+    const meldcode::sdk::Instance other(plugin(), store.config());
+    const meldcode::sdk::Instance* instances[] = {&store.mc(), &other};
+    constexpr int kTickets = 20;
+    std::atomic<int> asked{0};
+    // Each thread reports every ticket, half of them on each instance: a
+    // ticket is asked about once, whichever instance got there first.
+    in_threads(kThreads, [&](int t) {
+        for (int i = 0; i < kTickets; ++i) {
+            const json prompt = instances[(t + i) % 2]->ticket_closed(
+                actor("erp", "integration"), ticket("WO-" + std::to_string(i), "VHE-1", "tech-1"));
+            if (prompt.at("ask") == true) ++asked;
+        }
+    });
+    CHECK(asked == kTickets);
+    CHECK(store.rows("prompts") == kTickets);
+    // An instance started later knows them from the store, also for a
+    // ticket it would not ask about now.
+    const meldcode::sdk::Instance later(plugin(), store.config());
+    json late = ticket("WO-0", "VHE-1", "tech-1");
+    CHECK(later.ticket_closed(actor("erp", "integration"), late).at("reason") ==
+          "already_prompted");
+    late["host_ticket_id"] = "WO-1";
+    late["entered_dwelling"] = false;
+    CHECK(later.ticket_closed(actor("erp", "integration"), late).at("reason") ==
+          "already_prompted");
+}

@@ -9,14 +9,13 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import unittest
 import zoneinfo
 
 from sidecar_harness import (ADMIN, MELDCODED, PLUGIN, ROOT, E2ETestCase, Sidecar, free_port,
-                             meldcoded_config, new_workdir, record)
+                             meldcoded_config, new_workdir, record, start_webhook_receiver)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
@@ -85,6 +84,22 @@ def steps_to_decision():
         ("decide", {"report": {"decision": True, "rationale": "r"},
                     "help": {"decision": False, "rationale": "r"}}),
     ]
+
+
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
+def vera4_example():
+    """The VERA 4 example order (in progress), the patch that reports it done
+    now, and the order's path."""
+    orders = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
+    with open(os.path.join(orders, "vera4_order_open.json")) as f:
+        order = json.load(f)
+    with open(os.path.join(orders, "vera4_patch_technisch_gereed.json")) as f:
+        # The example's date is fixed; a host sends the real one (a ticket
+        # closed longer than max_ticket_age_hours ago is not asked about).
+        done = dict(json.load(f), technischGereeddatum=now())
+    return order, done, "/v1/host-orders/vera4/" + order["id"]
 
 
 def self_signed(work):
@@ -341,15 +356,7 @@ class SidecarTest(SidecarCase):
         self.assertTrue(generated in self.mc.log_text())
 
     def test_10_host_orders_close_through_a_mapping_and_keep_no_tenant_data(self):
-        orders = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
-        with open(os.path.join(orders, "vera4_order_open.json")) as f:
-            order = json.load(f)
-        with open(os.path.join(orders, "vera4_patch_technisch_gereed.json")) as f:
-            # The example's date is fixed; a host sends the real one (a ticket
-            # closed longer than max_ticket_age_hours ago is not asked about).
-            done = dict(json.load(f), technischGereeddatum=now())
-        path = "/v1/host-orders/vera4/" + order["id"]
-        merge_patch = {"Content-Type": "application/merge-patch+json"}
+        order, done, path = vera4_example()
         answers = []
 
         def call(*args, **kwargs):
@@ -359,10 +366,10 @@ class SidecarTest(SidecarCase):
 
         self.assertEqual(call("POST", "/v1/host-orders/vera4", "erp", order)[::2],
                          (202, {"status": "not_closed"}))
-        status, _, prompt = call("PATCH", path, "erp", done, merge_patch)
+        status, _, prompt = call("PATCH", path, "erp", done, MERGE_PATCH)
         self.assertEqual(status, 200, prompt)
         self.assertTrue(prompt["ask"])
-        self.assertEqual(call("PATCH", path, "erp", done, merge_patch)[::2],
+        self.assertEqual(call("PATCH", path, "erp", done, MERGE_PATCH)[::2],
                          (202, {"status": "already_closed"}))
         planned = dict(order, id="OHO-PLANNED-1", onderhoudSoort={"code": "PLA"})
         self.assertEqual(call("POST", "/v1/host-orders/vera4", "erp", planned)[::2],
@@ -376,7 +383,7 @@ class SidecarTest(SidecarCase):
                                   "order_incomplete")
         self.assertIn("unit_id", body["detail"])
         self.assertProblem(call("PATCH", "/v1/host-orders/vera4/OHO-NEVER-SEEN", "erp", done,
-                                merge_patch), 404, "unknown_order")
+                                MERGE_PATCH), 404, "unknown_order")
         self.assertProblem(call("POST", "/v1/host-orders/sap", "erp", order), 404,
                            "unknown_mapping")
         self.assertProblem(call("POST", "/v1/host-orders/vera4", "tech", order), 403,
@@ -580,7 +587,6 @@ class HostOrderTest(SidecarCase):
     sidecar's default body limit (1 MiB) lets deeply nested bodies in."""
 
     EXAMPLES = os.path.join(ROOT, "host_adapters", "rest", "mapping", "examples")
-    MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
     def example(self, order_id, **changes):
         """The example VERA 4 order (in progress) as `order_id`."""
@@ -593,7 +599,7 @@ class HostOrderTest(SidecarCase):
 
     def patch(self, order_id, body=None, raw=None):
         return self.call("PATCH", "/v1/host-orders/vera4/" + order_id, "erp", body,
-                         self.MERGE_PATCH, raw)
+                         MERGE_PATCH, raw)
 
     def rows(self, order_id):
         """What the sidecar keeps of the order, read from its host_orders.db."""
@@ -660,10 +666,10 @@ class HostOrderTest(SidecarCase):
         done = {"status": {"code": "TEC"}, "technischGereeddatum": now()}
         # Another host's PATCH of that id is answered as an unknown order ...
         unknown = self.assertProblem(self.call("PATCH", "/v1/host-orders/vera4/OHO-NEVER-SEEN",
-                                               "planner", done, self.MERGE_PATCH), 404,
+                                               "planner", done, MERGE_PATCH), 404,
                                      "unknown_order")
         theirs = self.assertProblem(self.call("PATCH", "/v1/host-orders/vera4/OHO-OWN-1",
-                                              "planner", done, self.MERGE_PATCH), 404,
+                                              "planner", done, MERGE_PATCH), 404,
                                     "unknown_order")
         self.assertEqual(theirs, unknown)
         self.assertEqual(self.kept("OHO-OWN-1"), kept)
@@ -733,10 +739,10 @@ class HostOrderTest(SidecarCase):
         # "entered the dwelling", and a later "inside" is.
         path = "/v1/host-orders/generic/GEN-LOC-1"
         body = self.assertProblem(self.call("PATCH", path, "erp", {"status": "done"},
-                                            self.MERGE_PATCH), 422, "order_incomplete")
+                                            MERGE_PATCH), 422, "order_incomplete")
         self.assertIn("entered_dwelling", body["detail"])
         self.assertPrompt(self.call("PATCH", path, "erp", {"status": "done", "location": "inside"},
-                                    self.MERGE_PATCH))
+                                    MERGE_PATCH))
 
 
 class DeepBodyTest(SidecarCase):
@@ -1032,18 +1038,7 @@ class WebhookTest(E2ETestCase):
         self.stop_receiver()
 
     def start_receiver(self, tls=()):
-        self.receiver = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "webhook_receiver.py"), "--port", str(self.port),
-             "--secret", self.secret, "--record", self.record, "--doc", WEBHOOK_DOC] +
-            (["--tls", *tls] if tls else []))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # ready when it accepts a connection
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.fail("the webhook receiver did not start")
+        self.receiver = start_webhook_receiver(self.port, self.secret, self.record, tls)
 
     def stop_receiver(self):
         if self.receiver and self.receiver.poll() is None:

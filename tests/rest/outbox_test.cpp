@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "abi/schema_validator.h"
 #include "meldcode/rest/webhook_outbox.h"
 #include "meldcode/rest/webhook_signature.h"
+#include "postgres_schema.h"
 
 extern char** environ;
 
@@ -543,4 +545,72 @@ TEST_CASE("webhooks: the signature is HMAC-SHA256 over the timestamp, a dot and 
     //   b'whsec_test', b'1795685462.{\"event\":\"step_due\"}', hashlib.sha256).hexdigest())"
     CHECK(meldcode::rest::webhook_signature("whsec_test", 1795685462, R"({"event":"step_due"})") ==
           "t=1795685462,v1=9ea16716d376901b1c678f5cc0174c59d841b7cb6240aaa5ee169e76808da436");
+}
+
+// The outbox beside a PostgreSQL store several meldcoded share
+// (outbox_tests_postgres: the CTest fixture's cluster, a schema per test).
+
+namespace {
+
+// A scene whose outboxes keep their deliveries in a schema of their own, with
+// the receiver up.
+struct SharedScene : Scene {
+    meldcode::test::PostgresSchema schema;
+    Receiver receiver{port, record};
+    WebhookOutboxOptions shared_options() {
+        WebhookOutboxOptions o = options();
+        o.postgresql = schema.conninfo();
+        return o;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("webhooks on a shared store: two outboxes deliver every event once between them",
+          "[postgres]") {
+    SharedScene scene;
+    WebhookOutbox first(scene.shared_options());
+    WebhookOutbox second(scene.shared_options());
+    first.start();
+    second.start();
+    constexpr std::uint64_t kEvents = 40;
+    std::set<std::string> enqueued;
+    for (std::uint64_t i = 0; i < kEvents; ++i) {
+        enqueued.insert((i % 2 == 0 ? first : second).enqueue(kNotification));
+    }
+    // Either one counts the deliveries of both: they share the table.
+    wait_for([&] { return second.stats().delivered == kEvents; }, "every delivery");
+    first.stop();
+    second.stop();
+    const auto got = records(scene.record);
+    std::set<std::string> delivered;
+    for (const auto& r : got) {
+        check_delivery(r, r.at("event_id").get<std::string>());
+        delivered.insert(r.at("event_id").get<std::string>());
+    }
+    CHECK(got.size() == kEvents);  // none taken by both
+    CHECK(delivered == enqueued);
+    CHECK(first.stats().pending == 0);
+    CHECK_FALSE(fs::exists(scene.store()));  // no file: the rows are in the database
+}
+
+TEST_CASE("webhooks on a shared store: a row another process took waits for its lease",
+          "[postgres]") {
+    SharedScene scene;
+    WebhookOutbox outbox(scene.shared_options());
+    const std::string id = outbox.enqueue(kNotification);
+    // As a process that took the row and died would leave it: due again
+    // when its lease ends, ten seconds from now.
+    const auto lease_ends =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch() + std::chrono::seconds(10))
+            .count();
+    REQUIRE(scene.schema.sql("UPDATE meldcoded_webhook_deliveries SET next_attempt_ms = " +
+                             std::to_string(lease_ends)));
+    outbox.start();
+    CHECK(records(scene.record).empty());
+    wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery after the lease");
+    const auto got = records(scene.record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);
 }

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -230,6 +231,25 @@ class Sidecar:
         if recorded:
             record(method, path, r.status, ctype, parsed)
         return r.status, rh, parsed
+
+
+def start_webhook_receiver(port, secret, record_path, tls=()):
+    """tests/rest/webhook_receiver.py on 127.0.0.1:port, once it accepts
+    connections: it verifies every delivery with the documented code and
+    records it in record_path. Returns the process (terminate it)."""
+    receiver = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tests", "rest", "webhook_receiver.py"),
+         "--port", str(port), "--secret", secret, "--record", record_path,
+         "--doc", os.path.join(ROOT, "docs", "webhooks.md")] + (["--tls", *tls] if tls else []))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # ready when it accepts a connection
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return receiver
+        except OSError:
+            time.sleep(0.05)
+    receiver.terminate()
+    raise RuntimeError("the webhook receiver did not start")
 
 
 def record(method, path, status, content_type, body):

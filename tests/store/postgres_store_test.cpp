@@ -274,3 +274,22 @@ TEST_CASE("two stores on one schema (two processes) write one at a time", "[post
     CHECK(verified.rows == 2 * kEach);
     CHECK_FALSE(verified.first_broken);
 }
+
+TEST_CASE("two stores on one schema claim a ticket's prompt once", "[postgres]") {
+    PostgresSchema schema;
+    auto first = open_store(schema);
+    auto second = open_store(schema);
+    PromptClaims* a = first->shared_prompt_claims();
+    PromptClaims* b = second->shared_prompt_claims();
+    REQUIRE(a != nullptr);
+    REQUIRE(b != nullptr);
+    CHECK_FALSE(b->claimed("erp\x1fWO-1"));
+    CHECK(a->claim({"erp\x1fWO-1", 1000}));
+    CHECK_FALSE(b->claim({"erp\x1fWO-1", 1001}));
+    CHECK(b->claimed("erp\x1fWO-1"));
+    CHECK(b->claim({"erp\x1fWO-2", 1002}));
+    CHECK(schema.sql("SELECT prompted_at FROM prompts WHERE host_ticket_id = 'erp' || chr(31) "
+                     "|| 'WO-1'") == "1000");
+    // A claim is not a transaction of the store: it waits for no writer.
+    first->transaction([&](StoreTransaction&) { CHECK(b->claim({"erp\x1fWO-3", 1003})); });
+}

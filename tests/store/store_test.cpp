@@ -808,6 +808,15 @@ TEST_CASE("prompts round trip and duplicates are ignored", "[store]") {
     CHECK(since[2].host_ticket_id == "T-4");
     CHECK(store->prompts_since(0).size() == 4);
     CHECK(store->prompts_since(401).empty());
+    // Other processes may share a PostgreSQL store: it settles claims itself
+    // (and knows what the log above wrote); a SQLite store is this process's alone.
+    PromptClaims* claims = store->shared_prompt_claims();
+    CHECK((claims != nullptr) == on_postgres());
+    if (claims != nullptr) {
+        CHECK(claims->claimed("T-4"));
+        CHECK_FALSE(claims->claim({"T-4", 500}));
+        CHECK(claims->claim({"T-5", 500}));
+    }
 }
 
 TEST_CASE("a key ring that does not fit the store is refused before anything is read", "[store]") {

@@ -354,6 +354,19 @@ struct StoreStats {
     std::vector<Bucket> commits_within;
 };
 
+// "Was this ticket asked about?" settled in the store itself, for a store
+// that several processes share (PostgreSQL): a claim is one insert under the
+// prompts table's unique key, so two processes never both win it.
+class PromptClaims {
+public:
+    virtual ~PromptClaims() = default;
+    // Claims the ticket as prompted; false when some process claimed it
+    // before. Thread-safe.
+    virtual bool claim(const PromptRecord& prompt) = 0;
+    // Whether some process claimed the ticket. Thread-safe.
+    virtual bool claimed(const std::string& host_ticket_id) = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -366,6 +379,10 @@ public:
     // ticket-closed hook never waits for a disk sync").
     virtual std::vector<PromptRecord> prompts_since(Timestamp since) = 0;
     virtual void save_prompts(const std::vector<PromptRecord>& prompts) = 0;
+    // The claims of a store other processes may share at the same time; null
+    // when this process has the store to itself (SQLite's file lock): then
+    // the prompt log in memory is the truth and is written behind.
+    virtual PromptClaims* shared_prompt_claims() = 0;
 
     // Copies the write-ahead log into the database file and truncates it, so
     // no old page image of deleted content is left in the log. False when

@@ -11,15 +11,18 @@ constexpr std::size_t kWriteBatch = 512;
 
 }  // namespace
 
-PromptLog::PromptLog(Store& store, Timestamp since) : store_(store) {
+PromptLog::PromptLog(Store& store, Timestamp since)
+    : store_(store), shared_(store.shared_prompt_claims()) {
     // Room for a large corporation's year of prompts: growing the set means
     // rehashing it, a pause on the hook's path.
     prompted_.reserve(1U << 16);
+    if (shared_ != nullptr) return;
     for (const auto& record : store_.prompts_since(since)) prompted_.insert(record.host_ticket_id);
     writer_ = std::thread([this] { run_writer(); });
 }
 
 PromptLog::~PromptLog() {
+    if (shared_ != nullptr) return;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = true;
@@ -33,12 +36,28 @@ PromptLog::~PromptLog() {
     }
 }
 
-bool PromptLog::contains(const std::string& ticket_id) const {
+bool PromptLog::known(const std::string& ticket_id) const {
     std::lock_guard<std::mutex> lock(mutex_);
     return prompted_.count(ticket_id) != 0;
 }
 
+bool PromptLog::contains(const std::string& ticket_id) const {
+    return known(ticket_id) || (shared_ != nullptr && shared_->claimed(ticket_id));
+}
+
+// A shared store's claims are never taken back: what is known claimed stays so.
+void PromptLog::remember(const std::string& ticket_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    prompted_.insert(ticket_id);
+}
+
 bool PromptLog::claim(const std::string& ticket_id, Timestamp now) {
+    if (shared_ != nullptr) {
+        if (known(ticket_id)) return false;
+        const bool won = shared_->claim({ticket_id, now});
+        remember(ticket_id);
+        return won;
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     if (!prompted_.insert(ticket_id).second) return false;
     pending_.push_back({ticket_id, now});

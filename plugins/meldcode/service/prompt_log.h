@@ -1,6 +1,9 @@
-// Which tickets have been prompted: kept in memory for the hook, written
-// behind it to the store by a background thread (see README, "Why the
-// ticket-closed hook never waits for a disk sync").
+// Which tickets have been prompted. On a store this process has to itself
+// (SQLite): kept in memory for the hook, written behind it to the store by a
+// background thread (see README, "Why the ticket-closed hook never waits for
+// a disk sync"). On a store other processes share (PostgreSQL): claimed in
+// the store (Store::shared_prompt_claims), the set in memory only remembering
+// what is known to be claimed, so a repeat costs no round trip.
 #pragma once
 
 #include <condition_variable>
@@ -16,7 +19,8 @@ namespace meldcode {
 
 class PromptLog {
 public:
-    // Loads the tickets prompted since `since` and starts the writer.
+    // Loads the tickets prompted since `since` and starts the writer (a
+    // shared store: neither; the store holds the truth).
     PromptLog(Store& store, Timestamp since);
     // Writes everything pending, then stops the writer.
     ~PromptLog();
@@ -31,8 +35,11 @@ public:
 
 private:
     void run_writer();
+    bool known(const std::string& ticket_id) const;  // in the set in memory
+    void remember(const std::string& ticket_id);
 
     Store& store_;
+    PromptClaims* const shared_;  // null: this process has the store to itself
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::unordered_set<std::string> prompted_;

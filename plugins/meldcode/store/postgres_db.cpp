@@ -60,6 +60,23 @@ void check(const PGresult* result, const char* context) {
     }
 }
 
+void create_tables(const Connection& connection, const std::string& lock_name,
+                   const std::string& sql, const char* context) {
+    connection.exec("SET synchronous_commit = on", context);
+    connection.exec("SET client_min_messages = warning", context);
+    connection.exec("BEGIN", context);
+    try {
+        Query(connection, "SELECT pg_advisory_xact_lock(hashtext(?1 || current_schema()))", context)
+            .bind(1, lock_name)
+            .run();
+        connection.exec(sql, context);
+        connection.exec("COMMIT", context);
+    } catch (...) {
+        ResultHandle ignored(PQexec(connection.get(), "ROLLBACK"));
+        throw;
+    }
+}
+
 std::string numbered_parameters(const std::string& sql) {
     std::string out;
     out.reserve(sql.size());

@@ -48,6 +48,10 @@ public:
     void exec(const std::string& sql, const char* context = kStoreFailure) const;
     // False once the connection is gone (the server ended or restarted).
     bool ok() const { return PQstatus(get()) == CONNECTION_OK; }
+    // After the server restarted (or a network cut), one new attempt.
+    void reconnect_if_lost() const {
+        if (!ok()) PQreset(get());
+    }
 
 private:
     std::unique_ptr<PGconn, ConnectionCloser> connection_;
@@ -105,6 +109,14 @@ private:
     ResultHandle result_;
     int row_ = -1;
 };
+
+// Readies a connection for tables kept beside the store (meldcoded's): its
+// commits durable when they return, no notices, and the schema script `sql`
+// (CREATE ... IF NOT EXISTS) run in one transaction that first takes the
+// advisory lock named `lock_name` in the connection's schema, so processes
+// starting at once do not race to create the same tables.
+void create_tables(const Connection& connection, const std::string& lock_name,
+                   const std::string& sql, const char* context);
 
 // Rewrites ?N parameters to $N outside quoted strings and identifiers.
 std::string numbered_parameters(const std::string& sql);

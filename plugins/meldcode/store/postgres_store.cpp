@@ -1,6 +1,7 @@
 #include "store/postgres_store.h"
 
 #include <chrono>
+#include <mutex>
 #include <utility>
 
 #include "store/commit_times.h"
@@ -32,10 +33,7 @@ public:
 
     const postgres::Connection& connection() const { return connection_; }
 
-    // After the server restarted (or a network cut), one new attempt.
-    void reconnect_if_lost() {
-        if (!connection_.ok()) PQreset(connection_.get());
-    }
+    void reconnect_if_lost() { connection_.reconnect_if_lost(); }
 
     void rollback_if_open() {
         if (PQtransactionStatus(connection_.get()) != PQTRANS_IDLE) {
@@ -49,10 +47,49 @@ private:
 
 using PgTransaction = sql::SqlTransaction<PgDb>;
 
+// The prompt log's claims on a connection of their own, outside the store's
+// advisory lock: the ticket hook waits for neither this process's nor
+// another's transactions, only for the insert under the prompts table's
+// unique key. Committed without waiting for the server's disk sync
+// (synchronous_commit = off on this connection): other processes see a claim
+// at once, and what a crash of the server itself may lose is its last
+// fraction of a second of claims — one more question for those tickets, as
+// with SQLite's prompt log written behind the hook (README).
+class PgPromptClaims final : public PromptClaims {
+public:
+    explicit PgPromptClaims(const std::string& conninfo) : db_(conninfo) {
+        db_.exec("SET synchronous_commit = off");
+        db_.exec("SET client_min_messages = warning");
+    }
+
+    bool claim(const PromptRecord& prompt) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        db_.reconnect_if_lost();
+        auto q = db_.query(
+            "INSERT INTO prompts (host_ticket_id, prompted_at) VALUES (?1, ?2) "
+            "ON CONFLICT DO NOTHING RETURNING 1");
+        q.bind(1, prompt.host_ticket_id).bind(2, prompt.prompted_at);
+        return q.step();
+    }
+
+    bool claimed(const std::string& host_ticket_id) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        db_.reconnect_if_lost();
+        auto q = db_.query("SELECT 1 FROM prompts WHERE host_ticket_id = ?1");
+        q.bind(1, host_ticket_id);
+        return q.step();
+    }
+
+private:
+    std::mutex mutex_;
+    PgDb db_;
+};
+
 class PostgresStore final : public Store {
 public:
-    PostgresStore(std::unique_ptr<PgDb> db, std::shared_ptr<const Crypto> crypto)
-        : db_(std::move(db)), crypto_(std::move(crypto)) {
+    PostgresStore(std::unique_ptr<PgDb> db, const std::string& conninfo,
+                  std::shared_ptr<const Crypto> crypto)
+        : db_(std::move(db)), claims_(conninfo), crypto_(std::move(crypto)) {
         in_transaction([&] { sql::prepare_keys(*db_, *crypto_); }, /*timed=*/false);
     }
 
@@ -75,6 +112,8 @@ public:
         Lock lock(mutex_);
         in_transaction([&] { sql::save_prompts(*db_, prompts); });
     }
+
+    PromptClaims* shared_prompt_claims() override { return &claims_; }
 
     // Nothing to do here: a purge's DELETE leaves dead row versions until
     // VACUUM, and old WAL segments until they are recycled; both are the
@@ -110,6 +149,7 @@ private:
     }
 
     std::unique_ptr<PgDb> db_;
+    PgPromptClaims claims_;
     std::shared_ptr<const Crypto> crypto_;
     sql::SerialMutex mutex_;
     sql::CommitTimes commit_times_;
@@ -124,7 +164,7 @@ std::unique_ptr<Store> open_postgres_store(const std::string& conninfo,
     db->exec("SET synchronous_commit = on");
     db->exec("SET client_min_messages = warning");
     postgres::migrate(db->connection());
-    return std::make_unique<PostgresStore>(std::move(db), std::move(crypto));
+    return std::make_unique<PostgresStore>(std::move(db), conninfo, std::move(crypto));
 }
 
 }  // namespace meldcode

@@ -112,6 +112,9 @@ public:
         in_transaction([&] { sql::save_prompts(connection_, prompts); });
     }
 
+    // The store's file lock keeps every other process out (store_lock.h).
+    PromptClaims* shared_prompt_claims() override { return nullptr; }
+
     // TRUNCATE: the log is emptied on disk, not only marked as reusable, so
     // the frames that still hold deleted rows are gone. busy_timeout lets it
     // wait for other connections' readers for a while.

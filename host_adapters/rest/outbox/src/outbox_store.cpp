@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <memory>
 #include <stdexcept>
 
 #include <sqlite3.h>
@@ -83,9 +84,33 @@ void create_private(const std::string& path) {
     ::close(fd);
 }
 
-}  // namespace
+// The outbox's own SQLite file: one process at a time delivers from it.
+class SqliteOutboxStore final : public OutboxStore {
+public:
+    explicit SqliteOutboxStore(const std::string& path);
+    ~SqliteOutboxStore() override;
+    SqliteOutboxStore(const SqliteOutboxStore&) = delete;
+    SqliteOutboxStore& operator=(const SqliteOutboxStore&) = delete;
 
-OutboxStore::OutboxStore(const std::string& path) {
+    void add(const std::string& event_id, const std::string& body,
+             const std::vector<std::string>& endpoints, std::int64_t now_ms) override;
+    // Nothing to lease: no other process delivers from this file.
+    std::vector<Delivery> due(std::int64_t now_ms, int limit, std::int64_t lease_ms) override;
+    std::optional<std::int64_t> next_due_ms() override;
+    void delivered(std::int64_t row, std::int64_t now_ms) override;
+    void retry(std::int64_t row, std::int64_t next_ms, const std::string& error) override;
+    void dead(std::int64_t row, std::int64_t now_ms, const std::string& error) override;
+    void prune_delivered(std::int64_t before_ms) override;
+    std::uint64_t requeue_dead(const std::vector<std::string>& endpoints,
+                               std::int64_t now_ms) override;
+    WebhookOutboxStats stats() override;
+
+private:
+    void exec(const char* sql);
+    sqlite3* db_ = nullptr;
+};
+
+SqliteOutboxStore::SqliteOutboxStore(const std::string& path) {
     create_private(path);
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -107,16 +132,16 @@ OutboxStore::OutboxStore(const std::string& path) {
     }
 }
 
-OutboxStore::~OutboxStore() {
+SqliteOutboxStore::~SqliteOutboxStore() {
     sqlite3_close(db_);
 }
 
-void OutboxStore::exec(const char* sql) {
+void SqliteOutboxStore::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db_, "exec");
 }
 
-void OutboxStore::add(const std::string& event_id, const std::string& body,
-                      const std::vector<std::string>& endpoints, std::int64_t now_ms) {
+void SqliteOutboxStore::add(const std::string& event_id, const std::string& body,
+                            const std::vector<std::string>& endpoints, std::int64_t now_ms) {
     exec("BEGIN IMMEDIATE");
     try {
         Statement insert(db_,
@@ -133,7 +158,7 @@ void OutboxStore::add(const std::string& event_id, const std::string& body,
     }
 }
 
-std::vector<Delivery> OutboxStore::due(std::int64_t now_ms, int limit) {
+std::vector<Delivery> SqliteOutboxStore::due(std::int64_t now_ms, int limit, std::int64_t) {
     Statement select(db_,
                      "SELECT row, event_id, endpoint, body, attempts FROM deliveries "
                      "WHERE state = 'pending' AND next_attempt_ms <= ?1 "
@@ -147,13 +172,13 @@ std::vector<Delivery> OutboxStore::due(std::int64_t now_ms, int limit) {
     return out;
 }
 
-std::optional<std::int64_t> OutboxStore::next_due_ms() {
+std::optional<std::int64_t> SqliteOutboxStore::next_due_ms() {
     Statement select(db_, "SELECT min(next_attempt_ms) FROM deliveries WHERE state = 'pending'");
     if (!select.step() || select.is_null(0)) return std::nullopt;
     return select.integer(0);
 }
 
-void OutboxStore::delivered(std::int64_t row, std::int64_t now_ms) {
+void SqliteOutboxStore::delivered(std::int64_t row, std::int64_t now_ms) {
     Statement(db_,
               "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, "
               "finished_ms = ?2, last_error = NULL WHERE row = ?1")
@@ -162,7 +187,7 @@ void OutboxStore::delivered(std::int64_t row, std::int64_t now_ms) {
         .run();
 }
 
-void OutboxStore::retry(std::int64_t row, std::int64_t next_ms, const std::string& error) {
+void SqliteOutboxStore::retry(std::int64_t row, std::int64_t next_ms, const std::string& error) {
     Statement(db_,
               "UPDATE deliveries SET attempts = attempts + 1, next_attempt_ms = ?2, "
               "last_error = ?3 WHERE row = ?1")
@@ -172,7 +197,7 @@ void OutboxStore::retry(std::int64_t row, std::int64_t next_ms, const std::strin
         .run();
 }
 
-void OutboxStore::dead(std::int64_t row, std::int64_t now_ms, const std::string& error) {
+void SqliteOutboxStore::dead(std::int64_t row, std::int64_t now_ms, const std::string& error) {
     Statement(db_,
               "UPDATE deliveries SET state = 'dead', attempts = attempts + 1, "
               "finished_ms = ?2, last_error = ?3 WHERE row = ?1")
@@ -182,14 +207,14 @@ void OutboxStore::dead(std::int64_t row, std::int64_t now_ms, const std::string&
         .run();
 }
 
-void OutboxStore::prune_delivered(std::int64_t before_ms) {
+void SqliteOutboxStore::prune_delivered(std::int64_t before_ms) {
     Statement(db_, "DELETE FROM deliveries WHERE state = 'delivered' AND finished_ms < ?1")
         .bind(1, before_ms)
         .run();
 }
 
-std::uint64_t OutboxStore::requeue_dead(const std::vector<std::string>& endpoints,
-                                        std::int64_t now_ms) {
+std::uint64_t SqliteOutboxStore::requeue_dead(const std::vector<std::string>& endpoints,
+                                              std::int64_t now_ms) {
     std::uint64_t requeued = 0;
     for (const auto& endpoint : endpoints) {
         Statement(db_,
@@ -203,7 +228,7 @@ std::uint64_t OutboxStore::requeue_dead(const std::vector<std::string>& endpoint
     return requeued;
 }
 
-WebhookOutboxStats OutboxStore::stats() {
+WebhookOutboxStats SqliteOutboxStore::stats() {
     Statement select(db_, "SELECT state, count(*), sum(attempts) FROM deliveries GROUP BY state");
     WebhookOutboxStats stats;
     while (select.step()) {
@@ -215,6 +240,13 @@ WebhookOutboxStats OutboxStore::stats() {
         if (state == "dead") stats.dead = count;
     }
     return stats;
+}
+
+}  // namespace
+
+std::unique_ptr<OutboxStore> open_outbox_store(const WebhookOutboxOptions& options) {
+    if (!options.postgresql.empty()) return open_postgres_outbox_store(options.postgresql);
+    return std::make_unique<SqliteOutboxStore>(options.store_path);
 }
 
 }  // namespace meldcode::rest

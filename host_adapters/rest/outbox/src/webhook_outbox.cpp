@@ -25,6 +25,11 @@ using Clock = std::chrono::system_clock;
 namespace {
 
 constexpr int kBatch = 16;
+// On a store other processes deliver from too, a row is taken for one attempt
+// at a time and leased for as long as it may take, and a little more: rows
+// held by a process that died are due again this soon.
+constexpr int kSharedBatch = 1;
+constexpr std::int64_t kLeaseMarginMs = 5'000;
 constexpr std::int64_t kIdleWakeMs = 60'000;  // also how often delivered rows are pruned
 // After a store failure (locked past its busy timeout, disk full, ...) the
 // delivery thread pauses this long, doubling up to the maximum, and tries again.
@@ -95,7 +100,7 @@ struct HeldEvent {
 struct WebhookOutbox::Impl {
     WebhookOutboxOptions options;
     mutable std::mutex mutex;  // guards store, stopping, woken
-    OutboxStore store;
+    std::unique_ptr<OutboxStore> store;
     std::condition_variable wake;
     bool stopping = false;
     bool woken = false;
@@ -115,7 +120,14 @@ struct WebhookOutbox::Impl {
     std::deque<HeldEvent> held;
     bool gave_up = false;  // stop()'s last try failed: the destructor reports them lost
 
-    explicit Impl(WebhookOutboxOptions o) : options(std::move(o)), store(options.store_path) {}
+    explicit Impl(WebhookOutboxOptions o)
+        : options(std::move(o)), store(open_outbox_store(options)) {}
+
+    int batch() const { return options.postgresql.empty() ? kBatch : kSharedBatch; }
+
+    std::int64_t lease_ms() const {
+        return batch() * options.request_timeout.count() + kLeaseMarginMs;
+    }
 
     void log(const char* level, const char* msg, const Delivery& d, const std::string& error) {
         if (!options.log) return;
@@ -183,7 +195,7 @@ struct WebhookOutbox::Impl {
                 if (held.empty()) return;
                 next = held.front();
             }
-            store.add(next.id, next.body, urls(), next.created_ms);
+            store->add(next.id, next.body, urls(), next.created_ms);
             {
                 std::lock_guard<std::mutex> lock(held_mutex);
                 held.pop_front();
@@ -228,13 +240,13 @@ struct WebhookOutbox::Impl {
         const Outcome& o = *unrecorded;
         switch (o.kind) {
             case Outcome::Kind::delivered:
-                store.delivered(o.row, o.at_ms);
+                store->delivered(o.row, o.at_ms);
                 break;
             case Outcome::Kind::retry:
-                store.retry(o.row, o.at_ms, o.error);
+                store->retry(o.row, o.at_ms, o.error);
                 break;
             case Outcome::Kind::dead:
-                store.dead(o.row, o.at_ms, o.error);
+                store->dead(o.row, o.at_ms, o.error);
                 break;
         }
         unrecorded.reset();
@@ -278,7 +290,7 @@ struct WebhookOutbox::Impl {
         store_held();
         record_unrecorded();
         const std::int64_t now = now_ms();
-        const auto due = store.due(now, kBatch);
+        const auto due = store->due(now, batch(), lease_ms());
         lock.unlock();  // the POSTs run without the lock: enqueue stays quick
         for (const auto& d : due) {
             if (stopped()) break;
@@ -287,12 +299,12 @@ struct WebhookOutbox::Impl {
         lock.lock();
         if (!due.empty()) return std::nullopt;
         if (now >= next_prune) {
-            store.prune_delivered(
+            store->prune_delivered(
                 now - std::chrono::duration_cast<std::chrono::milliseconds>(options.keep_delivered)
                           .count());
             next_prune = now + kIdleWakeMs;
         }
-        return std::min(store.next_due_ms().value_or(now + kIdleWakeMs), now + kIdleWakeMs);
+        return std::min(store->next_due_ms().value_or(now + kIdleWakeMs), now + kIdleWakeMs);
     }
 
     // The delivery thread. A store failure does not end it: it is logged,
@@ -387,7 +399,7 @@ std::string WebhookOutbox::enqueue(const json& notification) {
     {
         std::lock_guard<std::mutex> lock(impl_->mutex);
         try {
-            impl_->store.add(e.id, e.body, impl_->urls(), e.created_ms);
+            impl_->store->add(e.id, e.body, impl_->urls(), e.created_ms);
         } catch (const std::runtime_error& failure) {
             impl_->hold(e, failure.what());
         }
@@ -426,7 +438,7 @@ std::uint64_t WebhookOutbox::requeue_dead() {
     std::uint64_t requeued = 0;
     {
         std::lock_guard<std::mutex> lock(impl_->mutex);
-        requeued = impl_->store.requeue_dead(impl_->urls(), now_ms());
+        requeued = impl_->store->requeue_dead(impl_->urls(), now_ms());
         impl_->woken = true;
     }
     impl_->wake.notify_one();
@@ -437,7 +449,7 @@ WebhookOutboxStats WebhookOutbox::stats() const {
     WebhookOutboxStats stats;
     {
         std::lock_guard<std::mutex> lock(impl_->mutex);
-        stats = impl_->store.stats();
+        stats = impl_->store->stats();
     }
     stats.held = impl_->held_count();
     return stats;

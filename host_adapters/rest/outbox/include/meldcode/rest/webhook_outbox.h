@@ -15,7 +15,11 @@
 //
 // Durable: enqueue() returns once the event is in its own SQLite file (WAL,
 // synchronous=FULL, mode 0600), so pending deliveries survive a crash or a
-// restart; a new outbox on the same file delivers them. When the file cannot
+// restart; a new outbox on the same file delivers them. With `postgresql`
+// the deliveries are rows of a table in that database instead, committed
+// durably, and every outbox on it delivers: each row is taken by one at a
+// time, and rows held by a process that died are taken over once their
+// lease (the request timeout and 5 s) has passed. When the file cannot
 // be written (locked by another process past the 5 s busy timeout, disk
 // full), the event is held in memory instead and the delivery thread writes
 // it, retrying, before anything else; it is lost only if the process ends
@@ -47,6 +51,10 @@ struct WebhookEndpoint {
 
 struct WebhookOutboxOptions {
     std::string store_path;
+    // A libpq conninfo: when set, the deliveries live in that database (the
+    // current schema of a PostgreSQL store several meldcoded share) instead
+    // of store_path, and whichever process takes a row delivers it.
+    std::string postgresql;
     std::vector<WebhookEndpoint> endpoints;
     int max_attempts = 12;
     // Attempt n waits min(max_delay, base_delay * 2^(n-1)), less up to half
