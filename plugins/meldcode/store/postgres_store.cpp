@@ -53,7 +53,8 @@ class PostgresStore final : public Store {
 public:
     PostgresStore(std::unique_ptr<PgDb> db, std::shared_ptr<const Crypto> crypto)
         : db_(std::move(db)), crypto_(std::move(crypto)) {
-        in_transaction([&] { sql::prepare_keys(*db_, *crypto_); }, /*timed=*/false);
+        // Schema 1 never kept an id in clear: nothing waits for the keys.
+        in_transaction([&] { sql::prepare_keys(*db_, *crypto_, [] {}); }, /*timed=*/false);
     }
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
@@ -67,13 +68,13 @@ public:
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
         Lock lock(mutex_);
         db_->reconnect_if_lost();
-        return sql::prompts_since(*db_, since);
+        return sql::prompts_since(*db_, *crypto_, since);
     }
 
     void save_prompts(const std::vector<PromptRecord>& prompts) override {
         if (prompts.empty()) return;
         Lock lock(mutex_);
-        in_transaction([&] { sql::save_prompts(*db_, prompts); });
+        in_transaction([&] { sql::save_prompts(*db_, *crypto_, prompts); });
     }
 
     // Nothing to do here: a purge's DELETE leaves dead row versions until
