@@ -27,6 +27,7 @@
 #include "store/sql_audit.h"
 #include "store/sql_blind.h"
 #include "store/sql_common.h"
+#include "store/sql_transaction.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
 #include "temp_dir.h"
@@ -1224,4 +1225,20 @@ TEST_CASE("a blind index depends on the key and the kind of id, and on nothing e
     }
     CHECK(one->blind_index("k1", BlindKind::unit, "4712") != unit);
     CHECK_THROWS_AS(one->blind_index("k3", BlindKind::unit, "4711"), Error);
+}
+
+TEST_CASE("the officer's list by unit reads the index on the unit's hash", "[store][sqlite]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    open_store(path);
+    const auto crypto = make_sodium_crypto(ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2"));
+    ConcernQuery by_unit;
+    by_unit.unit_id = "VHE-1";
+    for (const bool by_priority : {false, true}) {
+        by_unit.by_priority = by_priority;
+        const std::string plan = query_plan(path, sql::list_sql(*crypto, by_unit));
+        INFO(plan);
+        CHECK(plan.find("concerns_by_unit (unit_hash=?)") != std::string::npos);
+        CHECK(plan.find("SCAN c") == std::string::npos);
+    }
 }
