@@ -62,7 +62,11 @@ TEST_CASE("each kind of tampering with the audit trail is found at its first row
     };
     const Case cases[] = {
         {"a modified row", "UPDATE audit SET action = 'concern.list' WHERE id = 3", 3, "modified"},
-        {"a modified actor", "UPDATE audit SET actor_id = 'someone' WHERE id = 2", 2, "modified"},
+        {"another row's actor (sealed) copied in",
+         "UPDATE audit SET actor = (SELECT actor FROM audit WHERE action = "
+         "'authentication.failures'), actor_key_id = (SELECT actor_key_id FROM audit WHERE "
+         "action = 'authentication.failures') WHERE id = 2",
+         2, "modified"},
         {"a lowered count", "UPDATE audit SET count = 2 WHERE count = 40", last, "modified"},
         {"a count given to a row of one event", "UPDATE audit SET count = 2 WHERE id = 2", 2,
          "modified"},

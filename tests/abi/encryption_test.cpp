@@ -65,20 +65,6 @@ void check_no_plaintext(const std::string& bytes) {
     }
 }
 
-// Writes a key ring file (mode 0600) and answers the config's "keys" for it.
-json key_ring_file(const StoreFixture& store, const std::string& name, const json& ring) {
-    const auto path = store.dir() / name;
-    std::ofstream(path) << ring.dump();
-    std::filesystem::permissions(
-        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    return {{"file", path.string()}};
-}
-
-json fixture_ring(const StoreFixture& store) {
-    std::ifstream file(store.config().at("keys").at("file").get<std::string>());
-    return json::parse(file);
-}
-
 const std::string kOtherKey(64, 'b');
 
 mc_status try_open(const StoreFixture& store, const json& keys, std::string& code) {

@@ -167,8 +167,8 @@ TEST_CASE("every export is audited and only officers may export") {
     const std::string ref = dossier_concern(store);
     export_of(store, ref);
     // Requested by one officer, released by another.
-    CHECK(store.sql("SELECT action, actor_id FROM audit WHERE action LIKE 'concern.export%' "
-                    "ORDER BY id") == "concern.export_requested|af-1|\nconcern.export|af-2|\n");
+    CHECK(store.audit_actors("concern.export") ==
+          "concern.export_requested|af-1|\nconcern.export|af-2|\n");
 
     store.check_refused(store.mc().plugin().api().concern_export,
                         {{"concern_ref", ref}, {"requester_relation", "other"}},

@@ -224,10 +224,11 @@ std::string StoreFixture::raw_bytes() const {
     return all;
 }
 
-// Every value of every table, sealed ones (BYTEA) as their bytes (printable
-// ones as they are), so a search for clear text finds it as in a file.
+// A real pg_dump of the store's schema, then every value of every table,
+// sealed ones (BYTEA) as their bytes (printable ones as they are: pg_dump
+// writes them as hex), so a search for clear text finds it as in a file.
 std::string StoreFixture::postgres_dump() const {
-    std::string all;
+    std::string all = postgres_->dump();
     each_table(
         sql("SELECT table_name FROM information_schema.tables WHERE table_schema = "
             "current_schema() ORDER BY 1"),
@@ -242,6 +243,32 @@ std::string StoreFixture::postgres_dump() const {
                 sql("SELECT " + columns.substr(0, columns.find('|')) + " FROM \"" + table + "\"");
         });
     return all;
+}
+
+json fixture_ring(const StoreFixture& store) {
+    std::ifstream file(store.config().at("keys").at("file").get<std::string>());
+    return json::parse(file);
+}
+
+json key_ring_file(const StoreFixture& store, const std::string& name, const json& ring) {
+    const auto path = store.dir() / name;
+    std::ofstream(path) << ring.dump();
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return {{"file", path.string()}};
+}
+
+std::string StoreFixture::audit_actors(const std::string& prefix) const {
+    const json page = mc().list_audit(actor("audit-1", "auditor"), {{"limit", 500}});
+    REQUIRE(page.at("next_cursor").is_null());
+    std::string lines;
+    const json& items = page.at("items");
+    for (auto item = items.rbegin(); item != items.rend(); ++item) {
+        const std::string action = item->at("action");
+        if (action.rfind(prefix, 0) != 0) continue;
+        lines += action + '|' + item->at("actor").at("id").get<std::string>() + "|\n";
+    }
+    return lines;
 }
 
 void StoreFixture::tamper(const std::string& statements) const {

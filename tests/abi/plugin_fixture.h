@@ -48,6 +48,12 @@ json ticket_submission(const json& ticket, const std::string& key, const std::st
 
 class StoreFixture;
 
+// The fixture's key ring, as its file holds it (schemas/key_ring.schema.json).
+json fixture_ring(const StoreFixture& store);
+// Writes `ring` to a key ring file `name` (mode 0600) beside the store and
+// answers the configuration's "keys" for it.
+json key_ring_file(const StoreFixture& store, const std::string& name, const json& ring);
+
 // A refusal as the C ABI reports it.
 struct Expect {
     mc_status status;
@@ -97,8 +103,13 @@ public:
     // triggers are dropped or bypassed first.
     void tamper(const std::string& statements) const;
     // The store file and its write-ahead log, byte for byte; on PostgreSQL
-    // every value of every table (postgres_dump()).
+    // a pg_dump of the store's schema and every value of every table
+    // (postgres_dump()).
     std::string raw_bytes() const;
+    // The audit trail as an auditor reads it through the plugin (the store
+    // keeps actor ids sealed), oldest first: "<action>|<actor id>|\n" for
+    // each row whose action starts with `prefix`. The reading is audited too.
+    std::string audit_actors(const std::string& prefix) const;
 
     // A prompt for a fresh ticket and the submission of distinctive text on it.
     json prompt_for(const std::string& ticket_id, const std::string& unit_id,

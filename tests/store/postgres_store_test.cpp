@@ -139,9 +139,10 @@ TEST_CASE("concerns and entries round trip, their content sealed at rest", "[pos
         CHECK(tx.concern_version(id) == entries[0].id);
     });
     // Nothing of the content is in clear in any sealed column.
-    for (const std::string column : {"entries.data", "concerns.assessment", "concerns.case_data"}) {
+    for (const std::string column : {"entries.data", "concerns.assessment", "concerns.case_data",
+                                     "concerns.ids", "entries.ids"}) {
         const auto table = column.substr(0, column.find('.'));
-        for (const std::string word : {"lock", "private", "child"}) {
+        for (const std::string word : {"lock", "private", "child", "unit-1", "household-1"}) {
             INFO(column << " " << word);
             CHECK(schema.sql("SELECT count(*) FROM " + table + " WHERE position(convert_to('" +
                              word + "', 'UTF8') IN " + column + ") > 0") == "0");

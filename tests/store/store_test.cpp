@@ -12,6 +12,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,8 +22,12 @@
 #include "core/errors.h"
 #include "crypto/sodium_crypto.h"
 #include "postgres_schema.h"
+#include "store/audit_chain.h"
 #include "store/postgres_store.h"
+#include "store/sql_audit.h"
+#include "store/sql_blind.h"
 #include "store/sql_common.h"
+#include "store/sql_transaction.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
 #include "temp_dir.h"
@@ -861,6 +867,19 @@ TEST_CASE("key rotation finds the rows still to rotate through the key_id indexe
         CHECK(plan.find("_by_key (key_id<?)") != std::string::npos);
         CHECK(plan.find("SCAN") == std::string::npos);
     }
+    // The blind ids of each table, re-keyed by the same rotation.
+    for (const sql::IdsColumn& column : sql::kIdsColumns) {
+        const std::string plan =
+            query_plan(path, std::string(column.select) + column.under_old_key + " LIMIT 100");
+        INFO(column.name << "\n" << plan);
+        CHECK(plan.find("_by_ids_key (ids_key_id") != std::string::npos);
+        CHECK(plan.find(std::string("SCAN ") + column.name) == std::string::npos);
+    }
+    const std::string actors = query_plan(path, std::string("SELECT id FROM audit WHERE ") +
+                                                    sql::audit::kActorUnderOldKey + " LIMIT 9");
+    INFO(actors);
+    CHECK(actors.find("audit_by_actor_key (actor_key_id<?)") != std::string::npos);
+    CHECK(actors.find("SCAN") == std::string::npos);
 }
 
 TEST_CASE("the audit trail is append-only", "[store][sqlite]") {
@@ -1031,4 +1050,204 @@ TEST_CASE("list_concerns sorts by priority and pages within it", "[store]") {
     ConcernQuery urgent;
     urgent.priority = Priority::urgent;
     CHECK(refs(list(*store, urgent)) == std::vector<std::string>{"C-3"});
+}
+
+namespace {
+
+// Lower-case hex of bytes, for a blob literal X'...'.
+std::string hex(const std::string& bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (const unsigned char c : bytes) {
+        out += kDigits[c >> 4];
+        out += kDigits[c & 0x0f];
+    }
+    return out;
+}
+
+// The ids a schema-10 store kept in clear, distinctive enough to search for.
+const std::string kOldUnit = "U-OLD-CLEAR-4411";
+const std::string kOldEventUnit = "U-OLD-CLEAR-EVENTS-77";
+const std::string kOldHousehold = "HH-OLD-CLEAR-19";
+const std::string kOldObserver = "tech-OLD-CLEAR-5";
+const std::string kOldTicket = "WO-OLD-CLEAR-301";
+
+// A store as schema 10 and a key ring left it: sealed content, a chained
+// audit trail, and in clear the ids that schema 11 seals.
+void schema_10_store(const std::string& path, const Crypto& crypto) {
+    raw_sql(path, "PRAGMA journal_mode = WAL");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    for (const auto& migration : sqlite::migrations()) {
+        if (migration.version > 10) break;
+        REQUIRE(sqlite3_exec(db, migration.sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    audit_chain::Row first{1, 2000, kOldObserver,      "observer",  "signals.submit",
+                           1, "ok", std::string("k1"), std::nullopt};
+    audit_chain::Row second{2, 2100, "officer-1",       "officer",   "concern.read",
+                            1, "ok", std::string("k1"), std::nullopt};
+    const std::string first_canonical = audit_chain::canonical(first, 1);
+    const std::string second_canonical = audit_chain::canonical(second, 2);
+    const auto sealed = [&](const std::string& text, const std::string& context) {
+        return "X'" + hex(crypto.seal_record(text, context)) + "'";
+    };
+    const std::string rows =
+        "PRAGMA user_version = 10;"
+        "INSERT INTO key_checks (key_id, sealed) VALUES ('k1', " +
+        sealed("meldcode key check", "key_checks") +
+        ");"
+        "INSERT INTO concerns (ref, unit_id, household_ref, state, reported, help_arranged, "
+        "acute, created_at, updated_at, state_since) VALUES ('c-old', '" +
+        kOldUnit + "', '" + kOldHousehold +
+        "', 'signals_mapped', 0, 0, 0, 1000, 2000, 2000);"
+        "INSERT INTO entries (id, concern_id, unit_id, kind, at, actor_id, actor_role, data, "
+        "key_id) VALUES (1, 1, '" +
+        kOldUnit + "', 'signals_submitted', 2000, '" + kOldObserver + "', 'observer', " +
+        sealed(R"({"observations":"tekst"})", sql::entry_context(1)) + ", 'k1'), (2, NULL, '" +
+        kOldEventUnit + "', 'host_event', 1500, 'erp', 'integration', " +
+        sealed(R"({"kind":"rent_arrears"})", sql::entry_context(2)) +
+        ", 'k1');"
+        "INSERT INTO submissions (ref, concern_id, observer_id, idempotency_key, request_digest, "
+        "host_ticket_id, submitted_at) VALUES ('s-old', 1, '" +
+        kOldObserver + "', 'idem-old', 'digest-old', '" + kOldTicket +
+        "', 2000);"
+        "INSERT INTO prompts (host_ticket_id, prompted_at) VALUES ('" +
+        kOldTicket +
+        "', 1900);"
+        "INSERT INTO tenancies (unit_id, since) VALUES ('" +
+        kOldEventUnit +
+        "', 100);"
+        "INSERT INTO audit (id, at, actor_id, actor_role, action, concern_id, outcome, key_id, "
+        "link) VALUES (1, 2000, '" +
+        kOldObserver + "', 'observer', 'signals.submit', 1, 'ok', 'k1', '" +
+        audit_chain::link(crypto, "k1", first_canonical, "") +
+        "'), (2, 2100, 'officer-1', 'officer', 'concern.read', 1, 'ok', 'k1', '" +
+        audit_chain::link(crypto, "k1", second_canonical, first_canonical) +
+        "');"
+        "INSERT INTO audit_head (one, last_id, key_id, mac) VALUES (1, 2, 'k1', '" +
+        audit_chain::head_mac(crypto, "k1", 2, second_canonical) + "');";
+    REQUIRE(sqlite3_exec(db, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
+std::string file_and_log(const std::string& path) {
+    std::string all;
+    for (const std::string& file : {path, path + "-wal"}) {
+        std::ifstream in(file, std::ios::binary);
+        all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return all;
+}
+
+void check_no_old_id(const std::string& path) {
+    const std::string bytes = file_and_log(path);
+    REQUIRE(bytes.find("c-old") != std::string::npos);  // the search reads the rows
+    for (const std::string& id :
+         {kOldUnit, kOldEventUnit, kOldHousehold, kOldObserver, kOldTicket}) {
+        INFO(id);
+        CHECK(bytes.find(id) == std::string::npos);
+    }
+}
+
+// Every look-up by one of the old ids finds what it found before.
+// `events_ref`: a new concern at the unit of the old host event.
+void check_old_lookups(Store& store, const std::string& events_ref) {
+    store.transaction([&](StoreTransaction& tx) {
+        const auto open = tx.find_open_concern(kOldUnit, kOldHousehold, 0);
+        REQUIRE(open);
+        CHECK(open->ref == "c-old");
+        CHECK(open->unit_id == kOldUnit);
+        CHECK(open->household_ref == kOldHousehold);
+        CHECK(tx.household_concern(kOldHousehold, true)->ref == "c-old");
+        CHECK(tx.latest_concern(kOldUnit, 0)->ref == "c-old");
+        ConcernQuery by_unit;
+        by_unit.unit_id = kOldUnit;
+        CHECK(refs(tx.list_concerns(by_unit)) == std::vector<std::string>{"c-old"});
+        const auto submission = tx.find_submission_by_key(kOldObserver, "idem-old");
+        REQUIRE(submission);
+        CHECK(submission->ref == "s-old");
+        CHECK(submission->host_ticket_id == kOldTicket);
+        CHECK(tx.submission_state("s-old")->observer_id == kOldObserver);
+        CHECK(tx.tenancy_since(kOldEventUnit) == 100);
+        const auto chronology = tx.whole_chronology(*open);
+        REQUIRE(chronology.size() == 1);
+        CHECK(chronology[0].actor.id == kOldObserver);
+        // The unit's host event from before any concern, for a concern there.
+        ConcernRecord there = make_concern(events_ref, kOldEventUnit);
+        there.id = tx.insert_concern(there);
+        const auto events = tx.whole_chronology(there);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].kind == "host_event");
+        CHECK(events[0].actor.id == "erp");
+        CHECK(tx.verify_audit().first_broken == std::nullopt);
+        AuditQuery all;
+        const auto items = tx.list_audit(all);
+        REQUIRE(items.size() >= 2);
+        CHECK(items.back().record.actor.id == kOldObserver);
+    });
+}
+
+}  // namespace
+
+TEST_CASE("a schema-10 store's clear ids are sealed at its first open and still found",
+          "[store][sqlite]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    const KeyRing ring = ring_of({{"k1", '\x11'}}, "k1");
+    schema_10_store(path, *make_sodium_crypto(ring));
+    {
+        auto store = open_with(path, ring);
+        CHECK(raw_sql(path, "PRAGMA user_version") == "11");
+        CHECK(raw_sql(path, "SELECT count(*) FROM blind_backlog") == "0");
+        check_no_old_id(path);
+        check_old_lookups(*store, "c-events-1");
+        CHECK(store->prompts_since(0).at(0).host_ticket_id == kOldTicket);
+    }
+    check_no_old_id(path);
+
+    // Rotated to another key, the old ids are still found, and the old
+    // audit rows still verify.
+    const KeyRing both = ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2");
+    {
+        auto store = open_with(path, both);
+        RotationProgress progress{0, 1};
+        while (progress.remaining > 0) {
+            store->transaction([&](StoreTransaction& tx) { progress = tx.rotate_keys(3); });
+        }
+    }
+    auto store = open_with(path, ring_of({{"k2", '\x22'}}, "k2"));
+    check_old_lookups(*store, "c-events-2");
+    CHECK(store->prompts_since(0).at(0).host_ticket_id == kOldTicket);
+    check_no_old_id(path);
+}
+
+TEST_CASE("a blind index depends on the key and the kind of id, and on nothing else", "[crypto]") {
+    const auto one = make_sodium_crypto(ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k1"));
+    const auto again = make_sodium_crypto(ring_of({{"k1", '\x11'}}, "k1"));
+    const std::string unit = one->blind_index("k1", BlindKind::unit, "4711");
+    CHECK(unit.size() == 64);
+    CHECK(unit.find("4711") == std::string::npos);
+    CHECK(again->blind_index("k1", BlindKind::unit, "4711") == unit);
+    CHECK(one->blind_index("k2", BlindKind::unit, "4711") != unit);
+    for (const BlindKind other : {BlindKind::household, BlindKind::actor, BlindKind::ticket}) {
+        CHECK(one->blind_index("k1", other, "4711") != unit);
+    }
+    CHECK(one->blind_index("k1", BlindKind::unit, "4712") != unit);
+    CHECK_THROWS_AS(one->blind_index("k3", BlindKind::unit, "4711"), Error);
+}
+
+TEST_CASE("the officer's list by unit reads the index on the unit's hash", "[store][sqlite]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    open_store(path);
+    const auto crypto = make_sodium_crypto(ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2"));
+    ConcernQuery by_unit;
+    by_unit.unit_id = "VHE-1";
+    for (const bool by_priority : {false, true}) {
+        by_unit.by_priority = by_priority;
+        const std::string plan = query_plan(path, sql::list_sql(*crypto, by_unit));
+        INFO(plan);
+        CHECK(plan.find("concerns_by_unit (unit_hash=?)") != std::string::npos);
+        CHECK(plan.find("SCAN c") == std::string::npos);
+    }
 }

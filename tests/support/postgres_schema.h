@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -87,12 +88,45 @@ public:
     std::string conninfo() const {
         return cluster_conninfo() + " options='-c search_path=" + name_ + "'";
     }
+    // What `pg_dump --schema` writes of the schema (definitions and data,
+    // plain text), as an operator's backup would hold it.
+    std::string dump() const {
+        const std::string command = "/usr/lib/postgresql/15/bin/pg_dump --no-password --dbname='" +
+                                    cluster_conninfo() + "' --schema=" + name_;
+        std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), &pclose);
+        if (!pipe) throw std::runtime_error("cannot run pg_dump");
+        std::string out;
+        char buffer[65536];
+        std::size_t read = 0;
+        while ((read = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0)
+            out.append(buffer, read);
+        if (pclose(pipe.release()) != 0) throw std::runtime_error("pg_dump failed");
+        return without_restrict_keys(out);
+    }
     // SQL in the schema, on a connection of its own.
     std::optional<std::string> sql(const std::string& statement) const {
         return postgres_sql(conninfo(), statement);
     }
 
 private:
+    // pg_dump (15.14 on) guards its script with "\restrict <key>" and
+    // "\unrestrict <key>" lines, the key random per run: without them two
+    // dumps of an unchanged store are equal.
+    static std::string without_restrict_keys(const std::string& dump) {
+        std::string kept;
+        std::size_t start = 0;
+        while (start < dump.size()) {
+            std::size_t end = dump.find('\n', start);
+            end = end == std::string::npos ? dump.size() : end + 1;
+            const std::string line = dump.substr(start, end - start);
+            if (line.rfind("\\restrict ", 0) != 0 && line.rfind("\\unrestrict ", 0) != 0) {
+                kept += line;
+            }
+            start = end;
+        }
+        return kept;
+    }
+
     static std::string random_suffix() {
         std::random_device random;
         std::uniform_int_distribution<unsigned long long> pick;

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 
@@ -148,14 +149,23 @@ std::string keyed_hash(const std::string& key, const std::string& data) {
 // Every use gets its own key derived from the configured one (libsodium's
 // KDF), so no two purposes ever share key material and the configured key
 // itself never touches data.
-enum Subkey : std::uint64_t { record_key = 1, token_key = 2, digest_key = 3, audit_key = 4 };
+// Blind indexes take one sub-key per BlindKind, from blind_key on.
+enum Subkey : std::uint64_t {
+    record_key = 1,
+    token_key = 2,
+    digest_key = 3,
+    audit_key = 4,
+    blind_key = 5
+};
+constexpr std::size_t kBlindKinds = 4;
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "meldcode";
 
 struct DerivedKeys {
     std::string record, token, digest, audit;
+    std::array<std::string, kBlindKinds> blind;
 };
 
-std::string derive(const std::string& master, Subkey id) {
+std::string derive(const std::string& master, std::uint64_t id) {
     std::string key(crypto_kdf_KEYBYTES, '\0');
     crypto_kdf_derive_from_key(reinterpret_cast<unsigned char*>(key.data()), key.size(), id,
                                kKdfContext, bytes(master));
@@ -175,8 +185,15 @@ public:
             if (key.size() != crypto_kdf_KEYBYTES) {
                 throw Error(MC_E_INTERNAL, "crypto", "a key has the wrong size");
             }
-            keys_.emplace(id, DerivedKeys{derive(key, record_key), derive(key, token_key),
-                                          derive(key, digest_key), derive(key, audit_key)});
+            DerivedKeys derived{derive(key, record_key),
+                                derive(key, token_key),
+                                derive(key, digest_key),
+                                derive(key, audit_key),
+                                {}};
+            for (std::size_t kind = 0; kind < kBlindKinds; ++kind) {
+                derived.blind[kind] = derive(key, blind_key + kind);
+            }
+            keys_.emplace(id, std::move(derived));
         }
         if (keys_.count(active_) == 0) {
             throw Error(MC_E_INTERNAL, "crypto", "the active key is not in the ring");
@@ -243,6 +260,11 @@ public:
 
     std::string audit_mac(const std::string& key_id, const std::string& data) const override {
         return keyed_hash(of(key_id).audit, data);
+    }
+
+    std::string blind_index(const std::string& key_id, BlindKind kind,
+                            const std::string& value) const override {
+        return keyed_hash(of(key_id).blind.at(static_cast<std::size_t>(kind)), value);
     }
 
 private:

@@ -1,6 +1,6 @@
 // libsodium adapter of the crypto port: XChaCha20-Poly1305 for records and
-// prompt tokens, BLAKE2b (crypto_generichash) for keyed digests and audit
-// MACs, every key derived from a configured key with crypto_kdf.
+// prompt tokens, BLAKE2b (crypto_generichash) for keyed digests, audit MACs
+// and blind indexes, every key derived from a configured key with crypto_kdf.
 #pragma once
 
 #include <memory>

@@ -9,6 +9,11 @@
 
 namespace meldcode {
 
+// What a blind index (Crypto::blind_index) stands for: each kind has a key of
+// its own, so equal text of two kinds (a unit and a ticket both "4711") never
+// has equal hashes.
+enum class BlindKind { unit = 0, household = 1, actor = 2, ticket = 3 };
+
 class Crypto {
 public:
     virtual ~Crypto() = default;
@@ -47,6 +52,14 @@ public:
     // key_unknown without it): someone holding only the store file cannot
     // recompute it.
     virtual std::string audit_mac(const std::string& key_id, const std::string& data) const = 0;
+
+    // A blind index (hex): a keyed hash of `value` under a key derived from
+    // `key_id` for its `kind`, so the store can find a value it keeps only
+    // sealed (unit, household, actor and ticket ids) while someone holding
+    // only the store cannot tell which value it is, nor test a guess. Throws
+    // key_unknown when the ring lacks `key_id`.
+    virtual std::string blind_index(const std::string& key_id, BlindKind kind,
+                                    const std::string& value) const = 0;
 };
 
 }  // namespace meldcode

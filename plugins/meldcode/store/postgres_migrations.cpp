@@ -7,8 +7,10 @@
 namespace meldcode::postgres {
 namespace {
 
-// Schema 1: the SQLite store's schema 10 (sqlite_migrations.cpp says why each
-// table and column is there), translated:
+// Schema 1: the SQLite store's schema 11 (sqlite_migrations.cpp says why each
+// table and column is there), translated; it was schema 10's until the blind
+// indexes came, before any PostgreSQL store was in use, so it never held an
+// id in clear and needs no backlog:
 // - ids the store assigns are BIGINT identities, which never reuse a value
 //   after a purge (SQLite's AUTOINCREMENT); entries and audit ids are chosen
 //   by the store itself (ciphertext and chain links are bound to them).
@@ -21,8 +23,10 @@ constexpr const char* kSchema1 = R"sql(
 CREATE TABLE concerns (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     ref TEXT NOT NULL UNIQUE,
-    unit_id TEXT NOT NULL,
-    household_ref TEXT,
+    unit_hash TEXT NOT NULL,
+    household_hash TEXT,
+    ids BYTEA NOT NULL,
+    ids_key_id TEXT NOT NULL,
     state TEXT NOT NULL,
     assignee TEXT,
     assessment BYTEA,
@@ -47,7 +51,8 @@ CREATE TABLE concerns (
     case_data BYTEA,
     case_key_id TEXT
 );
-CREATE INDEX concerns_by_unit ON concerns (unit_id);
+CREATE INDEX concerns_by_unit ON concerns (unit_hash);
+CREATE INDEX concerns_by_ids_key ON concerns (ids_key_id);
 CREATE INDEX concerns_by_state ON concerns (state);
 CREATE INDEX concerns_by_assignee ON concerns (assignee);
 CREATE INDEX concerns_by_related ON concerns (related_ref) WHERE related_ref IS NOT NULL;
@@ -55,7 +60,7 @@ CREATE INDEX concerns_by_key ON concerns (key_id);
 CREATE INDEX concerns_by_closed_at ON concerns (closed_at) WHERE closed_at IS NOT NULL;
 CREATE INDEX concerns_by_priority ON concerns (priority, id);
 CREATE INDEX concerns_by_case_key ON concerns (case_key_id);
-CREATE INDEX concerns_by_household ON concerns (household_ref) WHERE household_ref IS NOT NULL;
+CREATE INDEX concerns_by_household ON concerns (household_hash) WHERE household_hash IS NOT NULL;
 CREATE INDEX concerns_unassigned ON concerns (created_at)
     WHERE assignee IS NULL AND closed_at IS NULL;
 CREATE INDEX concerns_by_state_since ON concerns (state, state_since);
@@ -66,10 +71,11 @@ CREATE TABLE submissions (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     ref TEXT NOT NULL UNIQUE,
     concern_id BIGINT NOT NULL REFERENCES concerns (id),
-    observer_id TEXT NOT NULL,
+    observer_hash TEXT NOT NULL,
+    ids BYTEA NOT NULL,
+    ids_key_id TEXT NOT NULL,
     idempotency_key TEXT NOT NULL,
     request_digest TEXT NOT NULL,
-    host_ticket_id TEXT,
     submitted_at BIGINT NOT NULL,
     handled_at BIGINT,
     already_called_112 SMALLINT NOT NULL DEFAULT 0 CHECK (already_called_112 IN (0, 1)),
@@ -79,24 +85,28 @@ CREATE TABLE submissions (
     feedback_message TEXT,
     feedback_at BIGINT,
     aftercare_offered SMALLINT NOT NULL DEFAULT 0 CHECK (aftercare_offered IN (0, 1)),
-    UNIQUE (observer_id, idempotency_key)
+    UNIQUE (observer_hash, idempotency_key)
 );
 CREATE INDEX submissions_by_concern ON submissions (concern_id, handled_at);
+CREATE INDEX submissions_by_ids_key ON submissions (ids_key_id);
 
 CREATE TABLE entries (
     id BIGINT PRIMARY KEY,
     concern_id BIGINT REFERENCES concerns (id),
-    unit_id TEXT NOT NULL,
+    unit_hash TEXT NOT NULL,
+    actor_hash TEXT NOT NULL,
+    ids BYTEA NOT NULL,
+    ids_key_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     at BIGINT NOT NULL,
-    actor_id TEXT NOT NULL,
     actor_role TEXT NOT NULL,
     data BYTEA NOT NULL,
     key_id TEXT
 );
 CREATE INDEX entries_by_concern ON entries (concern_id, at);
-CREATE INDEX entries_unattached_by_unit ON entries (unit_id, at) WHERE concern_id IS NULL;
+CREATE INDEX entries_unattached_by_unit ON entries (unit_hash, at) WHERE concern_id IS NULL;
 CREATE INDEX entries_by_key ON entries (key_id);
+CREATE INDEX entries_by_ids_key ON entries (ids_key_id);
 
 CREATE TABLE host_events (
     event_id TEXT PRIMARY KEY
@@ -105,7 +115,8 @@ CREATE TABLE host_events (
 CREATE TABLE audit (
     id BIGINT PRIMARY KEY,
     at BIGINT NOT NULL,
-    actor_id TEXT NOT NULL,
+    actor BYTEA NOT NULL,
+    actor_key_id TEXT NOT NULL,
     actor_role TEXT NOT NULL,
     action TEXT NOT NULL,
     concern_id BIGINT,
@@ -117,14 +128,15 @@ CREATE TABLE audit (
     count BIGINT
 );
 CREATE INDEX audit_by_key ON audit (key_id);
+CREATE INDEX audit_by_actor_key ON audit (actor_key_id);
 CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the audit trail is append-only';
 END;
 $$;
 CREATE TRIGGER audit_no_update
-BEFORE UPDATE OF id, at, actor_id, actor_role, action, concern_id, outcome, integration,
-    request_id, count ON audit
+BEFORE UPDATE OF id, at, actor_role, action, concern_id, outcome, integration, request_id,
+    count ON audit
 FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 FOR EACH ROW EXECUTE FUNCTION audit_append_only();
@@ -144,10 +156,13 @@ CREATE TABLE key_checks (
 );
 
 CREATE TABLE prompts (
-    host_ticket_id TEXT PRIMARY KEY,
+    ticket_hash TEXT PRIMARY KEY,
+    ids BYTEA NOT NULL,
+    ids_key_id TEXT NOT NULL,
     prompted_at BIGINT NOT NULL
 );
 CREATE INDEX prompts_by_time ON prompts (prompted_at);
+CREATE INDEX prompts_by_ids_key ON prompts (ids_key_id);
 
 CREATE TABLE reminders_notified (
     concern_id BIGINT NOT NULL REFERENCES concerns (id),
@@ -171,9 +186,12 @@ CREATE INDEX export_requests_by_concern ON export_requests (concern_id);
 CREATE INDEX export_requests_by_key ON export_requests (key_id);
 
 CREATE TABLE tenancies (
-    unit_id TEXT PRIMARY KEY,
+    unit_hash TEXT PRIMARY KEY,
+    ids BYTEA NOT NULL,
+    ids_key_id TEXT NOT NULL,
     since BIGINT NOT NULL
 );
+CREATE INDEX tenancies_by_ids_key ON tenancies (ids_key_id);
 
 CREATE TABLE request_keys (
     actor_id TEXT NOT NULL,

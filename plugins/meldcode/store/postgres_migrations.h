@@ -4,7 +4,7 @@
 // an empty store. Version N is reached by running every migration up to N in
 // order, each in its own transaction (PostgreSQL's DDL is transactional, so a
 // failed migration leaves nothing behind). The versions are this adapter's
-// own: its schema 1 is the SQLite store's schema 9, translated. A released
+// own: its schema 1 is the SQLite store's schema 11, translated. A released
 // migration is never edited: change the schema by appending one.
 #pragma once
 

@@ -55,9 +55,15 @@ using PgTransaction = sql::SqlTransaction<PgDb>;
 // at once, and what a crash of the server itself may lose is its last
 // fraction of a second of claims — one more question for those tickets, as
 // with SQLite's prompt log written behind the hook (README).
+// The ticket is stored as its blind index (sql_blind.h): claimed under the
+// active key, looked up under every key of the ring. While a key rotation is
+// unfinished, a ticket claimed under the old key is found first, so it is
+// not claimed again under the new one (two instances racing on that one
+// ticket in that window could still both ask).
 class PgPromptClaims final : public PromptClaims {
 public:
-    explicit PgPromptClaims(const std::string& conninfo) : db_(conninfo) {
+    PgPromptClaims(const std::string& conninfo, const Crypto& crypto)
+        : db_(conninfo), crypto_(crypto) {
         db_.exec("SET synchronous_commit = off");
         db_.exec("SET client_min_messages = warning");
     }
@@ -65,32 +71,36 @@ public:
     bool claim(const PromptRecord& prompt) override {
         std::lock_guard<std::mutex> lock(mutex_);
         db_.reconnect_if_lost();
-        auto q = db_.query(
-            "INSERT INTO prompts (host_ticket_id, prompted_at) VALUES (?1, ?2) "
-            "ON CONFLICT DO NOTHING RETURNING 1");
-        q.bind(1, prompt.host_ticket_id).bind(2, prompt.prompted_at);
-        return q.step();
+        if (crypto_.key_ids().size() > 1 && find(prompt.host_ticket_id)) return false;
+        return sql::save_prompt(db_, crypto_, prompt.host_ticket_id, prompt.prompted_at);
     }
 
     bool claimed(const std::string& host_ticket_id) override {
         std::lock_guard<std::mutex> lock(mutex_);
         db_.reconnect_if_lost();
-        auto q = db_.query("SELECT 1 FROM prompts WHERE host_ticket_id = ?1");
-        q.bind(1, host_ticket_id);
-        return q.step();
+        return find(host_ticket_id);
     }
 
 private:
+    bool find(const std::string& host_ticket_id) {
+        auto q =
+            db_.query("SELECT 1 FROM prompts WHERE " + sql::matches(crypto_, "ticket_hash", 1));
+        sql::bind_indexes(crypto_, q, 1, BlindKind::ticket, host_ticket_id);
+        return q.step();
+    }
+
     std::mutex mutex_;
     PgDb db_;
+    const Crypto& crypto_;
 };
 
 class PostgresStore final : public Store {
 public:
     PostgresStore(std::unique_ptr<PgDb> db, const std::string& conninfo,
                   std::shared_ptr<const Crypto> crypto)
-        : db_(std::move(db)), claims_(conninfo), crypto_(std::move(crypto)) {
-        in_transaction([&] { sql::prepare_keys(*db_, *crypto_); }, /*timed=*/false);
+        : db_(std::move(db)), crypto_(std::move(crypto)), claims_(conninfo, *crypto_) {
+        // Schema 1 never kept an id in clear: nothing waits for the keys.
+        in_transaction([&] { sql::prepare_keys(*db_, *crypto_, [] {}); }, /*timed=*/false);
     }
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
@@ -104,13 +114,13 @@ public:
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
         Lock lock(mutex_);
         db_->reconnect_if_lost();
-        return sql::prompts_since(*db_, since);
+        return sql::prompts_since(*db_, *crypto_, since);
     }
 
     void save_prompts(const std::vector<PromptRecord>& prompts) override {
         if (prompts.empty()) return;
         Lock lock(mutex_);
-        in_transaction([&] { sql::save_prompts(*db_, prompts); });
+        in_transaction([&] { sql::save_prompts(*db_, *crypto_, prompts); });
     }
 
     PromptClaims* shared_prompt_claims() override { return &claims_; }
@@ -149,8 +159,8 @@ private:
     }
 
     std::unique_ptr<PgDb> db_;
-    PgPromptClaims claims_;
     std::shared_ptr<const Crypto> crypto_;
+    PgPromptClaims claims_;  // after crypto_, which it uses
     sql::SerialMutex mutex_;
     sql::CommitTimes commit_times_;
 };

@@ -23,23 +23,79 @@ namespace audit {
 using audit_chain::Head;
 using audit_chain::Row;
 
+// The actor's id is sealed (column `actor`, under `actor_key_id`, bound to
+// the row): the trail names who did what to auditors, not to someone holding
+// only the store. The chain MACs the clear id, so rows linked before it was
+// sealed keep verifying.
 constexpr const char* kRowColumns =
-    "SELECT id, at, actor_id, actor_role, action, concern_id, outcome, key_id, link, "
-    "integration, request_id, count FROM audit ";
+    "SELECT id, at, actor, actor_role, action, concern_id, outcome, key_id, link, "
+    "integration, request_id, count, actor_key_id FROM audit ";
 
+// Not bound to the row's id: the chain MACs the clear actor, so an actor
+// moved to another row breaks the link there; bound to its id, a reordering
+// of rows could no longer be told from a change.
+constexpr const char* kActorContext = "audit.actor";
+
+// The actor's id from the columns `actor_col` (sealed) and `key_col`.
 template <class Query>
-Row read_row(const Query& q) {
-    return Row{q.int64(0),         q.int64(1),          q.text(2),           q.text(3),
-               q.text(4),          q.optional_int64(5), q.text(6),           q.optional_text(7),
-               q.optional_text(8), q.optional_text(9),  q.optional_text(10), q.optional_int64(11)};
+std::string open_actor(const Crypto& crypto, const Query& q, int actor_col, int key_col) {
+    const auto key = q.optional_text(key_col);
+    if (!key) throw Error(MC_E_STORAGE, "record_corrupt", "a stored record has no key id");
+    return crypto.open_record(*key, q.blob(actor_col), kActorContext);
+}
+
+// A row whose sealed actor does not open (moved from another row, altered)
+// reads without a link, so that the chain reports it as modified.
+template <class Query>
+Row read_row(const Crypto& crypto, const Query& q) {
+    Row row{q.int64(0),         q.int64(1),          std::string(),       q.text(3),
+            q.text(4),          q.optional_int64(5), q.text(6),           q.optional_text(7),
+            q.optional_text(8), q.optional_text(9),  q.optional_text(10), q.optional_int64(11)};
+    try {
+        row.actor_id = open_actor(crypto, q, 2, 12);
+    } catch (const Error& e) {
+        if (e.code() != "record_corrupt") throw;
+        row.link.reset();
+    }
+    return row;
 }
 
 template <class Db>
-std::optional<Row> row_by_id(Db& db, std::int64_t id) {
+std::optional<Row> row_by_id(Db& db, const Crypto& crypto, std::int64_t id) {
     auto q = db.query(std::string(kRowColumns) + "WHERE id = ?1");
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
-    return read_row(q);
+    return read_row(crypto, q);
+}
+
+// Seals a row's actor under the active key.
+template <class Db>
+void seal_actor(Db& db, const Crypto& crypto, std::int64_t id, const std::string& actor_id) {
+    auto q = db.query("UPDATE audit SET actor = ?2, actor_key_id = ?3 WHERE id = ?1");
+    q.bind(1, id).bind_blob(2, crypto.seal_record(actor_id, kActorContext));
+    q.bind(3, crypto.active_key_id());
+    q.run();
+}
+
+// Rows whose sealed actor is under another key than the active one (?1),
+// written as kUnderOldKey is, for the same reason. (A row's link and actor are
+// resealed together, but an actor sealed by the schema migration may be under
+// a newer key than the row's link: each is found by its own index.)
+constexpr const char* kActorUnderOldKey =
+    "(actor_key_id IS NULL OR actor_key_id < ?1 OR actor_key_id > ?1)";
+
+// Reseals up to `limit` actors under the active key; returns how many.
+template <class Db>
+std::int64_t reseal_actors(Db& db, const Crypto& crypto, std::int64_t limit) {
+    std::vector<std::pair<std::int64_t, std::string>> actors;
+    {
+        auto q = db.query(std::string("SELECT id, actor, actor_key_id FROM audit WHERE ") +
+                          kActorUnderOldKey + " LIMIT ?2");
+        q.bind(1, crypto.active_key_id()).bind(2, limit);
+        while (q.step()) actors.emplace_back(q.int64(0), open_actor(crypto, q, 1, 2));
+    }
+    for (const auto& [id, actor_id] : actors) seal_actor(db, crypto, id, actor_id);
+    return static_cast<std::int64_t>(actors.size());
 }
 
 template <class Db>
@@ -64,9 +120,9 @@ void write_head(Db& db, const Crypto& crypto, std::int64_t last_id,
 
 // The canonical content of the row before `id` ("" before the first).
 template <class Db>
-std::string previous_canonical(Db& db, std::int64_t id) {
+std::string previous_canonical(Db& db, const Crypto& crypto, std::int64_t id) {
     if (id <= 1) return {};
-    const auto previous = row_by_id(db, id - 1);
+    const auto previous = row_by_id(db, crypto, id - 1);
     if (!previous) throw store_failure("the audit trail has a gap");
     return audit_chain::canonical(*previous, previous->id);
 }
@@ -74,9 +130,11 @@ std::string previous_canonical(Db& db, std::int64_t id) {
 template <class Db>
 void set_link(Db& db, const Crypto& crypto, const Row& row, const std::string& previous) {
     const std::string& key = crypto.active_key_id();
-    auto q = db.query("UPDATE audit SET key_id = ?2, link = ?3 WHERE id = ?1");
+    auto q = db.query(
+        "UPDATE audit SET key_id = ?2, link = ?3, actor = ?4, actor_key_id = ?2 WHERE id = ?1");
     q.bind(1, row.id).bind(2, key);
     q.bind(3, audit_chain::link(crypto, key, audit_chain::canonical(row, row.id), previous));
+    q.bind_blob(4, crypto.seal_record(row.actor_id, kActorContext));
     q.run();
 }
 
@@ -114,13 +172,14 @@ void append_audit_row(Db& db, const Crypto& crypto, const AuditRecord& record) {
                    record.actor.request_id,
                    record.count};
     const std::string canonical = audit_chain::canonical(row, row.id);
-    row.link =
-        audit_chain::link(crypto, *row.key_id, canonical, audit::previous_canonical(db, row.id));
+    row.link = audit_chain::link(crypto, *row.key_id, canonical,
+                                 audit::previous_canonical(db, crypto, row.id));
     auto q = db.query(
-        "INSERT INTO audit (id, at, actor_id, actor_role, action, concern_id, outcome, key_id, "
-        "link, integration, request_id, count) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-    q.bind(1, row.id).bind(2, row.at).bind(3, row.actor_id).bind(4, row.actor_role);
+        "INSERT INTO audit (id, at, actor, actor_key_id, actor_role, action, concern_id, outcome, "
+        "key_id, link, integration, request_id, count) "
+        "VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    q.bind(1, row.id).bind(2, row.at).bind(4, row.actor_role);
+    q.bind_blob(3, crypto.seal_record(row.actor_id, audit::kActorContext));
     q.bind(5, row.action).bind(6, row.concern_id).bind(7, row.outcome).bind(8, row.key_id);
     q.bind(9, row.link).bind(10, row.integration).bind(11, row.request_id).bind(12, row.count);
     q.run();
@@ -133,7 +192,7 @@ AuditVerification verify_audit_chain(Db& db, const Crypto& crypto) {
     audit_chain::Verifier verifier(crypto);
     {
         auto q = db.query(std::string(audit::kRowColumns) + "ORDER BY id");
-        while (q.step() && verifier.feed(audit::read_row(q))) {
+        while (q.step() && verifier.feed(audit::read_row(crypto, q))) {
         }
     }
     return verifier.finish(audit::read_head(db));
@@ -142,14 +201,14 @@ AuditVerification verify_audit_chain(Db& db, const Crypto& crypto) {
 // Rows matching the query, newest first, with the reference of the concern
 // each one names (when that concern still exists).
 template <class Db>
-std::vector<AuditItem> list_audit_rows(Db& db, const AuditQuery& filter) {
+std::vector<AuditItem> list_audit_rows(Db& db, const Crypto& crypto, const AuditQuery& filter) {
     // SQLite reads a negative LIMIT as "no limit": never let that through.
     if (filter.limit <= 0) return {};
     // A LEFT JOIN on the concerns' primary key: the reference costs one
     // index look-up per row, and a purged concern simply yields NULL.
     auto q = db.query(
-        "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.concern_id, a.outcome, c.ref, "
-        "a.integration, a.request_id, a.count "
+        "SELECT a.id, a.at, a.actor, a.actor_role, a.action, a.concern_id, a.outcome, c.ref, "
+        "a.integration, a.request_id, a.count, a.actor_key_id "
         "FROM audit a LEFT JOIN concerns c ON c.id = a.concern_id "
         "WHERE (?1 IS NULL OR a.id < ?1) AND (?2 IS NULL OR a.action = ?2) "
         "AND (?3 IS NULL OR a.outcome = ?3) ORDER BY a.id DESC LIMIT ?4");
@@ -159,7 +218,8 @@ std::vector<AuditItem> list_audit_rows(Db& db, const AuditQuery& filter) {
     while (q.step()) {
         const auto role = role_from_name(q.text(3));
         if (!role) throw store_failure("a stored audit actor role is corrupt");
-        const Actor actor{q.text(2), *role, q.optional_text(8), q.optional_text(9)};
+        const Actor actor{audit::open_actor(crypto, q, 2, 11), *role, q.optional_text(8),
+                          q.optional_text(9)};
         AuditRecord record{q.int64(1),          actor,     q.text(4),
                            q.optional_int64(5), q.text(6), q.optional_int64(10)};
         items.push_back(AuditItem{q.int64(0), std::move(record), q.optional_text(7)});
@@ -170,37 +230,44 @@ std::vector<AuditItem> list_audit_rows(Db& db, const AuditQuery& filter) {
 // Rows still under another key than the active one.
 template <class Db>
 std::int64_t audit_rows_to_relink(Db& db, const Crypto& crypto) {
-    auto q = db.query(std::string("SELECT count(*) FROM audit WHERE ") + kUnderOldKey);
-    q.bind(1, crypto.active_key_id());
-    return q.step() ? q.int64(0) : 0;
+    std::int64_t total = 0;
+    for (const char* under_old_key : {kUnderOldKey, audit::kActorUnderOldKey}) {
+        auto q = db.query(std::string("SELECT count(*) FROM audit WHERE ") + under_old_key);
+        q.bind(1, crypto.active_key_id());
+        if (q.step()) total += q.int64(0);
+    }
+    return total;
 }
 
 // Re-MACs up to `batch` rows (per old key, oldest first) that are not under
 // the active key, and the head; each old link is checked first, so a
-// rotation never launders a tampered row. Returns how many rows it re-MACed.
+// rotation never launders a tampered row. Then, within the batch, reseals
+// actors still under an old key. Returns how many rows it re-MACed or resealed.
 template <class Db>
 std::int64_t relink_audit(Db& db, const Crypto& crypto, std::int64_t batch) {
     std::vector<audit::Row> rows;
     {
         auto q = db.query(std::string(audit::kRowColumns) + "WHERE " + kUnderOldKey + " LIMIT ?2");
         q.bind(1, crypto.active_key_id()).bind(2, batch);
-        while (q.step()) rows.push_back(audit::read_row(q));
+        while (q.step()) rows.push_back(audit::read_row(crypto, q));
     }
     for (const audit::Row& row : rows) {
-        const std::string previous = audit::previous_canonical(db, row.id);
+        const std::string previous = audit::previous_canonical(db, crypto, row.id);
         if (!audit_chain::link_ok(crypto, row, row.id, previous)) throw audit::audit_broken(row.id);
         audit::set_link(db, crypto, row, previous);
     }
     const auto head = audit::read_head(db);
     if (head && head->key_id != crypto.active_key_id()) {
-        const auto last = audit::row_by_id(db, head->last_id);
+        const auto last = audit::row_by_id(db, crypto, head->last_id);
         if (!last || audit_chain::head_mac(crypto, head->key_id, head->last_id,
                                            audit_chain::canonical(*last, last->id)) != head->mac) {
             throw audit::audit_broken(head->last_id);
         }
         audit::write_head(db, crypto, head->last_id, audit_chain::canonical(*last, last->id));
     }
-    return static_cast<std::int64_t>(rows.size());
+    const auto relinked = static_cast<std::int64_t>(rows.size());
+    return relinked < batch ? relinked + audit::reseal_actors(db, crypto, batch - relinked)
+                            : relinked;
 }
 
 // Links the rows of a store written before the chain existed (no key id)
@@ -210,7 +277,7 @@ void link_unchained_audit(Db& db, const Crypto& crypto) {
     std::vector<audit::Row> rows;
     {
         auto q = db.query(std::string(audit::kRowColumns) + "ORDER BY id");
-        while (q.step()) rows.push_back(audit::read_row(q));
+        while (q.step()) rows.push_back(audit::read_row(crypto, q));
     }
     std::string previous;
     std::int64_t expected = 1;

@@ -13,6 +13,7 @@
 #include "ports/crypto.h"
 #include "ports/store.h"
 #include "store/sql_audit.h"
+#include "store/sql_blind.h"
 #include "store/sql_common.h"
 
 namespace meldcode::sql {
@@ -100,7 +101,7 @@ std::int64_t remaining(Db& db, const Crypto& crypto) {
                      kCases.under_old_key) +
            count(db, crypto,
                  std::string("SELECT count(*) FROM export_requests WHERE ") + kUnderOldKey) +
-           audit_rows_to_relink(db, crypto);
+           ids_to_reblind(db, crypto) + audit_rows_to_relink(db, crypto);
 }
 
 // Throws unless every key the store has used is in the ring with the same bytes.
@@ -138,24 +139,28 @@ void add_check(Db& db, const Crypto& crypto) {
 // At open, inside the adapter's transaction: throws Error(MC_E_KEY)
 // "key_unknown" when the store used a key the ring lacks and "key_mismatch"
 // when a key id's bytes differ from the ones the store was written with —
-// before anything is written. Then records the active key's check value, and
-// on the first open with keys seals the content and links the audit rows of
-// an older store (only SQLite has such stores; on a new store there is
-// nothing to seal).
-template <class Db>
-void prepare_keys(Db& db, const Crypto& crypto) {
-    if (!keys::check_known_keys(db, crypto)) {
+// before anything is written. Then runs `legacy` (an adapter's migrations
+// that need the keys: SQLite's older stores kept the blind ids in clear),
+// records the active key's check value, and on the first open with keys
+// seals the content and links the audit rows of an older store (only SQLite
+// has such stores; on a new store there is nothing to seal).
+template <class Db, class Legacy>
+void prepare_keys(Db& db, const Crypto& crypto, Legacy&& legacy) {
+    const bool keyed_before = keys::check_known_keys(db, crypto);
+    if (!keyed_before) {
         constexpr std::int64_t kAll = std::numeric_limits<std::int64_t>::max();
         keys::reseal(db, crypto, keys::kEntries, kAll, true);
         keys::reseal(db, crypto, keys::kAssessments, kAll, true);
-        link_unchained_audit(db, crypto);
     }
+    legacy();
+    if (!keyed_before) link_unchained_audit(db, crypto);
     keys::add_check(db, crypto);
 }
 
 // One batch of rotation inside the caller's transaction: re-encrypts
-// chronology entries, assessments, case data and exports, re-MACs audit
-// rows, oldest first. When nothing remains under an old key, its check value
+// chronology entries, assessments, case data and exports, re-keys the blind
+// ids (hashes and sealed values), re-MACs audit rows (and reseals their
+// actors), oldest first. When nothing remains under an old key, its check value
 // is dropped: a ring without that key opens the store from then on.
 template <class Db>
 RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch) {
@@ -164,6 +169,11 @@ RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch
          {&keys::kEntries, &keys::kAssessments, &keys::kCases, &keys::kExports}) {
         if (progress.rotated < batch) {
             progress.rotated += keys::reseal(db, crypto, *column, batch - progress.rotated, false);
+        }
+    }
+    for (const IdsColumn& column : kIdsColumns) {
+        if (progress.rotated < batch) {
+            progress.rotated += reblind(db, crypto, column, batch - progress.rotated);
         }
     }
     if (progress.rotated < batch) {

@@ -19,6 +19,7 @@
 #include "ports/crypto.h"
 #include "ports/store.h"
 #include "store/sql_audit.h"
+#include "store/sql_blind.h"
 #include "store/sql_common.h"
 #include "store/sql_keys.h"
 
@@ -45,12 +46,11 @@ inline std::string role_text(const Actor& actor) {
     return std::string(role_name(actor.role));
 }
 
-// Reads an actor from the columns id_col (id) and id_col + 1 (role name).
-template <class Query>
-Actor read_actor(const Query& row, int id_col) {
-    const auto role = role_from_name(row.text(id_col + 1));
+// An actor from its id and the text of its role.
+inline Actor make_actor(std::string id, const std::string& role_text) {
+    const auto role = role_from_name(role_text);
     if (!role) throw corrupt("actor role");
-    return Actor{row.text(id_col), *role};
+    return Actor{std::move(id), *role};
 }
 
 // The columns read_concern() expects, in its order, then `extra` columns
@@ -59,7 +59,7 @@ Actor read_actor(const Query& row, int id_col) {
 inline constexpr int kConcernColumns = 27;
 inline std::string concern_sql(const char* rest, const char* extra = "") {
     return std::string(
-               "SELECT c.id, c.ref, c.unit_id, c.household_ref, c.state, c.assignee, "
+               "SELECT c.id, c.ref, c.ids, c.ids_key_id, c.state, c.assignee, "
                "c.assessment, c.reported, c.help_arranged, c.acute, c.review_date, "
                "c.related_ref, c.created_at, c.updated_at, "
                "(SELECT count(*) FROM submissions s "
@@ -111,8 +111,9 @@ ConcernRecord read_concern(const Crypto& crypto, const Query& row) {
     ConcernRecord c;
     c.id = row.int64(0);
     c.ref = row.text(1);
-    c.unit_id = row.text(2);
-    c.household_ref = row.optional_text(3);
+    const auto ids = open_ids(crypto, row, 2, ids_context("concerns", c.ref));
+    c.unit_id = id_text(ids, "unit_id");
+    c.household_ref = optional_id(ids, "household_ref");
     c.status.state = row.text(4);
     c.status.assignee = row.optional_text(5);
     c.status.assessment =
@@ -199,8 +200,9 @@ void bind_case(const Crypto& crypto, Query& query, int first, const ConcernRecor
 // Builds the list query from fixed fragments: one plain condition per filter
 // keeps each filter able to use its index (an "?1 IS NULL OR ..." form would
 // not). ?5 (the limit) is always present, so binding ?1..?4 is always in
-// range; ?6 and ?7 (priority, the cursor's priority) are bound only when used.
-inline std::string list_sql(const ConcernQuery& filter) {
+// range; ?6 and ?7 (priority, the cursor's priority) and the unit's hashes
+// from ?8 on are bound only when used.
+inline std::string list_sql(const Crypto& crypto, const ConcernQuery& filter) {
     std::string where;
     const auto add = [&where](const char* condition) {
         where += where.empty() ? "WHERE " : " AND ";
@@ -208,7 +210,8 @@ inline std::string list_sql(const ConcernQuery& filter) {
     };
     if (filter.state) add("c.state = ?1");
     if (filter.assignee) add("c.assignee = ?2");
-    if (filter.unit_id) add("c.unit_id = ?3");
+    const std::string unit = matches(crypto, "c.unit_hash", 8);
+    if (filter.unit_id) add(unit.c_str());
     if (filter.priority) add("c.priority = ?6");
     if (!filter.by_priority) {
         if (filter.before) add("c.id < ?4");
@@ -218,7 +221,7 @@ inline std::string list_sql(const ConcernQuery& filter) {
     return concern_sql(where.c_str()) + " ORDER BY c.priority, c.id DESC LIMIT ?5";
 }
 
-// Columns: kind, at, actor_id, actor_role, data, id, key_id.
+// Columns: kind, at, ids, ids_key_id, actor_role, data, id, key_id.
 // Whether a unit-level host event (its household, if the host named one, is
 // in its data) belongs with a concern of `household`.
 inline bool same_household(const nlohmann::json& data,
@@ -229,14 +232,15 @@ inline bool same_household(const nlohmann::json& data,
 
 template <class Query>
 Entry read_entry(const Crypto& crypto, const Query& row) {
-    return Entry{row.text(0), row.int64(1), read_actor(row, 2),
-                 parse_json(open_sealed(crypto, row, 4, 6, entry_context(row.int64(5)))),
-                 row.int64(5)};
+    const std::int64_t id = row.int64(6);
+    const auto ids = open_ids(crypto, row, 2, ids_context("entries", std::to_string(id)));
+    return Entry{row.text(0), row.int64(1), make_actor(id_text(ids, "actor_id"), row.text(4)),
+                 parse_json(open_sealed(crypto, row, 5, 7, entry_context(id))), id};
 }
 
 // The columns of a submission record, in the order submission_record() reads them.
 inline constexpr const char* kSubmissionColumns =
-    "ref, observer_id, idempotency_key, request_digest, host_ticket_id, submitted_at, "
+    "ref, ids, ids_key_id, idempotency_key, request_digest, submitted_at, "
     "already_called_112, already_called_veilig_thuis, callback_requested";
 inline constexpr int kSubmissionColumnCount = 9;
 
@@ -247,12 +251,20 @@ inline bool called(const SubmissionRecord& s, const char* whom) {
 }
 
 template <class Query>
-SubmissionRecord submission_record(const Query& row) {
+SubmissionRecord submission_record(const Crypto& crypto, const Query& row) {
     std::vector<std::string> called;
     if (row.boolean(6)) called.emplace_back("112");
     if (row.boolean(7)) called.emplace_back("veilig_thuis");
-    return {row.text(0),          row.text(1),  row.text(2),       row.text(3),
-            row.optional_text(4), row.int64(5), std::move(called), row.boolean(8)};
+    const std::string ref = row.text(0);
+    const auto ids = open_ids(crypto, row, 1, ids_context("submissions", ref));
+    return {ref,
+            id_text(ids, "observer_id"),
+            row.text(3),
+            row.text(4),
+            optional_id(ids, "host_ticket_id"),
+            row.int64(5),
+            std::move(called),
+            row.boolean(8)};
 }
 
 // ---------------------------------------------------------------------------
@@ -271,28 +283,48 @@ public:
     std::optional<SubmissionRecord> find_submission_by_key(const std::string& observer_id,
                                                            const std::string& key) override {
         auto q = query(std::string("SELECT ") + kSubmissionColumns +
-                       " FROM submissions WHERE observer_id = ?1 AND idempotency_key = ?2");
-        q.bind(1, observer_id).bind(2, key);
+                       " FROM submissions WHERE idempotency_key = ?1 AND " +
+                       matches(crypto_, "observer_hash", 2));
+        q.bind(1, key);
+        bind_indexes(crypto_, q, 2, BlindKind::actor, observer_id);
         if (!q.step()) return std::nullopt;
-        return submission_record(q);
+        return submission_record(crypto_, q);
     }
 
     std::optional<SubmissionState> submission_state(const std::string& submission_ref) override {
         // Only steps recorded after the submission's own entry count (ids,
         // not seconds, give the order): signals that join a concern already
         // being worked must not read as in progress at once, which would tell
-        // the observer that someone else reported the unit.
+        // the observer that someone else reported the unit. The observer's
+        // own entry is found by the hashes of their id: under a key rotation
+        // it may be under another key than the submission.
+        std::int64_t concern = 0;
+        std::int64_t submitted_at = 0;
+        SubmissionState state;
+        {
+            auto q = query(
+                "SELECT s.ids, s.ids_key_id, s.concern_id, s.submitted_at, "
+                "s.handled_at IS NOT NULL, s.feedback_message, s.aftercare_offered "
+                "FROM submissions s WHERE s.ref = ?1");
+            q.bind(1, submission_ref);
+            if (!q.step()) return std::nullopt;
+            state.observer_id = id_text(
+                open_ids(crypto_, q, 0, ids_context("submissions", submission_ref)), "observer_id");
+            concern = q.int64(2);
+            submitted_at = q.int64(3);
+            state.handled = q.boolean(4);
+            state.message = q.optional_text(5);
+            state.aftercare_offered = q.boolean(6);
+        }
         auto q = query(
-            "SELECT s.observer_id, EXISTS (SELECT 1 FROM entries e WHERE e.concern_id = "
-            "s.concern_id AND e.kind = 'action' AND e.id > (SELECT min(own.id) FROM entries own "
-            "WHERE own.concern_id = s.concern_id AND own.kind = 'signals_submitted' AND "
-            "own.actor_id = s.observer_id AND own.at = s.submitted_at)), "
-            "s.handled_at IS NOT NULL, s.feedback_message, s.aftercare_offered "
-            "FROM submissions s WHERE s.ref = ?1");
-        q.bind(1, submission_ref);
-        if (!q.step()) return std::nullopt;
-        return SubmissionState{q.text(0), q.boolean(1), q.boolean(2), q.optional_text(3),
-                               q.boolean(4)};
+            "SELECT 1 FROM entries e WHERE e.concern_id = ?1 AND e.kind = 'action' AND e.id > "
+            "(SELECT min(own.id) FROM entries own WHERE own.concern_id = ?1 AND own.kind = "
+            "'signals_submitted' AND own.at = ?2 AND " +
+            matches(crypto_, "own.actor_hash", 3) + ") LIMIT 1");
+        q.bind(1, concern).bind(2, submitted_at);
+        bind_indexes(crypto_, q, 3, BlindKind::actor, state.observer_id);
+        state.worked_on = q.step();
+        return state;
     }
 
     std::optional<RequestKey> find_request_key(const std::string& actor_id,
@@ -326,15 +358,17 @@ public:
 
     void insert_submission(ConcernId concern, const SubmissionRecord& s) override {
         auto q = query(
-            "INSERT INTO submissions (ref, concern_id, observer_id, idempotency_key, "
-            "request_digest, host_ticket_id, submitted_at, already_called_112, "
-            "already_called_veilig_thuis, callback_requested) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        q.bind(1, s.ref).bind(2, concern).bind(3, s.observer_id).bind(4, s.idempotency_key);
-        q.bind(5, s.request_digest).bind(6, s.host_ticket_id).bind(7, s.submitted_at);
-        q.bind(8, std::int64_t{called(s, "112")});
-        q.bind(9, std::int64_t{called(s, "veilig_thuis")});
-        q.bind(10, std::int64_t{s.callback_requested});
+            "INSERT INTO submissions (ref, concern_id, idempotency_key, request_digest, "
+            "submitted_at, already_called_112, already_called_veilig_thuis, callback_requested, "
+            "observer_hash, ids, ids_key_id) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        q.bind(1, s.ref).bind(2, concern).bind(3, s.idempotency_key);
+        q.bind(4, s.request_digest).bind(5, s.submitted_at);
+        q.bind(6, std::int64_t{called(s, "112")});
+        q.bind(7, std::int64_t{called(s, "veilig_thuis")});
+        q.bind(8, std::int64_t{s.callback_requested});
+        bind_ids(crypto_, q, 9, submission_ids(s.observer_id, s.host_ticket_id),
+                 ids_context("submissions", s.ref));
         q.run();
     }
 
@@ -357,49 +391,63 @@ public:
     std::optional<ConcernRecord> find_open_concern(const std::string& unit_id,
                                                    const std::optional<std::string>& household_ref,
                                                    Timestamp since) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.unit_id = ?1 AND c.closed_at IS NULL AND c.created_at >= ?3 "
-            "AND (?2 IS NULL OR c.household_ref IS NULL OR c.household_ref = ?2) "
-            "ORDER BY CASE WHEN c.household_ref = ?2 OR (c.household_ref IS NULL AND ?2 IS NULL) "
-            "THEN 1 ELSE 0 END DESC, c.id DESC LIMIT 1");
-        auto q = query(sql);
-        q.bind(1, unit_id).bind(2, household_ref).bind(3, since);
+        // ?2 says whether a household was named; the household's hashes
+        // follow the unit's (one parameter per key of the ring each).
+        const int households = 4 + static_cast<int>(crypto_.key_ids().size());
+        const std::string household = matches(crypto_, "c.household_hash", households);
+        auto q = query(concern_sql(
+            ("WHERE " + matches(crypto_, "c.unit_hash", 4) +
+             " AND c.closed_at IS NULL AND c.created_at >= ?3 "
+             "AND (?2 IS NULL OR c.household_hash IS NULL OR " +
+             household + ") ORDER BY CASE WHEN " + household +
+             " OR (c.household_hash IS NULL AND ?2 IS NULL) THEN 1 ELSE 0 END DESC, c.id DESC "
+             "LIMIT 1")
+                .c_str()));
+        q.bind(2, household_ref ? std::optional<std::int64_t>(1) : std::nullopt).bind(3, since);
+        bind_indexes(crypto_, q, 4, BlindKind::unit, unit_id);
+        if (household_ref) {
+            bind_indexes(crypto_, q, households, BlindKind::household, *household_ref);
+        } else {
+            // PostgreSQL needs every parameter the SQL names bound, if to NULL.
+            for (std::size_t i = 0; i < crypto_.key_ids().size(); ++i) {
+                q.bind_null(households + static_cast<int>(i));
+            }
+        }
         return first_concern(crypto_, q);
     }
 
     std::optional<ConcernRecord> household_concern(const std::string& household_ref,
                                                    bool open_only) override {
-        static const std::string sql = concern_sql(
-            "WHERE c.household_ref = ?1 AND (?2 = 0 OR c.closed_at IS NULL) "
-            "ORDER BY c.id DESC LIMIT 1");
-        auto q = query(sql);
-        q.bind(1, household_ref).bind(2, std::int64_t{open_only});
+        auto q = query(concern_sql(("WHERE " + matches(crypto_, "c.household_hash", 3) +
+                                    " AND (?2 = 0 OR c.closed_at IS NULL) "
+                                    "ORDER BY c.id DESC LIMIT 1")
+                                       .c_str()));
+        q.bind(2, std::int64_t{open_only});
+        bind_indexes(crypto_, q, 3, BlindKind::household, household_ref);
         return first_concern(crypto_, q);
     }
 
     std::optional<ConcernRecord> latest_concern(const std::string& unit_id,
                                                 Timestamp since) override {
-        static const std::string sql =
-            concern_sql("WHERE c.unit_id = ?1 AND c.created_at >= ?2 ORDER BY c.id DESC LIMIT 1");
-        auto q = query(sql);
-        q.bind(1, unit_id).bind(2, since);
+        auto q = query(concern_sql(("WHERE " + matches(crypto_, "c.unit_hash", 3) +
+                                    " AND c.created_at >= ?2 ORDER BY c.id DESC LIMIT 1")
+                                       .c_str()));
+        q.bind(2, since);
+        bind_indexes(crypto_, q, 3, BlindKind::unit, unit_id);
         return first_concern(crypto_, q);
     }
 
     Timestamp tenancy_since(const std::string& unit_id) override {
-        auto q = query("SELECT since FROM tenancies WHERE unit_id = ?1");
-        q.bind(1, unit_id);
-        return q.step() ? q.int64(0) : 0;
+        // Two rows during a key rotation (old key, new key): the later counts.
+        auto q =
+            query("SELECT max(since) FROM tenancies WHERE " + matches(crypto_, "unit_hash", 1));
+        bind_indexes(crypto_, q, 1, BlindKind::unit, unit_id);
+        return q.step() ? q.optional_int64(0).value_or(0) : 0;
     }
 
     void set_tenancy_since(const std::string& unit_id, Timestamp since) override {
-        auto q = query(
-            "INSERT INTO tenancies (unit_id, since) VALUES (?1, ?2) "
-            "ON CONFLICT (unit_id) DO UPDATE SET since = CASE WHEN excluded.since > "
-            "tenancies.since "
-            "THEN excluded.since ELSE tenancies.since END");
-        q.bind(1, unit_id).bind(2, since);
-        q.run();
+        require_open_transaction();
+        save_tenancy(db_, crypto_, unit_id, since);
     }
 
     std::optional<ConcernRecord> find_concern(const std::string& concern_ref) override {
@@ -420,15 +468,18 @@ public:
 
     ConcernId insert_concern(const ConcernRecord& concern) override {
         auto q = query(
-            "INSERT INTO concerns (ref, unit_id, household_ref, state, assignee, assessment, "
-            "reported, help_arranged, acute, review_date, related_ref, created_at, updated_at, "
-            "key_id, priority, report_decided, state_since, veilig_thuis_feedback_due, case_data, "
-            "case_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-            "?15, ?16, ?17, ?18, ?19, ?20) RETURNING id");
-        q.bind(1, concern.ref).bind(2, concern.unit_id).bind(3, concern.household_ref);
-        bind_status(crypto_, q, 4, 14, concern);
-        bind_case(crypto_, q, 15, concern);
-        q.bind(11, concern.related_ref).bind(12, concern.created_at).bind(13, concern.updated_at);
+            "INSERT INTO concerns (ref, unit_hash, household_hash, ids, ids_key_id, state, "
+            "assignee, assessment, reported, help_arranged, acute, review_date, related_ref, "
+            "created_at, updated_at, key_id, priority, report_decided, state_since, "
+            "veilig_thuis_feedback_due, case_data, case_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+            "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) "
+            "RETURNING id");
+        q.bind(1, concern.ref);
+        bind_ids(crypto_, q, 2, concern_ids(concern.unit_id, concern.household_ref),
+                 ids_context("concerns", concern.ref));
+        bind_status(crypto_, q, 6, 16, concern);
+        bind_case(crypto_, q, 17, concern);
+        q.bind(13, concern.related_ref).bind(14, concern.created_at).bind(15, concern.updated_at);
         return q.step() ? q.int64(0) : 0;
     }
 
@@ -437,16 +488,18 @@ public:
     // set_legal_hold().
     void update_concern(const ConcernRecord& concern) override {
         auto q = query(
-            "UPDATE concerns SET household_ref = ?2, state = ?3, assignee = ?4, assessment = ?5, "
-            "reported = ?6, help_arranged = ?7, acute = ?8, review_date = ?9, related_ref = ?10, "
-            "updated_at = ?11, closed_at = ?12, key_id = ?13, priority = ?14, "
-            "report_decided = ?15, state_since = ?16, veilig_thuis_feedback_due = ?17, "
-            "case_data = ?18, case_key_id = ?19, unit_id = ?20 WHERE id = ?1");
-        q.bind(1, concern.id).bind(2, concern.household_ref);
-        bind_status(crypto_, q, 3, 13, concern);
-        bind_case(crypto_, q, 14, concern);
-        q.bind(20, concern.unit_id);
-        q.bind(10, concern.related_ref).bind(11, concern.updated_at).bind(12, concern.closed_at);
+            "UPDATE concerns SET state = ?2, assignee = ?3, assessment = ?4, reported = ?5, "
+            "help_arranged = ?6, acute = ?7, review_date = ?8, related_ref = ?9, updated_at = ?10, "
+            "closed_at = ?11, key_id = ?12, priority = ?13, report_decided = ?14, "
+            "state_since = ?15, veilig_thuis_feedback_due = ?16, case_data = ?17, "
+            "case_key_id = ?18, unit_hash = ?19, household_hash = ?20, ids = ?21, "
+            "ids_key_id = ?22 WHERE id = ?1");
+        q.bind(1, concern.id);
+        bind_status(crypto_, q, 2, 12, concern);
+        bind_case(crypto_, q, 13, concern);
+        bind_ids(crypto_, q, 19, concern_ids(concern.unit_id, concern.household_ref),
+                 ids_context("concerns", concern.ref));
+        q.bind(9, concern.related_ref).bind(10, concern.updated_at).bind(11, concern.closed_at);
         if (q.changes() == 0) {
             throw Error(MC_E_STORAGE, "storage", "store failure: no such concern to update");
         }
@@ -455,9 +508,10 @@ public:
     std::vector<ConcernRecord> list_concerns(const ConcernQuery& filter) override {
         // SQLite reads a negative LIMIT as "no limit": never let that through.
         if (filter.limit <= 0) return {};
-        auto q = query(list_sql(filter));
-        q.bind(1, filter.state).bind(2, filter.assignee).bind(3, filter.unit_id);
+        auto q = query(list_sql(crypto_, filter));
+        q.bind(1, filter.state).bind(2, filter.assignee);
         q.bind(4, filter.before).bind(5, std::int64_t{filter.limit});
+        if (filter.unit_id) bind_indexes(crypto_, q, 8, BlindKind::unit, *filter.unit_id);
         if (filter.priority) q.bind(6, static_cast<std::int64_t>(*filter.priority));
         if (filter.by_priority && filter.before) {
             q.bind(7, static_cast<std::int64_t>(filter.before_priority));
@@ -550,12 +604,14 @@ public:
             if (next.step()) id = next.int64(0);
         }
         auto q = query(
-            "INSERT INTO entries (id, concern_id, unit_id, kind, at, actor_id, actor_role, data, "
-            "key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-        q.bind(1, id).bind(2, concern).bind(3, unit_id).bind(4, entry.kind).bind(5, entry.at);
-        q.bind(6, entry.actor.id).bind(7, role_text(entry.actor));
-        q.bind_blob(8, crypto_.seal_record(entry.data.dump(), entry_context(id)));
-        q.bind(9, crypto_.active_key_id());
+            "INSERT INTO entries (id, concern_id, kind, at, actor_role, data, key_id, unit_hash, "
+            "actor_hash, ids, ids_key_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        q.bind(1, id).bind(2, concern).bind(3, entry.kind).bind(4, entry.at);
+        q.bind(5, role_text(entry.actor));
+        q.bind_blob(6, crypto_.seal_record(entry.data.dump(), entry_context(id)));
+        q.bind(7, crypto_.active_key_id());
+        bind_ids(crypto_, q, 8, entry_ids(unit_id, entry.actor.id),
+                 ids_context("entries", std::to_string(id)));
         q.run();
     }
 
@@ -580,27 +636,27 @@ public:
                               std::optional<int> limit) override {
         static const std::string after_position =
             " AND (?4 IS NULL OR at > ?4 OR (at = ?4 AND id > ?5))";
-        static const std::string sql =
-            "SELECT kind, at, actor_id, actor_role, data, id, key_id, 0 FROM entries "
-            "WHERE concern_id = ?1" +
-            after_position +
-            " UNION ALL "
-            "SELECT kind, at, actor_id, actor_role, data, id, key_id, 1 FROM entries "
-            "WHERE concern_id IS NULL AND unit_id = ?2 AND kind = 'host_event' "
-            "AND (?3 IS NULL OR at <= ?3) AND at >= ?6" +
-            after_position + " ORDER BY 2, 6";
+        static const std::string columns =
+            "SELECT kind, at, ids, ids_key_id, actor_role, data, id, key_id, ";
+        const std::string sql =
+            columns + "0 FROM entries WHERE concern_id = ?1" + after_position + " UNION ALL " +
+            columns + "1 FROM entries WHERE concern_id IS NULL AND " +
+            matches(crypto_, "unit_hash", 7) +
+            " AND kind = 'host_event' AND (?3 IS NULL OR at <= ?3) AND at >= ?6" + after_position +
+            " ORDER BY 2, 7";
         // A concern opened since the unit's last change of tenant does not
         // see the unit-level events of the former tenant's time.
         const Timestamp since = tenancy_since(concern.unit_id);
         auto q = query(sql);
-        q.bind(1, concern.id).bind(2, concern.unit_id).bind(3, concern.closed_at);
+        q.bind(1, concern.id).bind(3, concern.closed_at);
+        bind_indexes(crypto_, q, 7, BlindKind::unit, concern.unit_id);
         q.bind(6, concern.created_at >= since ? since : Timestamp{0});
         q.bind(4, after ? std::optional<std::int64_t>(after->at) : std::nullopt);
         q.bind(5, after ? std::optional<std::int64_t>(after->id) : std::nullopt);
         ChronologyPage page;
         std::optional<EntryPosition> last;
         while (q.step()) {
-            const bool unit_level = q.boolean(7);
+            const bool unit_level = q.boolean(8);
             Entry e = read_entry(crypto_, q);
             if (unit_level && !same_household(e.data, concern.household_ref)) continue;
             if (limit && page.entries.size() == static_cast<std::size_t>(*limit)) {
@@ -608,7 +664,7 @@ public:
                 break;
             }
             page.entries.push_back(std::move(e));
-            last = EntryPosition{q.int64(1), q.int64(5)};
+            last = EntryPosition{q.int64(1), q.int64(6)};
         }
         return page;
     }
@@ -714,10 +770,19 @@ public:
         return all;
     }
 
+    // Whether a unit has a concern left is a comparison of hashes, which
+    // only holds between rows under one key: while a key rotation has
+    // concerns or unattached events left under an old key, nothing is
+    // purged (the next purge after the rotation does it).
     std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) override {
+        for (const char* table : {"concerns WHERE ", "entries WHERE concern_id IS NULL AND "}) {
+            auto q = query(std::string("SELECT 1 FROM ") + table + kIdsUnderOldKey + " LIMIT 1");
+            q.bind(1, crypto_.active_key_id());
+            if (q.step()) return 0;
+        }
         return remove_or_count("entries",
                                "concern_id IS NULL AND at <= ?1 AND NOT EXISTS "
-                               "(SELECT 1 FROM concerns c WHERE c.unit_id = entries.unit_id)",
+                               "(SELECT 1 FROM concerns c WHERE c.unit_hash = entries.unit_hash)",
                                occurred_before, dry_run);
     }
 
@@ -727,7 +792,8 @@ public:
         q.bind(1, concern);
         std::vector<StoredSubmission> all;
         while (q.step())
-            all.push_back({submission_record(q), q.optional_int64(kSubmissionColumnCount)});
+            all.push_back(
+                {submission_record(crypto_, q), q.optional_int64(kSubmissionColumnCount)});
         return all;
     }
 
@@ -743,7 +809,7 @@ public:
 
     std::vector<AuditItem> list_audit(const AuditQuery& filter) override {
         require_open_transaction();
-        return list_audit_rows(db_, filter);
+        return list_audit_rows(db_, crypto_, filter);
     }
 
     RotationProgress rotate_keys(std::int64_t batch) override {
@@ -783,24 +849,23 @@ private:
 // The prompt log (Store::prompts_since, save_prompts), outside the service's
 // transactions: the adapter's store calls these in its own.
 template <class Db>
-std::vector<PromptRecord> prompts_since(Db& db, Timestamp since) {
+std::vector<PromptRecord> prompts_since(Db& db, const Crypto& crypto, Timestamp since) {
     auto q = db.query(
-        "SELECT host_ticket_id, prompted_at FROM prompts WHERE prompted_at >= ?1 "
-        "ORDER BY prompted_at, host_ticket_id");
+        "SELECT ids, ids_key_id, ticket_hash, prompted_at FROM prompts WHERE prompted_at >= ?1 "
+        "ORDER BY prompted_at, ticket_hash");
     q.bind(1, since);
     std::vector<PromptRecord> prompts;
-    while (q.step()) prompts.push_back(PromptRecord{q.text(0), q.int64(1)});
+    while (q.step()) {
+        const auto ids = open_ids(crypto, q, 0, ids_context("prompts", q.text(2)));
+        prompts.push_back(PromptRecord{id_text(ids, "host_ticket_id"), q.int64(3)});
+    }
     return prompts;
 }
 
 template <class Db>
-void save_prompts(Db& db, const std::vector<PromptRecord>& prompts) {
+void save_prompts(Db& db, const Crypto& crypto, const std::vector<PromptRecord>& prompts) {
     for (const PromptRecord& prompt : prompts) {
-        auto q = db.query(
-            "INSERT INTO prompts (host_ticket_id, prompted_at) VALUES (?1, ?2) "
-            "ON CONFLICT DO NOTHING");
-        q.bind(1, prompt.host_ticket_id).bind(2, prompt.prompted_at);
-        q.run();
+        save_prompt(db, crypto, prompt.host_ticket_id, prompt.prompted_at);
     }
 }
 

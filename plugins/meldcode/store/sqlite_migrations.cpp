@@ -336,6 +336,138 @@ CREATE TABLE figures (
 CREATE INDEX figures_by_quarter ON figures (quarter);
 )sql";
 
+// Schema 11: blind indexes (issue 20, point 3). Someone holding the file
+// without the key ring must not learn which dwelling has a concern or who
+// reported it, so no unit id, household reference, observer (actor) id or
+// host ticket id stays in clear:
+// - each row keeps its ids sealed together in `ids` (a JSON object, under
+//   `ids_key_id`, bound to the row), and where the store looks one up, a
+//   keyed hash of it (store/sql_blind.h): concerns.unit_hash and
+//   household_hash, entries.unit_hash and actor_hash, submissions.
+//   observer_hash, prompts.ticket_hash and tenancies.unit_hash. The indexes
+//   that served the clear columns serve the hashes.
+// - audit rows keep their actor's id sealed in `actor` (under
+//   `actor_key_id`); the chain still MACs the clear id, so every link made
+//   before stays valid. Like key_id and link, the sealed actor may change
+//   (key rotation reseals it): the trigger guards every other column.
+// - Hashing and sealing need the keys, which a migration does not have: the
+//   clear values move to blind_backlog here, and the store's first open with
+//   keys seals them and empties it in one transaction (sqlite_store.cpp).
+//   Until then the file still holds them, as it did before.
+// - DROP COLUMN rewrites the table and secure_delete overwrites the freed
+//   pages; submissions (whose unique key named the observer), prompts and
+//   tenancies (keyed by the clear id) are rebuilt instead, as rowid tables:
+//   rotation finds their rows under an old key through a MULTI-INDEX OR,
+//   which SQLite offers on rowid tables only. (DROP COLUMN needs SQLite 3.35,
+//   as the store's RETURNING clauses already do.)
+// - Someone holding the file still sees which rows share a unit, household
+//   or actor (equal hashes), never which one it is.
+constexpr const char* kSchema11 = R"sql(
+CREATE TABLE blind_backlog (
+    tbl TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    ref TEXT,
+    a TEXT,
+    b TEXT
+);
+
+INSERT INTO blind_backlog (tbl, row_id, ref, a, b)
+    SELECT 'concerns', id, ref, unit_id, household_ref FROM concerns;
+DROP INDEX concerns_by_unit;
+DROP INDEX concerns_by_household;
+ALTER TABLE concerns DROP COLUMN unit_id;
+ALTER TABLE concerns DROP COLUMN household_ref;
+ALTER TABLE concerns ADD COLUMN unit_hash TEXT;
+ALTER TABLE concerns ADD COLUMN household_hash TEXT;
+ALTER TABLE concerns ADD COLUMN ids BLOB;
+ALTER TABLE concerns ADD COLUMN ids_key_id TEXT;
+CREATE INDEX concerns_by_unit ON concerns (unit_hash);
+CREATE INDEX concerns_by_household ON concerns (household_hash) WHERE household_hash IS NOT NULL;
+CREATE INDEX concerns_by_ids_key ON concerns (ids_key_id);
+
+INSERT INTO blind_backlog (tbl, row_id, ref, a, b)
+    SELECT 'entries', id, NULL, unit_id, actor_id FROM entries;
+DROP INDEX entries_unattached_by_unit;
+ALTER TABLE entries DROP COLUMN unit_id;
+ALTER TABLE entries DROP COLUMN actor_id;
+ALTER TABLE entries ADD COLUMN unit_hash TEXT;
+ALTER TABLE entries ADD COLUMN actor_hash TEXT;
+ALTER TABLE entries ADD COLUMN ids BLOB;
+ALTER TABLE entries ADD COLUMN ids_key_id TEXT;
+CREATE INDEX entries_unattached_by_unit ON entries (unit_hash, at) WHERE concern_id IS NULL;
+CREATE INDEX entries_by_ids_key ON entries (ids_key_id);
+
+INSERT INTO blind_backlog (tbl, row_id, ref, a, b)
+    SELECT 'submissions', id, ref, observer_id, host_ticket_id FROM submissions;
+CREATE TABLE submissions_blind (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL UNIQUE,
+    concern_id INTEGER NOT NULL REFERENCES concerns (id),
+    observer_hash TEXT,
+    ids BLOB,
+    ids_key_id TEXT,
+    idempotency_key TEXT NOT NULL,
+    request_digest TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    handled_at INTEGER,
+    already_called_112 INTEGER NOT NULL DEFAULT 0 CHECK (already_called_112 IN (0, 1)),
+    already_called_veilig_thuis INTEGER NOT NULL DEFAULT 0
+        CHECK (already_called_veilig_thuis IN (0, 1)),
+    callback_requested INTEGER NOT NULL DEFAULT 0 CHECK (callback_requested IN (0, 1)),
+    feedback_message TEXT,
+    feedback_at INTEGER,
+    aftercare_offered INTEGER NOT NULL DEFAULT 0 CHECK (aftercare_offered IN (0, 1)),
+    UNIQUE (observer_hash, idempotency_key)
+);
+INSERT INTO submissions_blind (id, ref, concern_id, idempotency_key, request_digest,
+    submitted_at, handled_at, already_called_112, already_called_veilig_thuis,
+    callback_requested, feedback_message, feedback_at, aftercare_offered)
+    SELECT id, ref, concern_id, idempotency_key, request_digest, submitted_at, handled_at,
+        already_called_112, already_called_veilig_thuis, callback_requested, feedback_message,
+        feedback_at, aftercare_offered FROM submissions;
+DROP TABLE submissions;
+ALTER TABLE submissions_blind RENAME TO submissions;
+CREATE INDEX submissions_by_concern ON submissions (concern_id, handled_at);
+CREATE INDEX submissions_by_ids_key ON submissions (ids_key_id);
+
+INSERT INTO blind_backlog (tbl, row_id, ref, a, b)
+    SELECT 'prompts', prompted_at, NULL, host_ticket_id, NULL FROM prompts;
+DROP TABLE prompts;
+CREATE TABLE prompts (
+    ticket_hash TEXT PRIMARY KEY,
+    ids BLOB NOT NULL,
+    ids_key_id TEXT NOT NULL,
+    prompted_at INTEGER NOT NULL
+);
+CREATE INDEX prompts_by_time ON prompts (prompted_at);
+CREATE INDEX prompts_by_ids_key ON prompts (ids_key_id);
+
+INSERT INTO blind_backlog (tbl, row_id, ref, a, b)
+    SELECT 'tenancies', since, NULL, unit_id, NULL FROM tenancies;
+DROP TABLE tenancies;
+CREATE TABLE tenancies (
+    unit_hash TEXT PRIMARY KEY,
+    ids BLOB NOT NULL,
+    ids_key_id TEXT NOT NULL,
+    since INTEGER NOT NULL
+);
+CREATE INDEX tenancies_by_ids_key ON tenancies (ids_key_id);
+
+INSERT INTO blind_backlog (tbl, row_id, ref, a, b)
+    SELECT 'audit', id, NULL, actor_id, NULL FROM audit;
+DROP TRIGGER audit_no_update;
+ALTER TABLE audit DROP COLUMN actor_id;
+ALTER TABLE audit ADD COLUMN actor BLOB;
+ALTER TABLE audit ADD COLUMN actor_key_id TEXT;
+CREATE INDEX audit_by_actor_key ON audit (actor_key_id);
+CREATE TRIGGER audit_no_update
+BEFORE UPDATE OF id, at, actor_role, action, concern_id, outcome, integration, request_id, count
+ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -377,8 +509,9 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
-        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4}, {5, kSchema5},
-        {6, kSchema6}, {7, kSchema7}, {8, kSchema8}, {9, kSchema9}, {10, kSchema10},
+        {1, kSchema1}, {2, kSchema2},   {3, kSchema3},   {4, kSchema4},
+        {5, kSchema5}, {6, kSchema6},   {7, kSchema7},   {8, kSchema8},
+        {9, kSchema9}, {10, kSchema10}, {11, kSchema11},
     };
     return all;
 }

@@ -80,16 +80,114 @@ private:
 using SqliteTransaction = sql::SqlTransaction<Connection>;
 
 // ---------------------------------------------------------------------------
+// Schema 11's second half, which needs the keys: the ids that schema 10 and
+// older kept in clear wait in blind_backlog (sqlite_migrations.cpp); here each
+// is hashed and sealed into its row, and the backlog row is deleted
+// (secure_delete overwrites it). All of it in the transaction that opens the
+// store: a store is never found half-migrated, and a crash leaves the backlog
+// for the next open.
+
+// The ids of a backlog row as its table keeps them sealed.
+nlohmann::json legacy_ids(sql::IdsTable table, const std::optional<std::string>& a,
+                          const std::optional<std::string>& b) {
+    const auto set = [](nlohmann::json& ids, const char* name,
+                        const std::optional<std::string>& value) {
+        if (value) ids[name] = *value;
+    };
+    nlohmann::json ids = nlohmann::json::object();
+    switch (table) {
+        case sql::IdsTable::concerns:
+            set(ids, "unit_id", a);
+            set(ids, "household_ref", b);
+            break;
+        case sql::IdsTable::submissions:
+            set(ids, "observer_id", a);
+            set(ids, "host_ticket_id", b);
+            break;
+        case sql::IdsTable::entries:
+            set(ids, "unit_id", a);
+            set(ids, "actor_id", b);
+            break;
+        case sql::IdsTable::prompts:
+            set(ids, "host_ticket_id", a);
+            break;
+        case sql::IdsTable::tenancies:
+            set(ids, "unit_id", a);
+            break;
+    }
+    return ids;
+}
+
+struct LegacyRow {
+    std::int64_t rowid;
+    std::string table;
+    std::int64_t row;  // the row's id; a prompt's or tenancy's time
+    std::optional<std::string> ref, a, b;
+};
+
+void seal_legacy_row(Connection& db, const Crypto& crypto, const LegacyRow& legacy) {
+    if (legacy.table == "audit") {
+        if (!legacy.a) throw sql::store_failure("an audit row without actor");
+        sql::audit::seal_actor(db, crypto, legacy.row, *legacy.a);
+        return;
+    }
+    for (const sql::IdsColumn& column : sql::kIdsColumns) {
+        if (legacy.table != column.name) continue;
+        // Concerns and submissions are bound to their ref, the others to
+        // their id or (new) hash.
+        sql::write_ids(db, crypto, column.table, legacy.row, legacy.ref,
+                       legacy_ids(column.table, legacy.a, legacy.b));
+        return;
+    }
+    throw sql::store_failure("a schema migration left an unknown table in its backlog");
+}
+
+// Returns whether there was anything to seal.
+bool seal_blind_backlog(Connection& db, const Crypto& crypto) {
+    bool sealed = false;
+    for (;;) {
+        std::vector<LegacyRow> rows;
+        {
+            auto q = db.query(
+                "SELECT rowid, tbl, row_id, ref, a, b FROM blind_backlog ORDER BY rowid LIMIT "
+                "1000");
+            while (q.step()) {
+                rows.push_back({q.int64(0), q.text(1), q.int64(2), q.optional_text(3),
+                                q.optional_text(4), q.optional_text(5)});
+            }
+        }
+        if (rows.empty()) return sealed;
+        sealed = true;
+        for (const LegacyRow& row : rows) seal_legacy_row(db, crypto, row);
+        auto done = db.query("DELETE FROM blind_backlog WHERE rowid <= ?1");
+        done.bind(1, rows.back().rowid);
+        done.run();
+    }
+}
+
+// ---------------------------------------------------------------------------
 // The store: one connection, one mutex, one transaction at a time.
 
 class SqliteStore final : public Store {
 public:
     // Checks the key ring against the store (sql::prepare_keys) before
-    // anything else is read or written.
+    // anything else is read or written. When it sealed the ids an older
+    // store kept in clear, the write-ahead log still holds page images with
+    // them (the migration's own frames): it is emptied at once.
     SqliteStore(std::unique_ptr<sqlite::StoreLock> lock, DbHandle db,
                 std::shared_ptr<const Crypto> crypto)
         : lock_(std::move(lock)), connection_(std::move(db)), crypto_(std::move(crypto)) {
-        in_transaction([&] { sql::prepare_keys(connection_, *crypto_); }, /*timed=*/false);
+        bool sealed = false;
+        in_transaction(
+            [&] {
+                sql::prepare_keys(connection_, *crypto_,
+                                  [&] { sealed = seal_blind_backlog(connection_, *crypto_); });
+            },
+            /*timed=*/false);
+        if (sealed && !checkpoint()) {
+            throw sqlite::storage_failure(sqlite::kStoreFailure,
+                                          "the log of the migrated store could not be emptied");
+        }
     }
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
@@ -102,14 +200,14 @@ public:
 
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
         Lock lock(mutex_);
-        return sql::prompts_since(connection_, since);
+        return sql::prompts_since(connection_, *crypto_, since);
     }
 
     // A batch from the background writer: one transaction, one sync.
     void save_prompts(const std::vector<PromptRecord>& prompts) override {
         if (prompts.empty()) return;
         Lock lock(mutex_);
-        in_transaction([&] { sql::save_prompts(connection_, prompts); });
+        in_transaction([&] { sql::save_prompts(connection_, *crypto_, prompts); });
     }
 
     // The store's file lock keeps every other process out (store_lock.h).
