@@ -297,3 +297,35 @@ TEST_CASE("two stores on one schema claim a ticket's prompt once", "[postgres]")
     // A claim is not a transaction of the store: it waits for no writer.
     first->transaction([&](StoreTransaction&) { CHECK(b->claim({"erp\x1fWO-3", 1003})); });
 }
+
+TEST_CASE("a ticket's claim holds through a key rotation, before, during and after it",
+          "[postgres]") {
+    PostgresSchema schema;
+    CHECK(open_store(schema)->shared_prompt_claims()->claim({"erp\x1fWO-1", 1000}));
+    const auto rotate_all = [](Store& store) {
+        RotationProgress progress;
+        do {
+            store.transaction([&](StoreTransaction& tx) { progress = tx.rotate_keys(1); });
+        } while (progress.remaining > 0);
+    };
+    {
+        // The new key is active, the old claim not yet re-keyed: an instance
+        // on the new ring finds it and does not claim the ticket again.
+        auto store = open_store(schema, ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2"));
+        PromptClaims* claims = store->shared_prompt_claims();
+        CHECK(claims->claimed("erp\x1fWO-1"));
+        CHECK_FALSE(claims->claim({"erp\x1fWO-1", 1001}));
+        CHECK(claims->claim({"erp\x1fWO-2", 1002}));
+        rotate_all(*store);
+    }
+    // Only the new key left: both claims are found, neither is claimed twice.
+    auto store = open_store(schema, ring_of({{"k2", '\x22'}}, "k2"));
+    PromptClaims* claims = store->shared_prompt_claims();
+    CHECK_FALSE(claims->claim({"erp\x1fWO-1", 1003}));
+    CHECK_FALSE(claims->claim({"erp\x1fWO-2", 1004}));
+    CHECK(count(schema, "prompts") == "2");
+    const auto prompts = store->prompts_since(0);
+    REQUIRE(prompts.size() == 2);
+    CHECK(prompts[0].prompted_at == 1000);
+    CHECK(prompts[1].prompted_at == 1002);
+}
