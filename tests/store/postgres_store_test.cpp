@@ -15,6 +15,7 @@
 #include "postgres_schema.h"
 #include "store/postgres_migrations.h"
 #include "store/postgres_store.h"
+#include "store/sql_transaction.h"
 
 namespace {
 
@@ -328,4 +329,77 @@ TEST_CASE("a ticket's claim holds through a key rotation, before, during and aft
     REQUIRE(prompts.size() == 2);
     CHECK(prompts[0].prompted_at == 1000);
     CHECK(prompts[1].prompted_at == 1002);
+}
+
+namespace {
+
+// The officer's list queries (filters, each order, a first and a later page)
+// with literal values for their parameters, as PostgreSQL would plan them.
+std::vector<std::string> list_queries() {
+    const auto crypto = make_sodium_crypto(ring_of({{"k1", '\x11'}}, "k1"));
+    const std::vector<std::pair<std::string, std::string>> values{
+        {"?1", "'weighing'"}, {"?2", "'officer-1'"}, {"?4", "4711"},
+        {"?5", "100"},        {"?6", "1"},           {"?7", "1"}};
+    std::vector<std::string> queries;
+    for (const bool by_priority : {true, false}) {
+        for (int filter = 0; filter < 5; ++filter) {
+            for (const bool later_page : {false, true}) {
+                ConcernQuery q;
+                q.by_priority = by_priority;
+                if (filter == 1 || filter == 4) q.state = "weighing";
+                if (filter == 2) q.assignee = "officer-1";
+                if (filter >= 3) q.priority = Priority::urgent;
+                if (later_page) q.before = 4711;
+                std::string sql = sql::list_sql(*crypto, q);
+                for (const auto& [parameter, value] : values) {
+                    for (auto at = sql.find(parameter); at != std::string::npos;
+                         at = sql.find(parameter)) {
+                        sql.replace(at, parameter.size(), value);
+                    }
+                }
+                queries.push_back(sql);
+            }
+        }
+    }
+    return queries;
+}
+
+// Whether the plan of `sql` sorts, with sorting and sequential scans priced
+// out: a Sort then remains only where no index gives the order.
+bool sorts(const PostgresSchema& schema, const std::string& sql) {
+    const auto plan = test::postgres_table(
+        schema.conninfo(), "SET enable_sort = off; SET enable_seqscan = off; EXPLAIN " + sql);
+    std::string text;
+    for (const auto& row : plan) text += row.at(0) + "\n";
+    INFO(sql << "\n" << text);
+    CHECK_FALSE(text.empty());
+    return text.find("Sort") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a schema-1 store gets the list's indexes, and the list then sorts nothing",
+          "[postgres]") {
+    PostgresSchema schema;
+    REQUIRE(schema.sql(postgres::migrations().front().sql));
+    REQUIRE(
+        schema.sql("CREATE TABLE schema_version (one SMALLINT PRIMARY KEY CHECK (one = 1), "
+                   "version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1, 1)"));
+    const auto queries = list_queries();
+    CHECK(sorts(schema, queries.front()));  // by priority, no filter: schema 1 sorts
+
+    auto store = open_store(schema);
+    CHECK(schema.sql("SELECT version FROM schema_version") == "2");
+    for (const auto& sql : queries) CHECK_FALSE(sorts(schema, sql));
+    store->transaction([](StoreTransaction& tx) {
+        auto c = make_concern("C-1");
+        c.status.priority = Priority::urgent;
+        tx.insert_concern(c);
+        ConcernQuery urgent;
+        urgent.by_priority = true;
+        urgent.priority = Priority::urgent;
+        const auto found = tx.list_concerns(urgent);
+        REQUIRE(found.size() == 1);
+        CHECK(found.front().ref == "C-1");
+    });
 }

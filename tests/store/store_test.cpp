@@ -1052,6 +1052,47 @@ TEST_CASE("list_concerns sorts by priority and pages within it", "[store]") {
     CHECK(refs(list(*store, urgent)) == std::vector<std::string>{"C-3"});
 }
 
+TEST_CASE("the list by priority pages through ties without a gap or a repeat", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    // Runs of equal priority longer than a page, so pages end inside them.
+    const Priority order[] = {Priority::normal, Priority::acute,  Priority::normal,
+                              Priority::urgent, Priority::acute,  Priority::normal,
+                              Priority::urgent, Priority::acute,  Priority::normal,
+                              Priority::acute,  Priority::normal, Priority::urgent};
+    for (std::size_t i = 0; i < std::size(order); ++i) {
+        auto c = make_concern("C-" + std::to_string(i), "unit-" + std::to_string(i), std::nullopt,
+                              i % 3 == 0 ? "closed" : "weighing");
+        c.status.priority = order[i];
+        insert_concern(*store, c);
+    }
+    // No filter, by state, by priority (whose cursor compares the filter's
+    // priority, list_sql).
+    const std::size_t sizes[] = {12, 8, 4};
+    for (int filter = 0; filter < 3; ++filter) {
+        ConcernQuery query;
+        query.by_priority = true;
+        if (filter == 1) query.state = "weighing";
+        if (filter == 2) query.priority = Priority::acute;
+        query.limit = 100;
+        const auto whole = list(*store, query);
+        REQUIRE(whole.size() == sizes[filter]);
+        for (std::size_t i = 1; i < whole.size(); ++i) {
+            const auto before = whole[i - 1].status.priority;
+            const auto after = whole[i].status.priority;
+            CHECK((before < after || (before == after && whole[i - 1].id > whole[i].id)));
+        }
+        std::vector<ConcernRecord> paged;
+        query.limit = 3;
+        for (auto page = list(*store, query); !page.empty(); page = list(*store, query)) {
+            paged.insert(paged.end(), page.begin(), page.end());
+            query.before = page.back().id;
+            query.before_priority = page.back().status.priority;
+        }
+        CHECK(refs(paged) == refs(whole));
+    }
+}
+
 namespace {
 
 // Lower-case hex of bytes, for a blob literal X'...'.
@@ -1250,4 +1291,68 @@ TEST_CASE("the officer's list by unit reads the index on the unit's hash", "[sto
         CHECK(plan.find("concerns_by_unit (unit_hash=?)") != std::string::npos);
         CHECK(plan.find("SCAN c") == std::string::npos);
     }
+}
+
+namespace {
+
+// The list queries an officer can ask (filters, each order, a first page and
+// a later one), with their plans: each must read an index in its order and
+// stop after its page, so none may sort (a TEMP B-TREE) what it found.
+void check_list_plans_sort_nothing(const std::string& path) {
+    const auto crypto = make_sodium_crypto(ring_of({{"k1", '\x11'}}, "k1"));
+    for (const bool by_priority : {true, false}) {
+        for (int filter = 0; filter < 5; ++filter) {
+            for (const bool later_page : {false, true}) {
+                ConcernQuery q;
+                q.by_priority = by_priority;
+                if (filter == 1 || filter == 4) q.state = "weighing";
+                if (filter == 2) q.assignee = "officer-1";
+                if (filter >= 3) q.priority = Priority::urgent;
+                if (later_page) q.before = 4711;
+                const std::string plan = query_plan(path, sql::list_sql(*crypto, q));
+                INFO("by priority " << by_priority << ", filter " << filter << ", later page "
+                                    << later_page << ":\n"
+                                    << plan);
+                CHECK_FALSE(plan.empty());
+                CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the officer's list reads an index in its own order and sorts nothing",
+          "[store][sqlite]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    open_store(path);
+    check_list_plans_sort_nothing(path);
+}
+
+TEST_CASE("a schema-11 store gets the list's indexes at its first open", "[store][sqlite]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    raw_sql(path, "PRAGMA journal_mode = WAL");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    for (const auto& migration : sqlite::migrations()) {
+        if (migration.version > 11) break;
+        REQUIRE(sqlite3_exec(db, migration.sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    sqlite3_exec(db, "PRAGMA user_version = 11", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    CHECK(query_plan(path, "SELECT id FROM concerns ORDER BY priority, id DESC LIMIT 1")
+              .find("TEMP B-TREE") != std::string::npos);
+
+    auto store = open_store(path);
+    CHECK(raw_sql(path, "PRAGMA user_version") == "12");
+    check_list_plans_sort_nothing(path);
+    auto c = make_concern("C-1", "unit-1");
+    c.status.priority = Priority::urgent;
+    insert_concern(*store, c);
+    ConcernQuery urgent;
+    urgent.by_priority = true;
+    urgent.priority = Priority::urgent;
+    CHECK(refs(list(*store, urgent)) == std::vector<std::string>{"C-1"});
 }

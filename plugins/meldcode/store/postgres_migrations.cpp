@@ -212,6 +212,23 @@ CREATE TABLE figures (
 CREATE INDEX figures_by_quarter ON figures (quarter);
 )sql";
 
+// Schema 2: SQLite's schema 12. The officer's list (ORDER BY priority, id
+// DESC) reads an index in its order and stops after its page, instead of
+// sorting every concern of the first priorities. Filtered by state or
+// assignee alone, newest first (ORDER BY id DESC), it scans (state, id) or
+// (assignee, id) backwards: what SQLite's one-column indexes give, since
+// they end in the rowid.
+constexpr const char* kSchema2 = R"sql(
+DROP INDEX concerns_by_priority;
+CREATE INDEX concerns_by_priority ON concerns (priority, id DESC);
+CREATE INDEX concerns_by_state_priority ON concerns (state, priority, id DESC);
+CREATE INDEX concerns_by_assignee_priority ON concerns (assignee, priority, id DESC);
+DROP INDEX concerns_by_state;
+CREATE INDEX concerns_by_state ON concerns (state, id);
+DROP INDEX concerns_by_assignee;
+CREATE INDEX concerns_by_assignee ON concerns (assignee, id);
+)sql";
+
 // The version table itself is not a migration: it must exist before the
 // first one runs, and a newer meldcode may have changed everything else.
 constexpr const char* kVersionTable =
@@ -248,7 +265,7 @@ void migrate_to(const Connection& connection, const Migration& migration) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all{{1, kSchema1}};
+    static const std::vector<Migration> all{{1, kSchema1}, {2, kSchema2}};
     return all;
 }
 

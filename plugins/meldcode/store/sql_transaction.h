@@ -217,7 +217,13 @@ inline std::string list_sql(const Crypto& crypto, const ConcernQuery& filter) {
         if (filter.before) add("c.id < ?4");
         return concern_sql(where.c_str()) + " ORDER BY c.id DESC LIMIT ?5";
     }
-    if (filter.before) add("(c.priority > ?7 OR (c.priority = ?7 AND c.id < ?4))");
+    // Filtered by priority, the cursor compares that priority, not the
+    // column: the same rows, but the planner then keeps the equality on the
+    // index (a range on c.priority would make it sort the rest).
+    if (filter.before) {
+        add(filter.priority ? "(?6 > ?7 OR (?6 = ?7 AND c.id < ?4))"
+                            : "(c.priority > ?7 OR (c.priority = ?7 AND c.id < ?4))");
+    }
     return concern_sql(where.c_str()) + " ORDER BY c.priority, c.id DESC LIMIT ?5";
 }
 
