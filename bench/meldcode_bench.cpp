@@ -28,40 +28,20 @@
 #include <iostream>
 #include <vector>
 
+#include "bench_stats.h"
 #include "meldcode/meldcode.hpp"
+#include "scale_bench.h"
 
 namespace po = boost::program_options;
+using meldcode::bench::Clock;
+using meldcode::bench::median;
+using meldcode::bench::stats;
+using meldcode::bench::Stats;
+using meldcode::bench::submission_body;
+using meldcode::bench::time_each;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-struct Stats {
-    double median_us = 0;
-    double p99_us = 0;
-};
-
-Stats stats(std::vector<double> samples) {
-    std::sort(samples.begin(), samples.end());
-    return {samples[samples.size() / 2], samples[samples.size() * 99 / 100]};
-}
-
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-}
-
-template <typename Fn>
-std::vector<double> time_each(int count, Fn&& fn) {
-    std::vector<double> samples;
-    samples.reserve(static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) {
-        const auto start = Clock::now();
-        fn(i);
-        samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
-    }
-    return samples;
-}
 
 template <typename Fn>
 double per_second(int count, Fn&& fn) {
@@ -121,17 +101,6 @@ struct Options {
     int rotation_rows = 10000;
     std::string postgresql;  // a conninfo: the hook figure on that store too
 };
-
-// One signal submission for its own unit (so, a concern of its own).
-std::string submission_body(const std::string& id, const std::string& observations) {
-    return json{{"ticket", {{"host_ticket_id", "WO-s-" + id}, {"unit_id", "VHE-" + id}}},
-                {"idempotency_key", "bench-key-" + id},
-                {"signals", {"mc.home.holes_in_walls_or_doors"}},
-                {"observations", observations},
-                {"children_involved", "unknown"},
-                {"acute", false}}
-        .dump();
-}
 
 void hook_benchmark(const meldcode::sdk::Instance& mc, const Options& o, const char* store) {
     const std::string actor = json{{"id", "erp"}, {"role", "integration"}}.dump();
@@ -236,7 +205,7 @@ RotationTimes rotate_all(const std::shared_ptr<const meldcode::sdk::Plugin>& plu
     for (long long remaining = 1; remaining > 0;) {
         const auto start = Clock::now();
         remaining = mc.rotate_keys(admin, {{"batch", 100}}).at("remaining").get<long long>();
-        batch_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+        batch_us.push_back(meldcode::bench::since_us(start));
     }
     batch_us.pop_back();  // the last batch is a partial one
     const auto tenth = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, batch_us.size() / 10));
@@ -297,7 +266,14 @@ int main(int argc, char** argv) {
         "submissions in the store the key rotation figure rotates")(
         "postgresql", po::value(&o.postgresql),
         "a libpq conninfo (an empty schema first in its search_path): the hook figure on a "
-        "PostgreSQL store too");
+        "PostgreSQL store too; with --scale, the store that grows")(
+        "scale", po::value<std::string>(),
+        "sizes, e.g. 1000,10000,100000,1000000: instead of the figures above, grow one store "
+        "to each size in turn and time the officer's list, a long chronology, a submission and "
+        "a ticket close there (bench/scale_bench.cpp)")(
+        "scale-samples", po::value<int>()->default_value(200), "timed calls per figure and size")(
+        "chronology-entries", po::value<int>()->default_value(10000),
+        "entries of the concern whose chronology --scale reads");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, options), vm);
     if (vm.count("help") != 0) {
@@ -310,6 +286,16 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(o.dir);
 
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(o.plugin);
+    if (vm.count("scale") != 0) {
+        meldcode::bench::ScaleOptions scale;
+        scale.sizes = meldcode::bench::parse_sizes(vm["scale"].as<std::string>());
+        scale.samples = vm["scale-samples"].as<int>();
+        scale.chronology_entries = vm["chronology-entries"].as<int>();
+        scale.dir = o.dir;
+        scale.postgresql = o.postgresql;
+        meldcode::bench::scale_benchmark(plugin, scale);
+        return 0;
+    }
     const std::string keys = (o.dir / "meldcode.keys").string();
     meldcode::sdk::create_key_file(keys);
     const meldcode::sdk::Instance mc(
