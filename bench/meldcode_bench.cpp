@@ -273,7 +273,9 @@ int main(int argc, char** argv) {
         "a ticket close there (bench/scale_bench.cpp)")(
         "scale-samples", po::value<int>()->default_value(200), "timed calls per figure and size")(
         "chronology-entries", po::value<int>()->default_value(10000),
-        "entries of the concern whose chronology --scale reads");
+        "entries of the concern whose chronology --scale reads")(
+        "scale-keys", po::value<std::string>()->default_value(""),
+        "with --scale: the key ring of a store grown before, which then grows on");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, options), vm);
     if (vm.count("help") != 0) {
@@ -293,6 +295,7 @@ int main(int argc, char** argv) {
         scale.chronology_entries = vm["chronology-entries"].as<int>();
         scale.dir = o.dir;
         scale.postgresql = o.postgresql;
+        scale.keys = vm["scale-keys"].as<std::string>();
         meldcode::bench::scale_benchmark(plugin, scale);
         return 0;
     }

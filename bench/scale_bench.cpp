@@ -101,7 +101,7 @@ std::string sqlite_path(const ScaleOptions& o) {
 }
 
 std::string key_file(const ScaleOptions& o) {
-    return (o.dir / "scale.keys").string();
+    return o.keys.empty() ? (o.dir / "scale.keys").string() : o.keys;
 }
 
 const Actor kOfficer{"officer-0", Role::officer};
@@ -211,8 +211,19 @@ public:
     virtual void durable_insert(const std::string& body) = 0;
     // What a ticket close must write at least (nothing on SQLite).
     virtual void claim_insert(const std::string& body) = 0;
+    // The concerns the store holds, and the first of them: the concern with
+    // the long chronology (made first), or "" in an empty store.
+    std::pair<long long, std::string> grown() {
+        const auto row = first_row(
+            "SELECT (SELECT count(*) FROM concerns), "
+            "(SELECT coalesce(min(ref), '') FROM concerns WHERE id = (SELECT min(id) FROM "
+            "concerns))");
+        return {std::stoll(row.at(0)), row.at(1)};
+    }
 
 protected:
+    // The first row of `sql`, each column as text.
+    virtual std::vector<std::string> first_row(const char* sql) = 0;
     // Steps through the rows of `sql` (?1 the ref, ?2 the limit), adding up
     // the bytes of columns 1 and 2; throws on a short page.
     virtual void read(const char* sql, const std::string& ref, int limit) = 0;
@@ -257,6 +268,19 @@ public:
     void claim_insert(const std::string&) override {}
 
 private:
+    std::vector<std::string> first_row(const char* sql) override {
+        sqlite3_stmt* q = nullptr;
+        sqlite_ok(sqlite3_prepare_v2(reader_, sql, -1, &q, nullptr), SQLITE_OK, reader_);
+        std::vector<std::string> row;
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            for (int col = 0; col < sqlite3_column_count(q); ++col) {
+                const auto* text = sqlite3_column_text(q, col);
+                row.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+            }
+        }
+        sqlite3_finalize(q);
+        return row;
+    }
     void exec(const char* sql) {
         sqlite_ok(sqlite3_exec(writer_, sql, nullptr, nullptr, nullptr), SQLITE_OK, writer_);
     }
@@ -295,6 +319,12 @@ public:
     void claim_insert(const std::string& body) override { insert(claims_, body); }
 
 private:
+    std::vector<std::string> first_row(const char* sql) override {
+        postgres::Query q(connection_, sql);
+        std::vector<std::string> row;
+        if (q.step()) row = {std::to_string(q.int64(0)), q.text(1)};
+        return row;
+    }
     static void insert(const postgres::Connection& connection, const std::string& body) {
         postgres::Query(connection, "INSERT INTO bench_floor (body) VALUES (?1)")
             .bind(1, body)
@@ -461,13 +491,19 @@ std::vector<long long> parse_sizes(const std::string& text) {
 }
 
 void scale_benchmark(const std::shared_ptr<const sdk::Plugin>& plugin, const ScaleOptions& o) {
-    sdk::create_key_file(key_file(o));
+    if (!std::filesystem::exists(key_file(o))) sdk::create_key_file(key_file(o));
+    Grower{o};  // creates the store, or migrates one grown before
+    // A store grown before (e.g. copied, scale_to_postgresql.py) grows on.
+    auto [have, chronology_ref] = make_floor(o)->grown();
     std::printf(
         "| concerns | store | figure | median | p99 | floor median | floor p99 | ratio "
         "(median) | ratio (p99) |\n|---|---|---|---|---|---|---|---|---|\n");
-    std::string chronology_ref;
-    long long have = 0;
     for (const long long size : o.sizes) {
+        if (size < have) {
+            std::fprintf(stderr, "scale: the store holds %lld concerns already, not %lld\n", have,
+                         size);
+            continue;
+        }
         const auto start = Clock::now();
         {
             Grower grower(o);

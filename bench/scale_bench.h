@@ -17,7 +17,8 @@ struct ScaleOptions {
     int samples = 200;             // timed calls per figure and size
     int chronology_entries = 10000;
     std::filesystem::path dir;  // scratch: the SQLite store, the key ring, the floor
-    std::string postgresql;     // a conninfo (an empty schema first in its search_path), or ""
+    std::string postgresql;     // a conninfo (a schema first in its search_path), or ""
+    std::string keys;           // the key ring of a store grown before, or "": a new one
 };
 
 // One signal submission for its own unit (so, a concern of its own).
