@@ -275,7 +275,8 @@ int main(int argc, char** argv) {
         "chronology-entries", po::value<int>()->default_value(10000),
         "entries of the concern whose chronology --scale reads")(
         "scale-keys", po::value<std::string>()->default_value(""),
-        "with --scale: the key ring of a store grown before, which then grows on");
+        "with --scale: the key ring of a store grown before (in --dir, or the PostgreSQL "
+        "schema), which then grows on; --dir is not emptied");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, options), vm);
     if (vm.count("help") != 0) {
@@ -284,7 +285,8 @@ int main(int argc, char** argv) {
     }
     po::notify(vm);
     o.dir = vm["dir"].as<std::string>();
-    std::filesystem::remove_all(o.dir);
+    // A store grown before by --scale (its key ring named) lives on in --dir.
+    if (vm["scale-keys"].as<std::string>().empty()) std::filesystem::remove_all(o.dir);
     std::filesystem::create_directories(o.dir);
 
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(o.plugin);

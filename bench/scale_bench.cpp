@@ -26,7 +26,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -351,15 +353,14 @@ std::unique_ptr<Floor> make_floor(const ScaleOptions& o) {
 // A call through the C ABI, as a host makes it; throws when it fails.
 using AbiCall = mc_status (*)(mc_instance*, const char*, const char*, char**);
 
-void call(const sdk::Instance& mc, AbiCall fn, const std::string& actor,
-          const std::string& request) {
+std::string call(const sdk::Instance& mc, AbiCall fn, const std::string& actor,
+                 const std::string& request) {
     char* out = nullptr;
-    if (fn(mc.handle(), actor.c_str(), request.c_str(), &out) != MC_OK) {
-        const std::string error = out != nullptr ? out : "";
-        mc.plugin().api().free(out);
-        throw std::runtime_error("scale: a call failed: " + error);
-    }
+    const mc_status status = fn(mc.handle(), actor.c_str(), request.c_str(), &out);
+    const std::string answer = out != nullptr ? out : "";
     mc.plugin().api().free(out);
+    if (status != MC_OK) throw std::runtime_error("scale: a call failed: " + answer);
+    return answer;
 }
 
 // Samples of `subject` and `floor`, alternating.
@@ -391,15 +392,17 @@ void print(long long size, const char* store, const char* figure, const Figure& 
     std::fflush(stdout);
 }
 
+// A ticket closed a minute ago, so that it prompts (an older one may be
+// past the prompt rules' max_ticket_age_hours).
 std::string ticket(const std::string& id) {
-    return json{{"host_ticket_id", id},
-                {"unit_id", "VHE-" + id},
-                {"household_ref", "HH-" + id},
-                {"work_type", "REP"},
-                {"entered_dwelling", true},
-                {"technician_id", "tech-1042"},
-                {"closed_at", "2026-11-25T09:45:00Z"},
-                {"locale", "nl"}}
+    const auto closed = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() -
+                                                             std::chrono::minutes(1));
+    char closed_at[32];
+    std::strftime(closed_at, sizeof closed_at, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&closed));
+    return json{{"host_ticket_id", id},        {"unit_id", "VHE-" + id},
+                {"household_ref", "HH-" + id}, {"work_type", "REP"},
+                {"entered_dwelling", true},    {"technician_id", "tech-1042"},
+                {"closed_at", closed_at},      {"locale", "nl"}}
         .dump();
 }
 
@@ -449,6 +452,10 @@ void measure(const std::shared_ptr<const sdk::Plugin>& plugin, const ScaleOption
                   floor->durable_insert(
                       submission_body(at + "floor-" + std::to_string(i), kObservations));
               }));
+    if (call(mc, api.ticket_closed, host, ticket("WO-" + at + "check")).find("\"ask\":true") ==
+        std::string::npos) {
+        throw std::runtime_error("scale: the ticket close does not prompt");
+    }
     std::size_t sink = 0;
     print(size, store, "ticket close (prompts)",
           alternate(
@@ -499,24 +506,19 @@ void scale_benchmark(const std::shared_ptr<const sdk::Plugin>& plugin, const Sca
         "| concerns | store | figure | median | p99 | floor median | floor p99 | ratio "
         "(median) | ratio (p99) |\n|---|---|---|---|---|---|---|---|---|\n");
     for (const long long size : o.sizes) {
-        if (size < have) {
-            std::fprintf(stderr, "scale: the store holds %lld concerns already, not %lld\n", have,
-                         size);
-            continue;
-        }
         const auto start = Clock::now();
-        {
+        if (have < size) {
             Grower grower(o);
             if (chronology_ref.empty()) {
                 chronology_ref = grower.concern_with_entries(o.chronology_entries);
                 ++have;
             }
             grower.grow(have, size);
+            have = size;
         }
-        std::fprintf(stderr, "scale: grew to %lld concerns in %.0f s\n", size,
+        std::fprintf(stderr, "scale: grew to %lld concerns in %.0f s\n", have,
                      since_us(start) / 1e6);
-        have = size;
-        measure(plugin, o, size, chronology_ref);
+        measure(plugin, o, have, chronology_ref);
     }
 }
 

@@ -37,6 +37,7 @@ def psql(conninfo, sql):
 def main():
     bench, scratch = sys.argv[1], sys.argv[2]
     on_postgres = len(sys.argv) > 3 and sys.argv[3] == "postgres"
+    shutil.rmtree(scratch, ignore_errors=True)
     command = [bench, "--dir", scratch, "--scale", ",".join(map(str, SIZES)),
                "--scale-samples", "3", "--chronology-entries", "250"]
     schema = None
