@@ -660,6 +660,43 @@ TEST_CASE("the chronology includes the unit's host events without a concern", "[
     }
 }
 
+TEST_CASE("a chronology page fills past more skipped events than a page holds", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    ConcernRecord concern = make_concern("C-1", "unit-1", std::string("HH-1"));
+    store->transaction([&](StoreTransaction& tx) {
+        concern.id = tx.insert_concern(concern);
+        // Seven events of another household of the unit come first: a page
+        // of 2 reads its rows in chunks of 3, two chunks of them skipped.
+        for (Timestamp at = 10; at < 17; ++at) {
+            tx.append_entry(std::nullopt, "unit-1",
+                            Entry{"host_event", at, kHost, {{"household_ref", "HH-2"}}});
+        }
+        for (Timestamp at = 100; at < 103; ++at) {
+            tx.append_entry(concern.id, "unit-1", Entry{"action", at, kOfficer, {{"at", at}}});
+        }
+        tx.append_entry(std::nullopt, "unit-1",
+                        Entry{"host_event", 101, kHost, {{"household_ref", "HH-1"}}});
+    });
+    const auto page = [&](const std::optional<EntryPosition>& after) {
+        ChronologyPage p;
+        store->transaction([&](StoreTransaction& tx) { p = tx.chronology(concern, after, 2); });
+        return p;
+    };
+    const auto first = page(std::nullopt);
+    REQUIRE(first.entries.size() == 2);
+    CHECK(first.entries[0].at == 100);
+    CHECK(first.entries[1].at == 101);
+    CHECK(first.entries[1].kind == "action");
+    REQUIRE(first.next);
+    const auto second = page(first.next);
+    REQUIRE(second.entries.size() == 2);
+    CHECK(second.entries[0].kind == "host_event");
+    CHECK(second.entries[0].data == nlohmann::json{{"household_ref", "HH-1"}});
+    CHECK(second.entries[1].at == 102);
+    CHECK_FALSE(second.next);
+}
+
 TEST_CASE("claim_host_event claims an event id once", "[store]") {
     TempDir dir;
     auto store = open_store(dir.store_path());
@@ -1238,7 +1275,8 @@ TEST_CASE("a schema-10 store's clear ids are sealed at its first open and still 
     schema_10_store(path, *make_sodium_crypto(ring));
     {
         auto store = open_with(path, ring);
-        CHECK(raw_sql(path, "PRAGMA user_version") == "11");
+        CHECK(raw_sql(path, "PRAGMA user_version") ==
+              std::to_string(sqlite::latest_schema_version()));
         CHECK(raw_sql(path, "SELECT count(*) FROM blind_backlog") == "0");
         check_no_old_id(path);
         check_old_lookups(*store, "c-events-1");

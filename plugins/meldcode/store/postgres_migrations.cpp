@@ -217,7 +217,10 @@ CREATE INDEX figures_by_quarter ON figures (quarter);
 // sorting every concern of the first priorities. Filtered by state or
 // assignee alone, newest first (ORDER BY id DESC), it scans (state, id) or
 // (assignee, id) backwards: what SQLite's one-column indexes give, since
-// they end in the rowid.
+// they end in the rowid. A chronology page reads the concern's entries (and
+// its unit's unattached events) in (at, id) order from their indexes, as
+// SQLite's (concern_id, at) index gives with the rowid, instead of sorting
+// every entry of the concern by id within equal times.
 constexpr const char* kSchema2 = R"sql(
 DROP INDEX concerns_by_priority;
 CREATE INDEX concerns_by_priority ON concerns (priority, id DESC);
@@ -227,6 +230,10 @@ DROP INDEX concerns_by_state;
 CREATE INDEX concerns_by_state ON concerns (state, id);
 DROP INDEX concerns_by_assignee;
 CREATE INDEX concerns_by_assignee ON concerns (assignee, id);
+DROP INDEX entries_by_concern;
+CREATE INDEX entries_by_concern ON entries (concern_id, at, id);
+DROP INDEX entries_unattached_by_unit;
+CREATE INDEX entries_unattached_by_unit ON entries (unit_hash, at, id) WHERE concern_id IS NULL;
 )sql";
 
 // The version table itself is not a migration: it must exist before the

@@ -636,7 +636,11 @@ public:
     // what a later tenant's household did.
     // A page is read by stepping until it is full (plus one entry, to know
     // whether there is a next page): the household check happens after
-    // decryption, so no SQL LIMIT can count the entries that pass it.
+    // decryption, so no SQL LIMIT can count the entries that pass it. The
+    // rows are asked for in chunks of a page and one (a LIMIT, each chunk
+    // after the last row of the one before), so that a page of a long
+    // chronology reads a page, not the whole chronology (PostgreSQL sends
+    // every row of a result at once).
     ChronologyPage chronology(const ConcernRecord& concern,
                               const std::optional<EntryPosition>& after,
                               std::optional<int> limit) override {
@@ -649,30 +653,37 @@ public:
             columns + "1 FROM entries WHERE concern_id IS NULL AND " +
             matches(crypto_, "unit_hash", 7) +
             " AND kind = 'host_event' AND (?3 IS NULL OR at <= ?3) AND at >= ?6" + after_position +
-            " ORDER BY 2, 7";
+            " ORDER BY 2, 7" + (limit ? " LIMIT ?2" : "");
         // A concern opened since the unit's last change of tenant does not
         // see the unit-level events of the former tenant's time.
         const Timestamp since = tenancy_since(concern.unit_id);
-        auto q = query(sql);
-        q.bind(1, concern.id).bind(3, concern.closed_at);
-        bind_indexes(crypto_, q, 7, BlindKind::unit, concern.unit_id);
-        q.bind(6, concern.created_at >= since ? since : Timestamp{0});
-        q.bind(4, after ? std::optional<std::int64_t>(after->at) : std::nullopt);
-        q.bind(5, after ? std::optional<std::int64_t>(after->id) : std::nullopt);
         ChronologyPage page;
-        std::optional<EntryPosition> last;
-        while (q.step()) {
-            const bool unit_level = q.boolean(8);
-            Entry e = read_entry(crypto_, q);
-            if (unit_level && !same_household(e.data, concern.household_ref)) continue;
-            if (limit && page.entries.size() == static_cast<std::size_t>(*limit)) {
-                page.next = last;
-                break;
+        std::optional<EntryPosition> last;          // the last entry on the page
+        std::optional<EntryPosition> read = after;  // the last row read
+        for (;;) {
+            auto q = query(sql);
+            q.bind(1, concern.id).bind(3, concern.closed_at);
+            bind_indexes(crypto_, q, 7, BlindKind::unit, concern.unit_id);
+            q.bind(6, concern.created_at >= since ? since : Timestamp{0});
+            q.bind(4, read ? std::optional<std::int64_t>(read->at) : std::nullopt);
+            q.bind(5, read ? std::optional<std::int64_t>(read->id) : std::nullopt);
+            if (limit) q.bind(2, std::int64_t{*limit} + 1);
+            std::int64_t rows = 0;
+            while (q.step()) {
+                ++rows;
+                read = EntryPosition{q.int64(1), q.int64(6)};
+                const bool unit_level = q.boolean(8);
+                Entry e = read_entry(crypto_, q);
+                if (unit_level && !same_household(e.data, concern.household_ref)) continue;
+                if (limit && page.entries.size() == static_cast<std::size_t>(*limit)) {
+                    page.next = last;
+                    return page;
+                }
+                page.entries.push_back(std::move(e));
+                last = read;
             }
-            page.entries.push_back(std::move(e));
-            last = EntryPosition{q.int64(1), q.int64(6)};
+            if (!limit || rows <= *limit) return page;  // the chronology ended
         }
-        return page;
     }
 
     void set_legal_hold(ConcernId concern, const std::optional<LegalHold>& hold) override {
