@@ -391,6 +391,16 @@ TEST_CASE("a schema-1 store gets the list's indexes, and the list then sorts not
     auto store = open_store(schema);
     CHECK(schema.sql("SELECT version FROM schema_version") == "2");
     for (const auto& sql : queries) CHECK_FALSE(sorts(schema, sql));
+    // A concern's version reads its own entries' index, not the primary key
+    // from the store's newest entry backwards.
+    std::string version_plan;
+    for (const auto& row : test::postgres_table(
+             schema.conninfo(),
+             "EXPLAIN SELECT coalesce(max(id), 0) FROM entries WHERE concern_id = 1")) {
+        version_plan += row.at(0) + "\n";
+    }
+    INFO(version_plan);
+    CHECK(version_plan.find("entries_by_concern_id") != std::string::npos);
     store->transaction([](StoreTransaction& tx) {
         auto c = make_concern("C-1");
         c.status.priority = Priority::urgent;

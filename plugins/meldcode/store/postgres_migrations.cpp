@@ -220,7 +220,11 @@ CREATE INDEX figures_by_quarter ON figures (quarter);
 // they end in the rowid. A chronology page reads the concern's entries (and
 // its unit's unattached events) in (at, id) order from their indexes, as
 // SQLite's (concern_id, at) index gives with the rowid, instead of sorting
-// every entry of the concern by id within equal times.
+// every entry of the concern by id within equal times. A concern's version
+// (the largest id of its entries) reads (concern_id, id): without it the
+// planner walked the primary key backwards from the newest entry of the
+// whole store, filtering for the concern (1.7 s at 1M concerns for an old
+// one); SQLite's (concern_id, at) index reads only the concern's entries.
 constexpr const char* kSchema2 = R"sql(
 DROP INDEX concerns_by_priority;
 CREATE INDEX concerns_by_priority ON concerns (priority, id DESC);
@@ -232,6 +236,7 @@ DROP INDEX concerns_by_assignee;
 CREATE INDEX concerns_by_assignee ON concerns (assignee, id);
 DROP INDEX entries_by_concern;
 CREATE INDEX entries_by_concern ON entries (concern_id, at, id);
+CREATE INDEX entries_by_concern_id ON entries (concern_id, id);
 DROP INDEX entries_unattached_by_unit;
 CREATE INDEX entries_unattached_by_unit ON entries (unit_hash, at, id) WHERE concern_id IS NULL;
 )sql";
