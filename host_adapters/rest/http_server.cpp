@@ -346,7 +346,10 @@ private:
         if (!server_.enter()) {
             return send(problem(503, "shutting_down", "the sidecar is shutting down"), false, head);
         }
-        net::post(server_.handlers, [self = this->shared_from_this(), request = std::move(request),
+        // The strand is taken here, on it: the handler thread reads nothing
+        // of the connection but its server.
+        net::post(server_.handlers, [self = this->shared_from_this(),
+                                     strand = stream_.get_executor(), request = std::move(request),
                                      keep_alive, head] {
             Response response;
             try {
@@ -354,11 +357,10 @@ private:
             } catch (...) {
                 response = problem(500, "internal", "the sidecar failed");
             }
-            net::post(self->stream_.get_executor(),
-                      [self, response = std::move(response), keep_alive, head]() mutable {
-                          self->counted_ = true;  // left once the answer is written (or fails)
-                          self->send(std::move(response), keep_alive, head);
-                      });
+            net::post(strand, [self, response = std::move(response), keep_alive, head]() mutable {
+                self->counted_ = true;  // left once the answer is written (or fails)
+                self->send(std::move(response), keep_alive, head);
+            });
         });
     }
 
