@@ -96,7 +96,7 @@ public:
                 wait = !own;  // a call that failed says why, the others that it was lost
                 fail_batch();
             } else {
-                wait = transactions_.wrote();
+                wait = wrote();
                 if (++members_ >= kMaxBatch || waiting_.load() == 0) close_batch();
             }
         }
@@ -161,7 +161,20 @@ private:
         }
     }
 
+    // A check that fails counts as a write: the call waits for the commit,
+    // which close_batch refuses if the transaction was aborted meanwhile.
+    bool wrote() noexcept {
+        try {
+            return transactions_.wrote();
+        } catch (...) {
+            return true;
+        }
+    }
+
+    // PostgreSQL answers COMMIT in an aborted transaction with a rollback
+    // and no error: such a batch is failed instead.
     void close_batch() {
+        if (!transactions_.open()) return fail_batch();
         std::exception_ptr failure;
         try {
             transactions_.commit(/*timed=*/true);
