@@ -1,9 +1,11 @@
-// Timing helpers the benchmarks share: samples in microseconds, their median
-// and 99th percentile.
+// Helpers the benchmarks share: samples in microseconds, their median and
+// 99th percentile; the time a ticket the hook measures was closed.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <string>
 #include <vector>
 
 namespace meldcode::bench {
@@ -40,6 +42,17 @@ std::vector<double> time_each(int count, Fn&& fn) {
         samples.push_back(since_us(start));
     }
     return samples;
+}
+
+// A minute ago, as a ticket's closed_at: such a ticket prompts, where a
+// fixed date would pass the prompt rules' max_ticket_age_hours within days
+// and leave the hook's figure timing the no-prompt path.
+inline std::string a_minute_ago() {
+    const auto closed = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() -
+                                                             std::chrono::minutes(1));
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&closed));
+    return text;
 }
 
 }  // namespace meldcode::bench

@@ -392,17 +392,12 @@ void print(long long size, const char* store, const char* figure, const Figure& 
     std::fflush(stdout);
 }
 
-// A ticket closed a minute ago, so that it prompts (an older one may be
-// past the prompt rules' max_ticket_age_hours).
+// A ticket that prompts.
 std::string ticket(const std::string& id) {
-    const auto closed = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() -
-                                                             std::chrono::minutes(1));
-    char closed_at[32];
-    std::strftime(closed_at, sizeof closed_at, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&closed));
     return json{{"host_ticket_id", id},        {"unit_id", "VHE-" + id},
                 {"household_ref", "HH-" + id}, {"work_type", "REP"},
                 {"entered_dwelling", true},    {"technician_id", "tech-1042"},
-                {"closed_at", closed_at},      {"locale", "nl"}}
+                {"closed_at", a_minute_ago()}, {"locale", "nl"}}
         .dump();
 }
 

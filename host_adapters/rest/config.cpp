@@ -152,6 +152,7 @@ Config load_config(const std::string& path) {
     c.address = listen.value("address", c.address);
     c.port = listen.value("port", c.port);
     c.threads = listen.value("threads", c.threads);
+    c.handler_threads = listen.value("handler_threads", c.handler_threads);
     c.behind_tls_proxy = listen.value("behind_tls_proxy", c.behind_tls_proxy);
     c.trusted_proxies = listen.value("trusted_proxies", c.trusted_proxies);
     try {

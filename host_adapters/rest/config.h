@@ -101,6 +101,10 @@ struct Config {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;
     int threads = 4;  // DESIGN.md §8: a few threads on a small machine
+    // Threads that run requests, apart from the HTTP threads that read and
+    // write them: a request waits there for the store, and the requests
+    // waiting at once share its commits (group commit).
+    int handler_threads = 64;
     // Plain http on a non-loopback address only with this said explicitly:
     // a TLS-terminating proxy in front of the sidecar.
     bool behind_tls_proxy = false;

@@ -7,6 +7,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -129,6 +130,7 @@ struct HttpServer::Impl {
         : config(c),
           handler(std::move(h)),
           io(std::in_place, std::max(1, c.threads)),
+          handlers(static_cast<std::size_t>(std::max(1, c.handler_threads))),
           cap(effective_cap(c.limits.max_connections)) {
         acceptor.emplace(net::make_strand(*io));
         accept_pause.emplace(acceptor->get_executor());
@@ -148,10 +150,12 @@ struct HttpServer::Impl {
         io.reset();
     }
 
+    // The requests being handled finish (their answers are not sent).
     void stop_threads() {
         io->stop();
         for (std::thread& t : threads) t.join();
         threads.clear();
+        handlers.join();
     }
 
     const Config& config;
@@ -167,6 +171,10 @@ struct HttpServer::Impl {
     std::atomic<bool> draining{false};
     std::optional<ssl::context> tls;
     std::optional<net::io_context> io;
+    // Requests run here, not on the HTTP threads: one that waits for the
+    // store holds no connection's thread, and those that wait at once
+    // share the store's commits.
+    net::thread_pool handlers;
     std::optional<tcp::acceptor> acceptor;
     std::optional<net::steady_timer> accept_pause;  // on the acceptor's strand
     std::vector<std::thread> threads;
@@ -322,29 +330,38 @@ private:
         Request request = translate(parser_->get(), client_, server_.client_address);
         request.body.clear();
         request.body_too_large = true;
-        handle(request, false);
+        handle(std::move(request), false);
     }
 
     void answer() {
         const bool keep_alive = parser_->keep_alive();
         Request request = translate(parser_->get(), client_, server_.client_address);
         request.body = std::move(parser_->get().body());
-        handle(request, keep_alive);
+        handle(std::move(request), keep_alive);
     }
 
-    void handle(const Request& request, bool keep_alive) {
+    // On a handler thread; the answer is sent from the connection's strand.
+    void handle(Request request, bool keep_alive) {
         const bool head = request.method == "HEAD";
         if (!server_.enter()) {
             return send(problem(503, "shutting_down", "the sidecar is shutting down"), false, head);
         }
-        Response response;
-        try {
-            response = server_.handler(request);
-        } catch (...) {
-            response = problem(500, "internal", "the sidecar failed");
-        }
-        counted_ = true;  // left once the answer is written (or fails)
-        send(std::move(response), keep_alive, head);
+        // The strand is taken here, on it: the handler thread reads nothing
+        // of the connection but its server.
+        net::post(server_.handlers, [self = this->shared_from_this(),
+                                     strand = stream_.get_executor(), request = std::move(request),
+                                     keep_alive, head] {
+            Response response;
+            try {
+                response = self->server_.handler(request);
+            } catch (...) {
+                response = problem(500, "internal", "the sidecar failed");
+            }
+            net::post(strand, [self, response = std::move(response), keep_alive, head]() mutable {
+                self->counted_ = true;  // left once the answer is written (or fails)
+                self->send(std::move(response), keep_alive, head);
+            });
+        });
     }
 
     void send(Response in, bool keep_alive, bool head) {

@@ -48,6 +48,10 @@ TEST_CASE("8 threads submitting at once: every submission lands exactly once") {
     CHECK(receipts.size() == kSubmissions);
     CHECK(store.rows("submissions") == static_cast<long long>(kSubmissions));
     CHECK(store.rows("concerns") == kThreads);  // one per unit: later ones attached
+    // The calls shared commits (group commit): each is in the chain once.
+    const json audit = store.mc().verify_audit(actor("audit-1", "auditor"));
+    CHECK(audit.at("ok") == true);
+    CHECK(audit.at("rows").get<long long>() >= static_cast<long long>(kSubmissions));
 }
 
 TEST_CASE("concurrent retries of one submission store it once") {

@@ -134,8 +134,9 @@ TEST_CASE("the store says how many commits it made and how long they took") {
     store.submit("WO-S1", "VHE-S1", "tech-1", "telt mee");
     store.only_concern_ref("VHE-S1");
     const json after = store.mc().store_stats();
-    // The hook's prompt, the submission and the read each committed once at least.
-    CHECK(after.at("commits").get<long long>() >= opened.at("commits").get<long long>() + 3);
+    // The submission and the read each committed once at least (the hook's
+    // prompt is written behind it).
+    CHECK(after.at("commits").get<long long>() >= opened.at("commits").get<long long>() + 2);
     CHECK(after.at("commit_seconds").get<double>() > 0);
     long long previous = 0;
     double previous_le = 0;

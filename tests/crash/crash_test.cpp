@@ -238,10 +238,11 @@ bool read_some(int fd, std::string& into) {
     }
 }
 
-// Runs the streamer from key `start` and SIGKILLs it `delay` after its first
-// acknowledgement (or after spawning it, when `from_spawn`).
+// Runs the streamer from key `start` on `threads` threads and SIGKILLs it
+// `delay` after its first acknowledgement (or after spawning it, when
+// `from_spawn`).
 StreamerRun run_streamer(const TestStore& store, long long start, milliseconds delay,
-                         bool from_spawn) {
+                         bool from_spawn, int threads = 1) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe2");
     Fd read_end(fds[0]);
@@ -256,7 +257,10 @@ StreamerRun run_streamer(const TestStore& store, long long start, milliseconds d
     std::string path = MELDCODE_STREAMER_PATH;
     std::string config_arg = store.config_file;
     std::string start_arg = std::to_string(start);
-    char* argv[] = {path.data(), config_arg.data(), start_arg.data(), nullptr};
+    std::string count_arg = "1000000";
+    std::string threads_arg = std::to_string(threads);
+    char* argv[] = {path.data(),      config_arg.data(),  start_arg.data(),
+                    count_arg.data(), threads_arg.data(), nullptr};
     pid_t pid = -1;
     const int spawned = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -370,6 +374,48 @@ std::string first_few(const std::vector<std::string>& items) {
     return out;
 }
 
+// Restarts the host and retries keys 0 .. end-1; returns the keys that
+// answered another receipt than they were given before (`receipts`, which
+// gains the new ones). The audit chain must have survived the kill.
+std::vector<std::string> retry_all(const std::shared_ptr<const meldcode::sdk::Plugin>& plugin,
+                                   const TestStore& store, long long end,
+                                   long long rows_after_crash,
+                                   std::map<long long, std::string>& receipts) {
+    json config = store.config;
+    config["check_outputs"] = true;
+    const meldcode::sdk::Instance mc(plugin, config);
+    // Every link and the head hold.
+    const json audit = mc.verify_audit({{"id", "audit-1"}, {"role", "auditor"}});
+    CHECK(audit.at("ok") == true);
+    CHECK(audit.at("rows") >= rows_after_crash);
+    std::vector<std::string> changed;
+    for (long long n = 0; n < end; ++n) {
+        const json receipt =
+            mc.submit_signals(meldcode::crash::actor(), meldcode::crash::submission(n));
+        const std::string ref = receipt.at("submission_ref");
+        const auto [known, fresh] = receipts.emplace(n, ref);
+        if (!fresh && known->second != ref) {
+            changed.push_back(meldcode::crash::key(n) + " answered " + ref + ", acknowledged " +
+                              known->second);
+        }
+    }
+    return changed;
+}
+
+// After retrying keys 0 .. end-1: exactly one submission per key, each with
+// the receipt that key was given, and still a sound store.
+void check_after_retries(const TestStore& store, const std::map<long long, std::string>& receipts,
+                         long long end) {
+    const Db db(store);
+    check_store_sound(db);
+    const auto stored = stored_submissions(db);
+    CHECK(db.count("SELECT count(*) FROM submissions") == end);
+    CHECK(static_cast<long long>(stored.size()) == end);
+    CHECK(static_cast<long long>(receipts.size()) == end);
+    CHECK(first_few(missing_or_changed(receipts, stored)) == "");
+    CHECK(db.count("SELECT count(*) FROM audit WHERE action = 'signals.submit'") == end);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -378,7 +424,6 @@ TEST_CASE(
     const TempDir dir;
     const TestStore store(dir.path());
     const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(MELDCODE_PLUGIN_PATH);
-    const json actor = meldcode::crash::actor();
 
     const auto seed = std::random_device{}();
     INFO("random seed " << seed);
@@ -457,41 +502,9 @@ TEST_CASE(
         //    few never sent (more than the one that can be in flight). Every
         //    known key must answer with its first receipt.
         const long long retry_end = acked_end + 5;
-        std::vector<std::string> changed_by_retry;
-        {
-            json config = store.config;
-            config["check_outputs"] = true;
-            const meldcode::sdk::Instance mc(plugin, config);
-            // The audit chain survived the kill: every link and the head hold.
-            const json audit = mc.verify_audit({{"id", "audit-1"}, {"role", "auditor"}});
-            CHECK(audit.at("ok") == true);
-            CHECK(audit.at("rows") >= rows_after_crash);
-            for (long long n = 0; n < retry_end; ++n) {
-                const json receipt = mc.submit_signals(actor, meldcode::crash::submission(n));
-                const std::string ref = receipt.at("submission_ref");
-                const auto [known, fresh] = receipts.emplace(n, ref);
-                if (!fresh && known->second != ref) {
-                    changed_by_retry.push_back(meldcode::crash::key(n) + " answered " + ref +
-                                               ", acknowledged " + known->second);
-                }
-            }
-        }
-        CHECK(first_few(changed_by_retry) == "");
-
-        // 3. After the retries: exactly one submission per distinct key, each
-        //    with the receipt that key was given, and still a sound file.
-        {
-            const Db db(store);
-            check_store_sound(db);
-            const auto stored = stored_submissions(db);
-            CHECK(db.count("SELECT count(*) FROM submissions") == retry_end);
-            CHECK(static_cast<long long>(stored.size()) == retry_end);
-            CHECK(static_cast<long long>(receipts.size()) == retry_end);
-            const auto bad = missing_or_changed(receipts, stored);
-            CHECK(first_few(bad) == "");
-            CHECK(db.count("SELECT count(*) FROM audit WHERE action = 'signals.submit'") ==
-                  retry_end);
-        }
+        CHECK(first_few(retry_all(plugin, store, retry_end, rows_after_crash, receipts)) == "");
+        // 3. After the retries: exactly one submission per distinct key.
+        check_after_retries(store, receipts, retry_end);
         stored_keys = retry_end;
     }
 
@@ -499,4 +512,52 @@ TEST_CASE(
     // that the rounds did stream and were killed mid-way.
     INFO(summary << "stored " << stored_keys << " submissions");
     SUCCEED("crash rounds done");
+}
+
+TEST_CASE(
+    "a host killed while 8 threads' submissions share commits loses no acknowledged one and "
+    "doubles none") {
+    const TempDir dir;
+    const TestStore store(dir.path());
+    const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(MELDCODE_PLUGIN_PATH);
+    constexpr int kThreads = 8;
+    const auto seed = std::random_device{}();
+    INFO("random seed " << seed);
+    std::mt19937 random(seed);
+    std::uniform_int_distribution<int> jitter(0, 40);
+
+    std::map<long long, std::string> receipts;
+    long long stored_keys = 0;
+    for (const int delay_ms : {80, 300}) {
+        const auto delay = milliseconds(delay_ms + jitter(random));
+        INFO("streamer from " << meldcode::crash::key(stored_keys) << ", killed " << delay.count()
+                              << " ms after its first acknowledgement");
+        const StreamerRun run = run_streamer(store, stored_keys, delay, false, kThreads);
+        REQUIRE(WIFSIGNALED(run.wait_status));  // else it failed on its own: see its stderr
+        REQUIRE(WTERMSIG(run.wait_status) == SIGKILL);
+        CHECK(run.malformed == "");
+        REQUIRE(!run.acks.empty());
+        long long acked_end = stored_keys;
+        for (const Ack& ack : run.acks) {
+            CHECK(ack.key >= stored_keys);
+            CHECK(receipts.emplace(ack.key, ack.ref).second);  // each key acknowledged once
+            acked_end = std::max(acked_end, ack.key + 1);
+        }
+
+        // The store as the kill left it: every acknowledged key with its
+        // receipt, and at most one call in flight per thread beyond them.
+        long long rows_after_crash = 0;
+        {
+            const Db db(store);
+            check_store_sound(db);
+            rows_after_crash = db.count("SELECT count(*) FROM submissions");
+            CHECK(first_few(missing_or_changed(receipts, stored_submissions(db))) == "");
+            CHECK(rows_after_crash <=
+                  stored_keys + static_cast<long long>(run.acks.size()) + kThreads);
+        }
+        const long long retry_end = acked_end + kThreads + 5;
+        CHECK(first_few(retry_all(plugin, store, retry_end, rows_after_crash, receipts)) == "");
+        check_after_retries(store, receipts, retry_end);
+        stored_keys = retry_end;
+    }
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -982,6 +983,115 @@ TEST_CASE("concurrent transactions from 8 threads all land", "[store]") {
     CHECK(store->prompts_since(0).size() == kThreads * kPerThread);
     CHECK(raw_sql(dir.store_path(), "SELECT count(*) FROM submissions") ==
           std::to_string(kThreads * kPerThread));
+}
+
+namespace {
+
+// Group commit (group_commit.h), made certain rather than hoped for: the
+// first call holds the connection inside its transaction until every other
+// thread waits for it (StoreStats::waiting), so all of them join its batch.
+// `write(tx, t)` is thread t's call; thread 0 goes first.
+template <typename Write>
+void in_one_batch(Store& store, int threads, Write write,
+                  std::vector<std::exception_ptr>& failures) {
+    failures.assign(static_cast<std::size_t>(threads), nullptr);
+    std::atomic<bool> first_in{false};
+    const auto call = [&](int t) {
+        try {
+            store.transaction([&](StoreTransaction& tx) {
+                if (t == 0) {
+                    first_in = true;
+                    while (store.stats().waiting < threads - 1) std::this_thread::yield();
+                }
+                write(tx, t);
+            });
+        } catch (...) {
+            failures[static_cast<std::size_t>(t)] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> others;
+    std::thread first(call, 0);
+    while (!first_in) std::this_thread::yield();
+    for (int t = 1; t < threads; ++t) others.emplace_back(call, t);
+    first.join();
+    for (auto& thread : others) thread.join();
+}
+
+void submit(StoreTransaction& tx, const std::string& n) {
+    const auto id = tx.insert_concern(make_concern("C-" + n, "unit-" + n));
+    tx.insert_submission(id, make_submission("S-" + n, "tech-" + n, "k"));
+    tx.append_audit(AuditRecord{1, kObserver, "submission.create", id, "ok"});
+}
+
+AuditVerification verify(Store& store) {
+    AuditVerification verification;
+    store.transaction([&](StoreTransaction& tx) { verification = tx.verify_audit(); });
+    return verification;
+}
+
+}  // namespace
+
+TEST_CASE("calls that wait for one another share one commit, each stored once", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    constexpr int kThreads = 16;
+    const auto commits_before = store->stats().commits;
+    std::vector<std::exception_ptr> failures;
+
+    in_one_batch(
+        *store, kThreads, [](StoreTransaction& tx, int t) { submit(tx, std::to_string(t)); },
+        failures);
+
+    CHECK(std::count(failures.begin(), failures.end(), nullptr) == kThreads);
+    CHECK(store->stats().commits == commits_before + 1);
+    CHECK(store->stats().waiting == 0);
+    CHECK(concern_count(*store) == kThreads);
+    CHECK(raw_sql(dir.store_path(), "SELECT count(DISTINCT ref) FROM submissions") ==
+          std::to_string(kThreads));
+    const auto audit = verify(*store);
+    CHECK(audit.rows == kThreads);
+    CHECK(audit.first_broken == std::nullopt);
+    // What was committed together is durable: a store opened anew has it.
+    store.reset();
+    CHECK(concern_count(*open_store(dir.store_path())) == kThreads);
+}
+
+TEST_CASE("a call that fails in a shared commit loses only its own writes", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    store->transaction([](StoreTransaction& tx) { submit(tx, "before"); });
+    constexpr int kThreads = 8;
+    constexpr int kFailing = 5;
+    const auto commits_before = store->stats().commits;
+    std::vector<std::exception_ptr> failures;
+
+    // The failing call writes a concern, an audit row and then a submission
+    // whose ref is taken: the database refuses the statement (with
+    // PostgreSQL, that aborts the transaction up to the call's savepoint).
+    in_one_batch(
+        *store, kThreads,
+        [](StoreTransaction& tx, int t) {
+            if (t != kFailing) return submit(tx, std::to_string(t));
+            const auto id = tx.insert_concern(make_concern("C-bad", "unit-bad"));
+            tx.append_audit(AuditRecord{1, kObserver, "submission.create", id, "ok"});
+            tx.insert_submission(id, make_submission("S-before", "tech-bad", "k-bad"));
+        },
+        failures);
+
+    for (int t = 0; t < kThreads; ++t) {
+        INFO("thread " << t);
+        CHECK((failures[static_cast<std::size_t>(t)] != nullptr) == (t == kFailing));
+    }
+    CHECK_THROWS_AS(std::rethrow_exception(failures[kFailing]), Error);
+    CHECK(store->stats().commits == commits_before + 1);
+    CHECK(concern_count(*store) == kThreads);  // "before" and the seven others
+    CHECK_FALSE(find(*store, "C-bad"));
+    CHECK(find(*store, "C-" + std::to_string(kFailing - 1)));
+    CHECK(raw_sql(dir.store_path(), "SELECT count(*) FROM submissions") ==
+          std::to_string(kThreads));
+    const auto audit = verify(*store);
+    CHECK(audit.rows == kThreads);
+    CHECK(audit.first_broken == std::nullopt);
 }
 
 TEST_CASE("a second store on a file in use is refused, and the first works on", "[store][sqlite]") {

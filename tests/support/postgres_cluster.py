@@ -2,13 +2,15 @@
 """A throwaway PostgreSQL 15 cluster for the tests that run against the
 PostgreSQL store adapter (CTest fixture "postgres", tests/CMakeLists.txt).
 
-    postgres_cluster.py start STATE_FILE   initdb + pg_ctl start; writes the
+    postgres_cluster.py start STATE_FILE [--durable]
+                                           initdb + pg_ctl start; writes the
                                            cluster's folder to STATE_FILE
     postgres_cluster.py stop STATE_FILE    pg_ctl stop, removes the folder
 
 The cluster lives in a fresh folder under /tmp, listens on a Unix socket in
 that folder only (no TCP port to collide with anyone), trusts local
-connections, and skips fsync (its data is thrown away). PostgreSQL refuses
+connections, and skips fsync (its data is thrown away) unless --durable (for
+benchmarks: a commit then waits for the disk, as in production). PostgreSQL refuses
 to run as root, and CI runs as root: then the cluster runs as the system
 user meldcode-test (created once with useradd --system). Nothing has to be
 started before the tests; a cluster left behind by an interrupted run is
@@ -59,7 +61,7 @@ def stop(state_file):
     os.remove(state_file)
 
 
-def start(state_file):
+def start(state_file, durable=False):
     stop(state_file)
     folder = tempfile.mkdtemp(prefix="meldcode-pg-")
     with open(state_file, "w") as f:
@@ -71,12 +73,17 @@ def start(state_file):
     run([os.path.join(POSTGRES_BIN, "initdb"), "-D", data, "-U", "postgres", "-A", "trust",
          "-E", "UTF8", "--no-sync"])
     run([os.path.join(POSTGRES_BIN, "pg_ctl"), "-D", data, "-l", os.path.join(folder, "log"),
-         "-w", "-o", "-k %s -c listen_addresses='' -c fsync=off -c max_connections=50" % folder,
+         "-w", "-o", "-k %s -c listen_addresses='' %s-c max_connections=50"
+         % (folder, "" if durable else "-c fsync=off "),
          "start"])
     print("postgres: cluster at host=%s user=postgres" % folder)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
-        sys.exit("usage: postgres_cluster.py start|stop STATE_FILE")
-    (start if sys.argv[1] == "start" else stop)(sys.argv[2])
+    durable = sys.argv[3:] == ["--durable"]
+    if len(sys.argv) != 3 + durable or sys.argv[1] not in ("start", "stop"):
+        sys.exit("usage: postgres_cluster.py start STATE_FILE [--durable] | stop STATE_FILE")
+    if sys.argv[1] == "start":
+        start(sys.argv[2], durable)
+    else:
+        stop(sys.argv[2])

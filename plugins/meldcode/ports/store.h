@@ -5,10 +5,13 @@
 // with the crypto port before it is written and opened after it is read;
 // audit rows are chained with its MACs (store/audit_chain.h).
 //
-// Every operation of the service runs inside Store::transaction(): one
-// transaction, committed durably (synced) before transaction() returns, or
+// Every operation of the service runs inside Store::transaction(): its
+// writes are committed durably (synced) before transaction() returns, or
 // rolled back entirely when the function throws. Audit rows are written in
-// the same transaction as the data they describe.
+// the same transaction as the data they describe. Calls that come at the
+// same time share one commit (store/group_commit.h): each is all or nothing
+// on its own, none returns before the shared commit is durable, and a failed
+// commit fails them all.
 #pragma once
 
 #include <cstdint>
@@ -344,6 +347,7 @@ public:
 };
 
 // The store's commits since it was opened, for the operator's alerts.
+// Concurrent calls share commits, so there are fewer commits than calls.
 struct StoreStats {
     std::int64_t commits = 0;
     double commit_seconds = 0;  // all of them together
@@ -352,6 +356,9 @@ struct StoreStats {
         std::int64_t commits;  // that took at most `le` (cumulative)
     };
     std::vector<Bucket> commits_within;
+    // Calls waiting for the store's connection at this moment (they will
+    // share the next commit).
+    std::int64_t waiting = 0;
 };
 
 // "Was this ticket asked about?" settled in the store itself, for a store
@@ -371,8 +378,10 @@ class Store {
 public:
     virtual ~Store() = default;
 
-    // Runs fn in one transaction; durable when this returns; rolled back and
-    // rethrown when fn throws. Calls are serialised.
+    // Runs fn as one unit of work: durable when this returns; rolled back and
+    // rethrown when fn throws. Calls are serialised; those that wait for one
+    // another share a commit. fn runs on the caller's thread and must not
+    // call the store (that throws Error(MC_E_INTERNAL)).
     virtual void transaction(const std::function<void(StoreTransaction&)>& fn) = 0;
 
     // The prompt log is written behind the hook (see README: "Why the

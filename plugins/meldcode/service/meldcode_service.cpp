@@ -233,15 +233,12 @@ OpenedPrompt MeldcodeService::open_prompt(const std::string& token) const {
             claims.issued_at + kPromptTokenSeconds};
 }
 
-TicketRef MeldcodeService::resolve_ticket(const Actor& actor, const Submission& s) {
+std::optional<TicketRef> MeldcodeService::ticket_of(const Actor& actor, const Submission& s,
+                                                    Timestamp now) const {
     if (s.ticket) return *s.ticket;
-    const auto claims = open_claims(*crypto_, *s.prompt_token, clock_->now());
+    const auto claims = open_claims(*crypto_, *s.prompt_token, now);
     // A person may only answer their own prompt; an integration answers for its users.
-    if (actor.role != Role::integration && claims.observer_id != actor.id) {
-        audit_denial(actor, "denied.submit_signals");
-        throw Error(MC_E_FORBIDDEN, "forbidden", "this prompt token was issued to another observer",
-                    "/prompt_token");
-    }
+    if (actor.role != Role::integration && claims.observer_id != actor.id) return std::nullopt;
     return claims.ticket;
 }
 
@@ -328,23 +325,27 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         }
     }
     const std::string canonical = s.canonical.dump();
-    std::optional<std::string> first;
-    // A retry gets its first receipt before the token is looked at: the first
-    // answer may have been lost just before the token expired.
-    store_->transaction([&](StoreTransaction& tx) { first = retried(tx, actor, s, canonical); });
-    if (first) return *first;
-    const TicketRef ticket = resolve_ticket(actor, s);
     const Timestamp now = clock_->now();
     std::string receipt;
     std::optional<json> notification;
+    bool not_theirs = false;
+    // One transaction, so one commit (shared with concurrent ones) per
+    // submission.
     store_->transaction([&](StoreTransaction& tx) {
+        // A retry gets its first receipt before the token is looked at: the
+        // first answer may have been lost just before the token expired.
         if (const auto earlier = retried(tx, actor, s, canonical)) {
-            receipt = *earlier;  // a concurrent retry got in first
+            receipt = *earlier;
             return;
         }
-        auto concern = open_concern_for(tx, actor, ticket.unit_id, ticket.household_ref, now);
+        const auto ticket = ticket_of(actor, s, now);
+        if (!ticket) {
+            not_theirs = true;
+            return;
+        }
+        auto concern = open_concern_for(tx, actor, ticket->unit_id, ticket->household_ref, now);
         const bool joins = concern.has_value();
-        if (!concern) concern = new_concern(tx, ticket.unit_id, ticket.household_ref, now);
+        if (!concern) concern = new_concern(tx, ticket->unit_id, ticket->household_ref, now);
         take_in(concern->status, s);
         // Ids and the priority only: every submission reaches the officer,
         // also one that joins an open or monitored concern.
@@ -354,9 +355,9 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         receipt = "s_" + crypto_->random_token(kRefBytes);
         tx.insert_submission(concern->id,
                              {receipt, actor.id, s.idempotency_key, crypto_->digest(canonical),
-                              ticket.host_ticket_id, now, s.already_called, s.callback_requested});
+                              ticket->host_ticket_id, now, s.already_called, s.callback_requested});
         json data{{"submission_ref", receipt},
-                  {"host_ticket_id", ticket.host_ticket_id},
+                  {"host_ticket_id", ticket->host_ticket_id},
                   {"signals", s.signals},
                   {"signal_labels", signal_labels(s.signals)},
                   {"observations", s.observations},
@@ -366,7 +367,7 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
                   {"callback_requested", s.callback_requested},
                   {"call_back", call_back(s)}};
         if (actor.organisation) data["organisation"] = *actor.organisation;
-        tx.append_entry(concern->id, ticket.unit_id,
+        tx.append_entry(concern->id, ticket->unit_id,
                         {"signals_submitted", now, actor, std::move(data)});
         concern->updated_at = now;
         tx.update_concern(*concern);
@@ -377,6 +378,11 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         });
         audit(tx, actor, "signals.submit", concern->id);
     });
+    if (not_theirs) {
+        audit_denial(actor, "denied.submit_signals");
+        throw Error(MC_E_FORBIDDEN, "forbidden", "this prompt token was issued to another observer",
+                    "/prompt_token");
+    }
     if (notification) notify(*notification);
     return receipt;
 }

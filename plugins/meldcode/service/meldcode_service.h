@@ -306,9 +306,10 @@ private:
     // involved, honour-related.
     void take_in(ConcernStatus& status, const Submission& submission) const;
     bool call_back(const Submission& submission) const;
-    // The ticket a submission is about; a token issued to someone else is
-    // refused and audited.
-    TicketRef resolve_ticket(const Actor& actor, const Submission& submission);
+    // The ticket a submission is about; nullopt for a token issued to someone
+    // else (the caller refuses and audits it). Reads nothing stored.
+    std::optional<TicketRef> ticket_of(const Actor& actor, const Submission& submission,
+                                       Timestamp now) const;
     // The receipt of an earlier submission with this key by this actor, if
     // any; a conflict when the key came with other content.
     std::optional<std::string> retried(StoreTransaction& tx, const Actor& actor,

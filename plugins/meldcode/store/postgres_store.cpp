@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "store/commit_times.h"
+#include "store/group_commit.h"
 #include "store/postgres_db.h"
 #include "store/postgres_migrations.h"
-#include "store/serial_lock.h"
 #include "store/sql_transaction.h"
 
 namespace meldcode {
@@ -94,33 +94,31 @@ private:
     const Crypto& crypto_;
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public Store, private sql::Transactions {
 public:
     PostgresStore(std::unique_ptr<PgDb> db, const std::string& conninfo,
                   std::shared_ptr<const Crypto> crypto)
         : db_(std::move(db)), crypto_(std::move(crypto)), claims_(conninfo, *crypto_) {
         // Schema 1 never kept an id in clear: nothing waits for the keys.
-        in_transaction([&] { sql::prepare_keys(*db_, *crypto_, [] {}); }, /*timed=*/false);
+        sql::one_transaction(*this, [&] { sql::prepare_keys(*db_, *crypto_, [] {}); });
     }
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
-        Lock lock(mutex_);
-        in_transaction([&] {
+        group_.run([&] {
             PgTransaction tx(*db_, *crypto_);
             fn(tx);
         });
     }
 
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
-        Lock lock(mutex_);
-        db_->reconnect_if_lost();
-        return sql::prompts_since(*db_, *crypto_, since);
+        std::vector<PromptRecord> prompts;
+        group_.run([&] { prompts = sql::prompts_since(*db_, *crypto_, since); });
+        return prompts;
     }
 
     void save_prompts(const std::vector<PromptRecord>& prompts) override {
         if (prompts.empty()) return;
-        Lock lock(mutex_);
-        in_transaction([&] { sql::save_prompts(*db_, *crypto_, prompts); });
+        group_.run([&] { sql::save_prompts(*db_, *crypto_, prompts); });
     }
 
     PromptClaims* shared_prompt_claims() override { return &claims_; }
@@ -130,39 +128,53 @@ public:
     // database operator's (docs/postgresql.md), not a connection's.
     bool checkpoint() override { return true; }
 
-    StoreStats stats() const override { return commit_times_.read(); }
+    StoreStats stats() const override {
+        StoreStats stats = commit_times_.read();
+        stats.waiting = group_.waiting();
+        return stats;
+    }
 
 private:
-    using Lock = sql::SerialMutex::Lock;
-
     // READ COMMITTED, then the store's advisory lock as the first statement:
     // one writer at a time, as with SQLite's BEGIN IMMEDIATE, and every
     // statement after the lock sees what the previous holder committed (a
     // REPEATABLE READ snapshot would be taken before the lock is granted).
     // SERIALIZABLE would fail conflicting transactions with 40001 and need
     // the service's function re-run, which it is not written for.
-    template <typename Body>
-    void in_transaction(Body&& body, bool timed = true) {
+    void begin() override {
         db_->reconnect_if_lost();
         db_->rollback_if_open();
         db_->exec("BEGIN ISOLATION LEVEL READ COMMITTED");
         try {
             db_->exec(postgres::store_lock_sql());
-            body();
-            const auto start = std::chrono::steady_clock::now();
-            db_->exec("COMMIT");
-            if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
         } catch (...) {
-            db_->rollback_if_open();
+            rollback();
             throw;
         }
     }
 
+    // synchronous_commit = on (open_postgres_store): durable when it returns.
+    void commit(bool timed) override {
+        const auto start = std::chrono::steady_clock::now();
+        db_->exec("COMMIT");
+        if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
+    }
+
+    void rollback() noexcept override { db_->rollback_if_open(); }
+    // Not after an error (INERROR) nor on a lost connection.
+    bool open() override { return PQtransactionStatus(db_->connection().get()) == PQTRANS_INTRANS; }
+    // A write gives the transaction an id; reads and the advisory lock do not.
+    bool wrote() override {
+        auto q = db_->query("SELECT txid_current_if_assigned() IS NOT NULL");
+        return q.step() && q.boolean(0);
+    }
+    void exec(const char* sql) override { db_->exec(sql); }
+
     std::unique_ptr<PgDb> db_;
     std::shared_ptr<const Crypto> crypto_;
     PgPromptClaims claims_;  // after crypto_, which it uses
-    sql::SerialMutex mutex_;
     sql::CommitTimes commit_times_;
+    sql::GroupCommit group_{*this};
 };
 
 }  // namespace

@@ -17,10 +17,7 @@ public:
     class Lock {
     public:
         explicit Lock(SerialMutex& mutex) : mutex_(mutex) {
-            if (mutex_.holder_.load() == std::this_thread::get_id()) {
-                throw Error(MC_E_INTERNAL, "internal",
-                            "the store was called from inside one of its own transactions");
-            }
+            refuse_reentry(mutex_);
             mutex_.mutex_.lock();
             mutex_.holder_.store(std::this_thread::get_id());
         }
@@ -34,6 +31,15 @@ public:
     private:
         SerialMutex& mutex_;
     };
+
+    // Throws when this thread holds `mutex` (the store's function called the
+    // store), instead of waiting for itself.
+    static void refuse_reentry(const SerialMutex& mutex) {
+        if (mutex.holder_.load() == std::this_thread::get_id()) {
+            throw Error(MC_E_INTERNAL, "internal",
+                        "the store was called from inside one of its own transactions");
+        }
+    }
 
 private:
     std::mutex mutex_;

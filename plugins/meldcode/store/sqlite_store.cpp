@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "commit_times.h"
-#include "serial_lock.h"
+#include "group_commit.h"
 #include "sql_transaction.h"
 #include "sqlite_db.h"
 #include "sqlite_migrations.h"
@@ -166,9 +166,10 @@ bool seal_blind_backlog(Connection& db, const Crypto& crypto) {
 }
 
 // ---------------------------------------------------------------------------
-// The store: one connection, one mutex, one transaction at a time.
+// The store: one connection; calls take turns on it and share its commits
+// (group_commit.h).
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, private sql::Transactions {
 public:
     // Checks the key ring against the store (sql::prepare_keys) before
     // anything else is read or written. When it sealed the ids an older
@@ -178,12 +179,10 @@ public:
                 std::shared_ptr<const Crypto> crypto)
         : lock_(std::move(lock)), connection_(std::move(db)), crypto_(std::move(crypto)) {
         bool sealed = false;
-        in_transaction(
-            [&] {
-                sql::prepare_keys(connection_, *crypto_,
-                                  [&] { sealed = seal_blind_backlog(connection_, *crypto_); });
-            },
-            /*timed=*/false);
+        sql::one_transaction(*this, [&] {
+            sql::prepare_keys(connection_, *crypto_,
+                              [&] { sealed = seal_blind_backlog(connection_, *crypto_); });
+        });
         if (sealed && !checkpoint()) {
             throw sqlite::storage_failure(sqlite::kStoreFailure,
                                           "the log of the migrated store could not be emptied");
@@ -191,23 +190,23 @@ public:
     }
 
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
-        Lock lock(mutex_);
-        in_transaction([&] {
+        group_.run([&] {
             SqliteTransaction tx(connection_, *crypto_);
             fn(tx);
         });
     }
 
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
-        Lock lock(mutex_);
-        return sql::prompts_since(connection_, *crypto_, since);
+        std::vector<PromptRecord> prompts;
+        group_.run([&] { prompts = sql::prompts_since(connection_, *crypto_, since); });
+        return prompts;
     }
 
-    // A batch from the background writer: one transaction, one sync.
+    // A batch from the background writer: one transaction, one sync (or a
+    // share of one).
     void save_prompts(const std::vector<PromptRecord>& prompts) override {
         if (prompts.empty()) return;
-        Lock lock(mutex_);
-        in_transaction([&] { sql::save_prompts(connection_, *crypto_, prompts); });
+        group_.run([&] { sql::save_prompts(connection_, *crypto_, prompts); });
     }
 
     // The store's file lock keeps every other process out (store_lock.h).
@@ -217,43 +216,50 @@ public:
     // the frames that still hold deleted rows are gone. busy_timeout lets it
     // wait for other connections' readers for a while.
     bool checkpoint() override {
-        Lock lock(mutex_);
-        auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
-        // One row: busy (1 when blocked), frames in the log, frames checkpointed.
-        return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
+        return group_.alone([&] {
+            auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
+            // One row: busy (1 when blocked), frames in the log, frames checkpointed.
+            return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
+        });
     }
 
-    StoreStats stats() const override { return commit_times_.read(); }
+    StoreStats stats() const override {
+        StoreStats stats = commit_times_.read();
+        stats.waiting = group_.waiting();
+        return stats;
+    }
 
 private:
-    using Lock = sql::SerialMutex::Lock;
-
     // BEGIN IMMEDIATE takes the write lock up front: a transaction that reads
     // and then writes cannot fail half-way on another process's lock
-    // (busy_timeout makes the BEGIN wait instead). COMMIT with WAL and
-    // synchronous=FULL syncs, so the call returns only once it is durable.
-    template <typename Body>
-    void in_transaction(Body&& body, bool timed = true) {
-        // A failed ROLLBACK may have left a transaction open; without this,
-        // every later BEGIN would fail.
+    // (busy_timeout makes the BEGIN wait instead). A failed ROLLBACK may
+    // have left a transaction open; without the rollback first, every later
+    // BEGIN would fail.
+    void begin() override {
         connection_.rollback_if_open();
         connection_.exec("BEGIN IMMEDIATE");
-        try {
-            body();
-            const auto start = std::chrono::steady_clock::now();
-            connection_.exec("COMMIT");
-            if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
-        } catch (...) {
-            connection_.rollback_if_open();
-            throw;
-        }
+        changes_at_begin_ = sqlite3_total_changes64(connection_.db());
     }
+
+    // With WAL and synchronous=FULL, COMMIT syncs: durable when it returns.
+    void commit(bool timed) override {
+        const auto start = std::chrono::steady_clock::now();
+        connection_.exec("COMMIT");
+        if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
+    }
+
+    void rollback() noexcept override { connection_.rollback_if_open(); }
+    bool open() override { return sqlite3_get_autocommit(connection_.db()) == 0; }
+    // Rows inserted, updated or deleted, also those a savepoint undid since.
+    bool wrote() override { return sqlite3_total_changes64(connection_.db()) != changes_at_begin_; }
+    void exec(const char* sql) override { connection_.exec(sql); }
 
     std::unique_ptr<sqlite::StoreLock> lock_;  // released after the connection closes
     Connection connection_;
     std::shared_ptr<const Crypto> crypto_;
-    sql::SerialMutex mutex_;
+    sqlite3_int64 changes_at_begin_ = 0;
     sql::CommitTimes commit_times_;
+    sql::GroupCommit group_{*this};
 };
 
 // ---------------------------------------------------------------------------
