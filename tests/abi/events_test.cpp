@@ -81,7 +81,7 @@ TEST_CASE(
     CHECK(listener.taken().empty());
 }
 
-TEST_CASE("acknowledged events are not replayed, also after a restart; the others are") {
+TEST_CASE("acknowledged events are not replayed, also after a restart, and the others are") {
     StoreFixture store;
     Listener listener;
     listener.acknowledge = true;

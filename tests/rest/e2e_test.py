@@ -1356,24 +1356,12 @@ class WebhookTest(E2ETestCase):
         again = mc.requeue_dead_letters()
         self.assertIn("requeued 0 dead webhook deliveries", again.stdout)
 
-
-class CommandLineTest(E2ETestCase):
-    def test_help_names_options_and_environment(self):
-        out = subprocess.run([MELDCODED, "--help"], capture_output=True, text=True, check=True)
-        for word in ("--config", "--port", "MELDCODED_PORT", "MELDCODED_CONFIG"):
-            self.assertIn(word, out.stdout)
-
-    def test_a_config_against_its_schema_is_refused_with_the_pointer(self):
-        mc = Sidecar([{"sha256": "mct_plaintext", "actor": {"id": "a", "role": "officer"}}])
-        self.assertRaises(RuntimeError, mc.start)
-        self.assertIn("/tokens/0/sha256", mc.log_text())
-        self.assertNotIn("mct_plaintext", mc.log_text())
-
     def kept_events(self, mc):
         """The events the plugin's store keeps unacknowledged: (event_id, notification)."""
         db = sqlite3.connect("file:%s?mode=ro" % mc.store, uri=True)
         try:
-            return db.execute("SELECT event_id, notification FROM events ORDER BY created_at").fetchall()
+            return db.execute(
+                "SELECT event_id, notification FROM events ORDER BY created_at").fetchall()
         finally:
             db.close()
 
@@ -1411,6 +1399,19 @@ class CommandLineTest(E2ETestCase):
         self.assertEqual(self.kept_events(mc), [])  # acknowledged, written when it closed
         self.assertEqual([b["id"] for _, b in self.deliveries() if b.get("concern_ref") == ref],
                          [event_id])
+
+
+class CommandLineTest(E2ETestCase):
+    def test_help_names_options_and_environment(self):
+        out = subprocess.run([MELDCODED, "--help"], capture_output=True, text=True, check=True)
+        for word in ("--config", "--port", "MELDCODED_PORT", "MELDCODED_CONFIG"):
+            self.assertIn(word, out.stdout)
+
+    def test_a_config_against_its_schema_is_refused_with_the_pointer(self):
+        mc = Sidecar([{"sha256": "mct_plaintext", "actor": {"id": "a", "role": "officer"}}])
+        self.assertRaises(RuntimeError, mc.start)
+        self.assertIn("/tokens/0/sha256", mc.log_text())
+        self.assertNotIn("mct_plaintext", mc.log_text())
 
     def test_a_webhook_delay_over_a_day_is_refused_with_the_pointer(self):
         # 3000000000 ms used to wrap to a negative int: every retry at once.
