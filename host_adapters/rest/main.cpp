@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "config.h"
+#include "event_replay.h"
 #include "host_orders.h"
 #include "http_server.h"
 #include "log.h"
@@ -87,6 +88,10 @@ int serve(const meldcoded::Config& config) {
         outbox->start();  // pending deliveries from an earlier run go out too
     }
     sinks.attach(mc);
+    // Events a killed meldcoded left unacknowledged go out now (same ids),
+    // and those of any instance on the store that died after a minute.
+    meldcoded::EventReplay event_replay(mc, log);
+    event_replay.start();
     // With webhooks, due steps are looked for here: the host need not poll.
     // Several meldcoded on one shared store take turns.
     std::unique_ptr<meldcoded::SharedTurn> steps_due_turn;
@@ -133,6 +138,7 @@ int serve(const meldcoded::Config& config) {
     // outbox, which finishes the delivery in flight; the rest stays pending
     // in its file for the next start.
     if (steps_due) steps_due->stop();
+    event_replay.stop();
     if (outbox) outbox->stop();
     log.log(meldcoded::Level::info, "stopped");
     return 0;  // mc closes the store as it goes out of scope, after the listener

@@ -163,7 +163,11 @@ std::string store_gauges(const nlohmann::json& stats) {
     }
     out << "meldcode_store_commit_seconds_bucket{le=\"+Inf\"} " << stats.at("commits") << '\n'
         << "meldcode_store_commit_seconds_sum " << stats.at("commit_seconds").get<double>() << '\n'
-        << "meldcode_store_commit_seconds_count " << stats.at("commits") << '\n';
+        << "meldcode_store_commit_seconds_count " << stats.at("commits") << '\n'
+        << "# HELP meldcode_pruned_event_total Notifications no host acknowledged within 7 days, "
+           "pruned since the store was opened (never delivered: docs/webhooks.md).\n"
+           "# TYPE meldcode_pruned_event_total counter\n"
+        << "meldcode_pruned_event_total " << stats.value("events_pruned", 0) << '\n';
     return out.str();
 }
 

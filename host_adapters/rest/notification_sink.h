@@ -1,6 +1,8 @@
 // notification_sink.h — where the plugin's notifications (mc_notifications_set)
 // go. Today a sink logs the event; the webhook outbox is another sink added
-// to the same list.
+// to the same list. Once every sink has a notification durably, the list
+// acknowledges its event_id to the plugin (mc_events_ack), which stops
+// keeping it (event_replay.h).
 #pragma once
 
 #include <vector>
@@ -16,15 +18,18 @@ class NotificationSink {
 public:
     virtual ~NotificationSink() = default;
     // Runs on the thread that made the change, after it is durable (ABI.md).
-    virtual void notify(const nlohmann::json& notification) = 0;
+    // True once the sink has it durably, or needs nothing kept: false leaves
+    // the event with the plugin, to be replayed.
+    virtual bool notify(const nlohmann::json& notification) = 0;
 };
 
 // Logs the event name only: refs stay out of logs.
 class LoggingSink : public NotificationSink {
 public:
     explicit LoggingSink(Logger& log) : log_(log) {}
-    void notify(const nlohmann::json& notification) override {
+    bool notify(const nlohmann::json& notification) override {
         log_.log(Level::info, "notification", {{"event", notification.value("event", "")}});
+        return true;
     }
 
 private:
@@ -35,14 +40,17 @@ private:
 class SinkList : public NotificationSink {
 public:
     void add(NotificationSink& sink) { sinks_.push_back(&sink); }
-    void notify(const nlohmann::json& notification) override {
-        for (NotificationSink* sink : sinks_) sink->notify(notification);
+    bool notify(const nlohmann::json& notification) override {
+        bool kept = true;
+        for (NotificationSink* sink : sinks_) kept = sink->notify(notification) && kept;
+        return kept;
     }
     // Registers this list with the plugin; it must outlive the instance's use.
     void attach(const meldcode::sdk::Instance& mc) {
+        mc_ = &mc;
         const auto trampoline = [](void* self, const char* text) {
             const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
-            if (!parsed.is_discarded()) static_cast<SinkList*>(self)->notify(parsed);
+            if (!parsed.is_discarded()) static_cast<SinkList*>(self)->take(parsed);
         };
         if (mc.plugin().api().notifications_set(mc.handle(), trampoline, this) != MC_OK) {
             mc.plugin().last_error("mc_notifications_set failed");
@@ -50,7 +58,18 @@ public:
     }
 
 private:
+    // Every sink's, then acknowledged when all have it. A failed
+    // acknowledgement only means the event is replayed, and stored once.
+    void take(const nlohmann::json& notification) {
+        const auto id = notification.find("event_id");
+        if (notify(notification) && id != notification.end() && id->is_string()) {
+            mc_->plugin().api().events_ack(mc_->handle(),
+                                           id->get_ref<const std::string&>().c_str());
+        }
+    }
+
     std::vector<NotificationSink*> sinks_;
+    const meldcode::sdk::Instance* mc_ = nullptr;
 };
 
 }  // namespace meldcoded

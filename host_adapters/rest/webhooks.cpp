@@ -80,13 +80,16 @@ std::string webhook_gauges(const meldcode::rest::WebhookOutboxStats& stats) {
     return out.str();
 }
 
-void OutboxSink::notify(const nlohmann::json& notification) {
+bool OutboxSink::notify(const nlohmann::json& notification) {
     try {
-        outbox_.enqueue(notification);
+        bool stored = false;
+        outbox_.enqueue(notification, &stored);
+        return stored;
     } catch (const std::exception& e) {
         // Ids only: the event's name, never its refs.
         log_.log(Level::error, "webhook_enqueue_failed",
                  {{"event", notification.value("event", "")}, {"error", e.what()}});
+        return false;
     }
 }
 

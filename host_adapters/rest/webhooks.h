@@ -31,8 +31,9 @@ public:
     // memory and stores it later); what it still throws (an event it refuses,
     // or too many held) is logged with the event's name, not thrown: the
     // plugin's change is already durable and no exception may cross its C
-    // frames.
-    void notify(const nlohmann::json& notification) override;
+    // frames. True once the outbox stored it (held in memory is not yet:
+    // the plugin keeps the event and it is replayed).
+    bool notify(const nlohmann::json& notification) override;
 
 private:
     meldcode::rest::WebhookOutbox& outbox_;

@@ -240,6 +240,8 @@ TEST_CASE("after a purge the store file and its log hold nothing of the concern"
     // (Unit, household, ticket and text are sealed before the purge too.)
     store.reopen();
     CHECK(store.raw_bytes().find(ref) != std::string::npos);
+    // Its notifications, kept until a host acknowledges them (none did), too.
+    CHECK(store.rows("events") == 2);  // concern_created, feedback_ready
 
     CHECK(purge_at(store, days_later(30)).at("concerns") == 1);
     const std::string bytes = store.raw_bytes();

@@ -27,6 +27,8 @@ class FlowTest(StoreTest):
         lock = threading.Lock()
 
         def on_notification(n: dict) -> None:
+            # Each carries its own event id (ABI 1.4); the rest is compared below.
+            self.assertRegex(n.pop("event_id"), r"^evt_[0-9a-f]{32}$")
             with lock:
                 notifications.append(n)
 

@@ -1356,6 +1356,50 @@ class WebhookTest(E2ETestCase):
         again = mc.requeue_dead_letters()
         self.assertIn("requeued 0 dead webhook deliveries", again.stdout)
 
+    def kept_events(self, mc):
+        """The events the plugin's store keeps unacknowledged: (event_id, notification)."""
+        db = sqlite3.connect("file:%s?mode=ro" % mc.store, uri=True)
+        try:
+            return db.execute(
+                "SELECT event_id, notification FROM events ORDER BY created_at").fetchall()
+        finally:
+            db.close()
+
+    def test_a_sidecar_killed_after_a_change_delivers_its_event_after_the_restart(self):
+        """SIGKILL after the change committed and before its event reached the
+        outbox (the outbox file is locked, so the event waits in memory): the
+        plugin kept the event with the change, and the restarted meldcoded
+        delivers it under the same id, once."""
+        os.environ["MELDCODED_TEST_WEBHOOK_SECRET"] = self.secret
+        self.start_receiver()
+        mc = self.sidecar({"secret_env": "MELDCODED_TEST_WEBHOOK_SECRET"}).start()
+        lock = self.hold_outbox()
+        try:  # answered once the outbox has given up waiting for its file
+            ref = self.submit(mc, "hook-0010")
+            self.wait_logged(mc, '"msg":"webhook_enqueue_deferred"')
+            self.assertEqual(mc.stop(signal.SIGKILL), -signal.SIGKILL)
+        finally:
+            lock.close()
+        [(event_id, notification)] = self.kept_events(mc)
+        kept = json.loads(notification)  # ids only, as notified
+        self.assertEqual((kept["event"], kept["event_id"], kept["concern_ref"]),
+                         ("concern_created", event_id, ref))
+        self.assertEqual(set(kept), {"event", "event_id", "concern_ref", "priority"})
+        outbox = sqlite3.connect(os.path.join(self.work, "webhooks.db"))
+        self.assertEqual(outbox.execute("SELECT count(*) FROM deliveries").fetchone(), (0,))
+        outbox.close()
+        mc.start()
+        try:
+            entry, body = self.delivered("concern_created", "concern_ref", ref)
+            self.assertSigned(entry, body)
+            self.assertEqual(body["id"], event_id)
+            self.wait_logged(mc, '"msg":"events_replayed"')
+        finally:
+            self.assertEqual(mc.stop(), 0)
+        self.assertEqual(self.kept_events(mc), [])  # acknowledged, written when it closed
+        self.assertEqual([b["id"] for _, b in self.deliveries() if b.get("concern_ref") == ref],
+                         [event_id])
+
 
 class CommandLineTest(E2ETestCase):
     def test_help_names_options_and_environment(self):

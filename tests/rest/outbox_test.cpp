@@ -429,7 +429,9 @@ TEST_CASE("webhooks: an event the locked store refused is held and delivered onc
     std::string second;
     {
         StoreLock lock(scene.store());
-        first = outbox.enqueue(kNotification);   // after the busy timeout: held
+        bool stored = true;
+        first = outbox.enqueue(kNotification, &stored);  // after the busy timeout: held
+        CHECK_FALSE(stored);  // not yet: the plugin keeps the event unacknowledged
         second = outbox.enqueue(kNotification);  // joins it without waiting
         CHECK(outbox.stats().held == 2);
     }
@@ -492,6 +494,42 @@ TEST_CASE("webhooks: a delivery to an endpoint no longer configured becomes a de
     CHECK(log.front().at("error") == "endpoint no longer configured");
 }
 
+namespace {
+
+// The plugin's event id (ABI 1.4), as it notifies it.
+json with_event_id(const std::string& hex32) {
+    json notification = kNotification;
+    notification["event_id"] = "evt_" + hex32;
+    return notification;
+}
+
+}  // namespace
+
+TEST_CASE("webhooks: an event enqueued again under the plugin's event id is delivered once") {
+    Scene scene;
+    Receiver receiver(scene.port, scene.record);
+    WebhookOutbox outbox(scene.options());
+    const json notification = with_event_id("00112233445566778899aabbccddeeff");
+    bool stored = false;
+    const std::string id = outbox.enqueue(notification, &stored);
+    CHECK(id == notification.at("event_id"));
+    CHECK(stored);
+    outbox.start();
+    wait_for([&] { return outbox.stats().delivered == 1; }, "the delivery");
+    // Replayed after a crash that lost the plugin's acknowledgement: the
+    // outbox has it already, which is what the acknowledgement waits for.
+    stored = false;
+    CHECK(outbox.enqueue(notification, &stored) == id);
+    CHECK(stored);
+    outbox.stop();
+    const auto stats = outbox.stats();
+    CHECK(stats.delivered == 1);
+    CHECK(stats.pending == 0);
+    const auto got = records(scene.record);
+    REQUIRE(got.size() == 1);
+    check_delivery(got.front(), id);  // the body's id is the plugin's; no event_id member
+}
+
 TEST_CASE("webhooks: enqueue refuses anything but ids and stores nothing") {
     TempDir dir;
     WebhookOutbox outbox(options(dir.path, free_port()));
@@ -501,6 +539,8 @@ TEST_CASE("webhooks: enqueue refuses anything but ids and stores nothing") {
         outbox.enqueue({{"event", "concern_created"}, {"observations", {{"text", "x"}}}}),
         std::invalid_argument);
     CHECK_THROWS_AS(outbox.enqueue({{"event", "concern_created"}, {"id", "evt_mine"}}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(outbox.enqueue({{"event", "concern_created"}, {"event_id", "evt_mine"}}),
                     std::invalid_argument);
     const auto stats = outbox.stats();
     CHECK(stats.pending + stats.delivered + stats.dead == 0);
@@ -592,6 +632,30 @@ TEST_CASE("webhooks on a shared store: two outboxes deliver every event once bet
     CHECK(delivered == enqueued);
     CHECK(first.stats().pending == 0);
     CHECK_FALSE(fs::exists(scene.store()));  // no file: the rows are in the database
+}
+
+TEST_CASE("webhooks on a shared store: an event both instances replay is delivered once",
+          "[postgres]") {
+    SharedScene scene;
+    WebhookOutbox first(scene.shared_options());
+    WebhookOutbox second(scene.shared_options());
+    constexpr int kEvents = 10;
+    for (int i = 0; i < kEvents; ++i) {
+        const json notification = with_event_id(std::string(31, 'a') + std::to_string(i));
+        first.enqueue(notification);
+        second.enqueue(notification);
+    }
+    first.start();
+    second.start();
+    wait_for([&] { return second.stats().delivered == kEvents; }, "every delivery");
+    first.stop();
+    second.stop();
+    const auto got = records(scene.record);
+    std::set<std::string> delivered;
+    for (const auto& r : got) delivered.insert(r.at("event_id").get<std::string>());
+    CHECK(got.size() == kEvents);
+    CHECK(delivered.size() == kEvents);
+    CHECK(first.stats().pending == 0);
 }
 
 TEST_CASE("webhooks on a shared store: a row another process took waits for its lease",

@@ -45,7 +45,7 @@ extern "C" {
 /* ABI version: the major part changes only on incompatible changes; the
  * minor part grows when functions or optional fields are added. */
 #define MC_ABI_VERSION_MAJOR 1
-#define MC_ABI_VERSION_MINOR 3
+#define MC_ABI_VERSION_MINOR 4
 #define MC_ABI_VERSION ((uint32_t)((MC_ABI_VERSION_MAJOR << 16) | MC_ABI_VERSION_MINOR))
 
 /* Status codes. Values are stable: new codes are only ever appended. */
@@ -311,13 +311,37 @@ MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json);
  * only, never content: "concern_created" and "step_due" with the concern_ref;
  * "feedback_ready" (the officer gave feedback: tell the observer the signal
  * was handled) once per submission, with the submission_ref of its receipt and
- * no concern_ref. Hosts ignore events they do not know. The callback runs on
- * the thread that made the change, after the change is durable; it must not
- * call back into the same instance. */
+ * no concern_ref; since ABI 1.4 each with its "event_id" (see mc_events_ack).
+ * Hosts ignore events they do not know. The callback runs on the thread that
+ * made the change, after the change is durable; it must not call back into
+ * the same instance, except mc_events_ack. */
 typedef void (*mc_notify_fn)(void* user_data, const char* notification_json);
 
 /* Registers (or with fn == NULL removes) the notification callback. */
 MC_API mc_status mc_notifications_set(mc_instance* instance, mc_notify_fn fn, void* user_data);
+
+/* ---- 1.4: events kept until acknowledged (plugin_api/ABI.md, "Events") -- */
+
+/* The host has the notification with this "event_id" durably (in its own
+ * outbox, say): the plugin stops keeping it. Every notification is kept in
+ * the store in the same transaction as the change that caused it, so a host
+ * killed between the change and storing its event gets it again from
+ * mc_events_replay. Acknowledgements are written in batches (and by
+ * mc_events_replay and mc_close); one lost in a crash means the event is
+ * notified again under the same id. An unknown id is no error (another
+ * instance on the store acknowledged it). May be called from the
+ * notification callback. Since ABI 1.4. */
+MC_API mc_status mc_events_ack(mc_instance* instance, const char* event_id);
+
+/* Notifies again (through the callback, on this thread, before it returns)
+ * at most `limit` (1..10000) events kept at least `older_than_seconds` (>= 0)
+ * ago and not acknowledged, oldest first (by the second), each under its own event_id, and
+ * sets *replayed to how many. Writes the acknowledgements held first. Two
+ * instances on one store may both replay an event: a host takes each
+ * event_id once. Events nobody acknowledges are pruned after 7 days
+ * (mc_store_stats' events_pruned). Since ABI 1.4. */
+MC_API mc_status mc_events_replay(mc_instance* instance, int64_t older_than_seconds, int64_t limit,
+                                  int64_t* replayed);
 
 #ifdef __cplusplus
 } /* extern "C" */

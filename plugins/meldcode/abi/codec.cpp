@@ -393,7 +393,8 @@ json store_stats(const StoreStats& stats) {
     }
     return {{"commits", stats.commits},
             {"commit_seconds", stats.commit_seconds},
-            {"commits_within", std::move(buckets)}};
+            {"commits_within", std::move(buckets)},
+            {"events_pruned", stats.events_pruned}};
 }
 
 json purge_report(const PurgeReport& r) {

@@ -186,6 +186,16 @@ mc_status call(mc_instance* instance, const char* actor_json, const char* payloa
     });
 }
 
+// The form of the event ids the plugin gives out (event_log.h).
+bool is_event_id(std::string_view id) {
+    constexpr std::string_view prefix = "evt_";
+    return id.size() == prefix.size() + 32 && id.substr(0, prefix.size()) == prefix &&
+           std::all_of(id.begin() + prefix.size(), id.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+constexpr int64_t kMaxReplay = 10'000;
+
 }  // namespace
 
 extern "C" {
@@ -559,6 +569,33 @@ MC_API mc_status mc_notifications_set(mc_instance* instance, mc_notify_fn fn, vo
         auto& service = service_of(instance);
         service.set_notifier(fn == nullptr ? nullptr
                                            : std::make_shared<CallbackNotifier>(fn, user_data));
+    });
+}
+
+MC_API mc_status mc_events_ack(mc_instance* instance, const char* event_id) {
+    return meldcode::abi::guard([&] {
+        auto& service = service_of(instance);
+        if (event_id == nullptr || !is_event_id(event_id)) {
+            throw Error(MC_E_ARGUMENT, "invalid_event_id",
+                        "event_id is not an event id (evt_ and 32 lowercase hex digits)");
+        }
+        service.acknowledge_event(event_id);
+    });
+}
+
+MC_API mc_status mc_events_replay(mc_instance* instance, int64_t older_than_seconds, int64_t limit,
+                                  int64_t* replayed) {
+    return meldcode::abi::guard([&] {
+        require_out(replayed);
+        *replayed = 0;
+        auto& service = service_of(instance);
+        if (older_than_seconds < 0) {
+            throw Error(MC_E_ARGUMENT, "invalid_argument", "older_than_seconds is negative");
+        }
+        if (limit < 1 || limit > kMaxReplay) {
+            throw Error(MC_E_ARGUMENT, "invalid_argument", "limit is not within 1..10000");
+        }
+        *replayed = service.replay_events(older_than_seconds, static_cast<int>(limit));
     });
 }
 

@@ -215,6 +215,15 @@ struct PurgeCounts {
     std::int64_t submissions = 0;
 };
 
+// A notification kept with the change that caused it until the host
+// acknowledges it (plugin_api/ABI.md, "Events"): ids only, as notified.
+struct StoredEvent {
+    std::string event_id;
+    std::optional<ConcernId> concern;  // whose purge removes it
+    std::string notification;          // the JSON notified, event_id included
+    Timestamp created_at = 0;
+};
+
 struct PromptRecord {
     std::string host_ticket_id;
     Timestamp prompted_at = 0;
@@ -299,6 +308,14 @@ public:
     virtual std::int64_t concern_version(ConcernId concern) = 0;
     // False when an event with this host event id was stored before.
     virtual bool claim_host_event(const std::string& event_id) = 0;
+    // Events (StoredEvent): kept in the change's transaction, removed once
+    // acknowledged, read back (oldest first, at most `limit`) for a replay,
+    // and pruned unacknowledged once older than the store keeps them
+    // (returns how many).
+    virtual void insert_event(const StoredEvent& event) = 0;
+    virtual void remove_events(const std::vector<std::string>& event_ids) = 0;
+    virtual std::vector<StoredEvent> unacknowledged_events(Timestamp created_before, int limit) = 0;
+    virtual std::int64_t prune_events(Timestamp created_before) = 0;
     // The concern's chronology in time order, from just after `after` (from
     // the start when nullopt), at most `limit` entries (all when nullopt):
     // years of host events must not come in one answer.
@@ -359,6 +376,9 @@ struct StoreStats {
     // Calls waiting for the store's connection at this moment (they will
     // share the next commit).
     std::int64_t waiting = 0;
+    // Events pruned unacknowledged since the store was opened (the service's
+    // count, not the adapter's).
+    std::int64_t events_pruned = 0;
 };
 
 // "Was this ticket asked about?" settled in the store itself, for a store

@@ -131,8 +131,10 @@ MeldcodeService::MeldcodeService(ServiceSettings settings, Catalog catalog, Work
       crypto_(std::move(crypto)),
       clock_(std::move(clock)),
       calendar_(std::move(calendar)),
-      prompt_log_(*store_, clock_->now() - kPromptMemorySeconds) {
+      prompt_log_(*store_, clock_->now() - kPromptMemorySeconds),
+      events_(*store_, *crypto_) {
     check_reminder_states();
+    events_.prune(clock_->now());
 }
 
 MeldcodeService::~MeldcodeService() = default;
@@ -171,6 +173,24 @@ void MeldcodeService::notify(const json& notification) {
         notifier = notifier_;
     }
     if (notifier) notifier->notify(notification);
+}
+
+void MeldcodeService::announce(const std::vector<json>& notifications, Timestamp now) {
+    for (const json& notification : notifications) notify(notification);
+    events_.prune_now_and_then(now);
+}
+
+StoreStats MeldcodeService::store_stats() const {
+    StoreStats stats = store_->stats();
+    stats.events_pruned = events_.pruned();
+    return stats;
+}
+
+std::int64_t MeldcodeService::replay_events(Timestamp older_than, int limit) {
+    const Timestamp now = clock_->now();
+    const auto notifications = events_.unacknowledged(now - older_than, limit, now);
+    for (const json& notification : notifications) notify(notification);
+    return static_cast<std::int64_t>(notifications.size());
 }
 
 PromptResult MeldcodeService::ticket_closed(const Actor& actor, const TicketClosed& ticket) {
@@ -327,11 +347,12 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
     const std::string canonical = s.canonical.dump();
     const Timestamp now = clock_->now();
     std::string receipt;
-    std::optional<json> notification;
+    std::vector<json> notifications;
     bool not_theirs = false;
     // One transaction, so one commit (shared with concurrent ones) per
     // submission.
     store_->transaction([&](StoreTransaction& tx) {
+        notifications.clear();
         // A retry gets its first receipt before the token is looked at: the
         // first answer may have been lost just before the token expired.
         if (const auto earlier = retried(tx, actor, s, canonical)) {
@@ -349,9 +370,12 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         take_in(concern->status, s);
         // Ids and the priority only: every submission reaches the officer,
         // also one that joins an open or monitored concern.
-        notification = json{{"event", joins ? "signals_added" : "concern_created"},
-                            {"concern_ref", concern->ref},
-                            {"priority", priority_name(concern->status.priority)}};
+        notifications.push_back(
+            events_.keep(tx,
+                         {{"event", joins ? "signals_added" : "concern_created"},
+                          {"concern_ref", concern->ref},
+                          {"priority", priority_name(concern->status.priority)}},
+                         concern->id, now));
         receipt = "s_" + crypto_->random_token(kRefBytes);
         tx.insert_submission(concern->id,
                              {receipt, actor.id, s.idempotency_key, crypto_->digest(canonical),
@@ -383,7 +407,7 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         throw Error(MC_E_FORBIDDEN, "forbidden", "this prompt token was issued to another observer",
                     "/prompt_token");
     }
-    if (notification) notify(*notification);
+    announce(notifications, now);
     return receipt;
 }
 
@@ -414,8 +438,9 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
     authorize(actor, Operation::report_host_event);
     const Timestamp now = clock_->now();
     if (e.occurred_at > now + settings_.clock_skew_seconds) throw in_the_future("/occurred_at");
-    std::optional<std::string> created;
+    std::vector<json> notifications;
     store_->transaction([&](StoreTransaction& tx) {
+        notifications.clear();
         if (!tx.claim_host_event(host_key(actor, e.event_id))) return;  // a repeat: stored once
         // A new tenant: signals without a household no longer join the
         // former tenant's concern. The event itself stays with the unit.
@@ -427,7 +452,11 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
         const auto& kinds = settings_.concern_event_kinds;
         if (!concern && std::find(kinds.begin(), kinds.end(), e.kind) != kinds.end()) {
             concern = new_concern(tx, e.unit_id, e.household_ref, now);
-            created = concern->ref;
+            notifications.push_back(events_.keep(tx,
+                                                 {{"event", "concern_created"},
+                                                  {"concern_ref", concern->ref},
+                                                  {"priority", priority_name(Priority::normal)}},
+                                                 concern->id, now));
         }
         json data = e.details;
         data["event_id"] = e.event_id;
@@ -444,11 +473,7 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
         }
         audit(tx, actor, "host_event.report", id);
     });
-    if (created) {
-        notify({{"event", "concern_created"},
-                {"concern_ref", *created},
-                {"priority", priority_name(Priority::normal)}});
-    }
+    announce(notifications, now);
 }
 
 ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuery& query) {
@@ -528,9 +553,10 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
     authorize(actor, Operation::act_on_concern);
     const Timestamp now = clock_->now();
     ConcernView view;
-    std::vector<std::string> told;  // submission refs whose observers get feedback now
-    std::string message;
+    std::vector<json> notifications;
     store_->transaction([&](StoreTransaction& tx) {
+        notifications.clear();
+        std::string message;
         ConcernRecord concern = select(tx, {request.concern_ref, std::nullopt});
         if (taken_before(tx, actor, request.retry)) {
             // The first answer may have been lost: the concern as it is now.
@@ -559,8 +585,16 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
         if (gives_feedback(record.action)) {
             const FeedbackMessage& m = feedback_message(record.fields);
             record.fields["message"] = message = m.id;  // the default, made explicit
-            told = tx.give_feedback(
+            // By the submission's ref and the message's id only: a concern
+            // ref would tell each observer (and the host's ticket) that
+            // others reported the unit.
+            const auto told = tx.give_feedback(
                 concern.id, {m.id, m.final, record.fields.value("aftercare_offered", false), now});
+            for (const auto& ref : told) {
+                notifications.push_back(events_.keep(
+                    tx, {{"event", "feedback_ready"}, {"submission_ref", ref}, {"message", m.id}},
+                    concern.id, now));
+            }
         }
         concern.updated_at = now;
         tx.update_concern(concern);
@@ -583,11 +617,7 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
         // The answer shows the chronology's first page, as a plain read does.
         view = read_view(tx, concern);
     });
-    // By the submission's ref and the message's id only: a concern ref would
-    // tell each observer (and the host's ticket) that others reported the unit.
-    for (const auto& ref : told) {
-        notify({{"event", "feedback_ready"}, {"submission_ref", ref}, {"message", message}});
-    }
+    announce(notifications, now);
     view.allowed_actions = workflow_.allowed_actions(view.concern.status);
     return view;
 }

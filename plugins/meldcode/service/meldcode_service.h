@@ -28,6 +28,7 @@
 #include "ports/notifier.h"
 #include "ports/prompt_rule.h"
 #include "ports/store.h"
+#include "service/event_log.h"
 #include "service/prompt_log.h"
 
 namespace meldcode {
@@ -279,7 +280,13 @@ public:
                       std::optional<std::int64_t> count = std::nullopt);
 
     // How the store's commits went, for the operator (no content, no ids).
-    StoreStats store_stats() const { return store_->stats(); }
+    StoreStats store_stats() const;
+    // Events (service/event_log.h): the host has this one durably.
+    void acknowledge_event(const std::string& event_id) { events_.acknowledge(event_id); }
+    // Notifies again, under their event ids, at most `limit` events kept at
+    // least `older_than` seconds ago and not acknowledged, oldest first;
+    // returns how many.
+    std::int64_t replay_events(Timestamp older_than, int limit);
     // Management figures of quarters from..to ("2026-Q1", already valid
     // quarters; core/figures.h), for managers and officers. A quarter that
     // has not begun, a range backwards or longer than kMaxFigureQuarters is
@@ -344,8 +351,8 @@ private:
                           Timestamp now);
     // Every step due today (service/reminders.cpp), and which of them no
     // officer was notified of yet: those are marked notified in `tx`.
-    void collect_due(StoreTransaction& tx, Day today, std::vector<DueStep>& due,
-                     std::vector<std::size_t>& to_notify);
+    void collect_due(StoreTransaction& tx, Day today, Timestamp now, std::vector<DueStep>& due,
+                     std::vector<nlohmann::json>& notifications);
     void check_reminder_states();
     // One durable "denied" row without a concern, in its own transaction.
     void audit_denial(const Actor& actor, const std::string& action);
@@ -354,6 +361,8 @@ private:
     // Hands a notification (schemas/notification.schema.json: ids only) to
     // the host's callback, if one is set; called once the change is durable.
     void notify(const nlohmann::json& notification);
+    // Notifies what a change kept (events_.keep) once it committed.
+    void announce(const std::vector<nlohmann::json>& notifications, Timestamp now);
 
     ServiceSettings settings_;
     Catalog catalog_;
@@ -363,6 +372,7 @@ private:
     std::unique_ptr<Clock> clock_;
     std::unique_ptr<Calendar> calendar_;
     PromptLog prompt_log_;
+    EventLog events_;
     std::mutex notifier_mutex_;
     std::shared_ptr<Notifier> notifier_;
 };

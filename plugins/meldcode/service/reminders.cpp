@@ -7,6 +7,8 @@
 
 namespace meldcode {
 
+using nlohmann::json;
+
 void MeldcodeService::check_reminder_states() {
     auto& stalled = settings_.reminders.stalled_after;
     for (auto it = stalled.begin(); it != stalled.end();) {
@@ -21,8 +23,18 @@ void MeldcodeService::check_reminder_states() {
     }
 }
 
-void MeldcodeService::collect_due(StoreTransaction& tx, Day today, std::vector<DueStep>& due,
-                                  std::vector<std::size_t>& to_notify) {
+void MeldcodeService::collect_due(StoreTransaction& tx, Day today, Timestamp now,
+                                  std::vector<DueStep>& due, std::vector<json>& notifications) {
+    // The last due step, notified: kept as an event in `tx`.
+    const auto keep_last = [&](ConcernId concern) {
+        const DueStep& step = due.back();
+        notifications.push_back(events_.keep(tx,
+                                             {{"event", "step_due"},
+                                              {"concern_ref", step.concern_ref},
+                                              {"action", step.action},
+                                              {"reminder", reminder_name(step.reminder)}},
+                                             concern, now));
+    };
     // One due step, notified unless it was before.
     const auto add = [&](const ConcernRecord& c, const std::string& action, Day due_day,
                          Reminder reminder) {
@@ -32,7 +44,7 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, std::vector<D
         due.push_back({c.ref, action, date, reminder});
         if (tx.reminder_notified(c.id, kind, date)) return;
         tx.mark_reminder_notified(c.id, kind, date);
-        to_notify.push_back(due.size() - 1);
+        keep_last(c.id);
     };
     const std::string today_text = format_date(today);
     if (const auto review = workflow_.action_with_rule("review")) {
@@ -41,7 +53,7 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, std::vector<D
                 due.push_back({c.ref, review->first, *c.status.review_date, Reminder::review});
                 if (notified) continue;
                 tx.mark_review_notified(c.id, *c.status.review_date);
-                to_notify.push_back(due.size() - 1);
+                keep_last(c.id);
             }
         }
     }
@@ -83,21 +95,17 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, std::vector<D
 
 std::vector<DueStep> MeldcodeService::steps_due(const Actor& actor) {
     authorize(actor, Operation::steps_due);
-    const Day today = calendar_->local_day(clock_->now());
+    const Timestamp now = clock_->now();
+    const Day today = calendar_->local_day(now);
     std::vector<DueStep> due;
-    std::vector<std::size_t> to_notify;  // indexes into due
+    std::vector<json> notifications;
     store_->transaction([&](StoreTransaction& tx) {
         due.clear();
-        to_notify.clear();
-        collect_due(tx, today, due, to_notify);
+        notifications.clear();
+        collect_due(tx, today, now, due, notifications);
         audit(tx, actor, "steps.due", std::nullopt);
     });
-    for (const std::size_t i : to_notify) {
-        notify({{"event", "step_due"},
-                {"concern_ref", due[i].concern_ref},
-                {"action", due[i].action},
-                {"reminder", reminder_name(due[i].reminder)}});
-    }
+    announce(notifications, now);
     return due;
 }
 

@@ -241,6 +241,18 @@ DROP INDEX entries_unattached_by_unit;
 CREATE INDEX entries_unattached_by_unit ON entries (unit_hash, at, id) WHERE concern_id IS NULL;
 )sql";
 
+// Schema 3: events, the transactional outbox (SQLite's schema 13 says why).
+constexpr const char* kSchema3 = R"sql(
+CREATE TABLE events (
+    event_id TEXT PRIMARY KEY,
+    concern_id BIGINT REFERENCES concerns (id),
+    notification TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX events_by_age ON events (created_at);
+CREATE INDEX events_by_concern ON events (concern_id) WHERE concern_id IS NOT NULL;
+)sql";
+
 // The version table itself is not a migration: it must exist before the
 // first one runs, and a newer meldcode may have changed everything else.
 constexpr const char* kVersionTable =
@@ -277,7 +289,7 @@ void migrate_to(const Connection& connection, const Migration& migration) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all{{1, kSchema1}, {2, kSchema2}};
+    static const std::vector<Migration> all{{1, kSchema1}, {2, kSchema2}, {3, kSchema3}};
     return all;
 }
 

@@ -743,6 +743,44 @@ public:
 
     // Children first: their foreign keys would refuse the concern's deletion.
     // A later concern's related_ref is set to NULL by its foreign key.
+    void insert_event(const StoredEvent& event) override {
+        auto q = query(
+            "INSERT INTO events (event_id, concern_id, notification, created_at) "
+            "VALUES (?1, ?2, ?3, ?4)");
+        q.bind(1, event.event_id);
+        q.bind(2, event.concern);
+        q.bind(3, event.notification);
+        q.bind(4, event.created_at);
+        q.run();
+    }
+
+    void remove_events(const std::vector<std::string>& event_ids) override {
+        for (const std::string& id : event_ids) {
+            auto q = query("DELETE FROM events WHERE event_id = ?1");
+            q.bind(1, id);
+            q.run();
+        }
+    }
+
+    std::vector<StoredEvent> unacknowledged_events(Timestamp created_before, int limit) override {
+        auto q = query(
+            "SELECT event_id, concern_id, notification, created_at FROM events "
+            "WHERE created_at <= ?1 ORDER BY created_at, event_id LIMIT ?2");
+        q.bind(1, created_before);
+        q.bind(2, std::int64_t{limit});
+        std::vector<StoredEvent> events;
+        while (q.step()) {
+            events.push_back({q.text(0), q.optional_int64(1), q.text(2), q.int64(3)});
+        }
+        return events;
+    }
+
+    std::int64_t prune_events(Timestamp created_before) override {
+        auto q = query("DELETE FROM events WHERE created_at < ?1");
+        q.bind(1, created_before);
+        return q.changes();
+    }
+
     PurgeCounts purge_concern(ConcernId concern, bool dry_run) override {
         PurgeCounts counts;
         counts.entries = remove_or_count("entries", "concern_id = ?1", concern, dry_run);
@@ -750,6 +788,7 @@ public:
         remove_or_count("reminders_notified", "concern_id = ?1", concern, dry_run);
         remove_or_count("export_requests", "concern_id = ?1", concern, dry_run);
         remove_or_count("request_keys", "concern_id = ?1", concern, dry_run);
+        remove_or_count("events", "concern_id = ?1", concern, dry_run);
         if (!dry_run) {
             // The figures stay; only the link to the concern goes.
             auto q = query("UPDATE figures SET concern_id = NULL WHERE concern_id = ?1");

@@ -483,6 +483,24 @@ CREATE INDEX concerns_by_state_priority ON concerns (state, priority, id DESC);
 CREATE INDEX concerns_by_assignee_priority ON concerns (assignee, priority, id DESC);
 )sql";
 
+// Schema 13: events, the transactional outbox (plugin_api/ABI.md, "Events").
+// A notification is kept here in the transaction of the change that caused
+// it, under its event id, until the host acknowledges it: a process killed
+// after the commit and before the host stored the event can replay it under
+// the same id. Ids only (the notification as notified), never content; a
+// purge removes a concern's events with it; rows left unacknowledged are
+// pruned after a week (service/event_log.h).
+constexpr const char* kSchema13 = R"sql(
+CREATE TABLE events (
+    event_id TEXT PRIMARY KEY,
+    concern_id INTEGER REFERENCES concerns (id),
+    notification TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX events_by_age ON events (created_at);
+CREATE INDEX events_by_concern ON events (concern_id) WHERE concern_id IS NOT NULL;
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -526,7 +544,7 @@ const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
         {1, kSchema1}, {2, kSchema2},   {3, kSchema3},   {4, kSchema4},
         {5, kSchema5}, {6, kSchema6},   {7, kSchema7},   {8, kSchema8},
-        {9, kSchema9}, {10, kSchema10}, {11, kSchema11}, {12, kSchema12},
+        {9, kSchema9}, {10, kSchema10}, {11, kSchema11}, {12, kSchema12}, {13, kSchema13},
     };
     return all;
 }

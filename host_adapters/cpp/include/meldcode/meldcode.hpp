@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <boost/dll/shared_library.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -83,6 +84,9 @@ struct Api {
     decltype(&mc_figures_get) figures_get;  // 1.3
     // ABI 1.3: the melding draft for Veilig Thuis (issue 19).
     decltype(&mc_concern_melding_draft) concern_melding_draft;
+    // ABI 1.4: events kept until acknowledged (ABI.md, "Events").
+    decltype(&mc_events_ack) events_ack;
+    decltype(&mc_events_replay) events_replay;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -225,6 +229,8 @@ private:
         bind(api_.store_stats, "mc_store_stats");
         bind(api_.figures_get, "mc_figures_get");
         bind(api_.concern_melding_draft, "mc_concern_melding_draft");  // ABI 1.3
+        bind(api_.events_ack, "mc_events_ack");                        // ABI 1.4
+        bind(api_.events_replay, "mc_events_replay");
     }
 
     boost::dll::shared_library library_;
@@ -266,12 +272,13 @@ public:
             "mc_close",        "mc_steps_due",   "mc_audit_verify",
             "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
             "mc_workflow_get", "mc_prompt_open", "mc_notifications_set",
-            "mc_store_stats"};
+            "mc_store_stats",  "mc_events_ack",  "mc_events_replay"};
         return other_shapes.count(function) == 0;
     }
 
     // Calls `fn` with each notification (ids only) after a durable change, on
-    // the thread that made it; it must not call into this instance. An empty
+    // the thread that made it; it must not call into this instance, except
+    // acknowledge_event. An empty
     // function removes it. The Instance owns the callback.
     using Listener = std::function<void(const json& notification)>;
     void on_notification(Listener fn) const {
@@ -381,6 +388,25 @@ public:
     // How the store has been committing (schemas/store_stats.schema.json).
     json store_stats() const {
         return instance_answer(plugin_->api().store_stats, "mc_store_stats failed");
+    }
+
+    // The host has the notification with this event_id durably (ABI.md,
+    // "Events"); may be called from a listener.
+    void acknowledge_event(const std::string& event_id) const {
+        if (plugin_->api().events_ack(handle_, event_id.c_str()) != MC_OK) {
+            plugin_->last_error("mc_events_ack failed");
+        }
+    }
+
+    // Notifies again (to the listener, before it returns) at most `limit`
+    // events kept at least `older_than` ago and not acknowledged; returns how
+    // many.
+    std::int64_t replay_events(std::chrono::seconds older_than, std::int64_t limit) const {
+        std::int64_t replayed = 0;
+        if (plugin_->api().events_replay(handle_, older_than.count(), limit, &replayed) != MC_OK) {
+            plugin_->last_error("mc_events_replay failed");
+        }
+        return replayed;
     }
 
     // For callers that must pass raw text (e.g. tests of malformed input):

@@ -61,7 +61,16 @@ std::string rfc3339_utc(std::int64_t ms) {
     return text.data();
 }
 
-// Ids only: an object of short strings with an "event".
+// The plugin's event ids (ABI 1.4) have the form of the outbox's own.
+bool is_event_id(const std::string& id) {
+    constexpr std::size_t kHexDigits = 32;
+    return id.size() == 4 + kHexDigits && id.compare(0, 4, "evt_") == 0 &&
+           std::all_of(id.begin() + 4, id.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Ids only: an object of short strings with an "event", and perhaps the
+// plugin's "event_id".
 void check_notification(const json& notification) {
     if (!notification.is_object() || !notification.contains("event")) {
         throw std::invalid_argument(
@@ -74,6 +83,9 @@ void check_notification(const json& notification) {
         }
         if (name == "id" || name == "created_at") {
             throw std::invalid_argument("webhook outbox: \"" + name + "\" is the outbox's to set");
+        }
+        if (name == "event_id" && !is_event_id(value.get<std::string>())) {
+            throw std::invalid_argument("webhook outbox: \"event_id\" is not evt_ and 32 hex");
         }
     }
 }
@@ -387,11 +399,13 @@ WebhookOutbox::~WebhookOutbox() {
     }
 }
 
-std::string WebhookOutbox::enqueue(const json& notification) {
+std::string WebhookOutbox::enqueue(const json& notification, bool* stored) {
+    if (stored != nullptr) *stored = false;
     check_notification(notification);
-    std::string id = new_event_id();
-    const std::int64_t now = now_ms();
     json event = notification;
+    std::string id = event.value("event_id", new_event_id());
+    event.erase("event_id");
+    const std::int64_t now = now_ms();
     event["id"] = id;
     event["created_at"] = rfc3339_utc(now);
     HeldEvent e{id, notification.at("event").get<std::string>(), event.dump(), now};
@@ -400,6 +414,7 @@ std::string WebhookOutbox::enqueue(const json& notification) {
         std::lock_guard<std::mutex> lock(impl_->mutex);
         try {
             impl_->store->add(e.id, e.body, impl_->urls(), e.created_ms);
+            if (stored != nullptr) *stored = true;
         } catch (const std::runtime_error& failure) {
             impl_->hold(e, failure.what());
         }

@@ -22,8 +22,9 @@
 // lease (the request timeout and 5 s) has passed. When the file cannot
 // be written (locked by another process past the 5 s busy timeout, disk
 // full), the event is held in memory instead and the delivery thread writes
-// it, retrying, before anything else; it is lost only if the process ends
-// first (logged as webhook_event_lost when the outbox is destroyed). The
+// it, retrying, before anything else; it is lost to the outbox if the process ends
+// first (logged as webhook_event_lost when the outbox is destroyed), and the
+// plugin, which keeps it until acknowledged, offers it again. The
 // delivery thread outlasts store errors: it logs them and tries again. Each endpoint gets
 // its own delivery: retried on a non-2xx answer or a connection failure with
 // exponential backoff and jitter, and after max_attempts parked as a dead
@@ -95,14 +96,19 @@ public:
     WebhookOutbox& operator=(const WebhookOutbox&) = delete;
 
     // Stores `notification` for every endpoint and returns its event id
-    // ("evt_" + 32 hex). Durable when it returns, unless the store failed:
+    // ("evt_" + 32 hex): the notification's "event_id" (the plugin's, ABI
+    // 1.4; the body carries it as "id"), else a new one. An event id already
+    // stored is not stored again (a replayed event is delivered once per
+    // endpoint, however often it is enqueued). Sets *stored (when given) to
+    // whether the event is in the store when it returns, which the plugin's
+    // acknowledgement waits for. Durable when it returns, unless the store failed:
     // then it is held in memory for the delivery thread to store (logged
     // with its name and id as webhook_enqueue_deferred, and
     // webhook_enqueue_recovered once stored); while any are held, new events
     // join them without trying the store. Throws std::invalid_argument
     // unless it is an object of strings (ids only) with an "event"; throws
     // std::runtime_error when the store fails with 10,000 events held.
-    std::string enqueue(const nlohmann::json& notification);
+    std::string enqueue(const nlohmann::json& notification, bool* stored = nullptr);
 
     void start();  // the delivery thread; pending deliveries from earlier runs included
     void stop();   // waits for the attempt in flight; idempotent
