@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "crypto/sodium_crypto.h"
+#include "list_queries.h"
 #include "postgres_schema.h"
 #include "store/postgres_migrations.h"
 #include "store/postgres_store.h"
@@ -341,25 +342,14 @@ std::vector<std::string> list_queries() {
         {"?1", "'weighing'"}, {"?2", "'officer-1'"}, {"?4", "4711"},
         {"?5", "100"},        {"?6", "1"},           {"?7", "1"}};
     std::vector<std::string> queries;
-    for (const bool by_priority : {true, false}) {
-        for (int filter = 0; filter < 5; ++filter) {
-            for (const bool later_page : {false, true}) {
-                ConcernQuery q;
-                q.by_priority = by_priority;
-                if (filter == 1 || filter == 4) q.state = "weighing";
-                if (filter == 2) q.assignee = "officer-1";
-                if (filter >= 3) q.priority = Priority::urgent;
-                if (later_page) q.before = 4711;
-                std::string sql = sql::list_sql(*crypto, q);
-                for (const auto& [parameter, value] : values) {
-                    for (auto at = sql.find(parameter); at != std::string::npos;
-                         at = sql.find(parameter)) {
-                        sql.replace(at, parameter.size(), value);
-                    }
-                }
-                queries.push_back(sql);
+    for (const auto& listed : test::officer_list_queries()) {
+        std::string sql = sql::list_sql(*crypto, listed.query);
+        for (const auto& [parameter, value] : values) {
+            for (auto at = sql.find(parameter); at != std::string::npos; at = sql.find(parameter)) {
+                sql.replace(at, parameter.size(), value);
             }
         }
+        queries.push_back(sql);
     }
     return queries;
 }
