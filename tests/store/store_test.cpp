@@ -838,6 +838,35 @@ TEST_CASE("pending feedback counts submissions not yet handled", "[store]") {
     CHECK(pending("C-1") == 1);
 }
 
+TEST_CASE("a store from before the kept count counts each concern's waiting submissions",
+          "[store]") {
+    TempDir dir;
+    const auto path = dir.store_path();
+    {
+        auto store = open_store(path);
+        const auto waiting = insert_concern(*store, make_concern("C-1", "unit-1"));
+        const auto told = insert_concern(*store, make_concern("C-2", "unit-2"));
+        store->transaction([&](StoreTransaction& tx) {
+            tx.insert_submission(waiting, make_submission("S-1", "tech-7", "k1"));
+            tx.insert_submission(waiting, make_submission("S-2", "tech-8", "k2"));
+            tx.insert_submission(told, make_submission("S-3", "tech-7", "k3"));
+            tx.give_feedback(told, {"completed", true, false, 3000});
+        });
+    }
+    // The store as SQLite's schema 13 and PostgreSQL's schema 3 left it.
+    raw_sql(path, "ALTER TABLE concerns DROP COLUMN pending_feedback");
+    raw_sql(path,
+            on_postgres() ? "UPDATE schema_version SET version = 3" : "PRAGMA user_version = 13");
+    auto store = open_store(path);
+    CHECK(find(*store, "C-1")->status.pending_feedback == 2);
+    CHECK(find(*store, "C-2")->status.pending_feedback == 0);
+    const auto told = find(*store, "C-2")->id;
+    store->transaction([&](StoreTransaction& tx) {
+        tx.insert_submission(told, make_submission("S-4", "tech-7", "k4"));
+    });
+    CHECK(find(*store, "C-2")->status.pending_feedback == 1);
+}
+
 TEST_CASE("prompts round trip and duplicates are ignored", "[store]") {
     TempDir dir;
     auto store = open_store(dir.store_path());

@@ -253,6 +253,14 @@ CREATE INDEX events_by_age ON events (created_at);
 CREATE INDEX events_by_concern ON events (concern_id) WHERE concern_id IS NOT NULL;
 )sql";
 
+// Schema 4: a concern keeps how many of its submissions wait for feedback
+// (SQLite's schema 14 says why).
+constexpr const char* kSchema4 = R"sql(
+ALTER TABLE concerns ADD COLUMN pending_feedback BIGINT NOT NULL DEFAULT 0;
+UPDATE concerns c SET pending_feedback = (SELECT count(*) FROM submissions s
+    WHERE s.concern_id = c.id AND s.handled_at IS NULL);
+)sql";
+
 // The version table itself is not a migration: it must exist before the
 // first one runs, and a newer meldcode may have changed everything else.
 constexpr const char* kVersionTable =
@@ -289,7 +297,8 @@ void migrate_to(const Connection& connection, const Migration& migration) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all{{1, kSchema1}, {2, kSchema2}, {3, kSchema3}};
+    static const std::vector<Migration> all{
+        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4}};
     return all;
 }
 

@@ -54,16 +54,16 @@ inline Actor make_actor(std::string id, const std::string& role_text) {
 }
 
 // The columns read_concern() expects, in its order, then `extra` columns
-// from index kConcernColumns on. pending_feedback is derived from the
-// submissions instead of stored, so it cannot drift.
+// from index kConcernColumns on. pending_feedback is kept by the only two
+// writes that change whether a submission waits: insert_submission and a
+// final give_feedback.
 inline constexpr int kConcernColumns = 27;
 inline std::string concern_sql(const char* rest, const char* extra = "") {
     return std::string(
                "SELECT c.id, c.ref, c.ids, c.ids_key_id, c.state, c.assignee, "
                "c.assessment, c.reported, c.help_arranged, c.acute, c.review_date, "
                "c.related_ref, c.created_at, c.updated_at, "
-               "(SELECT count(*) FROM submissions s "
-               " WHERE s.concern_id = c.id AND s.handled_at IS NULL), "
+               "c.pending_feedback, "
                "c.closed_at, c.legal_hold_reason, c.legal_hold_since, c.key_id, "
                "c.priority, c.report_decided, c.state_since, c.veilig_thuis_feedback_due, "
                "c.case_data, c.case_key_id, c.legal_hold_lift_by, c.legal_hold_lift_at") +
@@ -376,6 +376,7 @@ public:
         bind_ids(crypto_, q, 9, submission_ids(s.observer_id, s.host_ticket_id),
                  ids_context("submissions", s.ref));
         q.run();
+        change_pending_feedback(concern, 1);
     }
 
     std::vector<std::string> give_feedback(ConcernId concern, const Feedback& f) override {
@@ -387,6 +388,7 @@ public:
         q.bind(4, std::int64_t{f.aftercare_offered}).bind(5, std::int64_t{f.final});
         std::vector<std::string> refs;
         while (q.step()) refs.push_back(q.text(0));
+        if (f.final) change_pending_feedback(concern, -static_cast<std::int64_t>(refs.size()));
         return refs;
     }
 
@@ -874,6 +876,13 @@ public:
     }
 
 private:
+    void change_pending_feedback(ConcernId concern, std::int64_t by) {
+        auto q =
+            query("UPDATE concerns SET pending_feedback = pending_feedback + ?2 WHERE id = ?1");
+        q.bind(1, concern).bind(2, by);
+        q.run();
+    }
+
     // DELETE (or, in a dry run, count) the rows of `table` matching `where`,
     // whose only parameter ?1 is `value`. Table and condition are our own
     // constants, never input.

@@ -501,6 +501,16 @@ CREATE INDEX events_by_age ON events (created_at);
 CREATE INDEX events_by_concern ON events (concern_id) WHERE concern_id IS NOT NULL;
 )sql";
 
+// Schema 14: a concern keeps how many of its submissions wait for feedback.
+// Counted on every read before, it cost one step per waiting submission, and
+// every submission reads its concern: a dwelling reported thousands of times
+// made each next report slower (sql_transaction.h keeps the count).
+constexpr const char* kSchema14 = R"sql(
+ALTER TABLE concerns ADD COLUMN pending_feedback INTEGER NOT NULL DEFAULT 0;
+UPDATE concerns SET pending_feedback = (SELECT count(*) FROM submissions s
+    WHERE s.concern_id = concerns.id AND s.handled_at IS NULL);
+)sql";
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -542,9 +552,9 @@ void migrate_to(sqlite3* db, const Migration& migration) {
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
-        {1, kSchema1}, {2, kSchema2},   {3, kSchema3},   {4, kSchema4},
-        {5, kSchema5}, {6, kSchema6},   {7, kSchema7},   {8, kSchema8},
-        {9, kSchema9}, {10, kSchema10}, {11, kSchema11}, {12, kSchema12}, {13, kSchema13},
+        {1, kSchema1},   {2, kSchema2},   {3, kSchema3},   {4, kSchema4},   {5, kSchema5},
+        {6, kSchema6},   {7, kSchema7},   {8, kSchema8},   {9, kSchema9},   {10, kSchema10},
+        {11, kSchema11}, {12, kSchema12}, {13, kSchema13}, {14, kSchema14},
     };
     return all;
 }
