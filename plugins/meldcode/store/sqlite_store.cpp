@@ -16,6 +16,7 @@
 #include "commit_times.h"
 #include "group_commit.h"
 #include "sql_transaction.h"
+#include "sqlite_checkpointer.h"
 #include "sqlite_db.h"
 #include "sqlite_migrations.h"
 #include "store_lock.h"
@@ -175,9 +176,12 @@ public:
     // anything else is read or written. When it sealed the ids an older
     // store kept in clear, the write-ahead log still holds page images with
     // them (the migration's own frames): it is emptied at once.
-    SqliteStore(std::unique_ptr<sqlite::StoreLock> lock, DbHandle db,
+    SqliteStore(std::unique_ptr<sqlite::StoreLock> lock, const std::string& path, DbHandle db,
                 std::shared_ptr<const Crypto> crypto)
-        : lock_(std::move(lock)), connection_(std::move(db)), crypto_(std::move(crypto)) {
+        : lock_(std::move(lock)),
+          connection_(std::move(db)),
+          checkpointer_(path, connection_.db()),
+          crypto_(std::move(crypto)) {
         bool sealed = false;
         sql::one_transaction(*this, [&] {
             sql::prepare_keys(connection_, *crypto_,
@@ -217,9 +221,11 @@ public:
     // wait for other connections' readers for a while.
     bool checkpoint() override {
         return group_.alone([&] {
-            auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
-            // One row: busy (1 when blocked), frames in the log, frames checkpointed.
-            return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
+            return checkpointer_.exclusive([&] {
+                auto q = connection_.query("PRAGMA wal_checkpoint(TRUNCATE)");
+                // One row: busy (1 when blocked), frames in the log, frames checkpointed.
+                return q.step() && q.int64(0) == 0 && q.int64(1) == q.int64(2);
+            });
         });
     }
 
@@ -256,6 +262,7 @@ private:
 
     std::unique_ptr<sqlite::StoreLock> lock_;  // released after the connection closes
     Connection connection_;
+    sqlite::Checkpointer checkpointer_;  // stopped before the connection closes
     std::shared_ptr<const Crypto> crypto_;
     sqlite3_int64 changes_at_begin_ = 0;
     sql::CommitTimes commit_times_;
@@ -330,7 +337,7 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path,
     auto lock = std::make_unique<sqlite::StoreLock>(path);
     DbHandle db = open_connection(path);
     configure(db.get());
-    return std::make_unique<SqliteStore>(std::move(lock), std::move(db), std::move(crypto));
+    return std::make_unique<SqliteStore>(std::move(lock), path, std::move(db), std::move(crypto));
 }
 
 }  // namespace meldcode
