@@ -4,6 +4,9 @@
 local kind = os.getenv("BENCH_KIND")
 local token = os.getenv("BENCH_TOKEN")
 local now = os.getenv("BENCH_NOW")
+-- Unique per wrk run: a later round must not repeat an earlier round's keys
+-- and tickets (it would time idempotent replays and tickets already asked).
+local run = os.getenv("BENCH_RUN")
 local counter = 0
 local thread_number = 0
 
@@ -14,7 +17,7 @@ end
 
 function request()
    counter = counter + 1
-   local key = "bench-" .. tostring(thread_id) .. "-" .. counter
+   local key = "bench-" .. run .. "-" .. tostring(thread_id) .. "-" .. counter
    local path, body
    if kind == "ticket" then
       path = "/v1/tickets/closed"
