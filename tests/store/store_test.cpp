@@ -309,6 +309,78 @@ TEST_CASE("update_concern changes the workflow fields", "[store]") {
     }
 }
 
+// update_concern sets a column an index reads only when its value changed:
+// each such value, changed alone, must still reach the lookups by it.
+TEST_CASE("each indexed value an update changes alone reaches the lookups by it", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    auto concern = make_concern("C-1", "unit-1");
+    concern.id = insert_concern(*store, concern);
+    const auto update = [&] {
+        store->transaction([&](StoreTransaction& tx) { tx.update_concern(concern); });
+    };
+    const auto listed = [&](ConcernQuery query) { return refs(list(*store, query)); };
+    const std::vector<std::string> just_it{"C-1"};
+    const std::vector<std::string> none;
+    ConcernQuery by_state;
+    by_state.state = "consultation";
+    ConcernQuery by_assignee;
+    by_assignee.assignee = "officer-2";
+    ConcernQuery by_priority;
+    by_priority.priority = Priority::acute;
+    by_priority.by_priority = true;
+    const auto open_at = [&](const std::string& unit,
+                             const std::optional<std::string>& household = std::nullopt) {
+        std::optional<ConcernRecord> found;
+        store->transaction(
+            [&](StoreTransaction& tx) { found = tx.find_open_concern(unit, household, 0); });
+        return found.has_value();
+    };
+
+    // Nothing an index reads changes: the lookups find what they found.
+    concern.updated_at = 2000;
+    update();
+    CHECK(listed(by_state) == none);
+    CHECK(open_at("unit-1"));
+
+    concern.status.state = "consultation";
+    concern.state_since = 3000;
+    update();
+    CHECK(listed(by_state) == just_it);
+
+    concern.status.assignee = "officer-2";
+    update();
+    CHECK(listed(by_assignee) == just_it);
+    std::vector<ConcernRecord> unassigned;
+    store->transaction([&](StoreTransaction& tx) { unassigned = tx.unassigned_concerns(1000000); });
+    CHECK(unassigned.empty());
+
+    concern.status.priority = Priority::acute;
+    update();
+    CHECK(listed(by_priority) == just_it);
+
+    concern.unit_id = "unit-2";  // the household moved
+    concern.household_ref = "hh-9";
+    update();
+    CHECK_FALSE(open_at("unit-1"));
+    CHECK(open_at("unit-2", std::string("hh-9")));
+    std::optional<ConcernRecord> of_household;
+    store->transaction(
+        [&](StoreTransaction& tx) { of_household = tx.household_concern("hh-9", true); });
+    CHECK(of_household.has_value());
+
+    concern.closed_at = 4000;
+    update();
+    CHECK_FALSE(open_at("unit-2", std::string("hh-9")));
+
+    const auto found = find(*store, "C-1");
+    REQUIRE(found);
+    CHECK(found->status.state == "consultation");
+    CHECK(found->state_since == 3000);
+    CHECK(found->closed_at == std::optional<Timestamp>(4000));
+    CHECK(found->unit_id == "unit-2");
+}
+
 TEST_CASE("a store written by a newer meldcode is refused", "[store][sqlite]") {
     TempDir dir;
     const auto path = dir.store_path();

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -196,6 +198,102 @@ void bind_case(const Crypto& crypto, Query& query, int first, const ConcernRecor
                     crypto.seal_record(case_data(status).dump(), case_context(concern.ref)));
     query.bind(first + 5, crypto.active_key_id());
 }
+
+// What bind_status, bind_case and bind_ids bind, kept to be bound later: an
+// update writes only some of the columns they fill.
+class RecordedBinds {
+public:
+    struct Value {
+        enum class Kind { null, integer, text, blob } kind = Kind::null;
+        std::int64_t integer = 0;
+        std::string bytes;  // text or blob
+    };
+
+    RecordedBinds& bind(int index, std::int64_t value) {
+        return keep(index, {Value::Kind::integer, value, {}});
+    }
+    RecordedBinds& bind(int index, const std::string& value) {
+        return keep(index, {Value::Kind::text, 0, value});
+    }
+    RecordedBinds& bind(int index, const std::optional<std::string>& value) {
+        return value ? bind(index, *value) : bind_null(index);
+    }
+    RecordedBinds& bind(int index, const std::optional<std::int64_t>& value) {
+        return value ? bind(index, *value) : bind_null(index);
+    }
+    RecordedBinds& bind_null(int index) { return keep(index, {}); }
+    RecordedBinds& bind_blob(int index, const std::string& bytes) {
+        return keep(index, {Value::Kind::blob, 0, bytes});
+    }
+
+    const Value& at(int index) const { return values_.at(index); }
+
+    // Binds the value recorded at `index` to `query`'s parameter `to`.
+    template <class Query>
+    void bind_to(Query& query, int to, int index) const {
+        const Value& v = at(index);
+        switch (v.kind) {
+            case Value::Kind::null:
+                query.bind_null(to);
+                break;
+            case Value::Kind::integer:
+                query.bind(to, v.integer);
+                break;
+            case Value::Kind::text:
+                query.bind(to, v.bytes);
+                break;
+            case Value::Kind::blob:
+                query.bind_blob(to, v.bytes);
+                break;
+        }
+    }
+
+    // Whether the value recorded at `index` is what `row` holds in `col`.
+    template <class Row>
+    bool same_as(int index, const Row& row, int col) const {
+        const Value& v = at(index);
+        if (row.is_null(col)) return v.kind == Value::Kind::null;
+        switch (v.kind) {
+            case Value::Kind::null:
+                return false;
+            case Value::Kind::integer:
+                return row.int64(col) == v.integer;
+            case Value::Kind::text:
+                return row.text(col) == v.bytes;
+            case Value::Kind::blob:
+                return row.blob(col) == v.bytes;
+        }
+        return false;
+    }
+
+private:
+    RecordedBinds& keep(int index, Value value) {
+        values_[index] = std::move(value);
+        return *this;
+    }
+    std::map<int, Value> values_;
+};
+
+// update_concern's columns, by the parameter bind_status (2..12), bind_case
+// (13..18) and bind_ids (19..22) give each. SQLite rewrites every index on
+// a column an UPDATE sets, whether or not its value changed; so a column an
+// index reads is set only when its value changed, by groups (which bounds
+// the number of distinct statements). The others are always set.
+struct ConcernColumn {
+    const char* name;
+    int param;
+    int group;  // 0: no index reads it; otherwise, set with its group
+};
+inline constexpr ConcernColumn kConcernUpdate[] = {
+    {"state", 2, 1},           {"assignee", 3, 2},      {"assessment", 4, 0},
+    {"reported", 5, 0},        {"help_arranged", 6, 0}, {"acute", 7, 0},
+    {"review_date", 8, 0},     {"related_ref", 9, 3},   {"updated_at", 10, 0},
+    {"closed_at", 11, 4},      {"key_id", 12, 5},       {"priority", 13, 6},
+    {"report_decided", 14, 0}, {"state_since", 15, 1},  {"veilig_thuis_feedback_due", 16, 7},
+    {"case_data", 17, 0},      {"case_key_id", 18, 5},  {"unit_hash", 19, 8},
+    {"household_hash", 20, 8}, {"ids", 21, 0},          {"ids_key_id", 22, 5},
+};
+inline constexpr int kConcernUpdateGroups = 9;
 
 // Builds the list query from fixed fragments: one plain condition per filter
 // keeps each filter able to use its index (an "?1 IS NULL OR ..." form would
@@ -495,22 +593,29 @@ public:
     // when its household moves); the legal hold changes only through
     // set_legal_hold().
     void update_concern(const ConcernRecord& concern) override {
-        auto q = query(
-            "UPDATE concerns SET state = ?2, assignee = ?3, assessment = ?4, reported = ?5, "
-            "help_arranged = ?6, acute = ?7, review_date = ?8, related_ref = ?9, updated_at = ?10, "
-            "closed_at = ?11, key_id = ?12, priority = ?13, report_decided = ?14, "
-            "state_since = ?15, veilig_thuis_feedback_due = ?16, case_data = ?17, "
-            "case_key_id = ?18, unit_hash = ?19, household_hash = ?20, ids = ?21, "
-            "ids_key_id = ?22 WHERE id = ?1");
-        q.bind(1, concern.id);
-        bind_status(crypto_, q, 2, 12, concern);
-        bind_case(crypto_, q, 13, concern);
-        bind_ids(crypto_, q, 19, concern_ids(concern.unit_id, concern.household_ref),
+        RecordedBinds values;
+        bind_status(crypto_, values, 2, 12, concern);
+        bind_case(crypto_, values, 13, concern);
+        bind_ids(crypto_, values, 19, concern_ids(concern.unit_id, concern.household_ref),
                  ids_context("concerns", concern.ref));
-        q.bind(9, concern.related_ref).bind(10, concern.updated_at).bind(11, concern.closed_at);
-        if (q.changes() == 0) {
-            throw Error(MC_E_STORAGE, "storage", "store failure: no such concern to update");
+        values.bind(9, concern.related_ref)
+            .bind(10, concern.updated_at)
+            .bind(11, concern.closed_at);
+        const auto changed = changed_groups(concern.id, values);
+        std::string sql = "UPDATE concerns SET ";
+        std::vector<int> params;
+        for (const ConcernColumn& column : kConcernUpdate) {
+            if (column.group != 0 && !changed[column.group]) continue;
+            if (!params.empty()) sql += ", ";
+            params.push_back(column.param);
+            sql += std::string(column.name) + " = ?" + std::to_string(params.size() + 1);
         }
+        auto q = query(sql + " WHERE id = ?1");
+        q.bind(1, concern.id);
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            values.bind_to(q, static_cast<int>(i) + 2, params[i]);
+        }
+        q.run();
     }
 
     std::vector<ConcernRecord> list_concerns(const ConcernQuery& filter) override {
@@ -876,6 +981,32 @@ public:
     }
 
 private:
+    // Which groups of kConcernUpdate's indexed columns `values` changes in
+    // the stored concern `id`.
+    std::array<bool, kConcernUpdateGroups> changed_groups(ConcernId id,
+                                                          const RecordedBinds& values) {
+        static const std::string sql = [] {
+            std::string columns;
+            for (const ConcernColumn& column : kConcernUpdate) {
+                if (column.group == 0) continue;
+                columns += (columns.empty() ? "" : ", ") + std::string(column.name);
+            }
+            return "SELECT " + columns + " FROM concerns WHERE id = ?1";
+        }();
+        auto row = query(sql);
+        row.bind(1, id);
+        if (!row.step()) {
+            throw Error(MC_E_STORAGE, "storage", "store failure: no such concern to update");
+        }
+        std::array<bool, kConcernUpdateGroups> changed{};
+        int col = 0;
+        for (const ConcernColumn& column : kConcernUpdate) {
+            if (column.group == 0) continue;
+            if (!values.same_as(column.param, row, col++)) changed[column.group] = true;
+        }
+        return changed;
+    }
+
     void change_pending_feedback(ConcernId concern, std::int64_t by) {
         auto q =
             query("UPDATE concerns SET pending_feedback = pending_feedback + ?2 WHERE id = ?1");
