@@ -1,12 +1,15 @@
 #include "service/prompt_log.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 
 namespace meldcode {
 namespace {
 
 // How long a prompt may sit in memory before it is written.
 constexpr auto kWriteInterval = std::chrono::milliseconds(20);
+// How many wake the writer early, and the most it saves in one store call.
 constexpr std::size_t kWriteBatch = 512;
 
 }  // namespace
@@ -72,14 +75,21 @@ void PromptLog::flush() {
         std::lock_guard<std::mutex> lock(mutex_);
         batch.swap(pending_);
     }
-    if (batch.empty()) return;
-    try {
-        store_.save_prompts(batch);
-    } catch (...) {
-        // Keep them for the next attempt: losing them could mean asking twice.
-        std::lock_guard<std::mutex> lock(mutex_);
-        pending_.insert(pending_.begin(), batch.begin(), batch.end());
-        throw;
+    // In store calls of at most kWriteBatch: a backlog left by a burst of
+    // closed tickets would otherwise hold the store's connection, and every
+    // submission waiting for it, for as long as the whole backlog takes.
+    for (auto first = batch.begin(); first != batch.end();) {
+        const auto last = first + std::min<std::ptrdiff_t>(kWriteBatch, batch.end() - first);
+        try {
+            store_.save_prompts({first, last});
+        } catch (...) {
+            // Keep the unsaved ones for the next attempt: losing them could
+            // mean asking twice.
+            std::lock_guard<std::mutex> lock(mutex_);
+            pending_.insert(pending_.begin(), first, batch.end());
+            throw;
+        }
+        first = last;
     }
 }
 
