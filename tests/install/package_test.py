@@ -112,7 +112,9 @@ class PackageTest(unittest.TestCase):
         info = run("dpkg-deb", "--info", self.deb)
         self.assertIn("Package: meldcode", info)
         depends = next(line for line in info.splitlines() if line.startswith(" Depends:"))
-        for library in ("libsodium23", "libsqlite3-0", "libssl3", "passwd"):
+        for library in (
+            "libsodium23", "libsqlite3-0", "libssl3", "libtcmalloc-minimal4", "passwd"
+        ):
             self.assertIn(library, depends)
         for script in ("postinst", "prerm", "postrm"):
             self.assertIn(script, info)
