@@ -25,6 +25,7 @@
 #include "list_queries.h"
 #include "postgres_schema.h"
 #include "store/audit_chain.h"
+#include "store/group_commit.h"
 #include "store/postgres_store.h"
 #include "store/sql_audit.h"
 #include "store/sql_blind.h"
@@ -1194,6 +1195,34 @@ TEST_CASE("a call that fails in a shared commit loses only its own writes", "[st
     const auto audit = verify(*store);
     CHECK(audit.rows == kThreads);
     CHECK(audit.first_broken == std::nullopt);
+}
+
+TEST_CASE("one thread runs a batch's calls, and hands the rest on once its own is committed",
+          "[store]") {
+    // The connection is not handed from thread to thread for every call: the
+    // first caller runs the queued calls itself. Once the batch holding its
+    // own call is committed (full at kMaxBatch), the call that waited longest
+    // runs the next one, so the first caller is answered, however many come.
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    constexpr int kThreads = sql::GroupCommit::kMaxBatch + 1;
+    const auto commits_before = store->stats().commits;
+    std::vector<std::thread::id> ran_on(kThreads);
+    std::vector<std::exception_ptr> failures;
+
+    in_one_batch(
+        *store, kThreads,
+        [&](StoreTransaction& tx, int t) {
+            ran_on[static_cast<std::size_t>(t)] = std::this_thread::get_id();
+            submit(tx, std::to_string(t));
+        },
+        failures);
+
+    CHECK(std::count(failures.begin(), failures.end(), nullptr) == kThreads);
+    CHECK(std::count(ran_on.begin(), ran_on.end(), ran_on[0]) == sql::GroupCommit::kMaxBatch);
+    CHECK(store->stats().commits == commits_before + 2);
+    CHECK(concern_count(*store) == kThreads);
+    CHECK(verify(*store).first_broken == std::nullopt);
 }
 
 TEST_CASE("a second store on a file in use is refused, and the first works on", "[store][sqlite]") {

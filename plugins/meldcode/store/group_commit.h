@@ -2,19 +2,19 @@
 // connection is busy share one durable commit instead of queueing one sync
 // each (issue 20 §4).
 //
-// Each call runs its own function on its own thread, one at a time, as
-// before: it takes the connection, joins the open transaction (or opens
-// one) and runs inside a SAVEPOINT of its own, so a call that throws undoes
-// only its own writes. Then, when no other call is waiting for the
-// connection (or the batch is full), it commits the transaction for every
-// call in it; otherwise it leaves the transaction open for the next caller
-// and waits for that commit. Nothing waits for a batch to fill: a lone call
-// commits at once, as it did without batching.
+// Calls queue in order of arrival. The caller that finds no one leading
+// becomes the leader: it takes the connection and runs the queued calls'
+// functions one after another on its own thread, each inside a SAVEPOINT of
+// its own in one open transaction, so a call that throws undoes only its own
+// writes. When no call is left waiting (or the batch is full) it commits the
+// transaction for every call in it. Once the batch holding its own call is
+// committed it hands the lead to the longest-waiting caller. Nothing waits
+// for a batch to fill: a lone call commits at once.
 //
 // No call that wrote, or that read what another call of the batch wrote, is
 // answered before the commit is durable; a failed commit fails every such
 // call. A call that neither wrote nor found anything written in the open
-// transaction read only committed rows and returns at once.
+// transaction read only committed rows and is answered at once.
 //
 // The batch is capped at kMaxBatch calls: a PostgreSQL backend keeps up to
 // 64 subtransaction ids in shared memory; past that, other sessions'
@@ -25,8 +25,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
-#include <memory>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 
 #include "store/serial_lock.h"
@@ -77,69 +77,145 @@ public:
 
     // Runs fn in the open transaction and returns once what it did is
     // durable; rethrows what fn threw (its own writes undone), or the commit's
-    // failure. Throws Error(MC_E_INTERNAL) when fn's thread is already inside
-    // one of the store's calls.
+    // failure. fn may run on another caller's thread, the leader's. Throws
+    // Error(MC_E_INTERNAL) when fn's thread is already inside one of the
+    // store's calls.
     template <typename Fn>
     void run(Fn&& fn) {
         SerialMutex::refuse_reentry(mutex_);
-        waiting_.fetch_add(1);
-        std::shared_ptr<Batch> batch;
-        std::exception_ptr own;
-        bool wait = false;  // for the commit: it holds (or read) this call's writes
+        using Target = std::remove_reference_t<Fn>;
+        Call call(&fn, [](void* target) { (*static_cast<Target*>(target))(); });
         {
-            SerialMutex::Lock lock(mutex_);
-            waiting_.fetch_sub(1);
-            if (!open_) open_batch();
-            batch = open_;
-            own = in_savepoint(std::forward<Fn>(fn));
-            if (!transactions_.open()) {
-                wait = !own;  // a call that failed says why, the others that it was lost
-                fail_batch();
-            } else {
-                wait = wrote();
-                if (++members_ >= kMaxBatch || waiting_.load() == 0) close_batch();
+            std::unique_lock<std::mutex> lock(queue_mutex_);
+            enqueue(call);
+            while (!call.done) {
+                call.wake.wait(lock, [&] { return call.done || call.leads; });
+                if (call.done) break;
+                lock.unlock();
+                lead(call);
+                lock.lock();
+                hand_over();
             }
         }
-        if (wait) {
-            await(*batch);
-            if (batch->failure) std::rethrow_exception(batch->failure);
-        }
-        if (own) std::rethrow_exception(own);
+        if (call.failure) std::rethrow_exception(call.failure);
+        if (call.own) std::rethrow_exception(call.own);
     }
 
     // Runs body with the connection outside any transaction (a checkpoint):
-    // an open batch is committed first.
+    // it waits for the leader's batch to be committed.
     template <typename Body>
     auto alone(Body&& body) {
         SerialMutex::Lock lock(mutex_);
-        if (open_) close_batch();
         return body();
     }
 
-    // Calls waiting for the connection now.
+    // Calls waiting to be run now.
     std::int64_t waiting() const { return waiting_.load(); }
 
 private:
-    struct Batch {
-        bool done = false;
-        std::exception_ptr failure;
+    // One caller's call, on its stack; the leader runs it. Its fields other
+    // than the function are written under queue_mutex_ once it is queued.
+    struct Call {
+        Call(void* fn, void (*run_fn)(void*)) : target(fn), invoke(run_fn) {}
+        void* target;
+        void (*invoke)(void*);
+        std::exception_ptr own;      // what the function threw, its writes undone
+        std::exception_ptr failure;  // the commit's failure, when its writes were lost
+        bool done = false;           // answered: nothing of it waits for a commit
+        bool leads = false;          // its thread runs the queue now
+        Call* next = nullptr;        // in the queue, then in the batch
+        std::condition_variable wake;
     };
+
+    // Under queue_mutex_. The first call to arrive while no one leads leads.
+    void enqueue(Call& call) {
+        (queue_tail_ ? queue_tail_->next : queue_head_) = &call;
+        queue_tail_ = &call;
+        waiting_.fetch_add(1);
+        if (!leading_) leading_ = call.leads = true;
+    }
+
+    Call* dequeue() {
+        std::lock_guard<std::mutex> lock(queue_mutex_);
+        Call* call = queue_head_;
+        if (!call) return nullptr;
+        queue_head_ = std::exchange(call->next, nullptr);
+        if (!queue_head_) queue_tail_ = nullptr;
+        waiting_.fetch_sub(1);
+        return call;
+    }
+
+    // Under queue_mutex_, after leading: the longest-waiting call leads next.
+    void hand_over() {
+        leading_ = queue_head_ != nullptr;
+        if (leading_) {
+            queue_head_->leads = true;
+            queue_head_->wake.notify_one();
+        }
+    }
+
+    // Runs queued calls one after another with the connection held, each in
+    // its own savepoint, and commits when no call is left waiting (or the
+    // batch is full). Handing the connection from thread to thread for every
+    // call cost more than the calls themselves; a leader keeps it until the
+    // batch holding its own call is committed. Returns with `own` answered
+    // and no transaction open.
+    void lead(const Call& own) {
+        SerialMutex::Lock lock(mutex_);
+        while (!own.done || open_) {
+            Call* call = dequeue();
+            if (!call) {
+                close_batch();
+                continue;
+            }
+            run_one(*call);
+            if (open_ && (members_ >= kMaxBatch || waiting_.load() == 0)) close_batch();
+        }
+    }
+
+    void run_one(Call& call) {
+        try {
+            if (!open_) open_batch();
+        } catch (...) {
+            call.own = std::current_exception();
+            return answer(call);
+        }
+        call.own = in_savepoint(call);
+        if (!transactions_.open()) {
+            // A call that failed says why, the others that the batch was lost.
+            if (call.own)
+                answer(call);
+            else
+                join_batch(call);
+            fail_batch();
+        } else if (wrote()) {
+            join_batch(call);
+        } else {
+            answer(call);  // read only what was committed: answered at once
+        }
+    }
 
     void open_batch() {
         transactions_.begin();
-        open_ = std::make_shared<Batch>();
+        open_ = true;
         members_ = 0;
     }
 
-    template <typename Fn>
-    std::exception_ptr in_savepoint(Fn&& fn) {
+    // The call waits for the commit: it holds (or read) this batch's writes.
+    void join_batch(Call& call) {
+        call.next = batch_;
+        batch_ = &call;
+        ++members_;
+    }
+
+    std::exception_ptr in_savepoint(const Call& call) {
         try {
             transactions_.exec("SAVEPOINT member");
         } catch (...) {
             return std::current_exception();
         }
         try {
-            fn();
+            call.invoke(call.target);
             transactions_.exec("RELEASE SAVEPOINT member");
             return nullptr;
         } catch (...) {
@@ -174,6 +250,7 @@ private:
     // PostgreSQL answers COMMIT in an aborted transaction with a rollback
     // and no error: such a batch is failed instead.
     void close_batch() {
+        if (!open_) return;
         if (!transactions_.open()) return fail_batch();
         std::exception_ptr failure;
         try {
@@ -193,29 +270,40 @@ private:
                   "store failure: the transaction was aborted; nothing of it was stored")));
     }
 
-    void finish(std::exception_ptr failure) {
-        const auto batch = std::exchange(open_, nullptr);
+    // Answers every call of the batch, with its failure if there is one.
+    void finish(const std::exception_ptr& failure) {
+        open_ = false;
         members_ = 0;
-        {
-            std::lock_guard<std::mutex> lock(done_mutex_);
-            batch->failure = std::move(failure);
-            batch->done = true;
+        std::lock_guard<std::mutex> lock(queue_mutex_);
+        for (Call* call = std::exchange(batch_, nullptr); call;) {
+            Call* next = std::exchange(call->next, nullptr);
+            call->failure = failure;
+            settle(*call);
+            call = next;
         }
-        done_.notify_all();
     }
 
-    void await(const Batch& batch) {
-        std::unique_lock<std::mutex> lock(done_mutex_);
-        done_.wait(lock, [&] { return batch.done; });
+    void answer(Call& call) {
+        std::lock_guard<std::mutex> lock(queue_mutex_);
+        settle(call);
+    }
+
+    // Under queue_mutex_.
+    static void settle(Call& call) {
+        call.done = true;
+        call.wake.notify_one();
     }
 
     Transactions& transactions_;
     SerialMutex mutex_;                     // the connection
-    std::atomic<std::int64_t> waiting_{0};  // calls between arriving and taking the connection
-    std::shared_ptr<Batch> open_;           // under mutex_: the open transaction's batch
-    int members_ = 0;                       // under mutex_: calls in it so far
-    std::mutex done_mutex_;                 // guards Batch::done and failure
-    std::condition_variable done_;
+    std::atomic<std::int64_t> waiting_{0};  // calls queued, not yet run
+    bool open_ = false;                     // under mutex_: a transaction is open
+    int members_ = 0;                       // under mutex_: calls waiting for its commit
+    Call* batch_ = nullptr;                 // under mutex_: those calls
+    std::mutex queue_mutex_;                // guards the queue, leading_ and Call's fields
+    Call* queue_head_ = nullptr;
+    Call* queue_tail_ = nullptr;
+    bool leading_ = false;  // a caller's thread runs the queue
 };
 
 }  // namespace meldcode::sql

@@ -1,6 +1,6 @@
-// How both store adapters serialise their calls: one mutex per store, and a
-// loud failure instead of a deadlock when a transaction's function calls
-// its own store again (std::mutex is not recursive).
+// How both store adapters serialise the use of their connection: one mutex
+// per store, and a loud failure instead of a deadlock when a transaction's
+// function calls its own store again (std::mutex is not recursive).
 #pragma once
 
 #include <atomic>
@@ -13,7 +13,7 @@ namespace meldcode::sql {
 
 class SerialMutex {
 public:
-    // Held for the duration of one store call.
+    // Held while a thread uses the connection: a batch of calls, or a checkpoint.
     class Lock {
     public:
         explicit Lock(SerialMutex& mutex) : mutex_(mutex) {
