@@ -61,8 +61,10 @@ class BatchingStore final : public Store {
 public:
     explicit BatchingStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
 
+    // A transaction of its own: a thousand calls' writes in one savepoint
+    // would cost SQLite more per statement as they go (ports/store.h).
     void batch(const std::function<void()>& calls) {
-        inner_->transaction([&](StoreTransaction& tx) {
+        inner_->transaction_of_its_own([&](StoreTransaction& tx) {
             open_ = &tx;
             try {
                 calls();
@@ -77,6 +79,10 @@ public:
     void transaction(const std::function<void(StoreTransaction&)>& fn) override {
         if (open_ != nullptr) return fn(*open_);
         inner_->transaction(fn);
+    }
+    void transaction_of_its_own(const std::function<void(StoreTransaction&)>& fn) override {
+        if (open_ != nullptr) return fn(*open_);
+        inner_->transaction_of_its_own(fn);
     }
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
         return inner_->prompts_since(since);

@@ -1,8 +1,13 @@
 // What was acknowledged survives closing and reopening the store.
 #include <sqlite3.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -159,4 +164,35 @@ TEST_CASE("the store says how many commits it made and how long they took") {
     CHECK(api.store_stats(store.mc().handle(), nullptr) == MC_E_ARGUMENT);
     CHECK(api.store_stats(nullptr, &out) == MC_E_ARGUMENT);
     CHECK(out == nullptr);
+}
+
+TEST_CASE("submissions keep SQLite's journals in memory: no temporary file is written",
+          "[sqlite]") {
+    // Every call runs in a savepoint, whose journal SQLite would spill past
+    // 64 KiB into an unnamed file of its temporary folder, outside the
+    // store's: a submission's did (store_test.cpp has the calls of their own
+    // that change rows by the thousand).
+    const std::filesystem::path temporary = std::filesystem::temp_directory_path() /
+                                            ("meldcode-sqlite-tmp-" + std::to_string(getpid()));
+    std::filesystem::create_directories(temporary);
+    // Read by SQLite at each temporary file it opens, in this process.
+    sqlite3_temp_directory = sqlite3_mprintf("%s", temporary.c_str());
+    StoreFixture store;
+    const int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    REQUIRE(watch >= 0);
+    REQUIRE(inotify_add_watch(watch, temporary.c_str(), IN_CREATE) >= 0);
+
+    for (int i = 0; i < 20; ++i) {
+        const std::string n = std::to_string(i);
+        store.submit("WO-J" + n, i % 2 == 0 ? "VHE-J" : "VHE-J" + n, "tech-1", "tekst " + n);
+    }
+
+    alignas(inotify_event) char events[4096];
+    const ssize_t read_bytes = read(watch, events, sizeof events);
+    CHECK(read_bytes < 0);
+    CHECK(errno == EAGAIN);
+    close(watch);
+    store.close();
+    sqlite3_free(std::exchange(sqlite3_temp_directory, nullptr));
+    std::filesystem::remove_all(temporary);
 }

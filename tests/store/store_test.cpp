@@ -1225,6 +1225,55 @@ TEST_CASE("one thread runs a batch's calls, and hands the rest on once its own i
     CHECK(verify(*store).first_broken == std::nullopt);
 }
 
+TEST_CASE("a call of its own is all or nothing, durable, and runs beside shared calls", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    const auto commits_before = store->stats().commits;
+    store->transaction_of_its_own([](StoreTransaction& tx) { submit(tx, "own"); });
+    CHECK(store->stats().commits == commits_before + 1);
+    CHECK_THROWS_WITH(store->transaction_of_its_own([](StoreTransaction& tx) {
+        submit(tx, "undone");
+        throw std::runtime_error("refused half-way");
+    }),
+                      "refused half-way");
+    CHECK_FALSE(find(*store, "C-undone"));
+    // From inside a call it would wait for itself: refused instead.
+    store->transaction([&](StoreTransaction&) {
+        CHECK_THROWS_AS(store->transaction_of_its_own([](StoreTransaction&) {}), Error);
+    });
+
+    // Shared and own calls from several threads at once: each lands once.
+    constexpr int kThreads = 6;
+    constexpr int kPerThread = 20;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const auto call = [&](StoreTransaction& tx) {
+                    submit(tx, std::to_string(t) + "-" + std::to_string(i));
+                };
+                try {
+                    if (t % 3 == 0)
+                        store->transaction_of_its_own(call);
+                    else
+                        store->transaction(call);
+                } catch (...) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(failures == 0);
+    CHECK(concern_count(*store) == 1 + kThreads * kPerThread);
+    const auto audit = verify(*store);
+    CHECK(audit.rows == 1 + kThreads * kPerThread);
+    CHECK(audit.first_broken == std::nullopt);
+    store.reset();
+    CHECK(concern_count(*open_store(dir.store_path())) == 1 + kThreads * kPerThread);
+}
+
 TEST_CASE("a second store on a file in use is refused, and the first works on", "[store][sqlite]") {
     TempDir dir;
     auto first = open_store(dir.store_path());

@@ -400,9 +400,14 @@ public:
 
     // Runs fn as one unit of work: durable when this returns; rolled back and
     // rethrown when fn throws. Calls are serialised; those that wait for one
-    // another share a commit. fn runs on the caller's thread and must not
-    // call the store (that throws Error(MC_E_INTERNAL)).
+    // another share a commit. fn may run on another caller's thread and must
+    // not call the store (that throws Error(MC_E_INTERNAL)).
     virtual void transaction(const std::function<void(StoreTransaction&)>& fn) = 0;
+    // The same in a transaction shared with no other call, for a call that
+    // changes rows by the thousand (a purge, a key rotation): a shared
+    // transaction gives each call a savepoint, and SQLite's cost for every
+    // statement inside one grows with what the savepoint has journaled.
+    virtual void transaction_of_its_own(const std::function<void(StoreTransaction&)>& fn) = 0;
 
     // The prompt log is written behind the hook (see README: "Why the
     // ticket-closed hook never waits for a disk sync").

@@ -630,7 +630,7 @@ RotationProgress MeldcodeService::rotate_keys(const Actor& actor,
                                               const KeyRotationRequest& request) {
     authorize(actor, Operation::rotate_keys);
     RotationProgress progress;
-    store_->transaction([&](StoreTransaction& tx) {
+    store_->transaction_of_its_own([&](StoreTransaction& tx) {
         if (const auto first = taken_before(tx, actor, request.retry)) {
             progress = first->answer.value().get<RotationProgress>();
             return;

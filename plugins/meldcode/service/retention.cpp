@@ -77,7 +77,7 @@ PurgeReport MeldcodeService::purge(const Actor& actor, const PurgeRequest& reque
     authorize(actor, Operation::purge_concerns);
     const Timestamp now = clock_->now();
     PurgeReport report;
-    store_->transaction([&](StoreTransaction& tx) {
+    store_->transaction_of_its_own([&](StoreTransaction& tx) {
         if (const auto first = taken_before(tx, actor, request.retry)) {
             report = first->answer.value().get<PurgeReport>();
             return;

@@ -55,14 +55,14 @@ public:
     virtual void exec(const char* sql) = 0;
 };
 
-// One transaction outside the group commit, before the store is shared (its
-// opening): not counted in its commit figures.
+// One transaction outside the group commit: before the store is shared (its
+// opening, not counted in its commit figures), or a call of its own.
 template <typename Body>
-void one_transaction(Transactions& transactions, Body&& body) {
+void one_transaction(Transactions& transactions, Body&& body, bool timed = false) {
     transactions.begin();
     try {
         body();
-        transactions.commit(/*timed=*/false);
+        transactions.commit(timed);
     } catch (...) {
         transactions.rollback();
         throw;
@@ -99,6 +99,14 @@ public:
         }
         if (call.failure) std::rethrow_exception(call.failure);
         if (call.own) std::rethrow_exception(call.own);
+    }
+
+    // Runs fn in a transaction of its own, without a savepoint, once the
+    // leader's batch is committed; durable when it returns.
+    template <typename Fn>
+    void run_alone(Fn&& fn) {
+        SerialMutex::Lock lock(mutex_);
+        one_transaction(transactions_, std::forward<Fn>(fn), /*timed=*/true);
     }
 
     // Runs body with the connection outside any transaction (a checkpoint):

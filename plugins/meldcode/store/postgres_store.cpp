@@ -110,6 +110,13 @@ public:
         });
     }
 
+    void transaction_of_its_own(const std::function<void(StoreTransaction&)>& fn) override {
+        group_.run_alone([&] {
+            PgTransaction tx(*db_, *crypto_);
+            fn(tx);
+        });
+    }
+
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
         std::vector<PromptRecord> prompts;
         group_.run([&] { prompts = sql::prompts_since(*db_, *crypto_, since); });
