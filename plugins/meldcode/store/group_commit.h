@@ -227,7 +227,7 @@ private:
             transactions_.exec("RELEASE SAVEPOINT member");
             return nullptr;
         } catch (...) {
-            const auto thrown = std::current_exception();
+            auto thrown = std::current_exception();
             undo_member();
             return thrown;
         }

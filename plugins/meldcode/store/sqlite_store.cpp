@@ -24,7 +24,6 @@
 namespace meldcode {
 namespace {
 
-using sqlite::Query;
 using sqlite::Statement;
 
 struct DbCloser {
