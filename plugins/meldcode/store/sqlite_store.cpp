@@ -192,18 +192,20 @@ public:
         }
     }
 
-    void transaction(const std::function<void(StoreTransaction&)>& fn) override {
-        group_.run([&] {
+    // fn on the connection, for the group commit to run in its transaction.
+    auto on_connection(const std::function<void(StoreTransaction&)>& fn) {
+        return [this, &fn] {
             SqliteTransaction tx(connection_, *crypto_);
             fn(tx);
-        });
+        };
+    }
+
+    void transaction(const std::function<void(StoreTransaction&)>& fn) override {
+        group_.run(on_connection(fn));
     }
 
     void transaction_of_its_own(const std::function<void(StoreTransaction&)>& fn) override {
-        group_.run_alone([&] {
-            SqliteTransaction tx(connection_, *crypto_);
-            fn(tx);
-        });
+        group_.run_alone(on_connection(fn));
     }
 
     std::vector<PromptRecord> prompts_since(Timestamp since) override {
