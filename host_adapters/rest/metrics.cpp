@@ -167,7 +167,18 @@ std::string store_gauges(const nlohmann::json& stats) {
         << "# HELP meldcode_pruned_event_total Notifications no host acknowledged within 7 days, "
            "pruned since the store was opened (never delivered: docs/webhooks.md).\n"
            "# TYPE meldcode_pruned_event_total counter\n"
-        << "meldcode_pruned_event_total " << stats.value("events_pruned", 0) << '\n';
+        << "meldcode_pruned_event_total " << stats.value("events_pruned", 0) << '\n'
+        << "# HELP meldcode_store_waiting_calls Calls waiting for the store's connection now "
+           "(they share the next commit).\n"
+           "# TYPE meldcode_store_waiting_calls gauge\n"
+        << "meldcode_store_waiting_calls " << stats.value("waiting", 0) << '\n';
+    if (stats.contains("pages_written")) {
+        out << "# HELP meldcode_store_pages_written_total Pages (4 KiB) the SQLite store wrote to "
+               "its write-ahead log since it was opened.\n"
+               "# TYPE meldcode_store_pages_written_total counter\n"
+               "meldcode_store_pages_written_total "
+            << stats.at("pages_written") << '\n';
+    }
     return out.str();
 }
 

@@ -4,16 +4,20 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 
 #include <catch2/catch.hpp>
 
+#include "abi/schema_validator.h"
 #include "plugin_fixture.h"
 
 using namespace meldcode::test;
+using meldcode::matches_schema;
 
 TEST_CASE("close and reopen: concerns, chronology, prompts and idempotency survive") {
     StoreFixture store;
@@ -157,6 +161,12 @@ TEST_CASE("the store says how many commits it made and how long they took") {
     CHECK(api.concern_get(store.mc().handle(), actor("af-1", "officer").dump().c_str(), "{",
                           &out) == MC_E_JSON);
     CHECK(store.mc().store_stats().at("commits") == after.at("commits"));
+    // Pages are SQLite's unit of log; PostgreSQL's log is not in pages.
+    CHECK(after.contains("pages_written") == !on_postgres());
+    // No call is running, so none waits for the store (store_test.cpp has
+    // the waiting ones).
+    CHECK(after.at("waiting") == 0);
+    CHECK(matches_schema("store_stats", after));
     // The figures are the process's own: a reopened store counts afresh.
     store.reopen();
     CHECK(store.mc().store_stats().at("commits").get<long long>() <
@@ -164,6 +174,64 @@ TEST_CASE("the store says how many commits it made and how long they took") {
     CHECK(api.store_stats(store.mc().handle(), nullptr) == MC_E_ARGUMENT);
     CHECK(api.store_stats(nullptr, &out) == MC_E_ARGUMENT);
     CHECK(out == nullptr);
+}
+
+namespace {
+
+// The frames of the current run of SQLite's log: from its start, those that
+// carry the log header's salt (a restarted log overwrites older frames, whose
+// salt is the old one). Frames of a transaction not yet committed are only
+// ever there while it runs.
+long long log_frames(const std::string& store_path) {
+    std::ifstream log(store_path + "-wal", std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(log), {}};
+    const auto word = [&](std::size_t at) {
+        return (std::uint32_t{static_cast<unsigned char>(bytes[at])} << 24) |
+               (std::uint32_t{static_cast<unsigned char>(bytes[at + 1])} << 16) |
+               (std::uint32_t{static_cast<unsigned char>(bytes[at + 2])} << 8) |
+               std::uint32_t{static_cast<unsigned char>(bytes[at + 3])};
+    };
+    if (bytes.size() < 32) return 0;
+    const std::size_t frame = 24 + word(8);  // a frame header and a page
+    long long frames = 0;
+    for (std::size_t at = 32; at + frame <= bytes.size(); at += frame, ++frames) {
+        if (word(at + 8) != word(16) || word(at + 12) != word(20)) break;
+    }
+    return frames;
+}
+
+}  // namespace
+
+TEST_CASE("the store counts the pages its commits write to SQLite's log", "[sqlite]") {
+    StoreFixture store;
+    const auto pages = [&] {
+        return store.mc().store_stats().at("pages_written").get<long long>();
+    };
+    store.submit("WO-P0", "VHE-P0", "tech-1", "eerste");
+    // Far below the 1000 pages that wake the checkpointer: the log is not
+    // restarted in between, so its frames grow by what the commits wrote.
+    REQUIRE(log_frames(store.store_path()) < 500);
+    const long long frames_before = log_frames(store.store_path());
+    const long long pages_before = pages();
+
+    store.submit("WO-P1", "VHE-P1", "tech-1", "opent een zorg");
+    const long long one = pages() - pages_before;
+    CHECK(one == log_frames(store.store_path()) - frames_before);
+    // A new concern writes at least its concern, submission, chronology,
+    // audit and event rows, each in a table of its own.
+    CHECK(one >= 5);
+
+    // An officer's read writes its audit row: counted as well.
+    store.only_concern_ref("VHE-P1");
+    CHECK(pages() - pages_before == log_frames(store.store_path()) - frames_before);
+    CHECK(pages() - pages_before > one);
+    // A call refused before its transaction writes nothing.
+    const long long after_read = pages();
+    char* out = nullptr;
+    CHECK(store.mc().plugin().api().concern_get(store.mc().handle(),
+                                                actor("af-1", "officer").dump().c_str(), "{",
+                                                &out) == MC_E_JSON);
+    CHECK(pages() == after_read);
 }
 
 TEST_CASE("submissions keep SQLite's journals in memory: no temporary file is written",

@@ -563,9 +563,14 @@ class SidecarTest(SidecarCase):
         self.assertEqual(buckets[-1], count)
         self.assertGreater(float(re.search(r"^meldcode_store_commit_seconds_sum (\S+)$", text,
                                            re.M).group(1)), 0)
+        # On SQLite, the pages its commits wrote to the log: each write at least one.
+        pages = int(re.search(r"^meldcode_store_pages_written_total (\d+)$", text, re.M).group(1))
+        self.assertGreater(pages, 20)
+        # Nothing runs now: no call waits for the store.
+        self.assertIn("\nmeldcode_store_waiting_calls 0\n", text)
+        names = text.replace("_seconds_", "").replace("s_total", "").replace("pages_written", "")
         for private in (TECH, UNIT, "af-1", "erp", "c_", "s_", SECRET_TEXT):
-            self.assertFalse(private in text.replace("_seconds_", "").replace("s_total", ""),
-                             private)
+            self.assertFalse(private in names, private)
 
     def test_99_logs_hold_no_content_tokens_or_ids(self):
         text = self.mc.log_text()

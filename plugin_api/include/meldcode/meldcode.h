@@ -303,7 +303,8 @@ MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json
  * took at most each of a fixed set of durations
  * (schemas/store_stats.schema.json). With WAL and full sync a commit is the
  * write to disk that makes a call durable, so a slowing disk shows here
- * first. Holds no content and no ids; takes no actor and no store lock.
+ * first; since ABI 1.4 also the calls waiting for the store now (waiting)
+ * and, on SQLite, the pages written to its log (pages_written). Holds no content and no ids; takes no actor and no store lock.
  * Since ABI 1.3. */
 MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json);
 

@@ -391,10 +391,13 @@ json store_stats(const StoreStats& stats) {
     for (const auto& [le, commits] : stats.commits_within) {
         buckets.push_back({{"le", le}, {"commits", commits}});
     }
-    return {{"commits", stats.commits},
-            {"commit_seconds", stats.commit_seconds},
-            {"commits_within", std::move(buckets)},
-            {"events_pruned", stats.events_pruned}};
+    json out = {{"commits", stats.commits},
+                {"commit_seconds", stats.commit_seconds},
+                {"commits_within", std::move(buckets)},
+                {"events_pruned", stats.events_pruned},
+                {"waiting", stats.waiting}};
+    if (stats.pages_written) out["pages_written"] = *stats.pages_written;
+    return out;
 }
 
 json purge_report(const PurgeReport& r) {

@@ -379,6 +379,10 @@ struct StoreStats {
     // Events pruned unacknowledged since the store was opened (the service's
     // count, not the adapter's).
     std::int64_t events_pruned = 0;
+    // Pages written to the log since the store was opened, on SQLite (its
+    // log is in pages; PostgreSQL's is not): a commit's cost on disk grows
+    // with its pages, so this is what a change of schema or call moves.
+    std::optional<std::int64_t> pages_written;
 };
 
 // "Was this ticket asked about?" settled in the store itself, for a store

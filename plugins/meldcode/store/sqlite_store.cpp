@@ -240,6 +240,7 @@ public:
     StoreStats stats() const override {
         StoreStats stats = commit_times_.read();
         stats.waiting = group_.waiting();
+        stats.pages_written = pages_written_.load(std::memory_order_relaxed);
         return stats;
     }
 
@@ -260,6 +261,18 @@ private:
         const auto start = std::chrono::steady_clock::now();
         connection_.exec("COMMIT");
         if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
+        count_pages_written();
+    }
+
+    // The connection's count of pages it wrote to the log (also those a
+    // large transaction spilled before its commit), taken and reset here on
+    // the thread that holds the connection, so stats() reads only an atomic.
+    void count_pages_written() {
+        int written = 0;
+        int unused = 0;
+        sqlite3_db_status(connection_.db(), SQLITE_DBSTATUS_CACHE_WRITE, &written, &unused,
+                          /*resetFlg=*/1);
+        pages_written_.fetch_add(written, std::memory_order_relaxed);
     }
 
     void rollback() noexcept override { connection_.rollback_if_open(); }
@@ -274,6 +287,7 @@ private:
     std::shared_ptr<const Crypto> crypto_;
     sqlite3_int64 changes_at_begin_ = 0;
     sql::CommitTimes commit_times_;
+    std::atomic<std::int64_t> pages_written_{0};
     sql::GroupCommit group_{*this};
 };
 
