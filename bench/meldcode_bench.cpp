@@ -13,6 +13,9 @@
 //     a PostgreSQL store vs. one INSERT per transaction with
 //     synchronous_commit = on (on a cluster that syncs: not the tests'
 //     fsync=off one).
+//     From one thread, also a raw transaction that writes as many pages to
+//     SQLite's log as a submission did (mc_store_stats' pages_written), vs.
+//     the same floor: the most a submission of that many pages could reach.
 //  3. key rotation: the median time of a batch in the last tenth of a
 //     rotation vs. in its first tenth (the same run's floor). A batch must
 //     cost the same however far the rotation has got. Target: <= 1.5x.
@@ -69,18 +72,31 @@ json ticket(const std::string& id) {
             {"locale", "nl"}};
 }
 
+// One durable transaction per call with the store's pragmas (WAL,
+// synchronous=FULL): the body inserted into one table and, with `tables`
+// above 1, a short row into each of the others. Each table is a b-tree of its
+// own, so a transaction writes about `tables` pages to the log: what a call
+// writing that many pages could reach at most with no work of its own.
 class RawSqlite {
 public:
-    explicit RawSqlite(const std::string& path) {
+    RawSqlite(const std::string& path, int tables = 1) {
         sqlite3_open(path.c_str(), &db_);
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA synchronous=FULL");
         exec("PRAGMA foreign_keys=ON");
-        exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
-        sqlite3_prepare_v2(db_, "INSERT INTO t (body) VALUES (?)", -1, &insert_, nullptr);
+        for (int t = 0; t < tables; ++t) {
+            const std::string name = "t" + std::to_string(t);
+            exec(("CREATE TABLE IF NOT EXISTS " + name +
+                  " (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+                     .c_str());
+            sqlite3_stmt* insert = nullptr;
+            sqlite3_prepare_v2(db_, ("INSERT INTO " + name + " (body) VALUES (?)").c_str(), -1,
+                               &insert, nullptr);
+            inserts_.push_back(insert);
+        }
     }
     ~RawSqlite() {
-        sqlite3_finalize(insert_);
+        for (sqlite3_stmt* insert : inserts_) sqlite3_finalize(insert);
         sqlite3_close(db_);
     }
     RawSqlite(const RawSqlite&) = delete;
@@ -88,16 +104,29 @@ public:
 
     void insert(const std::string& body) {
         exec("BEGIN IMMEDIATE");
-        sqlite3_bind_text(insert_, 1, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-        sqlite3_step(insert_);
-        sqlite3_reset(insert_);
+        for (sqlite3_stmt* insert : inserts_) {
+            const std::string_view text = insert == inserts_.front() ? body : "x";
+            sqlite3_bind_text(insert, 1, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+            sqlite3_step(insert);
+            sqlite3_reset(insert);
+        }
         exec("COMMIT");
+        ++commits_;
+    }
+
+    // Pages written to the log per commit since the last call.
+    double pages_per_commit() {
+        int written = 0;
+        int unused = 0;
+        sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_WRITE, &written, &unused, /*resetFlg=*/1);
+        return written / static_cast<double>(std::max(std::exchange(commits_, 0), 1));
     }
 
 private:
     void exec(const char* sql) { sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
     sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
+    std::vector<sqlite3_stmt*> inserts_;
+    int commits_ = 0;
 };
 
 struct Options {
@@ -223,15 +252,28 @@ Rate submit_all(const meldcode::sdk::Instance& mc, const std::vector<std::string
 
 constexpr int kThreadCounts[] = {1, 8, 64};
 
+// The store's count of a figure (stats member `name`) across fn, per call;
+// -1 when the store does not count it.
+template <typename Fn>
+double per_call(const meldcode::sdk::Instance& mc, const char* name, std::size_t calls, Fn&& fn) {
+    const auto count = [&] { return mc.store_stats().value(name, json(-1)).get<double>(); };
+    const double before = count();
+    fn();
+    return before < 0 ? -1 : (count() - before) / static_cast<double>(calls);
+}
+
 // Durable submissions from 1, 8 and 64 threads vs. one durable insert per
-// transaction from one thread (`floor`), in alternating rounds.
+// transaction from one thread (`floor`), in alternating rounds. Returns the
+// pages one submission from one thread wrote to the log (-1 if the store
+// does not count pages).
 template <typename Floor>
-void submission_benchmark(const meldcode::sdk::Instance& mc, const Options& o, const char* store,
-                          Floor&& floor) {
+double submission_benchmark(const meldcode::sdk::Instance& mc, const Options& o, const char* store,
+                            Floor&& floor) {
     const std::string observations(600, 'o');  // a realistic paragraph of text
     std::map<int, std::vector<double>> ratios;
     std::map<int, Rate> last;
     std::map<int, double> commits_per_submission;
+    std::map<int, double> pages_per_submission;
     double floor_rate = 0;
     int made = 0;
     const auto bodies = [&](int count) {
@@ -249,23 +291,56 @@ void submission_benchmark(const meldcode::sdk::Instance& mc, const Options& o, c
         for (const int threads : kThreadCounts) {
             // Enough for every thread to submit a dozen times.
             const auto round_bodies = bodies(std::max(o.submissions, 12 * threads));
-            const auto commits_before = mc.store_stats().at("commits").get<double>();
-            last[threads] = submit_all(mc, round_bodies, threads);
-            commits_per_submission[threads] =
-                (mc.store_stats().at("commits").get<double>() - commits_before) /
-                static_cast<double>(round_bodies.size());
+            const auto calls = round_bodies.size();
+            pages_per_submission[threads] = per_call(mc, "pages_written", calls, [&] {
+                commits_per_submission[threads] = per_call(mc, "commits", calls, [&] {
+                    last[threads] = submit_all(mc, round_bodies, threads);
+                });
+            });
             ratios[threads].push_back(last[threads].per_second / floor_rate);
         }
     }
     for (const int threads : kThreadCounts) {
         std::printf(
             "| durable submissions, %d thread%s (%s) | %.0f /s, p99 %.1f ms, %.2f commits per "
-            "submission (last round) | one insert per durable transaction: %.0f /s (last round) "
+            "submission%s (last round) | one insert per durable transaction: %.0f /s (last round) "
             "| %.2fx (median of %d rounds; target >= 0.5x) |\n",
             threads, threads == 1 ? "" : "s", store, last[threads].per_second,
-            last[threads].latency.p99_us / 1000, commits_per_submission[threads], floor_rate,
-            median(ratios[threads]), o.rounds);
+            last[threads].latency.p99_us / 1000, commits_per_submission[threads],
+            pages_per_submission[threads] < 0
+                ? ""
+                : (", " + std::to_string(std::lround(pages_per_submission[threads])) +
+                   " pages written per submission")
+                      .c_str(),
+            floor_rate, median(ratios[threads]), o.rounds);
     }
+    return pages_per_submission[1];
+}
+
+// What one thread's submissions could reach at most given the pages each
+// writes: a raw transaction writing as many pages (RawSqlite over that many
+// tables) vs. the one-insert floor, in alternating rounds. Not a target: it
+// separates the cost of the pages a submission writes from that of its work.
+void page_bound_benchmark(const Options& o, double pages) {
+    const int tables = std::max(1, static_cast<int>(std::lround(pages)));
+    RawSqlite floor((o.dir / "floor-pages-1.db").string());
+    RawSqlite as_many((o.dir / "floor-pages-n.db").string(), tables);
+    const std::string body = submission_body("pages", std::string(600, 'o'));
+    std::vector<double> ratios;
+    double floor_rate = 0;
+    double rate = 0;
+    for (int round = 0; round < o.rounds; ++round) {
+        floor_rate = per_second(o.submissions, [&](int) { floor.insert(body); });
+        rate = per_second(o.submissions, [&](int) { as_many.insert(body); });
+        ratios.push_back(rate / floor_rate);
+    }
+    std::printf(
+        "| a raw durable transaction writing as many pages as a submission from 1 thread "
+        "(SQLite) | %.0f /s, %.1f pages written per commit (last round) | one insert per durable "
+        "transaction: %.0f /s, %.1f pages (last round) | %.2fx (median of %d rounds; the most a "
+        "submission writing this many pages could reach) |\n",
+        rate, as_many.pages_per_commit(), floor_rate, floor.pages_per_commit(), median(ratios),
+        o.rounds);
 }
 
 // A key ring file with both keys, `active` the one to rotate to: written
@@ -407,8 +482,9 @@ int main(int argc, char** argv) {
         hook_benchmark(shared, o, "PostgreSQL");
     }
     RawSqlite raw_sqlite((o.dir / "floor.db").string());
-    submission_benchmark(mc, o, "SQLite",
-                         [&](const std::string& body) { raw_sqlite.insert(body); });
+    const double pages = submission_benchmark(
+        mc, o, "SQLite", [&](const std::string& body) { raw_sqlite.insert(body); });
+    page_bound_benchmark(o, pages);
     if (!o.postgresql.empty()) {
         const meldcode::sdk::Instance shared(
             plugin, {{"store", {{"postgresql", o.postgresql}}}, {"keys", {{"file", keys}}}});
