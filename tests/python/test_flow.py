@@ -88,6 +88,48 @@ class FlowTest(StoreTest):
         for host_facing in (prompt, receipt):
             self.assertNotIn(SECRET, str(host_facing))
 
+    def test_events_are_kept_until_acknowledged_and_replayed(self):
+        from meldcode import ArgumentError, Meldcode
+        from support import config
+        seen = []
+
+        def acknowledge_the_first(n: dict) -> None:
+            seen.append(n)
+            if len(seen) == 1:
+                self.mc.acknowledge_event(n["event_id"])  # allowed from the callback
+
+        self.mc.set_notifications(acknowledge_the_first)
+        for n in ("1", "2"):
+            prompt = self.mc.ticket_closed(ERP, ticket("WO-E" + n, "VHE-E" + n, "tech-7"))
+            self.mc.submit_signals(TECH, submission(prompt["prompt_token"], "key-e000" + n, SECRET))
+        self.assertEqual([n["event"] for n in seen], ["concern_created"] * 2)
+        first, second = seen[0]["event_id"], seen[1]["event_id"]
+        self.assertNotEqual(first, second)
+
+        # Only the one not acknowledged comes again, under its own id; also after a reopen.
+        self.assertEqual(self.mc.replay_events(0, 100), 1)
+        self.assertEqual(seen[2], seen[1])
+        self.mc.close()
+        self.mc = Meldcode(config(self.store_path))
+        again = []
+        self.mc.set_notifications(again.append)
+        self.assertEqual(self.mc.replay_events(0, 100), 1)
+        self.assertEqual([n["event_id"] for n in again], [second])
+        self.mc.acknowledge_event(second)
+        self.assertEqual(self.mc.replay_events(0, 100), 0)
+        self.assertEqual(len(again), 1)
+        self.assertNotIn(SECRET, str(seen + again))
+
+        # Bad arguments are refused, saying which.
+        for bad in ("evt_1", "", "EVT_" + "0" * 32):
+            with self.assertRaises(ArgumentError) as refused:
+                self.mc.acknowledge_event(bad)
+            self.assertEqual(refused.exception.code, "invalid_event_id")
+        for older_than, limit in ((0, 0), (0, 10001), (-1, 10)):
+            with self.assertRaises(ArgumentError) as refused:
+                self.mc.replay_events(older_than, limit)
+            self.assertEqual(refused.exception.code, "invalid_argument")
+
     def test_the_catalog_and_the_library_versions(self):
         from meldcode import info
         self.assertEqual(self.mc.catalog("en")["locale"], "en")

@@ -9,10 +9,10 @@ from typing import Callable, Optional
 from .errors import VersionError, error_for
 
 #: The C ABI version this binding needs, handed to ``mc_abi_check``: the newest
-#: function it calls came in 1.3 (``mc_figures_get``;
+#: functions it calls came in 1.4 (``mc_events_ack``, ``mc_events_replay``;
 #: tests/abi/binding_versions_test.py checks it against meldcode.h).
 ABI_VERSION_MAJOR = 1
-ABI_VERSION_MINOR = 3
+ABI_VERSION_MINOR = 4
 ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR
 
 #: Looked up by the dynamic loader (ld.so.cache, LD_LIBRARY_PATH) when neither
@@ -49,6 +49,9 @@ _SIGNATURES = {
     "mc_prompt_open": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_store_stats": ([ctypes.c_void_p, _OUT], ctypes.c_int),
     "mc_notifications_set": ([ctypes.c_void_p, NOTIFY_FN, ctypes.c_void_p], ctypes.c_int),
+    "mc_events_ack": ([ctypes.c_void_p, ctypes.c_char_p], ctypes.c_int),
+    "mc_events_replay": ([ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                          ctypes.POINTER(ctypes.c_int64)], ctypes.c_int),
 }
 
 

@@ -166,6 +166,27 @@ class Meldcode:
             raise self.plugin.last_error()
         self._notify = fn
 
+    def acknowledge_event(self, event_id: str) -> None:
+        """The host has the notification with this ``event_id`` durably: the store stops keeping it.
+
+        Until then every notification is kept with the change that caused it, and
+        :meth:`replay_events` notifies it again (after 7 days it is pruned, and
+        counted in :meth:`store_stats` as ``events_pruned``). May be called from
+        the notification callback; an unknown id is no error.
+        """
+        if self.plugin.function("mc_events_ack")(self._live(), event_id.encode("utf-8")) != 0:
+            raise self.plugin.last_error()
+
+    def replay_events(self, older_than_seconds: int, limit: int) -> int:
+        """Notifies again, through the callback and before it returns, at most ``limit``
+        (1..10000) events kept at least ``older_than_seconds`` ago and not acknowledged, oldest
+        first, each under its own ``event_id``; returns how many."""
+        replayed = ctypes.c_int64(0)
+        if self.plugin.function("mc_events_replay")(self._live(), older_than_seconds, limit,
+                                                    ctypes.byref(replayed)) != 0:
+            raise self.plugin.last_error()
+        return replayed.value
+
     # -- the generic call ----------------------------------------------------
 
     def call(self, function: str, actor: Union[Actor, bytes], request: Union[Json, bytes]) -> Json:

@@ -2,6 +2,7 @@ package nl.meldcode;
 
 import com.sun.jna.Callback;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -192,6 +193,34 @@ public final class Meldcode implements AutoCloseable {
     }
 
     /**
+     * The host has the notification with this event_id durably (in its own outbox, say): the store
+     * stops keeping it. Until then every notification is kept with the change that caused it, and
+     * {@link #replayEvents} notifies it again; after 7 days it is pruned (counted in storeStats as
+     * events_pruned). May be called from the notification callback; an unknown id is no error.
+     */
+    public void acknowledgeEvent(String eventId) {
+        if (plugin.function("mc_events_ack").invokeInt(new Object[] {live(), Plugin.utf8(eventId)})
+                != 0) {
+            throw plugin.lastError();
+        }
+    }
+
+    /**
+     * Notifies again, through the callback and before it returns, at most limit (1..10000) events
+     * kept at least olderThanSeconds ago and not acknowledged, oldest first, each under its own
+     * event_id; returns how many.
+     */
+    public long replayEvents(long olderThanSeconds, long limit) {
+        LongByReference replayed = new LongByReference();
+        if (plugin.function("mc_events_replay")
+                        .invokeInt(new Object[] {live(), olderThanSeconds, limit, replayed})
+                != 0) {
+            throw plugin.lastError();
+        }
+        return replayed.getValue();
+    }
+
+    /**
      * Calls {@code function(instance, actor, request, &out)} by its C name: any operation of that
      * shape, also one newer than this binding. A function of another shape is refused (it would
      * write its answer where the request is); each has its own method.
@@ -213,7 +242,8 @@ public final class Meldcode implements AutoCloseable {
     private static final Set<String> OTHER_SHAPES = Set.of("mc_abi_version", "mc_abi_check",
             "mc_info", "mc_last_error", "mc_free", "mc_open", "mc_close", "mc_steps_due",
             "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_workflow_get",
-            "mc_extensions_get", "mc_notifications_set", "mc_prompt_open", "mc_store_stats");
+            "mc_extensions_get", "mc_notifications_set", "mc_prompt_open", "mc_store_stats",
+            "mc_events_ack", "mc_events_replay");
 
     /** {@code function(instance, actor, &out)}: the shape of mc_steps_due and mc_audit_verify. */
     private String actorOnly(String function, String actor) {

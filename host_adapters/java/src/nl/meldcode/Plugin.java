@@ -19,11 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Plugin {
     /**
-     * The C ABI version this binding needs, handed to mc_abi_check: the newest function it calls
-     * came in 1.3 (mc_figures_get; tests/abi/binding_versions_test.py checks it against
-     * meldcode.h).
+     * The C ABI version this binding needs, handed to mc_abi_check: the newest functions it calls
+     * came in 1.4 (mc_events_ack, mc_events_replay; tests/abi/binding_versions_test.py checks it
+     * against meldcode.h).
      */
-    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 3;
+    public static final int ABI_VERSION_MAJOR = 1, ABI_VERSION_MINOR = 4;
     public static final int ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR;
 
     private final String path;

@@ -84,6 +84,42 @@ public final class FlowTest {
         }
     }
 
+    public static void testEventsAreKeptUntilAcknowledgedAndReplayed() throws Exception {
+        try (Store store = new Store()) {
+            List<String> seen = new CopyOnWriteArrayList<>();
+            store.mc.onNotification(n -> {
+                seen.add(n);
+                // Allowed from the callback: the first is acknowledged at once.
+                if (seen.size() == 1) store.mc.acknowledgeEvent(member(n, "event_id"));
+            });
+            for (String n : List.of("1", "2")) {
+                String prompt = store.mc.ticketClosed(ERP, ticket("WO-E" + n, "VHE-E" + n, "tech-7"));
+                store.mc.submitSignals(TECH,
+                        submission(member(prompt, "prompt_token"), "key-e000" + n, SECRET));
+            }
+            Check.equal(2, seen.size());
+            String second = member(seen.get(1), "event_id");
+            Check.that(!member(seen.get(0), "event_id").equals(second), "one id for two events");
+
+            // Only the one not acknowledged comes again, under its own id.
+            Check.equal(1L, store.mc.replayEvents(0, 100));
+            Check.equal(seen.get(1), seen.get(2));
+            store.mc.acknowledgeEvent(second);
+            Check.equal(0L, store.mc.replayEvents(0, 100));
+            Check.equal(3, seen.size());
+            for (String n : seen) Check.that(!n.contains(SECRET), "a notification carries content");
+
+            // Bad arguments are refused, saying which.
+            MeldcodeException e = Check.fails(() -> store.mc.acknowledgeEvent("evt_1"));
+            Check.equal(MeldcodeException.ARGUMENT, e.status());
+            Check.equal("invalid_event_id", e.code());
+            e = Check.fails(() -> store.mc.replayEvents(0, 0));
+            Check.equal("invalid_argument", e.code());
+            e = Check.fails(() -> store.mc.call("mc_events_replay", ERP, "{}"));
+            Check.equal("not_an_actor_request_function", e.code());
+        }
+    }
+
     public static void testTheCatalogAndTheLibraryVersions() throws Exception {
         try (Store store = new Store()) {
             Check.contains(store.mc.catalog("en"), "\"locale\":\"en\"");
