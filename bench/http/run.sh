@@ -134,6 +134,9 @@ for round in $(seq "$ROUNDS"); do
     # thousands of submissions a round: what a concern costs must not grow
     # with it.
     measure "$round" submissions "http://127.0.0.1:$SIDECAR_PORT" submission
+    # Each submission at a dwelling of its own: each opens a concern, the
+    # more common case, and writes more pages than one that joins a concern.
+    measure "$round" submissions_new_concern "http://127.0.0.1:$SIDECAR_PORT" new_concern
 done
 
 python3 - "$RESULTS" "$HEALTH_CONNECTIONS" <<'PY'
@@ -152,7 +155,8 @@ def median_ratio(label, floor):
 floors = ["trivial", "trivial_prompt_sized", "nginx"]
 print("| endpoint | rounds | requests/s (median) | p99 ms (median) | non-2xx | vs trivial Beast | vs trivial Beast, prompt-sized reply | vs nginx |")
 print("|---|---|---|---|---|---|---|---|")
-for label in ["nginx", "trivial", "trivial_prompt_sized", "ticket_closed", "submissions"]:
+for label in ["nginx", "trivial", "trivial_prompt_sized", "ticket_closed", "submissions",
+              "submissions_new_concern"]:
     runs = by[label].values()
     print("| %s | %d | %.0f | %.2f | %d | %s |" % (
         label, len(runs), statistics.median(r[0] for r in runs),
