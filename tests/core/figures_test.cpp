@@ -112,6 +112,8 @@ TEST_CASE("quarters are read, written and found in the calendar", "[figures]") {
     CHECK(format_quarter(quarter_of(day("2026-03-31"))) == "2026-Q1");
     CHECK(format_quarter(quarter_of(day("2026-04-01"))) == "2026-Q2");
     CHECK(format_quarter(quarter_of(day("2025-12-31"))) == "2025-Q4");
+    CHECK(format_quarter(quarter_of(day("2024-02-29"))) == "2024-Q1");
+    CHECK(format_quarter(quarter_of(day("2024-10-01"))) == "2024-Q4");
     CHECK(format_quarter(Quarter::from_index(Quarter{2025, 4}.index() + 1)) == "2026-Q1");
 }
 

@@ -70,4 +70,9 @@ std::string format_date(Day day) {
     return date::format("%F", to_sys(day));
 }
 
+YearMonth year_month_of(Day day) {
+    const year_month_day ymd{to_sys(day)};
+    return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month()))};
+}
+
 }  // namespace meldcode

@@ -38,5 +38,11 @@ bool is_working_day(Day day);
 Day add_working_days(Day day, int n);
 // "YYYY-MM-DD".
 std::string format_date(Day day);
+// The civil year and month (1-12) of a day, without formatting it.
+struct YearMonth {
+    int year;
+    int month;
+};
+YearMonth year_month_of(Day day);
 
 }  // namespace meldcode

@@ -285,9 +285,10 @@ std::string format_quarter(Quarter quarter) {
     return std::to_string(quarter.year) + "-Q" + std::to_string(quarter.number);
 }
 
+// Counted in every change of every concern: no formatting and parsing back.
 Quarter quarter_of(Day day) {
-    const std::string date = format_date(day);  // YYYY-MM-DD
-    return {std::stoi(date.substr(0, 4)), (std::stoi(date.substr(5, 2)) - 1) / 3 + 1};
+    const YearMonth ym = year_month_of(day);
+    return {ym.year, (ym.month - 1) / 3 + 1};
 }
 
 json FigureContribution::to_json() const {
