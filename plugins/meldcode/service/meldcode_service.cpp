@@ -262,9 +262,9 @@ std::optional<TicketRef> MeldcodeService::ticket_of(const Actor& actor, const Su
     return claims.ticket;
 }
 
-ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::string& unit_id,
-                                           const std::optional<std::string>& household_ref,
-                                           Timestamp now) {
+ConcernRecord MeldcodeService::draft_concern(StoreTransaction& tx, const std::string& unit_id,
+                                             const std::optional<std::string>& household_ref,
+                                             Timestamp now) {
     ConcernRecord c;
     c.ref = "c_" + crypto_->random_token(kRefBytes);
     c.unit_id = unit_id;
@@ -279,14 +279,24 @@ ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::stri
     const auto previous = household_ref ? tx.household_concern(*household_ref, false)
                                         : tx.latest_concern(unit_id, tx.tenancy_since(unit_id));
     if (previous) c.related_ref = previous->ref;
+    return c;
+}
+
+ConcernRecord MeldcodeService::new_concern(StoreTransaction& tx, const std::string& unit_id,
+                                           const std::optional<std::string>& household_ref,
+                                           Timestamp now) {
+    ConcernRecord c = draft_concern(tx, unit_id, household_ref, now);
     c.id = tx.insert_concern(c);
-    count(tx, c, now);
+    count(tx, c, now, {}, Counted::not_yet);
     return c;
 }
 
 void MeldcodeService::count(StoreTransaction& tx, const ConcernRecord& concern, Timestamp now,
-                            const std::function<void(FigureContribution&, Day, Day)>& change) {
-    FigureContribution c = tx.figure_contribution(concern.id).value_or(FigureContribution{});
+                            const std::function<void(FigureContribution&, Day, Day)>& change,
+                            Counted counted) {
+    FigureContribution c = counted == Counted::before
+                               ? tx.figure_contribution(concern.id).value_or(FigureContribution{})
+                               : FigureContribution{};
     const Day opened = calendar_->local_day(concern.created_at);
     if (change) change(c, opened, calendar_->local_day(now));
     count_status(c, concern.status, concern.closed_at.has_value());
@@ -366,8 +376,12 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         }
         auto concern = open_concern_for(tx, actor, ticket->unit_id, ticket->household_ref, now);
         const bool joins = concern.has_value();
-        if (!concern) concern = new_concern(tx, ticket->unit_id, ticket->household_ref, now);
+        // A new concern is stored once, with what this submission tells,
+        // rather than inserted and then updated: half its row and index
+        // writes, sealing and figures, on the store's one connection.
+        if (!concern) concern = draft_concern(tx, ticket->unit_id, ticket->household_ref, now);
         take_in(concern->status, s);
+        if (!joins) concern->id = tx.insert_concern(*concern);
         // Ids and the priority only: every submission reaches the officer,
         // also one that joins an open or monitored concern.
         notifications.push_back(
@@ -393,13 +407,20 @@ std::string MeldcodeService::submit_signals(const Actor& actor, const Submission
         if (actor.organisation) data["organisation"] = *actor.organisation;
         tx.append_entry(concern->id, ticket->unit_id,
                         {"signals_submitted", now, actor, std::move(data)});
-        concern->updated_at = now;
-        tx.update_concern(*concern);
-        count(tx, *concern, now, [&](FigureContribution& c, Day, Day) {
-            std::vector<std::string> categories;
-            for (const auto& signal : s.signals) categories.push_back(catalog_.category_of(signal));
-            count_categories(c, categories);
-        });
+        if (joins) {
+            concern->updated_at = now;
+            tx.update_concern(*concern);
+        }
+        count(
+            tx, *concern, now,
+            [&](FigureContribution& c, Day, Day) {
+                std::vector<std::string> categories;
+                for (const auto& signal : s.signals) {
+                    categories.push_back(catalog_.category_of(signal));
+                }
+                count_categories(c, categories);
+            },
+            joins ? Counted::before : Counted::not_yet);
         audit(tx, actor, "signals.submit", concern->id);
     });
     if (not_theirs) {

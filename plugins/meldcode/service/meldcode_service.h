@@ -330,6 +330,11 @@ private:
     // its version, as a read and an action answer it.
     static ConcernView read_view(StoreTransaction& tx, const ConcernRecord& concern,
                                  const ChronologyQuery& page = {});
+    // A concern about the unit (and household) as it starts, not yet stored:
+    // its id is 0 until the caller inserts it.
+    ConcernRecord draft_concern(StoreTransaction& tx, const std::string& unit_id,
+                                const std::optional<std::string>& household_ref, Timestamp now);
+    // A draft, stored and counted in the figures.
     ConcernRecord new_concern(StoreTransaction& tx, const std::string& unit_id,
                               const std::optional<std::string>& household_ref, Timestamp now);
     // The open concern new signals about a household at a unit join, if any
@@ -345,8 +350,11 @@ private:
     // Brings the concern's part in the management figures up to date with
     // its status, after `change` (given the civil days of its opening and of
     // now) added what the event itself tells.
+    // A concern counted for the first time has no figures to read yet.
+    enum class Counted { before, not_yet };
     void count(StoreTransaction& tx, const ConcernRecord& concern, Timestamp now,
-               const std::function<void(FigureContribution&, Day, Day)>& change = {});
+               const std::function<void(FigureContribution&, Day, Day)>& change = {},
+               Counted counted = Counted::before);
     PurgeReport purge_due(StoreTransaction& tx, const Actor& actor, const PurgeRequest& request,
                           Timestamp now);
     // Every step due today (service/reminders.cpp), and which of them no
