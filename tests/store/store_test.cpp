@@ -14,6 +14,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -1272,6 +1273,42 @@ TEST_CASE("a call of its own is all or nothing, durable, and runs beside shared 
     CHECK(audit.first_broken == std::nullopt);
     store.reset();
     CHECK(concern_count(*open_store(dir.store_path())) == 1 + kThreads * kPerThread);
+}
+
+TEST_CASE("a store whose log cannot be made durable says so, and takes no more calls",
+          "[store][sqlite]") {
+    // The store syncs SQLite's log itself (sqlite_log.h). A log deleted under
+    // a running store would make every later sync a sync of nothing: the
+    // first commit after it fails, and so does everything after it, until
+    // the store is opened again.
+    TempDir dir;
+    auto store = open_store(dir.store_path());
+    store->transaction([](StoreTransaction& tx) { submit(tx, "before"); });
+    REQUIRE(std::filesystem::remove(dir.store_path() + "-wal"));
+
+    const auto refused = [](const std::function<void()>& call) {
+        try {
+            call();
+        } catch (const Error& e) {
+            CHECK(e.status() == MC_E_STORAGE);
+            const std::string what = e.what();
+            CHECK(what.find("log was deleted") != std::string::npos);
+            CHECK(what.find("takes no more calls") != std::string::npos);
+            CHECK(what.find("unit-after") == std::string::npos);
+            return true;
+        }
+        return false;
+    };
+    CHECK(refused([&] { store->transaction([](StoreTransaction& tx) { submit(tx, "after"); }); }));
+    bool ran = false;
+    CHECK(refused([&] { store->transaction([&](StoreTransaction&) { ran = true; }); }));
+    CHECK(refused([&] { store->transaction_of_its_own([&](StoreTransaction&) { ran = true; }); }));
+    CHECK_FALSE(ran);
+    store.reset();
+    // Opened again, the store works.
+    auto reopened = open_store(dir.store_path());
+    reopened->transaction([](StoreTransaction& tx) { submit(tx, "reopened"); });
+    CHECK(find(*reopened, "C-reopened"));
 }
 
 TEST_CASE("a second store on a file in use is refused, and the first works on", "[store][sqlite]") {

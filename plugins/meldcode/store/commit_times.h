@@ -1,8 +1,8 @@
-// commit_times.h — how long the store's commits took: with WAL and
-// synchronous=FULL a commit is the sync to disk, so this is where a slowing
-// disk shows before anyone waits on it (mc_store_stats, the sidecar's
-// /metrics). A fixed-bucket histogram: the one writer adds under the store's
-// lock, readers read without it.
+// commit_times.h — how long the store's commits took, from COMMIT until they
+// were durable: mostly the sync to disk, so this is where a slowing disk
+// shows before anyone waits on it (mc_store_stats, the sidecar's /metrics).
+// A fixed-bucket histogram of atomics: a commit's sync may end on another
+// thread than the next one's, and readers read without a lock.
 #pragma once
 
 #include <array>

@@ -18,6 +18,7 @@
 #include "sql_transaction.h"
 #include "sqlite_checkpointer.h"
 #include "sqlite_db.h"
+#include "sqlite_log.h"
 #include "sqlite_migrations.h"
 #include "store_lock.h"
 
@@ -165,6 +166,16 @@ bool seal_blind_backlog(Connection& db, const Crypto& crypto) {
     }
 }
 
+// Sets a pragma and checks the answer: SQLite ignores settings it cannot
+// honour (WAL on a network file system, foreign keys in some builds).
+void require_pragma(sqlite3* db, const char* set, const char* get, const std::string& expected,
+                    const char* what) {
+    sqlite::exec(db, set, sqlite::kCannotOpen);
+    if (sqlite::query_text(db, get, sqlite::kCannotOpen) != expected) {
+        throw sqlite::storage_failure(sqlite::kCannotOpen, what);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The store: one connection; calls take turns on it and share its commits
 // (group_commit.h).
@@ -175,12 +186,17 @@ public:
     // anything else is read or written. When it sealed the ids an older
     // store kept in clear, the write-ahead log still holds page images with
     // them (the migration's own frames): it is emptied at once.
+    // From here on the store syncs its log itself (sqlite_log.h), so COMMIT
+    // need not: synchronous=NORMAL, after the migrations ran with FULL.
     SqliteStore(std::unique_ptr<sqlite::StoreLock> lock, const std::string& path, DbHandle db,
                 std::shared_ptr<const Crypto> crypto)
         : lock_(std::move(lock)),
           connection_(std::move(db)),
+          log_(path),
           checkpointer_(path, connection_.db()),
           crypto_(std::move(crypto)) {
+        require_pragma(connection_.db(), "PRAGMA synchronous = NORMAL", "PRAGMA synchronous", "1",
+                       "synchronous=NORMAL was refused");
         bool sealed = false;
         sql::one_transaction(*this, [&] {
             sql::prepare_keys(connection_, *crypto_,
@@ -256,13 +272,16 @@ private:
         changes_at_begin_ = sqlite3_total_changes64(connection_.db());
     }
 
-    // With WAL and synchronous=FULL, COMMIT syncs: durable when it returns.
-    void commit(bool timed) override {
-        const auto start = std::chrono::steady_clock::now();
+    // With synchronous=NORMAL, COMMIT writes the log without syncing it:
+    // durable after sync().
+    void commit() override {
         connection_.exec("COMMIT");
-        if (timed) commit_times_.add(std::chrono::steady_clock::now() - start);
         count_pages_written();
     }
+
+    void sync() override { log_.sync(); }
+
+    void count_commit(std::chrono::nanoseconds took) override { commit_times_.add(took); }
 
     // The connection's count of pages it wrote to the log (also those a
     // large transaction spilled before its commit), taken and reset here on
@@ -283,6 +302,7 @@ private:
 
     std::unique_ptr<sqlite::StoreLock> lock_;  // released after the connection closes
     Connection connection_;
+    sqlite::LogFile log_;                // after the connection, which created the log
     sqlite::Checkpointer checkpointer_;  // stopped before the connection closes
     std::shared_ptr<const Crypto> crypto_;
     sqlite3_int64 changes_at_begin_ = 0;
@@ -320,16 +340,6 @@ DbHandle open_connection(const std::string& path) {
         throw sqlite::storage_failure(sqlite::kCannotOpen, "the file is read-only");
     }
     return db;
-}
-
-// Sets a pragma and checks the answer: SQLite ignores settings it cannot
-// honour (WAL on a network file system, foreign keys in some builds).
-void require_pragma(sqlite3* db, const char* set, const char* get, const std::string& expected,
-                    const char* what) {
-    sqlite::exec(db, set, sqlite::kCannotOpen);
-    if (sqlite::query_text(db, get, sqlite::kCannotOpen) != expected) {
-        throw sqlite::storage_failure(sqlite::kCannotOpen, what);
-    }
 }
 
 void configure(sqlite3* db) {
