@@ -155,7 +155,7 @@ std::string transport_gauges(const TransportCounters& c, int connection_cap) {
 std::string store_gauges(const nlohmann::json& stats) {
     std::ostringstream out;
     out << "# HELP meldcode_store_commit_seconds Time the store took to commit a transaction "
-           "(with full sync: its write to disk).\n"
+           "until its write to disk returned.\n"
            "# TYPE meldcode_store_commit_seconds histogram\n";
     for (const auto& bucket : stats.at("commits_within")) {
         out << "meldcode_store_commit_seconds_bucket{le=\"" << bucket.at("le").get<double>()

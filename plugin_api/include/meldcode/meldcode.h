@@ -301,9 +301,9 @@ MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json
 /* How the instance's store has been committing since it was opened, for an
  * operator's metrics: the number of commits, their total time and how many
  * took at most each of a fixed set of durations
- * (schemas/store_stats.schema.json). With WAL and full sync a commit is the
- * write to disk that makes a call durable, so a slowing disk shows here
- * first; since ABI 1.4 also the calls waiting for the store now (waiting)
+ * (schemas/store_stats.schema.json). A commit is timed until its write to
+ * disk, the sync that makes a call durable, has returned, so a slowing disk
+ * shows here first; since ABI 1.4 also the calls waiting for the store now (waiting)
  * and, on SQLite, the pages written to its log (pages_written). Holds no content and no ids; takes no actor and no store lock.
  * Since ABI 1.3. */
 MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json);
