@@ -425,11 +425,14 @@ private:
     // Under queue_mutex_: answered now if commit `number` is durable, else
     // once it is.
     void wait_for_sync(Call& call, std::uint64_t number) {
-        call.needs = number;
-        if (number <= durable_ && !failed_) return settle(call);
-        call.next = unsynced_;
-        unsynced_ = &call;
-        settle_unsynced();
+        if (number > durable_ && !failed_) {
+            call.needs = number;
+            call.next = unsynced_;
+            unsynced_ = &call;
+            return;
+        }
+        if (number > durable_) call.failure = failed_;
+        settle(call);
     }
 
     // Under queue_mutex_: answers the calls whose commit is durable, and

@@ -46,7 +46,8 @@ LogFile::~LogFile() {
     ::close(fd_);
 }
 
-void LogFile::sync() const {
+void LogFile::sync() {
+    const std::lock_guard<std::mutex> one_at_a_time(syncing_);
     struct stat status {};
     if (::fstat(fd_, &status) != 0) throw failure(kStoreFailure, "the log", errno);
     if (status.st_nlink == 0) {

@@ -14,6 +14,7 @@
 // synced is the log SQLite writes. sync() checks it was not unlinked anyway.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 namespace meldcode::sqlite {
@@ -28,11 +29,15 @@ public:
     LogFile& operator=(const LogFile&) = delete;
 
     // Every frame written to the log before the call is on disk when it
-    // returns; throws Error(MC_E_STORAGE) when it cannot say so.
-    void sync() const;
+    // returns; throws Error(MC_E_STORAGE) when it cannot say so. One sync at
+    // a time: Linux reports a failed write-back once per open file, to the
+    // sync that asks first, so of two at once the later commit's could get
+    // the error and the earlier one's a success it did not have.
+    void sync();
 
 private:
     int fd_ = -1;
+    std::mutex syncing_;
 };
 
 }  // namespace meldcode::sqlite
