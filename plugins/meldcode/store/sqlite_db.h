@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +29,12 @@ inline Error storage_error(int rc, const char* context = kStoreFailure) {
 // pragma that was silently refused).
 inline Error storage_failure(const char* context, const std::string& what) {
     return Error(MC_E_STORAGE, "storage", std::string(context) + what);
+}
+
+// For a system call on one of the store's files that failed with `error`
+// (an errno value).
+inline Error system_failure(const char* context, const std::string& what, int error) {
+    return storage_failure(context, what + ": " + std::strerror(error));
 }
 
 inline void check(int rc, const char* context = kStoreFailure) {

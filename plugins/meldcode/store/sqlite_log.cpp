@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "store/sqlite_db.h"
@@ -13,19 +12,15 @@
 namespace meldcode::sqlite {
 namespace {
 
-Error failure(const char* context, const char* what, int error) {
-    return storage_failure(context, std::string(what) + ": " + std::strerror(error));
-}
-
 void sync_folder_of(const std::string& path) {
     std::filesystem::path folder = std::filesystem::path(path).parent_path();
     if (folder.empty()) folder = ".";
     const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw failure(kCannotOpen, "the store's folder", errno);
+    if (fd < 0) throw system_failure(kCannotOpen, "the store's folder", errno);
     const int rc = ::fsync(fd);
     const int error = errno;
     ::close(fd);
-    if (rc != 0) throw failure(kCannotOpen, "the store's folder could not be synced", error);
+    if (rc != 0) throw system_failure(kCannotOpen, "the store's folder could not be synced", error);
 }
 
 }  // namespace
@@ -33,7 +28,7 @@ void sync_folder_of(const std::string& path) {
 LogFile::LogFile(const std::string& store_path) {
     const std::string path = store_path + "-wal";
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw failure(kCannotOpen, "the store's write-ahead log", errno);
+    if (fd_ < 0) throw system_failure(kCannotOpen, "the store's write-ahead log", errno);
     try {
         sync_folder_of(path);
     } catch (...) {
@@ -49,7 +44,7 @@ LogFile::~LogFile() {
 void LogFile::sync() {
     const std::lock_guard<std::mutex> one_at_a_time(syncing_);
     struct stat status {};
-    if (::fstat(fd_, &status) != 0) throw failure(kStoreFailure, "the log", errno);
+    if (::fstat(fd_, &status) != 0) throw system_failure(kStoreFailure, "the log", errno);
     if (status.st_nlink == 0) {
         throw storage_failure(kStoreFailure,
                               "the store's log was deleted while the store was open");
@@ -58,7 +53,7 @@ void LogFile::sync() {
     do {
         rc = ::fdatasync(fd_);
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0) throw failure(kStoreFailure, "the log could not be synced", errno);
+    if (rc != 0) throw system_failure(kStoreFailure, "the log could not be synced", errno);
 }
 
 }  // namespace meldcode::sqlite

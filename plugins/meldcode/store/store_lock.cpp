@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "store/sqlite_db.h"
 
@@ -14,7 +13,7 @@ namespace meldcode::sqlite {
 StoreLock::StoreLock(const std::string& store_path) {
     const std::string path = store_path + "-lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw storage_failure(kCannotOpen, path + ": " + std::strerror(errno));
+    if (fd_ < 0) throw system_failure(kCannotOpen, path, errno);
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     const int error = errno;
     ::close(fd_);
@@ -24,7 +23,7 @@ StoreLock::StoreLock(const std::string& store_path) {
                         " is in use by another process or instance; a SQLite store serves one "
                         "at a time");
     }
-    throw storage_failure(kCannotOpen, path + ": " + std::strerror(error));
+    throw system_failure(kCannotOpen, path, error);
 }
 
 StoreLock::~StoreLock() {
