@@ -21,7 +21,7 @@
 // commits, hands the connection to the next leader and syncs the log itself,
 // so the next batch's calls run while the disk writes the last one's. With
 // SQLite a commit was 29% of the connection's time through the sidecar; run
-// beside the next batch, the p99 fell by about 7% (bench/RESULTS.md).
+// beside the next batch, the p99 fell by about 6.5% (bench/RESULTS.md).
 // A sync that fails leaves the store failed: what was committed is visible
 // but may be lost, and so may every later commit (the log is one chain), so
 // every call waiting for a sync fails and every later call is refused until
@@ -425,14 +425,10 @@ private:
     // Under queue_mutex_: answered now if commit `number` is durable, else
     // once it is.
     void wait_for_sync(Call& call, std::uint64_t number) {
-        if (number > durable_ && !failed_) {
-            call.needs = number;
-            call.next = unsynced_;
-            unsynced_ = &call;
-            return;
-        }
-        if (number > durable_) call.failure = failed_;
-        settle(call);
+        call.needs = number;
+        if (!still_unsynced(call)) return settle_synced(call);
+        call.next = unsynced_;
+        unsynced_ = &call;
     }
 
     // Under queue_mutex_: answers the calls whose commit is durable, and
@@ -440,14 +436,23 @@ private:
     void settle_unsynced() {
         Call** link = &unsynced_;
         while (Call* call = *link) {
-            if (call->needs > durable_ && !failed_) {
+            if (still_unsynced(*call)) {
                 link = &call->next;
                 continue;
             }
             *link = std::exchange(call->next, nullptr);
-            if (call->needs > durable_) call->failure = failed_;
-            settle(*call);
+            settle_synced(*call);
         }
+    }
+
+    // Under queue_mutex_: the call's commit may yet become durable.
+    bool still_unsynced(const Call& call) const { return call.needs > durable_ && !failed_; }
+
+    // Under queue_mutex_, once still_unsynced says no: answered, with the
+    // store's failure if its commit did not become durable before it.
+    void settle_synced(Call& call) {
+        if (call.needs > durable_) call.failure = failed_;
+        settle(call);
     }
 
     void answer(Call& call) {
