@@ -31,6 +31,7 @@
 #include "store/sql_audit.h"
 #include "store/sql_blind.h"
 #include "store/sql_common.h"
+#include "store/sql_keys.h"
 #include "store/sql_transaction.h"
 #include "store/sqlite_migrations.h"
 #include "store/sqlite_store.h"
@@ -127,6 +128,21 @@ void first_release_store(const std::string& path, const std::string& rows_sql) {
     sqlite3_exec(db, sqlite::migrations().front().sql, nullptr, nullptr, nullptr);
     sqlite3_exec(db, ("PRAGMA user_version = 1;" + rows_sql).c_str(), nullptr, nullptr, nullptr);
     sqlite3_close(db);
+}
+
+// Undoes SQLite's schema 15 (PostgreSQL's 5), for a test that writes a store
+// as an older schema left it: rotation's cursors become its key id indexes again.
+void undo_rotation_cursors(const std::string& path) {
+    raw_sql(path, "DROP TABLE rotation_cursors");
+    for (const char* index :
+         {"entries_by_key ON entries (key_id)", "entries_by_ids_key ON entries (ids_key_id)",
+          "concerns_by_key ON concerns (key_id)", "concerns_by_case_key ON concerns (case_key_id)",
+          "concerns_by_ids_key ON concerns (ids_key_id)",
+          "submissions_by_ids_key ON submissions (ids_key_id)",
+          "export_requests_by_key ON export_requests (key_id)", "audit_by_key ON audit (key_id)",
+          "audit_by_actor_key ON audit (actor_key_id)"}) {
+        raw_sql(path, std::string("CREATE INDEX ") + index);
+    }
 }
 
 const Actor kOfficer{"officer-1", Role::officer};
@@ -928,6 +944,7 @@ TEST_CASE("a store from before the kept count counts each concern's waiting subm
         });
     }
     // The store as SQLite's schema 13 and PostgreSQL's schema 3 left it.
+    undo_rotation_cursors(path);
     raw_sql(path, "ALTER TABLE concerns DROP COLUMN pending_feedback");
     raw_sql(path,
             on_postgres() ? "UPDATE schema_version SET version = 3" : "PRAGMA user_version = 13");
@@ -988,40 +1005,77 @@ TEST_CASE("a key ring that does not fit the store is refused before anything is 
     CHECK_NOTHROW(open_store(path));
 }
 
-TEST_CASE("key rotation finds the rows still to rotate through the key_id indexes",
+TEST_CASE("key rotation reads each kind of record from its cursor through the primary key",
           "[store][sqlite]") {
-    // A full scan per batch would make a whole rotation quadratic in the
-    // store's size: every batch would step over the rows done before it.
+    // Each batch starts where the last one stopped: a read that stepped over
+    // the rows done before would make a whole rotation quadratic in the
+    // store's size.
     TempDir dir;
     const auto path = dir.store_path();
     open_store(path);
-    const std::vector<std::string> rotation_reads = {
-        "SELECT id FROM entries WHERE ",
-        "SELECT id FROM concerns WHERE assessment IS NOT NULL AND ",
-        "SELECT id FROM audit WHERE ",
-        "SELECT count(*) FROM entries WHERE ",
-        "SELECT count(*) FROM audit WHERE ",
-    };
-    for (const std::string& read : rotation_reads) {
-        const std::string plan = query_plan(path, read + sql::kUnderOldKey + " LIMIT 100");
-        INFO(read << "\n" << plan);
-        CHECK(plan.find("MULTI-INDEX OR") != std::string::npos);
-        CHECK(plan.find("_by_key (key_id<?)") != std::string::npos);
-        CHECK(plan.find("SCAN") == std::string::npos);
-    }
-    // The blind ids of each table, re-keyed by the same rotation.
-    for (const sql::IdsColumn& column : sql::kIdsColumns) {
+    for (const sql::rotation::Kind* kind : sql::keys::cursor_kinds()) {
         const std::string plan =
-            query_plan(path, std::string(column.select) + column.under_old_key + " LIMIT 100");
-        INFO(column.name << "\n" << plan);
-        CHECK(plan.find("_by_ids_key (ids_key_id") != std::string::npos);
-        CHECK(plan.find(std::string("SCAN ") + column.name) == std::string::npos);
+            query_plan(path, std::string("SELECT id FROM ") + kind->table + " WHERE " +
+                                 kind->under_old_key + sql::rotation::kWithinCursor);
+        INFO(kind->name << "\n" << plan);
+        CHECK(plan.find("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") != std::string::npos);
+        CHECK(plan.find("TEMP B-TREE") == std::string::npos);
     }
-    const std::string actors = query_plan(path, std::string("SELECT id FROM audit WHERE ") +
-                                                    sql::audit::kActorUnderOldKey + " LIMIT 9");
-    INFO(actors);
-    CHECK(actors.find("audit_by_actor_key (actor_key_id<?)") != std::string::npos);
-    CHECK(actors.find("SCAN") == std::string::npos);
+    // The narrow tables, keyed by a hash, through their index one old key at a time.
+    for (const sql::IdsColumn& column : sql::kIdsColumns) {
+        if (column.from_cursor) continue;
+        const std::string plan =
+            query_plan(path, std::string(column.select) + column.kind.under_old_key + " LIMIT 100");
+        INFO(column.kind.table << "\n" << plan);
+        CHECK(plan.find("_by_ids_key (ids_key_id") != std::string::npos);
+        CHECK(plan.find(std::string("SCAN ") + column.kind.table) == std::string::npos);
+    }
+    // What a submission writes has no index on a key id: only rotation read them.
+    CHECK(raw_sql(path,
+                  "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' "
+                  "AND sql LIKE '%key_id%'") == "prompts_by_ids_key,tenancies_by_ids_key");
+}
+
+TEST_CASE("a rotation re-keys a record written behind its cursor before it drops the old key",
+          "[store]") {
+    // A host still running with the old key as active (it was not restarted
+    // with the new ring) writes under the old key where the rotation has
+    // already been.
+    TempDir dir;
+    const auto path = dir.store_path();
+    const KeyRing old_active = ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k1");
+    const KeyRing new_active = ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2");
+    std::vector<ConcernRecord> concerns;
+    {
+        auto store = open_with(path, ring_of({{"k1", '\x11'}}, "k1"));
+        for (const char* ref : {"C-1", "C-2", "C-3"}) {
+            concerns.push_back(make_concern(ref, std::string("unit-") + ref));
+            concerns.back().status.assessment = nlohmann::json{{"q1", "yes"}};
+            concerns.back().id = insert_concern(*store, concerns.back());
+        }
+    }
+    RotationProgress progress;
+    const auto rotate = [&](Store& store) {
+        store.transaction([&](StoreTransaction& tx) { progress = tx.rotate_keys(2); });
+    };
+    rotate(*open_with(path, new_active));  // the assessments of C-1 and C-2
+    REQUIRE(progress.remaining > 0);
+    {
+        auto store = open_with(path, old_active);
+        concerns[0].status.assessment = nlohmann::json{{"q1", "no"}};
+        store->transaction([&](StoreTransaction& tx) { tx.update_concern(concerns[0]); });
+    }
+    {
+        auto store = open_with(path, new_active);
+        for (int batch = 0; batch < 20 && progress.remaining > 0; ++batch) rotate(*store);
+        CHECK(progress.remaining == 0);
+    }
+    CHECK(raw_sql(path, "SELECT count(*) FROM key_checks") == "1");
+    auto store = open_with(path, ring_of({{"k2", '\x22'}}, "k2"));
+    const auto found = find(*store, "C-1");
+    REQUIRE(found);
+    CHECK(found->status.assessment == nlohmann::json{{"q1", "no"}});
+    CHECK(find(*store, "C-3")->unit_id == "unit-C-3");
 }
 
 TEST_CASE("the audit trail is append-only", "[store][sqlite]") {

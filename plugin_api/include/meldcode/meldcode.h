@@ -231,8 +231,9 @@ MC_API mc_status mc_concern_melding_draft(mc_instance* instance, const char* act
  * not under the key ring's active key, in one durable transaction
  * (schemas/key_rotation_request.schema.json ->
  *  schemas/key_rotation.schema.json: rotated, remaining, active_key).
- * Call again until "remaining" is 0; an interrupted rotation resumes where
- * it stopped. Admin only; audited. Since ABI 1.1. */
+ * Call again until "remaining" (at most how many records are left) is 0; an
+ * interrupted rotation resumes where it stopped. Admin only; audited.
+ * Since ABI 1.1. */
 MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** progress_json);
 

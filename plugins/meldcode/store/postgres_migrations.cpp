@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/schema_version.h"
+#include "store/sql_rotation.h"
 
 namespace meldcode::postgres {
 namespace {
@@ -261,6 +262,11 @@ UPDATE concerns c SET pending_feedback = (SELECT count(*) FROM submissions s
     WHERE s.concern_id = c.id AND s.handled_at IS NULL);
 )sql";
 
+// Schema 5: SQLite's schema 15. Key rotation reads each kind of record in id
+// order from a cursor kept here, instead of through an index on each key id
+// column that every submission wrote to.
+constexpr const char* kSchema5 = sql::rotation::kCursorsSchema;
+
 // The version table itself is not a migration: it must exist before the
 // first one runs, and a newer meldcode may have changed everything else.
 constexpr const char* kVersionTable =
@@ -298,7 +304,7 @@ void migrate_to(const Connection& connection, const Migration& migration) {
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
-        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4}};
+        {1, kSchema1}, {2, kSchema2}, {3, kSchema3}, {4, kSchema4}, {5, kSchema5}};
     return all;
 }
 

@@ -16,6 +16,7 @@
 #include "ports/store.h"
 #include "store/audit_chain.h"
 #include "store/sql_common.h"
+#include "store/sql_rotation.h"
 
 namespace meldcode::sql {
 namespace audit {
@@ -78,24 +79,31 @@ void seal_actor(Db& db, const Crypto& crypto, std::int64_t id, const std::string
 }
 
 // Rows whose sealed actor is under another key than the active one (?1),
-// written as kUnderOldKey is, for the same reason. (A row's link and actor are
-// resealed together, but an actor sealed by the schema migration may be under
-// a newer key than the row's link: each is found by its own index.)
+// written as kUnderOldKey is. (A row's link and actor are resealed together,
+// but an actor sealed by the schema migration may be under a newer key than
+// the row's link: each kind has its own cursor.)
 constexpr const char* kActorUnderOldKey =
     "(actor_key_id IS NULL OR actor_key_id < ?1 OR actor_key_id > ?1)";
 
-// Reseals up to `limit` actors under the active key; returns how many.
+// The two kinds of audit record that rotation re-keys: links and actors.
+inline const rotation::Kind kLinks{"audit.link", "audit", kUnderOldKey};
+inline const rotation::Kind kActors{"audit.actor", "audit", kActorUnderOldKey};
+
+// Reseals up to `limit` actors within `cursor` under the active key, in id order.
 template <class Db>
-std::int64_t reseal_actors(Db& db, const Crypto& crypto, std::int64_t limit) {
+rotation::Rotated reseal_actors(Db& db, const Crypto& crypto, const rotation::Cursor& cursor,
+                                std::int64_t limit) {
     std::vector<std::pair<std::int64_t, std::string>> actors;
     {
         auto q = db.query(std::string("SELECT id, actor, actor_key_id FROM audit WHERE ") +
-                          kActorUnderOldKey + " LIMIT ?2");
+                          kActors.under_old_key + rotation::kWithinCursor);
         q.bind(1, crypto.active_key_id()).bind(2, limit);
+        rotation::bind_cursor(q, cursor);
         while (q.step()) actors.emplace_back(q.int64(0), open_actor(crypto, q, 1, 2));
     }
     for (const auto& [id, actor_id] : actors) seal_actor(db, crypto, id, actor_id);
-    return static_cast<std::int64_t>(actors.size());
+    if (actors.empty()) return {};
+    return {static_cast<std::int64_t>(actors.size()), actors.back().first};
 }
 
 template <class Db>
@@ -227,28 +235,18 @@ std::vector<AuditItem> list_audit_rows(Db& db, const Crypto& crypto, const Audit
     return items;
 }
 
-// Rows still under another key than the active one.
+// Re-MACs up to `limit` rows within `cursor` (in id order) that are not
+// under the active key; each old link is checked first, so a rotation never
+// launders a tampered row.
 template <class Db>
-std::int64_t audit_rows_to_relink(Db& db, const Crypto& crypto) {
-    std::int64_t total = 0;
-    for (const char* under_old_key : {kUnderOldKey, audit::kActorUnderOldKey}) {
-        auto q = db.query(std::string("SELECT count(*) FROM audit WHERE ") + under_old_key);
-        q.bind(1, crypto.active_key_id());
-        if (q.step()) total += q.int64(0);
-    }
-    return total;
-}
-
-// Re-MACs up to `batch` rows (per old key, oldest first) that are not under
-// the active key, and the head; each old link is checked first, so a
-// rotation never launders a tampered row. Then, within the batch, reseals
-// actors still under an old key. Returns how many rows it re-MACed or resealed.
-template <class Db>
-std::int64_t relink_audit(Db& db, const Crypto& crypto, std::int64_t batch) {
+rotation::Rotated relink_audit(Db& db, const Crypto& crypto, const rotation::Cursor& cursor,
+                               std::int64_t limit) {
     std::vector<audit::Row> rows;
     {
-        auto q = db.query(std::string(audit::kRowColumns) + "WHERE " + kUnderOldKey + " LIMIT ?2");
-        q.bind(1, crypto.active_key_id()).bind(2, batch);
+        auto q = db.query(std::string(audit::kRowColumns) + "WHERE " + audit::kLinks.under_old_key +
+                          rotation::kWithinCursor);
+        q.bind(1, crypto.active_key_id()).bind(2, limit);
+        rotation::bind_cursor(q, cursor);
         while (q.step()) rows.push_back(audit::read_row(crypto, q));
     }
     for (const audit::Row& row : rows) {
@@ -256,18 +254,22 @@ std::int64_t relink_audit(Db& db, const Crypto& crypto, std::int64_t batch) {
         if (!audit_chain::link_ok(crypto, row, row.id, previous)) throw audit::audit_broken(row.id);
         audit::set_link(db, crypto, row, previous);
     }
+    if (rows.empty()) return {};
+    return {static_cast<std::int64_t>(rows.size()), rows.back().id};
+}
+
+// Re-MACs the chain's head under the active key, after checking it under
+// its old one.
+template <class Db>
+void rekey_audit_head(Db& db, const Crypto& crypto) {
     const auto head = audit::read_head(db);
-    if (head && head->key_id != crypto.active_key_id()) {
-        const auto last = audit::row_by_id(db, crypto, head->last_id);
-        if (!last || audit_chain::head_mac(crypto, head->key_id, head->last_id,
-                                           audit_chain::canonical(*last, last->id)) != head->mac) {
-            throw audit::audit_broken(head->last_id);
-        }
-        audit::write_head(db, crypto, head->last_id, audit_chain::canonical(*last, last->id));
+    if (!head || head->key_id == crypto.active_key_id()) return;
+    const auto last = audit::row_by_id(db, crypto, head->last_id);
+    if (!last || audit_chain::head_mac(crypto, head->key_id, head->last_id,
+                                       audit_chain::canonical(*last, last->id)) != head->mac) {
+        throw audit::audit_broken(head->last_id);
     }
-    const auto relinked = static_cast<std::int64_t>(rows.size());
-    return relinked < batch ? relinked + audit::reseal_actors(db, crypto, batch - relinked)
-                            : relinked;
+    audit::write_head(db, crypto, head->last_id, audit_chain::canonical(*last, last->id));
 }
 
 // Links the rows of a store written before the chain existed (no key id)

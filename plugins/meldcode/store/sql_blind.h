@@ -19,6 +19,7 @@
 
 #include "ports/crypto.h"
 #include "store/sql_common.h"
+#include "store/sql_rotation.h"
 
 namespace meldcode::sql {
 
@@ -170,10 +171,12 @@ void save_tenancy(Db& db, const Crypto& crypto, const std::string& unit_id, std:
 enum class IdsTable { concerns, submissions, entries, prompts, tenancies };
 
 struct IdsColumn {
-    IdsTable table;
-    const char* name;
+    rotation::Kind kind;
     const char* select;  // ends in WHERE
-    const char* under_old_key = kIdsUnderOldKey;
+    IdsTable table;
+    // Read in id order from the kind's cursor (sql_rotation.h); the narrow
+    // tables, keyed by a hash that rotation changes, through their index.
+    bool from_cursor = true;
 };
 
 // The rows of a narrow table under an old key, through its index one old key
@@ -185,15 +188,23 @@ constexpr const char* kNarrowUnderOldKey =
     "ids_key_id IN (SELECT key_id FROM key_checks WHERE key_id < ?1 OR key_id > ?1)";
 
 inline const IdsColumn kIdsColumns[] = {
-    {IdsTable::concerns, "concerns", "SELECT id, ref, ids, ids_key_id FROM concerns WHERE "},
-    {IdsTable::submissions, "submissions",
-     "SELECT id, ref, ids, ids_key_id FROM submissions WHERE "},
-    {IdsTable::entries, "entries",
-     "SELECT id, CAST(id AS TEXT), ids, ids_key_id FROM entries WHERE "},
-    {IdsTable::prompts, "prompts",
-     "SELECT prompted_at, ticket_hash, ids, ids_key_id FROM prompts WHERE ", kNarrowUnderOldKey},
-    {IdsTable::tenancies, "tenancies",
-     "SELECT since, unit_hash, ids, ids_key_id FROM tenancies WHERE ", kNarrowUnderOldKey},
+    {{"concerns.ids", "concerns", kIdsUnderOldKey},
+     "SELECT id, ref, ids, ids_key_id FROM concerns WHERE ",
+     IdsTable::concerns},
+    {{"submissions.ids", "submissions", kIdsUnderOldKey},
+     "SELECT id, ref, ids, ids_key_id FROM submissions WHERE ",
+     IdsTable::submissions},
+    {{"entries.ids", "entries", kIdsUnderOldKey},
+     "SELECT id, CAST(id AS TEXT) AS place, ids, ids_key_id FROM entries WHERE ",
+     IdsTable::entries},
+    {{"prompts.ids", "prompts", kNarrowUnderOldKey},
+     "SELECT prompted_at, ticket_hash, ids, ids_key_id FROM prompts WHERE ",
+     IdsTable::prompts,
+     false},
+    {{"tenancies.ids", "tenancies", kNarrowUnderOldKey},
+     "SELECT since, unit_hash, ids, ids_key_id FROM tenancies WHERE ",
+     IdsTable::tenancies,
+     false},
 };
 
 // Writes a row's ids under the active key: its hashes and its sealed ids.
@@ -254,9 +265,11 @@ void write_ids(Db& db, const Crypto& crypto, IdsTable table, std::int64_t row,
     }
 }
 
-// Re-keys up to `limit` rows of one table whose ids are under an old key.
+// Re-keys up to `limit` rows of one table whose ids are under an old key:
+// within `cursor` in id order, or for a narrow table any of them.
 template <class Db>
-std::int64_t reblind(Db& db, const Crypto& crypto, const IdsColumn& column, std::int64_t limit) {
+rotation::Rotated reblind(Db& db, const Crypto& crypto, const IdsColumn& column,
+                          const rotation::Cursor& cursor, std::int64_t limit) {
     struct Pending {
         std::int64_t row;
         std::string place;
@@ -264,29 +277,29 @@ std::int64_t reblind(Db& db, const Crypto& crypto, const IdsColumn& column, std:
     };
     std::vector<Pending> rows;
     {
-        auto q = db.query(std::string(column.select) + column.under_old_key + " LIMIT ?2");
+        auto q = db.query(std::string(column.select) + column.kind.under_old_key +
+                          (column.from_cursor ? rotation::kWithinCursor : " LIMIT ?2"));
         q.bind(1, crypto.active_key_id()).bind(2, limit);
+        if (column.from_cursor) rotation::bind_cursor(q, cursor);
         while (q.step()) {
             std::string place = q.text(1);
-            auto ids = open_ids(crypto, q, 2, ids_context(column.name, place));
+            auto ids = open_ids(crypto, q, 2, ids_context(column.kind.table, place));
             rows.push_back({q.int64(0), std::move(place), std::move(ids)});
         }
     }
     for (const Pending& row : rows)
         write_ids(db, crypto, column.table, row.row, row.place, row.ids);
-    return static_cast<std::int64_t>(rows.size());
+    if (rows.empty()) return {};
+    return {static_cast<std::int64_t>(rows.size()), rows.back().row};
 }
 
+// Rows of a narrow table still under an old key, counted through its index.
 template <class Db>
-std::int64_t ids_to_reblind(Db& db, const Crypto& crypto) {
-    std::int64_t total = 0;
-    for (const IdsColumn& column : kIdsColumns) {
-        auto q = db.query(std::string("SELECT count(*) FROM ") + column.name + " WHERE " +
-                          column.under_old_key);
-        q.bind(1, crypto.active_key_id());
-        if (q.step()) total += q.int64(0);
-    }
-    return total;
+std::int64_t narrow_ids_to_reblind(Db& db, const Crypto& crypto, const IdsColumn& column) {
+    auto q = db.query(std::string("SELECT count(*) FROM ") + column.kind.table + " WHERE " +
+                      column.kind.under_old_key);
+    q.bind(1, crypto.active_key_id());
+    return q.step() ? q.int64(0) : 0;
 }
 
 }  // namespace meldcode::sql

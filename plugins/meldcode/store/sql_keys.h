@@ -25,30 +25,37 @@ constexpr const char* kCheckContext = "key_checks";
 
 // One sealed column of one table, and how to reach and bind its rows.
 struct SealedColumn {
-    const char* select;  // id, ref (text), sealed value, key_id; ends in WHERE … AND
+    rotation::Kind kind;
+    const char* select;  // id, ref (text), sealed value, key_id; ends in WHERE
     const char* update;  // ?1 id, ?2 sealed, ?3 key_id
     std::string (*context)(std::int64_t id, const std::string& ref);
-    const char* under_old_key = kUnderOldKey;  // the condition on its key id column
 };
 
 inline const SealedColumn kEntries{
+    {"entries.data", "entries", kUnderOldKey},
     "SELECT id, '', data, key_id FROM entries WHERE ",
     "UPDATE entries SET data = ?2, key_id = ?3 WHERE id = ?1",
     [](std::int64_t id, const std::string&) { return entry_context(id); }};
 inline const SealedColumn kAssessments{
-    "SELECT id, ref, assessment, key_id FROM concerns WHERE assessment IS NOT NULL AND ",
+    {"concerns.assessment", "concerns",
+     "assessment IS NOT NULL AND (key_id IS NULL OR key_id < ?1 OR key_id > ?1)"},
+    "SELECT id, ref, assessment, key_id FROM concerns WHERE ",
     "UPDATE concerns SET assessment = ?2, key_id = ?3 WHERE id = ?1",
     [](std::int64_t, const std::string& ref) { return assessment_context(ref); }};
 // The concern's sealed case details (schema 7) have a key id column of their own.
 inline const SealedColumn kCases{
-    "SELECT id, ref, case_data, case_key_id FROM concerns WHERE case_data IS NOT NULL AND ",
+    {"concerns.case_data", "concerns",
+     "case_data IS NOT NULL AND (case_key_id IS NULL OR case_key_id < ?1 OR case_key_id > ?1)"},
+    "SELECT id, ref, case_data, case_key_id FROM concerns WHERE ",
     "UPDATE concerns SET case_data = ?2, case_key_id = ?3 WHERE id = ?1",
-    [](std::int64_t, const std::string& ref) { return case_context(ref); },
-    "(case_key_id IS NULL OR case_key_id < ?1 OR case_key_id > ?1)"};
+    [](std::int64_t, const std::string& ref) { return case_context(ref); }};
 inline const SealedColumn kExports{
+    {"export_requests.request", "export_requests", kUnderOldKey},
     "SELECT id, ref, request, key_id FROM export_requests WHERE ",
     "UPDATE export_requests SET request = ?2, key_id = ?3 WHERE id = ?1",
     [](std::int64_t, const std::string& ref) { return export_context(ref); }};
+
+inline const SealedColumn* const kSealedColumns[] = {&kEntries, &kAssessments, &kCases, &kExports};
 
 struct Pending {
     std::int64_t id;
@@ -56,15 +63,18 @@ struct Pending {
     std::string plaintext;
 };
 
-// Reseals up to `limit` rows of one column under the active key. A row
-// without key id is clear text from before encryption (`legacy` only).
+// Reseals up to `limit` rows of one column within `cursor` under the active
+// key, in id order. A row without key id is clear text from before
+// encryption (`legacy` only).
 template <class Db>
-std::int64_t reseal(Db& db, const Crypto& crypto, const SealedColumn& column, std::int64_t limit,
-                    bool legacy) {
+rotation::Rotated reseal(Db& db, const Crypto& crypto, const SealedColumn& column,
+                         const rotation::Cursor& cursor, std::int64_t limit, bool legacy) {
     std::vector<Pending> rows;
     {
-        auto q = db.query(std::string(column.select) + column.under_old_key + " LIMIT ?2");
+        auto q = db.query(std::string(column.select) + column.kind.under_old_key +
+                          rotation::kWithinCursor);
         q.bind(1, crypto.active_key_id()).bind(2, limit);
+        rotation::bind_cursor(q, cursor);
         while (q.step()) {
             const auto key = q.optional_text(3);
             if (!key && !legacy)
@@ -80,28 +90,8 @@ std::int64_t reseal(Db& db, const Crypto& crypto, const SealedColumn& column, st
         q.bind(3, crypto.active_key_id());
         q.run();
     }
-    return static_cast<std::int64_t>(rows.size());
-}
-
-template <class Db>
-std::int64_t count(Db& db, const Crypto& crypto, const std::string& sql) {
-    auto q = db.query(sql);
-    q.bind(1, crypto.active_key_id());
-    return q.step() ? q.int64(0) : 0;
-}
-
-template <class Db>
-std::int64_t remaining(Db& db, const Crypto& crypto) {
-    return count(db, crypto, std::string("SELECT count(*) FROM entries WHERE ") + kUnderOldKey) +
-           count(db, crypto,
-                 std::string("SELECT count(*) FROM concerns WHERE assessment IS NOT NULL AND ") +
-                     kUnderOldKey) +
-           count(db, crypto,
-                 std::string("SELECT count(*) FROM concerns WHERE case_data IS NOT NULL AND ") +
-                     kCases.under_old_key) +
-           count(db, crypto,
-                 std::string("SELECT count(*) FROM export_requests WHERE ") + kUnderOldKey) +
-           ids_to_reblind(db, crypto) + audit_rows_to_relink(db, crypto);
+    if (rows.empty()) return {};
+    return {static_cast<std::int64_t>(rows.size()), rows.back().id};
 }
 
 // Throws unless every key the store has used is in the ring with the same bytes.
@@ -149,42 +139,113 @@ void prepare_keys(Db& db, const Crypto& crypto, Legacy&& legacy) {
     const bool keyed_before = keys::check_known_keys(db, crypto);
     if (!keyed_before) {
         constexpr std::int64_t kAll = std::numeric_limits<std::int64_t>::max();
-        keys::reseal(db, crypto, keys::kEntries, kAll, true);
-        keys::reseal(db, crypto, keys::kAssessments, kAll, true);
+        const rotation::Cursor all{0, kAll};
+        keys::reseal(db, crypto, keys::kEntries, all, kAll, true);
+        keys::reseal(db, crypto, keys::kAssessments, all, kAll, true);
     }
     legacy();
     if (!keyed_before) link_unchained_audit(db, crypto);
     keys::add_check(db, crypto);
 }
 
+namespace keys {
+
+// Whether the store has a check value of another key than the active one:
+// every key a row is under has one, until nothing remains under it.
+template <class Db>
+bool old_key_in_use(Db& db, const Crypto& crypto) {
+    auto q = db.query("SELECT 1 FROM key_checks WHERE key_id < ?1 OR key_id > ?1 LIMIT 1");
+    q.bind(1, crypto.active_key_id());
+    return q.step();
+}
+
+// Every kind of record that rotation reads from a cursor.
+inline std::vector<const rotation::Kind*> cursor_kinds() {
+    std::vector<const rotation::Kind*> all;
+    for (const SealedColumn* column : kSealedColumns) all.push_back(&column->kind);
+    for (const IdsColumn& column : kIdsColumns) {
+        if (column.from_cursor) all.push_back(&column.kind);
+    }
+    all.push_back(&audit::kLinks);
+    all.push_back(&audit::kActors);
+    return all;
+}
+
+// At most how many records are left under an old key.
+template <class Db>
+std::int64_t left_to_rotate(Db& db, const Crypto& crypto) {
+    std::int64_t total = 0;
+    for (const rotation::Kind* kind : cursor_kinds()) {
+        total += rotation::left_to_read(db, crypto, *kind);
+    }
+    for (const IdsColumn& column : kIdsColumns) {
+        if (!column.from_cursor) total += narrow_ids_to_reblind(db, crypto, column);
+    }
+    return total;
+}
+
+// Once every cursor has read its kind to the end: each kind read whole, for
+// a row that a host with the old key as active wrote behind its cursor.
+template <class Db>
+std::int64_t left_behind(Db& db, const Crypto& crypto) {
+    std::int64_t total = 0;
+    for (const rotation::Kind* kind : cursor_kinds()) {
+        total += rotation::find_left_behind(db, crypto, *kind);
+    }
+    return total;
+}
+
+// Nothing is under another key than the active one: a ring without the
+// others opens the store from now on.
+template <class Db>
+void forget_old_keys(Db& db, const Crypto& crypto) {
+    auto q = db.query("DELETE FROM key_checks WHERE key_id <> ?1");
+    q.bind(1, crypto.active_key_id());
+    q.run();
+    db.query("DELETE FROM rotation_cursors").run();
+}
+
+}  // namespace keys
+
 // One batch of rotation inside the caller's transaction: re-encrypts
 // chronology entries, assessments, case data and exports, re-keys the blind
 // ids (hashes and sealed values), re-MACs audit rows (and reseals their
-// actors), oldest first. When nothing remains under an old key, its check value
+// actors), each kind oldest first from where the last batch stopped
+// (sql_rotation.h). When nothing remains under an old key, its check value
 // is dropped: a ring without that key opens the store from then on.
 template <class Db>
 RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch) {
     RotationProgress progress;
-    for (const keys::SealedColumn* column :
-         {&keys::kEntries, &keys::kAssessments, &keys::kCases, &keys::kExports}) {
-        if (progress.rotated < batch) {
-            progress.rotated += keys::reseal(db, crypto, *column, batch - progress.rotated, false);
-        }
+    if (!keys::old_key_in_use(db, crypto)) return progress;
+    const auto step = [&](const rotation::Kind& kind, auto&& rotate) {
+        progress.rotated += rotation::advance(db, crypto, kind, batch - progress.rotated, rotate);
+    };
+    for (const keys::SealedColumn* column : keys::kSealedColumns) {
+        step(column->kind, [&](const rotation::Cursor& cursor, std::int64_t limit) {
+            return keys::reseal(db, crypto, *column, cursor, limit, false);
+        });
     }
     for (const IdsColumn& column : kIdsColumns) {
-        if (progress.rotated < batch) {
-            progress.rotated += reblind(db, crypto, column, batch - progress.rotated);
+        const auto rekey = [&](const rotation::Cursor& cursor, std::int64_t limit) {
+            return reblind(db, crypto, column, cursor, limit);
+        };
+        if (column.from_cursor) {
+            step(column.kind, rekey);
+        } else if (progress.rotated < batch) {
+            progress.rotated += rekey(rotation::Cursor{}, batch - progress.rotated).count;
         }
     }
-    if (progress.rotated < batch) {
-        progress.rotated += relink_audit(db, crypto, batch - progress.rotated);
-    }
-    progress.remaining = keys::remaining(db, crypto);
-    if (progress.remaining == 0) {
-        auto q = db.query("DELETE FROM key_checks WHERE key_id <> ?1");
-        q.bind(1, crypto.active_key_id());
-        q.run();
-    }
+    step(audit::kLinks, [&](const rotation::Cursor& cursor, std::int64_t limit) {
+        const rotation::Rotated relinked = relink_audit(db, crypto, cursor, limit);
+        rekey_audit_head(db, crypto);
+        return relinked;
+    });
+    step(audit::kActors, [&](const rotation::Cursor& cursor, std::int64_t limit) {
+        return audit::reseal_actors(db, crypto, cursor, limit);
+    });
+    progress.remaining = keys::left_to_rotate(db, crypto);
+    if (progress.remaining == 0) progress.remaining = keys::left_behind(db, crypto);
+    if (progress.remaining == 0) keys::forget_old_keys(db, crypto);
     return progress;
 }
 

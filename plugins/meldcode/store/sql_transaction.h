@@ -934,15 +934,11 @@ public:
     }
 
     // Whether a unit has a concern left is a comparison of hashes, which
-    // only holds between rows under one key: while a key rotation has
-    // concerns or unattached events left under an old key, nothing is
-    // purged (the next purge after the rotation does it).
+    // only holds between rows under one key: until a key rotation is done
+    // (the store keeps no other key's check value), nothing is purged (the
+    // next purge after the rotation does it).
     std::int64_t purge_unattached_events(Timestamp occurred_before, bool dry_run) override {
-        for (const char* table : {"concerns WHERE ", "entries WHERE concern_id IS NULL AND "}) {
-            auto q = query(std::string("SELECT 1 FROM ") + table + kIdsUnderOldKey + " LIMIT 1");
-            q.bind(1, crypto_.active_key_id());
-            if (q.step()) return 0;
-        }
+        if (keys::old_key_in_use(db_, crypto_)) return 0;
         return remove_or_count("entries",
                                "concern_id IS NULL AND at <= ?1 AND NOT EXISTS "
                                "(SELECT 1 FROM concerns c WHERE c.unit_hash = entries.unit_hash)",

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "schema_version.h"
+#include "sql_rotation.h"
 #include "sqlite_db.h"
 
 namespace meldcode::sqlite {
@@ -511,6 +512,14 @@ UPDATE concerns SET pending_feedback = (SELECT count(*) FROM submissions s
     WHERE s.concern_id = concerns.id AND s.handled_at IS NULL);
 )sql";
 
+// Schema 15: key rotation reads each kind of record in id order from a
+// cursor kept here (store/sql_rotation.h) instead of through an index on each
+// key id column. Rotation was those indexes' only reader; every submission
+// wrote to them. The narrow tables (prompts, tenancies) keep theirs: keyed by
+// a hash that rotation changes, they have no id order to resume in. The same
+// text is PostgreSQL's schema 5.
+constexpr const char* kSchema15 = sql::rotation::kCursorsSchema;
+
 void rollback_if_open(sqlite3* db) {
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
@@ -554,7 +563,7 @@ const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all{
         {1, kSchema1},   {2, kSchema2},   {3, kSchema3},   {4, kSchema4},   {5, kSchema5},
         {6, kSchema6},   {7, kSchema7},   {8, kSchema8},   {9, kSchema9},   {10, kSchema10},
-        {11, kSchema11}, {12, kSchema12}, {13, kSchema13}, {14, kSchema14},
+        {11, kSchema11}, {12, kSchema12}, {13, kSchema13}, {14, kSchema14}, {15, kSchema15},
     };
     return all;
 }

@@ -133,7 +133,7 @@ void seal_legacy_row(Connection& db, const Crypto& crypto, const LegacyRow& lega
         return;
     }
     for (const sql::IdsColumn& column : sql::kIdsColumns) {
-        if (legacy.table != column.name) continue;
+        if (legacy.table != column.kind.table) continue;
         // Concerns and submissions are bound to their ref, the others to
         // their id or (new) hash.
         sql::write_ids(db, crypto, column.table, legacy.row, legacy.ref,

@@ -1,0 +1,152 @@
+// Where key rotation has got to, for both SQL adapters: rotation reads each
+// kind of sealed record in id order from a cursor kept in the store
+// (`rotation_cursors`, one row per kind, under the key it rotates to), so a
+// batch looks only at rows no batch has looked at before. `Db` is an
+// adapter's connection (see sql_transaction.h); every function runs inside
+// the caller's open transaction.
+//
+// Why a cursor and not an index on each key id column, as before schema 15:
+// rotation was the only reader of those eight indexes, and every submission
+// wrote to them — 9 of the 40 pages a lone submission wrote to SQLite's log
+// (bench/RESULTS.md, 2026-12-07). A row written after its cursor passed is
+// sealed under the active key already: the store seals every write under the
+// ring's active key. Before an old key's check value is dropped, each kind is
+// read once more whole (`find_left_behind`): a host still running with the
+// old ring as active (README: restart every host before rotating) would
+// otherwise leave rows under a key the store then forgets.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ports/crypto.h"
+
+namespace meldcode::sql::rotation {
+
+// The cursors' table, and the indexes it replaces: SQLite's schema 15 and
+// PostgreSQL's schema 5, the same text on both.
+constexpr const char* kCursorsSchema = R"sql(
+CREATE TABLE rotation_cursors (
+    kind TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    after_id BIGINT NOT NULL,
+    end_id BIGINT NOT NULL
+);
+DROP INDEX entries_by_key;
+DROP INDEX entries_by_ids_key;
+DROP INDEX concerns_by_key;
+DROP INDEX concerns_by_case_key;
+DROP INDEX concerns_by_ids_key;
+DROP INDEX submissions_by_ids_key;
+DROP INDEX export_requests_by_key;
+DROP INDEX audit_by_key;
+DROP INDEX audit_by_actor_key;
+)sql";
+
+// One kind of record that rotation re-keys: rows of `table` for which
+// `under_old_key` holds (?1 the active key).
+struct Kind {
+    const char* name;  // its cursor's row in rotation_cursors
+    const char* table;
+    const char* under_old_key;
+};
+
+// Where rotation has got to in one kind: the rows with after_id < id <=
+// end_id are still to read. `end_id` is the kind's last id when its first
+// batch ran; a row after it was written under the active key.
+struct Cursor {
+    std::int64_t after_id = 0;
+    std::int64_t end_id = 0;
+};
+
+// Appended to a read that ends in a kind's `under_old_key`: the rows within
+// the cursor (?3, ?4), in id order, at most ?2.
+constexpr const char* kWithinCursor = " AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?2";
+
+template <class Query>
+Query& bind_cursor(Query& q, const Cursor& cursor) {
+    return q.bind(3, cursor.after_id).bind(4, cursor.end_id);
+}
+
+// What one batch of one kind re-keyed, and the id of its last row.
+struct Rotated {
+    std::int64_t count = 0;
+    std::int64_t last_id = 0;
+};
+
+template <class Db>
+std::int64_t last_id(Db& db, const Kind& kind) {
+    auto q = db.query(std::string("SELECT max(id) FROM ") + kind.table);
+    return q.step() ? q.optional_int64(0).value_or(0) : 0;
+}
+
+template <class Db>
+void save_cursor(Db& db, const Crypto& crypto, const Kind& kind, const Cursor& cursor) {
+    auto q = db.query(
+        "INSERT INTO rotation_cursors (kind, key_id, after_id, end_id) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (kind) DO UPDATE SET key_id = excluded.key_id, "
+        "after_id = excluded.after_id, end_id = excluded.end_id");
+    q.bind(1, kind.name).bind(2, crypto.active_key_id());
+    bind_cursor(q, cursor).run();
+}
+
+// The kind's cursor towards the active key. The first time rotation asks,
+// it spans the table as it is then: what is written later is written under
+// the active key.
+template <class Db>
+Cursor cursor(Db& db, const Crypto& crypto, const Kind& kind) {
+    {
+        auto q = db.query(
+            "SELECT after_id, end_id FROM rotation_cursors WHERE kind = ?1 AND key_id = ?2");
+        q.bind(1, kind.name).bind(2, crypto.active_key_id());
+        if (q.step()) return {q.int64(0), q.int64(1)};
+    }
+    const Cursor whole{0, last_id(db, kind)};
+    save_cursor(db, crypto, kind, whole);
+    return whole;
+}
+
+// Runs `rotate(cursor, limit)` (re-keys up to `limit` rows of `kind` within
+// the cursor, in id order) and moves the cursor past them; a batch that
+// found fewer than `limit` read the kind to its end. Returns how many rows
+// it re-keyed.
+template <class Db, class Rotate>
+std::int64_t advance(Db& db, const Crypto& crypto, const Kind& kind, std::int64_t limit,
+                     Rotate&& rotate) {
+    Cursor at = cursor(db, crypto, kind);
+    if (at.after_id >= at.end_id || limit <= 0) return 0;
+    const Rotated done = rotate(at, limit);
+    at.after_id = done.count < limit ? at.end_id : done.last_id;
+    save_cursor(db, crypto, kind, at);
+    return done.count;
+}
+
+// At most how many rows of `kind` are still to read. Answered from the
+// cursor and the primary key alone, so asking after every batch costs the
+// same however large the store.
+template <class Db>
+std::int64_t left_to_read(Db& db, const Crypto& crypto, const Kind& kind) {
+    const Cursor at = cursor(db, crypto, kind);
+    return at.end_id > at.after_id ? at.end_id - at.after_id : 0;
+}
+
+// Reads `kind` whole for a row still under an old key; when one is found,
+// sets the cursor from just before it to the kind's last id and returns at
+// most how many rows are left to read. 0 when none is left.
+template <class Db>
+std::int64_t find_left_behind(Db& db, const Crypto& crypto, const Kind& kind) {
+    Cursor at;
+    {
+        auto q = db.query(std::string("SELECT id FROM ") + kind.table + " WHERE " +
+                          kind.under_old_key + " ORDER BY id LIMIT 1");
+        q.bind(1, crypto.active_key_id());
+        if (!q.step()) return 0;
+        at.after_id = q.int64(0) - 1;
+    }
+    at.end_id = last_id(db, kind);
+    save_cursor(db, crypto, kind, at);
+    return at.end_id - at.after_id;
+}
+
+}  // namespace meldcode::sql::rotation
