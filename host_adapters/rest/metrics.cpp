@@ -171,7 +171,11 @@ std::string store_gauges(const nlohmann::json& stats) {
         << "# HELP meldcode_store_waiting_calls Calls waiting for the store's connection now "
            "(they share the next commit).\n"
            "# TYPE meldcode_store_waiting_calls gauge\n"
-        << "meldcode_store_waiting_calls " << stats.value("waiting", 0) << '\n';
+        << "meldcode_store_waiting_calls " << stats.value("waiting", 0) << '\n'
+        << "# HELP meldcode_store_stopped 1 once a write to disk failed: the store refuses every "
+           "call until the sidecar is started again.\n"
+           "# TYPE meldcode_store_stopped gauge\n"
+        << "meldcode_store_stopped " << (stats.value("stopped", false) ? 1 : 0) << '\n';
     if (stats.contains("pages_written")) {
         out << "# HELP meldcode_store_pages_written_total Pages (4 KiB) the SQLite store wrote to "
                "its write-ahead log since it was opened.\n"

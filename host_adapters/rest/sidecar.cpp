@@ -405,6 +405,21 @@ void Sidecar::audit_acting_refusal(const Identity& identity, const ActingRefusal
     }
 }
 
+// This pipeline exists only once the store is open; a store that a failed
+// write to disk stopped refuses every call until the sidecar is started
+// again, so an orchestrator should route elsewhere and restart it.
+Response Sidecar::readiness() const {
+    bool stopped = true;  // a store that cannot even say how it is, is not ready
+    try {
+        stopped = mc_.store_stats().value("stopped", false);
+    } catch (const meldcode::sdk::Error& e) {
+        log_.log(Level::error, "store_stats_failed", {{"code", e.code()}});
+    }
+    if (!stopped) return {200, "application/json", R"({"status":"ready"})", {}};
+    return problem(503, "store_stopped",
+                   "a write to disk failed, so the store takes no more calls; restart the sidecar");
+}
+
 // Unauthenticated operational endpoints: no data, only liveness and counters.
 Response Sidecar::operations(const Request& request, std::string& route_label) const {
     const auto known = std::find(std::begin(kOperations), std::end(kOperations), request.path);
@@ -415,9 +430,7 @@ Response Sidecar::operations(const Request& request, std::string& route_label) c
     if (request.method != "GET" && request.method != "HEAD")
         return allow(405, "GET, HEAD, OPTIONS");
     if (route_label == "/healthz") return {200, "application/json", R"({"status":"ok"})", {}};
-    if (route_label == "/readyz") {  // this pipeline exists only once the store is open
-        return {200, "application/json", R"({"status":"ready"})", {}};
-    }
+    if (route_label == "/readyz") return readiness();
     return {200, "text/plain; version=0.0.4", metrics_.render(), {}};
 }
 

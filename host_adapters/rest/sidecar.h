@@ -41,6 +41,7 @@ private:
     Response dispatch(const Request& request, const std::string& request_id,
                       std::string& route_label);
     Response operations(const Request& request, std::string& route_label) const;
+    Response readiness() const;
     Response call(const Route& route, const RouteContext& context) const;
     // Who the request comes from: a bearer token, a prompt token (two routes
     // only) or a session cookie (with its CSRF token on unsafe methods);

@@ -14,8 +14,9 @@ import time
 import unittest
 import zoneinfo
 
-from sidecar_harness import (ADMIN, MELDCODED, PLUGIN, ROOT, E2ETestCase, Sidecar, free_port,
-                             meldcoded_config, new_workdir, record, start_webhook_receiver)
+from sidecar_harness import (ADMIN, MELDCODED, PLUGIN, POSTGRES_STATE, ROOT, E2ETestCase, Sidecar,
+                             free_port, meldcoded_config, new_workdir, record,
+                             start_webhook_receiver)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEBHOOK_DOC = os.path.join(ROOT, "docs", "webhooks.md")
@@ -854,6 +855,51 @@ class ExtensionsTest(E2ETestCase):
             self.assertEqual(mc.request("GET", "/v1/catalog", tok["tech"])[0], 200)
         finally:
             mc.stop()
+
+
+class StoreStoppedTest(E2ETestCase):
+    """A write to disk that fails stops the store: every call is refused, and
+    the sidecar says it is not ready, so an orchestrator routes elsewhere."""
+
+    def test_a_failed_sync_makes_the_sidecar_unready_and_refuses_every_call(self):
+        tok, entries = make_tokens()
+        mc = Sidecar(entries).start()
+        self.addCleanup(mc.stop)
+        if POSTGRES_STATE:
+            self.skipTest("the failure is SQLite's log deleted under the store")
+        secret = "stopped-store-observation-5c1d"
+
+        def report(n):
+            key = "stopped-%04d" % n
+            return mc.request("POST", "/v1/submissions", tok["tech"], dict(
+                submission(key, ticket={"host_ticket_id": key, "unit_id": UNIT}),
+                observations=secret))
+
+        status, _, receipt = report(1)
+        self.assertEqual(status, 201)
+        self.assertEqual(mc.request("GET", "/readyz")[:3:2], (200, {"status": "ready"}))
+        self.assertIn("meldcode_store_stopped 0\n", mc.request("GET", "/metrics")[2])
+
+        # The log deleted under the running store: its next sync cannot be trusted.
+        os.remove(mc.store + "-wal")
+        status, _, body = report(2)
+        self.assertEqual(status, 503)
+        self.assertIn("takes no more calls", body["detail"])
+        self.assertNotIn(secret, json.dumps(body))
+        for who, path in (("officer", "/v1/concerns"),
+                          ("tech", "/v1/submissions/" + receipt["submission_ref"])):
+            self.assertEqual(mc.request("GET", path, tok[who])[0], 503, path)
+        status, _, body = mc.request("GET", "/readyz")
+        self.assertEqual((status, body["code"]), (503, "store_stopped"))
+        self.assertIn("meldcode_store_stopped 1\n", mc.request("GET", "/metrics")[2])
+        self.assertEqual(mc.request("GET", "/healthz")[0], 200)  # alive: restart, do not kill
+        self.assertNotIn(secret, mc.log_text())
+
+        # Started again, the store opens and takes calls.
+        mc.stop()
+        mc.start()
+        self.assertEqual(mc.request("GET", "/readyz")[0], 200)
+        self.assertEqual(report(3)[0], 201)
 
 
 class ShutdownTest(E2ETestCase):

@@ -1338,6 +1338,7 @@ TEST_CASE("a store whose log cannot be made durable says so, and takes no more c
     TempDir dir;
     auto store = open_store(dir.store_path());
     store->transaction([](StoreTransaction& tx) { submit(tx, "before"); });
+    CHECK_FALSE(store->stats().stopped);
     REQUIRE(std::filesystem::remove(dir.store_path() + "-wal"));
 
     const auto refused = [](const std::function<void()>& call) {
@@ -1358,6 +1359,7 @@ TEST_CASE("a store whose log cannot be made durable says so, and takes no more c
     CHECK(refused([&] { store->transaction([&](StoreTransaction&) { ran = true; }); }));
     CHECK(refused([&] { store->transaction_of_its_own([&](StoreTransaction&) { ran = true; }); }));
     CHECK_FALSE(ran);
+    CHECK(store->stats().stopped);  // what a readiness probe reads
     store.reset();
     // Opened again, the store works.
     auto reopened = open_store(dir.store_path());

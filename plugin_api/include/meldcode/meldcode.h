@@ -304,8 +304,11 @@ MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json
  * took at most each of a fixed set of durations
  * (schemas/store_stats.schema.json). A commit is timed until its write to
  * disk, the sync that makes a call durable, has returned, so a slowing disk
- * shows here first; since ABI 1.4 also the calls waiting for the store now (waiting)
- * and, on SQLite, the pages written to its log (pages_written). Holds no content and no ids; takes no actor and no store lock.
+ * shows here first; since ABI 1.4 also the calls waiting for the store now (waiting),
+ * on SQLite the pages written to its log (pages_written), and whether a
+ * failed write to disk stopped the store (stopped: every call then fails
+ * with MC_E_STORAGE until the store is opened again). Holds no content and
+ * no ids; takes no actor and no store lock.
  * Since ABI 1.3. */
 MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json);
 

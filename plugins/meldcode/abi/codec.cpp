@@ -395,7 +395,8 @@ json store_stats(const StoreStats& stats) {
                 {"commit_seconds", stats.commit_seconds},
                 {"commits_within", std::move(buckets)},
                 {"events_pruned", stats.events_pruned},
-                {"waiting", stats.waiting}};
+                {"waiting", stats.waiting},
+                {"stopped", stats.stopped}};
     if (stats.pages_written) out["pages_written"] = *stats.pages_written;
     return out;
 }

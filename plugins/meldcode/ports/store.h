@@ -383,6 +383,9 @@ struct StoreStats {
     // log is in pages; PostgreSQL's is not): a commit's cost on disk grows
     // with its pages, so this is what a change of schema or call moves.
     std::optional<std::int64_t> pages_written;
+    // A write to disk failed, so the store may have lost what it last
+    // committed: it refuses every call until it is opened again.
+    bool stopped = false;
 };
 
 // "Was this ticket asked about?" settled in the store itself, for a store

@@ -158,6 +158,10 @@ public:
     // Calls waiting to be run now.
     std::int64_t waiting() const { return waiting_.load(); }
 
+    // Whether a failed sync stopped the store: it refuses every call until
+    // it is opened again (StoreStats::stopped, for readiness probes).
+    bool stopped() const { return stopped_.load(); }
+
 private:
     using Clock = std::chrono::steady_clock;
 
@@ -400,7 +404,10 @@ private:
             failure = std::current_exception();
         }
         std::lock_guard<std::mutex> lock(queue_mutex_);
-        if (failure && !failed_) failed_ = store_failed(failure);
+        if (failure && !failed_) {
+            failed_ = store_failed(failure);
+            stopped_.store(true);
+        }
         if (!failed_) durable_ = std::max(durable_, commit.number);
         settle_unsynced();
         if (commit.later && --syncing_ == 0) leader_wake_.notify_one();
@@ -482,6 +489,7 @@ private:
     std::uint64_t durable_ = 0;            // the last commit known durable
     Call* unsynced_ = nullptr;             // calls answered once their commit is durable
     std::exception_ptr failed_;            // the sync that failed the store
+    std::atomic<bool> stopped_{false};     // failed_ is set, read without the mutex
 };
 
 }  // namespace meldcode::sql

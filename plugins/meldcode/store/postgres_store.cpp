@@ -140,6 +140,7 @@ public:
     StoreStats stats() const override {
         StoreStats stats = commit_times_.read();
         stats.waiting = group_.waiting();
+        stats.stopped = group_.stopped();
         return stats;
     }
 

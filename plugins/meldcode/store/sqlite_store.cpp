@@ -256,6 +256,7 @@ public:
     StoreStats stats() const override {
         StoreStats stats = commit_times_.read();
         stats.waiting = group_.waiting();
+        stats.stopped = group_.stopped();
         stats.pages_written = pages_written_.load(std::memory_order_relaxed);
         return stats;
     }
