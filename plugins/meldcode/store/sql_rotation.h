@@ -12,8 +12,8 @@
 // sealed under the active key already: the store seals every write under the
 // ring's active key. Before an old key's check value is dropped, each kind is
 // read once more whole (`find_left_behind`): a host still running with the
-// old ring as active (README: restart every host before rotating) would
-// otherwise leave rows under a key the store then forgets.
+// old key as active (docs/encryption-and-audit.md: restart every host before
+// rotating) would otherwise leave rows under a key the store then forgets.
 #pragma once
 
 #include <cstdint>
