@@ -28,7 +28,7 @@ namespace meldcode {
 
 class EventLog {
 public:
-    static constexpr Timestamp kKeepUnacknowledged = 7 * 24 * 60 * 60;
+    static constexpr Timestamp kKeepUnacknowledged = Timestamp{7} * 24 * 60 * 60;
 
     EventLog(Store& store, const Crypto& crypto) : store_(store), crypto_(crypto) {}
     // Writes the acknowledgements still held; never throws.
