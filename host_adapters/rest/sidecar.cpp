@@ -409,15 +409,17 @@ void Sidecar::audit_acting_refusal(const Identity& identity, const ActingRefusal
 // write to disk stopped refuses every call until the sidecar is started
 // again, so an orchestrator should route elsewhere and restart it.
 Response Sidecar::readiness() const {
-    bool stopped = true;  // a store that cannot even say how it is, is not ready
     try {
-        stopped = mc_.store_stats().value("stopped", false);
+        if (!mc_.store_stats().value("stopped", false)) {
+            return {200, "application/json", R"({"status":"ready"})", {}};
+        }
+        return problem(503, "store_stopped",
+                       "a write to disk failed, so the store takes no more calls; restart the "
+                       "sidecar");
     } catch (const meldcode::sdk::Error& e) {
         log_.log(Level::error, "store_stats_failed", {{"code", e.code()}});
+        return problem(503, "not_ready", "the store cannot say how it is");
     }
-    if (!stopped) return {200, "application/json", R"({"status":"ready"})", {}};
-    return problem(503, "store_stopped",
-                   "a write to disk failed, so the store takes no more calls; restart the sidecar");
 }
 
 // Unauthenticated operational endpoints: no data, only liveness and counters.

@@ -167,8 +167,10 @@ TEST_CASE_METHOD(BesideAHeldSync,
                  "a sync that fails fails every call waiting for it, and the store takes no more",
                  "[store]") {
     log.fail_syncs = true;
+    CHECK_FALSE(group.stopped());
     log.allow_sync();
     REQUIRE(eventually([&] { return first.answered && second.answered && reader.answered; }));
+    CHECK(group.stopped());  // what the store's stats, and so a readiness probe, read
     for (const Caller* caller : {&first, &second, &reader}) {
         CHECK(caller->failure.find("the log could not be synced") != std::string::npos);
         CHECK(caller->failure.find("takes no more calls") != std::string::npos);
