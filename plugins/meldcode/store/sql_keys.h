@@ -171,19 +171,6 @@ inline std::vector<const rotation::Kind*> cursor_kinds() {
     return all;
 }
 
-// At most how many records are left under an old key.
-template <class Db>
-std::int64_t left_to_rotate(Db& db, const Crypto& crypto) {
-    std::int64_t total = 0;
-    for (const rotation::Kind* kind : cursor_kinds()) {
-        total += rotation::left_to_read(db, crypto, *kind);
-    }
-    for (const IdsColumn& column : kIdsColumns) {
-        if (!column.from_cursor) total += narrow_ids_to_reblind(db, crypto, column);
-    }
-    return total;
-}
-
 // Once every cursor has read its kind to the end: each kind read whole, for
 // a row that a host with the old key as active wrote behind its cursor.
 template <class Db>
@@ -217,8 +204,13 @@ template <class Db>
 RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch) {
     RotationProgress progress;
     if (!keys::old_key_in_use(db, crypto)) return progress;
+    // Each kind's step adds what it re-keyed, and at most how many of its
+    // records are left.
     const auto step = [&](const rotation::Kind& kind, auto&& rotate) {
-        progress.rotated += rotation::advance(db, crypto, kind, batch - progress.rotated, rotate);
+        const rotation::Step done =
+            rotation::advance(db, crypto, kind, batch - progress.rotated, rotate);
+        progress.rotated += done.rotated;
+        progress.remaining += done.left;
     };
     for (const keys::SealedColumn* column : keys::kSealedColumns) {
         step(column->kind, [&](const rotation::Cursor& cursor, std::int64_t limit) {
@@ -231,9 +223,12 @@ RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch
         };
         if (column.from_cursor) {
             step(column.kind, rekey);
-        } else if (progress.rotated < batch) {
+            continue;
+        }
+        if (progress.rotated < batch) {
             progress.rotated += rekey(rotation::Cursor{}, batch - progress.rotated).count;
         }
+        progress.remaining += narrow_ids_to_reblind(db, crypto, column);
     }
     step(audit::kLinks, [&](const rotation::Cursor& cursor, std::int64_t limit) {
         const rotation::Rotated relinked = relink_audit(db, crypto, cursor, limit);
@@ -243,7 +238,6 @@ RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch
     step(audit::kActors, [&](const rotation::Cursor& cursor, std::int64_t limit) {
         return audit::reseal_actors(db, crypto, cursor, limit);
     });
-    progress.remaining = keys::left_to_rotate(db, crypto);
     if (progress.remaining == 0) progress.remaining = keys::left_behind(db, crypto);
     if (progress.remaining == 0) keys::forget_old_keys(db, crypto);
     return progress;

@@ -107,28 +107,33 @@ Cursor cursor(Db& db, const Crypto& crypto, const Kind& kind) {
     return whole;
 }
 
-// Runs `rotate(cursor, limit)` (re-keys up to `limit` rows of `kind` within
-// the cursor, in id order) and moves the cursor past them; a batch that
-// found fewer than `limit` read the kind to its end. Returns how many rows
-// it re-keyed.
-template <class Db, class Rotate>
-std::int64_t advance(Db& db, const Crypto& crypto, const Kind& kind, std::int64_t limit,
-                     Rotate&& rotate) {
-    Cursor at = cursor(db, crypto, kind);
-    if (at.after_id >= at.end_id || limit <= 0) return 0;
-    const Rotated done = rotate(at, limit);
-    at.after_id = done.count < limit ? at.end_id : done.last_id;
-    save_cursor(db, crypto, kind, at);
-    return done.count;
+// At most how many rows within the cursor are still to read.
+inline std::int64_t left_within(const Cursor& cursor) {
+    return cursor.end_id > cursor.after_id ? cursor.end_id - cursor.after_id : 0;
 }
 
-// At most how many rows of `kind` are still to read. Answered from the
-// cursor and the primary key alone, so asking after every batch costs the
-// same however large the store.
-template <class Db>
-std::int64_t left_to_read(Db& db, const Crypto& crypto, const Kind& kind) {
-    const Cursor at = cursor(db, crypto, kind);
-    return at.end_id > at.after_id ? at.end_id - at.after_id : 0;
+// What one batch did with one kind: the rows it re-keyed, and at most how
+// many are left to read. Answered from the cursor, so asking after every
+// batch costs the same however large the store.
+struct Step {
+    std::int64_t rotated = 0;
+    std::int64_t left = 0;
+};
+
+// Runs `rotate(cursor, limit)` (re-keys up to `limit` rows of `kind` within
+// the cursor, in id order) and moves the cursor past them; a batch that
+// found fewer than `limit` read the kind to its end.
+template <class Db, class Rotate>
+Step advance(Db& db, const Crypto& crypto, const Kind& kind, std::int64_t limit, Rotate&& rotate) {
+    Cursor at = cursor(db, crypto, kind);
+    std::int64_t rotated = 0;
+    if (at.after_id < at.end_id && limit > 0) {
+        const Rotated done = rotate(at, limit);
+        at.after_id = done.count < limit ? at.end_id : done.last_id;
+        save_cursor(db, crypto, kind, at);
+        rotated = done.count;
+    }
+    return {rotated, left_within(at)};
 }
 
 // Reads `kind` whole for a row still under an old key; when one is found,
@@ -146,7 +151,7 @@ std::int64_t find_left_behind(Db& db, const Crypto& crypto, const Kind& kind) {
     }
     at.end_id = last_id(db, kind);
     save_cursor(db, crypto, kind, at);
-    return at.end_id - at.after_id;
+    return left_within(at);
 }
 
 }  // namespace meldcode::sql::rotation
