@@ -253,6 +253,46 @@ TEST_CASE("key rotation re-seals everything, then the old key is no longer neede
     refuses([&] { open_store(schema, ring_of({{"k2", '\x33'}}, "k2")); }, MC_E_KEY, "key_mismatch");
 }
 
+TEST_CASE("a host left running with the old key as active sends a rotation back to its start",
+          "[postgres]") {
+    // Two processes on one schema; one was not restarted with the new ring
+    // (docs/encryption-and-audit.md asks for that) and writes under the old
+    // key where the rotation has already been.
+    PostgresSchema schema;
+    const KeyRing old_active = ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k1");
+    const KeyRing new_active = ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2");
+    std::vector<ConcernRecord> concerns;
+    open_store(schema)->transaction([&](StoreTransaction& tx) {
+        for (const char* ref : {"C-1", "C-2", "C-3"}) {
+            concerns.push_back(make_concern(ref));
+            concerns.back().id = tx.insert_concern(concerns.back());
+        }
+    });
+    auto stale = open_store(schema, old_active);
+    auto rotating = open_store(schema, new_active);
+    RotationProgress progress;
+    const auto rotate = [&] {
+        rotating->transaction([&](StoreTransaction& tx) { progress = tx.rotate_keys(2); });
+    };
+    rotate();  // the assessments of C-1 and C-2
+    const std::int64_t left_before = progress.remaining;
+    REQUIRE(left_before > 0);
+    concerns[0].status.assessment = {{"q1", {{"answer", false}}}};
+    stale->transaction([&](StoreTransaction& tx) { tx.update_concern(concerns[0]); });
+    rotate();
+    CHECK(progress.remaining > left_before - progress.rotated);
+    for (int batch = 0; batch < 50 && progress.remaining > 0; ++batch) rotate();
+    CHECK(progress.remaining == 0);
+    CHECK(schema.sql("SELECT count(*) FROM key_checks") == "1");
+    auto store = open_store(schema, ring_of({{"k2", '\x22'}}, "k2"));
+    store->transaction([](StoreTransaction& tx) {
+        const auto concern = tx.find_concern("C-1");
+        REQUIRE(concern);
+        CHECK(concern->status.assessment == nlohmann::json{{"q1", {{"answer", false}}}});
+        CHECK_FALSE(tx.verify_audit().first_broken);
+    });
+}
+
 TEST_CASE("two stores on one schema (two processes) write one at a time", "[postgres]") {
     PostgresSchema schema;
     auto first = open_store(schema);

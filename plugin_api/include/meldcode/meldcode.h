@@ -232,7 +232,9 @@ MC_API mc_status mc_concern_melding_draft(mc_instance* instance, const char* act
  * (schemas/key_rotation_request.schema.json ->
  *  schemas/key_rotation.schema.json: rotated, remaining, active_key).
  * Call again until "remaining" (at most how many records are left) is 0; an
- * interrupted rotation resumes where it stopped. Admin only; audited.
+ * interrupted rotation resumes where it stopped. "remaining" rises again when
+ * a host with the old key still active writes to the store: the rotation then
+ * reads every record once more. Admin only; audited.
  * Since ABI 1.1. */
 MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** progress_json);

@@ -8,6 +8,7 @@
 #include "store/group_commit.h"
 #include "store/postgres_db.h"
 #include "store/postgres_migrations.h"
+#include "store/sql_rotation.h"
 #include "store/sql_transaction.h"
 
 namespace meldcode {
@@ -150,13 +151,18 @@ private:
     // statement after the lock sees what the previous holder committed (a
     // REPEATABLE READ snapshot would be taken before the lock is granted).
     // SERIALIZABLE would fail conflicting transactions with 40001 and need
-    // the service's function re-run, which it is not written for.
+    // the service's function re-run, which it is not written for. Both in
+    // one round trip. Then, with the lock, a rotation towards another key
+    // than ours restarts (sql_rotation.h): another process may have begun it
+    // since this one opened the store.
     void begin() override {
+        static const std::string begin_with_lock =
+            std::string("BEGIN ISOLATION LEVEL READ COMMITTED; ") + postgres::store_lock_sql();
         db_->reconnect_if_lost();
         db_->rollback_if_open();
-        db_->exec("BEGIN ISOLATION LEVEL READ COMMITTED");
         try {
-            db_->exec(postgres::store_lock_sql());
+            db_->exec(begin_with_lock.c_str());
+            sql::rotation::restart_for_other_key(*db_, *crypto_);
         } catch (...) {
             rollback();
             throw;

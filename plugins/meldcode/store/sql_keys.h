@@ -171,17 +171,6 @@ inline std::vector<const rotation::Kind*> cursor_kinds() {
     return all;
 }
 
-// Once every cursor has read its kind to the end: each kind read whole, for
-// a row that a host with the old key as active wrote behind its cursor.
-template <class Db>
-std::int64_t left_behind(Db& db, const Crypto& crypto) {
-    std::int64_t total = 0;
-    for (const rotation::Kind* kind : cursor_kinds()) {
-        total += rotation::find_left_behind(db, crypto, *kind);
-    }
-    return total;
-}
-
 // Nothing is under another key than the active one: a ring without the
 // others opens the store from now on.
 template <class Db>
@@ -197,9 +186,10 @@ void forget_old_keys(Db& db, const Crypto& crypto) {
 // One batch of rotation inside the caller's transaction: re-encrypts
 // chronology entries, assessments, case data and exports, re-keys the blind
 // ids (hashes and sealed values), re-MACs audit rows (and reseals their
-// actors), each kind oldest first from where the last batch stopped
-// (sql_rotation.h). When nothing remains under an old key, its check value
-// is dropped: a ring without that key opens the store from then on.
+// actors), each kind oldest first from where the last batch stopped, a
+// window of ids at a time (sql_rotation.h). When every cursor has read its
+// kind to the end, nothing remains under an old key: its check value is
+// dropped, and a ring without that key opens the store from then on.
 template <class Db>
 RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch) {
     RotationProgress progress;
@@ -238,7 +228,6 @@ RotationProgress rotate_records(Db& db, const Crypto& crypto, std::int64_t batch
     step(audit::kActors, [&](const rotation::Cursor& cursor, std::int64_t limit) {
         return audit::reseal_actors(db, crypto, cursor, limit);
     });
-    if (progress.remaining == 0) progress.remaining = keys::left_behind(db, crypto);
     if (progress.remaining == 0) keys::forget_old_keys(db, crypto);
     return progress;
 }

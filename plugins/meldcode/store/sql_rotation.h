@@ -1,21 +1,30 @@
 // Where key rotation has got to, for both SQL adapters: rotation reads each
 // kind of sealed record in id order from a cursor kept in the store
 // (`rotation_cursors`, one row per kind, under the key it rotates to), so a
-// batch looks only at rows no batch has looked at before. `Db` is an
-// adapter's connection (see sql_transaction.h); every function runs inside
-// the caller's open transaction.
+// batch looks only at rows no batch has looked at before, and at most a
+// window of them. `Db` is an adapter's connection (see sql_transaction.h);
+// every function runs inside the caller's open transaction.
 //
 // Why a cursor and not an index on each key id column, as before schema 15:
 // rotation was the only reader of those eight indexes, and every submission
 // wrote to them — 9 of the 40 pages a lone submission wrote to SQLite's log
 // (bench/RESULTS.md, 2026-12-07). A row written after its cursor passed is
 // sealed under the active key already: the store seals every write under the
-// ring's active key. Before an old key's check value is dropped, each kind is
-// read once more whole (`find_left_behind`): a host still running with the
-// old key as active (docs/encryption-and-audit.md: restart every host before
-// rotating) would otherwise leave rows under a key the store then forgets.
+// ring's active key.
+//
+// Except from a host still running with the old key as active
+// (docs/encryption-and-audit.md: restart every host before rotating), which
+// may write under it behind a cursor. Such a host sends the cursors back to
+// the start before it writes (`kRestartForOtherKey`): SQLite's at its open
+// (no other process writes to the file while it is open), PostgreSQL's in
+// every transaction, as the store's lock is taken. The rotation then reads
+// every kind again, to its last id by then, before it forgets the old key.
+// Before 2026-12-07 the last batch read every kind whole instead, in one
+// transaction that every other write waited for: 0.27 s at 100,000
+// submissions (bench/RESULTS.md).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,11 +63,26 @@ struct Kind {
 
 // Where rotation has got to in one kind: the rows with after_id < id <=
 // end_id are still to read. `end_id` is the kind's last id when its first
-// batch ran; a row after it was written under the active key.
+// batch ran (or the first after a restart); a row after it was written
+// under the active key. -1: not known yet, set by the next batch.
 struct Cursor {
     std::int64_t after_id = 0;
     std::int64_t end_id = 0;
 };
+
+// Sends every cursor towards another key than ?1 (the host's active key)
+// back to the start of its kind, its end not known yet. Changes nothing
+// unless a rotation towards another key is under way: then this host has
+// the old key as active, and may write under it behind the cursors.
+constexpr const char* kRestartForOtherKey =
+    "UPDATE rotation_cursors SET after_id = 0, end_id = -1 WHERE key_id <> ?1";
+
+template <class Db>
+void restart_for_other_key(Db& db, const Crypto& crypto) {
+    auto q = db.query(kRestartForOtherKey);
+    q.bind(1, crypto.active_key_id());
+    q.run();
+}
 
 // Appended to a read that ends in a kind's `under_old_key`: the rows within
 // the cursor (?3, ?4), in id order, at most ?2.
@@ -91,20 +115,24 @@ void save_cursor(Db& db, const Crypto& crypto, const Kind& kind, const Cursor& c
     bind_cursor(q, cursor).run();
 }
 
-// The kind's cursor towards the active key. The first time rotation asks,
-// it spans the table as it is then: what is written later is written under
-// the active key.
+// The kind's cursor towards the active key. The first time rotation asks
+// (and the first time after a restart), it runs to the table's last id then:
+// what is written later is written under the active key.
 template <class Db>
 Cursor cursor(Db& db, const Crypto& crypto, const Kind& kind) {
+    Cursor at;
     {
         auto q = db.query(
             "SELECT after_id, end_id FROM rotation_cursors WHERE kind = ?1 AND key_id = ?2");
         q.bind(1, kind.name).bind(2, crypto.active_key_id());
-        if (q.step()) return {q.int64(0), q.int64(1)};
+        if (q.step()) {
+            at = {q.int64(0), q.int64(1)};
+            if (at.end_id >= 0) return at;
+        }
     }
-    const Cursor whole{0, last_id(db, kind)};
-    save_cursor(db, crypto, kind, whole);
-    return whole;
+    at.end_id = last_id(db, kind);
+    save_cursor(db, crypto, kind, at);
+    return at;
 }
 
 // At most how many rows within the cursor are still to read.
@@ -120,38 +148,28 @@ struct Step {
     std::int64_t left = 0;
 };
 
-// Runs `rotate(cursor, limit)` (re-keys up to `limit` rows of `kind` within
-// the cursor, in id order) and moves the cursor past them; a batch that
-// found fewer than `limit` read the kind to its end.
+// How many ids of a kind one batch reads at most, per row it may re-key:
+// after a restart most rows are under the active key already, and a batch
+// that looked for `limit` rows under the old key until it found them would
+// read the whole kind in one transaction.
+constexpr std::int64_t kIdsReadPerRow = 20;
+
+// Runs `rotate(window, limit)` (re-keys up to `limit` rows of `kind` within
+// the window, in id order) over the next kIdsReadPerRow * limit ids of the
+// cursor, and moves the cursor past them; a batch that found fewer than
+// `limit` read its window to the end.
 template <class Db, class Rotate>
 Step advance(Db& db, const Crypto& crypto, const Kind& kind, std::int64_t limit, Rotate&& rotate) {
     Cursor at = cursor(db, crypto, kind);
     std::int64_t rotated = 0;
     if (at.after_id < at.end_id && limit > 0) {
-        const Rotated done = rotate(at, limit);
-        at.after_id = done.count < limit ? at.end_id : done.last_id;
+        const Cursor window{at.after_id, std::min(at.end_id, at.after_id + kIdsReadPerRow * limit)};
+        const Rotated done = rotate(window, limit);
+        at.after_id = done.count < limit ? window.end_id : done.last_id;
         save_cursor(db, crypto, kind, at);
         rotated = done.count;
     }
     return {rotated, left_within(at)};
-}
-
-// Reads `kind` whole for a row still under an old key; when one is found,
-// sets the cursor from just before it to the kind's last id and returns at
-// most how many rows are left to read. 0 when none is left.
-template <class Db>
-std::int64_t find_left_behind(Db& db, const Crypto& crypto, const Kind& kind) {
-    Cursor at;
-    {
-        auto q = db.query(std::string("SELECT id FROM ") + kind.table + " WHERE " +
-                          kind.under_old_key + " ORDER BY id LIMIT 1");
-        q.bind(1, crypto.active_key_id());
-        if (!q.step()) return 0;
-        at.after_id = q.int64(0) - 1;
-    }
-    at.end_id = last_id(db, kind);
-    save_cursor(db, crypto, kind, at);
-    return left_within(at);
 }
 
 }  // namespace meldcode::sql::rotation

@@ -15,6 +15,7 @@
 
 #include "commit_times.h"
 #include "group_commit.h"
+#include "sql_rotation.h"
 #include "sql_transaction.h"
 #include "sqlite_checkpointer.h"
 #include "sqlite_db.h"
@@ -199,6 +200,10 @@ public:
                        "synchronous=NORMAL was refused");
         bool sealed = false;
         sql::one_transaction(*this, [&] {
+            // Only this store writes to the file while it is open (the
+            // store's lock), always under this ring's active key: a rotation
+            // towards another key restarts once, here (sql_rotation.h).
+            sql::rotation::restart_for_other_key(connection_, *crypto_);
             sql::prepare_keys(connection_, *crypto_,
                               [&] { sealed = seal_blind_backlog(connection_, *crypto_); });
         });
