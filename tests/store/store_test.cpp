@@ -146,6 +146,21 @@ void undo_rotation_cursors(const std::string& path) {
     }
 }
 
+// Every kind of record that rotation reads from a cursor, as
+// sql::rotate_records visits them.
+std::vector<const sql::rotation::Kind*> cursor_kinds() {
+    std::vector<const sql::rotation::Kind*> all;
+    for (const sql::keys::SealedColumn* column : sql::keys::kSealedColumns) {
+        all.push_back(&column->kind);
+    }
+    for (const sql::IdsColumn& column : sql::kIdsColumns) {
+        if (column.from_cursor) all.push_back(&column.kind);
+    }
+    all.push_back(&sql::audit::kLinks);
+    all.push_back(&sql::audit::kActors);
+    return all;
+}
+
 const Actor kOfficer{"officer-1", Role::officer};
 const Actor kObserver{"tech-7", Role::observer};
 const Actor kHost{"erp", Role::integration};
@@ -1014,7 +1029,7 @@ TEST_CASE("key rotation reads each kind of record from its cursor through the pr
     TempDir dir;
     const auto path = dir.store_path();
     open_store(path);
-    for (const sql::rotation::Kind* kind : sql::keys::cursor_kinds()) {
+    for (const sql::rotation::Kind* kind : cursor_kinds()) {
         const std::string plan =
             query_plan(path, std::string("SELECT id FROM ") + kind->table + " WHERE " +
                                  kind->under_old_key + sql::rotation::kWithinCursor);
@@ -1097,7 +1112,7 @@ TEST_CASE(
             tx.insert_concern(make_concern("C-" + n, "unit-" + n));
         }
     });
-    const auto kinds = static_cast<std::int64_t>(sql::keys::cursor_kinds().size());
+    const auto kinds = static_cast<std::int64_t>(cursor_kinds().size());
     RotationProgress progress;
     std::int64_t before = -1;
     int batches = 0;

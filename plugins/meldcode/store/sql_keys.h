@@ -159,18 +159,6 @@ bool old_key_in_use(Db& db, const Crypto& crypto) {
     return q.step();
 }
 
-// Every kind of record that rotation reads from a cursor.
-inline std::vector<const rotation::Kind*> cursor_kinds() {
-    std::vector<const rotation::Kind*> all;
-    for (const SealedColumn* column : kSealedColumns) all.push_back(&column->kind);
-    for (const IdsColumn& column : kIdsColumns) {
-        if (column.from_cursor) all.push_back(&column.kind);
-    }
-    all.push_back(&audit::kLinks);
-    all.push_back(&audit::kActors);
-    return all;
-}
-
 // Nothing is under another key than the active one: a ring without the
 // others opens the store from now on.
 template <class Db>
