@@ -2,7 +2,7 @@
 // ABI like any host (the plugin is loaded with Boost.DLL via the C++ SDK).
 //
 //   meldcode-admin audit-verify --config FILE   exit 0 chain holds, 1 broken, 2 error
-//   meldcode-admin keys-rotate  --config FILE [--batch N]
+//   meldcode-admin keys-rotate  --config FILE [--batch N]   exit 0 done, 2 stopped or error
 //   meldcode-admin audit-list   --config FILE [--limit N]   newest N rows, one JSON per line
 //   meldcode-admin purge        --config FILE [--dry-run] [--batch N]
 //   meldcode-admin enrol        --config MELDCODED_FILE --actor ID --role ROLE [--valid-hours N]
@@ -119,14 +119,42 @@ int audit_verify(const meldcode::sdk::Instance& mc, const json& actor) {
     return report.at("ok") == true ? kOk : kBroken;
 }
 
+// A rotation whose `remaining` rises was sent back to its start by a host on
+// the store that still has another key active (docs/encryption-and-audit.md).
+// Such a host does so again whenever it writes, until it is restarted with the
+// new ring: after this many rises the run stops rather than go round forever.
+constexpr int kMaxRestarts = 3;
+
+void say_started_over(long long from, long long to, const std::string& active_key) {
+    std::cerr << "keys-rotate: remaining rose from " << from << " to " << to
+              << ": a host on this store still writes with another key than \"" << active_key
+              << "\" active, and the rotation starts over. Restart every host with the new key"
+                 " ring.\n";
+}
+
 // One durable transaction per batch: interrupted, it resumes on the next run.
 int keys_rotate(const meldcode::sdk::Instance& mc, const json& actor, int batch) {
     long long total = 0;
+    long long last_remaining = -1;
+    int restarts = 0;
     for (;;) {
         const json progress = mc.rotate_keys(actor, {{"batch", batch}});
         total += progress.at("rotated").get<long long>();
         std::cout << progress.dump() << '\n' << std::flush;
-        if (progress.at("remaining") == 0) break;
+        const long long remaining = progress.at("remaining");
+        if (remaining == 0) break;
+        if (last_remaining >= 0 && remaining > last_remaining) {
+            const std::string active = progress.at("active_key");
+            say_started_over(last_remaining, remaining, active);
+            if (++restarts == kMaxRestarts) {
+                std::cerr << "keys-rotate: stopped after the rotation started over " << kMaxRestarts
+                          << " times; " << total
+                          << " records re-keyed so far. Run it again once every host has \""
+                          << active << "\" active: it resumes.\n";
+                return kError;
+            }
+        }
+        last_remaining = remaining;
     }
     std::cout << "done: " << total << " records now under the active key\n";
     return kOk;

@@ -1,11 +1,15 @@
 // Encryption at rest through the C ABI: the store (on SQLite the file and its
 // write-ahead log; on PostgreSQL every value of every table) holds no concern content; a wrong key
 // ring is refused and changes nothing; key rotation re-encrypts everything and can be resumed.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
+#include "admin_cli.h"
 #include "plugin_fixture.h"
 
 using namespace meldcode::test;
@@ -165,4 +169,56 @@ TEST_CASE("key rotation re-encrypts everything in resumable batches") {
     check_content(store, ref);
     CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
     check_no_plaintext(store.raw_bytes());
+}
+
+TEST_CASE("meldcode-admin keys-rotate stops, and says why, while a host writes with the old key",
+          "[postgres]") {
+    // Two processes on one store: the fixture's instance has the new key in
+    // its ring but the old one still active, and each of its writes sends the
+    // rotation back to its start (docs/encryption-and-audit.md, step 2).
+    StoreFixture store;
+    for (const char* unit : {"VHE-1", "VHE-2", "VHE-3"}) write_content(store, unit);
+    json ring = fixture_ring(store);
+    ring["keys"]["k-new"] = std::string(64, 'c');
+    store.reopen_with_keys(key_ring_file(store, "old-active.keys", ring));
+    ring["active"] = "k-new";
+    const json new_ring = key_ring_file(store, "both.keys", ring);
+    json rotating = store.config();
+    rotating["keys"] = new_ring;
+    const std::string config = (store.dir() / "rotating.json").string();
+    std::ofstream(config) << rotating.dump();
+
+    // It stops writing on its own after a while, so that a keys-rotate that
+    // never gives up fails this test instead of hanging it.
+    std::atomic<bool> stop{false};
+    std::thread stale_host([&] {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!stop && std::chrono::steady_clock::now() < until) {
+            store.mc().record_audit(actor("meldcoded", "integration"),
+                                    {{"action", "authentication.failures"}, {"count", 1}});
+        }
+    });
+    const AdminRun stopped = admin("keys-rotate --config " + config + " --batch 1");
+    stop = true;
+    stale_host.join();
+    CHECK(stopped.exit_code == 2);
+    CHECK(stopped.output.find("\"active_key\":\"k-new\"") != std::string::npos);
+    CHECK(stopped.errors.find("remaining rose from") != std::string::npos);
+    CHECK(stopped.errors.find("another key than \"k-new\" active") != std::string::npos);
+    CHECK(stopped.errors.find("stopped after the rotation started over 3 times") !=
+          std::string::npos);
+    CHECK(store.rows("key_checks") == 2);  // the old key is still needed
+
+    // Restarted with the new ring, the host no longer sends it back.
+    store.reopen_with_keys(new_ring);
+    const AdminRun done = admin("keys-rotate --config " + config + " --batch 50");
+    CHECK(done.exit_code == 0);
+    CHECK(done.output.find("\"remaining\":0") != std::string::npos);
+    CHECK(done.errors.empty());
+    CHECK(store.rows("key_checks") == 1);
+    store.reopen_with_keys(
+        key_ring_file(store, "new-only.keys",
+                      {{"active", "k-new"}, {"keys", {{"k-new", std::string(64, 'c')}}}}));
+    check_content(store, store.only_concern_ref("VHE-2"));
+    CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
 }
