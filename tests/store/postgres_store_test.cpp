@@ -5,6 +5,7 @@
 // does differently: migrations and store_too_new, errors that must not
 // carry the conninfo, sealing into BYTEA, the audit chain and its triggers,
 // purge, key rotation, and several stores (processes) on one schema.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <string>
 #include <thread>
@@ -370,6 +371,36 @@ TEST_CASE("a ticket's claim holds through a key rotation, before, during and aft
     REQUIRE(prompts.size() == 2);
     CHECK(prompts[0].prompted_at == 1000);
     CHECK(prompts[1].prompted_at == 1002);
+}
+
+TEST_CASE("two stores with different active keys, during a rotation, claim a ticket once",
+          "[postgres]") {
+    // Each would claim the ticket under its own key, where the other's claim
+    // is not in the way: both meet each ticket at the same moment.
+    PostgresSchema schema;
+    auto old_active = open_store(schema, ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k1"));
+    auto new_active = open_store(schema, ring_of({{"k1", '\x11'}, {"k2", '\x22'}}, "k2"));
+    constexpr int kTickets = 200;
+    std::vector<std::atomic<int>> arrived(kTickets);
+    std::vector<std::atomic<int>> claims(kTickets);
+    const auto claim_all = [&](Store& store) {
+        for (int i = 0; i < kTickets; ++i) {
+            ++arrived[i];
+            while (arrived[i] < 2) std::this_thread::yield();
+            const std::string ticket = "erp\x1fWO-" + std::to_string(i);
+            if (store.shared_prompt_claims()->claim({ticket, 1000 + i})) ++claims[i];
+        }
+    };
+    std::thread other([&] { claim_all(*new_active); });
+    claim_all(*old_active);
+    other.join();
+    int claimed_twice = 0;
+    for (const auto& n : claims) {
+        CHECK(n == 1);
+        claimed_twice += n == 2 ? 1 : 0;
+    }
+    CHECK(claimed_twice == 0);
+    CHECK(count(schema, "prompts") == std::to_string(kTickets));
 }
 
 namespace {

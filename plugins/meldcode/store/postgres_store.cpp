@@ -57,10 +57,12 @@ using PgTransaction = sql::SqlTransaction<PgDb>;
 // fraction of a second of claims — one more question for those tickets, as
 // with SQLite's prompt log written behind the hook (README).
 // The ticket is stored as its blind index (sql_blind.h): claimed under the
-// active key, looked up under every key of the ring. While a key rotation is
-// unfinished, a ticket claimed under the old key is found first, so it is
-// not claimed again under the new one (two instances racing on that one
-// ticket in that window could still both ask).
+// active key, its one unique key. While a key rotation is unfinished, two
+// processes may have different active keys, and their claims of one ticket
+// would not meet on that key: with more than one key in the ring, a claim
+// looks the ticket up under every key first, and the claims of all such
+// processes on the store take turns (an advisory lock of their own, not the
+// store's), so that two of them racing on one ticket cannot both ask.
 class PgPromptClaims final : public PromptClaims {
 public:
     PgPromptClaims(const std::string& conninfo, const Crypto& crypto)
@@ -72,8 +74,18 @@ public:
     bool claim(const PromptRecord& prompt) override {
         std::lock_guard<std::mutex> lock(mutex_);
         db_.reconnect_if_lost();
-        if (crypto_.key_ids().size() > 1 && find(prompt.host_ticket_id)) return false;
-        return sql::save_prompt(db_, crypto_, prompt.host_ticket_id, prompt.prompted_at);
+        if (crypto_.key_ids().size() == 1) return save(prompt);
+        db_.exec(
+            "BEGIN; SELECT pg_advisory_xact_lock(hashtext('meldcode-claims:' || "
+            "current_schema()))");
+        try {
+            const bool claimed = !find(prompt.host_ticket_id) && save(prompt);
+            db_.exec("COMMIT");
+            return claimed;
+        } catch (...) {
+            db_.rollback_if_open();
+            throw;
+        }
     }
 
     bool claimed(const std::string& host_ticket_id) override {
@@ -83,6 +95,10 @@ public:
     }
 
 private:
+    bool save(const PromptRecord& prompt) {
+        return sql::save_prompt(db_, crypto_, prompt.host_ticket_id, prompt.prompted_at);
+    }
+
     bool find(const std::string& host_ticket_id) {
         auto q =
             db_.query("SELECT 1 FROM prompts WHERE " + sql::matches(crypto_, "ticket_hash", 1));
