@@ -159,6 +159,16 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
                     {MC_E_PAYLOAD, "schema_violation", "/limit"});
     CHECK(std::string(api.last_error()->message) ==
           "invalid field /limit: Expected number greater than or equal to 1");
+    // A state the workflow lacks (here its Dutch name) would list nothing,
+    // as if no concern were there: refused, naming the states there are.
+    expect_rejected(store, api.concerns_list, officer.c_str(), R"({"state":"wegen"})",
+                    {MC_E_PAYLOAD, "unknown_state", "/state"});
+    CHECK(std::string(api.last_error()->message).find("open, signals_mapped, consulted") !=
+          std::string::npos);
+    CHECK(store.mc()
+              .list_concerns(actor("af-1", "officer"), {{"state", "open"}})
+              .at("items")
+              .size() == 1);
     json no_unit = ticket("WO-3", "VHE-1", "tech-1");
     no_unit.erase("unit_id");
     expect_rejected(store, api.ticket_closed, technician.c_str(), no_unit.dump().c_str(),

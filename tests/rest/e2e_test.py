@@ -329,6 +329,13 @@ class SidecarTest(SidecarCase):
                            "idempotency_key_mismatch")
         self.assertProblem(self.call("GET", "/v1/concerns?unit_id=" + UNIT, "officer"), 400,
                            "unknown_query_parameter")
+        # A state the workflow lacks would list nothing, as if none were there.
+        body = self.assertProblem(self.call("GET", "/v1/concerns?state=wegen", "officer"), 400,
+                                  "unknown_state")
+        self.assertEqual(body["pointer"], "/state")
+        self.assertIn("weighed", body["detail"])
+        self.assertProblem(self.call("POST", "/v1/concerns/search", "officer", {"state": "wegen"}),
+                           422, "unknown_state")
         self.assertProblem(self.call("GET", "/v1/concerns/c_AAAAAAAAAAAAAAAAAAAAAA", "officer"),
                            404, "not_found")
         self.assertEqual(self.concern_count(), before)

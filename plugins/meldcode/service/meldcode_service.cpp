@@ -1,6 +1,7 @@
 #include "service/meldcode_service.h"
 
 #include <algorithm>
+#include <boost/algorithm/string/join.hpp>
 
 #include "core/errors.h"
 #include "core/feedback.h"
@@ -499,6 +500,14 @@ void MeldcodeService::report_host_event(const Actor& actor, const HostEvent& e) 
 
 ConcernPage MeldcodeService::list_concerns(const Actor& actor, const ConcernQuery& query) {
     authorize(actor, Operation::list_concerns);
+    // A state the workflow does not have would list nothing: an officer who
+    // mistyped one would read "no concerns there" instead of an error.
+    if (query.state && !workflow_.has_state(*query.state)) {
+        throw Error(MC_E_PAYLOAD, "unknown_state",
+                    "the workflow has no such state; its states are " +
+                        boost::algorithm::join(workflow_.state_ids(), ", "),
+                    "/state");
+    }
     ConcernPage page;
     store_->transaction([&](StoreTransaction& tx) {
         page = read_page<ConcernPage>(query,
