@@ -55,8 +55,12 @@ bool known_role(const std::string& role) {
 // An actor id as the actor schema allows it: 1 to 200 characters of UTF-8,
 // no control characters (a header value cannot hold line breaks anyway).
 bool well_formed_id(const std::string& id) {
-    constexpr std::size_t kMaxIdBytes = 200 * 4;
-    return !id.empty() && id.size() <= kMaxIdBytes && valid_utf8(id) &&
+    constexpr std::ptrdiff_t kMaxCharacters = 200;
+    // In valid UTF-8 every byte but a continuation byte starts a character.
+    const auto characters = std::count_if(id.begin(), id.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    });
+    return !id.empty() && valid_utf8(id) && characters <= kMaxCharacters &&
            std::none_of(id.begin(), id.end(),
                         [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
@@ -71,10 +75,14 @@ std::variant<nlohmann::json, ActingRefusal> Authenticator::acting_actor(
     const Identity& identity, const Request& request, const std::string& reserved_id) const {
     const std::string* id = request.header("x-acting-actor");
     const std::string* role = request.header("x-acting-role");
-    if (id == nullptr && role == nullptr) return identity.actor;
+    const std::string* organisation = request.header("x-acting-organisation");
+    // An organisation names the actor's employer: alone, it would be dropped
+    // with a success answer, and the contractor's name the host sent lost.
+    if (id == nullptr && role == nullptr && organisation == nullptr) return identity.actor;
     if (id == nullptr || role == nullptr) {
         return malformed("acting_headers_incomplete",
-                         "X-Acting-Actor and X-Acting-Role go together");
+                         "X-Acting-Actor and X-Acting-Role go together, and X-Acting-Organisation "
+                         "only with them");
     }
     if (!well_formed_id(*id)) {
         return malformed("invalid_acting_actor",
@@ -101,7 +109,7 @@ std::variant<nlohmann::json, ActingRefusal> Authenticator::acting_actor(
     nlohmann::json actor = acted_for;
     actor["integration"] = identity.actor.at("id");
     // A contractor's technician: the host names the organisation too.
-    if (const std::string* organisation = request.header("x-acting-organisation")) {
+    if (organisation != nullptr) {
         if (!well_formed_id(*organisation)) {
             return malformed("invalid_acting_organisation",
                              "X-Acting-Organisation must be 1 to 200 characters of UTF-8 text");

@@ -56,7 +56,9 @@ constexpr auto kLinger = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kLingerAfterHead = std::size_t{64} * 1024;
 
-void split_query(beast::string_view query, std::map<std::string, std::string>& out) {
+// A name given twice keeps its first value and is noted: the sidecar refuses
+// it rather than guess whether the caller meant either, both or the last.
+void split_query(beast::string_view query, Request& r) {
     while (!query.empty()) {
         const std::size_t end = std::min(query.find('&'), query.size());
         const beast::string_view pair = query.substr(0, end);
@@ -64,7 +66,12 @@ void split_query(beast::string_view query, std::map<std::string, std::string>& o
         if (eq > 0) {
             const beast::string_view value =
                 eq < pair.size() ? pair.substr(eq + 1) : beast::string_view();
-            out[percent_decode({pair.data(), eq})] = percent_decode({value.data(), value.size()});
+            std::string name = percent_decode({pair.data(), eq});
+            const bool added =
+                r.query.emplace(name, percent_decode({value.data(), value.size()})).second;
+            if (!added && r.repeated_query_parameter.empty()) {
+                r.repeated_query_parameter = std::move(name);
+            }
         }
         query = end < query.size() ? query.substr(end + 1) : beast::string_view();
     }
@@ -84,7 +91,7 @@ Request translate(const http::request<http::string_body>& in, const std::string&
     const beast::string_view target = in.target();
     const std::size_t question = target.find('?');
     r.path = std::string(target.substr(0, question));
-    if (question != beast::string_view::npos) split_query(target.substr(question + 1), r.query);
+    if (question != beast::string_view::npos) split_query(target.substr(question + 1), r);
     for (const auto& field : in) {
         auto [it, inserted] = r.headers.emplace(lower(field.name_string()), field.value());
         if (!inserted) (it->second += ", ").append(field.value().data(), field.value().size());

@@ -86,15 +86,15 @@ inline std::optional<Response> merge_idempotency_key(const Request& request, std
     return merge(body, "idempotency_key", *key, "Idempotency-Key header");
 }
 
-// Turns a GET's query parameters into the JSON query the plugin takes; only
-// the names in `allowed`, else 400 with `refusal` as the detail. `limit` and
-// `*_limit` are numbers in the query schemas; anything that is not one goes
-// on as a string for the plugin to refuse with its own code and pointer.
-inline std::optional<Response> query_from_url(const Request& request,
-                                              std::initializer_list<const char*> allowed,
-                                              const char* refusal, nlohmann::json& query) {
-    query = nlohmann::json::object();
+// 400 unless every query parameter is one of `allowed` (`refusal` is the
+// detail) and valid UTF-8, name and value (a name goes into the pointer).
+inline std::optional<Response> refuse_other_parameters(const Request& request,
+                                                       std::initializer_list<const char*> allowed,
+                                                       const char* refusal) {
     for (const auto& [name, value] : request.query) {
+        if (!valid_utf8(name)) {
+            return problem(400, "invalid_utf8", "a query parameter's name is not valid UTF-8");
+        }
         if (std::none_of(allowed.begin(), allowed.end(),
                          [&name = name](const char* a) { return name == a; })) {
             return problem(400, "unknown_query_parameter", refusal, "/" + name);
@@ -102,6 +102,20 @@ inline std::optional<Response> query_from_url(const Request& request,
         if (!valid_utf8(value)) {
             return problem(400, "invalid_utf8", "a query parameter is not valid UTF-8", "/" + name);
         }
+    }
+    return std::nullopt;
+}
+
+// Turns a GET's query parameters into the JSON query the plugin takes; only
+// the names in `allowed`, else 400 with `refusal` as the detail. `limit` and
+// `*_limit` are numbers in the query schemas; anything that is not one goes
+// on as a string for the plugin to refuse with its own code and pointer.
+inline std::optional<Response> query_from_url(const Request& request,
+                                              std::initializer_list<const char*> allowed,
+                                              const char* refusal, nlohmann::json& query) {
+    if (auto refused = refuse_other_parameters(request, allowed, refusal)) return refused;
+    query = nlohmann::json::object();
+    for (const auto& [name, value] : request.query) {
         const bool digits = !value.empty() && value.size() < 10 &&
                             std::all_of(value.begin(), value.end(), [](char ch) {
                                 return std::isdigit(static_cast<unsigned char>(ch));

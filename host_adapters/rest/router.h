@@ -36,6 +36,9 @@ struct Route {
     const char* path_template;
     bool takes_body;  // POST or PATCH with a JSON body, size-limited
     Handler handler;
+    // Whether its handler reads query parameters (and refuses names it does
+    // not take, query_from_url): any parameter to a route without is refused.
+    bool takes_query = false;
 };
 
 struct Match {

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
+#include <optional>
 
 #include "client_address.h"
 #include "problem.h"
+#include "route_calls.h"
 #include "v1_routes.h"
 
 namespace meldcoded {
@@ -135,6 +137,28 @@ Response allow(int status, const std::string& methods) {
     return r;
 }
 
+// A query parameter given twice, or any to a route that takes none: refused
+// rather than ignored, which would answer as if the caller had asked for
+// something else (?state=open&state=decided read as decided alone, or
+// /v1/steps/due?assignee=af-1 as if it filtered).
+std::optional<Response> refuse_query(const Request& request, const Route& route) {
+    const std::string& repeated = request.repeated_query_parameter;
+    if (!repeated.empty() && !valid_utf8(repeated)) {
+        return problem(400, "invalid_utf8", "a query parameter's name is not valid UTF-8");
+    }
+    if (!repeated.empty()) {
+        return problem(
+            400, "repeated_query_parameter",
+            "a query parameter may be given once; " + repeated + " is given more than once",
+            "/" + repeated);
+    }
+    if (route.takes_query) return std::nullopt;
+    return refuse_other_parameters(
+        request, {},
+        (std::string(route.method) + " " + route.path_template + " takes no query parameters")
+            .c_str());
+}
+
 }  // namespace
 
 const nlohmann::json& sidecar_actor() {
@@ -223,6 +247,7 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
         if (methods.empty()) return problem(404, "no_such_route", "there is no such route");
         return allow(request.method == "OPTIONS" ? 204 : 405, methods);
     }
+    if (auto refused = refuse_query(request, *m.route)) return *refused;
     if (m.route->takes_body) {
         if (!is_json_media_type(request.header("content-type"), request.method == "PATCH")) {
             return problem(415, "unsupported_media_type", "send Content-Type: application/json");

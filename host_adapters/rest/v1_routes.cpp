@@ -72,6 +72,10 @@ Response submit(const RouteContext& c) {
 // The form of the capture page's prompt token, in the prompt's locale or
 // ?locale=; without the actor the plugin names (the page needs no id).
 Response prompt_form(const RouteContext& c) {
+    if (auto refused =
+            refuse_other_parameters(c.request, {"locale"}, "GET /v1/prompt takes locale only")) {
+        return *refused;
+    }
     const auto token = prompt_token(c.request);
     if (!token) {
         return problem(400, "prompt_token_required", "send Authorization: Prompt <prompt token>");
@@ -192,6 +196,9 @@ std::string requested_locale(const Request& request) {
 // The calls that answer a document in the requested locale (catalog, workflow).
 Response localized(const RouteContext& c, mc_status (*fn)(mc_instance*, const char*, char**),
                    const char* failure) {
+    if (auto refused = refuse_other_parameters(c.request, {"locale"}, "the only query parameter here is locale")) {
+        return *refused;
+    }
     const std::string locale = requested_locale(c.request);
     if (!locale.empty() && locale != "nl" && locale != "en") {
         return problem(400, "unsupported_locale", "supported locales are nl and en", "/locale");
@@ -227,18 +234,18 @@ const std::vector<Route>& v1_routes() {
     static const std::vector<Route> routes{
         {"POST", "/v1/tickets/closed", true, ticket_closed},
         {"POST", "/v1/submissions", true, submit},
-        {"GET", "/v1/prompt", false, prompt_form},
+        {"GET", "/v1/prompt", false, prompt_form, true},
         {"GET", "/v1/submissions/{ref}", false, submission_status},
-        {"GET", "/v1/submissions/{ref}/concern", false, submission_concern},
+        {"GET", "/v1/submissions/{ref}/concern", false, submission_concern, true},
         {"POST", "/v1/host-events", true, host_event},
-        {"GET", "/v1/concerns", false, concerns_list},
+        {"GET", "/v1/concerns", false, concerns_list, true},
         {"POST", "/v1/concerns/search", true, concerns_search},
-        {"GET", "/v1/concerns/{ref}", false, concern_get},
+        {"GET", "/v1/concerns/{ref}", false, concern_get, true},
         {"POST", "/v1/concerns/{ref}/actions", true, concern_act},
-        {"GET", "/v1/concerns/{ref}/melding-draft", false, melding_draft},
+        {"GET", "/v1/concerns/{ref}/melding-draft", false, melding_draft, true},
         {"GET", "/v1/steps/due", false, steps_due},
-        {"GET", "/v1/catalog", false, catalog},
-        {"GET", "/v1/workflow", false, workflow},
+        {"GET", "/v1/catalog", false, catalog, true},
+        {"GET", "/v1/workflow", false, workflow, true},
         {"GET", "/v1/info", false, info},
         {"GET", "/v1/extensions", false, extensions},
         {"POST", "/v1/host-orders/{mapping}", true, host_order_post},
@@ -249,8 +256,8 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/purge", true, purge},
         {"POST", "/v1/keys/rotate", true, keys_rotate},
         {"GET", "/v1/audit/verification", false, audit_verification},
-        {"GET", "/v1/audit", false, audit_list},
-        {"GET", "/v1/figures", false, figures},
+        {"GET", "/v1/audit", false, audit_list, true},
+        {"GET", "/v1/figures", false, figures, true},
     };
     return routes;
 }

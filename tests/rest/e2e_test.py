@@ -277,6 +277,12 @@ class SidecarTest(SidecarCase):
         self.assertProblem(self.call("GET", "/v1/steps/due", "erp",
                                      headers={"X-Acting-Actor": TECH}), 400,
                            "acting_headers_incomplete")
+        # An organisation alone would be dropped with a success answer.
+        self.assertProblem(self.call("POST", "/v1/submissions", "erp",
+                                     submission("acting-03", ticket={
+                                         "host_ticket_id": "WO-8", "unit_id": UNIT}),
+                                     {"X-Acting-Organisation": "Aannemer BV"}), 400,
+                           "acting_headers_incomplete")
         # A person's token cannot act for anyone.
         self.assertProblem(self.call("GET", "/v1/catalog", "officer", headers=acting), 403,
                            "acting_not_allowed")
@@ -294,14 +300,19 @@ class SidecarTest(SidecarCase):
         mine = [e for e in concern["chronology"] if e["kind"] == "signals_submitted"
                 and e["data"]["submission_ref"] == receipt["submission_ref"]]
         self.assertEqual(mine[0]["data"]["organisation"], "Installatiebedrijf Vermeer")
-        # Held to the actor schema like an id: a clear error naming it, nothing stored.
+        # Held to the actor schema like an id (1 to 200 characters): a malformed
+        # header, refused by its name, nothing stored.
         before = self.concern_count()
-        body = self.assertProblem(self.call("POST", "/v1/submissions", "erp",
-                                            submission("contractor-02", ticket={
-                                                "host_ticket_id": "WO-62", "unit_id": UNIT}),
-                                            dict(acting, **{"X-Acting-Organisation": "x" * 201})),
-                                  422, "invalid_actor")
-        self.assertEqual(body["pointer"], "/organisation")
+        self.assertProblem(self.call("POST", "/v1/submissions", "erp",
+                                     submission("contractor-02", ticket={
+                                         "host_ticket_id": "WO-62", "unit_id": UNIT}),
+                                     dict(acting, **{"X-Acting-Organisation": ("é" * 201).encode()})),
+                           400, "invalid_acting_organisation")
+        status, _, _ = self.call("POST", "/v1/submissions", "erp",
+                                 submission("contractor-03", ticket={
+                                     "host_ticket_id": "WO-63", "unit_id": UNIT}),
+                                 dict(acting, **{"X-Acting-Organisation": ("é" * 200).encode()}))
+        self.assertEqual(status, 201)
         self.assertEqual(self.concern_count(), before)
 
     def test_07_bad_bodies_are_problems_and_store_nothing(self):
@@ -328,6 +339,16 @@ class SidecarTest(SidecarCase):
                                      {"Idempotency-Key": "other-key-1"}), 422,
                            "idempotency_key_mismatch")
         self.assertProblem(self.call("GET", "/v1/concerns?unit_id=" + UNIT, "officer"), 400,
+                           "unknown_query_parameter")
+        # A parameter twice, or one a route does not take, would be read as
+        # something else than was asked: refused, naming it.
+        body = self.assertProblem(self.call("GET", "/v1/concerns?state=open&state=decided",
+                                            "officer"), 400, "repeated_query_parameter")
+        self.assertEqual(body["pointer"], "/state")
+        body = self.assertProblem(self.call("GET", "/v1/steps/due?assignee=af-1", "officer"), 400,
+                                  "unknown_query_parameter")
+        self.assertEqual(body["pointer"], "/assignee")
+        self.assertProblem(self.call("GET", "/v1/catalog?lang=en", "tech"), 400,
                            "unknown_query_parameter")
         # A state the workflow lacks would list nothing, as if none were there.
         body = self.assertProblem(self.call("GET", "/v1/concerns?state=wegen", "officer"), 400,
@@ -1610,8 +1631,10 @@ class FirstUseTest(E2ETestCase):
         future = dict(ticket(504), closed_at=now(days=3))
         bad = [
             ("GET", "/v1/catalog?locale=de", "tech", None, None, None, "unsupported_locale"),
-            ("GET", "/v1/catalog?locale=%FF", "tech", None, None, None, "unsupported_locale"),
+            ("GET", "/v1/catalog?locale=%FF", "tech", None, None, None, "invalid_utf8"),
             ("GET", "/v1/concerns?state=%FF%FE", "officer", None, None, None, "invalid_utf8"),
+            ("GET", "/v1/concerns?%FF=1", "officer", None, None, None, "invalid_utf8"),
+            ("GET", "/v1/steps/due?%FF=1&%FF=2", "officer", None, None, None, "invalid_utf8"),
             ("GET", "/v1/concerns?limit=abc", "officer", None, None, None, None),
             ("GET", "/v1/concerns?cursor=zzz", "officer", None, None, None, None),
             ("GET", "/v1/audit?limit=-1", "auditor", None, None, None, None),
@@ -1622,6 +1645,10 @@ class FirstUseTest(E2ETestCase):
              "invalid_acting_actor"),
             ("GET", "/v1/concerns", "acting", None,
              {"X-Acting-Actor": "af-1", "X-Acting-Role": "chief"}, None, "invalid_acting_role"),
+            # 201 characters: the same answer as any other id the actor schema refuses.
+            ("GET", "/v1/concerns", "acting", None,
+             {"X-Acting-Actor": "a" * 201, "X-Acting-Role": "officer"}, None,
+             "invalid_acting_actor"),
             ("POST", "/v1/submissions", "tech", None, {"Idempotency-Key": b"key-\xff-1"},
              json.dumps(submission("x-0000001", ticket={"host_ticket_id": "WO-5", "unit_id": UNIT})),
              "invalid_utf8"),
