@@ -230,6 +230,22 @@ TEST_CASE("an unknown field is rejected", "[workflow][fields]") {
     }
 }
 
+TEST_CASE("a person sent with a role member is refused, naming the member it is called",
+          "[workflow][fields]") {
+    // The natural guess, as the help text speaks of "a role".
+    const json fields{
+        {"people", {{{"role", "child 1"}, {"relation", "child_witness"}, {"age", 7}}}}};
+    require_rejected("record_people", fields, invalid("/fields/people/0/role"));
+    ConcernStatus concern = concern_for("record_people", "open");
+    try {
+        default_workflow().apply(concern, "record_people", fields, today());
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("only person (a role: adult A, child 1, ...)") !=
+              std::string::npos);
+    }
+}
+
 TEST_CASE("fields must be a JSON object", "[workflow][fields]") {
     const auto fields = GENERATE(json(nullptr), json::array(), json("reason"), json(3));
     require_rejected("close", fields, invalid("/fields"));

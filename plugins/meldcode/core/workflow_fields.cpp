@@ -69,8 +69,9 @@ void check_person(const std::string& ptr, const std::vector<std::string>& relati
     for (const auto& item : p.items()) {
         if (item.key() != "person" && item.key() != "relation" && item.key() != "age") {
             throw invalid_field(ptr + "/" + item.key(),
-                                "unknown member: a person is a role, a relation and an age only "
-                                "(no names, addresses or birth dates)");
+                                "unknown member: a person has only person (a role: adult A, "
+                                "child 1, ...), relation and age; no names, addresses or birth "
+                                "dates");
         }
     }
     if (!p.contains("person")) throw missing_field(ptr + "/person");
