@@ -104,7 +104,7 @@ const Unidentified& unidentified(AuthFailure failure) {
     static const Unidentified kinds[] = {
         {"missing_token", "missing_token", "send Authorization: Bearer <token>",
          "authentication.missing_token"},
-        {"unknown_token", "invalid_token", "send Authorization: Bearer <token>",
+        {"invalid_token", "invalid_token", "send Authorization: Bearer <token>",
          "authentication.invalid_token"},
         {"rate_limited", "too_many_failed_attempts", "", "authentication.rate_limited"},
         {"invalid_session", "session_ended", "the session has ended; sign in again",

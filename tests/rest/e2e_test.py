@@ -811,7 +811,7 @@ class RateLimitTest(E2ETestCase):
             self.assertEqual(mc.request("GET", "/v1/catalog", tok["tech"])[0], 200)
         finally:
             mc.stop()
-        self.assertIn('"reason":"unknown_token"', mc.log_text())
+        self.assertIn('"reason":"invalid_token"', mc.log_text())
         self.assertNotIn("mct_guess", mc.log_text())
 
     def test_failed_attempts_are_in_the_audit_trail_and_rate_limiting_once(self):
