@@ -22,6 +22,7 @@ Response legal_hold(const RouteContext& c) {
 Response export_request(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge(body, "concern_ref", c.params.at("ref"), "path")) return *error;
+    if (auto error = merge_idempotency_key(c.request, body)) return *error;
     return ok(call(c, api(c).concern_export, body), 201);
 }
 

@@ -175,3 +175,35 @@ TEST_CASE("every export is audited and only officers may export") {
                         {"observer", "auditor", "admin", "integration"}, "export_concern");
     CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export'") == "1|\n");
 }
+
+TEST_CASE("an export request retried under its key records one request") {
+    // A host that lost the 201 asks again; a second pending dossier could be
+    // released apart from the first.
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json officer = actor("af-1", "officer");
+    const json request{{"concern_ref", ref},
+                       {"requester_relation", "possible_victim"},
+                       {"idempotency_key", "export-key-0001"}};
+    const json first = store.mc().export_concern(officer, request);
+    const json again = store.mc().export_concern(officer, request);
+    CHECK(again.at("export_ref") == first.at("export_ref"));
+    CHECK(store.rows("export_requests") == 1);
+
+    json other = request;
+    other["requester_relation"] = "other";
+    expect_rejected(store, store.mc().plugin().api().concern_export, officer.dump().c_str(),
+                    other.dump().c_str(),
+                    {MC_E_CONFLICT, "idempotency_key_reused", "/idempotency_key"}, kObservation);
+    const json approval{{"export_ref", first.at("export_ref")},
+                        {"approve", true},
+                        {"idempotency_key", "export-key-0002"}};
+    expect_rejected(store, store.mc().plugin().api().concern_export,
+                    actor("af-2", "officer").dump().c_str(), approval.dump().c_str(),
+                    {MC_E_PAYLOAD, "invalid_field", "/idempotency_key"}, kObservation);
+    // Without a key, each request is one of its own.
+    json unkeyed = request;
+    unkeyed.erase("idempotency_key");
+    CHECK(store.mc().export_concern(officer, unkeyed).at("export_ref") != first.at("export_ref"));
+    CHECK(store.rows("export_requests") == 2);
+}

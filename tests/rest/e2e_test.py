@@ -443,10 +443,15 @@ class SidecarTest(SidecarCase):
         self.assertProblem(self.call("POST", "/v1/concerns/%s/legal-hold" % cref, "admin",
                                      {"concern_ref": "c_other", "hold": False}), 422,
                            "concern_ref_mismatch")
+        export_request = {"requester_relation": "possible_victim", "redact": ["host_ticket_ids"]}
+        retried = {"Idempotency-Key": "export-" + cref}
         status, _, pending = self.call("POST", "/v1/concerns/%s/export-requests" % cref,
-                                       "officer", {"requester_relation": "possible_victim",
-                                                   "redact": ["host_ticket_ids"]})
+                                       "officer", export_request, retried)
         self.assertEqual(status, 201, pending)
+        # A retry after a lost answer is the same request, not a second pending dossier.
+        status, _, again = self.call("POST", "/v1/concerns/%s/export-requests" % cref,
+                                     "officer", export_request, retried)
+        self.assertEqual((status, again["export_ref"]), (201, pending["export_ref"]), again)
         approval = "/v1/export-requests/%s/approval" % pending["export_ref"]
         status, _, dossier = self.call("POST", approval, "officer2", {"approve": True})
         self.assertEqual(status, 200, dossier)

@@ -448,7 +448,8 @@ json dossier(const Dossier& d) {
 
 std::optional<std::string> export_approval(const json& doc) {
     if (!doc.contains("export_ref")) return std::nullopt;
-    for (const char* key : {"concern_ref", "requester_relation", "withhold", "redact"}) {
+    for (const char* key :
+         {"concern_ref", "requester_relation", "withhold", "redact", "idempotency_key"}) {
         if (doc.contains(key)) {
             throw invalid_field(std::string("/") + key, "an approval names only export_ref");
         }
@@ -472,6 +473,7 @@ ExportRequest export_request(const json& doc) {
                               w.at("explanation").get<std::string>()});
     }
     r.also_redact = redactions(doc);
+    r.retry = retry_key(doc);
     return r;
 }
 

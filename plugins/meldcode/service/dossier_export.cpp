@@ -100,6 +100,12 @@ ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportReq
                       {"redact", std::move(redact)}};
     store_->transaction([&](StoreTransaction& tx) {
         const ConcernRecord concern = select(tx, {request.concern_ref, std::nullopt});
+        if (const auto first = taken_before(tx, actor, request.retry)) {
+            const auto earlier = tx.find_export(first->answer.value().at("export_ref"));
+            if (!earlier) throw not_found("export request", "/idempotency_key");
+            record = *earlier;
+            return;
+        }
         std::set<std::int64_t> ids;
         for (const Entry& e : tx.whole_chronology(concern)) ids.insert(e.id);
         for (std::size_t i = 0; i < request.withhold.size(); ++i) {
@@ -110,6 +116,7 @@ ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportReq
         }
         record.concern = concern.id;
         record.id = tx.insert_export(record);
+        remember(tx, actor, request.retry, concern.id, nlohmann::json{{"export_ref", record.ref}});
         audit(tx, actor, "concern.export_requested", concern.id);
     });
     return record;

@@ -203,6 +203,7 @@ struct ExportRequest {
     std::string requester_relation;  // possible_victim, suspected_perpetrator, other
     std::vector<WithheldEntry> withhold;
     std::vector<Redaction> also_redact;
+    RetryKey retry;  // a retry answers the first request and records no other
 };
 
 struct Dossier {
