@@ -209,6 +209,23 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     expect_rejected(store, api.signals_submit, technician.c_str(), reused.dump().c_str(),
                     {MC_E_CONFLICT, "idempotency_key_reused", "/idempotency_key"});
 
+    // Either-or members are named, not "exactly one child schema".
+    const std::string admin = actor("beheer-1", "admin").dump();
+    expect_rejected(store, api.legal_hold_set, admin.c_str(),
+                    json{{"concern_ref", ref}, {"hold", true}}.dump().c_str(),
+                    {MC_E_PAYLOAD, "missing_field", "/reason"});
+    expect_rejected(
+        store, api.legal_hold_set, admin.c_str(),
+        json{{"concern_ref", ref}, {"hold", false}, {"reason", "complaint"}}.dump().c_str(),
+        {MC_E_PAYLOAD, "schema_violation", "/reason"});
+    json both = submission(prompt.at("prompt_token"), "key-both", kSecret);
+    both["ticket"] = {{"host_ticket_id", "WO-9"}, {"unit_id", "VHE-1"}};
+    expect_rejected(store, api.signals_submit, technician.c_str(), both.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", "/ticket"});
+    json neither = submission(prompt.at("prompt_token"), "key-neither", kSecret);
+    neither.erase("prompt_token");
+    expect_rejected(store, api.signals_submit, technician.c_str(), neither.dump().c_str(),
+                    {MC_E_PAYLOAD, "missing_field", "/ticket"});
     const json unknown_concern{{"concern_ref", "c_AAAAAAAAAAAAAAAAAAAAAA"}};
     expect_rejected(store, api.concern_get, officer.c_str(), unknown_concern.dump().c_str(),
                     {MC_E_NOT_FOUND, "not_found", "/concern_ref"});

@@ -189,6 +189,18 @@ Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
         return Error(MC_E_PAYLOAD, "missing_field", "required field is missing: " + pointer,
                      pointer);
     }
+    // A member a condition forbids ("reason": false in an "else"): valijson
+    // names the member (one of the schema's own) at its parent. The schema's
+    // description says when it is taken.
+    const std::string forbidden =
+        "Failed to validate against schema associated with property name '";
+    if (text.rfind(forbidden, 0) == 0) {
+        pointer +=
+            "/" + pointer_token(text.substr(forbidden.size(), text.size() - forbidden.size() - 2));
+        return Error(MC_E_PAYLOAD, "schema_violation",
+                     "invalid field " + pointer + ": not taken in this request (see its schema)",
+                     pointer);
+    }
     return Error(MC_E_PAYLOAD, "schema_violation",
                  "invalid field " + (pointer.empty() ? std::string("/") : pointer) + ": " +
                      safe_description(text),
