@@ -142,11 +142,10 @@ Response allow(int status, const std::string& methods) {
 // something else (?state=open&state=decided read as decided alone, or
 // /v1/steps/due?assignee=af-1 as if it filtered).
 std::optional<Response> refuse_query(const Request& request, const Route& route) {
+    // A name that is not UTF-8 goes on to refuse_other_parameters, which
+    // every route's query passes through (here, or in its handler).
     const std::string& repeated = request.repeated_query_parameter;
-    if (!repeated.empty() && !valid_utf8(repeated)) {
-        return problem(400, "invalid_utf8", "a query parameter's name is not valid UTF-8");
-    }
-    if (!repeated.empty()) {
+    if (!repeated.empty() && valid_utf8(repeated)) {
         return problem(
             400, "repeated_query_parameter",
             "a query parameter may be given once; " + repeated + " is given more than once",

@@ -69,13 +69,15 @@ Response submit(const RouteContext& c) {
     return r;
 }
 
+// The prompt, the catalog and the workflow take ?locale= and nothing else.
+std::optional<Response> locale_only(const Request& request) {
+    return refuse_other_parameters(request, {"locale"}, "the only query parameter here is locale");
+}
+
 // The form of the capture page's prompt token, in the prompt's locale or
 // ?locale=; without the actor the plugin names (the page needs no id).
 Response prompt_form(const RouteContext& c) {
-    if (auto refused =
-            refuse_other_parameters(c.request, {"locale"}, "GET /v1/prompt takes locale only")) {
-        return *refused;
-    }
+    if (auto refused = locale_only(c.request)) return *refused;
     const auto token = prompt_token(c.request);
     if (!token) {
         return problem(400, "prompt_token_required", "send Authorization: Prompt <prompt token>");
@@ -196,9 +198,7 @@ std::string requested_locale(const Request& request) {
 // The calls that answer a document in the requested locale (catalog, workflow).
 Response localized(const RouteContext& c, mc_status (*fn)(mc_instance*, const char*, char**),
                    const char* failure) {
-    if (auto refused = refuse_other_parameters(c.request, {"locale"}, "the only query parameter here is locale")) {
-        return *refused;
-    }
+    if (auto refused = locale_only(c.request)) return *refused;
     const std::string locale = requested_locale(c.request);
     if (!locale.empty() && locale != "nl" && locale != "en") {
         return problem(400, "unsupported_locale", "supported locales are nl and en", "/locale");

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <regex>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -166,6 +167,13 @@ std::string safe_description(const std::string& description) {
     return plain_numbers(description);
 }
 
+// "/<name>" when `text` is `prefix` followed by a member's name and "'.",
+// as valijson words a failure about one member of an object.
+std::optional<std::string> quoted_member(const std::string& text, const std::string& prefix) {
+    if (text.rfind(prefix, 0) != 0) return std::nullopt;
+    return "/" + pointer_token(text.substr(prefix.size(), text.size() - prefix.size() - 2));
+}
+
 Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
     const valijson::Schema& schema = compiled.schema;
     const auto copy = regex_safe_copy(doc);
@@ -182,21 +190,17 @@ Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
     }
     std::string pointer = to_pointer(best->context);
     const std::string& text = best->description;
-    const std::string missing = "Missing required property '";
-    if (text.rfind(missing, 0) == 0) {
-        pointer +=
-            "/" + pointer_token(text.substr(missing.size(), text.size() - missing.size() - 2));
+    if (const auto missing = quoted_member(text, "Missing required property '")) {
+        pointer += *missing;
         return Error(MC_E_PAYLOAD, "missing_field", "required field is missing: " + pointer,
                      pointer);
     }
     // A member a condition forbids ("reason": false in an "else"): valijson
     // names the member (one of the schema's own) at its parent. The schema's
     // description says when it is taken.
-    const std::string forbidden =
-        "Failed to validate against schema associated with property name '";
-    if (text.rfind(forbidden, 0) == 0) {
-        pointer +=
-            "/" + pointer_token(text.substr(forbidden.size(), text.size() - forbidden.size() - 2));
+    if (const auto forbidden = quoted_member(
+            text, "Failed to validate against schema associated with property name '")) {
+        pointer += *forbidden;
         return Error(MC_E_PAYLOAD, "schema_violation",
                      "invalid field " + pointer + ": not taken in this request (see its schema)",
                      pointer);
