@@ -38,6 +38,23 @@ OrderKey order_key(const RouteContext& c, const std::string& order_id) {
     return {c.identity.actor.at("id").get<std::string>(), c.params.at("mapping"), order_id};
 }
 
+// The host sent an order, not a ticket: a refusal of a ticket field read from
+// the order points at the order's own member (after the merge, for a PATCH)
+// and names the field; one the mapping supplied itself points nowhere.
+meldcode::sdk::Error in_order_terms(const meldcode::sdk::Error& refusal,
+                                    const TicketMapping& mapping, const MappingResult& mapped) {
+    const std::string& pointer = refusal.pointer();
+    const std::string field = pointer.empty() ? "" : pointer.substr(1, pointer.find('/', 1) - 1);
+    if (field.empty() || !mapped.ticket.contains(field)) return refusal;
+    const auto source = mapped.sources.find(field);
+    const bool from_order = source != mapped.sources.end();
+    return {refusal.status(), refusal.code(),
+            "ticket mapping '" + mapping.name() + "', ticket field " + field + " (" +
+                (from_order ? "from the order's " + source->second : "the mapping's own value") +
+                "): " + refusal.what(),
+            from_order ? source->second : ""};
+}
+
 // Maps `after`, asks for the prompt when the order closes now, then keeps
 // what the mapping reads. An update answered with an error changes nothing
 // kept (an incomplete order, a ticket-closed the plugin refused): the host's
@@ -50,9 +67,14 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
     if (change.result.outcome == MappingResult::Outcome::incomplete) {
         return problem(422, "order_incomplete", change.result.message);
     }
-    Response answer = change.closes_now
-                          ? ok(call(c, api(c).ticket_closed, change.result.ticket.dump()))
-                          : ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
+    Response answer = ok(json{{"status", status_name(change.result.outcome)}}.dump(), 202);
+    if (change.closes_now) {
+        try {
+            answer = ok(call(c, api(c).ticket_closed, change.result.ticket.dump()));
+        } catch (const meldcode::sdk::Error& refusal) {
+            throw in_order_terms(refusal, mapping, change.result);
+        }
+    }
     c.host_orders.store().put(order_key(c, order_id), change.retained,
                               std::chrono::duration_cast<std::chrono::seconds>(
                                   std::chrono::system_clock::now().time_since_epoch())

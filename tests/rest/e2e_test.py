@@ -753,11 +753,26 @@ class HostOrderTest(SidecarCase):
         body = self.assertProblem(self.patch("OHO-RETRY-1", {"status": {"code": "TEC"},
                                                              "technischGereeddatum": no_offset}),
                                   422, "invalid_field")
-        self.assertEqual(body["pointer"], "/closed_at")
+        # The host sent an order: the refusal points at the order's member, naming the field.
+        self.assertEqual(body["pointer"], "/technischGereeddatum")
+        self.assertIn("ticket field closed_at", body["detail"])
+        self.assertNotIn(no_offset, body["detail"])
         self.assertEqual(self.kept("OHO-RETRY-1"), kept)
         # The host corrects its date and sends the update again: the order closes now.
         self.assertPrompt(self.patch("OHO-RETRY-1", {"status": {"code": "TEC"},
                                                      "technischGereeddatum": now()}))
+
+    def test_a_refused_value_in_an_array_is_pointed_at_by_its_index(self):
+        self.post_order("OHO-INDEX-1")
+        kept = self.kept("OHO-INDEX-1")
+        task = self.example("OHO-INDEX-1")["onderhoudstaken"][0]
+        done = dict(task, status={"code": "GER"},
+                    onderhoudsbestedingen=[{"uitvoerEindtijd": now(days=2)}])
+        body = self.assertProblem(self.patch("OHO-INDEX-1", {"onderhoudstaken": [task, done]}),
+                                  422, "in_the_future")
+        self.assertEqual(body["pointer"],
+                         "/onderhoudstaken/1/onderhoudsbestedingen/0/uitvoerEindtijd")
+        self.assertEqual(self.kept("OHO-INDEX-1"), kept)
 
 
     def test_a_free_text_location_is_not_kept(self):

@@ -329,8 +329,29 @@ TEST_CASE("mappings: conditions nest, compare numbers and booleans, take the fir
                                    {"technician_id", "p-2"},
                                    {"closed_at", "2026-11-24T16:00:00Z"},
                                    {"locale", "en"}});
+    // Where each value came from, for a refusal to point into the order;
+    // constants (work_type, locale) came from the mapping itself.
+    CHECK(result.sources ==
+          std::map<std::string, std::string>{{"host_ticket_id", "/number"},
+                                             {"unit_id", "/address/unitRef"},
+                                             {"entered_dwelling", "/visits/1/indoors"},
+                                             {"technician_id", "/visits/1/people/1/id"},
+                                             {"closed_at", "/visits/1/end"}});
     order["cancelled"] = true;
     CHECK(mapping.map(order, kNow).outcome == Outcome::not_applicable);
+}
+
+TEST_CASE("mappings: a source's pointer escapes '/' and '~' in member names") {
+    const auto mapping = TicketMapping::load(json::parse(R"({
+        "name": "escapes", "closed_when": {"path": "/done", "in": [true]},
+        "fields": {"host_ticket_id": {"from": "/a~1b"}, "unit_id": {"from": "/c~0d[]/id"},
+                   "work_type": {"value": "reparatie"}, "entered_dwelling": {"value": true},
+                   "technician_id": {"value": "t-1"}, "closed_at": {"default_to_now": true, "from": "/end"}}})"));
+    const auto result = mapping.map(
+        json::parse(R"({"done": true, "a/b": "T-1", "c~d": [{"x": 1}, {"id": "U-1"}]})"), kNow);
+    REQUIRE(result.outcome == Outcome::closed);
+    CHECK(result.sources == std::map<std::string, std::string>{{"host_ticket_id", "/a~1b"},
+                                                               {"unit_id", "/c~0d/1/id"}});
 }
 
 TEST_CASE("mappings: every shipped mapping matches the mapping schema and loads") {

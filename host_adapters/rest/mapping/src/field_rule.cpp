@@ -72,15 +72,25 @@ json FieldRule::mapped(const json& found) const {
     return hit == map_.end() ? found : hit->second;
 }
 
+std::pair<const json*, const std::string*> FieldRule::first_found(const json& order) const {
+    for (const auto& [text, path] : from_) {
+        const auto found = path.values(order);
+        if (!found.empty()) return {found.front(), &text};
+    }
+    return {nullptr, nullptr};
+}
+
+const json* FieldRule::source(const json& order) const {
+    return constant_ ? nullptr : first_found(order).first;
+}
+
 std::optional<json> FieldRule::value(const json& order, const std::string& now,
                                      std::string& problem) const {
     if (constant_) return constant_;
-    for (const auto& [text, path] : from_) {
-        const auto found = path.values(order);
-        if (found.empty()) continue;
-        json value = mapped(*found.front());
+    if (const auto [found, text] = first_found(order); found != nullptr) {
+        json value = mapped(*found);
         if (has_type(value)) return value;
-        problem = std::string(field_.name) + ": the value at " + text + " is not " +
+        problem = std::string(field_.name) + ": the value at " + *text + " is not " +
                   (field_.boolean ? "a boolean" : "a string") + " (add a 'map')";
         return std::nullopt;
     }

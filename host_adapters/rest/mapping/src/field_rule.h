@@ -39,6 +39,10 @@ public:
     std::optional<nlohmann::json> value(const nlohmann::json& order, const std::string& now,
                                         std::string& problem) const;
 
+    // The value in `order` that value() takes, before its map; nullptr when
+    // the rule takes a constant, a default or now.
+    const nlohmann::json* source(const nlohmann::json& order) const;
+
     // Adds what the rule reads from `order` to `into`; a value that the map
     // does not list and that does not become the ticket's value as it is
     // (free text) is kept as kUnlisted, which maps the same.
@@ -48,6 +52,9 @@ public:
 
 private:
     bool has_type(const nlohmann::json& value) const;
+    // The first value a path of `from` reaches, and that path's text.
+    std::pair<const nlohmann::json*, const std::string*> first_found(
+        const nlohmann::json& order) const;
     nlohmann::json mapped(const nlohmann::json& found) const;
     nlohmann::json kept(const nlohmann::json& found) const;
 

@@ -202,6 +202,30 @@ void merge_projection(json& into, const json& part) {
     }
 }
 
+namespace {
+
+std::string reference_token(const std::string& name) {
+    std::string token;
+    for (const char c : name) token += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    return token;
+}
+
+}  // namespace
+
+std::optional<std::string> pointer_to(const json& doc, const json* target) {
+    if (&doc == target) return std::string();
+    if (doc.is_object()) {
+        for (const auto& [name, value] : doc.items()) {
+            if (auto rest = pointer_to(value, target)) return "/" + reference_token(name) + *rest;
+        }
+    } else if (doc.is_array()) {
+        for (std::size_t i = 0; i < doc.size(); ++i) {
+            if (auto rest = pointer_to(doc[i], target)) return "/" + std::to_string(i) + *rest;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> comparable_text(const json& value) {
     if (value.is_string()) return value.get<std::string>();
     if (usable(value)) return value.dump();

@@ -60,6 +60,11 @@ inline const char* const kUnlisted = "*";
 // some other part of the mapping reads as it is.
 void merge_projection(nlohmann::json& into, const nlohmann::json& part);
 
+// The JSON pointer (RFC 6901) of `target` inside `doc`, where values() found
+// it; nullopt when it is not there. Walks the document: for an answer that
+// must say where in the order a refused value came from, not for every call.
+std::optional<std::string> pointer_to(const nlohmann::json& doc, const nlohmann::json* target);
+
 // The text a condition or a value map compares: strings as they are, numbers
 // and booleans as JSON; nullopt for null, objects and arrays.
 std::optional<std::string> comparable_text(const nlohmann::json& value);

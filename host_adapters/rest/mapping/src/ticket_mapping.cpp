@@ -101,7 +101,11 @@ MappingResult TicketMapping::map(const json& host_order, const std::string& now)
             result.message = "ticket mapping '" + impl_->name + "': " + problem;
             return result;
         }
-        if (value) ticket[rule.field().name] = std::move(*value);
+        if (!value) continue;
+        ticket[rule.field().name] = std::move(*value);
+        if (const json* source = rule.source(host_order)) {
+            result.sources[rule.field().name] = *pointer_to(host_order, source);
+        }
     }
     result.outcome = Outcome::closed;
     result.ticket = std::move(ticket);

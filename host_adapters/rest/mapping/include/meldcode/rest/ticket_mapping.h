@@ -27,6 +27,7 @@
 // outputs only mapped fields. Thread-safe for concurrent const calls.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -59,6 +60,10 @@ struct MappingResult {
     // closed only: the ticket payload. Its members have the right JSON types;
     // formats and lengths are checked by the plugin at its boundary.
     nlohmann::json ticket;
+    // closed only: for each ticket field read from the order, the JSON pointer
+    // of the value it took there (before any map), so that a refusal of the
+    // ticket can point into the order the host sent.
+    std::map<std::string, std::string> sources;
     // incomplete only: the ticket field (e.g. "unit_id") and a message naming
     // it and the host paths tried — never a value from the order.
     std::string field;
