@@ -1,7 +1,11 @@
 // The data-subject export through the C ABI: the whole dossier, third
 // parties redacted everywhere in it, officers only, every export audited.
-#include <catch2/catch.hpp>
+#include <algorithm>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "concern_walk.h"
 #include "plugin_fixture.h"
@@ -206,4 +210,130 @@ TEST_CASE("an export request retried under its key records one request") {
     unkeyed.erase("idempotency_key");
     CHECK(store.mc().export_concern(officer, unkeyed).at("export_ref") != first.at("export_ref"));
     CHECK(store.rows("export_requests") == 2);
+}
+
+namespace {
+
+// The entry ids of the chronology entries that `pick` selects.
+std::vector<std::int64_t> entries_where(const json& concern,
+                                        const std::function<bool(const json&)>& pick) {
+    std::vector<std::int64_t> ids;
+    for (const auto& e : concern.at("chronology")) {
+        if (pick(e)) ids.push_back(e.at("entry_id"));
+    }
+    return ids;
+}
+
+json withholding(const std::string& ref, const std::vector<std::int64_t>& ids) {
+    json withhold = json::array();
+    for (const auto id : ids) {
+        withhold.push_back(
+            {{"entry_id", id}, {"reason", "safety_of_others"}, {"explanation", "veiligheid"}});
+    }
+    return {{"concern_ref", ref},
+            {"requester_relation", "suspected_perpetrator"},
+            {"withhold", withhold}};
+}
+
+bool is_action(const json& entry, const std::string& action) {
+    return entry.at("kind") == "action" && entry.at("data").at("action") == action;
+}
+
+}  // namespace
+
+TEST_CASE("a withheld melding, decision or closing does not show in the concern's status") {
+    // The flags, state and outcome follow from entries: "reported" beside a
+    // chronology without the melding tells the requester what was withheld.
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json recorded = store.mc().get_concern(officer(), {{"concern_ref", ref}});
+    const auto ids = entries_where(recorded, [](const json& e) {
+        return is_action(e, "decide") || is_action(e, "record_acute") || is_action(e, "close");
+    });
+    REQUIRE(ids.size() == 3);
+
+    const json dossier = released_export(store.mc(), withholding(ref, ids));
+
+    const json& concern = dossier.at("concern");
+    CHECK(concern == json{{"concern_ref", ref},
+                          {"unit_id", "VHE-EXPORT"},
+                          {"household_ref", nullptr},
+                          {"created_at", recorded.at("created_at")},
+                          {"related_concern_ref", nullptr},
+                          {"legal_hold", nullptr},
+                          {"status_withheld", true}});
+    CHECK(dossier.at("outcome") == nullptr);
+    CHECK(dossier.at("chronology").size() == recorded.at("chronology").size() - 3);
+    // Withholding a host's event only still takes the status out: it is an entry.
+    const auto event =
+        entries_where(recorded, [](const json& e) { return e.at("kind") == "host_event"; });
+    CHECK(released_export(store.mc(), withholding(ref, event))
+              .at("concern")
+              .contains("status_withheld"));
+    // Without anything withheld the status is there.
+    CHECK(export_of(store, ref).at("outcome") == "reported");
+}
+
+TEST_CASE("a withheld move of the household is undone on the dossier's unit") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const auto submit_at = [&](const std::string& unit, const std::string& key) {
+        mc.submit_signals(
+            actor("tech-1", "observer"),
+            ticket_submission(
+                {{"host_ticket_id", "WO-" + key}, {"unit_id", unit}, {"household_ref", "HH-SAFE"}},
+                "move-key-" + key, "gezien " + key));
+    };
+    submit_at("VHE-FIRST", "1");
+    const std::string ref = store.only_concern_ref("VHE-FIRST");
+    submit_at("VHE-SECOND", "2");
+    submit_at("VHE-SHELTER", "3");
+    const json recorded = mc.get_concern(officer(), {{"concern_ref", ref}});
+    REQUIRE(recorded.at("unit_id") == "VHE-SHELTER");
+    const auto moves =
+        entries_where(recorded, [](const json& e) { return e.at("kind") == "household_moved"; });
+    REQUIRE(moves.size() == 2);
+
+    // The last move withheld: the dossier stays at the unit before it.
+    const json last = released_export(mc, withholding(ref, {moves.at(1)}));
+    CHECK(last.at("concern").at("unit_id") == "VHE-SECOND");
+    CHECK(last.at("concern").at("state") == recorded.at("state"));  // a move is no status
+    CHECK_FALSE(contains(last, "VHE-SHELTER"));
+    // Both withheld: back to the first unit.
+    const json both = released_export(mc, withholding(ref, moves));
+    CHECK(both.at("concern").at("unit_id") == "VHE-FIRST");
+    CHECK_FALSE(contains(both, "VHE-SHELTER"));
+    // The first withheld and the last released: the released move says where it went.
+    CHECK(released_export(mc, withholding(ref, {moves.at(0)})).at("concern").at("unit_id") ==
+          "VHE-SHELTER");
+}
+
+TEST_CASE("what Veilig Thuis must not discuss with the family is never in a dossier") {
+    StoreFixture store;
+    const auto& mc = store.mc();
+    const std::string secret = "Het-kind-vertelde-het-aan-de-juf-NTS";
+    mc.submit_signals(actor(kObserverId, "observer"),
+                      ticket_submission({{"host_ticket_id", kTicketId}, {"unit_id", "VHE-NTS"}},
+                                        "key-nts-1", kObservation));
+    const std::string ref = store.only_concern_ref("VHE-NTS");
+    walk_to_decision(mc, ref);
+    act(mc, ref, "weigh", {{"suspicion", answer(true)}, {"unsafety", answer(true)}});
+    act(mc, ref, "decide", {{"report", decision(true)}, {"help", decision(false)}});
+    json fields = melding(kNow);
+    fields["not_to_share_with_family"] = secret;
+    act(mc, ref, "report_to_veilig_thuis", fields);
+    for (const std::string relation : {"possible_victim", "suspected_perpetrator", "other"}) {
+        INFO(relation);
+        const json dossier =
+            released_export(mc, {{"concern_ref", ref}, {"requester_relation", relation}});
+        CHECK_FALSE(contains(dossier, secret));
+        const auto melding_entry =
+            std::find_if(dossier.at("chronology").begin(), dossier.at("chronology").end(),
+                         [](const json& e) { return is_action(e, "report_to_veilig_thuis"); });
+        REQUIRE(melding_entry != dossier.at("chronology").end());
+        CHECK(melding_entry->at("data").at("fields").at("not_to_share_with_family") ==
+              "[withheld: not to be shared with the family]");
+    }
+    // The officer still reads it.
+    CHECK(contains(mc.get_concern(officer(), {{"concern_ref", ref}}), secret));
 }

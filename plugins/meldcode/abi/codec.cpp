@@ -86,6 +86,17 @@ json summary(const ConcernRecord& c) {
             {"legal_hold", hold(c.legal_hold)}};
 }
 
+// A dossier's concern when entries were withheld: what no entry changes.
+json status_withheld_summary(const ConcernRecord& c) {
+    return {{"concern_ref", c.ref},
+            {"unit_id", c.unit_id},
+            {"household_ref", nullable(c.household_ref)},
+            {"created_at", format_timestamp(c.created_at)},
+            {"related_concern_ref", nullable(c.related_ref)},
+            {"legal_hold", hold(c.legal_hold)},
+            {"status_withheld", true}};
+}
+
 json entry(const Entry& e) {
     return {{"entry_id", e.id},
             {"at", format_timestamp(e.at)},
@@ -426,15 +437,18 @@ json dossier(const Dossier& d) {
         names.apply_to_text(item["data"]);
         chronology.push_back(std::move(item));
     }
-    json concern = summary(d.concern);
-    if (d.concern.status.assignee) concern["assignee"] = names.of(*d.concern.status.assignee);
+    json concern = d.status_withheld ? status_withheld_summary(d.concern) : summary(d.concern);
+    if (d.concern.status.assignee && !d.status_withheld) {
+        concern["assignee"] = names.of(*d.concern.status.assignee);
+    }
     names.apply_to_text(concern["legal_hold"]);
     json assessment = d.concern.status.assessment;
     names.apply_to_text(assessment);
+    const bool outcome_shown = d.concern.closed_at && !d.status_withheld;
     json content{{"concern", std::move(concern)},
                  {"assessment", std::move(assessment)},
-                 {"outcome", d.concern.closed_at ? json(outcome_name(outcome_of(d.concern.status)))
-                                                 : json(nullptr)},
+                 {"outcome",
+                  outcome_shown ? json(outcome_name(outcome_of(d.concern.status))) : json(nullptr)},
                  {"submissions", std::move(submissions)},
                  {"chronology", std::move(chronology)}};
     json redacted = json::array();

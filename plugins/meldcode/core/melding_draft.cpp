@@ -8,14 +8,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "redaction.h"
+
 namespace meldcode {
 namespace {
 
 using nlohmann::json;
-
-// A melding's field for what Veilig Thuis must not share with the family:
-// asked for in the draft even when the melding was recorded without it.
-constexpr const char* kNotToShare = "not_to_share_with_family";
 
 json item(const std::string& label, const std::string& text, const char* kind = "recorded") {
     return {{"label", label}, {"text", text}, {"kind", kind}};
@@ -317,8 +315,8 @@ json other(const DraftSource& s) {
     }
     if (latest != nullptr) {
         json recorded = action_part(s, *action, *latest);
-        const json* field = find_by(action->at("fields"), "name", kNotToShare);
-        if (field && !latest->data.at("fields").contains(kNotToShare)) {
+        const json* field = find_by(action->at("fields"), "name", kNotToShareWithFamily);
+        if (field && !latest->data.at("fields").contains(kNotToShareWithFamily)) {
             const std::string label = field->at("label");
             recorded["items"].push_back(blank(label, label));
         }

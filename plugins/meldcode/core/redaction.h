@@ -20,6 +20,12 @@ enum class Redaction {
     host_ticket_ids,    // the host's work orders, which name the technician in the host system
 };
 
+// A melding's field for what Veilig Thuis must not discuss with the family
+// (where a signal came from, what a child told): a dossier goes to someone
+// of that family, so it never holds this field's text.
+constexpr const char* kNotToShareWithFamily = "not_to_share_with_family";
+constexpr const char* kNotSharedWithFamily = "[withheld: not to be shared with the family]";
+
 std::string_view redaction_name(Redaction redaction);
 std::optional<Redaction> redaction_from_name(std::string_view name);
 

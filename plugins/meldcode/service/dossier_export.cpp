@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "core/redaction.h"
 #include "service/meldcode_service.h"
 
 namespace meldcode {
@@ -51,25 +52,56 @@ Pseudonyms pseudonyms_for(const Dossier& d) {
     return p;
 }
 
+// A household's moves that were withheld, newest first, are undone on the
+// concern's unit: the dossier shows the dwelling the released chronology
+// leads to, never where a household moved to out of the requester's sight.
+void rewind_moves(ConcernRecord& concern, const std::vector<Entry>& withheld_moves) {
+    for (auto move = withheld_moves.rbegin(); move != withheld_moves.rend(); ++move) {
+        if (move->data.at("to_unit_id") != concern.unit_id) break;
+        concern.unit_id = move->data.at("from_unit_id").get<std::string>();
+    }
+}
+
+// The melding's text of what Veilig Thuis must not discuss with the family.
+void keep_from_family(std::vector<Entry>& chronology) {
+    for (Entry& e : chronology) {
+        if (e.kind != "action" || !e.data.contains("fields")) continue;
+        json& fields = e.data.at("fields");
+        if (fields.contains(kNotToShareWithFamily))
+            fields[kNotToShareWithFamily] = kNotSharedWithFamily;
+    }
+}
+
 // Withheld entries never appear: not the entry, not the submission it
 // records, and not the assessment when its step (the action `weigh`) is
-// withheld.
+// withheld. Nor what the concern's status would tell of them: its state,
+// flags, dates and outcome all follow from entries (a melding, a decision,
+// a closing), so with any withheld entry that is not a move the dossier
+// gives none of them; a withheld move is undone on the unit instead.
 void withhold(Dossier& d, const json& withheld, const std::string& weigh) {
     std::set<std::int64_t> ids;
     for (const auto& w : withheld) ids.insert(w.at("entry_id").get<std::int64_t>());
     std::set<std::string> hidden_submissions;
     bool assessment_hidden = false;
     std::vector<Entry> kept;
+    std::vector<Entry> withheld_moves;
     for (Entry& e : d.chronology) {
         if (ids.count(e.id) == 0) {
+            if (e.kind == "household_moved") withheld_moves.clear();  // a released move stays
             kept.push_back(std::move(e));
             continue;
         }
         if (e.data.contains("submission_ref")) hidden_submissions.insert(e.data["submission_ref"]);
         assessment_hidden =
             assessment_hidden || (e.kind == "action" && e.data.at("action") == weigh);
+        if (e.kind == "household_moved") {
+            withheld_moves.push_back(std::move(e));
+        } else {
+            d.status_withheld = true;
+        }
     }
     d.chronology = std::move(kept);
+    rewind_moves(d.concern, withheld_moves);
     auto& subs = d.submissions;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
                               [&](const StoredSubmission& s) {
@@ -149,6 +181,7 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
         d.chronology = tx.whole_chronology(d.concern);
         const auto weigh = workflow_.action_with_rule("assessment_framework");
         withhold(d, request.at("withhold"), weigh ? weigh->first : std::string());
+        keep_from_family(d.chronology);
         tx.mark_export_released(record->id, actor.id, d.exported_at);
         audit(tx, actor, "concern.export", d.concern.id);
     });

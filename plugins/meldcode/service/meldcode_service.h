@@ -211,6 +211,9 @@ struct Dossier {
     ConcernRecord concern;
     std::vector<StoredSubmission> submissions;
     std::vector<Entry> chronology;
+    // An entry was withheld whose effect the concern's status would show:
+    // the dossier gives the concern without it (dossier.schema.json).
+    bool status_withheld = false;
     Timestamp exported_at = 0;
     std::vector<Redaction> redactions;  // applied, in a stable order
     Pseudonyms pseudonyms;              // the identities they cover
