@@ -19,6 +19,14 @@ class LoaderTest(unittest.TestCase):
         self.assert_load_fails("/nonexistent/libmeldcode.so", "plugin_not_found",
                                "/nonexistent/libmeldcode.so")
 
+    def test_a_default_name_the_dynamic_loader_does_not_find(self):
+        # No MELDCODE_PLUGIN and no installed library: the loader searched and found no file.
+        environ = {k: v for k, v in os.environ.items() if k != "MELDCODE_PLUGIN"}
+        with mock.patch.dict(os.environ, environ, clear=True), \
+                mock.patch("meldcode._native.DEFAULT_PLUGIN", "libmeldcode-absent.so.1"):
+            self.assert_load_fails(None, "plugin_not_found", "libmeldcode-absent.so.1",
+                                   "MELDCODE_PLUGIN")
+
     def test_a_file_that_is_not_a_library(self):
         self.assert_load_fails(__file__, "plugin_not_loadable", __file__)
 

@@ -64,6 +64,11 @@ def takes_actor_and_request(name: str) -> bool:
 _REQUIRED = ("mc_abi_version", "mc_abi_check", "mc_last_error", "mc_free", "mc_open", "mc_close")
 
 
+# What dlopen says when its search finds no file by that name. The same words
+# naming another file mean a library the plugin needs is missing: not loadable.
+_NOT_FOUND = "cannot open shared object file: No such file or directory"
+
+
 def _text(raw: Optional[bytes]) -> str:
     return raw.decode("utf-8", "replace") if raw else ""
 
@@ -74,9 +79,9 @@ class Plugin:
     ``path`` is tried first, then the environment variable ``MELDCODE_PLUGIN``,
     then :data:`DEFAULT_PLUGIN` through the dynamic loader. Raises
     :class:`~meldcode.errors.VersionError` saying what is wrong: the file is
-    missing (``plugin_not_found``), not a loadable library
-    (``plugin_not_loadable``), not a meldcode plugin (``missing_symbol``) or
-    built for another ABI (``abi_mismatch``).
+    missing or the loader's search finds none (``plugin_not_found``), not a
+    loadable library (``plugin_not_loadable``), not a meldcode plugin
+    (``missing_symbol``) or built for another ABI (``abi_mismatch``).
     """
 
     def __init__(self, path: Optional[str] = None):
@@ -88,6 +93,11 @@ class Plugin:
         try:
             self._lib = ctypes.CDLL(self.path)
         except OSError as e:
+            if os.sep not in self.path and str(e) == f"{self.path}: {_NOT_FOUND}":
+                raise VersionError("plugin_not_found",
+                                   f"no meldcode plugin {self.path} where the dynamic loader looks "
+                                   "(set MELDCODE_PLUGIN or pass the path of libmeldcode.so)"
+                                   ) from None
             raise VersionError("plugin_not_loadable",
                                f"cannot load meldcode plugin {self.path}: {e}") from None
         for name in _REQUIRED:

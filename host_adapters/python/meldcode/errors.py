@@ -75,7 +75,7 @@ class StorageError(MeldcodeError):
 class VersionError(MeldcodeError):
     """MC_E_VERSION: the ABI or the store's schema version is not supported.
 
-    The loader raises it too, with code ``plugin_not_found``,
+    The loader raises it too, with code ``plugin_not_found`` (no such file),
     ``plugin_not_loadable`` (not a shared library), ``missing_symbol`` (not a
     meldcode plugin) or ``abi_mismatch``.
     """

@@ -106,7 +106,9 @@ class Meldcode:
         return self.call("mc_purge", actor, request)
 
     def export_concern(self, actor: Actor, request: Json) -> Json:
-        """One concern's dossier for a data-subject request (``export_request`` → ``dossier``)."""
+        """One concern's dossier for a data-subject request, in two steps: a request
+        (``export_request`` → ``export_pending``, releasing nothing), then another
+        officer's approval with its ``export_ref`` (→ ``dossier``)."""
         return self.call("mc_concern_export", actor, request)
 
     def rotate_keys(self, actor: Actor, request: Json) -> Json:

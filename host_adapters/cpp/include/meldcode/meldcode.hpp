@@ -182,8 +182,11 @@ private:
                                     (searched ? boost::dll::load_mode::search_system_folders
                                               : boost::dll::load_mode::default_mode));
         } catch (const std::exception& e) {
-            throw Error(MC_E_VERSION, searched ? "plugin_not_found" : "plugin_not_loadable",
-                        "cannot load meldcode plugin " + path.string() + ": " + e.what(), "");
+            throw Error(
+                MC_E_VERSION, searched ? "plugin_not_found" : "plugin_not_loadable",
+                "cannot load meldcode plugin " + path.string() + ": " + e.what() +
+                    (searched ? " (set MELDCODE_PLUGIN or pass the path of libmeldcode.so)" : ""),
+                "");
         }
     }
 

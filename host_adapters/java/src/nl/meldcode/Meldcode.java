@@ -118,7 +118,11 @@ public final class Meldcode implements AutoCloseable {
         return call("mc_purge", actor, request);
     }
 
-    /** One concern's dossier for a data-subject request (export_request: dossier). */
+    /**
+     * One concern's dossier for a data-subject request, in two steps: a request (export_request:
+     * export_pending, releasing nothing), then another officer's approval with its export_ref
+     * (dossier).
+     */
     public String exportConcern(String actor, String request) {
         return call("mc_concern_export", actor, request);
     }

@@ -46,6 +46,12 @@ public final class Plugin {
         try {
             library = NativeLibrary.getInstance(this.path);
         } catch (UnsatisfiedLinkError e) {
+            if (!this.path.contains(File.separator) && searchFoundNone(this.path, e)) {
+                throw new MeldcodeException(MeldcodeException.VERSION, "plugin_not_found",
+                        "no meldcode plugin " + this.path + " where JNA looks (set MELDCODE_PLUGIN"
+                                + " or pass the path of libmeldcode.so)",
+                        "");
+            }
             throw new MeldcodeException(MeldcodeException.VERSION, "plugin_not_loadable",
                     "cannot load meldcode plugin " + this.path + ": " + e.getMessage(), "");
         }
@@ -53,6 +59,27 @@ public final class Plugin {
         for (String required : new String[] {"mc_last_error", "mc_free", "mc_open", "mc_close"}) {
             function(required);
         }
+    }
+
+    /**
+     * Whether JNA's search for a bare name found no file: every attempt it lists is dlopen's "no
+     * such file" for that name or the resource path's "not found". The same words naming another
+     * file mean a library the plugin needs is missing: not loadable.
+     */
+    private static boolean searchFoundNone(String name, UnsatisfiedLinkError e) {
+        String message = e.getMessage();
+        if (message == null) return false;
+        String[] lines = message.split("\n");
+        String absent = ": cannot open shared object file: No such file or directory";
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i].trim();
+            boolean noFile = line.equals(name + absent)
+                    || line.equals(System.mapLibraryName(name) + absent);
+            boolean notInResources = line.startsWith("Native library (")
+                    && line.contains(") not found in resource path");
+            if (!noFile && !notInResources) return false;
+        }
+        return lines.length > 1;
     }
 
     /** Loads the plugin named by MELDCODE_PLUGIN, or found by JNA's search. */

@@ -17,6 +17,11 @@ public final class LoaderTest {
                 "MELDCODE_PLUGIN");
     }
 
+    public static void testANameJnaDoesNotFind() {
+        // What a missing MELDCODE_PLUGIN with no installed library comes to: JNA searched.
+        loadFails("meldcode-absent", "plugin_not_found", "meldcode-absent", "MELDCODE_PLUGIN");
+    }
+
     public static void testAFileThatIsNotALibrary() {
         String source = System.getProperty("meldcode.not_a_library");
         loadFails(source, "plugin_not_loadable", source);
