@@ -25,7 +25,7 @@ std::string deep_nesting(std::size_t depth) {
 TEST_CASE("malformed payloads are refused before anything is looked at") {
     StoreFixture store;
     const auto& api = store.mc().plugin().api();
-    const std::string officer = actor("af-1", "officer").dump();
+    const std::string officer_text = actor("af-1", "officer").dump();
     const std::string huge =
         "{\"observations\":\"" + std::string(std::size_t{10} * 1024 * 1024, 'x') + "\"}";
     const std::string long_string = "{\"unit_id\":\"" + std::string(30000, 'x') + "\"}";
@@ -36,9 +36,13 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
     const std::string out_of_range = "{\"limit\": 1e400}";
     const std::string control = "{\"unit_id\":\"VHE\\u001b[2J\"}";
 
+    // The host's events come from an integration; an officer is refused
+    // before the payload is read (below).
+    const std::string integration = actor("erp", "integration").dump();
     for (const Call fn :
          {api.ticket_closed, api.signals_submit, api.submission_status, api.host_event_report,
           api.concerns_list, api.concern_get, api.concern_act}) {
+        const std::string& officer = fn == api.host_event_report ? integration : officer_text;
         expect_rejected(store, fn, officer.c_str(), truncated.c_str(),
                         {MC_E_JSON, "invalid_json", ""});
         expect_rejected(store, fn, officer.c_str(), invalid_utf8.c_str(),
@@ -76,7 +80,8 @@ TEST_CASE("a member twice in one object is refused with its pointer, in every pa
          {api.ticket_closed, api.signals_submit, api.submission_status, api.host_event_report,
           api.concerns_list, api.concern_get, api.concern_act, api.legal_hold_set, api.purge,
           api.concern_export, api.keys_rotate, api.audit_list}) {
-        const char* who = fn == api.purge || fn == api.keys_rotate || fn == api.audit_list
+        const char* who = fn == api.purge || fn == api.keys_rotate || fn == api.audit_list ||
+                                  fn == api.host_event_report
                               ? admin.c_str()
                               : officer.c_str();
         expect_rejected(store, fn, who, submission.c_str(),
@@ -96,6 +101,31 @@ TEST_CASE("a member twice in one object is refused with its pointer, in every pa
     expect_rejected(store, api.concerns_list,
                     R"({"id": "af-1", "role": "observer", "role": "officer"})", "{}",
                     {MC_E_JSON, "invalid_actor", "/role"});
+}
+
+TEST_CASE("a role that may not call at all is refused before its payload is read") {
+    // What is wrong with the payload is no answer to someone who may not ask:
+    // 403, audited as a denial and counted as one by the sidecar.
+    StoreFixture store;
+    const auto& api = store.mc().plugin().api();
+    const json empty = json::object();
+    store.check_refused(api.purge, empty, {"officer", "observer", "auditor"}, "purge_concerns");
+    store.check_refused(api.concern_act, {{"action", "assign"}}, {"observer", "manager"},
+                        "act_on_concern");
+    store.check_refused(api.concern_export, empty, {"observer", "admin"}, "export_concern");
+    store.check_refused(api.legal_hold_set, {{"hold", true}}, {"observer", "integration"},
+                        "set_legal_hold");
+    store.check_refused(api.concerns_list, {{"limit", 0}}, {"observer", "admin"}, "list_concerns");
+    store.check_refused(api.host_event_report, empty, {"observer", "officer"}, "report_host_event");
+    store.check_refused(api.audit_list, {{"limit", 0}}, {"manager", "officer"}, "read_audit");
+    store.check_refused(api.keys_rotate, {{"batch", -1}}, {"officer"}, "rotate_keys");
+    store.check_refused(api.figures_get, empty, {"observer", "admin"}, "read_figures");
+    store.check_refused(api.concern_melding_draft, empty, {"observer", "admin"}, "draft_melding");
+    // mc_audit_record answers no document: its refusal is its status.
+    const auto rows = store.rows("audit");
+    CHECK(api.audit_record(store.mc().handle(), actor("af-1", "officer").dump().c_str(), "{}") ==
+          MC_E_FORBIDDEN);
+    CHECK(store.rows("audit") == rows + 1);
 }
 
 TEST_CASE("a configuration with a member twice is refused at open, naming it") {

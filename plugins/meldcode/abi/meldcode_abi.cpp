@@ -144,9 +144,12 @@ private:
 };
 
 // The schemas of a call's payload (nullptr: none) and of its answer.
+// What a call reads and answers, and the operation it performs (its role
+// is checked before the payload is read).
 struct Schemas {
     const char* in;
     const char* out;
+    meldcode::Operation operation;
 };
 
 std::string text_of(const std::string& reply) {
@@ -170,6 +173,8 @@ void check_output(const mc_instance* instance, const char* schema, const Reply& 
     }
 }
 
+using Op = meldcode::Operation;
+
 // The common shape of the calls that take an actor and a payload and answer JSON.
 template <typename Fn>
 mc_status call(mc_instance* instance, const char* actor_json, const char* payload, Schemas schemas,
@@ -179,6 +184,7 @@ mc_status call(mc_instance* instance, const char* actor_json, const char* payloa
         *out = nullptr;
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        service.authorize(actor, schemas.operation);
         json doc = schemas.in == nullptr ? json() : meldcode::codec::read(payload, schemas.in);
         const auto reply = fn(service, actor, std::move(doc));
         check_output(instance, schemas.out, reply);
@@ -284,8 +290,8 @@ MC_API mc_status mc_close(mc_instance* instance) {
 
 MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
                                   const char* ticket_json, char** prompt_json) {
-    return call(instance, actor_json, ticket_json, {"ticket", "prompt"}, prompt_json,
-                [](auto& service, const auto& actor, json&& doc) {
+    return call(instance, actor_json, ticket_json, {"ticket", "prompt", Op::ticket_closed},
+                prompt_json, [](auto& service, const auto& actor, json&& doc) {
                     const auto result =
                         service.ticket_closed(actor, meldcode::codec::ticket(std::move(doc)));
                     return meldcode::codec::prompt(result, service.catalog());
@@ -294,23 +300,24 @@ MC_API mc_status mc_ticket_closed(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_signals_submit(mc_instance* instance, const char* actor_json,
                                    const char* submission_json, char** receipt_json) {
-    return call(instance, actor_json, submission_json, {"submission", "receipt"}, receipt_json,
-                [](auto& service, const auto& actor, const json& doc) {
-                    const auto ref =
-                        service.submit_signals(actor, meldcode::codec::submission(doc));
-                    return json{{"submission_ref", ref}}.dump();
-                });
+    return call(
+        instance, actor_json, submission_json, {"submission", "receipt", Op::submit_signals},
+        receipt_json, [](auto& service, const auto& actor, const json& doc) {
+            const auto ref = service.submit_signals(actor, meldcode::codec::submission(doc));
+            return json{{"submission_ref", ref}}.dump();
+        });
 }
 
 MC_API mc_status mc_submission_status(mc_instance* instance, const char* actor_json,
                                       const char* request_json, char** status_json) {
-    return call(
-        instance, actor_json, request_json, {"submission_status_request", "submission_status"},
-        status_json, [](auto& service, const auto& actor, const json& doc) {
-            const auto ref = doc.at("submission_ref").template get<std::string>();
-            return meldcode::codec::submission_status(ref, service.submission_status(actor, ref))
-                .dump();
-        });
+    return call(instance, actor_json, request_json,
+                {"submission_status_request", "submission_status", Op::submission_status},
+                status_json, [](auto& service, const auto& actor, const json& doc) {
+                    const auto ref = doc.at("submission_ref").template get<std::string>();
+                    return meldcode::codec::submission_status(ref,
+                                                              service.submission_status(actor, ref))
+                        .dump();
+                });
 }
 
 MC_API mc_status mc_prompt_open(mc_instance* instance, const char* request_json,
@@ -330,8 +337,8 @@ MC_API mc_status mc_prompt_open(mc_instance* instance, const char* request_json,
 
 MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_json,
                                       const char* event_json, char** accepted_json) {
-    return call(instance, actor_json, event_json, {"host_event", "accepted"}, accepted_json,
-                [](auto& service, const auto& actor, const json& doc) {
+    return call(instance, actor_json, event_json, {"host_event", "accepted", Op::report_host_event},
+                accepted_json, [](auto& service, const auto& actor, const json& doc) {
                     service.report_host_event(actor, meldcode::codec::host_event(doc));
                     return json{{"status", "accepted"}}.dump();
                 });
@@ -339,18 +346,18 @@ MC_API mc_status mc_host_event_report(mc_instance* instance, const char* actor_j
 
 MC_API mc_status mc_concerns_list(mc_instance* instance, const char* actor_json,
                                   const char* query_json, char** page_json) {
-    return call(instance, actor_json, query_json, {"concern_query", "concern_page"}, page_json,
-                [](auto& service, const auto& actor, const json& doc) {
-                    const auto page =
-                        service.list_concerns(actor, meldcode::codec::concern_query(doc));
-                    return meldcode::codec::concern_page(page).dump();
-                });
+    return call(
+        instance, actor_json, query_json, {"concern_query", "concern_page", Op::list_concerns},
+        page_json, [](auto& service, const auto& actor, const json& doc) {
+            const auto page = service.list_concerns(actor, meldcode::codec::concern_query(doc));
+            return meldcode::codec::concern_page(page).dump();
+        });
 }
 
 MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** concern_json) {
-    return call(instance, actor_json, request_json, {"concern_get", "concern"}, concern_json,
-                [](auto& service, const auto& actor, const json& doc) {
+    return call(instance, actor_json, request_json, {"concern_get", "concern", Op::read_concern},
+                concern_json, [](auto& service, const auto& actor, const json& doc) {
                     const auto view =
                         service.get_concern(actor, meldcode::codec::concern_selector(doc),
                                             meldcode::codec::chronology_query(doc));
@@ -360,7 +367,8 @@ MC_API mc_status mc_concern_get(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
                                 const char* action_json, char** concern_json) {
-    return call(instance, actor_json, action_json, {"concern_action", "concern"}, concern_json,
+    return call(instance, actor_json, action_json,
+                {"concern_action", "concern", Op::act_on_concern}, concern_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto view = service.act(actor, meldcode::codec::action_request(doc));
                     return meldcode::codec::concern(view).dump();
@@ -368,7 +376,7 @@ MC_API mc_status mc_concern_act(mc_instance* instance, const char* actor_json,
 }
 
 MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, char** due_json) {
-    return call(instance, actor_json, nullptr, {nullptr, "due_steps"}, due_json,
+    return call(instance, actor_json, nullptr, {nullptr, "due_steps", Op::steps_due}, due_json,
                 [](auto& service, const auto& actor, const json&) {
                     return meldcode::codec::due_steps(service.steps_due(actor)).dump();
                 });
@@ -376,7 +384,8 @@ MC_API mc_status mc_steps_due(mc_instance* instance, const char* actor_json, cha
 
 MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** hold_json) {
-    return call(instance, actor_json, request_json, {"legal_hold_request", "legal_hold"}, hold_json,
+    return call(instance, actor_json, request_json,
+                {"legal_hold_request", "legal_hold", Op::set_legal_hold}, hold_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto concern =
                         service.set_legal_hold(actor, meldcode::codec::legal_hold_request(doc));
@@ -386,7 +395,8 @@ MC_API mc_status mc_legal_hold_set(mc_instance* instance, const char* actor_json
 
 MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const char* request_json,
                           char** report_json) {
-    return call(instance, actor_json, request_json, {"purge_request", "purge_report"}, report_json,
+    return call(instance, actor_json, request_json,
+                {"purge_request", "purge_report", Op::purge_concerns}, report_json,
                 [](auto& service, const auto& actor, const json& doc) {
                     const auto report = service.purge(actor, meldcode::codec::purge_request(doc));
                     return meldcode::codec::purge_report(report).dump();
@@ -395,15 +405,15 @@ MC_API mc_status mc_purge(mc_instance* instance, const char* actor_json, const c
 
 MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json,
                                    const char* request_json, char** dossier_json) {
-    return call(instance, actor_json, request_json, {"export_request", "export_answer"},
-                dossier_json, [](auto& service, const auto& actor, const json& doc) {
-                    if (const auto ref = meldcode::codec::export_approval(doc)) {
-                        return meldcode::codec::dossier(service.approve_export(actor, *ref)).dump();
-                    }
-                    const auto record =
-                        service.request_export(actor, meldcode::codec::export_request(doc));
-                    return meldcode::codec::export_pending(record).dump();
-                });
+    return call(
+        instance, actor_json, request_json, {"export_request", "export_answer", Op::export_concern},
+        dossier_json, [](auto& service, const auto& actor, const json& doc) {
+            if (const auto ref = meldcode::codec::export_approval(doc)) {
+                return meldcode::codec::dossier(service.approve_export(actor, *ref)).dump();
+            }
+            const auto record = service.request_export(actor, meldcode::codec::export_request(doc));
+            return meldcode::codec::export_pending(record).dump();
+        });
 }
 
 // ---- ABI 1.3: the melding draft for Veilig Thuis (issue 19) ----------------
@@ -416,6 +426,7 @@ MC_API mc_status mc_concern_melding_draft(mc_instance* instance, const char* act
         *draft_json = nullptr;
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        service.authorize(actor, Op::draft_melding);
         json request;
         try {
             request = meldcode::codec::read(request_json, "melding_draft_request");
@@ -434,8 +445,9 @@ MC_API mc_status mc_concern_melding_draft(mc_instance* instance, const char* act
 
 MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
                                 const char* request_json, char** progress_json) {
-    return call(instance, actor_json, request_json, {"key_rotation_request", "key_rotation"},
-                progress_json, [](auto& service, const auto& actor, const json& doc) {
+    return call(instance, actor_json, request_json,
+                {"key_rotation_request", "key_rotation", Op::rotate_keys}, progress_json,
+                [](auto& service, const auto& actor, const json& doc) {
                     const auto progress =
                         service.rotate_keys(actor, meldcode::codec::key_rotation_request(doc));
                     return json{{"rotated", progress.rotated},
@@ -447,8 +459,8 @@ MC_API mc_status mc_keys_rotate(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json,
                                  char** report_json) {
-    return call(instance, actor_json, nullptr, {nullptr, "audit_verification"}, report_json,
-                [](auto& service, const auto& actor, const json&) {
+    return call(instance, actor_json, nullptr, {nullptr, "audit_verification", Op::verify_audit},
+                report_json, [](auto& service, const auto& actor, const json&) {
                     const auto report = service.verify_audit(actor);
                     json out{{"ok", !report.first_broken}, {"rows", report.rows}};
                     if (report.first_broken) {
@@ -461,8 +473,8 @@ MC_API mc_status mc_audit_verify(mc_instance* instance, const char* actor_json,
 
 MC_API mc_status mc_audit_list(mc_instance* instance, const char* actor_json,
                                const char* query_json, char** page_json) {
-    return call(instance, actor_json, query_json, {"audit_query", "audit_page"}, page_json,
-                [](auto& service, const auto& actor, const json& doc) {
+    return call(instance, actor_json, query_json, {"audit_query", "audit_page", Op::read_audit},
+                page_json, [](auto& service, const auto& actor, const json& doc) {
                     const auto page = service.list_audit(actor, meldcode::codec::audit_query(doc));
                     return meldcode::codec::audit_page(page).dump();
                 });
@@ -474,6 +486,7 @@ MC_API mc_status mc_audit_record(mc_instance* instance, const char* actor_json,
     return meldcode::abi::guard([&] {
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        service.authorize(actor, Op::record_audit);
         const json event = meldcode::codec::read(event_json, "audit_event");
         std::optional<meldcode::Actor> acting_as;
         if (event.contains("acting_as")) {
@@ -526,6 +539,7 @@ MC_API mc_status mc_figures_get(mc_instance* instance, const char* actor_json,
         *figures_json = nullptr;
         auto& service = service_of(instance);
         const meldcode::Actor actor = meldcode::codec::actor(actor_json);
+        service.authorize(actor, Op::read_figures);
         json request;
         try {
             request = meldcode::codec::read(request_json, "figures_request");

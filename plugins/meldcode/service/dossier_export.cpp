@@ -160,6 +160,7 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
     d.exported_at = clock_->now();
     std::vector<Redaction> also_redact;
     std::optional<std::string> refusal;
+    std::optional<ConcernId> refused_concern;
     store_->transaction([&](StoreTransaction& tx) {
         const auto record = tx.find_export(export_ref);
         if (!record) throw not_found("export request", "/export_ref");
@@ -169,6 +170,7 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
         }
         if (record->requested_by == actor.id) {
             refusal = "an export is released by a second officer, not the one who requested it";
+            refused_concern = record->concern;
             return;
         }
         const json& request = record->request;
@@ -187,7 +189,7 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
     });
     if (refusal) {
         // Four eyes: the refusal is audited like any other.
-        audit_denial(actor, "denied.export_approval");
+        audit_denial(actor, "denied.export_approval", refused_concern);
         throw Error(MC_E_CONFLICT, "second_officer_required", *refusal, "/export_ref");
     }
     d.redactions = effective(settings_.export_redactions, also_redact);

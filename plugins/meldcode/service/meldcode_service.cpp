@@ -156,9 +156,10 @@ void MeldcodeService::authorize(const Actor& actor, Operation op) {
     throw forbidden(std::string(operation_name(op)));
 }
 
-void MeldcodeService::audit_denial(const Actor& actor, const std::string& action) {
+void MeldcodeService::audit_denial(const Actor& actor, const std::string& action,
+                                   std::optional<ConcernId> concern) {
     store_->transaction([&](StoreTransaction& tx) {
-        tx.append_audit({clock_->now(), actor, action, std::nullopt, "denied"});
+        tx.append_audit({clock_->now(), actor, action, concern, "denied"});
     });
 }
 
@@ -723,9 +724,9 @@ FiguresSettings MeldcodeService::figures_settings() const {
     return s;
 }
 
+// The ABI has checked the role before the request (authorize()).
 void MeldcodeService::refuse_figures(const Actor& actor) {
-    audit_denial(actor,
-                 may(actor.role, Operation::read_figures) ? "figures.read" : "denied.read_figures");
+    audit_denial(actor, "figures.read");
 }
 
 AuditVerification MeldcodeService::verify_audit(const Actor& actor) {

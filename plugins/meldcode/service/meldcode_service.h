@@ -306,8 +306,13 @@ public:
     // Writes the prompt log now (also done in the background and on close).
     void flush();
 
-private:
+    // Refuses (MC_E_FORBIDDEN, audited as denied.<operation>) a role that
+    // may not perform `op`. Each operation asks it first; the ABI asks it
+    // too before it reads a payload, so that a role that may not call at all
+    // hears so, not what is wrong with its payload.
     void authorize(const Actor& actor, Operation op);
+
+private:
     // k, N and the rows every figures answer lists (figures()).
     FiguresSettings figures_settings() const;
     // Whether `action` is the workflow's feedback action (the rule "feedback").
@@ -367,7 +372,8 @@ private:
                      std::vector<nlohmann::json>& notifications);
     void check_reminder_states();
     // One durable "denied" row without a concern, in its own transaction.
-    void audit_denial(const Actor& actor, const std::string& action);
+    void audit_denial(const Actor& actor, const std::string& action,
+                      std::optional<ConcernId> concern = std::nullopt);
     void audit(StoreTransaction& tx, const Actor& actor, const std::string& action,
                std::optional<ConcernId> concern);
     // Hands a notification (schemas/notification.schema.json: ids only) to

@@ -65,7 +65,7 @@ ConcernRecord MeldcodeService::set_legal_hold(const Actor& actor, const LegalHol
         remember(tx, actor, request.retry, concern.id);
     });
     if (same_person) {
-        audit_denial(actor, "denied.legal_hold_lift");
+        audit_denial(actor, "denied.legal_hold_lift", concern.id);
         throw Error(MC_E_CONFLICT, "second_person_required",
                     "a legal hold is lifted by a second person, not the one who asked to lift it",
                     "/hold");
