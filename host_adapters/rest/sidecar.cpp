@@ -95,22 +95,18 @@ bool safe_method(const std::string& method) {
 // How a request without a usable credential is answered, logged, counted
 // and audited (AuthFailure's order).
 struct Unidentified {
-    const char* log_reason;
-    const char* code;
+    const char* code;  // also the log's reason, unless the plugin named a finer one
     const char* detail;
     const char* audit_action;
 };
 const Unidentified& unidentified(AuthFailure failure) {
     static const Unidentified kinds[] = {
-        {"missing_token", "missing_token", "send Authorization: Bearer <token>",
-         "authentication.missing_token"},
-        {"invalid_token", "invalid_token", "send Authorization: Bearer <token>",
-         "authentication.invalid_token"},
-        {"rate_limited", "too_many_failed_attempts", "", "authentication.rate_limited"},
-        {"invalid_session", "session_ended", "the session has ended; sign in again",
-         "authentication.invalid_session"},
-        {"invalid_prompt_token", "invalid_prompt_token",
-         "the prompt token is unknown or has expired", "authentication.invalid_prompt_token"},
+        {"missing_token", "send Authorization: Bearer <token>", "authentication.missing_token"},
+        {"invalid_token", "send Authorization: Bearer <token>", "authentication.invalid_token"},
+        {"too_many_failed_attempts", "", "authentication.rate_limited"},
+        {"session_ended", "the session has ended; sign in again", "authentication.invalid_session"},
+        {"invalid_prompt_token", "the prompt token is unknown or has expired",
+         "authentication.invalid_prompt_token"},
     };
     return kinds[static_cast<std::size_t>(failure)];
 }
@@ -370,11 +366,11 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
                                   AuthFailure failure, const std::string& code) {
     const auto now = FailureLimiter::Clock::now();
     const Unidentified& kind = unidentified(failure);
+    const std::string answered = code.empty() ? kind.code : code;
     const std::string client = limiter_key(request.client_address);
-    log_.log(Level::warn, "auth_failed",
-             {{"request_id", request_id},
-              {"reason", kind.log_reason},
-              {"client", request.client_address}});
+    log_.log(
+        Level::warn, "auth_failed",
+        {{"request_id", request_id}, {"reason", answered}, {"client", request.client_address}});
     if (const auto refusal = limiter_.blocked(client, now)) {
         if (refusal->first) audit_refusal("authentication.rate_limited");
         metrics_.auth_failed(AuthFailure::rate_limited);
@@ -385,7 +381,7 @@ Response Sidecar::unauthenticated(const Request& request, const std::string& req
     }
     metrics_.auth_failed(failure);
     if (limiter_.record_failure(client, now) == 1) audit_refusal(kind.audit_action);
-    Response r = problem(401, code.empty() ? kind.code : code, kind.detail);
+    Response r = problem(401, answered, kind.detail);
     r.headers.emplace_back("WWW-Authenticate", failure == AuthFailure::invalid_prompt_token
                                                    ? "Prompt realm=\"meldcoded\""
                                                    : "Bearer realm=\"meldcoded\"");

@@ -527,6 +527,9 @@ class UiAuthTest(E2ETestCase):
                                           headers={"Authorization": "Prompt " + forged})
         self.assertEqual((status, body["code"]), (401, "unknown_prompt_token"))
         self.assertIn("Prompt", headers["www-authenticate"])
+        # Logged under the code it was answered with, and without the token.
+        self.assertIn('"reason":"unknown_prompt_token"', self.sidecar.log_text())
+        self.assertNotIn(forged, self.sidecar.log_text())
         status, _, body = self.call("POST", "/v1/submissions",
                                     dict(submission, prompt_token=forged), headers=auth)
         self.assertEqual((status, body["code"]), (422, "prompt_token_mismatch"))
