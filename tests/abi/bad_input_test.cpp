@@ -221,6 +221,9 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     extra["tenant_name"] = kSecret;
     expect_rejected(store, api.signals_submit, technician.c_str(), extra.dump().c_str(),
                     {MC_E_PAYLOAD, "schema_violation", ""});
+    CHECK(std::string(api.last_error()->message).find("this object takes acute, already_called") !=
+          std::string::npos);
+    CHECK(std::string(api.last_error()->message).find("tenant_name") == std::string::npos);
     json called_twice = submission(prompt.at("prompt_token"), "key-called", kSecret);
     called_twice["already_called"] = {"112", "112"};
     expect_rejected(store, api.signals_submit, technician.c_str(), called_twice.dump().c_str(),
@@ -256,6 +259,17 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     neither.erase("prompt_token");
     expect_rejected(store, api.signals_submit, technician.c_str(), neither.dump().c_str(),
                     {MC_E_PAYLOAD, "missing_field", "/ticket"});
+    // An unknown member is not named (its name is the payload's), but what the
+    // object takes is: a ticket of /v1/tickets/closed's shape in a submission.
+    json closed_shape = submission(prompt.at("prompt_token"), "key-shape", kSecret);
+    closed_shape.erase("prompt_token");
+    closed_shape["ticket"] = {
+        {"host_ticket_id", "WO-9"}, {"unit_id", "VHE-1"}, {"work_type", kSecret}};
+    expect_rejected(store, api.signals_submit, technician.c_str(), closed_shape.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", "/ticket"}, kSecret);
+    CHECK(std::string(api.last_error()->message) ==
+          "invalid field /ticket: unknown property (this object takes host_ticket_id, "
+          "household_ref, unit_id)");
     const json unknown_concern{{"concern_ref", "c_AAAAAAAAAAAAAAAAAAAAAA"}};
     expect_rejected(store, api.concern_get, officer.c_str(), unknown_concern.dump().c_str(),
                     {MC_E_NOT_FOUND, "not_found", "/concern_ref"});

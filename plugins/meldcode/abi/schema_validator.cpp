@@ -64,6 +64,7 @@ void free_schema(const nlohmann::json* doc) {
 struct Compiled {
     valijson::Schema schema;
     std::vector<FormatSite> formats;
+    nlohmann::json source;  // the schema as written, for the members an object takes
 };
 
 class SchemaSet {
@@ -83,6 +84,7 @@ private:
         parser.populateSchema(NlohmannJsonAdapter(without_formats(doc)), compiled->schema,
                               fetch_schema, free_schema);
         compiled->formats = format_sites(doc, load_schema);
+        compiled->source = doc;
         return compiled;
     }
 
@@ -158,13 +160,64 @@ std::string plain_numbers(const std::string& text) {
     return out.append(rest, text.cend());
 }
 
+constexpr const char* kUnknownMember = "unknown property";
+
 // valijson's texts quote offending property names for unknown properties; a
 // name sent by a host is payload, so those texts are replaced.
 std::string safe_description(const std::string& description) {
     if (description.find("could not be validated using 'properties'") != std::string::npos) {
-        return "unknown property";
+        return kUnknownMember;
     }
     return plain_numbers(description);
+}
+
+// Where a schema node's "$ref" leads, in its own file (`root`) or another
+// of schemas/ (then kept in `other`, and `root` moves there); the node
+// itself when it has none, null when the reference leads nowhere.
+const nlohmann::json* resolved(const nlohmann::json* node, const nlohmann::json*& root,
+                               nlohmann::json& other) {
+    for (int hops = 0; node != nullptr && node->is_object() && node->contains("$ref"); ++hops) {
+        const std::string ref = node->at("$ref").get<std::string>();
+        const auto hash = ref.find('#');
+        if (hops == 8 || hash == std::string::npos) return nullptr;
+        if (hash != 0) {
+            other = load_schema(file_name(ref.substr(0, hash)));
+            root = &other;
+        }
+        const nlohmann::json::json_pointer at(ref.substr(hash + 1));
+        node = root->contains(at) ? &root->at(at) : nullptr;
+    }
+    return node;
+}
+
+// The members the schema names for the object at `pointer` of a payload (its
+// "properties", through "items" and references), so that the refusal of an
+// unknown member can say what is taken there without echoing the member's
+// name, which is the payload's. Empty when it cannot tell.
+std::vector<std::string> members_taken(const nlohmann::json& schema, const std::string& pointer) {
+    std::vector<std::string> tokens;
+    for (auto p = nlohmann::json::json_pointer(pointer); !p.empty(); p.pop_back()) {
+        tokens.insert(tokens.begin(), p.back());
+    }
+    nlohmann::json other;
+    const nlohmann::json* root = &schema;
+    const nlohmann::json* node = &schema;
+    for (const auto& token : tokens) {
+        node = resolved(node, root, other);
+        if (node == nullptr || !node->is_object()) return {};
+        if (node->contains("properties") && node->at("properties").contains(token)) {
+            node = &node->at("properties").at(token);
+        } else if (node->contains("items")) {
+            node = &node->at("items");
+        } else {
+            return {};
+        }
+    }
+    node = resolved(node, root, other);
+    std::vector<std::string> names;
+    if (node == nullptr || !node->is_object() || !node->contains("properties")) return names;
+    for (const auto& [name, member] : node->at("properties").items()) names.push_back(name);
+    return names;
 }
 
 // "/<name>" when `text` is `prefix` followed by a member's name and "'.",
@@ -205,10 +258,18 @@ Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
                      "invalid field " + pointer + ": not taken in this request (see its schema)",
                      pointer);
     }
-    return Error(MC_E_PAYLOAD, "schema_violation",
-                 "invalid field " + (pointer.empty() ? std::string("/") : pointer) + ": " +
-                     safe_description(text),
-                 pointer);
+    std::string description = safe_description(text);
+    if (description == kUnknownMember) {
+        std::string taken;
+        for (const auto& name : members_taken(compiled.source, pointer)) {
+            taken += (taken.empty() ? "" : ", ") + name;
+        }
+        if (!taken.empty()) description += " (this object takes " + taken + ")";
+    }
+    return Error(
+        MC_E_PAYLOAD, "schema_violation",
+        "invalid field " + (pointer.empty() ? std::string("/") : pointer) + ": " + description,
+        pointer);
 }
 
 }  // namespace
