@@ -411,12 +411,20 @@ TEST_CASE("the workflow definition is served per locale, with the framework's ow
           "Afweging 2: Is er sprake van acute onveiligheid of structurele onveiligheid?");
     CHECK(nl.at("framework").at("definitions").at(0).at("term") == "Acute onveiligheid");
     CHECK(en.at("framework").at("definitions").at(1).at("term") == "Structural unsafety");
-    // The actions each state allows are those a concern in it lists.
+    // The actions each state allows are those a concern in it lists, as
+    // allowed now or blocked (no melding yet: no feedback of Veilig Thuis).
     submit(store, "VHE-W", "w-1");
     const std::string ref = store.only_concern_ref("VHE-W");
     const auto open = std::find_if(nl.at("states").begin(), nl.at("states").end(),
                                    [](const json& s) { return s.at("id") == "open"; });
-    CHECK(open->at("allowed_actions") == concern(store, ref).at("allowed_actions"));
+    const json listed = concern(store, ref);
+    CHECK(listed.at("blocked_actions") ==
+          json::array({{{"action", "record_veilig_thuis_feedback"},
+                        {"code", "not_reported"},
+                        {"message", "no melding to Veilig Thuis has been recorded"}}}));
+    json allowed = open->at("allowed_actions");
+    allowed.erase(std::find(allowed.begin(), allowed.end(), "record_veilig_thuis_feedback"));
+    CHECK(listed.at("allowed_actions") == allowed);
     // Every field has a label in both languages (no id standing in).
     for (const auto& action : en.at("actions")) {
         for (const auto& field : action.at("fields")) {

@@ -173,14 +173,14 @@ TEST_CASE("a sector variant with its own states and fields works", "[workflow]")
 
     ConcernStatus concern;
     concern.state = "received";
-    CHECK(wf.allowed_actions(concern) == std::vector<std::string>{"finish", "flag"});
+    CHECK(wf.actions_now(concern).allowed == std::vector<std::string>{"finish", "flag"});
     wf.apply(concern, "flag", json::object(), today());
     CHECK(concern.state == "received");
     CHECK_THROWS_MATCHES(wf.apply(concern, "finish", json::object(), today()), Error,
                          missing("/fields/note"));
     wf.apply(concern, "finish", {{"note", "Handled."}}, today());
     CHECK(concern.state == "done");
-    CHECK(wf.allowed_actions(concern).empty());
+    CHECK(wf.actions_now(concern).allowed.empty());
     CHECK_THROWS_MATCHES(wf.apply(concern, "flag", json::object(), today()), Error,
                          ErrorIs(MC_E_CONFLICT, "transition_not_allowed"));
 }

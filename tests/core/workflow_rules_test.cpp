@@ -1,5 +1,6 @@
 // The named rules of the default workflow: the assessment framework (step 4),
 // the decision and the review (step 5), the acute path, feedback and close.
+#include <algorithm>
 #include <functional>
 
 #include "core/retention.h"
@@ -546,6 +547,81 @@ TEST_CASE("a submission's priority", "[workflow][priority]") {
     CHECK(highest(Priority::acute, Priority::urgent) == Priority::acute);
     CHECK(priority_from_name("urgent") == Priority::urgent);
     CHECK(priority_from_name("high") == std::nullopt);
+}
+
+}  // namespace meldcode::test
+
+namespace meldcode::test {
+namespace {
+
+using Blocked = std::vector<std::pair<std::string, std::string>>;
+
+Blocked blocked_of(const ConcernStatus& concern) {
+    Blocked out;
+    for (const auto& [action, refusal] : default_workflow().actions_now(concern).blocked) {
+        out.emplace_back(action, refusal.code());
+    }
+    return out;
+}
+
+bool allows(const ConcernStatus& concern, const std::string& action) {
+    const auto allowed = default_workflow().actions_now(concern).allowed;
+    return std::find(allowed.begin(), allowed.end(), action) != allowed.end();
+}
+
+}  // namespace
+
+TEST_CASE("an action the concern cannot take as it is is blocked, with the refusal it would get",
+          "[workflow][rules]") {
+    ConcernStatus concern;
+    concern.state = "open";
+    // Nothing to give feedback on, no melding to hear back about.
+    CHECK(blocked_of(concern) == Blocked{{"record_veilig_thuis_feedback", "not_reported"},
+                                         {"give_feedback", "no_feedback_pending"}});
+    concern.pending_feedback = 1;
+    concern.reported = true;
+    CHECK(blocked_of(concern).empty());
+
+    concern.state = "decided";
+    CHECK_FALSE(allows(concern, "close"));
+    CHECK(blocked_of(concern) == Blocked{{"close", "feedback_required"}});
+    concern.pending_feedback = 0;
+    concern.report_decided = true;
+    concern.reported = false;
+    CHECK(blocked_of(concern) == Blocked{{"record_veilig_thuis_feedback", "not_reported"},
+                                         {"give_feedback", "no_feedback_pending"},
+                                         {"close", "melding_required"}});
+    concern.reported = true;
+    CHECK(allows(concern, "close"));
+
+    concern.state = "consulted";
+    concern.honour_related = true;
+    const Blocked honour = blocked_of(concern);
+    CHECK(std::count(
+              honour.begin(), honour.end(),
+              Blocked::value_type{"hold_conversation", "specialist_consultation_required"}) == 1);
+    CHECK(std::count(
+              honour.begin(), honour.end(),
+              Blocked::value_type{"skip_conversation", "specialist_consultation_required"}) == 1);
+    concern.specialist_consulted = true;
+    CHECK(allows(concern, "hold_conversation"));
+}
+
+TEST_CASE("a blocked action is refused with the error its listing gave, and changes nothing",
+          "[workflow][rules]") {
+    const Workflow& wf = default_workflow();
+    const auto state = GENERATE(from_range(default_states()));
+    ConcernStatus concern;
+    concern.state = state;
+    concern.report_decided = true;
+    concern.honour_related = true;
+    for (const auto& [action, refusal] : wf.actions_now(concern).blocked) {
+        INFO(action << " in " << state);
+        ConcernStatus tried = concern;
+        CHECK_THROWS_MATCHES(wf.apply(tried, action, valid_fields(action), today()), Error,
+                             ErrorIs(MC_E_CONFLICT, refusal.code(), refusal.pointer()));
+        CHECK(snapshot(tried) == snapshot(concern));
+    }
 }
 
 }  // namespace meldcode::test

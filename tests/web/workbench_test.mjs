@@ -214,6 +214,9 @@ describe("workbench", () => {
     await record(page, "decide");
     assert.equal(await page.locator("[data-fact=report_decided]").innerText(), "Ja");
     assert.equal(await page.locator("[data-fact=reported]").innerText(), "Nee", "decided, not yet done");
+    // Closing is not offered yet, and the page says why, in Dutch.
+    assert.equal(await page.locator('[data-open-action="close"]').count(), 0);
+    assert.match(await page.locator('[data-blocked-action="close"]').innerText(), /terugkoppeling aan de melder/);
 
     await openAction(page, "report_to_veilig_thuis");
     await typeDateTime(page, "#mc-f-report_to_veilig_thuis-reported_at");
@@ -236,6 +239,7 @@ describe("workbench", () => {
     await page.keyboard.press("ArrowRight"); // completed
     await record(page, "give_feedback");
 
+    assert.equal(await page.locator('[data-blocked-action="close"]').count(), 0);
     await openAction(page, "close");
     await typeInto(page, "#mc-f-close-reason", "Gemeld bij Veilig Thuis.");
     await record(page, "close");

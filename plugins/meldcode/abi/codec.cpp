@@ -342,7 +342,13 @@ json concern(const ConcernView& view) {
     out["people"] = s.people;
     out["referrals"] = s.referrals;
     out["reported_at"] = optional_time(s.reported_at);
-    out["allowed_actions"] = view.allowed_actions;
+    out["allowed_actions"] = view.actions.allowed;
+    json blocked = json::array();
+    for (const auto& [action, refusal] : view.actions.blocked) {
+        blocked.push_back(
+            {{"action", action}, {"code", refusal.code()}, {"message", refusal.what()}});
+    }
+    out["blocked_actions"] = std::move(blocked);
     out["version"] = view.version;
     json chronology = json::array();
     for (const auto& e : view.chronology) chronology.push_back(entry(e));

@@ -197,12 +197,25 @@ std::optional<std::string> Workflow::step_from(const std::string& state) const {
     return std::nullopt;
 }
 
-std::vector<std::string> Workflow::allowed_actions(const ConcernStatus& concern) const {
+std::vector<std::string> Workflow::actions_from(const std::string& state) const {
     std::vector<std::string> ids;
     for (const auto& a : actions_) {
-        if (starts_from(a, concern.state)) ids.push_back(a.id);
+        if (starts_from(a, state)) ids.push_back(a.id);
     }
     return ids;
+}
+
+Workflow::ActionsNow Workflow::actions_now(const ConcernStatus& concern) const {
+    ActionsNow now;
+    for (const auto& a : actions_) {
+        if (!starts_from(a, concern.state)) continue;
+        if (auto refusal = rules::unmet(a.rule, concern)) {
+            now.blocked.emplace_back(a.id, std::move(*refusal));
+        } else {
+            now.allowed.push_back(a.id);
+        }
+    }
+    return now;
 }
 
 const Workflow::Action& Workflow::find_action(const std::string& id) const {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "calendar.h"
+#include "errors.h"
 
 namespace meldcode {
 
@@ -103,8 +104,17 @@ public:
     // is not final.
     std::vector<std::string> states_from(const std::vector<std::string>& from) const;
 
-    // Actions whose start states include the concern's state.
-    std::vector<std::string> allowed_actions(const ConcernStatus& concern) const;
+    // Actions whose start states include `state`, in definition order.
+    std::vector<std::string> actions_from(const std::string& state) const;
+
+    // Of the actions from the concern's state, those it may take now, and
+    // those its rule refuses for the concern as it is (a closing before the
+    // observer had feedback), with the error recording one would answer.
+    struct ActionsNow {
+        std::vector<std::string> allowed;
+        std::vector<std::pair<std::string, Error>> blocked;
+    };
+    ActionsNow actions_now(const ConcernStatus& concern) const;
 
     // Applies one action or throws Error naming the field or the conflict.
     ActionRecord apply(ConcernStatus& concern, const std::string& action,

@@ -79,7 +79,6 @@ std::optional<std::string> decision(ConcernStatus& concern, const json& f,
                                     const ActionContext& context) {
     using namespace fields;
     const json& a = concern.assessment;
-    if (a.is_null()) throw conflict("assessment_missing", "step 4 has not been recorded");
     const bool report = yes(f, "report");
     const bool help = yes(f, "help");
     if (!answered_yes(a, "suspicion")) {
@@ -170,9 +169,6 @@ std::optional<std::string> melding(ConcernStatus& concern, const json& f,
 
 std::optional<std::string> veilig_thuis_feedback(ConcernStatus& concern, const json&,
                                                  const ActionContext&) {
-    if (!concern.reported) {
-        throw conflict("not_reported", "no melding to Veilig Thuis has been recorded");
-    }
     concern.veilig_thuis_feedback_due.reset();
     return std::nullopt;
 }
@@ -216,17 +212,6 @@ std::optional<std::string> consultation(ConcernStatus& concern, const json& f,
     return std::nullopt;
 }
 
-// Honour-related violence: a specialist first (Veilig Thuis or the regional
-// expertise point), then step 3.
-std::optional<std::string> conversation(ConcernStatus& concern, const json&, const ActionContext&) {
-    if (concern.honour_related && !concern.specialist_consulted) {
-        throw conflict("specialist_consultation_required",
-                       "signals of honour-related violence: consult Veilig Thuis or the regional "
-                       "expertise point (consult with a specialist) before step 3");
-    }
-    return std::nullopt;
-}
-
 // A call to Veilig Thuis is either advice or a melding; only a melding
 // counts as reported.
 std::optional<std::string> acute(ConcernStatus& concern, const json& f,
@@ -252,9 +237,6 @@ std::optional<std::string> acute(ConcernStatus& concern, const json& f,
 // Interim messages keep the feedback pending; a final one gives it.
 std::optional<std::string> feedback(ConcernStatus& concern, const json& f, const ActionContext&) {
     const FeedbackMessage& message = feedback_message(f);
-    if (concern.pending_feedback == 0) {
-        throw conflict("no_feedback_pending", "every observer of this concern has had feedback");
-    }
     if (message.final) concern.pending_feedback = 0;
     return std::nullopt;
 }
@@ -272,23 +254,50 @@ std::optional<std::string> assign(ConcernStatus& concern, const json& f, const A
     return std::nullopt;
 }
 
-std::optional<std::string> close(ConcernStatus& concern, const json&, const ActionContext&) {
+// The conditions on the concern itself (unmet()), by rule.
+std::optional<Error> decision_unmet(const ConcernStatus& concern) {
+    if (!concern.assessment.is_null()) return std::nullopt;
+    return conflict("assessment_missing", "step 4 has not been recorded");
+}
+
+std::optional<Error> veilig_thuis_feedback_unmet(const ConcernStatus& concern) {
+    if (concern.reported) return std::nullopt;
+    return conflict("not_reported", "no melding to Veilig Thuis has been recorded");
+}
+
+// Honour-related violence: a specialist first (Veilig Thuis or the regional
+// expertise point), then step 3.
+std::optional<Error> conversation_unmet(const ConcernStatus& concern) {
+    if (!concern.honour_related || concern.specialist_consulted) return std::nullopt;
+    return conflict("specialist_consultation_required",
+                    "signals of honour-related violence: consult Veilig Thuis or the regional "
+                    "expertise point (consult with a specialist) before step 3");
+}
+
+std::optional<Error> feedback_unmet(const ConcernStatus& concern) {
+    if (concern.pending_feedback > 0) return std::nullopt;
+    return conflict("no_feedback_pending", "every observer of this concern has had feedback");
+}
+
+std::optional<Error> close_unmet(const ConcernStatus& concern) {
     if (concern.pending_feedback > 0) {
-        throw conflict("feedback_required", "give feedback to the observer before closing");
+        return conflict("feedback_required", "give feedback to the observer before closing");
     }
     if (concern.report_decided && !concern.reported) {
-        throw conflict("melding_required",
-                       "a report to Veilig Thuis was decided: record the melding before closing");
+        return conflict("melding_required",
+                        "a report to Veilig Thuis was decided: record the melding before closing");
     }
     return std::nullopt;
 }
 
 using Rule = std::optional<std::string> (*)(ConcernStatus&, const json&, const ActionContext&);
+using Unmet = std::optional<Error> (*)(const ConcernStatus&);
 
 struct Entry {
     std::string name;
-    Rule fn;
+    Rule fn;  // none: the rule only asks something of the concern (unmet)
     RuleNeeds needs;
+    Unmet unmet = nullptr;  // none: the rule asks nothing of the concern itself
 };
 
 const std::vector<Entry>& table() {
@@ -307,7 +316,8 @@ const std::vector<Entry>& table() {
            {"help", "decision", true},
            {"monitoring_agreements", "text", false},
            {"review_date", "date", false}},
-          {"help_arranged"}}},
+          {"help_arranged"}},
+         decision_unmet},
         {"review",
          review,
          {{{"help_effective", "answer", true},
@@ -330,18 +340,19 @@ const std::vector<Entry>& table() {
            {"client_reaction", "text", false},
            {"not_informed_reason", "text", false}},
           {}}},
-        {"veilig_thuis_feedback", veilig_thuis_feedback, {}},
+        {"veilig_thuis_feedback", veilig_thuis_feedback, {}, veilig_thuis_feedback_unmet},
         {"referral", referral, {{{"route", "choice", true}}, {}}},
         {"map_signals", map_signals, {{{"children_involved", "choice", true}}, {}}},
         {"people", people, {{{"people", "people", true}}, {}}},
         {"consultation",
          consultation,
          {{{"specialist", "choice", false}, {"veilig_thuis_consulted", "boolean", false}}, {}}},
-        {"conversation", conversation, {}},
+        {"conversation", nullptr, {}, conversation_unmet},
         {"feedback",
          feedback,
-         {{{"message", "text", false}, {"aftercare_offered", "boolean", false}}, {}}},
-        {"close", close, {}},
+         {{{"message", "text", false}, {"aftercare_offered", "boolean", false}}, {}},
+         feedback_unmet},
+        {"close", nullptr, {}, close_unmet},
     };
     return rules;
 }
@@ -357,13 +368,29 @@ const std::vector<std::string>& names() {
     return result;
 }
 
+namespace {
+
+const Entry& entry_of(const std::string& rule) {
+    for (const auto& entry : table()) {
+        if (entry.name == rule) return entry;
+    }
+    throw Error(MC_E_INTERNAL, "internal", "unknown rule in workflow definition");
+}
+
+}  // namespace
+
+std::optional<Error> unmet(const std::string& rule, const ConcernStatus& concern) {
+    if (rule.empty()) return std::nullopt;
+    const Entry& entry = entry_of(rule);
+    return entry.unmet ? entry.unmet(concern) : std::nullopt;
+}
+
 std::optional<std::string> apply(const std::string& rule, ConcernStatus& concern,
                                  const json& fields, const ActionContext& context) {
     if (rule.empty()) return std::nullopt;
-    for (const auto& entry : table()) {
-        if (entry.name == rule) return entry.fn(concern, fields, context);
-    }
-    throw Error(MC_E_INTERNAL, "internal", "unknown rule in workflow definition");
+    if (auto refusal = unmet(rule, concern)) throw *refusal;
+    const Entry& entry = entry_of(rule);
+    return entry.fn ? entry.fn(concern, fields, context) : std::nullopt;
 }
 
 const RuleNeeds* needs(const std::string& rule) {

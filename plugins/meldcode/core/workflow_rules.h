@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "errors.h"
 #include "workflow.h"
 
 namespace meldcode::rules {
@@ -28,6 +29,12 @@ struct RuleNeeds {
 const std::vector<std::string>& names();
 // nullptr for an unknown rule.
 const RuleNeeds* needs(const std::string& rule);
+
+// What the rule requires of the concern itself, whatever the fields (a
+// melding before Veilig Thuis's feedback, the observer told before closing):
+// the error the action would be refused with now, or nullopt. apply() checks
+// it first; a concern's view lists an action it fails as blocked, with why.
+std::optional<Error> unmet(const std::string& rule, const ConcernStatus& concern);
 
 // Checks the rule's conditions on `fields`, updates `concern`, and returns
 // the outcome name (e.g. "help_arranged") that may redirect the target state.

@@ -85,12 +85,11 @@ void Workflow::build_views(const json& def) {
     for (const auto& locale : kLocales) {
         json states = json::array();
         for (const auto& s : def.at("states")) {
-            ConcernStatus in_state;
-            in_state.state = s.at("id").get<std::string>();
-            states.push_back({{"id", in_state.state},
+            const std::string state = s.at("id").get<std::string>();
+            states.push_back({{"id", state},
                               {"label", s.at("label").at(locale)},
-                              {"final", is_final(in_state.state)},
-                              {"allowed_actions", allowed_actions(in_state)}});
+                              {"final", is_final(state)},
+                              {"allowed_actions", actions_from(state)}});
         }
         json actions = json::array();
         for (const auto& a : def.at("actions")) actions.push_back(action_view(a, locale));

@@ -537,7 +537,7 @@ ConcernView MeldcodeService::get_concern(const Actor& actor, const ConcernSelect
         view = read_view(tx, concern, page);
         audit(tx, actor, "concern.read", concern.id);
     });
-    view.allowed_actions = workflow_.allowed_actions(view.concern.status);
+    view.actions = workflow_.actions_now(view.concern.status);
     return view;
 }
 
@@ -649,7 +649,7 @@ ConcernView MeldcodeService::act(const Actor& actor, const ActionRequest& reques
         view = read_view(tx, concern);
     });
     announce(notifications, now);
-    view.allowed_actions = workflow_.allowed_actions(view.concern.status);
+    view.actions = workflow_.actions_now(view.concern.status);
     return view;
 }
 

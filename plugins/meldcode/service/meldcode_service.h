@@ -134,7 +134,7 @@ struct ActionRequest {
 
 struct ConcernView {
     ConcernRecord concern;
-    std::vector<std::string> allowed_actions;
+    Workflow::ActionsNow actions;                  // allowed now, and blocked with why
     std::vector<Entry> chronology;                 // one page
     std::optional<EntryPosition> chronology_next;  // where the next page starts
     std::int64_t version = 0;                      // StoreTransaction::concern_version

@@ -5,7 +5,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, query, type Concern, type Entry, type ExportPending, type ExportRequest, type Form, type LegalHoldRequest } from "../api.js";
 import { LightElement, randomKey } from "../element.js";
-import { locale, t } from "../i18n.js";
+import { locale, t, type Key } from "../i18n.js";
 import type { FeedbackText, Refusal } from "./action-form.js";
 import "./action-form.js";
 import { lastAssessment } from "./framework.js";
@@ -210,12 +210,20 @@ export class ConcernPage extends LightElement {
   private actions(c: Concern): TemplateResult {
     const allowed = c.allowed_actions.map((id) => action(this.workflow, id) ?? { id, label: id });
     const open = this.open ? action(this.workflow, this.open) : undefined;
+    // Why an action of this state cannot be taken yet, in the UI's words where it has them.
+    const blocked = c.blocked_actions.map((b) => ({
+      id: b.action,
+      label: action(this.workflow, b.action)?.label ?? b.action,
+      why: (t(`blocked_${b.code}` as Key) as string | undefined) ?? b.message,
+    }));
     return html`<section aria-labelledby="mc-actions-title">
       <h3 class="utrecht-heading-3" id="mc-actions-title">${t("actions")}</h3>
       ${allowed.length === 0 ? html`<p class="utrecht-paragraph">${t("no_actions")}</p>` : html`<div class="mc-actions">
         ${allowed.map((a) => html`<button type="button" data-open-action=${a.id} aria-expanded=${this.open === a.id ? "true" : "false"}
           class="utrecht-button ${this.open === a.id ? "utrecht-button--primary-action" : "utrecht-button--secondary-action"}"
           @click=${() => this.openAction(a.id)}>${a.label}</button>`)}</div>`}
+      ${blocked.length === 0 ? nothing : html`<p class="utrecht-paragraph mc-hint">${t("blocked_actions")}</p>
+        <ul class="mc-blocked">${blocked.map((b) => html`<li data-blocked-action=${b.id}>${b.label}: ${b.why}</li>`)}</ul>`}
       ${open ? html`<mc-action-form .action=${open} .workflow=${this.workflow} .assessment=${lastAssessment(this.chronology) ?? {}}
         .feedback=${this.feedback} .refusal=${this.refusal} ?busy=${this.busy}
         @mc-act=${this.act} @mc-cancel=${() => { this.open = ""; }}></mc-action-form>` : nothing}
