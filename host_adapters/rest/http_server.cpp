@@ -159,6 +159,7 @@ struct HttpServer::Impl {
 
     // The requests being handled finish (their answers are not sent).
     void stop_threads() {
+        work.reset();
         io->stop();
         for (std::thread& t : threads) t.join();
         threads.clear();
@@ -171,13 +172,18 @@ struct HttpServer::Impl {
     TransportCounters counters;
     std::mutex mutex;  // guards in_flight, open, accept_waiting, stopped
     std::condition_variable idle;
-    int in_flight = 0;            // requests handed to the handler and not yet answered
+    int in_flight = 0;            // requests begun (a first byte read) and not yet answered
     int open = 0;                 // connections accepted and not yet closed
     bool accept_waiting = false;  // at the cap: the next accept waits for a close
     bool stopped = false;
     std::atomic<bool> draining{false};
     std::optional<ssl::context> tls;
     std::optional<net::io_context> io;
+    // Keeps the HTTP threads running while no connection waits on them: once
+    // the acceptor is closed, every connection may be waiting for its
+    // handler, and without it io.run() would return and the answers that
+    // follow would never be sent.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     // Requests run here, not on the HTTP threads: one that waits for the
     // store holds no connection's thread, and those that wait at once
     // share the store's commits.
@@ -191,8 +197,9 @@ struct HttpServer::Impl {
     void on_accept(beast::error_code ec, tcp::socket socket);
     void closed();
 
-    // Counts a request in before the handler runs; false while draining.
-    bool enter() {
+    // Counts a request in from its first byte; false once draining: a
+    // request begun before is in flight and finishes, a later one gets 503.
+    bool begin_request() {
         std::lock_guard<std::mutex> lock(mutex);
         if (draining) return false;
         ++in_flight;
@@ -219,7 +226,11 @@ public:
           buffer_(server.config.limits.max_header_bytes + kReadAhead),
           client_(std::move(client)) {}
 
-    ~Session() { server_.closed(); }
+    ~Session() {
+        if (counted_)
+            server_.leave();  // a request begun, and the connection ended before its answer
+        server_.closed();
+    }
 
     // On the connection's own strand, like everything after it.
     void start() {
@@ -264,6 +275,7 @@ private:
     }
 
     void read_head() {
+        counted_ = server_.begin_request();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(server_.config.limits.max_header_bytes));
         parser_->body_limit(server_.config.limits.max_body_bytes);
@@ -350,7 +362,7 @@ private:
     // On a handler thread; the answer is sent from the connection's strand.
     void handle(Request request, bool keep_alive) {
         const bool head = request.method == "HEAD";
-        if (!server_.enter()) {
+        if (!counted_) {
             return send(problem(503, "shutting_down", "the sidecar is shutting down"), false, head);
         }
         // The strand is taken here, on it: the handler thread reads nothing
@@ -365,7 +377,6 @@ private:
                 response = problem(500, "internal", "the sidecar failed");
             }
             net::post(strand, [self, response = std::move(response), keep_alive, head]() mutable {
-                self->counted_ = true;  // left once the answer is written (or fails)
                 self->send(std::move(response), keep_alive, head);
             });
         });
@@ -434,8 +445,8 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::string client_;
     std::size_t linger_bytes_ = kLingerBytes;  // dropped at most in a lingering close
-    bool counted_ = false;                     // a request in flight, counted by enter()
-    bool answered_ = false;                    // a request was answered: waits are idle ones
+    bool counted_ = false;   // a request in flight, counted by begin_request(), left once answered
+    bool answered_ = false;  // a request was answered: waits are idle ones
 };
 
 }  // namespace
@@ -536,6 +547,7 @@ void HttpServer::start() {
     s.acceptor->bind(endpoint);
     s.acceptor->listen(net::socket_base::max_listen_connections);
     net::post(s.acceptor->get_executor(), [&s] { s.accept(); });
+    s.work.emplace(s.io->get_executor());
     for (int i = 0; i < std::max(1, s.config.threads); ++i) {
         s.threads.emplace_back([&s] { s.io->run(); });
     }
