@@ -158,6 +158,9 @@ int check_config(const meldcoded::Config& config) {
         meldcoded::Logger log(config.log_level);
         meldcoded::outbox_options(config, process_environment, log);
     }
+    // Loads the plugin as serve() would (a missing file or a library that is
+    // no meldcode plugin throws); opens no store and reads no key ring.
+    meldcode::sdk::Plugin plugin(config.plugin_path);
     std::cout << "meldcoded: the configuration is valid" << std::endl;
     return 0;
 }
@@ -219,7 +222,8 @@ int main(int argc, char** argv) {
         return options.count("requeue-dead-letters") ? requeue_dead_letters(config) : serve(config);
     } catch (const meldcode::sdk::Error& e) {
         // The plugin's messages never hold concern content: they say what to fix.
-        std::cerr << nlohmann::json{{"level", "error"},
+        std::cerr << nlohmann::json{{"time", meldcoded::utc_now_rfc3339()},
+                                    {"level", "error"},
                                     {"msg", "cannot_start"},
                                     {"code", e.code()},
                                     {"detail", e.what()},

@@ -74,7 +74,8 @@ std::string webhook_gauges(const meldcode::rest::WebhookOutboxStats& stats) {
         << "meldcoded_webhook_deliveries{state=\"delivered\"} " << stats.delivered << '\n'
         << "meldcoded_webhook_deliveries{state=\"dead\"} " << stats.dead << '\n'
         << "# HELP meldcoded_webhook_events_held_in_memory Webhook events the outbox file "
-           "refused, held in memory until it takes them (lost if the process ends first).\n"
+           "refused, held in memory until it takes them (the plugin keeps them too: a next start "
+           "delivers them).\n"
            "# TYPE meldcoded_webhook_events_held_in_memory gauge\n"
         << "meldcoded_webhook_events_held_in_memory " << stats.held << '\n';
     return out.str();

@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from sidecar_harness import MELDCODED, E2ETestCase, Sidecar, meldcoded_config, new_workdir
+from sidecar_harness import MELDCODED, PLUGIN, E2ETestCase, Sidecar, meldcoded_config, new_workdir
 
 MB = 1024 * 1024
 # Resident memory an attack may add at most (issue 15: "e.g. +50 MB").
@@ -504,7 +504,7 @@ class CommandLineTest(E2ETestCase):
         _, entries = tokens()
         work = new_workdir()
         config = meldcoded_config.sidecar_config(
-            "/nonexistent/libmeldcode.so", work + "/meldcode.db", entries, 8080, None, extra)
+            PLUGIN, work + "/meldcode.db", entries, 8080, None, extra)
         path = work + "/meldcoded.json"
         with open(path, "w") as f:
             json.dump(config, f)
@@ -524,6 +524,15 @@ class CommandLineTest(E2ETestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("valid", out.stdout)
         self.assertFalse(any(name.endswith(".db") for name in os.listdir(work)))
+
+    def test_check_config_refuses_a_plugin_that_is_not_there(self):
+        work, path = self.config()
+        out = self.run_meldcoded("--check-config", "--config", path,
+                                 "--plugin", os.path.join(work, "no-such-libmeldcode.so"))
+        self.assertEqual(out.returncode, 1)
+        self.assertIn('"code":"plugin_not_found"', out.stderr)
+        self.assertIn('"time":', out.stderr)  # a log line like any other
+        self.assertNotIn("valid", out.stdout)
 
     def test_plain_http_beyond_loopback_needs_behind_tls_proxy(self):
         _, path = self.config()

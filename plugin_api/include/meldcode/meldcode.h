@@ -71,8 +71,9 @@ typedef struct mc_error {
     const char* code;
     /* Human-readable English message; never contains concern content. */
     const char* message;
-    /* RFC 6901 JSON pointer of the offending field in the input payload
-     * ("" for the whole document or when not applicable). */
+    /* RFC 6901 JSON pointer of the offending field in the input payload, or
+     * in the actor for invalid_actor ("" for the whole document or when not
+     * applicable). */
     const char* pointer;
 } mc_error;
 
@@ -108,7 +109,11 @@ MC_API void mc_free(void* ptr);
  * or holds different bytes under its id; nothing is changed then. */
 MC_API mc_status mc_open(const char* config_json, mc_instance** instance);
 
-/* Flushes pending work, closes the store and frees the instance. NULL is allowed. */
+/* Flushes pending work, closes the store and frees the instance. NULL is allowed.
+ * The handle is gone afterwards: a host must not pass it again. The library
+ * refuses a handle it recognises as closed (MC_E_ARGUMENT, invalid_instance)
+ * while its memory has not been reused, but cannot promise to, as with
+ * sqlite3_close(). */
 MC_API mc_status mc_close(mc_instance* instance);
 
 /* ---- signal capture (observers, integrations) --------------------------- */
