@@ -42,17 +42,17 @@ OrderKey order_key(const RouteContext& c, const std::string& order_id) {
 // the order points at the order's own member (after the merge, for a PATCH)
 // and names the field; one the mapping supplied itself points nowhere.
 meldcode::sdk::Error in_order_terms(const meldcode::sdk::Error& refusal,
-                                    const TicketMapping& mapping, const MappingResult& mapped) {
+                                    const TicketMapping& mapping, const json& order,
+                                    const MappingResult& mapped) {
     const std::string& pointer = refusal.pointer();
     const std::string field = pointer.empty() ? "" : pointer.substr(1, pointer.find('/', 1) - 1);
     if (field.empty() || !mapped.ticket.contains(field)) return refusal;
-    const auto source = mapped.sources.find(field);
-    const bool from_order = source != mapped.sources.end();
+    const auto source = mapping.source_pointer(order, field);
     return {refusal.status(), refusal.code(),
             "ticket mapping '" + mapping.name() + "', ticket field " + field + " (" +
-                (from_order ? "from the order's " + source->second : "the mapping's own value") +
+                (source ? "from the order's " + *source : "the mapping's own value") +
                 "): " + refusal.what(),
-            from_order ? source->second : ""};
+            source.value_or("")};
 }
 
 // Maps `after`, asks for the prompt when the order closes now, then keeps
@@ -72,7 +72,7 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
         try {
             answer = ok(call(c, api(c).ticket_closed, change.result.ticket.dump()));
         } catch (const meldcode::sdk::Error& refusal) {
-            throw in_order_terms(refusal, mapping, change.result);
+            throw in_order_terms(refusal, mapping, after, change.result);
         }
     }
     c.host_orders.store().put(order_key(c, order_id), change.retained,

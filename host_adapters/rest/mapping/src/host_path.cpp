@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "strict_json.h"
+
 namespace meldcode::rest {
 
 using nlohmann::json;
@@ -202,21 +204,12 @@ void merge_projection(json& into, const json& part) {
     }
 }
 
-namespace {
-
-std::string reference_token(const std::string& name) {
-    std::string token;
-    for (const char c : name) token += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-    return token;
-}
-
-}  // namespace
-
 std::optional<std::string> pointer_to(const json& doc, const json* target) {
     if (&doc == target) return std::string();
     if (doc.is_object()) {
         for (const auto& [name, value] : doc.items()) {
-            if (auto rest = pointer_to(value, target)) return "/" + reference_token(name) + *rest;
+            if (auto rest = pointer_to(value, target))
+                return "/" + strict_json::pointer_token(name) + *rest;
         }
     } else if (doc.is_array()) {
         for (std::size_t i = 0; i < doc.size(); ++i) {

@@ -101,11 +101,7 @@ MappingResult TicketMapping::map(const json& host_order, const std::string& now)
             result.message = "ticket mapping '" + impl_->name + "': " + problem;
             return result;
         }
-        if (!value) continue;
-        ticket[rule.field().name] = std::move(*value);
-        if (const json* source = rule.source(host_order)) {
-            result.sources[rule.field().name] = *pointer_to(host_order, source);
-        }
+        if (value) ticket[rule.field().name] = std::move(*value);
     }
     result.outcome = Outcome::closed;
     result.ticket = std::move(ticket);
@@ -121,6 +117,16 @@ std::string TicketMapping::order_id(const json& host_order) const {
         if (value && value->is_string()) return value->get<std::string>();
     }
     return "";
+}
+
+std::optional<std::string> TicketMapping::source_pointer(const json& host_order,
+                                                         const std::string& field) const {
+    for (const auto& rule : impl_->fields) {
+        if (rule.field().name != field) continue;
+        const json* source = rule.source(host_order);
+        return source == nullptr ? std::nullopt : pointer_to(host_order, source);
+    }
+    return std::nullopt;
 }
 
 json TicketMapping::retained(const json& host_order) const {

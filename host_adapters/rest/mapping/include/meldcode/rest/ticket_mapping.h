@@ -27,8 +27,8 @@
 // outputs only mapped fields. Thread-safe for concurrent const calls.
 #pragma once
 
-#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -60,10 +60,6 @@ struct MappingResult {
     // closed only: the ticket payload. Its members have the right JSON types;
     // formats and lengths are checked by the plugin at its boundary.
     nlohmann::json ticket;
-    // closed only: for each ticket field read from the order, the JSON pointer
-    // of the value it took there (before any map), so that a refusal of the
-    // ticket can point into the order the host sent.
-    std::map<std::string, std::string> sources;
     // incomplete only: the ticket field (e.g. "unit_id") and a message naming
     // it and the host paths tried — never a value from the order.
     std::string field;
@@ -93,6 +89,14 @@ public:
     // order is closed: the key under which a host adapter keeps retained()
     // for later PATCHes. Empty when the order has none.
     std::string order_id(const nlohmann::json& host_order) const;
+
+    // The JSON pointer into `host_order` of the value the ticket field `field`
+    // takes from it (before any map), so that a refusal of the ticket can
+    // point into the order the host sent; nullopt when the field is not
+    // mapped or its value is the mapping's own (a constant, a default, now).
+    // Walks the order: for a refusal, not for every map().
+    std::optional<std::string> source_pointer(const nlohmann::json& host_order,
+                                              const std::string& field) const;
 
     // The part of `host_order` the mapping reads: map(retained(o)) == map(o).
     // A value that a field only maps and that its map does not list (free
