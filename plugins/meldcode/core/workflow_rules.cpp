@@ -388,8 +388,10 @@ std::optional<Error> unmet(const std::string& rule, const ConcernStatus& concern
 std::optional<std::string> apply(const std::string& rule, ConcernStatus& concern,
                                  const json& fields, const ActionContext& context) {
     if (rule.empty()) return std::nullopt;
-    if (auto refusal = unmet(rule, concern)) throw *refusal;
     const Entry& entry = entry_of(rule);
+    if (entry.unmet) {
+        if (auto refusal = entry.unmet(concern)) throw *refusal;
+    }
     return entry.fn ? entry.fn(concern, fields, context) : std::nullopt;
 }
 
