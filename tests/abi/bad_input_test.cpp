@@ -259,6 +259,16 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     neither.erase("prompt_token");
     expect_rejected(store, api.signals_submit, technician.c_str(), neither.dump().c_str(),
                     {MC_E_PAYLOAD, "missing_field", "/ticket"});
+    // Neither signals nor observations: the refusal says that either would do,
+    // not only what the signals lack.
+    json empty = submission(prompt.at("prompt_token"), "key-empty", kSecret);
+    empty["signals"] = json::array();
+    empty["observations"] = "";
+    expect_rejected(store, api.signals_submit, technician.c_str(), empty.dump().c_str(),
+                    {MC_E_PAYLOAD, "schema_violation", "/signals"});
+    CHECK(std::string(api.last_error()->message) ==
+          "invalid field /signals: Array should contain no fewer than 1 elements; or else "
+          "/observations: String should be no fewer than 1 characters in length");
     // An unknown member is not named (its name is the payload's), but what the
     // object takes is: a ticket of /v1/tickets/closed's shape in a submission.
     json closed_shape = submission(prompt.at("prompt_token"), "key-shape", kSecret);

@@ -1,5 +1,6 @@
 #include "abi/schema_validator.h"
 
+#include <algorithm>
 #include <locale>
 #include <map>
 #include <memory>
@@ -227,14 +228,52 @@ std::optional<std::string> quoted_member(const std::string& text, const std::str
     return "/" + pointer_token(text.substr(prefix.size(), text.size() - prefix.size() - 2));
 }
 
+using Failure = valijson::ValidationResults::Error;
+
+// A pointer as a refusal's text names it: the whole payload is "/".
+std::string shown(const std::string& pointer) {
+    return pointer.empty() ? "/" : pointer;
+}
+
+bool is_prefix(const std::vector<std::string>& prefix, const std::vector<std::string>& of) {
+    return prefix.size() <= of.size() && std::equal(prefix.begin(), prefix.end(), of.begin());
+}
+
+std::string without_period(std::string text) {
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return text;
+}
+
+// When `best` failed inside an "anyOf" or "oneOf" none of whose alternatives
+// held, what the other alternatives asked, as "; or else /observations: ...":
+// the deepest failure names one alternative only, and a host fixing that one
+// would not learn that another would do. valijson lists a combinator's
+// failures right before its own, with contexts under its context.
+std::string other_alternatives(const std::vector<Failure>& failures, std::size_t best) {
+    for (std::size_t c = best + 1; c < failures.size(); ++c) {
+        const Failure& combinator = failures[c];
+        if (combinator.description.rfind("Failed to validate against any", 0) != 0) continue;
+        if (!is_prefix(combinator.context, failures[best].context)) continue;
+        std::string others;
+        for (std::size_t i = c; i-- > 0 && is_prefix(combinator.context, failures[i].context);) {
+            if (i == best || failures[i].context == combinator.context) continue;
+            others = "; or else " + shown(to_pointer(failures[i].context)) + ": " +
+                     without_period(safe_description(failures[i].description)) + others;
+        }
+        return others;
+    }
+    return "";
+}
+
 Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
     const valijson::Schema& schema = compiled.schema;
     const auto copy = regex_safe_copy(doc);
     valijson::ValidationResults results;
     validator().validate(schema, NlohmannJsonAdapter(copy), &results);
+    const std::vector<Failure> failures(results.begin(), results.end());
     // The deepest failure is the most specific one.
-    const valijson::ValidationResults::Error* best = nullptr;
-    for (const auto& e : results) {
+    const Failure* best = nullptr;
+    for (const auto& e : failures) {
         if (best == nullptr || e.context.size() > best->context.size()) best = &e;
     }
     if (best == nullptr) {
@@ -266,10 +305,13 @@ Error describe_failure(const Compiled& compiled, const nlohmann::json& doc) {
         }
         if (!taken.empty()) description += " (this object takes " + taken + ")";
     }
-    return Error(
-        MC_E_PAYLOAD, "schema_violation",
-        "invalid field " + (pointer.empty() ? std::string("/") : pointer) + ": " + description,
-        pointer);
+    if (const auto others =
+            other_alternatives(failures, static_cast<std::size_t>(best - failures.data()));
+        !others.empty()) {
+        description = without_period(description) + others;
+    }
+    return Error(MC_E_PAYLOAD, "schema_violation",
+                 "invalid field " + shown(pointer) + ": " + description, pointer);
 }
 
 }  // namespace
