@@ -7,9 +7,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "abi/schema_validator.h"
 #include "concern_walk.h"
 #include "plugin_fixture.h"
 
+using meldcode::matches_schema;
 using namespace meldcode::test;
 
 namespace {
@@ -178,6 +180,35 @@ TEST_CASE("every export is audited and only officers may export") {
                         {{"concern_ref", ref}, {"requester_relation", "other"}},
                         {"observer", "auditor", "admin", "integration"}, "export_concern");
     CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export'") == "1|\n");
+}
+
+TEST_CASE("an export waits in every officer's due steps until a second officer releases it") {
+    // The second officer needs the request's ref; without this list only
+    // the first could pass it on.
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json pending = store.mc().export_concern(
+        actor("af-1", "officer"),
+        {{"concern_ref", ref}, {"requester_relation", "possible_victim"}});
+    const auto awaiting = [&store](const std::string& who) {
+        const json due = store.mc().steps_due(actor(who, "officer"));
+        REQUIRE(matches_schema("due_steps", due));
+        json exports = json::array();
+        for (const auto& step : due.at("due")) {
+            if (step.at("reminder") == "export_awaiting_approval") exports.push_back(step);
+        }
+        return exports;
+    };
+    const json step{{"concern_ref", ref},
+                    {"action", "approve_export"},
+                    {"due_date", std::string(kNow).substr(0, 10)},
+                    {"reminder", "export_awaiting_approval"},
+                    {"export_ref", pending.at("export_ref")}};
+    CHECK(awaiting("af-2") == json::array({step}));
+    CHECK(awaiting("af-1") == json::array({step}));
+    store.mc().export_concern(actor("af-2", "officer"),
+                              {{"export_ref", pending.at("export_ref")}, {"approve", true}});
+    CHECK(awaiting("af-2").empty());
 }
 
 TEST_CASE("an export request retried under its key records one request") {

@@ -391,10 +391,12 @@ json audit_page(const AuditPage& page) {
 json due_steps(const std::vector<DueStep>& due) {
     json items = json::array();
     for (const auto& d : due) {
-        items.push_back({{"concern_ref", d.concern_ref},
-                         {"action", d.action},
-                         {"due_date", d.due_date},
-                         {"reminder", reminder_name(d.reminder)}});
+        json item{{"concern_ref", d.concern_ref},
+                  {"action", d.action},
+                  {"due_date", d.due_date},
+                  {"reminder", reminder_name(d.reminder)}};
+        if (d.export_ref) item["export_ref"] = *d.export_ref;
+        items.push_back(std::move(item));
     }
     return {{"due", std::move(items)}};
 }

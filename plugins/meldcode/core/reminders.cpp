@@ -14,6 +14,8 @@ std::string_view reminder_name(Reminder reminder) {
             return "feedback_owed";
         case Reminder::veilig_thuis_feedback_late:
             return "veilig_thuis_feedback_late";
+        case Reminder::export_awaiting_approval:
+            return "export_awaiting_approval";
     }
     return "review";
 }

@@ -21,6 +21,7 @@ enum class Reminder {
     stalled,                     // the concern stayed in one state too long
     feedback_owed,               // an observer waits to hear that it was handled
     veilig_thuis_feedback_late,  // Veilig Thuis has not reported back after a melding
+    export_awaiting_approval,    // a dossier's export waits for a second officer
 };
 std::string_view reminder_name(Reminder reminder);
 

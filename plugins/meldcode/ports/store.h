@@ -83,6 +83,13 @@ struct FeedbackOwed {
     Timestamp since = 0;
 };
 
+// An export request no second officer has released yet, with its concern.
+struct ExportAwaiting {
+    ConcernRecord concern;
+    std::string export_ref;
+    Timestamp requested_at = 0;
+};
+
 struct SubmissionRecord {
     std::string ref;  // the receipt's submission_ref
     std::string observer_id;
@@ -292,6 +299,9 @@ public:
     virtual std::vector<FeedbackOwed> feedback_owed(const std::string& state, Timestamp before) = 0;
     // Concerns whose Veilig Thuis feedback was expected before `date`.
     virtual std::vector<ConcernRecord> veilig_thuis_feedback_late(const std::string& date) = 0;
+    // Export requests not yet released, oldest first. Reads the requests
+    // whole: a corporation makes a few a year, and they go with their concern.
+    virtual std::vector<ExportAwaiting> exports_awaiting_approval() = 0;
     // Whether the officers were notified of a reminder (by kind and due date).
     virtual bool reminder_notified(ConcernId concern, const std::string& reminder,
                                    const std::string& due_date) = 0;

@@ -156,6 +156,7 @@ struct DueStep {
     std::string action;    // the action that is due
     std::string due_date;  // when it came due
     Reminder reminder = Reminder::review;
+    std::optional<std::string> export_ref;  // the export awaiting approval
 };
 
 struct PurgeRequest {

@@ -37,11 +37,11 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, Timestamp now
     };
     // One due step, notified unless it was before.
     const auto add = [&](const ConcernRecord& c, const std::string& action, Day due_day,
-                         Reminder reminder) {
+                         Reminder reminder, std::optional<std::string> export_ref = std::nullopt) {
         if (due_day > today) return;
         const std::string date = format_date(due_day);
         const std::string kind(reminder_name(reminder));
-        due.push_back({c.ref, action, date, reminder});
+        due.push_back({c.ref, action, date, reminder, std::move(export_ref)});
         if (tx.reminder_notified(c.id, kind, date)) return;
         tx.mark_reminder_notified(c.id, kind, date);
         keep_last(c.id);
@@ -50,7 +50,7 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, Timestamp now
     if (const auto review = workflow_.action_with_rule("review")) {
         for (const auto& state : workflow_.states_from(review->second)) {
             for (const auto& [c, notified] : tx.due_reviews(state, today_text)) {
-                due.push_back({c.ref, review->first, *c.status.review_date, Reminder::review});
+                due.push_back({c.ref, review->first, *c.status.review_date, Reminder::review, {}});
                 if (notified) continue;
                 tx.mark_review_notified(c.id, *c.status.review_date);
                 keep_last(c.id);
@@ -90,6 +90,11 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, Timestamp now
             add(c, vt->first, add_working_days(*parse_date(*c.status.veilig_thuis_feedback_due), 1),
                 Reminder::veilig_thuis_feedback_late);
         }
+    }
+    // Due the day it was asked: the second officer has nothing to wait for.
+    for (const auto& x : tx.exports_awaiting_approval()) {
+        add(x.concern, "approve_export", calendar_->local_day(x.requested_at),
+            Reminder::export_awaiting_approval, x.export_ref);
     }
 }
 

@@ -689,6 +689,20 @@ public:
         return all_concerns(crypto_, q);
     }
 
+    std::vector<ExportAwaiting> exports_awaiting_approval() override {
+        static const std::string sql = concern_sql(
+            "JOIN export_requests x ON x.concern_id = c.id WHERE x.released_at IS NULL "
+            "ORDER BY x.requested_at, x.id",
+            ", x.ref, x.requested_at");
+        auto q = query(sql);
+        std::vector<ExportAwaiting> awaiting;
+        while (q.step()) {
+            awaiting.push_back(
+                {read_concern(crypto_, q), q.text(kConcernColumns), q.int64(kConcernColumns + 1)});
+        }
+        return awaiting;
+    }
+
     bool reminder_notified(ConcernId concern, const std::string& reminder,
                            const std::string& due_date) override {
         auto q = query(

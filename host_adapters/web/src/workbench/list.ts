@@ -90,8 +90,9 @@ export class ConcernList extends LightElement {
       <aside aria-labelledby="mc-due-title">
         <h2 class="utrecht-heading-2" id="mc-due-title">${t("reminders")}</h2>
         ${this.due.length === 0 ? html`<p class="utrecht-paragraph">${t("no_reminders")}</p>` : html`<ul class="utrecht-unordered-list mc-due">
-          ${this.due.map((d) => html`<li class="utrecht-unordered-list__item"><a class="utrecht-link" href="#/concerns/${d.concern_ref}">
-            ${action(this.workflow, d.action)?.label ?? d.action}</a>, ${t("due_on")} ${formatDate(d.due_date)}</li>`)}
+          ${this.due.map((d) => html`<li class="utrecht-unordered-list__item">${d.export_ref
+            ? html`<a class="utrecht-link" href="#/exports/${d.export_ref}">${t("export_awaiting_approval")}</a>`
+            : html`<a class="utrecht-link" href="#/concerns/${d.concern_ref}">${action(this.workflow, d.action)?.label ?? d.action}</a>`}, ${t("due_on")} ${formatDate(d.due_date)}</li>`)}
         </ul>`}
       </aside>
     </div>`;
