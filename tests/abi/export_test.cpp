@@ -211,6 +211,34 @@ TEST_CASE("an export waits in every officer's due steps until a second officer r
     CHECK(awaiting("af-2").empty());
 }
 
+TEST_CASE("an export is not released with what was added after its request") {
+    // What the first officer withholds is decided on the chronology as it
+    // was: a note or a new submission since (a victim's new address) was
+    // never weighed, and would reach a suspected perpetrator unseen.
+    StoreFixture store;
+    store.mc().submit_signals(
+        actor(kObserverId, "observer"),
+        ticket_submission({{"host_ticket_id", kTicketId}, {"unit_id", "VHE-OPEN"}}, "key-open-1",
+                          kObservation));
+    const std::string ref = store.only_concern_ref("VHE-OPEN");
+    const json pending = store.mc().export_concern(
+        actor("af-1", "officer"),
+        {{"concern_ref", ref}, {"requester_relation", "suspected_perpetrator"}});
+    const std::string new_address = "Nieuw-adres-DISTINCT-4242";
+    act(store.mc(), ref, "add_note", {{"occurred_at", kNow}, {"facts", new_address}});
+    const json approval{{"export_ref", pending.at("export_ref")}, {"approve", true}};
+    expect_rejected(store, store.mc().plugin().api().concern_export,
+                    actor("af-2", "officer").dump().c_str(), approval.dump().c_str(),
+                    {MC_E_CONFLICT, "concern_changed", "/export_ref"}, new_address);
+    CHECK(store.sql("SELECT count(*) FROM export_requests WHERE released_at IS NULL") == "1|\n");
+    const json due = store.mc().steps_due(actor("af-2", "officer")).at("due");
+    CHECK(std::none_of(due.begin(), due.end(), [](const json& step) {
+        return step.at("reminder") == "export_awaiting_approval";
+    }));
+    // Asked again, on all of it, it is released with the note.
+    CHECK(contains(export_of(store, ref), new_address));
+}
+
 TEST_CASE("an export request retried under its key records one request") {
     // A host that lost the 201 asks again; a second pending dossier could be
     // released apart from the first.

@@ -111,6 +111,15 @@ void withhold(Dossier& d, const json& withheld, const std::string& weigh) {
     if (assessment_hidden) d.concern.status.assessment = nullptr;
 }
 
+// What the first officer decided on: how many entries the chronology had,
+// and its newest. An entry added since (a note, new signals, a host event)
+// was never weighed for withholding, so the export is not released with it.
+json chronology_seen(const std::vector<Entry>& chronology) {
+    std::int64_t newest = 0;
+    for (const Entry& e : chronology) newest = std::max(newest, e.id);
+    return {{"entries", chronology.size()}, {"newest_entry_id", newest}};
+}
+
 }  // namespace
 
 ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportRequest& request) {
@@ -138,8 +147,9 @@ ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportReq
             record = *earlier;
             return;
         }
+        const auto chronology = tx.whole_chronology(concern);
         std::set<std::int64_t> ids;
-        for (const Entry& e : tx.whole_chronology(concern)) ids.insert(e.id);
+        for (const Entry& e : chronology) ids.insert(e.id);
         for (std::size_t i = 0; i < request.withhold.size(); ++i) {
             if (ids.count(request.withhold[i].entry_id) == 0) {
                 throw invalid_field("/withhold/" + std::to_string(i) + "/entry_id",
@@ -147,6 +157,8 @@ ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportReq
             }
         }
         record.concern = concern.id;
+        record.request["chronology_seen"] = chronology_seen(chronology);
+        record.request["version"] = tx.concern_version(concern.id);
         record.id = tx.insert_export(record);
         remember(tx, actor, request.retry, concern.id, nlohmann::json{{"export_ref", record.ref}});
         audit(tx, actor, "concern.export_requested", concern.id);
@@ -181,6 +193,12 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
         d.concern = select(tx, {request.at("concern_ref").get<std::string>(), std::nullopt});
         d.submissions = tx.submissions_of(d.concern.id);
         d.chronology = tx.whole_chronology(d.concern);
+        if (request.value("chronology_seen", json()) != chronology_seen(d.chronology)) {
+            throw Error(MC_E_CONFLICT, "concern_changed",
+                        "the concern changed since this export was requested, so what it "
+                        "withholds was not decided on all of it: the first officer asks again",
+                        "/export_ref");
+        }
         const auto weigh = workflow_.action_with_rule("assessment_framework");
         withhold(d, request.at("withhold"), weigh ? weigh->first : std::string());
         keep_from_family(d.chronology);

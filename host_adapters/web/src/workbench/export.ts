@@ -9,7 +9,7 @@ import { LightElement } from "../element.js";
 import { t } from "../i18n.js";
 
 /** The refusals the officer can act on, in words; anything else goes to the app. */
-const EXPLAINED = ["second_officer_required", "export_released"] as const;
+const EXPLAINED = ["second_officer_required", "export_released", "concern_changed"] as const;
 type Explained = (typeof EXPLAINED)[number] | "no_such_export";
 
 function explained(err: unknown): Explained | undefined {
