@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -83,6 +84,14 @@ std::string lower(beast::string_view name) {
     return out;
 }
 
+// Headers whose value is one thing, not a list: two of them joined would be
+// read as one made-up value ("af-1, zz-evil" acting as an officer).
+bool takes_one_value(const std::string& lower_name) {
+    static const std::set<std::string> kOneValue{"x-acting-actor", "x-acting-role",
+                                                 "x-acting-organisation", "idempotency-key"};
+    return kOneValue.count(lower_name) != 0;
+}
+
 // The sidecar's view of a request whose head is in (the body, if any, too).
 Request translate(const http::request<http::string_body>& in, const std::string& peer,
                   const ClientAddress& client_address) {
@@ -94,7 +103,9 @@ Request translate(const http::request<http::string_body>& in, const std::string&
     if (question != beast::string_view::npos) split_query(target.substr(question + 1), r);
     for (const auto& field : in) {
         auto [it, inserted] = r.headers.emplace(lower(field.name_string()), field.value());
-        if (!inserted) (it->second += ", ").append(field.value().data(), field.value().size());
+        if (inserted) continue;
+        (it->second += ", ").append(field.value().data(), field.value().size());
+        if (r.repeated_header.empty() && takes_one_value(it->first)) r.repeated_header = it->first;
     }
     r.client_address = client_address.of(peer, r.header("x-forwarded-for"));
     return r;

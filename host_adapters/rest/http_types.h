@@ -18,7 +18,8 @@ struct Request {
     std::string path;                            // without the query, still percent-encoded
     std::map<std::string, std::string> query;    // decoded
     std::string repeated_query_parameter;        // the first name given twice, if any
-    std::map<std::string, std::string> headers;  // names in lower case
+    std::map<std::string, std::string> headers;  // names in lower case; repeats joined by ", "
+    std::string repeated_header;                 // the first one-value header given twice, if any
     std::string body;
     bool body_too_large = false;  // the server refused to read a body over the limit
     std::string client_address;

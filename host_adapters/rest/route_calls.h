@@ -88,6 +88,18 @@ inline std::optional<Response> merge_idempotency_key(const Request& request, std
 
 // 400 unless every query parameter is one of `allowed` (`refusal` is the
 // detail) and valid UTF-8, name and value (a name goes into the pointer).
+// The pointer that names a query parameter in a refusal: "/<name>" for a
+// name like the ones routes take, "" for anything else, which may be text a
+// caller typed (a name is the caller's, as a body's unknown member is).
+inline std::string parameter_pointer(const std::string& name) {
+    const bool plain =
+        !name.empty() && name.size() <= 40 && std::all_of(name.begin(), name.end(), [](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' ||
+                   ch == '.';
+        });
+    return plain ? "/" + name : "";
+}
+
 inline std::optional<Response> refuse_other_parameters(const Request& request,
                                                        std::initializer_list<const char*> allowed,
                                                        const char* refusal) {
@@ -97,10 +109,11 @@ inline std::optional<Response> refuse_other_parameters(const Request& request,
         }
         if (std::none_of(allowed.begin(), allowed.end(),
                          [&name = name](const char* a) { return name == a; })) {
-            return problem(400, "unknown_query_parameter", refusal, "/" + name);
+            return problem(400, "unknown_query_parameter", refusal, parameter_pointer(name));
         }
         if (!valid_utf8(value)) {
-            return problem(400, "invalid_utf8", "a query parameter is not valid UTF-8", "/" + name);
+            return problem(400, "invalid_utf8", "a query parameter is not valid UTF-8",
+                           parameter_pointer(name));
         }
     }
     return std::nullopt;

@@ -142,10 +142,12 @@ std::optional<Response> refuse_query(const Request& request, const Route& route)
     // every route's query passes through (here, or in its handler).
     const std::string& repeated = request.repeated_query_parameter;
     if (!repeated.empty() && valid_utf8(repeated)) {
-        return problem(
-            400, "repeated_query_parameter",
-            "a query parameter may be given once; " + repeated + " is given more than once",
-            "/" + repeated);
+        const std::string pointer = parameter_pointer(repeated);
+        return problem(400, "repeated_query_parameter",
+                       "a query parameter may be given once; " +
+                           (pointer.empty() ? std::string("one") : pointer.substr(1)) +
+                           " is given more than once",
+                       pointer);
     }
     if (route.takes_query) return std::nullopt;
     return refuse_other_parameters(
@@ -243,6 +245,11 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
         return allow(request.method == "OPTIONS" ? 204 : 405, methods);
     }
     if (auto refused = refuse_query(request, *m.route)) return *refused;
+    if (!request.repeated_header.empty()) {
+        return problem(
+            400, "repeated_header",
+            "a header may be given once; " + request.repeated_header + " is given more than once");
+    }
     if (m.route->takes_body) {
         if (!is_json_media_type(request.header("content-type"), request.method == "PATCH")) {
             return problem(415, "unsupported_media_type", "send Content-Type: application/json");

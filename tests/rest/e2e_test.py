@@ -9,6 +9,7 @@ import select
 import signal
 import socket
 import sqlite3
+import urllib.parse
 import subprocess
 import threading
 import time
@@ -289,6 +290,29 @@ class SidecarTest(SidecarCase):
                            "acting_not_allowed")
         self.assertEqual(self.concern_count(), before + 1)
 
+    def test_06a_an_acting_header_given_twice_is_refused_not_joined(self):
+        # Joined as a list ("tech-17, zz"), two X-Acting-Actor headers made up
+        # an actor that was then recorded in the chronology and the audit.
+        before = self.concern_count()
+        for name in ("X-Acting-Actor", "Idempotency-Key"):
+            conn = http.client.HTTPConnection("127.0.0.1", self.mc.port, timeout=30)
+            body = json.dumps(submission("twice-%s" % name.lower(), ticket={
+                "host_ticket_id": "WO-TWICE", "unit_id": UNIT})).encode()
+            conn.putrequest("POST", "/v1/submissions")
+            for header, value in (("Authorization", "Bearer " + self.tok["erp"]),
+                                  ("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body))),
+                                  ("X-Acting-Role", "observer"), ("X-Acting-Actor", TECH),
+                                  (name, "zz-second-value"), (name, "zz-third-value")):
+                conn.putheader(header, value)
+            conn.endheaders(body)
+            answer = conn.getresponse()
+            problem = json.loads(answer.read())
+            conn.close()
+            self.assertEqual((answer.status, problem["code"]), (400, "repeated_header"), problem)
+            self.assertIn(name.lower(), problem["detail"])
+        self.assertEqual(self.concern_count(), before)
+
     def test_06b_a_contractors_technician_submits_with_an_organisation(self):
         acting = {"X-Acting-Actor": TECH, "X-Acting-Role": "observer",
                   "X-Acting-Organisation": "Installatiebedrijf Vermeer"}
@@ -349,6 +373,15 @@ class SidecarTest(SidecarCase):
         body = self.assertProblem(self.call("GET", "/v1/steps/due?assignee=af-1", "officer"), 400,
                                   "unknown_query_parameter")
         self.assertEqual(body["pointer"], "/assignee")
+        # A name that is not one a route could take may be text someone typed:
+        # not echoed, in the pointer or elsewhere.
+        typed = urllib.parse.quote(SECRET_TEXT + ", Dorpsstraat 12")
+        for query, code in ((typed + "=1", "unknown_query_parameter"),
+                            ("%s=1&%s=2" % (typed, typed), "repeated_query_parameter")):
+            body = self.assertProblem(self.call("GET", "/v1/concerns?" + query, "officer"), 400,
+                                      code)
+            self.assertEqual(body["pointer"], "")
+            self.assertNotIn(SECRET_TEXT, json.dumps(body))
         self.assertProblem(self.call("GET", "/v1/catalog?lang=en", "tech"), 400,
                            "unknown_query_parameter")
         # A state the workflow lacks would list nothing, as if none were there.
