@@ -83,6 +83,7 @@ def main():
     parser.add_argument("--data", required=True, help="data directory (config, store, token)")
     parser.add_argument("--plugin", required=True, help="path of libmeldcode.so")
     args = parser.parse_args()
+    os.makedirs(args.data, mode=0o700, exist_ok=True)
     config_path = os.path.join(args.data, "meldcoded.json")
     if os.path.exists(config_path):
         upgrade(config_path)

@@ -358,7 +358,9 @@ std::variant<Identity, Response> Sidecar::from_prompt_token(const Request& reque
         return Identity{opened.at("actor"), {}};
     } catch (const meldcode::sdk::Error& e) {
         if (e.status() != MC_E_NOT_FOUND && e.status() != MC_E_PAYLOAD) throw;
-        return unauthenticated(request, request_id, AuthFailure::invalid_prompt_token, e.code());
+        // Unknown or expired is the plugin's to say; a malformed one is invalid.
+        return unauthenticated(request, request_id, AuthFailure::invalid_prompt_token,
+                               e.status() == MC_E_NOT_FOUND ? e.code() : "");
     }
 }
 

@@ -530,6 +530,13 @@ class UiAuthTest(E2ETestCase):
         # Logged under the code it was answered with, and without the token.
         self.assertIn('"reason":"unknown_prompt_token"', self.sidecar.log_text())
         self.assertNotIn(forged, self.sidecar.log_text())
+        # One not of a prompt token's form is refused as a prompt token, not
+        # with advice to send a bearer token.
+        status, headers, body = self.call("GET", "/v1/prompt",
+                                          headers={"Authorization": "Prompt garbled"})
+        self.assertEqual((status, body["code"]), (401, "invalid_prompt_token"), body)
+        self.assertIn("Prompt", headers["www-authenticate"])
+        self.assertNotIn("Bearer", body["detail"])
         status, _, body = self.call("POST", "/v1/submissions",
                                     dict(submission, prompt_token=forged), headers=auth)
         self.assertEqual((status, body["code"]), (422, "prompt_token_mismatch"))
