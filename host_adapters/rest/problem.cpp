@@ -79,6 +79,8 @@ int http_status(mc_status status) {
             return 503;  // transient: the store failed, nothing changed
         case MC_E_VERSION:
             return 503;  // the store or plugin does not fit this build
+        case MC_E_KEY:
+            return 503;  // the key ring does not fit the store: an operator's to fix
         default:
             return 500;  // MC_E_ARGUMENT, MC_E_INTERNAL: a bug
     }

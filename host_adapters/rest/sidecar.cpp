@@ -264,19 +264,17 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
         }
     }
     // Every refusal is a durable audit row: a caller whose calls keep being
-    // refused is stopped here before it asks again.
-    const std::string caller = identity->actor.at("id").get<std::string>() + "/" +
-                               identity->actor.at("role").get<std::string>();
+    // refused is stopped here before it asks again. The caller is the token,
+    // and for an integration acting for someone, the token as that person:
+    // one technician's screen refused over and over must not stop every
+    // other technician's tickets that the same integration brings in.
+    const auto caller_of = [](const nlohmann::json& actor) {
+        return actor.at("id").get<std::string>() + "/" + actor.at("role").get<std::string>();
+    };
+    const std::string token_caller = caller_of(identity->actor);
     const auto now = FailureLimiter::Clock::now();
-    if (const auto refusal = denials_.blocked(caller, now)) {
-        if (refusal->first) {
-            log_.log(Level::warn, "denied_calls_limited",
-                     {{"request_id", request_id}, {"route", route_label}});
-        }
-        Response r = problem(429, "too_many_denied_calls",
-                             "too many refused calls with this token; wait before the next");
-        r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
-        return r;
+    if (auto limited = denied_calls_limited(token_caller, now, request_id, route_label)) {
+        return *limited;
     }
     auto acting = auth_.acting_actor(*identity, request, sidecar_actor().at("id"));
     if (auto* refused = std::get_if<ActingRefusal>(&acting)) {
@@ -285,23 +283,59 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
                   {"route", route_label},
                   {"status", refused->problem.status}});
         if (!refused->tried_as.is_null()) audit_acting_refusal(*identity, *refused, request_id);
-        if (refused->problem.status == 403) denials_.record_failure(caller, now);
+        if (refused->problem.status == 403) denials_.record_failure(token_caller, now);
         return refused->problem;
     }
     // Every audit row of the call names the request (and, when acting, the integration).
     nlohmann::json& actor = std::get<nlohmann::json>(acting);
+    const std::string as = caller_of(actor);
+    const std::string caller = as == token_caller ? token_caller : token_caller + " as " + as;
+    if (caller != token_caller) {
+        if (auto limited = denied_calls_limited(caller, now, request_id, route_label)) {
+            return *limited;
+        }
+    }
     actor["request_id"] = request_id;
     Response response = call(*m.route, {request, *identity, actor, m.params, mc_, host_orders_});
     if (response.status == 403) denials_.record_failure(caller, now);
     return response;
 }
 
+std::optional<Response> Sidecar::denied_calls_limited(const std::string& caller,
+                                                      FailureLimiter::Clock::time_point now,
+                                                      const std::string& request_id,
+                                                      const std::string& route_label) {
+    const auto refusal = denials_.blocked(caller, now);
+    if (!refusal) return std::nullopt;
+    if (refusal->first) {
+        log_.log(Level::warn, "denied_calls_limited",
+                 {{"request_id", request_id}, {"route", route_label}});
+    }
+    Response r = problem(429, "too_many_denied_calls",
+                         "too many refused calls by this caller; wait before the next");
+    r.headers.emplace_back("Retry-After", std::to_string(refusal->retry_after));
+    return r;
+}
+
 Response Sidecar::call(const Route& route, const RouteContext& context) const {
+    // A full disk, a store that is down or a key ring that does not fit
+    // were answered and logged like any refused call, where no operator
+    // looks: logged as errors, by code (never the plugin's message).
+    const auto failed = [&](const std::string& code, int status) {
+        log_.log(Level::error, "call_failed",
+                 {{"request_id", context.actor.value("request_id", "")},
+                  {"route", route.path_template},
+                  {"code", code},
+                  {"status", status}});
+    };
     try {
         return route.handler(context);
     } catch (const meldcode::sdk::Error& e) {
-        return problem(http_status(e.status()), e.code(), e.what(), e.pointer());
+        const int status = http_status(e.status());
+        if (status >= 500) failed(e.code(), status);
+        return problem(status, e.code(), e.what(), e.pointer());
     } catch (const std::exception&) {
+        failed("internal", 500);
         return problem(500, "internal", "the sidecar failed; see its log");
     }
 }

@@ -43,6 +43,11 @@ private:
     Response operations(const Request& request, std::string& route_label) const;
     Response readiness() const;
     Response call(const Route& route, const RouteContext& context) const;
+    // 429 while `caller` is past the limit of refused calls.
+    std::optional<Response> denied_calls_limited(const std::string& caller,
+                                                 FailureLimiter::Clock::time_point now,
+                                                 const std::string& request_id,
+                                                 const std::string& route_label);
     // Who the request comes from: a bearer token, a prompt token (two routes
     // only) or a session cookie (with its CSRF token on unsafe methods);
     // else the refusal.

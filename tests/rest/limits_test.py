@@ -498,6 +498,28 @@ class AuditFloodTest(E2ETestCase):
         self.assertEqual(statuses, [403] * 3 + [429] * 7)
         self.assertEqual(len(self.actions(mc, "denied.")), 3)
 
+    def test_one_acting_person_refused_over_and_over_does_not_stop_the_integration(self):
+        # An ERP brings in every technician's tickets with one token: one
+        # screen that keeps asking for what its technician may not see must
+        # not stop the others' ticket prompts.
+        erp = meldcoded_config.new_token()
+        token, entries = tokens()
+        entries.append(meldcoded_config.token_entry(erp, integration={
+            "id": "erp", "acts_for": [{"role": "observer", "actors": ["*"]}]}))
+        mc = Sidecar(entries, limits={"denied_calls": 3, "auth_window_seconds": 600}).start()
+        try:
+            def as_(technician):
+                return {"X-Acting-Actor": technician, "X-Acting-Role": "observer"}
+            refused = [mc.request("GET", "/v1/concerns", erp, headers=as_("tech-1"))[0]
+                       for _ in range(5)]
+            others = mc.request("GET", "/v1/catalog", erp, headers=as_("tech-2"))[0]
+            itself = mc.request("GET", "/v1/catalog", erp)[0]
+            again = mc.request("GET", "/v1/catalog", erp, headers=as_("tech-1"))[0]
+        finally:
+            mc.stop()
+        self.assertEqual(refused, [403] * 3 + [429] * 2)
+        self.assertEqual((others, itself, again), (200, 200, 429))
+
 
 class CommandLineTest(E2ETestCase):
     def config(self, **extra):
