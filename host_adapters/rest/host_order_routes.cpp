@@ -4,6 +4,7 @@
 // /v1/tickets/closed). Nothing from the order reaches an answer or a log.
 #include "host_order_routes.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -104,6 +105,28 @@ std::optional<Response> find_mapping(const RouteContext& c, const TicketMapping*
     return problem(404, "unknown_mapping", "no ticket mapping of this name is configured");
 }
 
+// The pointer into `order` of its id, as the mapping reads it ("" if none).
+std::string id_pointer(const TicketMapping& mapping, const json& order) {
+    return mapping.source_pointer(order, "host_ticket_id").value_or("");
+}
+
+// An order's id is its path for every later PATCH and the ticket's id: one
+// that no path can name (a '/', a control character, too long) was stored
+// and then could never be updated or closed.
+std::optional<Response> refuse_order_id(const TicketMapping& mapping, const json& order,
+                                        const std::string& id) {
+    const bool usable =
+        id.size() <= 200 && valid_utf8(id) && std::none_of(id.begin(), id.end(), [](char ch) {
+            const auto byte = static_cast<unsigned char>(ch);
+            return byte < 0x20 || byte == 0x7f || ch == '/';
+        });
+    if (usable) return std::nullopt;
+    return problem(422, "invalid_order_id",
+                   "an order's id is up to 200 characters without '/' or control characters: it "
+                   "names the order in the path of every later PATCH",
+                   id_pointer(mapping, order));
+}
+
 }  // namespace
 
 Response host_order_post(const RouteContext& c) {
@@ -116,6 +139,7 @@ Response host_order_post(const RouteContext& c) {
         return problem(422, "order_incomplete",
                        "ticket mapping '" + mapping->name() + "': the order has no id");
     }
+    if (auto error = refuse_order_id(*mapping, order, order_id)) return *error;
     const OrderHold hold = c.host_orders.store().hold(order_key(c, order_id));
     const auto before = c.host_orders.store().find(order_key(c, order_id));
     return apply(c, *mapping, order_id, before.value_or(json()), order);
@@ -134,6 +158,13 @@ Response host_order_patch(const RouteContext& c) {
     }
     json after = *before;
     after.merge_patch(patch);
+    // Kept under the path's id, an order whose own id changed would close a
+    // ticket of another id (and leave that one "already prompted").
+    if (mapping->order_id(after) != order_id) {
+        return problem(422, "order_id_mismatch",
+                       "a PATCH may not change or remove the order's id: it is the path's",
+                       id_pointer(*mapping, *before));
+    }
     return apply(c, *mapping, order_id, *before, after);
 }
 

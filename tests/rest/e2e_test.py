@@ -733,6 +733,26 @@ class HostOrderTest(SidecarCase):
         self.assertPrompt(self.patch("OHO-DEEP-1", {"status": {"code": "TEC"},
                                                     "technischGereeddatum": now()}))
 
+    def test_an_orders_id_is_its_path_and_a_patch_may_not_change_it(self):
+        # Kept under the path's id, an order whose id changed closed a ticket
+        # of the other id, which was then "already prompted" for good.
+        self.post_order("OHO-ID-1")
+        kept = self.kept("OHO-ID-1")
+        for change in ({"id": "OHO-OTHER-1"}, {"id": None}):
+            body = self.assertProblem(self.patch("OHO-ID-1", change), 422, "order_id_mismatch")
+            self.assertEqual(body["pointer"], "/id")
+            self.assertEqual(self.kept("OHO-ID-1"), kept)
+        # An id no path can name could never be updated or closed.
+        for order_id in ("OHO/../2", "OHO-\u0001", "O" * 201):
+            body = self.assertProblem(self.call("POST", "/v1/host-orders/vera4", "erp",
+                                                self.example(order_id)), 422, "invalid_order_id")
+            self.assertEqual(body["pointer"], "/id")
+            self.assertEqual(self.rows(order_id), [])
+        self.assertPrompt(self.patch("OHO-ID-1", {"status": {"code": "TEC"},
+                                                  "technischGereeddatum": now()}))
+        self.assertEqual(self.call("POST", "/v1/tickets/closed", "erp",
+                                   dict(ticket(1), host_ticket_id="OHO-OTHER-1"))[2]["ask"], True)
+
     def test_an_order_is_the_posting_hosts_own_even_under_the_same_id(self):
         self.post_order("OHO-OWN-1")
         kept = self.kept("OHO-OWN-1")
