@@ -394,4 +394,32 @@ describe("workbench", () => {
     await second.stop();
     await context.close();
   });
+
+  test("a checked radio button looks checked: its dot shows, and its focus is visible", async () => {
+    const ref = await concern(s.sidecar, 6);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await openAction(page, "map_signals");
+    const radios = page.locator('[data-field="children_involved"] input[type=radio]');
+    await tabTo(page, '[data-field="children_involved"] input[type=radio]');
+    await page.keyboard.press("Space");
+    const look = (i) => radios.nth(i).evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { checked: el.checked, background: cs.backgroundColor, image: cs.backgroundImage, border: cs.borderColor, outline: cs.outlineStyle };
+    });
+    const checked = await look(0);
+    assert.equal(checked.checked, true);
+    assert.notEqual(checked.outline, "none", "the focused radio shows its focus");
+    await page.locator('form[data-action="map_signals"] textarea').first().focus();
+    const [on, off] = [await look(0), await look(1)];
+    assert.equal(off.checked, false);
+    assert.notEqual(on.background, off.background, "a checked radio is filled");
+    assert.notEqual(on.image, off.image, "a checked radio has its dot");
+    assert.match(on.image, /radial-gradient/);
+    // The fill against the page: at least 3:1 (WCAG 1.4.11), the theme's blue-40 on white.
+    const [r, g, b] = on.background.match(/[\d.]+/g).map(Number).map((c) => c / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    assert.ok(1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05) >= 3, on.background);
+    await context.close();
+  });
+
 });

@@ -264,7 +264,7 @@ export class MeldcodeCapture extends LightElement {
       case "choice":
         return html`<fieldset class="utrecht-form-fieldset mc-choices"><legend class="utrecht-form-fieldset__legend">${c.label}</legend>
           ${(c.options ?? []).map((o) => html`<label class="mc-option mc-tap">
-            <input type="radio" class="utrecht-radio-button" name="mc-${c.id}" .checked=${v.children_involved === o.value}
+            <input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input" name="mc-${c.id}" .checked=${v.children_involved === o.value}
               @change=${() => this.set("children_involved", o.value as Values["children_involved"])}>${o.label}</label>`)}
         </fieldset>`;
       case "toggle": {

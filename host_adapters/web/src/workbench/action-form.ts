@@ -200,7 +200,7 @@ export class ActionForm extends LightElement {
       <legend class="utrecht-form-fieldset__legend">${label}</legend>
       ${this.describe(f, invalid)}
       <div class="mc-inline-options">${options.map((o) => html`<label>
-        <input type="radio" class="utrecht-radio-button" name=${this.fid(f.name)} value=${o.id}
+        <input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input" name=${this.fid(f.name)} value=${o.id}
           .checked=${current === asValue(o.id)} @change=${() => this.set(f.name, asValue(o.id))}>${o.label}</label>`)}</div>
     </fieldset>`;
   }
@@ -220,7 +220,7 @@ export class ActionForm extends LightElement {
         ? html`<p class="utrecht-paragraph" role="note">${t("no_report_no_help")}</p>` : nothing}
       ${f.name === "unsafety" ? this.definitions() : nothing}
       <div class="mc-inline-options">${offered.map((v) => html`<label>
-        <input type="radio" class="utrecht-radio-button" name=${this.fid(f.name)} value=${String(v)}
+        <input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input" name=${this.fid(f.name)} value=${String(v)}
           .checked=${chosen === v} @change=${() => this.set(f.name, { ...this.pair(f.name), answer: v })}>${v ? t("yes") : t("no")}</label>`)}</div>
       <label class="utrecht-form-label" for=${this.fid(f.name, "-text")}>${textLabel}</label>
       <textarea class="utrecht-textarea" rows="2" id=${this.fid(f.name, "-text")} .value=${p.text}

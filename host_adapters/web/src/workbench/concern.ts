@@ -305,7 +305,7 @@ export class ConcernPage extends LightElement {
       <p class="utrecht-paragraph">${t("export_two_officers")}</p>
       <form class="utrecht-form" @submit=${this.requestExport}>
         <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_relation")}</legend>
-          ${RELATIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="radio" class="utrecht-radio-button"
+          ${RELATIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input"
             name="requester_relation" value=${r} required> ${t(`relation_${r}`)}</label></div>`)}
         </fieldset>
         <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_redact")}</legend>
