@@ -398,6 +398,7 @@ describe("workbench", () => {
   test("a checked radio button looks checked: its dot shows, and its focus is visible", async () => {
     const ref = await concern(s.sidecar, 6);
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator('[data-open-action="map_signals"]').waitFor();
     await openAction(page, "map_signals");
     const radios = page.locator('[data-field="children_involved"] input[type=radio]');
     await tabTo(page, '[data-field="children_involved"] input[type=radio]');
