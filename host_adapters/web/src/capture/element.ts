@@ -122,12 +122,26 @@ export class MeldcodeCapture extends LightElement {
         this.emit("meldcode-finish");
         return;
       case "later":
+        // Nothing typed is kept (no storage on the device): only the link to answer later.
+        if (this.entered() && !window.confirm(t("later_confirm"))) return;
+        this.values = this.form ? emptyValues(this.form) : undefined;
         this.phase = "later";
         this.emit("meldcode-later");
         return;
       case "send":
         await this.submit(c);
     }
+  }
+
+  /** Whether anything differs from the form's defaults: what "later" would throw away. */
+  private entered(): boolean {
+    const v = this.values;
+    if (!v || !this.form) return false;
+    const d = emptyValues(this.form);
+    const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+    return !sameSet(v.signals, d.signals) || !sameSet(v.already_called, d.already_called)
+      || v.observations.trim() !== d.observations.trim() || v.children_involved !== d.children_involved
+      || v.acute !== d.acute || v.callback_requested !== d.callback_requested;
   }
 
   private goTo(to: Screen["id"]): void {
