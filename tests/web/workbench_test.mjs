@@ -396,7 +396,7 @@ describe("workbench", () => {
   });
 
   test("a checked radio button looks checked: its dot shows, and its focus is visible", async () => {
-    const ref = await concern(s.sidecar, 6);
+    const ref = await concern(s.sidecar, 12);
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);
     await page.locator('[data-open-action="map_signals"]').waitFor();
     await openAction(page, "map_signals");
@@ -424,7 +424,7 @@ describe("workbench", () => {
   });
 
   test("record_people: two people recorded through the form, shown on the concern, and the form starts from them", async () => {
-    const ref = await concern(s.sidecar, 7);
+    const ref = await concern(s.sidecar, 13);
     const { page, context, errors } = await openWorkbench(`#/concerns/${ref}`);
     await page.locator('[data-open-action="record_people"]').waitFor();
     await openAction(page, "record_people");
