@@ -141,6 +141,40 @@ describe("capture page", () => {
     await context.close();
   });
 
+  test('"later invullen" with nothing entered: it says only the link is kept, and asks nothing', async () => {
+    const { page, context } = await openCapture();
+    let asked = 0;
+    page.on("dialog", (d) => { asked++; void d.dismiss(); });
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator('[data-control="fill_in_later"]').tap();
+    const heading = page.getByRole("heading", { name: /later invullen vanuit je werkbon/ });
+    await heading.waitFor();
+    assert.doesNotMatch(await heading.innerText(), /Bewaard/);
+    assert.match(await heading.innerText(), /niet bewaard/);
+    assert.equal(asked, 0);
+    await context.close();
+  });
+
+  test('"later invullen" after a signal was tapped asks first: no keeps the form, yes discards it', async () => {
+    const { page, context } = await openCapture();
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator("[data-category]").first().tap();
+    await page.locator("[data-group=signals]").first().tap();
+    if (!(await page.locator('[data-control="fill_in_later"]').count())) await page.locator('[data-control="other_category"]').tap();
+    const dialogs = [];
+    page.once("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    await page.locator('[data-control="fill_in_later"]').tap();
+    await page.waitForTimeout(100);
+    assert.equal(dialogs.length, 1);
+    assert.match(dialogs[0], /niet bewaard/);
+    assert.equal(await page.locator("[data-screen]").count(), 1, "cancelled: the form stays");
+    page.once("dialog", (d) => { dialogs.push(d.message()); void d.accept(); });
+    await page.locator('[data-control="fill_in_later"]').tap();
+    await page.getByRole("heading", { name: /niet bewaard/ }).waitFor();
+    assert.equal(dialogs.length, 2);
+    await context.close();
+  });
+
   test("English on request, and what was tapped stays", async () => {
     const { page, context } = await openCapture();
     await page.getByRole("button", { name: "Ja", exact: true }).tap();

@@ -56,7 +56,8 @@ async function enrol(page, actor, role, step) {
   await page.getByRole("button", { name: "Verder" }).click();
   const uri = await page.locator("[data-totp-uri]").getAttribute("data-totp-uri");
   assert.deepEqual(await seriousViolations(page), [], "the enrolment page");
-  await page.getByLabel(/Code uit je authenticator-app/).fill(codeAt(uri, step - 1));
+  const code = codeAt(uri, step - 1);
+  await page.getByLabel(/Code uit je authenticator-app/).fill(`${code.slice(0, 3)} ${code.slice(3)}`);  // as the app shows it
   await page.getByRole("button", { name: "Bevestigen" }).click();
   await page.getByRole("status").filter({ hasText: "Je account is actief." }).waitFor();
   return uri;
@@ -121,7 +122,7 @@ describe("the UI as meldcoded serves it", () => {
     await context.close();
   });
 
-  test("a wrong code is refused and says so; an observer's session does not reach the workbench", async () => {
+  test("a wrong code is refused and says so; a code typed as the app shows it (\"123 456\") is taken; an observer's session does not reach the workbench", async () => {
     const step = await freshStep();
     const { context, page } = await officerPage();
     const uri = await enrol(page, "tech-web", "observer", step);
@@ -129,7 +130,8 @@ describe("the UI as meldcoded serves it", () => {
     await signIn(page, "tech-web", wrongCode(uri, step));
     await page.locator(".mc-form-error").waitFor();
     assert.equal(await page.locator("tr[data-concern]").count(), 0);
-    await signIn(page, "tech-web", codeAt(uri, step));
+    const code = codeAt(uri, step);
+    await signIn(page, "tech-web", `${code.slice(0, 3)} ${code.slice(3)}`);
     await page.getByText(/geen toegang tot de werkbank/).waitFor();
     assert.equal(await page.locator("tr[data-concern]").count(), 0);
     await context.close();

@@ -394,4 +394,76 @@ describe("workbench", () => {
     await second.stop();
     await context.close();
   });
+
+  test("a checked radio button looks checked: its dot shows, and its focus is visible", async () => {
+    const ref = await concern(s.sidecar, 12);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator('[data-open-action="map_signals"]').waitFor();
+    await openAction(page, "map_signals");
+    const radios = page.locator('[data-field="children_involved"] input[type=radio]');
+    await tabTo(page, '[data-field="children_involved"] input[type=radio]');
+    await page.keyboard.press("Space");
+    const look = (i) => radios.nth(i).evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { checked: el.checked, background: cs.backgroundColor, image: cs.backgroundImage, border: cs.borderColor, outline: cs.outlineStyle };
+    });
+    const checked = await look(0);
+    assert.equal(checked.checked, true);
+    assert.notEqual(checked.outline, "none", "the focused radio shows its focus");
+    await page.locator('form[data-action="map_signals"] textarea').first().focus();
+    const [on, off] = [await look(0), await look(1)];
+    assert.equal(off.checked, false);
+    assert.notEqual(on.background, off.background, "a checked radio is filled");
+    assert.notEqual(on.image, off.image, "a checked radio has its dot");
+    assert.match(on.image, /radial-gradient/);
+    // The fill against the page: at least 3:1 (WCAG 1.4.11), the theme's blue-40 on white.
+    const [r, g, b] = on.background.match(/[\d.]+/g).map(Number).map((c) => c / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    assert.ok(1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05) >= 3, on.background);
+    await context.close();
+  });
+
+  test("record_people: two people recorded through the form, shown on the concern, and the form starts from them", async () => {
+    const ref = await concern(s.sidecar, 13);
+    const { page, context, errors } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator('[data-open-action="record_people"]').waitFor();
+    await openAction(page, "record_people");
+    const form = page.locator('form[data-action="record_people"]');
+    assert.match(await form.innerText(), /vervangt de lijst die er al was/);
+    await form.getByRole("button", { name: "Volwassene toevoegen" }).click();
+    await form.getByRole("group", { name: "Volwassene A" }).getByLabel("Betrokken als").selectOption("possible_victim");
+    await form.getByRole("button", { name: "Kind toevoegen" }).click();
+    const child = form.getByRole("group", { name: "Kind 1" });
+    assert.deepEqual(await child.getByLabel("Betrokken als").locator("option").evaluateAll((o) => o.map((x) => x.value)),
+      ["", "possible_victim", "suspected_perpetrator", "child_witness", "other"]);
+    await child.getByLabel("Betrokken als").selectOption("child_witness");
+    await child.getByLabel(/Leeftijd in jaren/).fill("7");
+    // A third, removed again: the list sent is the two.
+    await form.getByRole("button", { name: "Volwassene toevoegen" }).click();
+    await form.getByRole("button", { name: "Volwassene B verwijderen" }).click();
+    assert.equal(await form.locator("[data-person]").count(), 2);
+    assert.deepEqual(await seriousViolations(page), [], "the people editor");
+    await record(page, "record_people");
+
+    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
+    assert.deepEqual(c.people, [{ person: "adult A", relation: "possible_victim" }, { person: "child 1", relation: "child_witness", age: 7 }]);
+    const shown = await page.locator("[data-fact=people]").innerText();
+    assert.match(shown, /Volwassene A: Mogelijk slachtoffer/);
+    assert.match(shown, /Kind 1 \(7 jaar\): Kind als getuige/);
+
+    // record_people replaces the list: the form starts from the people recorded.
+    await page.locator('[data-open-action="record_people"]').click();
+    await form.waitFor();
+    assert.equal(await form.locator("[data-person]").count(), 2);
+    assert.equal(await form.getByRole("group", { name: "Kind 1" }).getByLabel(/Leeftijd in jaren/).inputValue(), "7");
+    await form.getByRole("button", { name: "Kind 1 verwijderen" }).click();
+    await form.getByRole("button", { name: "Kind toevoegen" }).click();
+    await form.getByRole("group", { name: "Kind 1" }).getByLabel("Betrokken als").selectOption("other");
+    await page.locator('form[data-action="record_people"] button[type=submit]').click();
+    await form.locator(".mc-form-error").waitFor();
+    assert.equal(await form.locator('[data-person="1"] [data-member="age"]').getAttribute("aria-invalid"), "true",
+      "a child without an age: the refusal points at the age");
+    assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+    await context.close();
+  });
 });

@@ -122,12 +122,26 @@ export class MeldcodeCapture extends LightElement {
         this.emit("meldcode-finish");
         return;
       case "later":
+        // Nothing typed is kept (no storage on the device): only the link to answer later.
+        if (this.entered() && !window.confirm(t("later_confirm"))) return;
+        this.values = this.form ? emptyValues(this.form) : undefined;
         this.phase = "later";
         this.emit("meldcode-later");
         return;
       case "send":
         await this.submit(c);
     }
+  }
+
+  /** Whether anything differs from the form's defaults: what "later" would throw away. */
+  private entered(): boolean {
+    const v = this.values;
+    if (!v || !this.form) return false;
+    const d = emptyValues(this.form);
+    const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+    return !sameSet(v.signals, d.signals) || !sameSet(v.already_called, d.already_called)
+      || v.observations.trim() !== d.observations.trim() || v.children_involved !== d.children_involved
+      || v.acute !== d.acute || v.callback_requested !== d.callback_requested;
   }
 
   private goTo(to: Screen["id"]): void {
@@ -264,7 +278,7 @@ export class MeldcodeCapture extends LightElement {
       case "choice":
         return html`<fieldset class="utrecht-form-fieldset mc-choices"><legend class="utrecht-form-fieldset__legend">${c.label}</legend>
           ${(c.options ?? []).map((o) => html`<label class="mc-option mc-tap">
-            <input type="radio" class="utrecht-radio-button" name="mc-${c.id}" .checked=${v.children_involved === o.value}
+            <input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input" name="mc-${c.id}" .checked=${v.children_involved === o.value}
               @change=${() => this.set("children_involved", o.value as Values["children_involved"])}>${o.label}</label>`)}
         </fieldset>`;
       case "toggle": {

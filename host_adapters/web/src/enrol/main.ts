@@ -54,7 +54,7 @@ export class Enrol extends LightElement {
   private async confirm(e: Event): Promise<void> {
     e.preventDefault();
     try {
-      await this.api.post("/ui/auth/enrol/confirm", { enrolment_token: token, totp: this.value(e.target as HTMLFormElement, "totp") });
+      await this.api.post("/ui/auth/enrol/confirm", { enrolment_token: token, totp: this.value(e.target as HTMLFormElement, "totp").replace(/\s+/g, "") });
       this.error = "";
       this.step = "done";
     } catch {

@@ -12,7 +12,43 @@ import { allowedDecisions, outcome, visibleQuestions, type Answers } from "./fra
 import type { ActionView, FieldView, WorkflowView } from "./workflow.js";
 
 type Pair = { answer?: boolean; text: string };
-type Value = string | boolean | Pair | undefined;
+/** One person as the people editor holds them: the role ("adult A", "child 1"),
+ *  the relation, the age as typed; other members a person already had are kept. */
+export interface PersonRow {
+  person: string;
+  relation: string;
+  age: string;
+  rest?: Record<string, unknown>;
+}
+type Value = string | boolean | Pair | PersonRow[] | undefined;
+
+/** A person as recorded on the concern (schemas/concern.schema.json#/definitions/person). */
+export interface Person {
+  person: string;
+  relation: string;
+  age?: number;
+}
+
+/** The most people a concern records (the plugin's kMaxPeople). */
+const MAX_PEOPLE = 30;
+const ADULT_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+export function isChild(role: string): boolean {
+  return role.startsWith("child ");
+}
+
+/** A role as the officer reads it: "Volwassene A", "Kind 1". */
+export function roleLabel(role: string): string {
+  const [kind, id] = role.split(" ");
+  return `${kind === "child" ? t("people_child") : t("people_adult")} ${id ?? ""}`.trim();
+}
+
+/** The people of a concern as the officer reads them: "Kind 1 (7 jaar): Kind als getuige". */
+export function describePerson(p: Person, relations: { id: string; label: string }[]): string {
+  const relation = relations.find((o) => o.id === p.relation)?.label ?? p.relation;
+  const age = typeof p.age === "number" ? ` (${p.age} ${t("people_years")})` : "";
+  return `${roleLabel(p.person)}${age}: ${relation}`;
+}
 
 export interface FeedbackText {
   id: string;
@@ -33,6 +69,8 @@ export class ActionForm extends LightElement {
   /** The fixed feedback messages (the form's feedback, in this locale). */
   @property({ attribute: false }) feedback: FeedbackText[] = [];
   @property({ attribute: false }) refusal?: Refusal;
+  /** The concern's people now: record_people replaces them, so its editor starts from them. */
+  @property({ attribute: false }) people: Person[] = [];
   @property({ type: Boolean }) busy = false;
 
   @state() private values: Record<string, Value> = {};
@@ -47,6 +85,55 @@ export class ActionForm extends LightElement {
 
   private pair(name: string): Pair {
     return (this.values[name] as Pair | undefined) ?? { text: "" };
+  }
+
+  /** The people field's rows: as edited, else the concern's people as they are. */
+  private rows(name: string): PersonRow[] {
+    const v = this.values[name];
+    if (Array.isArray(v)) return v;
+    return this.people.map(({ person, relation, age, ...rest }) =>
+      ({ person, relation, age: age === undefined ? "" : String(age), ...(Object.keys(rest).length ? { rest } : {}) }));
+  }
+
+  /** The first role of the kind no one in the list has: roles of people kept keep their names. */
+  private freeRole(kind: "adult" | "child", rows: PersonRow[]): string | undefined {
+    const taken = new Set(rows.map((r) => r.person));
+    const ids = kind === "adult" ? [...ADULT_LETTERS] : Array.from({ length: 99 }, (_, i) => String(i + 1));
+    const id = ids.find((x) => !taken.has(`${kind} ${x}`));
+    return id === undefined ? undefined : `${kind} ${id}`;
+  }
+
+  private async addPerson(name: string, kind: "adult" | "child"): Promise<void> {
+    const rows = this.rows(name);
+    const role = this.freeRole(kind, rows);
+    if (!role || rows.length >= MAX_PEOPLE) return;
+    this.set(name, [...rows, { person: role, relation: "", age: "" }]);
+    await this.updateComplete;
+    this.querySelector<HTMLElement>(`[data-field="${name}"] [data-person="${rows.length}"] select`)?.focus();
+  }
+
+  private async removePerson(name: string, index: number): Promise<void> {
+    const rows = this.rows(name).filter((_, i) => i !== index);
+    this.set(name, rows);
+    await this.updateComplete;
+    // The focus goes to the person now in that place, else to the first add button.
+    const next = this.querySelector<HTMLElement>(`[data-field="${name}"] [data-person="${Math.min(index, rows.length - 1)}"] select`);
+    (next ?? this.querySelector<HTMLElement>(`[data-field="${name}"] [data-add]`))?.focus();
+  }
+
+  private editPerson(name: string, index: number, change: Partial<PersonRow>): void {
+    this.set(name, this.rows(name).map((r, i) => (i === index ? { ...r, ...change } : r)));
+  }
+
+  /** The rows as the action's people: what is left out or wrong the plugin refuses, naming it. */
+  private peopleToSend(rows: PersonRow[]): Record<string, unknown>[] {
+    return rows.map((r) => {
+      const p: Record<string, unknown> = { ...r.rest, person: r.person };
+      if (r.relation) p.relation = r.relation;
+      const age = r.age.trim();
+      if (age !== "") p.age = /^\d+$/.test(age) ? Number(age) : age;
+      return p;
+    });
   }
 
   private answers(): Answers {
@@ -96,6 +183,9 @@ export class ActionForm extends LightElement {
         if (chosen === undefined) continue;
         out[f.name] = f.type === "answer" ? { answer: chosen, explanation: p?.text.trim() ?? "" }
                                           : { decision: chosen, rationale: p?.text.trim() ?? "" };
+      } else if (f.type === "people") {
+        const rows = this.rows(f.name);
+        if (rows.length) out[f.name] = this.peopleToSend(rows);
       } else if (f.type === "date_time" && typeof v === "string" && v) {
         out[f.name] = new Date(v).toISOString().replace(/\.\d{3}Z$/, "Z");
       } else if (typeof v === "string" ? v.trim() !== "" : v !== undefined) {
@@ -112,8 +202,10 @@ export class ActionForm extends LightElement {
 
   override updated(changed: Map<string, unknown>): void {
     if (changed.has("refusal") && this.refusal) {
-      const name = this.refusal.pointer.split("/")[2];
-      const target = name ? this.querySelector<HTMLElement>(`[data-field="${name}"] input, [data-field="${name}"] textarea, [data-field="${name}"] select`) : null;
+      const [, , name, index, member] = this.refusal.pointer.split("/");
+      const scope = index !== undefined ? `[data-field="${name}"] [data-person="${index}"]` : `[data-field="${name}"]`;
+      const within = member ? `${scope} [data-member="${member}"]` : `${scope} input, ${scope} textarea, ${scope} select, ${scope} button`;
+      const target = name ? this.querySelector<HTMLElement>(within) ?? this.querySelector<HTMLElement>(`${scope} select, ${scope} input, ${scope} button`) : null;
       (target ?? this.querySelector<HTMLElement>(".mc-form-error"))?.focus();
     }
   }
@@ -175,6 +267,8 @@ export class ActionForm extends LightElement {
         return this.radios(f, label, [{ id: "true", label: t("yes") }, { id: "false", label: t("no") }], invalid);
       case "choice":
         return this.radios(f, label, f.options ?? [], invalid);
+      case "people":
+        return this.peopleEditor(f, label, invalid);
       default: {
         const input = f.type === "date" ? "date" : f.type === "date_time" ? "datetime-local" : "";
         return html`<div class="utrecht-form-field ${invalid ? "utrecht-form-field--invalid" : ""}" data-field=${f.name}>
@@ -192,6 +286,59 @@ export class ActionForm extends LightElement {
     }
   }
 
+  /** record_people: the list of persons, each a role with a relation and, for a child, an age. */
+  private peopleEditor(f: FieldView, label: TemplateResult, invalid: boolean): TemplateResult {
+    const rows = this.rows(f.name);
+    const relations = f.options ?? [];
+    const [, , , badIndex, badMember] = this.refusal?.pointer.split("/") ?? [];
+    const full = rows.length >= MAX_PEOPLE;
+    const replaces = this.fid(f.name, "-replaces");
+    return html`<fieldset class="utrecht-form-fieldset mc-people ${invalid ? "utrecht-form-fieldset--invalid" : ""}" data-field=${f.name}
+        aria-describedby=${[this.describedBy(f, invalid), replaces].filter(Boolean).join(" ")}>
+      <legend class="utrecht-form-fieldset__legend">${label}</legend>
+      ${this.describe(f, invalid)}
+      <p class="utrecht-form-field-description" id=${replaces}>${t("people_replaces")}</p>
+      ${rows.length === 0 ? html`<p class="utrecht-paragraph mc-hint" data-people-none>${t("people_none")}</p>` : nothing}
+      <ol class="mc-people__list">${rows.map((r, i) => {
+        const child = isChild(r.person);
+        const role = roleLabel(r.person);
+        const bad = (m: string) => invalid && badIndex === String(i) && badMember === m;
+        const rel = this.fid(f.name, `-${i}-relation`);
+        const age = this.fid(f.name, `-${i}-age`);
+        return html`<li class="mc-person" data-person=${i} data-role=${r.person}>
+          <fieldset class="utrecht-form-fieldset">
+            <legend class="utrecht-form-fieldset__legend mc-person__role">${role}</legend>
+            <div class="utrecht-form-field">
+              <label class="utrecht-form-label" for=${rel}>${t("people_relation")}</label>
+              <select class="utrecht-select utrecht-select--html-select" id=${rel} data-member="relation"
+                aria-invalid=${bad("relation") ? "true" : "false"}
+                @change=${(e: Event) => this.editPerson(f.name, i, { relation: (e.target as HTMLSelectElement).value })}>
+                <option value="" ?selected=${r.relation === ""}>${t("people_choose")}</option>
+                ${relations.filter((o) => child || o.id !== "child_witness" || r.relation === o.id).map((o) =>
+                  html`<option value=${o.id} ?selected=${r.relation === o.id}>${o.label}</option>`)}
+              </select>
+            </div>
+            ${child ? html`<div class="utrecht-form-field">
+              <label class="utrecht-form-label" for=${age}>${t("people_age")} <span class="mc-hint">(${t("people_age_hint")})</span></label>
+              <input class="utrecht-textbox utrecht-textbox--html-input mc-person__age" type="text" inputmode="numeric" pattern="[0-9]*"
+                maxlength="3" id=${age} data-member="age" aria-invalid=${bad("age") ? "true" : "false"} .value=${r.age}
+                @input=${(e: Event) => this.editPerson(f.name, i, { age: (e.target as HTMLInputElement).value })}>
+            </div>` : nothing}
+            <button type="button" class="utrecht-button utrecht-button--secondary-action" data-remove
+              @click=${() => this.removePerson(f.name, i)}>${role} ${t("people_remove")}</button>
+          </fieldset>
+        </li>`;
+      })}</ol>
+      <div class="mc-actions">
+        <button type="button" class="utrecht-button utrecht-button--secondary-action" data-add="adult"
+          ?disabled=${full || !this.freeRole("adult", rows)} @click=${() => this.addPerson(f.name, "adult")}>${t("people_add_adult")}</button>
+        <button type="button" class="utrecht-button utrecht-button--secondary-action" data-add="child"
+          ?disabled=${full || !this.freeRole("child", rows)} @click=${() => this.addPerson(f.name, "child")}>${t("people_add_child")}</button>
+      </div>
+      ${full ? html`<p class="utrecht-paragraph mc-hint" role="status">${t("people_full")}</p>` : nothing}
+    </fieldset>`;
+  }
+
   private radios(f: FieldView, label: TemplateResult, options: { id: string; label: string }[], invalid: boolean): TemplateResult {
     const current = this.values[f.name];
     const asValue = (id: string): Value => (f.type === "boolean" ? id === "true" : id);
@@ -200,7 +347,7 @@ export class ActionForm extends LightElement {
       <legend class="utrecht-form-fieldset__legend">${label}</legend>
       ${this.describe(f, invalid)}
       <div class="mc-inline-options">${options.map((o) => html`<label>
-        <input type="radio" class="utrecht-radio-button" name=${this.fid(f.name)} value=${o.id}
+        <input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input" name=${this.fid(f.name)} value=${o.id}
           .checked=${current === asValue(o.id)} @change=${() => this.set(f.name, asValue(o.id))}>${o.label}</label>`)}</div>
     </fieldset>`;
   }
@@ -220,7 +367,7 @@ export class ActionForm extends LightElement {
         ? html`<p class="utrecht-paragraph" role="note">${t("no_report_no_help")}</p>` : nothing}
       ${f.name === "unsafety" ? this.definitions() : nothing}
       <div class="mc-inline-options">${offered.map((v) => html`<label>
-        <input type="radio" class="utrecht-radio-button" name=${this.fid(f.name)} value=${String(v)}
+        <input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input" name=${this.fid(f.name)} value=${String(v)}
           .checked=${chosen === v} @change=${() => this.set(f.name, { ...this.pair(f.name), answer: v })}>${v ? t("yes") : t("no")}</label>`)}</div>
       <label class="utrecht-form-label" for=${this.fid(f.name, "-text")}>${textLabel}</label>
       <textarea class="utrecht-textarea" rows="2" id=${this.fid(f.name, "-text")} .value=${p.text}

@@ -6,7 +6,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, query, type Concern, type Entry, type ExportPending, type ExportRequest, type Form, type LegalHoldRequest } from "../api.js";
 import { LightElement, randomKey } from "../element.js";
 import { locale, t, type Key } from "../i18n.js";
-import type { FeedbackText, Refusal } from "./action-form.js";
+import { describePerson, type FeedbackText, type Person, type Refusal } from "./action-form.js";
 import "./action-form.js";
 import { lastAssessment } from "./framework.js";
 import { formatDate } from "./list.js";
@@ -201,10 +201,21 @@ export class ConcernPage extends LightElement {
         <dt>${t("report_decided")}</dt><dd data-fact="report_decided">${c.report_decided ? t("yes") : t("no")}</dd>
         <dt>${t("reported")}</dt><dd data-fact="reported">${c.reported ? t("yes") : t("no")}</dd>
         <dt>${t("help_arranged")}</dt><dd>${c.help_arranged ? t("yes") : t("no")}</dd>
+        ${c.people.length ? html`<dt>${this.peopleField()?.label ?? "people"}</dt><dd data-fact="people">${this.peopleList(c.people)}</dd>` : nothing}
         ${c.review_date ? html`<dt>${t("review_date")}</dt><dd data-fact="review_date">${formatDate(c.review_date)}</dd>` : nothing}
         <dt>${t("legal_hold")}</dt><dd data-fact="legal_hold">${c.legal_hold
           ? html`${t(`hold_${c.legal_hold.reason}`)}, ${t("legal_hold_since")} ${formatDate(c.legal_hold.since)}` : t("legal_hold_none")}</dd>
       </dl></section>`;
+  }
+
+  /** record_people's field: its label and the relations' labels, in this locale. */
+  private peopleField() {
+    return action(this.workflow, "record_people")?.fields.find((f) => f.type === "people");
+  }
+
+  private peopleList(people: Person[]): TemplateResult {
+    const relations = this.peopleField()?.options ?? [];
+    return html`<ul class="mc-people-list">${people.map((p) => html`<li>${describePerson(p, relations)}</li>`)}</ul>`;
   }
 
   private actions(c: Concern): TemplateResult {
@@ -225,7 +236,7 @@ export class ConcernPage extends LightElement {
       ${blocked.length === 0 ? nothing : html`<p class="utrecht-paragraph mc-hint">${t("blocked_actions")}</p>
         <ul class="mc-blocked">${blocked.map((b) => html`<li data-blocked-action=${b.id}>${b.label}: ${b.why}</li>`)}</ul>`}
       ${open ? html`<mc-action-form .action=${open} .workflow=${this.workflow} .assessment=${lastAssessment(this.chronology) ?? {}}
-        .feedback=${this.feedback} .refusal=${this.refusal} ?busy=${this.busy}
+        .feedback=${this.feedback} .people=${c.people} .refusal=${this.refusal} ?busy=${this.busy}
         @mc-act=${this.act} @mc-cancel=${() => { this.open = ""; }}></mc-action-form>` : nothing}
     </section>`;
   }
@@ -268,7 +279,8 @@ export class ConcernPage extends LightElement {
     const a = action(this.workflow, String(d.action));
     const fields = (d.fields ?? {}) as Record<string, unknown>;
     return html`<dl class="mc-facts">${Object.entries(fields).map(([name, v]) => html`
-      <dt>${a?.fields.find((f) => f.name === name)?.label ?? name}</dt><dd>${this.value(v)}</dd>`)}</dl>`;
+      <dt>${a?.fields.find((f) => f.name === name)?.label ?? name}</dt><dd>${a?.fields.find((f) => f.name === name)?.type === "people"
+        && Array.isArray(v) ? this.peopleList(v as Person[]) : this.value(v)}</dd>`)}</dl>`;
   }
 
   private plain(d: Record<string, unknown>): TemplateResult {
@@ -305,7 +317,7 @@ export class ConcernPage extends LightElement {
       <p class="utrecht-paragraph">${t("export_two_officers")}</p>
       <form class="utrecht-form" @submit=${this.requestExport}>
         <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_relation")}</legend>
-          ${RELATIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="radio" class="utrecht-radio-button"
+          ${RELATIONS.map((r) => html`<div><label class="utrecht-form-label"><input type="radio" class="utrecht-radio-button utrecht-radio-button--html-input"
             name="requester_relation" value=${r} required> ${t(`relation_${r}`)}</label></div>`)}
         </fieldset>
         <fieldset class="utrecht-form-fieldset"><legend class="utrecht-form-fieldset__legend">${t("export_redact")}</legend>

@@ -41,7 +41,8 @@ export class SignIn extends LightElement {
     this.busy = true;
     this.error = "";
     try {
-      await signInWithPassword(value("username"), value("password"), value("totp"));
+      // Authenticator apps show the code as "123 456": the spaces are no part of it.
+      await signInWithPassword(value("username"), value("password"), value("totp").replace(/\s+/g, ""));
       this.dispatchEvent(new CustomEvent("mc-signed-in", { bubbles: true }));
     } catch (err) {
       this.error = err instanceof ApiError && err.status === 429 ? t("sign_in_too_many") : t("sign_in_failed");
