@@ -36,7 +36,13 @@ class Created {
 public:
     ~Created() {
         if (kept_) return;
-        for (auto path = files_.rbegin(); path != files_.rend(); ++path) ::unlink(path->c_str());
+        for (auto path = files_.rbegin(); path != files_.rend(); ++path) {
+            // SQLite's own files beside a copy (a journal left by a full disk)
+            for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+                ::unlink((*path + suffix).c_str());
+            }
+            ::unlink(path->c_str());
+        }
         if (!folder_.empty()) ::rmdir(folder_.c_str());
     }
     void folder(const std::string& path) { folder_ = path; }
@@ -64,9 +70,13 @@ bool empty_folder(const std::string& path) {
 void make_folder(const std::string& path, Created& created) {
     if (::mkdir(path.c_str(), 0700) == 0) {
         created.folder(path);
-    } else if (errno != EEXIST || !empty_folder(path)) {
+    } else if (errno != EEXIST) {
+        throw system_failure("cannot create the destination " + path);
+    } else if (!empty_folder(path)) {
         throw failure("the destination " + path +
                       " exists and is not an empty folder; a backup goes into a new one");
+    } else if (::chmod(path.c_str(), 0700) != 0) {
+        throw system_failure("cannot make the destination " + path + " private");
     }
 }
 
@@ -136,6 +146,11 @@ Db open_source(const std::string& path) {
     require_owner(path);
     Db db = open_db(path, SQLITE_OPEN_READONLY, "cannot open the store");
     check(sqlite3_busy_timeout(db.get(), 10000), "cannot open the store " + path);
+    return db;
+}
+
+Db open_store(const std::string& path) {
+    Db db = open_source(path);
     if (query_text(db.get(), "PRAGMA user_version", "cannot read the store " + path) == "0") {
         throw failure("the store " + path + " is not a meldcode store (no schema version)");
     }
@@ -159,9 +174,8 @@ long long copy_pages(sqlite3* source, sqlite3* copy) {
     return pages;
 }
 
-long long copy_store(const std::string& store_path, const std::string& copy_path,
+long long copy_store(const Db& source, const std::string& store_path, const std::string& copy_path,
                      Created& created) {
-    const Db source = open_source(store_path);
     create_private_file(copy_path, "", created);
     const Db copy = open_db(copy_path, SQLITE_OPEN_READWRITE, "cannot open the copy");
     const long long pages = copy_pages(source.get(), copy.get());
@@ -173,6 +187,11 @@ long long copy_store(const std::string& store_path, const std::string& copy_path
         throw failure("the copy of " + store_path + " fails PRAGMA integrity_check");
     }
     return pages;
+}
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 std::string read_file(const std::string& path) {
@@ -201,6 +220,11 @@ void require_store_and_keys(const json& config) {
     const auto string = [&](const char* name) {
         return config.contains(name) && config.at(name).is_string();
     };
+    if (config.contains("store")) {
+        throw failure(
+            "the store is PostgreSQL: back it up with pg_dump together with the key ring "
+            "(docs/postgresql.md, \"Backups\")");
+    }
     if (!string("store_path") || !config.contains("keys") || !config.at("keys").is_object() ||
         !(config.at("keys").contains("file") || config.at("keys").contains("env"))) {
         throw failure("the configuration names no store_path and keys (file or env)");
@@ -209,14 +233,21 @@ void require_store_and_keys(const json& config) {
 
 }  // namespace
 
-BackupReport backup(const json& config, const std::string& destination) {
+BackupReport backup(const json& config, const std::string& destination,
+                    const std::vector<std::string>& sidecar_files) {
     require_store_and_keys(config);
     Created created;
     make_folder(destination, created);
-    BackupReport report{destination + "/meldcode.db", destination + "/meldcode.keys", 0};
+    BackupReport report{destination + "/meldcode.db", destination + "/meldcode.keys", 0, {}};
     // The key ring first: a missing one fails before the store is read.
     create_private_file(report.key_ring, key_ring_text(config.at("keys")), created);
-    report.pages = copy_store(config.at("store_path").get<std::string>(), report.store, created);
+    const std::string store_path = config.at("store_path").get<std::string>();
+    report.pages = copy_store(open_store(store_path), store_path, report.store, created);
+    for (const auto& file : sidecar_files) {
+        const std::string copy = destination + "/" + base_name(file);
+        copy_store(open_source(file), file, copy, created);
+        report.sidecar_files.push_back(copy);
+    }
     created.keep();
     return report;
 }

@@ -14,6 +14,8 @@
 //   DESTINATION/meldcode.db     the store, checked with PRAGMA integrity_check
 //   DESTINATION/meldcode.keys   the key ring (from the file or the environment
 //                               variable the configuration names), mode 0600
+//   DESTINATION/<file>.db       with meldcoded's configuration, its own files
+//                               (webhooks.db, host_orders.db, accounts.db)
 //
 // DESTINATION is created, mode 0700; an existing one that is not empty is
 // refused. On any failure what was created is removed again.
@@ -21,17 +23,22 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace meldcode::admin {
 
 struct BackupReport {
-    std::string store;     // path of the copied store
-    std::string key_ring;  // path of the copied key ring
-    long long pages;       // pages copied
+    std::string store;                       // path of the copied store
+    std::string key_ring;                    // path of the copied key ring
+    long long pages;                         // pages copied
+    std::vector<std::string> sidecar_files;  // paths of the copied sidecar files
 };
 
-// `config` is an instance configuration (schemas/config.schema.json). Throws
-// std::runtime_error with a message for the operator.
-BackupReport backup(const nlohmann::json& config, const std::string& destination);
+// `config` is an instance configuration (schemas/config.schema.json);
+// `sidecar_files`, meldcoded's own SQLite files (outbox, host orders,
+// accounts), copied the same way into DESTINATION under their own names.
+// Throws std::runtime_error with a message for the operator.
+BackupReport backup(const nlohmann::json& config, const std::string& destination,
+                    const std::vector<std::string>& sidecar_files = {});
 
 }  // namespace meldcode::admin

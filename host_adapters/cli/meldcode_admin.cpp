@@ -81,12 +81,48 @@ json read_config(const std::string& path) {
     }
 }
 
+bool is_sidecar_config(const json& config) {
+    return config.contains("plugin") && config.contains("plugin_path");
+}
+
 // The instance configuration in FILE: the file itself, or the "plugin"
 // member of meldcoded's configuration (/etc/meldcode/meldcoded.json).
 json instance_config(const std::string& path) {
     json config = read_config(path);
-    return config.contains("plugin") && config.contains("plugin_path") ? config.at("plugin")
-                                                                       : config;
+    return is_sidecar_config(config) ? config.at("plugin") : config;
+}
+
+// The plugin to load: --plugin when given, else MELDCODE_PLUGIN, else the
+// plugin_path of meldcoded's configuration, else the one beside this tool.
+std::string plugin_path(const po::variables_map& vm) {
+    if (!vm["plugin"].defaulted()) return vm["plugin"].as<std::string>();
+    if (const char* env = std::getenv("MELDCODE_PLUGIN"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    const json config = read_config(vm["config"].as<std::string>());
+    if (is_sidecar_config(config) && config.at("plugin_path").is_string()) {
+        return config.at("plugin_path").get<std::string>();
+    }
+    return vm["plugin"].as<std::string>();
+}
+
+// meldcoded's own SQLite files that exist (webhook outbox, host orders,
+// accounts), when FILE is its configuration: a restore without them loses
+// undelivered events, open orders and the UI's accounts.
+std::vector<std::string> sidecar_state_files(const std::string& path) {
+    if (!is_sidecar_config(read_config(path))) return {};
+    const meldcoded::Config config = meldcoded::load_config(path);
+    std::vector<std::string> files{meldcoded::accounts_store_path(config)};
+    if (meldcoded::shared_store_conninfo(config).empty()) {
+        files.push_back(config.webhooks.store_path.empty()
+                            ? meldcoded::sidecar_file(config, "webhooks.db")
+                            : config.webhooks.store_path);
+        files.push_back(meldcoded::sidecar_file(config, "host_orders.db"));
+    }
+    files.erase(std::remove_if(files.begin(), files.end(),
+                               [](const std::string& f) { return !std::ifstream(f).good(); }),
+                files.end());
+    return files;
 }
 
 // Opens the store, waiting up to `wait` for another process to let go of it.
@@ -106,10 +142,13 @@ std::unique_ptr<meldcode::sdk::Instance> open_waiting(
 }
 
 // Without opening an instance: the store stays meldcoded's (see backup.h).
-int backup(const json& config, const std::string& destination) {
-    const auto report = meldcode::admin::backup(config, destination);
+int backup(const std::string& config_path, const std::string& destination) {
+    const auto report = meldcode::admin::backup(instance_config(config_path), destination,
+                                                sidecar_state_files(config_path));
     std::cout << "backup: " << report.store << " (" << report.pages << " pages) and "
-              << report.key_ring << "; keep them together and private\n";
+              << report.key_ring;
+    for (const auto& file : report.sidecar_files) std::cout << ", " << file;
+    std::cout << "; keep them together and private\n";
     return kOk;
 }
 
@@ -298,7 +337,7 @@ int main(int argc, char** argv) {
         "meldcode-admin audit-verify|audit-list|keys-rotate|purge|enrol --config FILE [options]");
     options.add_options()("help", "show this help")(
         "command", po::value<std::string>(),
-        "audit-verify, audit-list, keys-rotate, purge or enrol")(
+        "audit-verify, audit-list, keys-rotate, purge, enrol or backup")(
         "config", po::value<std::string>(),
         "instance configuration (JSON); for enrol, meldcoded's configuration")(
         "batch", po::value<int>()->default_value(500),
@@ -311,7 +350,7 @@ int main(int argc, char** argv) {
         "admin or auditor; enrol: the person's role (observer, officer, auditor, admin)")(
         "valid-hours", po::value<int>()->default_value(72), "enrol: how long the link works")(
         "plugin", po::value<std::string>()->default_value(default_plugin()),
-        "path of libmeldcode.so")(
+        "path of libmeldcode.so (else MELDCODE_PLUGIN, else meldcoded's plugin_path)")(
         "wait", po::value<int>()->default_value(0),
         "seconds to wait while another process (meldcoded) has the store open");
     options.add_options()("destination", po::value<std::string>(),
@@ -329,16 +368,14 @@ int main(int argc, char** argv) {
         if (name == "enrol" && vm.count("config") != 0 && vm.count("help") == 0) return enrol(vm);
         const auto found = commands().find(name);
         if (name == "backup" && vm.count("config") != 0 && vm.count("destination") != 0) {
-            return backup(instance_config(vm["config"].as<std::string>()),
-                          vm["destination"].as<std::string>());
+            return backup(vm["config"].as<std::string>(), vm["destination"].as<std::string>());
         }
         if (vm.count("help") != 0 || vm.count("config") == 0 || found == commands().end()) {
             std::cout << options << '\n' << kStoreInUse;
             return vm.count("help") != 0 ? kOk : kError;
         }
         command = &found->second;
-        const auto plugin =
-            std::make_shared<const meldcode::sdk::Plugin>(vm["plugin"].as<std::string>());
+        const auto plugin = std::make_shared<const meldcode::sdk::Plugin>(plugin_path(vm));
         const auto mc = open_waiting(plugin, instance_config(vm["config"].as<std::string>()),
                                      std::chrono::seconds(std::max(0, vm["wait"].as<int>())));
         const json actor{{"id", vm["actor"].as<std::string>()},

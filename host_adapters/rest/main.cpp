@@ -68,12 +68,31 @@ sigset_t stop_signals() {
     return set;
 }
 
+// The plugin meldcoded is configured with. The SDK's hint names the SDK's
+// variable (MELDCODE_PLUGIN), which meldcoded does not read: its own are
+// plugin_path and MELDCODED_PLUGIN.
+std::shared_ptr<const meldcode::sdk::Plugin> load_plugin(const meldcoded::Config& config) {
+    try {
+        return std::make_shared<const meldcode::sdk::Plugin>(config.plugin_path);
+    } catch (const meldcode::sdk::Error& e) {
+        if (e.code().rfind("plugin_not_", 0) != 0) throw;
+        std::string message = e.message();
+        const std::string sdk_hint = " (set MELDCODE_PLUGIN or pass the path of libmeldcode.so)";
+        if (const auto at = message.find(sdk_hint); at != std::string::npos) {
+            message.erase(at, sdk_hint.size());
+        }
+        throw meldcode::sdk::Error(
+            e.status(), e.code(),
+            message + " (set plugin_path in the configuration, or MELDCODED_PLUGIN)", e.pointer());
+    }
+}
+
 int serve(const meldcoded::Config& config) {
     meldcoded::Logger log(config.log_level);
     const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    auto plugin = std::make_shared<const meldcode::sdk::Plugin>(config.plugin_path);
+    const auto plugin = load_plugin(config);
     meldcode::sdk::Instance mc(plugin, config.plugin);
     meldcoded::LoggingSink logging_sink(log);
     meldcoded::SinkList sinks;
@@ -160,7 +179,7 @@ int check_config(const meldcoded::Config& config) {
     }
     // Loads the plugin as serve() would (a missing file or a library that is
     // no meldcode plugin throws); opens no store and reads no key ring.
-    meldcode::sdk::Plugin plugin(config.plugin_path);
+    load_plugin(config);
     std::cout << "meldcoded: the configuration is valid" << std::endl;
     return 0;
 }

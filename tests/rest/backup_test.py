@@ -100,9 +100,16 @@ class BackupTest(E2ETestCase):
             thread.join()
         self.assertEqual(result.returncode, 0, result.stderr)
         folder = os.path.join(self.var, "backups", "meldcode", "nightly-1")
-        self.assertEqual(sorted(os.listdir(folder)), ["meldcode.db", "meldcode.keys"])
+        # With meldcoded's configuration its own files come along: a restore
+        # without them would lose undelivered events, open orders, accounts.
+        state = os.path.dirname(self.mc.store)
+        sidecar_files = [f for f in ("accounts.db", "host_orders.db", "webhooks.db")
+                         if os.path.exists(os.path.join(state, f))]
+        self.assertIn("host_orders.db", sidecar_files)
+        self.assertEqual(sorted(os.listdir(folder)),
+                         sorted(["meldcode.db", "meldcode.keys"] + sidecar_files))
         self.assertEqual(stat.S_IMODE(os.stat(folder).st_mode), 0o700)
-        for name in ("meldcode.db", "meldcode.keys"):
+        for name in ["meldcode.db", "meldcode.keys"] + sidecar_files:
             self.assertEqual(stat.S_IMODE(os.stat(os.path.join(folder, name)).st_mode), 0o600)
         self.assertGreater(len(more), 0)
         # The sidecar went on: it still takes tickets.

@@ -553,6 +553,9 @@ class CommandLineTest(E2ETestCase):
                                  "--plugin", os.path.join(work, "no-such-libmeldcode.so"))
         self.assertEqual(out.returncode, 1)
         self.assertIn('"code":"plugin_not_found"', out.stderr)
+        # The hint names what meldcoded reads, not the SDK's MELDCODE_PLUGIN.
+        self.assertIn("MELDCODED_PLUGIN", out.stderr)
+        self.assertNotIn("MELDCODE_PLUGIN ", out.stderr)
         self.assertIn('"time":', out.stderr)  # a log line like any other
         self.assertNotIn("valid", out.stdout)
 
