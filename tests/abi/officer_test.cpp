@@ -43,6 +43,7 @@ std::string submit(const StoreFixture& store, const std::string& unit, const std
                    const json& changes = json::object()) {
     json s = ticket_submission({{"host_ticket_id", "WO-" + key}, {"unit_id", unit}},
                                "officer-key-" + key, "waarneming " + key);
+    s["signals"] = {"mc.home.holes_in_walls_or_doors"};  // about no child: normal priority
     s["children_involved"] = "no";
     s.update(changes);
     return store.mc().submit_signals(actor("tech-1", "observer"), s).at("submission_ref");
@@ -100,6 +101,24 @@ TEST_CASE("an acute submission joining a monitored concern reaches the officer a
     CHECK(after.at("state") == "monitoring");
     CHECK(after.at("priority") == "acute");
     CHECK(after.at("acute") == false);  // the acute path itself was not recorded
+}
+
+TEST_CASE("a signal about a child makes a concern urgent whatever the technician answered") {
+    // The form's default answer is "unknown": three taps report a child
+    // left home alone without anyone saying children are involved.
+    StoreFixture store;
+    submit(store, "VHE-K", "k-1",
+           {{"signals", {"mc.children.young_child_home_alone"}}, {"children_involved", "unknown"}});
+    submit(store, "VHE-H", "h-1", {{"children_involved", "unknown"}});
+    const auto priority = [&store](const std::string& unit) {
+        return store.mc()
+            .list_concerns(officer(), {{"unit_id", unit}})
+            .at("items")
+            .at(0)
+            .at("priority");
+    };
+    CHECK(priority("VHE-K") == "urgent");
+    CHECK(priority("VHE-H") == "normal");
 }
 
 TEST_CASE("children involved make a concern urgent, and the list sorts and filters by priority") {

@@ -537,12 +537,11 @@ TEST_CASE("honour-related violence: a specialist before step 3", "[workflow][rul
 }
 
 TEST_CASE("a submission's priority", "[workflow][priority]") {
-    CHECK(submission_priority(true, false, false, "no") == Priority::acute);
-    CHECK(submission_priority(false, true, false, "no") == Priority::acute);
-    CHECK(submission_priority(false, false, true, "unknown") == Priority::acute);
-    CHECK(submission_priority(false, false, false, "yes") == Priority::urgent);
-    CHECK(submission_priority(false, false, false, "unknown") == Priority::normal);
-    CHECK(submission_priority(false, false, false, "no") == Priority::normal);
+    CHECK(submission_priority(true, false, false, false) == Priority::acute);
+    CHECK(submission_priority(false, true, false, false) == Priority::acute);
+    CHECK(submission_priority(false, false, true, false) == Priority::acute);
+    CHECK(submission_priority(false, false, false, true) == Priority::urgent);
+    CHECK(submission_priority(false, false, false, false) == Priority::normal);
     CHECK(highest(Priority::normal, Priority::urgent) == Priority::urgent);
     CHECK(highest(Priority::acute, Priority::urgent) == Priority::acute);
     CHECK(priority_from_name("urgent") == Priority::urgent);

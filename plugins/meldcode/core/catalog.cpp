@@ -115,8 +115,12 @@ void Catalog::index_signals(const json& categories) {
             if (!namespaced_under(id, category)) {
                 throw bad_catalog("signal " + id + " is not namespaced under its category");
             }
-            Signal signal{s.at("label"), category, s.value("disclosure", false),
-                          offered ? Use::offered : Use::retired, s.value("direct", false)};
+            Signal signal{s.at("label"),
+                          category,
+                          s.value("disclosure", false),
+                          offered ? Use::offered : Use::retired,
+                          s.value("direct", false),
+                          c.value("about_children", false)};
             if (!signals_.emplace(id, std::move(signal)).second) {
                 throw bad_catalog("duplicate signal id " + id);
             }
@@ -197,6 +201,10 @@ const json& Catalog::labels(const std::string& signal_id) const {
 
 bool Catalog::is_disclosure(const std::string& signal_id) const {
     return signals_.at(signal_id).disclosure;
+}
+
+bool Catalog::is_about_children(const std::string& signal_id) const {
+    return signals_.at(signal_id).about_children;
 }
 
 bool Catalog::is_direct(const std::string& signal_id) const {

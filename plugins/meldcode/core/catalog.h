@@ -61,6 +61,9 @@ public:
     const nlohmann::json& labels(const std::string& signal_id) const;
     // Whether the signal is a resident or a child telling about violence; it must be known.
     bool is_disclosure(const std::string& signal_id) const;
+    // Whether the signal is about a child in the home (its category's
+    // about_children): children are involved; it must be known.
+    bool is_about_children(const std::string& signal_id) const;
     // Whether the signal is direct (seen, not inferred): the officer calls the
     // observer back to hear it first-hand; it must be known.
     bool is_direct(const std::string& signal_id) const;
@@ -82,6 +85,7 @@ private:
         bool disclosure = false;
         Use use = Use::offered;
         bool direct = false;
+        bool about_children = false;
     };
 
     void index_signals(const nlohmann::json& categories);

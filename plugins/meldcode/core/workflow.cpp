@@ -50,10 +50,9 @@ std::optional<Priority> priority_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-Priority submission_priority(bool acute, bool called_112, bool disclosure,
-                             std::string_view children_involved) {
+Priority submission_priority(bool acute, bool called_112, bool disclosure, bool children) {
     if (acute || called_112 || disclosure) return Priority::acute;
-    return children_involved == "yes" ? Priority::urgent : Priority::normal;
+    return children ? Priority::urgent : Priority::normal;
 }
 
 Priority highest(Priority a, Priority b) {

@@ -24,9 +24,9 @@ std::string_view priority_name(Priority priority);
 std::optional<Priority> priority_from_name(std::string_view name);
 // A submission's priority: acute when the observer judged it acute, already
 // called 112, or chose a disclosure (a resident or child telling about
-// violence counts as acute unsafety); urgent when children are involved.
-Priority submission_priority(bool acute, bool called_112, bool disclosure,
-                             std::string_view children_involved);
+// violence counts as acute unsafety); urgent when children are involved (the
+// technician said so, or chose a signal about a child).
+Priority submission_priority(bool acute, bool called_112, bool disclosure, bool children);
 Priority highest(Priority a, Priority b);
 
 // What the workflow knows of a concern, and changes when an action is recorded.

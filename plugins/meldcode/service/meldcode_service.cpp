@@ -108,8 +108,12 @@ bool MeldcodeService::call_back(const Submission& s) const {
 void MeldcodeService::take_in(ConcernStatus& status, const Submission& s) const {
     const auto& categories = workflow_.honour_related_categories();
     bool disclosure = false;
+    // Children are involved when the technician says so, or a signal about a
+    // child was chosen (the form's default answer is "unknown").
+    bool children = s.children_involved == "yes";
     for (const auto& signal : s.signals) {
         disclosure = disclosure || catalog_.is_disclosure(signal);
+        children = children || catalog_.is_about_children(signal);
         const auto& category = catalog_.category_of(signal);
         if (std::find(categories.begin(), categories.end(), category) != categories.end()) {
             status.honour_related = true;
@@ -117,8 +121,8 @@ void MeldcodeService::take_in(ConcernStatus& status, const Submission& s) const 
     }
     const auto& called = s.already_called;
     const bool called_112 = std::find(called.begin(), called.end(), "112") != called.end();
-    status.priority = highest(
-        status.priority, submission_priority(s.acute, called_112, disclosure, s.children_involved));
+    status.priority =
+        highest(status.priority, submission_priority(s.acute, called_112, disclosure, children));
     if (s.children_involved == "yes") status.children_involved = "yes";
 }
 
