@@ -269,6 +269,9 @@ TEST_CASE("payloads that break their schema or the domain's rules name the field
     CHECK(std::string(api.last_error()->message) ==
           "invalid field /signals: Array should contain no fewer than 1 elements; or else "
           "/observations: String should be no fewer than 1 characters in length");
+    empty["observations"] = "    ";  // as empty to a reader
+    expect_rejected(store, api.signals_submit, technician.c_str(), empty.dump().c_str(),
+                    {MC_E_PAYLOAD, "invalid_field", "/observations"});
     // An unknown member is not named (its name is the payload's), but what the
     // object takes is: a ticket of /v1/tickets/closed's shape in a submission.
     json closed_shape = submission(prompt.at("prompt_token"), "key-shape", kSecret);

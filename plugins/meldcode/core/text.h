@@ -15,4 +15,9 @@ inline std::size_t utf8_length(const std::string& text) {
     }));
 }
 
+// Nothing but spaces, tabs and line ends: as empty to a reader.
+inline bool blank(const std::string& text) {
+    return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
 }  // namespace meldcode

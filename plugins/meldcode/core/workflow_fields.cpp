@@ -9,10 +9,6 @@
 namespace meldcode::fields {
 namespace {
 
-bool blank(const std::string& s) {
-    return s.find_first_not_of(" \t\r\n") == std::string::npos;
-}
-
 void check_text(const std::string& ptr, const nlohmann::json& value) {
     if (!value.is_string()) throw invalid_field(ptr, "must be a string");
     const auto& s = value.get_ref<const std::string&>();

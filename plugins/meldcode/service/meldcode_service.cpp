@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/feedback.h"
+#include "core/text.h"
 
 namespace meldcode {
 namespace {
@@ -345,6 +346,13 @@ std::optional<std::string> MeldcodeService::retried(StoreTransaction& tx, const 
 
 std::string MeldcodeService::submit_signals(const Actor& actor, const Submission& s) {
     authorize(actor, Operation::submit_signals);
+    // The schema asks for a signal or observations; spaces are neither, and
+    // would open a concern with nothing in it.
+    if (s.signals.empty() && blank(s.observations)) {
+        throw invalid_field("/observations",
+                            "observations of only spaces say nothing: choose a signal or "
+                            "describe what was seen");
+    }
     for (std::size_t i = 0; i < s.signals.size(); ++i) {
         const std::string pointer = "/signals/" + std::to_string(i);
         if (!catalog_.knows(s.signals[i])) {
