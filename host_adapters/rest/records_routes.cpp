@@ -26,6 +26,12 @@ Response export_request(const RouteContext& c) {
     return ok(call(c, api(c).concern_export, body), 201);
 }
 
+// What the second officer checks before approving: the request as recorded.
+Response export_request_view(const RouteContext& c) {
+    return ok(call(c, api(c).concern_export,
+                   json{{"export_ref", c.params.at("export_ref")}}.dump()));
+}
+
 Response export_approval(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge(body, "export_ref", c.params.at("export_ref"), "path")) return *error;

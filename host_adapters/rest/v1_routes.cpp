@@ -252,6 +252,7 @@ const std::vector<Route>& v1_routes() {
         {"PATCH", "/v1/host-orders/{mapping}/{order_id}", true, host_order_patch},
         {"POST", "/v1/concerns/{ref}/legal-hold", true, legal_hold},
         {"POST", "/v1/concerns/{ref}/export-requests", true, export_request},
+        {"GET", "/v1/export-requests/{export_ref}", false, export_request_view},
         {"POST", "/v1/export-requests/{export_ref}/approval", true, export_approval},
         {"POST", "/v1/purge", true, purge},
         {"POST", "/v1/keys/rotate", true, keys_rotate},

@@ -211,6 +211,34 @@ TEST_CASE("an export waits in every officer's due steps until a second officer r
     CHECK(awaiting("af-2").empty());
 }
 
+TEST_CASE("the second officer reads the request before approving it") {
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json chronology =
+        store.mc().get_concern(actor("af-1", "officer"), {{"concern_ref", ref}}).at("chronology");
+    const json request{{"concern_ref", ref},
+                       {"requester_relation", "suspected_perpetrator"},
+                       {"withhold",
+                        {{{"entry_id", chronology.at(0).at("entry_id")},
+                          {"reason", "safety_of_others"},
+                          {"explanation", "what the victim disclosed"}}}}};
+    const json pending = store.mc().export_concern(actor("af-1", "officer"), request);
+    const json look{{"export_ref", pending.at("export_ref")}};
+    const json seen = store.mc().export_concern(actor("af-2", "officer"), look);
+    REQUIRE(matches_schema("export_pending", seen));
+    CHECK(seen == pending);  // as recorded: who asked, for whom, what is withheld and why
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export_request_read'") ==
+          "1|\n");
+    CHECK(store.sql("SELECT count(*) FROM export_requests WHERE released_at IS NULL") == "1|\n");
+    store.check_refused(store.mc().plugin().api().concern_export, look,
+                        {"observer", "auditor", "admin", "integration"}, "export_concern");
+    store.mc().export_concern(actor("af-2", "officer"),
+                              {{"export_ref", pending.at("export_ref")}, {"approve", true}});
+    expect_rejected(store, store.mc().plugin().api().concern_export,
+                    actor("af-2", "officer").dump().c_str(), look.dump().c_str(),
+                    {MC_E_CONFLICT, "export_released", "/export_ref"}, kObservation);
+}
+
 TEST_CASE("an export is not released with what was added after its request") {
     // What the first officer withholds is decided on the chronology as it
     // was: a note or a new submission since (a victim's new address) was
@@ -231,6 +259,10 @@ TEST_CASE("an export is not released with what was added after its request") {
                     actor("af-2", "officer").dump().c_str(), approval.dump().c_str(),
                     {MC_E_CONFLICT, "concern_changed", "/export_ref"}, new_address);
     CHECK(store.sql("SELECT count(*) FROM export_requests WHERE released_at IS NULL") == "1|\n");
+    expect_rejected(store, store.mc().plugin().api().concern_export,
+                    actor("af-2", "officer").dump().c_str(),
+                    json{{"export_ref", pending.at("export_ref")}}.dump().c_str(),
+                    {MC_E_CONFLICT, "concern_changed", "/export_ref"}, new_address);
     const json due = store.mc().steps_due(actor("af-2", "officer")).at("due");
     CHECK(std::none_of(due.begin(), due.end(), [](const json& step) {
         return step.at("reminder") == "export_awaiting_approval";

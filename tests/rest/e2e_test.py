@@ -2071,6 +2071,10 @@ class OfficerTest(SidecarCase):
                           "explanation": "what the technician saw"}]})
         self.assertEqual(status, 201, pending)
         approval = "/v1/export-requests/%s/approval" % pending["export_ref"]
+        # The second officer reads what is withheld, and why, before approving.
+        status, _, seen = self.call("GET", "/v1/export-requests/" + pending["export_ref"],
+                                    "officer2")
+        self.assertEqual((status, seen), (200, pending))
         self.assertProblem(self.call("POST", approval, "officer", {"approve": True}), 409,
                            "second_officer_required")
         status, _, dossier = self.call("POST", approval, "officer2", {"approve": True})

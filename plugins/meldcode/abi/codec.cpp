@@ -468,16 +468,16 @@ json dossier(const Dossier& d) {
     return content;
 }
 
-std::optional<std::string> export_approval(const json& doc) {
+std::optional<ExportApproval> export_approval(const json& doc) {
     if (!doc.contains("export_ref")) return std::nullopt;
     for (const char* key :
          {"concern_ref", "requester_relation", "withhold", "redact", "idempotency_key"}) {
         if (doc.contains(key)) {
-            throw invalid_field(std::string("/") + key, "an approval names only export_ref");
+            throw invalid_field(std::string("/") + key,
+                                "an approval (or a look at the request) names only export_ref");
         }
     }
-    if (!doc.contains("approve")) throw missing_field("/approve");
-    return doc.at("export_ref").get<std::string>();
+    return ExportApproval{doc.at("export_ref").get<std::string>(), doc.contains("approve")};
 }
 
 ExportRequest export_request(const json& doc) {

@@ -111,6 +111,18 @@ void withhold(Dossier& d, const json& withheld, const std::string& weigh) {
     if (assessment_hidden) d.concern.status.assessment = nullptr;
 }
 
+Error released_before() {
+    return Error(MC_E_CONFLICT, "export_released", "this export was released before",
+                 "/export_ref");
+}
+
+Error changed_since_request() {
+    return Error(MC_E_CONFLICT, "concern_changed",
+                 "the concern changed since this export was requested, so what it withholds was "
+                 "not decided on all of it: the first officer asks again",
+                 "/export_ref");
+}
+
 // What the first officer decided on: how many entries the chronology had,
 // and its newest. An entry added since (a note, new signals, a host event)
 // was never weighed for withholding, so the export is not released with it.
@@ -176,10 +188,7 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
     store_->transaction([&](StoreTransaction& tx) {
         const auto record = tx.find_export(export_ref);
         if (!record) throw not_found("export request", "/export_ref");
-        if (record->released_at) {
-            throw Error(MC_E_CONFLICT, "export_released", "this export was released before",
-                        "/export_ref");
-        }
+        if (record->released_at) throw released_before();
         if (record->requested_by == actor.id) {
             refusal = "an export is released by a second officer, not the one who requested it";
             refused_concern = record->concern;
@@ -194,10 +203,7 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
         d.submissions = tx.submissions_of(d.concern.id);
         d.chronology = tx.whole_chronology(d.concern);
         if (request.value("chronology_seen", json()) != chronology_seen(d.chronology)) {
-            throw Error(MC_E_CONFLICT, "concern_changed",
-                        "the concern changed since this export was requested, so what it "
-                        "withholds was not decided on all of it: the first officer asks again",
-                        "/export_ref");
+            throw changed_since_request();
         }
         const auto weigh = workflow_.action_with_rule("assessment_framework");
         withhold(d, request.at("withhold"), weigh ? weigh->first : std::string());
@@ -213,6 +219,25 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
     d.redactions = effective(settings_.export_redactions, also_redact);
     d.pseudonyms = pseudonyms_for(d);
     return d;
+}
+
+ExportRecord MeldcodeService::view_export(const Actor& actor, const std::string& export_ref) {
+    authorize(actor, Operation::export_concern);
+    ExportRecord record;
+    store_->transaction([&](StoreTransaction& tx) {
+        const auto found = tx.find_export(export_ref);
+        if (!found) throw not_found("export request", "/export_ref");
+        if (found->released_at) throw released_before();
+        const ConcernRecord concern =
+            select(tx, {found->request.at("concern_ref").get<std::string>(), std::nullopt});
+        if (found->request.value("chronology_seen", json()) !=
+            chronology_seen(tx.whole_chronology(concern))) {
+            throw changed_since_request();
+        }
+        record = *found;
+        audit(tx, actor, "concern.export_request_read", concern.id);
+    });
+    return record;
 }
 
 }  // namespace meldcode

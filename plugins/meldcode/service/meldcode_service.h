@@ -258,6 +258,10 @@ public:
     // without the withheld entries, released.
     ExportRecord request_export(const Actor& actor, const ExportRequest& request);
     Dossier approve_export(const Actor& actor, const std::string& export_ref);
+    // The request as the second officer checks it before approving: who
+    // asked, for whom, what is withheld and why. Refused as an approval would
+    // be when it can no longer be released (export_released, concern_changed).
+    ExportRecord view_export(const Actor& actor, const std::string& export_ref);
     // The draft of a melding to Veilig Thuis from the concern as recorded
     // (service/melding_draft.cpp, core/melding_draft.h); reads, stores
     // nothing but its audit row ("concern.melding_draft").
