@@ -370,12 +370,17 @@ describe("workbench", () => {
     assert.match(exportRef, /^x_/);
     assert.deepEqual(await seriousViolations(page), [], "the concern page with its export form");
 
-    // The officer who asked cannot release it.
+    // The officer who asked is not offered the release.
     await page.locator("[data-export-ref]").click();
-    await page.locator("[data-approve]").click();
-    await page.getByText("Een ander dan wie het verzoek vastlegde, geeft het vrij.").waitFor();
+    await page.locator("[data-own-request]").waitFor();
+    assert.equal(await page.locator("[data-approve]").count(), 0);
 
+    // The second officer reads who asked and what is withheld, and why, first.
     await other.goto(`${second.url}/ui/index.html#/exports/${exportRef}`);
+    const request = other.locator("[data-export-request]");
+    await request.getByText("Een vermoedelijke pleger").waitFor();
+    await request.getByText("De melding wijst naar de melder.").waitFor();
+    await request.getByText(`Bericht ${withheld}`).waitFor();
     await other.locator("[data-approve]").click();
     await other.getByText("De export staat klaar.").waitFor();
     assert.deepEqual(await seriousViolations(other), [], "the release page");
@@ -388,8 +393,8 @@ describe("workbench", () => {
     assert.ok(dossier.chronology.some((e) => e.kind === "action"), "the assignment is");
     assert.ok(!dossier.chronology.some((e) => e.entry_id === withheld), "the withheld entry is not in the dossier");
     await other.reload();
-    await other.locator("[data-approve]").click();
     await other.getByText("Dit verzoek is al vrijgegeven.").waitFor();
+    assert.equal(await other.locator("[data-approve]").count(), 0);
     await other.context().close();
     await second.stop();
     await context.close();

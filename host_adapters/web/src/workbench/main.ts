@@ -143,7 +143,7 @@ export class Workbench extends LightElement {
       case "concern":
         return html`<mc-concern-page .api=${this.api} .workflow=${this.workflow!} .ref=${v.ref}></mc-concern-page>`;
       case "export":
-        return html`<mc-export-approval .api=${this.api} .exportRef=${v.ref}></mc-export-approval>`;
+        return html`<mc-export-approval .api=${this.api} .exportRef=${v.ref} .me=${this.session?.actor.id ?? ""}></mc-export-approval>`;
       case "figures":
         return html`<mc-figures .api=${this.api}></mc-figures>`;
       case "melding_draft":
