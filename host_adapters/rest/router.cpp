@@ -58,6 +58,7 @@ Match match(const std::vector<Route>& routes, const std::string& method, const s
         std::map<std::string, std::string> params;
         if (!match_path(route.path_template, parts, params)) continue;
         m.path_known = true;
+        if (m.path_template == nullptr) m.path_template = route.path_template;
         if (method == route.method) {
             m.route = &route;
             m.params = std::move(params);

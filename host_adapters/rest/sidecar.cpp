@@ -235,7 +235,8 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
     // HEAD is a GET whose body the listener leaves out.
     const Match m =
         match(v1_routes(), request.method == "HEAD" ? "GET" : request.method, request.path);
-    if (m.route != nullptr) route_label = m.route->path_template;
+    // A known path asked with a method it lacks (405, OPTIONS) counts under its route.
+    if (m.path_known) route_label = m.route != nullptr ? m.route->path_template : m.path_template;
     auto authenticated = authenticate(request, m.route, request_id);
     if (auto* refused = std::get_if<Response>(&authenticated)) return *refused;
     const Identity* identity = &std::get<Identity>(authenticated);

@@ -616,9 +616,12 @@ class SidecarTest(SidecarCase):
         self.assertEqual(len(denied["items"]), 7)  # five roles, the unknown concern, the bad type
 
     def test_98_metrics_count_route_templates_and_hold_no_ids(self):
+        # A route's path asked with a method it lacks counts under the route.
+        self.assertEqual(self.call("DELETE", "/v1/concerns/search", "officer")[0], 405)
         _, _, text = self.call("GET", "/metrics")
         for wanted in ('meldcoded_requests_total{method="POST",route="/v1/submissions",status="201"}',
                        'route="/v1/concerns/{ref}/actions"',
+                       'route="/v1/concerns/search",status="405"',
                        "meldcoded_request_duration_seconds_bucket"):
             self.assertTrue(wanted in text, wanted)
         # The store's commits: a histogram whose +Inf bucket is its count, and nothing is
