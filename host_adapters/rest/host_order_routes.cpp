@@ -86,6 +86,7 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
 // The body as a JSON object, or the problem to answer. A PATCH's merge_patch
 // recurses once per level: the depth is limited before anything reads it.
 std::optional<Response> parse_object(const std::string& body, json& out) {
+    if (!valid_utf8(body)) return problem(400, "invalid_utf8", "the body is not valid UTF-8");
     if (auto refused = parse_within_depth(body, out)) return refused;
     if (out.is_discarded()) return problem(400, "invalid_json", "the body is not JSON");
     if (!out.is_object()) return problem(422, "not_an_object", "the body must be a JSON object");

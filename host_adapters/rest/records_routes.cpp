@@ -28,8 +28,8 @@ Response export_request(const RouteContext& c) {
 
 // What the second officer checks before approving: the request as recorded.
 Response export_request_view(const RouteContext& c) {
-    return ok(call(c, api(c).concern_export,
-                   json{{"export_ref", c.params.at("export_ref")}}.dump()));
+    return ok(
+        call(c, api(c).concern_export, json{{"export_ref", c.params.at("export_ref")}}.dump()));
 }
 
 Response export_approval(const RouteContext& c) {

@@ -7,8 +7,8 @@
 
 namespace meldcoded {
 
-Response legal_hold(const RouteContext& c);       // POST /v1/concerns/{ref}/legal-hold
-Response export_request(const RouteContext& c);   // POST /v1/concerns/{ref}/export-requests
+Response legal_hold(const RouteContext& c);           // POST /v1/concerns/{ref}/legal-hold
+Response export_request(const RouteContext& c);       // POST /v1/concerns/{ref}/export-requests
 Response export_request_view(const RouteContext& c);  // GET /v1/export-requests/{export_ref}
 Response export_approval(const RouteContext& c);  // POST /v1/export-requests/{export_ref}/approval
 Response purge(const RouteContext& c);            // POST /v1/purge

@@ -42,8 +42,8 @@ struct Route {
 };
 
 struct Match {
-    const Route* route = nullptr;  // null: no route for this method and path
-    bool path_known = false;       // some route has this path (then 405, not 404)
+    const Route* route = nullptr;         // null: no route for this method and path
+    bool path_known = false;              // some route has this path (then 405, not 404)
     const char* path_template = nullptr;  // when path_known: the path's template, for metrics
     std::map<std::string, std::string> params;
 };

@@ -242,7 +242,13 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
     const Identity* identity = &std::get<Identity>(authenticated);
     if (m.route == nullptr) {
         const std::string methods = allowed_methods(v1_routes(), request.path);
-        if (methods.empty()) return problem(404, "no_such_route", "there is no such route");
+        if (methods.empty()) {
+            // A segment no route could take because it is not text: say so.
+            if (!valid_utf8(percent_decode(request.path))) {
+                return problem(400, "invalid_utf8", "the path is not valid UTF-8");
+            }
+            return problem(404, "no_such_route", "there is no such route");
+        }
         return allow(request.method == "OPTIONS" ? 204 : 405, methods);
     }
     if (auto refused = refuse_query(request, *m.route)) return *refused;

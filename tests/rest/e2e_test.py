@@ -1820,6 +1820,9 @@ class FirstUseTest(E2ETestCase):
              None, None, "unknown_order"),
             ("DELETE", "/v1/concerns", "officer", None, None, None, "method_not_allowed"),
             ("GET", "/v1/no/such/route", "officer", None, None, None, "no_such_route"),
+            ("GET", "/v1/concerns/x%FF", "officer", None, None, None, "invalid_utf8"),
+            ("PATCH", "/v1/host-orders/vera4/OHO-UNKNOWN", "erp", None, MERGE_PATCH,
+             b'{"status": {"code": "\xc0\xaf"}}', "invalid_utf8"),
         ]
         for method, path, who, body, headers, raw, code in bad:
             status, got_headers, answer = self.call(method, path, who, body, headers, raw)
