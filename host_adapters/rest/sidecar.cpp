@@ -52,14 +52,44 @@ std::string request_id_of(const Request& request) {
 }
 
 // A PATCH may also say it is a merge patch (RFC 7386).
-bool is_json_media_type(const std::string* content_type, bool patch) {
-    if (content_type == nullptr) return false;
-    std::string type = content_type->substr(0, content_type->find(';'));
-    type.erase(type.find_last_not_of(' ') + 1);
-    std::transform(type.begin(), type.end(), type.begin(), [](char c) {
+std::string lower_trimmed(std::string text) {
+    text.erase(text.find_last_not_of(" \t") + 1);
+    text.erase(0, text.find_first_not_of(" \t"));
+    std::transform(text.begin(), text.end(), text.begin(), [](char c) {
         return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     });
+    return text;
+}
+
+// JSON is UTF-8 (RFC 8259): a charset, if named, must say so; another would
+// be read as UTF-8 all the same.
+bool is_json_media_type(const std::string* content_type, bool patch) {
+    if (content_type == nullptr) return false;
+    const std::string whole = lower_trimmed(*content_type);
+    const std::string type = lower_trimmed(whole.substr(0, whole.find(';')));
+    const auto charset = whole.find("charset=");
+    if (charset != std::string::npos) {
+        std::string value =
+            lower_trimmed(whole.substr(charset + 8, whole.find(';', charset) - charset - 8));
+        value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
+        if (value != "utf-8") return false;
+    }
     return type == "application/json" || (patch && type == "application/merge-patch+json");
+}
+
+// A body the sidecar would read as it came: no content coding (gzip would
+// reach the JSON parser as bytes), and no transfer coding but chunked.
+std::optional<Response> refuse_codings(const Request& request) {
+    const std::string* content = request.header("content-encoding");
+    if (content != nullptr && lower_trimmed(*content) != "identity") {
+        return problem(415, "unsupported_media_type",
+                       "send the body as it is: no Content-Encoding is taken");
+    }
+    const std::string* transfer = request.header("transfer-encoding");
+    if (transfer != nullptr && lower_trimmed(*transfer) != "chunked") {
+        return problem(400, "malformed_request", "of the transfer codings only chunked is taken");
+    }
+    return std::nullopt;
 }
 
 bool under_v1(const std::string& path) {
@@ -259,8 +289,10 @@ Response Sidecar::v1(const Request& request, const std::string& request_id,
     }
     if (m.route->takes_body) {
         if (!is_json_media_type(request.header("content-type"), request.method == "PATCH")) {
-            return problem(415, "unsupported_media_type", "send Content-Type: application/json");
+            return problem(415, "unsupported_media_type",
+                           "send Content-Type: application/json (UTF-8, the only charset of JSON)");
         }
+        if (auto refused = refuse_codings(request)) return *refused;
         if (request.body_too_large || request.body.size() > config_.limits.max_body_bytes) {
             return problem(
                 413, "body_too_large",

@@ -201,6 +201,17 @@ TEST_CASE("a melding on the Friday before Easter Monday: feedback due on the fif
                                        {"due_date", "2027-04-06"},
                                        {"reminder", "veilig_thuis_feedback_late"}}});
     store.reopen_at("2027-04-06T12:00:00+02:00");
+    // Feedback dated before the melding it answers is a wrong date, refused.
+    const json before_melding{{"concern_ref", ref},
+                              {"action", "record_veilig_thuis_feedback"},
+                              {"fields",
+                               {{"received_at", "2027-03-25T23:00:00Z"},
+                                {"outcome", "handed_to_local_help"},
+                                {"summary", "terugkoppeling-geheim"}}}};
+    expect_rejected(store, store.mc().plugin().api().concern_act, officer().dump().c_str(),
+                    before_melding.dump().c_str(),
+                    {MC_E_PAYLOAD, "invalid_field", "/fields/received_at"},
+                    "terugkoppeling-geheim");
     const json fed_back = act(store.mc(), ref, "record_veilig_thuis_feedback",
                               {{"received_at", "2027-04-06T11:00:00+02:00"},
                                {"outcome", "handed_to_local_help"},

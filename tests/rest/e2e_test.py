@@ -1821,6 +1821,14 @@ class FirstUseTest(E2ETestCase):
             ("DELETE", "/v1/concerns", "officer", None, None, None, "method_not_allowed"),
             ("GET", "/v1/no/such/route", "officer", None, None, None, "no_such_route"),
             ("GET", "/v1/concerns/x%FF", "officer", None, None, None, "invalid_utf8"),
+            # JSON is UTF-8, and a body is read as it comes.
+            ("POST", "/v1/submissions", "tech", None,
+             {"Content-Type": "application/json; charset=latin1"},
+             json.dumps(submission("x-0000002", ticket={"host_ticket_id": "WO-5", "unit_id": UNIT})),
+             "unsupported_media_type"),
+            ("POST", "/v1/submissions", "tech", None, {"Content-Encoding": "gzip"},
+             json.dumps(submission("x-0000003", ticket={"host_ticket_id": "WO-5", "unit_id": UNIT})),
+             "unsupported_media_type"),
             ("PATCH", "/v1/host-orders/vera4/OHO-UNKNOWN", "erp", None, MERGE_PATCH,
              b'{"status": {"code": "\xc0\xaf"}}', "invalid_utf8"),
         ]

@@ -167,8 +167,16 @@ std::optional<std::string> melding(ConcernStatus& concern, const json& f,
     return std::nullopt;
 }
 
-std::optional<std::string> veilig_thuis_feedback(ConcernStatus& concern, const json&,
+std::optional<std::string> veilig_thuis_feedback(ConcernStatus& concern, const json& f,
                                                  const ActionContext&) {
+    // Feedback answers a melding: dated before it, one of the two dates is
+    // wrong, and the chronology would tell a story that cannot have happened.
+    const auto received = parse_timestamp(f.at("received_at").get<std::string>());
+    if (concern.reported_at && received && *received < *concern.reported_at) {
+        throw invalid_field(
+            fields::pointer("received_at"),
+            "lies before the melding it answers (" + format_timestamp(*concern.reported_at) + ")");
+    }
     concern.veilig_thuis_feedback_due.reset();
     return std::nullopt;
 }
