@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESKTOP, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
+import { DESKTOP, PASSWORD, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
 
 const s = stack();
 
@@ -468,6 +468,51 @@ describe("workbench", () => {
     await form.locator(".mc-form-error").waitFor();
     assert.equal(await form.locator('[data-person="1"] [data-member="age"]').getAttribute("aria-invalid"), "true",
       "a child without an age: the refusal points at the age");
+    assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+    await context.close();
+  });
+
+  test("a note half written when the session ends is kept: signed in again, it is recorded once, and stored nowhere", async () => {
+    const ref = await concern(s.sidecar, 20);
+    // Its own session, ended below as a sign-out in another tab would: the other tests keep theirs.
+    const officer = await startUi(s.sidecar, "af-relog");
+    const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam",
+      storageState: officer.storageState });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+    await page.locator("mc-concern-page [data-fact=state]").waitFor();
+    await page.locator('[data-open-action="add_note"]').click();
+    const form = page.locator('form[data-action="add_note"]');
+    await form.waitFor();
+    const facts = "Buurvrouw belde: weer geschreeuw gehoord in de nacht.";
+    await page.locator("#mc-f-add_note-occurred_at").fill(`${localDate(-1)}T12:00`);
+    await page.locator("#mc-f-add_note-contact_with").fill("Buurvrouw");
+    await page.locator("#mc-f-add_note-facts").fill(facts);
+    await officer.stop();
+
+    await form.locator("button[type=submit]").click();
+    await page.getByText("Je sessie is beëindigd.").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "mc-signin-username", "the focus is on the sign-in");
+    assert.equal(await page.locator("#mc-f-add_note-facts").inputValue(), facts, "the form is still there, behind the sign-in");
+    assert.equal(await page.locator("[data-fact=state]").isVisible(), false, "the page is hidden while signing in");
+
+    await page.getByLabel("Gebruikersnaam").fill("af-relog");
+    await page.getByLabel("Wachtwoord").fill(PASSWORD);
+    await page.getByLabel(/Code uit je authenticator-app/).fill(officer.nextCode());
+    await page.getByLabel(/Code uit je authenticator-app/).press("Enter");
+    await page.locator(".mc-notice-saved").waitFor();
+    await form.waitFor({ state: "detached" });
+
+    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
+    const notes = c.chronology.filter((e) => e.kind === "action" && e.data.action === "add_note");
+    assert.equal(notes.length, 1, "recorded once");
+    assert.equal(notes[0].data.fields.facts, facts);
+    assert.equal(notes[0].actor.id, "af-relog");
+    // Kept in memory only: nothing in the address, the title or the browser's storage.
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, JSON.stringify(history.state)]),
+      [0, 0, "null"]);
+    assert.ok(!page.url().includes("geschreeuw") && !(await page.title()).includes("geschreeuw"));
     assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
     await context.close();
   });
