@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESKTOP, PASSWORD, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
+import { DESKTOP, PASSWORD, PHONE, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
 
 const s = stack();
 
@@ -515,5 +515,28 @@ describe("workbench", () => {
     assert.ok(!page.url().includes("geschreeuw") && !(await page.title()).includes("geschreeuw"));
     assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
     await context.close();
+  });
+
+  test("on a phone (390 and 320 wide) the page never scrolls sideways: the list's table scrolls in its own box", async () => {
+    const ref = await concern(s.sidecar, 21);
+    for (const width of [390, 320]) {
+      const context = await s.browser.newContext({ ...PHONE, viewport: { width, height: 800 }, locale: "nl-NL",
+        timezoneId: "Europe/Amsterdam", storageState: s.ui.storageState });
+      const page = await context.newPage();
+      await page.goto(`${s.ui.url}/ui/index.html`);
+      await page.locator("tr[data-concern]").first().waitFor();
+      // A phone widens its layout to fit a page too wide: innerWidth stays the screen's only when nothing overflows.
+      const fits = () => page.evaluate(() => [document.documentElement.scrollWidth <= window.innerWidth, window.innerWidth]);
+      assert.deepEqual(await fits(), [true, width], `the list at ${width}`);
+      const box = page.locator(".mc-table-scroll");
+      assert.ok(await box.evaluate((b) => b.scrollWidth > b.clientWidth), `the table scrolls in its box at ${width}`);
+      assert.deepEqual(await seriousViolations(page), [], `the list at ${width}`);
+      await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+      await page.locator("[data-fact=state]").waitFor();
+      await page.locator('[data-open-action="map_signals"]').click();
+      await page.locator('form[data-action="map_signals"] [data-field="children_involved"]').waitFor();
+      assert.deepEqual(await fits(), [true, width], `the concern and its form at ${width}`);
+      await context.close();
+    }
   });
 });
