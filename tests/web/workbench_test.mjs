@@ -77,10 +77,17 @@ async function openAction(page, id) {
   await page.locator(`form[data-action="${id}"]`).waitFor();
 }
 
+/** Vastleggen, by keyboard; for an irreversible record, the summary that takes the focus is confirmed. */
 async function record(page, id) {
   await tabTo(page, `form[data-action="${id}"] button[type=submit]`);
   await page.keyboard.press("Enter");
-  await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error`).first().waitFor();
+  await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error, form[data-action="${id}"] [data-confirm]`).first().waitFor();
+  if (await page.locator(`form[data-action="${id}"] [data-confirm]`).count()) {
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("[data-confirm]")), "the focus is on the summary");
+    await tabTo(page, `form[data-action="${id}"] [data-confirm-record]`);
+    await page.keyboard.press("Enter");
+    await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error`).first().waitFor();
+  }
   const refused = page.locator(`form[data-action="${id}"] .mc-form-error`);
   if (await refused.count()) throw new Error(`${id} refused: ${await refused.innerText()}`);
   await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
@@ -282,6 +289,7 @@ describe("workbench", () => {
     assert.deepEqual(choices, ["true"], "'no report' is not offered");
     await review.locator("#mc-f-review-report-text").fill("Hulp bracht geen veiligheid.");
     await review.locator("button[type=submit]").click();
+    await review.locator("[data-confirm-record]").click();
     await page.locator(".mc-notice-saved").waitFor();
     assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.report_decided, true);
     await context.close();
@@ -538,5 +546,61 @@ describe("workbench", () => {
       assert.deepEqual(await fits(), [true, width], `the concern and its form at ${width}`);
       await context.close();
     }
+  });
+
+  test("an irreversible record is confirmed first: the summary of the answers takes the focus, going back keeps them", async () => {
+    const ref = await concern(s.sidecar, 22);
+    await toMonitoring(ref);
+    const { page, context, errors } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator("[data-fact=state]").waitFor();
+    const chronology = async () => (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.chronology.length;
+    const before = await chronology();
+
+    await openAction(page, "give_feedback");
+    const form = page.locator('form[data-action="give_feedback"]');
+    await form.locator('[data-field="message"] input[type=radio]').nth(1).check();
+    const chosen = (await form.locator('[data-field="message"] label').nth(1).innerText()).trim();
+    await tabTo(page, 'form[data-action="give_feedback"] button[type=submit]');
+    await page.keyboard.press("Enter");
+    const summary = form.locator("[data-confirm]");
+    await summary.waitFor();
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("[data-confirm]")), "the focus moves to the summary");
+    assert.equal(await summary.getAttribute("role"), "group");
+    assert.match(await page.evaluate(() => document.getElementById(document.activeElement.getAttribute("aria-labelledby")).textContent),
+      /Controleer voordat je vastlegt: Terugkoppelen aan de melder/);
+    assert.match(await summary.innerText(), new RegExp(chosen.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    assert.match(await summary.innerText(), /niet meer wijzigen/);
+    assert.equal(await form.locator('[data-field="message"]').isVisible(), false, "the form waits behind the summary");
+    assert.deepEqual(await seriousViolations(page), [], "the summary");
+    assert.equal(await chronology(), before, "nothing recorded yet");
+
+    // Back to the form: the answer is still chosen, the focus on Vastleggen.
+    await tabTo(page, "[data-confirm-back]");
+    await page.keyboard.press("Enter");
+    await form.locator('[data-field="message"]').waitFor();
+    assert.ok(await form.locator('[data-field="message"] input[type=radio]').nth(1).isChecked());
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("button[type=submit]")));
+    assert.equal(await chronology(), before, "going back records nothing");
+
+    // Confirmed: recorded once.
+    await page.keyboard.press("Enter");
+    await summary.waitFor();
+    await tabTo(page, "[data-confirm-record]");
+    await page.keyboard.press("Enter");
+    await page.locator(".mc-notice-saved").waitFor();
+    assert.equal(await chronology(), before + 1);
+
+    // Step 5's review: the summary names the decision and the rationale.
+    await page.locator('[data-open-action="review"]').click();
+    const review = page.locator('form[data-action="review"]');
+    await review.locator('[data-field="help_effective"] input[value="true"]').check();
+    await review.locator("#mc-f-review-help_effective-text").fill("Het gaat beter.");
+    await review.locator("button[type=submit]").click();
+    await review.locator("[data-confirm]").waitFor();
+    assert.match(await review.locator("[data-confirm]").innerText(), /Ja: Het gaat beter\./);
+    assert.equal(await chronology(), before + 1, "not before it is confirmed");
+    await review.locator("[data-confirm-back]").click();
+    await context.close();
+    assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
   });
 });
