@@ -35,6 +35,20 @@ function noCspErrors(errors) {
 }
 
 describe("capture page", () => {
+  test("on a 320 px phone the form fits: the page never scrolls sideways, the children's choices neither", async () => {
+    const p = await prompt(s.sidecar, ++n);
+    const context = await s.browser.newContext({ ...PHONE, viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await page.goto(`${s.ui.url}/ui/capture.html#${p.prompt_token}`);
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator("[data-category]").first().tap();
+    await page.getByRole("group", { name: /kinderen/ }).waitFor();
+    assert.deepEqual(await page.evaluate(() => [document.documentElement.scrollWidth <= window.innerWidth, window.innerWidth]), [true, 320]);
+    const right = await page.getByRole("group", { name: /kinderen/ }).locator("label").evaluateAll((ls) => Math.max(...ls.map((l) => l.getBoundingClientRect().right)));
+    assert.ok(right <= 320, `the children's choices end at ${right}`);
+    await context.close();
+  });
+
   test("the first screen is neutral: the question, ja and nee, no signal in sight", async () => {
     const { page, context, errors } = await openCapture();
     const text = await page.locator("meldcode-capture").innerText();

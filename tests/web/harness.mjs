@@ -138,6 +138,8 @@ export async function startUi(sidecar, officer = OFFICER, role = "officer") {
   return {
     url: sidecar.url,
     storageState: { cookies: [cookie], origins: [] },
+    /** The officer's TOTP code for a later sign-in: a step after the one used, each code being taken once. */
+    nextCode: () => code(Math.max(step + 1, Math.floor(Date.now() / 30000))),
     /** Signs the officer out: the session ends with the tests that used it. */
     stop: () => fetch(sidecar.url + "/ui/auth/logout", { method: "POST", headers: { Cookie: `mc_session=${value}`, "X-CSRF-Token": csrf } }),
   };

@@ -137,6 +137,48 @@ describe("the UI as meldcoded serves it", () => {
     await context.close();
   });
 
+  test("the enrolment page says what went wrong: a short password, a reload, a wrong code; the link still works, and it shows the username", async () => {
+    const link = execFileSync(path.join(BUILD, "host_adapters/cli/meldcode-admin"),
+      ["enrol", "--config", s.sidecar.configPath, "--actor", "af-enrol", "--role", "officer"], { encoding: "utf8" }).trim();
+    const { context, page, errors } = await officerPage();
+    await page.goto(link);
+    const password = page.getByLabel("Wachtwoord", { exact: true });
+    assert.equal(await password.getAttribute("minlength"), "12");
+    assert.match(await page.locator("#" + await password.getAttribute("aria-describedby")).innerText(), /Minstens 12 tekens/);
+    await password.fill("te kort");
+    await page.getByLabel("Wachtwoord nogmaals").fill("te kort");
+    await page.getByRole("button", { name: "Verder" }).click();
+    assert.match(await page.getByRole("alert").innerText(), /te kort: kies er een van minstens 12 tekens/);
+    assert.doesNotMatch(await page.getByRole("alert").innerText(), /verlopen/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "mc-enrol-password");
+    assert.deepEqual(await seriousViolations(page), [], "the enrolment page with its error");
+
+    // A reload: the link was taken out of the address, so the page says to open it again.
+    await page.reload();
+    assert.match(await page.getByRole("alert").innerText(), /Open de link uit je bericht opnieuw/);
+    assert.equal(await page.getByLabel("Wachtwoord", { exact: true }).count(), 0);
+
+    // It does still work.
+    await page.goto(link);
+    await page.getByLabel("Wachtwoord", { exact: true }).fill(PASSWORD);
+    await page.getByLabel("Wachtwoord nogmaals").fill(PASSWORD);
+    await page.getByRole("button", { name: "Verder" }).click();
+    const uri = await page.locator("[data-totp-uri]").getAttribute("data-totp-uri");
+    assert.equal(await page.locator("[data-username]").innerText(), "af-enrol", "the username to sign in with");
+    const step = await freshStep();
+    await page.getByLabel(/Code uit je authenticator-app/).fill(wrongCode(uri, step));
+    await page.getByRole("button", { name: "Bevestigen" }).click();
+    await page.getByRole("alert").filter({ hasText: "De code klopt niet" }).waitFor();
+    assert.doesNotMatch(await page.getByRole("alert").innerText(), /verlopen/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "mc-enrol-totp");
+    await page.getByLabel(/Code uit je authenticator-app/).fill(codeAt(uri, step));
+    await page.getByRole("button", { name: "Bevestigen" }).click();
+    await page.getByRole("status").filter({ hasText: "Je account is actief." }).waitFor();
+    assert.equal(await page.locator("[data-username]").innerText(), "af-enrol");
+    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
+    await context.close();
+  });
+
   test("the capture page sends with its prompt token as the credential, and stores nothing", async () => {
     const before = (await s.sidecar.call("GET", "/v1/concerns?limit=200")).body.items.length;
     const p = await prompt(s.sidecar, 2);

@@ -5,7 +5,7 @@
 // the export; no serious or critical WCAG 2.1 AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DESKTOP, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
+import { DESKTOP, PASSWORD, PHONE, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
 
 const s = stack();
 
@@ -77,10 +77,17 @@ async function openAction(page, id) {
   await page.locator(`form[data-action="${id}"]`).waitFor();
 }
 
+/** Vastleggen, by keyboard; for an irreversible record, the summary that takes the focus is confirmed. */
 async function record(page, id) {
   await tabTo(page, `form[data-action="${id}"] button[type=submit]`);
   await page.keyboard.press("Enter");
-  await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error`).first().waitFor();
+  await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error, form[data-action="${id}"] [data-confirm]`).first().waitFor();
+  if (await page.locator(`form[data-action="${id}"] [data-confirm]`).count()) {
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("[data-confirm]")), "the focus is on the summary");
+    await tabTo(page, `form[data-action="${id}"] [data-confirm-record]`);
+    await page.keyboard.press("Enter");
+    await page.locator(`.mc-notice-saved, form[data-action="${id}"] .mc-form-error`).first().waitFor();
+  }
   const refused = page.locator(`form[data-action="${id}"] .mc-form-error`);
   if (await refused.count()) throw new Error(`${id} refused: ${await refused.innerText()}`);
   await page.locator(`form[data-action="${id}"]`).waitFor({ state: "detached" });
@@ -282,6 +289,7 @@ describe("workbench", () => {
     assert.deepEqual(choices, ["true"], "'no report' is not offered");
     await review.locator("#mc-f-review-report-text").fill("Hulp bracht geen veiligheid.");
     await review.locator("button[type=submit]").click();
+    await review.locator("[data-confirm-record]").click();
     await page.locator(".mc-notice-saved").waitFor();
     assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.report_decided, true);
     await context.close();
@@ -470,5 +478,129 @@ describe("workbench", () => {
       "a child without an age: the refusal points at the age");
     assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
     await context.close();
+  });
+
+  test("a note half written when the session ends is kept: signed in again, it is recorded once, and stored nowhere", async () => {
+    const ref = await concern(s.sidecar, 20);
+    // Its own session, ended below as a sign-out in another tab would: the other tests keep theirs.
+    const officer = await startUi(s.sidecar, "af-relog");
+    const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam",
+      storageState: officer.storageState });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+    await page.locator("mc-concern-page [data-fact=state]").waitFor();
+    await page.locator('[data-open-action="add_note"]').click();
+    const form = page.locator('form[data-action="add_note"]');
+    await form.waitFor();
+    const facts = "Buurvrouw belde: weer geschreeuw gehoord in de nacht.";
+    await page.locator("#mc-f-add_note-occurred_at").fill(`${localDate(-1)}T12:00`);
+    await page.locator("#mc-f-add_note-contact_with").fill("Buurvrouw");
+    await page.locator("#mc-f-add_note-facts").fill(facts);
+    await officer.stop();
+
+    await form.locator("button[type=submit]").click();
+    await page.getByText("Je sessie is beëindigd.").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "mc-signin-username", "the focus is on the sign-in");
+    assert.equal(await page.locator("#mc-f-add_note-facts").inputValue(), facts, "the form is still there, behind the sign-in");
+    assert.equal(await page.locator("[data-fact=state]").isVisible(), false, "the page is hidden while signing in");
+
+    await page.getByLabel("Gebruikersnaam").fill("af-relog");
+    await page.getByLabel("Wachtwoord").fill(PASSWORD);
+    await page.getByLabel(/Code uit je authenticator-app/).fill(officer.nextCode());
+    await page.getByLabel(/Code uit je authenticator-app/).press("Enter");
+    await page.locator(".mc-notice-saved").waitFor();
+    await form.waitFor({ state: "detached" });
+
+    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
+    const notes = c.chronology.filter((e) => e.kind === "action" && e.data.action === "add_note");
+    assert.equal(notes.length, 1, "recorded once");
+    assert.equal(notes[0].data.fields.facts, facts);
+    assert.equal(notes[0].actor.id, "af-relog");
+    // Kept in memory only: nothing in the address, the title or the browser's storage.
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, JSON.stringify(history.state)]),
+      [0, 0, "null"]);
+    assert.ok(!page.url().includes("geschreeuw") && !(await page.title()).includes("geschreeuw"));
+    assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+    await context.close();
+  });
+
+  test("on a phone (390 and 320 wide) the page never scrolls sideways: the list's table scrolls in its own box", async () => {
+    const ref = await concern(s.sidecar, 21);
+    for (const width of [390, 320]) {
+      const context = await s.browser.newContext({ ...PHONE, viewport: { width, height: 800 }, locale: "nl-NL",
+        timezoneId: "Europe/Amsterdam", storageState: s.ui.storageState });
+      const page = await context.newPage();
+      await page.goto(`${s.ui.url}/ui/index.html`);
+      await page.locator("tr[data-concern]").first().waitFor();
+      // A phone widens its layout to fit a page too wide: innerWidth stays the screen's only when nothing overflows.
+      const fits = () => page.evaluate(() => [document.documentElement.scrollWidth <= window.innerWidth, window.innerWidth]);
+      assert.deepEqual(await fits(), [true, width], `the list at ${width}`);
+      const box = page.locator(".mc-table-scroll");
+      assert.ok(await box.evaluate((b) => b.scrollWidth > b.clientWidth), `the table scrolls in its box at ${width}`);
+      assert.deepEqual(await seriousViolations(page), [], `the list at ${width}`);
+      await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+      await page.locator("[data-fact=state]").waitFor();
+      await page.locator('[data-open-action="map_signals"]').click();
+      await page.locator('form[data-action="map_signals"] [data-field="children_involved"]').waitFor();
+      assert.deepEqual(await fits(), [true, width], `the concern and its form at ${width}`);
+      await context.close();
+    }
+  });
+
+  test("an irreversible record is confirmed first: the summary of the answers takes the focus, going back keeps them", async () => {
+    const ref = await concern(s.sidecar, 22);
+    await toMonitoring(ref);
+    const { page, context, errors } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator("[data-fact=state]").waitFor();
+    const chronology = async () => (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.chronology.length;
+    const before = await chronology();
+
+    await openAction(page, "give_feedback");
+    const form = page.locator('form[data-action="give_feedback"]');
+    await form.locator('[data-field="message"] input[type=radio]').nth(1).check();
+    const chosen = (await form.locator('[data-field="message"] label').nth(1).innerText()).trim();
+    await tabTo(page, 'form[data-action="give_feedback"] button[type=submit]');
+    await page.keyboard.press("Enter");
+    const summary = form.locator("[data-confirm]");
+    await summary.waitFor();
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("[data-confirm]")), "the focus moves to the summary");
+    assert.equal(await summary.getAttribute("role"), "group");
+    assert.match(await page.evaluate(() => document.getElementById(document.activeElement.getAttribute("aria-labelledby")).textContent),
+      /Controleer voordat je vastlegt: Terugkoppelen aan de melder/);
+    assert.match(await summary.innerText(), new RegExp(chosen.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    assert.match(await summary.innerText(), /niet meer wijzigen/);
+    assert.equal(await form.locator('[data-field="message"]').isVisible(), false, "the form waits behind the summary");
+    assert.deepEqual(await seriousViolations(page), [], "the summary");
+    assert.equal(await chronology(), before, "nothing recorded yet");
+
+    // Back to the form: the answer is still chosen, the focus on Vastleggen.
+    await tabTo(page, "[data-confirm-back]");
+    await page.keyboard.press("Enter");
+    await form.locator('[data-field="message"]').waitFor();
+    assert.ok(await form.locator('[data-field="message"] input[type=radio]').nth(1).isChecked());
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("button[type=submit]")));
+    assert.equal(await chronology(), before, "going back records nothing");
+
+    // Confirmed: recorded once.
+    await page.keyboard.press("Enter");
+    await summary.waitFor();
+    await tabTo(page, "[data-confirm-record]");
+    await page.keyboard.press("Enter");
+    await page.locator(".mc-notice-saved").waitFor();
+    assert.equal(await chronology(), before + 1);
+
+    // Step 5's review: the summary names the decision and the rationale.
+    await page.locator('[data-open-action="review"]').click();
+    const review = page.locator('form[data-action="review"]');
+    await review.locator('[data-field="help_effective"] input[value="true"]').check();
+    await review.locator("#mc-f-review-help_effective-text").fill("Het gaat beter.");
+    await review.locator("button[type=submit]").click();
+    await review.locator("[data-confirm]").waitFor();
+    assert.match(await review.locator("[data-confirm]").innerText(), /Ja: Het gaat beter\./);
+    assert.equal(await chronology(), before + 1, "not before it is confirmed");
+    await review.locator("[data-confirm-back]").click();
+    await context.close();
+    assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
   });
 });

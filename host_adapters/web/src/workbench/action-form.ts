@@ -7,9 +7,15 @@
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { LightElement } from "../element.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { allowedDecisions, outcome, visibleQuestions, type Answers } from "./framework.js";
+import { formatDate } from "./list.js";
 import type { ActionView, FieldView, WorkflowView } from "./workflow.js";
+
+/** The records that cannot be undone (step 4's weighing, step 5's decisions, the
+ *  report to Veilig Thuis, the feedback sent to the observers): a summary of the
+ *  answers is confirmed before they are recorded. */
+export const CONFIRMED_ACTIONS = ["weigh", "decide", "review", "report_to_veilig_thuis", "give_feedback"];
 
 type Pair = { answer?: boolean; text: string };
 /** One person as the people editor holds them: the role ("adult A", "child 1"),
@@ -74,6 +80,8 @@ export class ActionForm extends LightElement {
   @property({ type: Boolean }) busy = false;
 
   @state() private values: Record<string, Value> = {};
+  /** What is about to be recorded, shown to confirm; undefined while the form is being filled in. */
+  @state() private confirming?: Record<string, unknown>;
 
   private fid(name: string, part = ""): string {
     return `mc-f-${this.action.id}-${name}${part}`;
@@ -195,9 +203,74 @@ export class ActionForm extends LightElement {
     return out;
   }
 
-  private submit(e: Event): void {
+  private async submit(e: Event): Promise<void> {
     e.preventDefault();
-    this.dispatchEvent(new CustomEvent("mc-act", { bubbles: true, detail: { action: this.action.id, fields: this.fieldsToSend() } }));
+    if (this.busy) return;
+    if (this.confirming) {
+      this.dispatchEvent(new CustomEvent("mc-act", { bubbles: true, detail: { action: this.action.id, fields: this.confirming } }));
+      return;
+    }
+    const fields = this.fieldsToSend();
+    if (!CONFIRMED_ACTIONS.includes(this.action.id)) {
+      this.dispatchEvent(new CustomEvent("mc-act", { bubbles: true, detail: { action: this.action.id, fields } }));
+      return;
+    }
+    // Irreversible: the summary first, and the focus on it, so a screen reader reads it out.
+    this.confirming = fields;
+    await this.updateComplete;
+    this.querySelector<HTMLElement>("[data-confirm]")?.focus();
+  }
+
+  private async back(): Promise<void> {
+    this.confirming = undefined;
+    await this.updateComplete;
+    this.querySelector<HTMLElement>("button[type=submit]")?.focus();
+  }
+
+  /** A field's value as the officer reads it in the summary. */
+  private shown(f: FieldView, v: unknown): string {
+    const yesNo = (b: unknown) => (b ? t("yes") : t("no"));
+    if (v && typeof v === "object" && ("answer" in v || "decision" in v)) {
+      const o = v as { answer?: boolean; decision?: boolean; explanation?: string; rationale?: string };
+      const why = o.explanation ?? o.rationale ?? "";
+      return yesNo(o.answer ?? o.decision) + (why ? `: ${why}` : "");
+    }
+    if (typeof v === "boolean") return yesNo(v);
+    if (this.action.id === "give_feedback" && f.name === "message") return this.feedback.find((m) => m.id === v)?.text ?? String(v);
+    if (f.type === "choice") return f.options?.find((o) => o.id === v)?.label ?? String(v);
+    if (f.type === "date_time" && typeof v === "string") {
+      return new Date(v).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+    }
+    if (f.type === "date" && typeof v === "string") return formatDate(v);
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
+
+  private summary(fields: Record<string, unknown>): TemplateResult {
+    const rows = this.visible().filter((f) => f.name in fields).map((f) => ({ label: this.label(f), value: this.shown(f, fields[f.name]) }));
+    // give_feedback without a message sends the observers "completed" (the field's help says so).
+    if (this.action.id === "give_feedback" && !("message" in fields)) {
+      const f = this.action.fields.find((x) => x.name === "message");
+      const completed = this.feedback.find((m) => m.id === "completed")?.text;
+      if (f && completed) rows.unshift({ label: f.label, value: completed });
+    }
+    return html`<div class="mc-confirm" role="group" tabindex="-1" data-confirm aria-labelledby=${this.fid("confirm-title")}
+        aria-describedby=${this.fid("confirm-note")}>
+      <h4 class="utrecht-heading-4" id=${this.fid("confirm-title")}>${t("confirm_title")}: ${this.action.label}</h4>
+      <p class="utrecht-paragraph" id=${this.fid("confirm-note")}>${t("confirm_irreversible")}</p>
+      ${rows.length ? html`<dl class="mc-facts">${rows.map((r) => html`<dt>${r.label}</dt><dd>${r.value}</dd>`)}</dl>`
+        : html`<p class="utrecht-paragraph">${t("confirm_nothing")}</p>`}
+      ${this.action.id === "weigh" && this.outcomeText() ? html`<p class="utrecht-paragraph">${this.outcomeText()}</p>` : nothing}
+      <div class="mc-actions">
+        <button type="submit" class="utrecht-button utrecht-button--primary-action" data-confirm-record ?disabled=${this.busy}>${t("confirm_record")}</button>
+        <button type="button" class="utrecht-button utrecht-button--secondary-action" data-confirm-back
+                @click=${() => this.back()}>${t("confirm_back")}</button>
+      </div>
+    </div>`;
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    // A refusal (or the concern changed meanwhile): back to the form, where the field is shown.
+    if (changed.has("refusal") && this.refusal) this.confirming = undefined;
   }
 
   override updated(changed: Map<string, unknown>): void {
@@ -220,21 +293,26 @@ export class ActionForm extends LightElement {
         ${a.help ? html`<p class="utrecht-paragraph">${a.help}</p>` : nothing}
         ${this.refusal ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert" tabindex="-1">
           <p class="utrecht-paragraph">${t("error_generic")}: ${this.refusal.message}</p></div>` : nothing}
-        ${this.visible().map((f) => this.field(f, f.name === refusedField))}
-        ${a.id === "weigh" ? this.weighOutcome() : nothing}
-        <div class="mc-actions">
+        <div ?hidden=${!!this.confirming}>
+          ${this.visible().map((f) => this.field(f, f.name === refusedField))}
+          ${a.id === "weigh" ? this.weighOutcome() : nothing}
+        </div>
+        ${this.confirming ? this.summary(this.confirming) : html`<div class="mc-actions">
           <button type="submit" class="utrecht-button utrecht-button--primary-action" ?disabled=${this.busy}>${t("submit_action")}</button>
           <button type="button" class="utrecht-button utrecht-button--secondary-action"
                   @click=${() => this.dispatchEvent(new CustomEvent("mc-cancel", { bubbles: true }))}>${t("cancel")}</button>
-        </div>
+        </div>`}
       </form>`;
   }
 
-  private weighOutcome(): TemplateResult {
+  private outcomeText(): string {
     const o = outcome(this.answers());
-    const text = o === "report" ? t("framework_outcome_report") : o === "help" ? t("framework_outcome_help")
+    return o === "report" ? t("framework_outcome_report") : o === "help" ? t("framework_outcome_help")
       : o === "close" ? t("framework_outcome_close") : "";
-    return html`<p class="utrecht-paragraph mc-outcome" role="status">${text}</p>`;
+  }
+
+  private weighOutcome(): TemplateResult {
+    return html`<p class="utrecht-paragraph mc-outcome" role="status">${this.outcomeText()}</p>`;
   }
 
   private label(f: FieldView): string {

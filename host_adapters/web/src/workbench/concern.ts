@@ -108,11 +108,17 @@ export class ConcernPage extends LightElement {
       this.querySelector<HTMLElement>(".mc-notice-saved")?.focus();
     } catch (err) {
       if (err instanceof ApiError) this.actionKey = "";
-      if (err instanceof ApiError && err.code === "concern_changed") {
+      if (err instanceof ApiError && err.status === 401) {
+        // The session ended (signed out elsewhere, idle, a restart): the page and
+        // the open form stay as they are, in memory only; once the officer has
+        // signed in again, the same action is sent again.
+        const reason = err.code === "reauthentication_required" ? t("reauth_needed") : t("session_ended_form_kept");
+        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: { retry: () => this.act(e), reason } }));
+      } else if (err instanceof ApiError && err.code === "concern_changed") {
         // Someone else acted, or new signals came: show them, keep the form as filled in.
         this.show(await this.api.get<Concern>(this.path()));
         this.refusal = { pointer: "", message: t("concern_changed") };
-      } else if (err instanceof ApiError && err.status !== 401) {
+      } else if (err instanceof ApiError) {
         this.refusal = { pointer: err.pointer, message: err.message };
       } else {
         this.fail(err);
@@ -157,7 +163,7 @@ export class ConcernPage extends LightElement {
     } catch (err) {
       if (err instanceof ApiError && err.code === "reauthentication_required") {
         // The app signs the officer in again, then retries this very request.
-        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: () => this.requestExport(e) }));
+        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: { retry: () => this.requestExport(e), reason: t("reauth_needed") } }));
       } else {
         this.fail(err);
       }

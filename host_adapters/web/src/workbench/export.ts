@@ -64,7 +64,7 @@ export class ExportApproval extends LightElement {
       this.refusal = "";
     } catch (err) {
       if (err instanceof ApiError && err.code === "reauthentication_required") {
-        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: () => this.approve(e) }));
+        this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: { retry: () => this.approve(e), reason: t("reauth_needed") } }));
       } else {
         this.refuse(err);
       }

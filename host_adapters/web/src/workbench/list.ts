@@ -119,7 +119,10 @@ export class ConcernList extends LightElement {
   }
 
   private table(items: ConcernSummary[]): TemplateResult {
-    return html`<table class="utrecht-table utrecht-table--html-table mc-table">
+    // On a phone the table scrolls sideways in its own box, never the whole page; the box
+    // takes the focus so the keyboard scrolls it too.
+    return html`<div class="mc-table-scroll" role="region" tabindex="0" aria-labelledby="mc-list-title">
+    <table class="utrecht-table utrecht-table--html-table mc-table">
       <thead class="utrecht-table__header"><tr class="utrecht-table__row">
         <th class="utrecht-table__header-cell" scope="col">${t("col_priority")}</th>
         <th class="utrecht-table__header-cell" scope="col">${t("col_concern")}</th>
@@ -128,7 +131,7 @@ export class ConcernList extends LightElement {
         <th class="utrecht-table__header-cell" scope="col">${t("col_assignee")}</th>
       </tr></thead>
       <tbody class="utrecht-table__body">${items.map((s) => this.row(s))}</tbody>
-    </table>`;
+    </table></div>`;
   }
 
   private row(s: ConcernSummary): TemplateResult {

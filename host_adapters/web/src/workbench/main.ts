@@ -14,6 +14,12 @@ import "./melding-draft.js";
 import "./signin.js";
 import { loadWorkflow, type WorkflowView } from "./workflow.js";
 
+/** mc-reauth's detail: why the officer signs in again, and what to do once signed in. */
+export interface Reauth {
+  retry: () => void;
+  reason: string;
+}
+
 type View = { kind: "loading" } | { kind: "signin"; reason: string } | { kind: "no_access" } | { kind: "list" }
   | { kind: "concern"; ref: string } | { kind: "export"; ref: string } | { kind: "figures" }
   | { kind: "melding_draft"; ref: string };
@@ -32,9 +38,11 @@ export class Workbench extends LightElement {
   @state() private session: Session | null = null;
   @state() private workflow?: WorkflowView;
   private api = new Api({ kind: "none" });
-  /** A sign-in asked again before an export: the page stays underneath, and
-   *  the export is retried once the new session is there. */
+  /** A sign-in asked again (before an export, or after the session ended
+   *  while a form was open): the page stays underneath, in memory only, with
+   *  what was typed, and the request is retried once the new session is there. */
   @state() private afterSignIn?: () => void;
+  @state() private reauthReason = "";
 
   private readonly onHash = () => {
     if (this.session?.actor.role === "manager") return;  // figures only
@@ -84,8 +92,11 @@ export class Workbench extends LightElement {
     if (e.detail instanceof ApiError && e.detail.status === 401) this.view = { kind: "signin", reason: t("session_expired") };
   }
 
-  private onReauth(e: CustomEvent<() => void>): void {
-    this.afterSignIn = e.detail;
+  private async onReauth(e: CustomEvent<Reauth>): Promise<void> {
+    this.afterSignIn = e.detail.retry;
+    this.reauthReason = e.detail.reason;
+    await this.updateComplete;
+    this.querySelector<HTMLElement>("#mc-signin-username")?.focus();
   }
 
   private async onSignedIn(): Promise<void> {
@@ -125,7 +136,7 @@ export class Workbench extends LightElement {
       </header>
       <main id="mc-main" tabindex="-1" @mc-api-error=${this.onApiError} @mc-reauth=${this.onReauth}
             @mc-signed-in=${() => this.onSignedIn()}>
-        ${this.afterSignIn ? html`<mc-signin .reason=${t("reauth_needed")}></mc-signin>` : nothing}
+        ${this.afterSignIn ? html`<mc-signin .reason=${this.reauthReason}></mc-signin>` : nothing}
         <div ?hidden=${!!this.afterSignIn}>${this.main()}</div></main>`;
   }
 
