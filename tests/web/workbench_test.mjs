@@ -525,6 +525,35 @@ describe("workbench", () => {
     await context.close();
   });
 
+  test("a note half written when the session ends is not recorded or shown when someone else signs in", async () => {
+    const ref = await concern(s.sidecar, 22);
+    const officer = await startUi(s.sidecar, "af-left");
+    const colleague = await startUi(s.sidecar, "af-next");
+    const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam",
+      storageState: officer.storageState });
+    const page = await context.newPage();
+    await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+    await page.locator('[data-open-action="add_note"]').click();
+    const facts = "Notitie van de vorige gebruiker, niet voor de volgende.";
+    await page.locator("#mc-f-add_note-occurred_at").fill(`${localDate(-1)}T12:00`);
+    await page.locator("#mc-f-add_note-facts").fill(facts);
+    await officer.stop();
+    await page.locator('form[data-action="add_note"] button[type=submit]').click();
+    await page.getByText("Je sessie is beëindigd.").waitFor();
+
+    await page.getByLabel("Gebruikersnaam").fill("af-next");
+    await page.getByLabel("Wachtwoord").fill(PASSWORD);
+    await page.getByLabel(/Code uit je authenticator-app/).fill(colleague.nextCode());
+    await page.getByLabel(/Code uit je authenticator-app/).press("Enter");
+    await page.locator("mc-concern-page [data-fact=state], mc-concern-list").first().waitFor();
+    assert.equal(await page.getByText(facts).count(), 0, "the other person's text is not shown");
+    assert.equal(await page.locator("#mc-f-add_note-facts").count(), 0, "nor their form");
+    const c = (await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body;
+    assert.ok(!c.chronology.some((e) => e.kind === "action" && e.data.action === "add_note"), "nothing recorded");
+    await colleague.stop();
+    await context.close();
+  });
+
   test("on a phone (390 and 320 wide) the page never scrolls sideways: the list's table scrolls in its own box", async () => {
     const ref = await concern(s.sidecar, 21);
     for (const width of [390, 320]) {

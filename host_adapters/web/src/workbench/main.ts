@@ -101,10 +101,19 @@ export class Workbench extends LightElement {
 
   private async onSignedIn(): Promise<void> {
     const retry = this.afterSignIn;
+    const before = this.session?.actor.id;
     this.afterSignIn = undefined;
     if (!retry) return this.start();
     this.session = await currentSession().catch(() => null);
     if (!this.session) return this.start(t("session_expired"));
+    // Someone else signed in at this screen: what the other person typed is
+    // theirs, neither recorded under this name nor shown. The page kept
+    // underneath goes (a view of the same concern would reuse it).
+    if (this.session.actor.id !== before) {
+      this.view = { kind: "loading" };
+      await this.updateComplete;
+      return this.start();
+    }
     this.api.setCredential({ kind: "session", csrfToken: this.session.csrf_token });
     await this.updateComplete;
     retry();
