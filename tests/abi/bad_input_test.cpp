@@ -35,6 +35,11 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
     const std::string nul = "{\"observations\":\"" + kSecret + "\\u0000\"}";
     const std::string out_of_range = "{\"limit\": 1e400}";
     const std::string control = "{\"unit_id\":\"VHE\\u001b[2J\"}";
+    // DEL and C1 (here NEL, U+0085) are controls too, never text a person wrote.
+    const std::string del = "{\"unit_id\":\"VHE\\u007f\"}";
+    const std::string c1 = "{\"observations\":\"" + kSecret + "\\u0085\"}";
+    // An id with a bidirectional override displays as another in a trail.
+    const std::string overridden = R"({"id":"af-1\u202e2-fa","role":"officer"})";
 
     // The host's events come from an integration; an officer is refused
     // before the payload is read (below).
@@ -58,6 +63,12 @@ TEST_CASE("malformed payloads are refused before anything is looked at") {
                         {MC_E_JSON, "invalid_json", ""});
         expect_rejected(store, fn, officer.c_str(), control.c_str(),
                         {MC_E_PAYLOAD, "control_character", "/unit_id"});
+        expect_rejected(store, fn, officer.c_str(), del.c_str(),
+                        {MC_E_PAYLOAD, "control_character", "/unit_id"});
+        expect_rejected(store, fn, officer.c_str(), c1.c_str(),
+                        {MC_E_PAYLOAD, "control_character", "/observations"});
+        expect_rejected(store, fn, overridden.c_str(), "{}",
+                        {MC_E_PAYLOAD, "invalid_actor", "/id"});
         expect_rejected(store, fn, officer.c_str(), nullptr, {MC_E_ARGUMENT, "null_argument", ""});
         expect_rejected(store, fn, nullptr, "{}", {MC_E_ARGUMENT, "invalid_actor", ""});
         expect_rejected(store, fn, "{\"id\":\"x\",\"role\":\"boss\"}", "{}",

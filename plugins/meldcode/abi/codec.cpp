@@ -9,6 +9,7 @@
 #include "abi/json_input.h"
 #include "abi/schema_validator.h"
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace meldcode::codec {
 namespace {
@@ -127,6 +128,13 @@ Actor actor(const char* text) {
     }
     try {
         const json doc = read(text, "actor");
+        for (const char* member : {"id", "integration", "organisation"}) {
+            if (doc.contains(member) && has_bidi_control(doc.at(member).get<std::string>())) {
+                throw invalid_field(std::string("/") + member,
+                                    "no bidirectional controls in an id: they make it display as "
+                                    "another");
+            }
+        }
         Actor actor{doc.at("id").get<std::string>(),
                     *role_from_name(doc.at("role").get<std::string>()),
                     optional_string(doc, "integration"), optional_string(doc, "request_id"),

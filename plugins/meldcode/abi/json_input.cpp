@@ -12,8 +12,18 @@
 namespace meldcode {
 namespace {
 
-bool control_character(unsigned char c) {
-    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+// C0 but tab and line breaks, DEL, and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F):
+// never text a person wrote, and some terminals and viewers act on them.
+bool has_control_character(const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return true;
+        if (c == 0xc2 && i + 1 < text.size()) {
+            const auto next = static_cast<unsigned char>(text[i + 1]);
+            if (next >= 0x80 && next <= 0x9f) return true;
+        }
+    }
+    return false;
 }
 
 // Thrown up the recursion; each level prepends its key, so that no pointer
@@ -23,8 +33,7 @@ struct Rejected {
 };
 
 void check_string(const std::string& text) {
-    if (std::any_of(text.begin(), text.end(),
-                    [](char c) { return control_character(static_cast<unsigned char>(c)); })) {
+    if (has_control_character(text)) {
         throw Rejected{Error(MC_E_PAYLOAD, "control_character",
                              "control characters other than tab and line breaks are not allowed")};
     }
