@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,7 +14,7 @@
 #include <valijson/validator.hpp>
 
 #include "client_address.h"
-#include "meldcoded_config_schema.h"  // generated: kConfigSchema
+#include "meldcoded_config_schema.h"  // generated: kConfigSchema, kPluginConfigSchema
 #include "strict_json.h"
 
 namespace meldcoded {
@@ -22,8 +23,9 @@ namespace {
 
 using nlohmann::json;
 
-void validate(const json& document) {
-    static const json schema_json = json::parse(kConfigSchema);
+// `document` against `schema_text`; a failure names its place under `prefix`.
+void validate(const char* schema_text, const json& document, const std::string& prefix) {
+    const json schema_json = json::parse(schema_text);
     valijson::Schema schema;
     valijson::SchemaParser parser;
     valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
@@ -44,8 +46,17 @@ void validate(const json& document) {
             where += "/" + part.substr(1, part.size() - 2);
         }
     }
+    where = prefix + where;
     throw std::runtime_error("configuration invalid at " + (where.empty() ? "/" : where) + ": " +
                              deepest.description);
+}
+
+// The sidecar's own members, and the plugin's configuration as mc_open will
+// read it: an instance config without keys or store fails here, at
+// --check-config, naming /plugin/..., not only when the sidecar starts.
+void validate(const json& document) {
+    validate(kConfigSchema, document, "");
+    validate(kPluginConfigSchema, document.at("plugin"), "/plugin");
 }
 
 Identity identity(const json& entry) {
@@ -240,6 +251,15 @@ std::string public_url(const Config& config) {
     return config.ui.public_url.empty() ? listener_url(config) : config.ui.public_url;
 }
 
+void check_overrides(const Config& config) {
+    if (config.port == 0) throw std::runtime_error("the port is 0: give one from 1 to 65535");
+    static const char* const kLevels[] = {"debug", "info", "warn", "warning", "error"};
+    if (std::find(std::begin(kLevels), std::end(kLevels), config.log_level) == std::end(kLevels)) {
+        throw std::runtime_error("the log level is " + config.log_level +
+                                 ": debug, info, warn or error");
+    }
+}
+
 void check_listen_policy(const Config& config) {
     if (config.tls() || config.behind_tls_proxy || loopback(config.address)) return;
     throw std::runtime_error("listen.address " + config.address +
@@ -259,8 +279,13 @@ void apply_environment(Config& config, const Getenv& getenv) {
     std::string port;
     set("MELDCODED_PORT", port);
     if (!port.empty()) {
-        const unsigned long value = std::stoul(port);
-        if (value == 0 || value > 65535) throw std::runtime_error("MELDCODED_PORT out of range");
+        const bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) {
+                                return std::isdigit(static_cast<unsigned char>(c));
+                            });
+        const unsigned long value = digits ? std::stoul(port) : 0;
+        if (value == 0 || value > 65535) {
+            throw std::runtime_error("MELDCODED_PORT is not a port: a number from 1 to 65535");
+        }
         config.port = static_cast<std::uint16_t>(value);
     }
     std::string store;

@@ -163,6 +163,10 @@ std::string accounts_store_path(const Config& config);
 // loopback without `listen.behind_tls_proxy: true` saying that is meant.
 void check_listen_policy(const Config& config);
 
+// Throws std::runtime_error for what the command line or environment set
+// that the file's schema would have refused: port 0, an unknown log level.
+void check_overrides(const Config& config);
+
 // Applies MELDCODED_* variables; `getenv` is injectable for tests.
 using Getenv = std::function<const char*(const char*)>;
 void apply_environment(Config& config, const Getenv& getenv);

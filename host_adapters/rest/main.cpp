@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -45,6 +46,7 @@ meldcoded::Config configure(const po::variables_map& options) {
     if (options.count("port")) config.port = options["port"].as<std::uint16_t>();
     if (options.count("plugin")) config.plugin_path = options["plugin"].as<std::string>();
     if (options.count("log-level")) config.log_level = options["log-level"].as<std::string>();
+    meldcoded::check_overrides(config);
     meldcoded::check_listen_policy(config);
     return config;
 }
@@ -176,6 +178,15 @@ int check_config(const meldcoded::Config& config) {
     if (!config.webhooks.endpoints.empty()) {
         meldcoded::Logger log(config.log_level);
         meldcoded::outbox_options(config, process_environment, log);
+    }
+    // The store's folder: the store is made there at the first start.
+    const std::filesystem::path store = config.plugin.value("store_path", "");
+    if (!store.empty() &&
+        !std::filesystem::is_directory(store.parent_path().empty() ? std::filesystem::path(".")
+                                                                   : store.parent_path())) {
+        std::cerr << "meldcoded: the store's folder " << store.parent_path().string()
+                  << " does not exist (plugin.store_path)\n";
+        return 1;
     }
     // Loads the plugin as serve() would (a missing file or a library that is
     // no meldcode plugin throws); opens no store and reads no key ring.

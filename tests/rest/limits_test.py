@@ -559,6 +559,38 @@ class CommandLineTest(E2ETestCase):
         self.assertIn('"time":', out.stderr)  # a log line like any other
         self.assertNotIn("valid", out.stdout)
 
+    def test_check_config_refuses_what_could_not_start_naming_it(self):
+        work, path = self.config()
+        with open(path) as f:
+            good = json.load(f)
+
+        def variant(name, change):
+            config = json.loads(json.dumps(good))
+            change(config)
+            changed = os.path.join(work, name + ".json")
+            with open(changed, "w") as f:
+                json.dump(config, f)
+            return changed
+
+        cases = [
+            ((variant("nokeys", lambda c: c["plugin"].pop("keys")),), {},
+             "configuration invalid at /plugin: Missing required property 'keys'"),
+            ((variant("nofolder", lambda c: c["plugin"].update(
+                store_path=os.path.join(work, "absent", "meldcode.db"))),), {},
+             "does not exist (plugin.store_path)"),
+            ((path, "--port", "0"), {}, "the port is 0"),
+            ((path, "--log-level", "bogus"), {}, "the log level is bogus"),
+            ((path,), {"MELDCODED_PORT": "abc"}, "MELDCODED_PORT is not a port"),
+        ]
+        for (config, *options), env, message in cases:
+            with self.subTest(message):
+                out = subprocess.run([MELDCODED, "--check-config", "--config", config, *options],
+                                     capture_output=True, text=True, timeout=60,
+                                     env=dict(os.environ, **env))
+                self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+                self.assertIn(message, out.stderr)
+                self.assertNotIn("valid", out.stdout)
+
     def test_plain_http_beyond_loopback_needs_behind_tls_proxy(self):
         _, path = self.config()
         out = self.run_meldcoded("--check-config", "--config", path, "--address", "0.0.0.0")
