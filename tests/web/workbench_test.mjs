@@ -345,6 +345,117 @@ describe("workbench", () => {
     await context.close();
   });
 
+  test("a refusal says in Dutch what to do, naming the field by its label, and the field is marked and has the focus", async () => {
+    const ref = await concern(s.sidecar, 4);
+    const { page, context, errors } = await openWorkbench(`#/concerns/${ref}`);
+    await page.locator('[data-open-action="map_signals"]').click();
+    await page.locator('form[data-action="map_signals"] button[type=submit]').click();
+    const alert = page.locator('form[data-action="map_signals"] .mc-form-error');
+    await alert.waitFor();
+    const said = await alert.innerText();
+    assert.match(said, /Vul ‘Feiten’ in/);
+    assert.doesNotMatch(said, /\/fields\/|required field|observations/);
+    assert.equal(await page.locator("#mc-f-map_signals-observations").getAttribute("aria-invalid"), "true");
+    assert.ok(await page.evaluate(() => document.activeElement?.id === "mc-f-map_signals-observations"), "the focus is on the field");
+    await page.locator('[data-open-action="map_signals"]').click();
+
+    // A moment in the future: the field's label, and what to fill in instead.
+    await page.locator('[data-open-action="add_note"]').click();
+    const later = new Date(Date.now() + 30 * 86400e3);
+    const local = new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Amsterdam", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit" }).format(later).replace(" ", "T");
+    await page.locator("#mc-f-add_note-occurred_at").fill(local);
+    await page.locator("#mc-f-add_note-facts").fill("Bewoner belde.");
+    await page.locator('form[data-action="add_note"] button[type=submit]').click();
+    const future = page.locator('form[data-action="add_note"] .mc-form-error');
+    await future.waitFor();
+    assert.match(await future.innerText(), /‘Wanneer’ ligt in de toekomst\. Vul in wanneer het gebeurde\./);
+    assert.doesNotMatch(await future.innerText(), /\/fields\/|lies in the future/);
+    assert.equal(await page.locator("#mc-f-add_note-occurred_at").getAttribute("aria-invalid"), "true");
+    assert.ok(await page.evaluate(() => document.activeElement?.id === "mc-f-add_note-occurred_at"));
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+    await context.close();
+  });
+
+  test("the workflow's refusals are the officer's sentences: a step not allowed now, an order not kept, an unknown code", async () => {
+    const ref = await concern(s.sidecar, 4);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    let answer = { status: 409, code: "transition_not_allowed", pointer: "", detail: "action map_signals is not allowed in state signals_mapped" };
+    await page.route(`**/v1/concerns/${ref}/actions`, (route) => route.fulfill({ status: answer.status,
+      contentType: "application/problem+json", body: JSON.stringify({ title: "refused", ...answer }) }));
+    const alert = page.locator('form[data-action="map_signals"] .mc-form-error');
+    await page.locator('[data-open-action="map_signals"]').click();
+    await page.locator('form[data-action="map_signals"] button[type=submit]').click();
+    await alert.waitFor();
+    let said = await alert.innerText();
+    assert.match(said, /‘Stap 1: signalen in kaart brengen’ kan niet worden vastgelegd nu de zorg in de stap ‘[^’]+’ staat/);
+    assert.doesNotMatch(said, /map_signals|signals_mapped|not allowed/);
+
+    answer = { status: 409, code: "feedback_required", pointer: "", detail: "an observer still awaits final feedback" };
+    await page.locator('form[data-action="map_signals"] button[type=submit]').click();
+    await alert.filter({ hasText: "Dat kan nu nog niet" }).waitFor();
+    said = await alert.innerText();
+    assert.match(said, /geef eerst terugkoppeling aan de melder/);
+    assert.doesNotMatch(said, /observer|feedback_required/);
+
+    answer = { status: 422, code: "something_new", pointer: "", detail: "a reason not known to the UI" };
+    await page.locator('form[data-action="map_signals"] button[type=submit]').click();
+    await alert.filter({ hasText: "Er ging iets mis" }).waitFor();
+    assert.match(await alert.innerText(), /Niets is vastgelegd/);
+    assert.equal(await alert.locator("[data-refusal-detail] [lang=en]").innerText(), "a reason not known to the UI",
+      "the server's words only as a second line");
+    await context.close();
+  });
+
+  test("the chronology reads as the forms do: choices by their labels, Ja/Nee, local times, Dutch roles, the form's order", async () => {
+    const ref = await concern(s.sidecar, 5);
+    await toMonitoring(ref);
+    const at = now(-20);
+    for (const [act, fields] of [["add_note", { occurred_at: at, facts: "Bewoner belde." }],
+      ["give_feedback", { message: "in_progress", aftercare_offered: true }]]) {
+      const r = await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: act, fields } });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    const chron = page.locator(".mc-chronology");
+    await chron.locator("li").first().waitFor();
+    await page.locator('[data-chron-field="message"]', { hasText: "In behandeling" }).waitFor();
+    const text = await chron.innerText();
+    assert.match(text, /Kinderen betrokken\s+Ja/);
+    assert.match(text, /Nazorg aangeboden\s+Ja/);
+    assert.doesNotMatch(text, /:\s*yes\b|in_progress|\(officer\)|\(observer\)|\d{4}-\d{2}-\d{2}T/);
+    assert.match(text, /\(aandachtsfunctionaris\)/);
+    assert.match(text, /\(melder\)/);
+    const local = new Date(at).toLocaleString("nl-NL", { timeZone: "Europe/Amsterdam", dateStyle: "medium", timeStyle: "short" });
+    assert.equal(await page.locator('[data-chron-field="occurred_at"]').innerText(), local, "the moment in the browser's time zone");
+    assert.ok(text.indexOf("Beslissing 1") >= 0 && text.indexOf("Beslissing 1") < text.indexOf("Beslissing 2"),
+      "the decisions in the form's order");
+    await context.close();
+  });
+
+  test("assign: one line, Enter records it, and the officer can take the concern on themselves", async () => {
+    const ref = await concern(s.sidecar, 6);
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    await openAction(page, "assign");
+    const field = page.locator("#mc-f-assign-assignee");
+    assert.equal(await field.evaluate((el) => el.localName + ":" + el.type), "input:text");
+    await tabTo(page, "[data-assign-me]");
+    await page.keyboard.press("Enter");
+    assert.equal(await field.inputValue(), "af-1", "the signed-in officer's id");
+    await field.focus();
+    await page.keyboard.press("Enter");
+    await page.locator(".mc-notice-saved").waitFor();
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.assignee, "af-1");
+
+    await openAction(page, "assign");
+    await page.locator("#mc-f-assign-assignee").fill("  af-2  ");
+    await page.keyboard.press("Enter");
+    await page.locator('form[data-action="assign"]').waitFor({ state: "detached" });
+    assert.equal((await s.sidecar.call("GET", `/v1/concerns/${ref}`)).body.assignee, "af-2", "trimmed");
+    await context.close();
+  });
+
   test("legal hold placed and lifted; an export asked by one officer, withholding an entry, released by another", async () => {
     const ref = await concern(s.sidecar, 5);
     await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: "af-1" } } });

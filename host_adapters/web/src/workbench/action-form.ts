@@ -7,10 +7,13 @@
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { LightElement } from "../element.js";
-import { locale, t } from "../i18n.js";
+import { t } from "../i18n.js";
 import { allowedDecisions, outcome, visibleQuestions, type Answers } from "./framework.js";
-import { formatDate } from "./list.js";
+import type { Refusal } from "./refusal.js";
+import { fieldValue } from "./values.js";
 import type { ActionView, FieldView, WorkflowView } from "./workflow.js";
+
+export type { Refusal } from "./refusal.js";
 
 /** The records that cannot be undone (step 4's weighing, step 5's decisions, the
  *  report to Veilig Thuis, the feedback sent to the observers): a summary of the
@@ -61,11 +64,6 @@ export interface FeedbackText {
   text: string;
 }
 
-export interface Refusal {
-  pointer: string;
-  message: string;
-}
-
 @customElement("mc-action-form")
 export class ActionForm extends LightElement {
   @property({ attribute: false }) action!: ActionView;
@@ -78,6 +76,8 @@ export class ActionForm extends LightElement {
   /** The concern's people now: record_people replaces them, so its editor starts from them. */
   @property({ attribute: false }) people: Person[] = [];
   @property({ type: Boolean }) busy = false;
+  /** The signed-in officer's user id: "assign to me" fills it in. */
+  @property() me = "";
 
   @state() private values: Record<string, Value> = {};
   /** What is about to be recorded, shown to confirm; undefined while the form is being filled in. */
@@ -229,20 +229,7 @@ export class ActionForm extends LightElement {
 
   /** A field's value as the officer reads it in the summary. */
   private shown(f: FieldView, v: unknown): string {
-    const yesNo = (b: unknown) => (b ? t("yes") : t("no"));
-    if (v && typeof v === "object" && ("answer" in v || "decision" in v)) {
-      const o = v as { answer?: boolean; decision?: boolean; explanation?: string; rationale?: string };
-      const why = o.explanation ?? o.rationale ?? "";
-      return yesNo(o.answer ?? o.decision) + (why ? `: ${why}` : "");
-    }
-    if (typeof v === "boolean") return yesNo(v);
-    if (this.action.id === "give_feedback" && f.name === "message") return this.feedback.find((m) => m.id === v)?.text ?? String(v);
-    if (f.type === "choice") return f.options?.find((o) => o.id === v)?.label ?? String(v);
-    if (f.type === "date_time" && typeof v === "string") {
-      return new Date(v).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
-    }
-    if (f.type === "date" && typeof v === "string") return formatDate(v);
-    return typeof v === "string" ? v : JSON.stringify(v);
+    return fieldValue(this.action.id, f, v, this.feedback);
   }
 
   private summary(fields: Record<string, unknown>): TemplateResult {
@@ -292,7 +279,9 @@ export class ActionForm extends LightElement {
         <h3 class="utrecht-heading-3" id=${this.fid("title")}>${a.label}</h3>
         ${a.help ? html`<p class="utrecht-paragraph">${a.help}</p>` : nothing}
         ${this.refusal ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert" tabindex="-1">
-          <p class="utrecht-paragraph">${t("error_generic")}: ${this.refusal.message}</p></div>` : nothing}
+          <p class="utrecht-paragraph"><strong>${t("error_generic")}.</strong> ${this.refusal.message}</p>
+          ${this.refusal.detail ? html`<p class="utrecht-paragraph mc-hint" data-refusal-detail>${t("refused_detail")}
+            <span lang="en">${this.refusal.detail}</span></p>` : nothing}</div>` : nothing}
         <div ?hidden=${!!this.confirming}>
           ${this.visible().map((f) => this.field(f, f.name === refusedField))}
           ${a.id === "weigh" ? this.weighOutcome() : nothing}
@@ -324,7 +313,7 @@ export class ActionForm extends LightElement {
 
   private describe(f: FieldView, invalid: boolean): TemplateResult {
     return html`${f.help ? html`<p class="utrecht-form-field-description" id=${this.fid(f.name, "-help")}>${f.help}</p>` : nothing}
-      ${invalid ? html`<p class="utrecht-form-field-error-message mc-error" id=${this.fid(f.name, "-error")}>${t("error_field")}</p>` : nothing}`;
+      ${invalid ? html`<p class="utrecht-form-field-error-message mc-error" id=${this.fid(f.name, "-error")}>${this.refusal?.message ?? t("error_field")}</p>` : nothing}`;
   }
 
   private describedBy(f: FieldView, invalid: boolean): string {
@@ -348,6 +337,7 @@ export class ActionForm extends LightElement {
       case "people":
         return this.peopleEditor(f, label, invalid);
       default: {
+        if (this.action.id === "assign" && f.name === "assignee") return this.assignee(f, label, invalid);
         const input = f.type === "date" ? "date" : f.type === "date_time" ? "datetime-local" : "";
         return html`<div class="utrecht-form-field ${invalid ? "utrecht-form-field--invalid" : ""}" data-field=${f.name}>
           <label class="utrecht-form-label" for=${this.fid(f.name)}>${label}</label>
@@ -362,6 +352,21 @@ export class ActionForm extends LightElement {
         </div>`;
       }
     }
+  }
+
+  /** assign: a user id is one line (Enter records it), and the officer can take the concern on themselves. */
+  private assignee(f: FieldView, label: TemplateResult, invalid: boolean): TemplateResult {
+    const described = this.describedBy(f, invalid);
+    return html`<div class="utrecht-form-field ${invalid ? "utrecht-form-field--invalid" : ""}" data-field=${f.name}>
+      <label class="utrecht-form-label" for=${this.fid(f.name)}>${label}</label>
+      ${this.describe(f, invalid)}
+      <input class="utrecht-textbox utrecht-textbox--html-input" type="text" id=${this.fid(f.name)} autocomplete="off"
+        spellcheck="false" autocapitalize="off" maxlength="200" aria-invalid=${invalid ? "true" : "false"}
+        aria-describedby=${described || nothing} .value=${(this.values[f.name] as string) ?? ""}
+        @input=${(e: Event) => this.set(f.name, (e.target as HTMLInputElement).value)}>
+      ${this.me ? html`<div class="mc-actions"><button type="button" class="utrecht-button utrecht-button--secondary-action"
+        data-assign-me @click=${() => this.set(f.name, this.me)}>${t("assign_to_me")}</button></div>` : nothing}
+    </div>`;
   }
 
   /** record_people: the list of persons, each a role with a relation and, for a child, an age. */

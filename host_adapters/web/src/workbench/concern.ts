@@ -6,10 +6,12 @@ import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, query, type Concern, type Entry, type ExportPending, type ExportRequest, type Form, type LegalHoldRequest } from "../api.js";
 import { LightElement, randomKey } from "../element.js";
 import { locale, t, type Key } from "../i18n.js";
-import { describePerson, type FeedbackText, type Person, type Refusal } from "./action-form.js";
+import { describePerson, type FeedbackText, type Person } from "./action-form.js";
 import "./action-form.js";
 import { lastAssessment } from "./framework.js";
 import { formatDate } from "./list.js";
+import { refusalOf, type Refusal } from "./refusal.js";
+import { fieldValue, formatDateTime } from "./values.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
 type HoldReason = NonNullable<LegalHoldRequest["reason"]>;
@@ -19,15 +21,13 @@ const RELATIONS: ExportRequest["requester_relation"][] = ["possible_victim", "su
 const WITHHOLD_REASONS: NonNullable<ExportRequest["withhold"]>[number]["reason"][] = ["rights_of_others", "safety_of_others", "investigation"];
 const CHRONOLOGY_PAGE = 50;
 
-function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(locale() === "nl" ? "nl-NL" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
-}
-
 @customElement("mc-concern-page")
 export class ConcernPage extends LightElement {
   @property({ attribute: false }) api!: Api;
   @property({ attribute: false }) workflow!: WorkflowView;
   @property() ref = "";
+  /** The signed-in officer's user id, for "assign to me". */
+  @property() me = "";
 
   @state() private concern?: Concern;
   @state() private chronology: Entry[] = [];
@@ -117,9 +117,10 @@ export class ConcernPage extends LightElement {
       } else if (err instanceof ApiError && err.code === "concern_changed") {
         // Someone else acted, or new signals came: show them, keep the form as filled in.
         this.show(await this.api.get<Concern>(this.path()));
-        this.refusal = { pointer: "", message: t("concern_changed") };
+        this.refusal = refusalOf(err, this.workflow, e.detail.action, this.concern?.state ?? "");
       } else if (err instanceof ApiError) {
-        this.refusal = { pointer: err.pointer, message: err.message };
+        // In the officer's words, naming the field by its label; the server's text at most as a second line.
+        this.refusal = refusalOf(err, this.workflow, e.detail.action, this.concern?.state ?? "");
       } else {
         this.fail(err);
       }
@@ -242,7 +243,7 @@ export class ConcernPage extends LightElement {
       ${blocked.length === 0 ? nothing : html`<p class="utrecht-paragraph mc-hint">${t("blocked_actions")}</p>
         <ul class="mc-blocked">${blocked.map((b) => html`<li data-blocked-action=${b.id}>${b.label}: ${b.why}</li>`)}</ul>`}
       ${open ? html`<mc-action-form .action=${open} .workflow=${this.workflow} .assessment=${lastAssessment(this.chronology) ?? {}}
-        .feedback=${this.feedback} .people=${c.people} .refusal=${this.refusal} ?busy=${this.busy}
+        .feedback=${this.feedback} .people=${c.people} .refusal=${this.refusal} ?busy=${this.busy} .me=${this.me}
         @mc-act=${this.act} @mc-cancel=${() => { this.open = ""; }}></mc-action-form>` : nothing}
     </section>`;
   }
@@ -265,7 +266,7 @@ export class ConcernPage extends LightElement {
   private entry(e: Entry): TemplateResult {
     const data = e.data as Record<string, unknown>;
     return html`<li data-kind=${e.kind}><strong>${this.entryTitle(e)}</strong>
-      <span class="mc-hint">${formatDateTime(e.at)}, ${t("by")} ${e.actor.id} (${e.actor.role})</span>
+      <span class="mc-hint">${formatDateTime(e.at)}, ${t("by")} ${e.actor.id} (${this.roleName(e.actor.role)})</span>
       ${e.kind === "signals_submitted" ? this.signals(data) : e.kind === "action" ? this.actionFields(data) : this.plain(data)}</li>`;
   }
 
@@ -281,12 +282,22 @@ export class ConcernPage extends LightElement {
     </dl>`;
   }
 
+  private roleName(role: string): string {
+    return (t(`role_${role}` as Key) as string | undefined) ?? role;
+  }
+
+  /** An action's fields in the order its form asks them, each value as the form offered it. */
   private actionFields(d: Record<string, unknown>): TemplateResult {
-    const a = action(this.workflow, String(d.action));
+    const id = String(d.action);
+    const defs = action(this.workflow, id)?.fields ?? [];
     const fields = (d.fields ?? {}) as Record<string, unknown>;
-    return html`<dl class="mc-facts">${Object.entries(fields).map(([name, v]) => html`
-      <dt>${a?.fields.find((f) => f.name === name)?.label ?? name}</dt><dd>${a?.fields.find((f) => f.name === name)?.type === "people"
-        && Array.isArray(v) ? this.peopleList(v as Person[]) : this.value(v)}</dd>`)}</dl>`;
+    const known = defs.filter((f) => f.name in fields).map((f) => ({ name: f.name, f }));
+    const rest = Object.keys(fields).filter((n) => !defs.some((f) => f.name === n)).map((name) => ({ name, f: undefined }));
+    return html`<dl class="mc-facts">${[...known, ...rest].map(({ name, f }) => {
+      const v = fields[name];
+      return html`<dt>${f?.label ?? name}</dt><dd data-chron-field=${name}>${f?.type === "people" && Array.isArray(v)
+        ? this.peopleList(v as Person[]) : fieldValue(id, f, v, this.feedback)}</dd>`;
+    })}</dl>`;
   }
 
   private plain(d: Record<string, unknown>): TemplateResult {
@@ -300,6 +311,7 @@ export class ConcernPage extends LightElement {
       const yes = o.answer ?? o.decision;
       return `${yes ? t("yes") : t("no")}${o.explanation || o.rationale ? ": " + (o.explanation ?? o.rationale) : ""}`;
     }
+    if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return formatDateTime(v);
     return typeof v === "string" ? v : JSON.stringify(v);
   }
 

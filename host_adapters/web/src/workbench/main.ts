@@ -161,7 +161,8 @@ export class Workbench extends LightElement {
       case "list":
         return html`<mc-concern-list .api=${this.api} .workflow=${this.workflow!}></mc-concern-list>`;
       case "concern":
-        return html`<mc-concern-page .api=${this.api} .workflow=${this.workflow!} .ref=${v.ref}></mc-concern-page>`;
+        return html`<mc-concern-page .api=${this.api} .workflow=${this.workflow!} .ref=${v.ref}
+          .me=${this.session?.actor.id ?? ""}></mc-concern-page>`;
       case "export":
         return html`<mc-export-approval .api=${this.api} .exportRef=${v.ref} .me=${this.session?.actor.id ?? ""}></mc-export-approval>`;
       case "figures":
