@@ -396,7 +396,7 @@ describe("workbench", () => {
     await page.locator('form[data-action="map_signals"] button[type=submit]').click();
     await alert.filter({ hasText: "Dat kan nu nog niet" }).waitFor();
     said = await alert.innerText();
-    assert.match(said, /geef eerst terugkoppeling aan de melder/);
+    assert.match(said, /geef eerst de definitieve terugkoppeling aan de melder/);
     assert.doesNotMatch(said, /observer|feedback_required/);
 
     answer = { status: 422, code: "something_new", pointer: "", detail: "a reason not known to the UI" };

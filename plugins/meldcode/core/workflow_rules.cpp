@@ -289,7 +289,9 @@ std::optional<Error> feedback_unmet(const ConcernStatus& concern) {
 
 std::optional<Error> close_unmet(const ConcernStatus& concern) {
     if (concern.pending_feedback > 0) {
-        return conflict("feedback_required", "give feedback to the observer before closing");
+        return conflict("feedback_required",
+                        "give the observer final feedback before closing (an interim message "
+                        "does not end the wait)");
     }
     if (concern.report_decided && !concern.reported) {
         return conflict("melding_required",
