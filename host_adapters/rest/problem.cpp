@@ -75,12 +75,12 @@ int http_status(mc_status status) {
             return 403;
         case MC_E_CONFLICT:
             return 409;
+        // The store failed (transient, nothing changed), or the store, plugin
+        // or key ring does not fit this build: an operator's to fix.
         case MC_E_STORAGE:
-            return 503;  // transient: the store failed, nothing changed
         case MC_E_VERSION:
-            return 503;  // the store or plugin does not fit this build
         case MC_E_KEY:
-            return 503;  // the key ring does not fit the store: an operator's to fix
+            return 503;
         default:
             return 500;  // MC_E_ARGUMENT, MC_E_INTERNAL: a bug
     }

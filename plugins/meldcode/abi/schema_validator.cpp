@@ -254,11 +254,15 @@ std::string other_alternatives(const std::vector<Failure>& failures, std::size_t
         const Failure& combinator = failures[c];
         if (combinator.description.rfind("Failed to validate against any", 0) != 0) continue;
         if (!is_prefix(combinator.context, failures[best].context)) continue;
+        std::size_t first = c;
+        while (first > 0 && is_prefix(combinator.context, failures[first - 1].context)) --first;
         std::string others;
-        for (std::size_t i = c; i-- > 0 && is_prefix(combinator.context, failures[i].context);) {
+        for (std::size_t i = first; i < c; ++i) {
             if (i == best || failures[i].context == combinator.context) continue;
-            others = "; or else " + shown(to_pointer(failures[i].context)) + ": " +
-                     without_period(safe_description(failures[i].description)) + others;
+            others.append("; or else ")
+                .append(shown(to_pointer(failures[i].context)))
+                .append(": ")
+                .append(without_period(safe_description(failures[i].description)));
         }
         return others;
     }
