@@ -51,7 +51,6 @@ std::string request_id_of(const Request& request) {
     return new_request_id();
 }
 
-// A PATCH may also say it is a merge patch (RFC 7386).
 std::string lower_trimmed(std::string text) {
     text.erase(text.find_last_not_of(" \t") + 1);
     text.erase(0, text.find_first_not_of(" \t"));
@@ -62,7 +61,8 @@ std::string lower_trimmed(std::string text) {
 }
 
 // JSON is UTF-8 (RFC 8259): a charset, if named, must say so; another would
-// be read as UTF-8 all the same.
+// be read as UTF-8 all the same. A PATCH may also say it is a merge patch
+// (RFC 7386).
 bool is_json_media_type(const std::string* content_type, bool patch) {
     if (content_type == nullptr) return false;
     const std::string whole = lower_trimmed(*content_type);
