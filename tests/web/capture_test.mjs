@@ -30,6 +30,13 @@ async function concernsOfUnit() {
   return r.body.items;
 }
 
+/** "Ja", the first category, and its first signal: what a technician taps to report. */
+async function tapFirstSignal(page) {
+  await page.getByRole("button", { name: "Ja", exact: true }).tap();
+  await page.locator("[data-category]").first().tap();
+  await page.locator("[data-group=signals]").first().tap();
+}
+
 function noCspErrors(errors) {
   assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e)), []);
 }
@@ -90,9 +97,7 @@ describe("capture page", () => {
 
   test("a connection cut mid-submit and restored: the page keeps trying, and it is one submission", async () => {
     const { page, context } = await openCapture();
-    await page.getByRole("button", { name: "Ja", exact: true }).tap();
-    await page.locator("[data-category]").first().tap();
-    await page.locator("[data-group=signals]").first().tap();
+    await tapFirstSignal(page);
     await page.getByLabel(/Wil je iets toevoegen/).fill("Deur van de slaapkamer ingetrapt.");
     // The first attempt reaches the s.sidecar, which stores it, but its answer is
     // lost on the way back; then the phone is offline for a while.
@@ -171,9 +176,7 @@ describe("capture page", () => {
 
   test('"later invullen" after a signal was tapped asks first: no keeps the form, yes discards it', async () => {
     const { page, context } = await openCapture();
-    await page.getByRole("button", { name: "Ja", exact: true }).tap();
-    await page.locator("[data-category]").first().tap();
-    await page.locator("[data-group=signals]").first().tap();
+    await tapFirstSignal(page);
     if (!(await page.locator('[data-control="fill_in_later"]').count())) await page.locator('[data-control="other_category"]').tap();
     const dialogs = [];
     page.once("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
