@@ -86,8 +86,7 @@ struct FeedbackOwed {
 // An export request no second officer has released yet, with its concern.
 struct ExportAwaiting {
     ConcernRecord concern;
-    std::string export_ref;
-    Timestamp requested_at = 0;
+    ExportRecord record;
 };
 
 struct SubmissionRecord {

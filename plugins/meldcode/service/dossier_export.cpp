@@ -111,18 +111,6 @@ void withhold(Dossier& d, const json& withheld, const std::string& weigh) {
     if (assessment_hidden) d.concern.status.assessment = nullptr;
 }
 
-Error released_before() {
-    return Error(MC_E_CONFLICT, "export_released", "this export was released before",
-                 "/export_ref");
-}
-
-Error changed_since_request() {
-    return Error(MC_E_CONFLICT, "concern_changed",
-                 "the concern changed since this export was requested, so what it withholds was "
-                 "not decided on all of it: the first officer asks again",
-                 "/export_ref");
-}
-
 // What the first officer decided on: how many entries the chronology had,
 // and its newest. An entry added since (a note, new signals, a host event)
 // was never weighed for withholding, so the export is not released with it.
@@ -130,6 +118,26 @@ json chronology_seen(const std::vector<Entry>& chronology) {
     std::int64_t newest = 0;
     for (const Entry& e : chronology) newest = std::max(newest, e.id);
     return {{"entries", chronology.size()}, {"newest_entry_id", newest}};
+}
+
+// The request `export_ref` names, while it may still be released.
+ExportRecord unreleased(StoreTransaction& tx, const std::string& export_ref) {
+    auto record = tx.find_export(export_ref);
+    if (!record) throw not_found("export request", "/export_ref");
+    if (record->released_at) {
+        throw Error(MC_E_CONFLICT, "export_released", "this export was released before",
+                    "/export_ref");
+    }
+    return std::move(*record);
+}
+
+// Throws unless `chronology` is the one the request was decided on.
+void require_unchanged(const ExportRecord& record, const std::vector<Entry>& chronology) {
+    if (record.request.value("chronology_seen", json()) == chronology_seen(chronology)) return;
+    throw Error(MC_E_CONFLICT, "concern_changed",
+                "the concern changed since this export was requested, so what it withholds was "
+                "not decided on all of it: the first officer asks again",
+                "/export_ref");
 }
 
 }  // namespace
@@ -186,15 +194,13 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
     std::optional<std::string> refusal;
     std::optional<ConcernId> refused_concern;
     store_->transaction([&](StoreTransaction& tx) {
-        const auto record = tx.find_export(export_ref);
-        if (!record) throw not_found("export request", "/export_ref");
-        if (record->released_at) throw released_before();
-        if (record->requested_by == actor.id) {
+        const ExportRecord record = unreleased(tx, export_ref);
+        if (record.requested_by == actor.id) {
             refusal = "an export is released by a second officer, not the one who requested it";
-            refused_concern = record->concern;
+            refused_concern = record.concern;
             return;
         }
-        const json& request = record->request;
+        const json& request = record.request;
         d.requester_relation = request.at("requester_relation").get<std::string>();
         for (const auto& name : request.at("redact")) {
             also_redact.push_back(*redaction_from_name(name.get<std::string>()));
@@ -202,13 +208,11 @@ Dossier MeldcodeService::approve_export(const Actor& actor, const std::string& e
         d.concern = select(tx, {request.at("concern_ref").get<std::string>(), std::nullopt});
         d.submissions = tx.submissions_of(d.concern.id);
         d.chronology = tx.whole_chronology(d.concern);
-        if (request.value("chronology_seen", json()) != chronology_seen(d.chronology)) {
-            throw changed_since_request();
-        }
+        require_unchanged(record, d.chronology);
         const auto weigh = workflow_.action_with_rule("assessment_framework");
         withhold(d, request.at("withhold"), weigh ? weigh->first : std::string());
         keep_from_family(d.chronology);
-        tx.mark_export_released(record->id, actor.id, d.exported_at);
+        tx.mark_export_released(record.id, actor.id, d.exported_at);
         audit(tx, actor, "concern.export", d.concern.id);
     });
     if (refusal) {
@@ -225,16 +229,10 @@ ExportRecord MeldcodeService::view_export(const Actor& actor, const std::string&
     authorize(actor, Operation::export_concern);
     ExportRecord record;
     store_->transaction([&](StoreTransaction& tx) {
-        const auto found = tx.find_export(export_ref);
-        if (!found) throw not_found("export request", "/export_ref");
-        if (found->released_at) throw released_before();
+        record = unreleased(tx, export_ref);
         const ConcernRecord concern =
-            select(tx, {found->request.at("concern_ref").get<std::string>(), std::nullopt});
-        if (found->request.value("chronology_seen", json()) !=
-            chronology_seen(tx.whole_chronology(concern))) {
-            throw changed_since_request();
-        }
-        record = *found;
+            select(tx, {record.request.at("concern_ref").get<std::string>(), std::nullopt});
+        require_unchanged(record, tx.whole_chronology(concern));
         audit(tx, actor, "concern.export_request_read", concern.id);
     });
     return record;

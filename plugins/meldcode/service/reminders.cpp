@@ -95,13 +95,9 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, Timestamp now
     // A request the concern changed after can no longer be released
     // (approve_export): not listed, the first officer asks again.
     for (const auto& x : tx.exports_awaiting_approval()) {
-        const auto record = tx.find_export(x.export_ref);
-        if (!record ||
-            record->request.value("version", json()) != tx.concern_version(x.concern.id)) {
-            continue;
-        }
-        add(x.concern, "approve_export", calendar_->local_day(x.requested_at),
-            Reminder::export_awaiting_approval, x.export_ref);
+        if (x.record.request.value("version", json()) != tx.concern_version(x.concern.id)) continue;
+        add(x.concern, "approve_export", calendar_->local_day(x.record.requested_at),
+            Reminder::export_awaiting_approval, x.record.ref);
     }
 }
 

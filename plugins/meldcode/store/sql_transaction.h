@@ -81,6 +81,25 @@ std::string open_sealed(const Crypto& crypto, const Query& row, int sealed_col, 
     return crypto.open_record(*key_id, row.blob(sealed_col), context);
 }
 
+// The columns of an export request, as read_export reads them from `first` on.
+inline constexpr const char* kExportColumns =
+    "x.id, x.ref, x.concern_id, x.requested_by, x.requested_at, x.request, x.key_id, "
+    "x.released_by, x.released_at";
+
+template <class Query>
+ExportRecord read_export(const Crypto& crypto, const Query& q, int first) {
+    const std::string ref = q.text(first + 1);
+    return ExportRecord{
+        q.int64(first),
+        ref,
+        q.int64(first + 2),
+        q.text(first + 3),
+        q.int64(first + 4),
+        parse_json(open_sealed(crypto, q, first + 5, first + 6, export_context(ref))),
+        q.optional_text(first + 7),
+        q.optional_int64(first + 8)};
+}
+
 // The case details sealed in concerns.case_data: what the officer recorded
 // around the steps that is content (who the people are, where it was
 // referred, that it is honour-related), not what the store queries.
@@ -693,12 +712,12 @@ public:
         static const std::string sql = concern_sql(
             "JOIN export_requests x ON x.concern_id = c.id WHERE x.released_at IS NULL "
             "ORDER BY x.requested_at, x.id",
-            ", x.ref, x.requested_at");
+            (std::string(", ") + kExportColumns).c_str());
         auto q = query(sql);
         std::vector<ExportAwaiting> awaiting;
         while (q.step()) {
             awaiting.push_back(
-                {read_concern(crypto_, q), q.text(kConcernColumns), q.int64(kConcernColumns + 1)});
+                {read_concern(crypto_, q), read_export(crypto_, q, kConcernColumns)});
         }
         return awaiting;
     }
@@ -832,19 +851,12 @@ public:
     }
 
     std::optional<ExportRecord> find_export(const std::string& export_ref) override {
-        auto q = query(
-            "SELECT id, ref, concern_id, requested_by, requested_at, request, key_id, "
-            "released_by, released_at FROM export_requests WHERE ref = ?1");
+        static const std::string sql =
+            std::string("SELECT ") + kExportColumns + " FROM export_requests x WHERE x.ref = ?1";
+        auto q = query(sql);
         q.bind(1, export_ref);
         if (!q.step()) return std::nullopt;
-        return ExportRecord{q.int64(0),
-                            q.text(1),
-                            q.int64(2),
-                            q.text(3),
-                            q.int64(4),
-                            parse_json(open_sealed(crypto_, q, 5, 6, export_context(q.text(1)))),
-                            q.optional_text(7),
-                            q.optional_int64(8)};
+        return read_export(crypto_, q, 0);
     }
 
     void mark_export_released(std::int64_t id, const std::string& by, Timestamp at) override {
