@@ -92,6 +92,10 @@ bool takes_one_value(const std::string& lower_name) {
     return kOneValue.count(lower_name) != 0;
 }
 
+bool names_host_once(const http::request<http::string_body>& head) {
+    return head.version() < 11 || head.count(http::field::host) == 1;
+}
+
 // The sidecar's view of a request whose head is in (the body, if any, too).
 Request translate(const http::request<http::string_body>& in, const std::string& peer,
                   const ClientAddress& client_address) {
@@ -299,6 +303,7 @@ private:
     void on_head(beast::error_code ec) {
         if (ec == http::error::body_limit) return refuse_body();  // declared too long
         if (ec) return refuse(ec, server_.counters.head_timeouts);
+        if (!names_host_once(parser_->get())) return refuse_hostless();
         if (parser_->is_done()) return answer();
         if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
             return send_continue();
@@ -350,6 +355,16 @@ private:
             return send(problem(400, "malformed_request", "the request is not valid HTTP/1.1"),
                         false, false);
         }
+    }
+
+    // RFC 9112 §3.2: an HTTP/1.1 request without a Host, or with two, is
+    // answered 400; two differing ones are how a request is smuggled past
+    // a proxy that reads the other one.
+    void refuse_hostless() {
+        ++server_.counters.malformed;
+        linger_bytes_ = kLingerAfterHead;
+        send(problem(400, "malformed_request", "an HTTP/1.1 request names its Host once"), false,
+             false);
     }
 
     // A body over the limit, declared or met on the way: the pipeline still

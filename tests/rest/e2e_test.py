@@ -1185,6 +1185,23 @@ class ChunkedBodyTest(E2ETestCase):
         self.assertEqual(json.loads(body)["code"], "malformed_request")
         self.assertEqual(self.mc.request("GET", "/healthz")[0], 200)
 
+    def exchange(self, raw):
+        with socket.create_connection(("127.0.0.1", self.mc.port), timeout=30) as s:
+            s.sendall(raw)
+            head, _, body = s.makefile("rb").read().decode().partition("\r\n\r\n")
+        return head, body
+
+    def test_an_http_1_1_request_names_its_host_once(self):
+        # RFC 9112 §3.2; two differing Hosts are another way past a proxy.
+        for host in (b"", b"Host: a\r\nHost: b\r\n"):
+            head, body = self.exchange(b"GET /healthz HTTP/1.1\r\n" + host + b"\r\n")
+            self.assertTrue(head.startswith("HTTP/1.1 400"), head)
+            self.assertIn("connection: close", head.lower())
+            self.assertEqual(json.loads(body)["code"], "malformed_request")
+        # HTTP/1.0 had no Host yet.
+        head, body = self.exchange(b"GET /healthz HTTP/1.0\r\n\r\n")
+        self.assertTrue(head.startswith("HTTP/1.1 200"), head)
+
     def assert_refused_before_the_end(self, s):
         chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
         sent = 0
