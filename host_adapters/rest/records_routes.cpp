@@ -38,6 +38,15 @@ Response export_approval(const RouteContext& c) {
     return ok(call(c, api(c).concern_export, body));
 }
 
+// Ends the request unreleased: another officer declines it, or the one
+// who asked withdraws it; the body gives the reason.
+Response export_decline(const RouteContext& c) {
+    std::string body = c.request.body;
+    if (auto error = merge(body, "export_ref", c.params.at("export_ref"), "path")) return *error;
+    if (auto error = merge(body, "decline", true, "path")) return *error;
+    return ok(call(c, api(c).concern_export, body));
+}
+
 Response purge(const RouteContext& c) {
     std::string body = c.request.body;
     if (auto error = merge_idempotency_key(c.request, body)) return *error;

@@ -254,6 +254,7 @@ const std::vector<Route>& v1_routes() {
         {"POST", "/v1/concerns/{ref}/export-requests", true, export_request},
         {"GET", "/v1/export-requests/{export_ref}", false, export_request_view},
         {"POST", "/v1/export-requests/{export_ref}/approval", true, export_approval},
+        {"POST", "/v1/export-requests/{export_ref}/decline", true, export_decline},
         {"POST", "/v1/purge", true, purge},
         {"POST", "/v1/keys/rotate", true, keys_rotate},
         {"GET", "/v1/audit/verification", false, audit_verification},

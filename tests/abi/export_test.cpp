@@ -271,6 +271,71 @@ TEST_CASE("an export is not released with what was added after its request") {
     CHECK(contains(export_of(store, ref), new_address));
 }
 
+TEST_CASE("a second officer declines an export request, the one who asked withdraws one") {
+    // A request nobody will release must not wait in every officer's due
+    // steps for ever, and the decision not to release is recorded with why.
+    StoreFixture store;
+    const std::string ref = dossier_concern(store);
+    const json request{{"concern_ref", ref}, {"requester_relation", "suspected_perpetrator"}};
+    const json pending = store.mc().export_concern(actor("af-1", "officer"), request);
+    const std::string reason = "Reden-DISTINCT-5150: eerst met de jurist overleggen";
+    const json decline{{"export_ref", pending.at("export_ref")}, {"decline", true}};
+    const auto concern_export = store.mc().plugin().api().concern_export;
+    const auto with = [](json base, const json& more) {
+        base.update(more);
+        return base;
+    };
+    const auto refuses = [&](const std::string& who, const json& payload, const Expect& expected) {
+        expect_rejected(store, concern_export, actor(who, "officer").dump().c_str(),
+                        payload.dump().c_str(), expected, reason);
+    };
+    refuses("af-2", decline, {MC_E_PAYLOAD, "missing_field", "/reason"});
+    refuses("af-2", with(decline, {{"reason", " \n\t"}}),
+            {MC_E_PAYLOAD, "invalid_field", "/reason"});
+    refuses("af-2", with(decline, {{"reason", reason}, {"approve", true}}),
+            {MC_E_PAYLOAD, "invalid_field", "/decline"});
+    refuses("af-2", {{"export_ref", pending.at("export_ref")}, {"reason", reason}},
+            {MC_E_PAYLOAD, "invalid_field", "/reason"});
+    refuses("af-2", with(request, {{"decline", true}, {"reason", reason}}),
+            {MC_E_PAYLOAD, "invalid_field", "/decline"});
+    refuses("af-2",
+            {{"export_ref", "x_AAAAAAAAAAAAAAAAAAAAAA"}, {"decline", true}, {"reason", reason}},
+            {MC_E_NOT_FOUND, "not_found", "/export_ref"});
+    store.check_refused(concern_export, with(decline, {{"reason", reason}}),
+                        {"observer", "auditor", "admin", "integration"}, "export_concern");
+
+    const json declined =
+        store.mc().export_concern(actor("af-2", "officer"), with(decline, {{"reason", reason}}));
+    REQUIRE(matches_schema("export_pending", declined));
+    CHECK(declined.at("status") == "declined");
+    CHECK(declined.at("declined") == json{{"by", "af-2"}, {"at", kNow}, {"reason", reason}});
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export_declined'") ==
+          "1|\n");
+    const json due = store.mc().steps_due(actor("af-1", "officer")).at("due");
+    CHECK(std::none_of(due.begin(), due.end(), [](const json& step) {
+        return step.at("reminder") == "export_awaiting_approval";
+    }));
+    for (const json& after :
+         {json{{"export_ref", pending.at("export_ref")}, {"approve", true}},
+          json{{"export_ref", pending.at("export_ref")}}, with(decline, {{"reason", reason}})}) {
+        refuses("af-3", after, {MC_E_CONFLICT, "export_declined", "/export_ref"});
+    }
+
+    // The one who asked may take a request back; a released one cannot be.
+    const json asked_again = store.mc().export_concern(actor("af-1", "officer"), request);
+    const json withdrawn = store.mc().export_concern(
+        actor("af-1", "officer"),
+        {{"export_ref", asked_again.at("export_ref")}, {"decline", true}, {"reason", reason}});
+    CHECK(withdrawn.at("declined").at("by") == "af-1");
+    CHECK(store.sql("SELECT count(*) FROM audit WHERE action = 'concern.export_withdrawn'") ==
+          "1|\n");
+    const json third = store.mc().export_concern(actor("af-1", "officer"), request);
+    store.mc().export_concern(actor("af-2", "officer"),
+                              {{"export_ref", third.at("export_ref")}, {"approve", true}});
+    refuses("af-1", {{"export_ref", third.at("export_ref")}, {"decline", true}, {"reason", reason}},
+            {MC_E_CONFLICT, "export_released", "/export_ref"});
+}
+
 TEST_CASE("an export request retried under its key records one request") {
     // A host that lost the 201 asks again; a second pending dossier could be
     // released apart from the first.

@@ -2122,6 +2122,35 @@ class OfficerTest(SidecarCase):
                            "second_person_required")
         self.assertIsNone(self.call("POST", hold, "officer2", {"hold": False})[2]["legal_hold"])
 
+    def test_an_export_request_declined_by_the_second_officer_leaves_the_due_steps(self):
+        ref = self.submit("UNIT-EXPORT-NO", "export-no-0001")["concern_ref"]
+        status, _, pending = self.call("POST", "/v1/concerns/%s/export-requests" % ref, "officer",
+                                       {"requester_relation": "suspected_perpetrator"})
+        self.assertEqual(status, 201, pending)
+        decline = "/v1/export-requests/%s/decline" % pending["export_ref"]
+
+        def awaiting():
+            due = self.call("GET", "/v1/steps/due", "officer")[2]["due"]
+            return [s for s in due if s.get("export_ref") == pending["export_ref"]]
+
+        self.assertEqual(len(awaiting()), 1)
+        for body, status, code, pointer in [({}, 422, "missing_field", "/reason"),
+                                            ({"reason": "  "}, 422, "invalid_field", "/reason"),
+                                            ({"reason": "x", "decline": False}, 422,
+                                             "decline_mismatch", "/decline")]:
+            refused = self.assertProblem(self.call("POST", decline, "officer2", body), status, code)
+            self.assertEqual(refused["pointer"], pointer, body)
+        self.assertProblem(self.call("POST", decline, "auditor", {"reason": "x"}), 403, "forbidden")
+        self.assertEqual(len(awaiting()), 1)
+        status, _, declined = self.call("POST", decline, "officer2",
+                                        {"reason": "first ask the legal adviser"})
+        self.assertEqual((status, declined["status"]), (200, "declined"), declined)
+        self.assertEqual(declined["declined"]["reason"], "first ask the legal adviser")
+        self.assertEqual(awaiting(), [])
+        self.assertProblem(self.call("POST", "/v1/export-requests/%s/approval"
+                                     % pending["export_ref"], "officer2", {"approve": True}),
+                           409, "export_declined")
+
     def test_bad_export_and_hold_requests_name_the_field_and_change_nothing(self):
         ref = self.submit("UNIT-EXPORT-BAD", "export-bad-0001")["concern_ref"]
         path = "/v1/concerns/%s/export-requests" % ref

@@ -481,18 +481,30 @@ std::optional<ExportApproval> export_approval(const json& doc) {
     for (const char* key :
          {"concern_ref", "requester_relation", "withhold", "redact", "idempotency_key"}) {
         if (doc.contains(key)) {
-            throw invalid_field(std::string("/") + key,
-                                "an approval (or a look at the request) names only export_ref");
+            throw invalid_field(
+                std::string("/") + key,
+                "an approval, a decline or a look at the request names only export_ref");
         }
     }
-    return ExportApproval{doc.at("export_ref").get<std::string>(), doc.contains("approve")};
+    ExportApproval asked{doc.at("export_ref").get<std::string>(), doc.contains("approve"), {}};
+    if (doc.contains("decline")) {
+        if (asked.approve) throw invalid_field("/decline", "an approval or a decline, not both");
+        if (!doc.contains("reason")) throw missing_field("/reason");
+        asked.decline_reason = doc.at("reason").get<std::string>();
+    } else if (doc.contains("reason")) {
+        throw invalid_field("/reason", "a reason goes with decline");
+    }
+    return asked;
 }
 
 ExportRequest export_request(const json& doc) {
     if (!doc.contains("concern_ref")) throw missing_field("/concern_ref");
     if (!doc.contains("requester_relation")) throw missing_field("/requester_relation");
-    if (doc.contains("approve")) {
-        throw invalid_field("/approve", "a request is approved with its export_ref");
+    for (const char* key : {"approve", "decline", "reason"}) {
+        if (doc.contains(key)) {
+            throw invalid_field(std::string("/") + key,
+                                "a request is approved or declined with its export_ref");
+        }
     }
     ExportRequest r;
     r.concern_ref = doc.at("concern_ref").get<std::string>();
@@ -509,13 +521,21 @@ ExportRequest export_request(const json& doc) {
 
 json export_pending(const ExportRecord& record) {
     const json& request = record.request;
-    return {{"export_ref", record.ref},
-            {"concern_ref", request.at("concern_ref")},
-            {"status", "awaiting_approval"},
-            {"requester_relation", request.at("requester_relation")},
-            {"requested_by", record.requested_by},
-            {"requested_at", format_timestamp(record.requested_at)},
-            {"withheld", request.at("withhold")}};
+    json pending{{"export_ref", record.ref},
+                 {"concern_ref", request.at("concern_ref")},
+                 {"status", "awaiting_approval"},
+                 {"requester_relation", request.at("requester_relation")},
+                 {"requested_by", record.requested_by},
+                 {"requested_at", format_timestamp(record.requested_at)},
+                 {"withheld", request.at("withhold")}};
+    if (request.contains("declined")) {
+        const json& declined = request.at("declined");
+        pending["status"] = "declined";
+        pending["declined"] = {{"by", declined.at("by")},
+                               {"at", format_timestamp(declined.at("at").get<Timestamp>())},
+                               {"reason", declined.at("reason")}};
+    }
+    return pending;
 }
 
 }  // namespace meldcode::codec

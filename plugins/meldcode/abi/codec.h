@@ -54,14 +54,16 @@ nlohmann::json store_stats(const StoreStats& stats);
 nlohmann::json dossier(const Dossier& dossier);
 // An export request (the first of its two steps) and what it answers: no
 // content of the dossier, only what the approving officer must check.
-// A call naming an export_ref: its approval (with approve), or without
-// approve a look at the request before approving.
+// A call naming an export_ref: its approval (with approve), its decline
+// (with decline and a reason), or else a look at the request before
+// approving.
 struct ExportApproval {
     std::string export_ref;
     bool approve = false;
+    std::optional<std::string> decline_reason;
 };
-// The approval or look (export_ref, and approve or not), or nullopt for a
-// request; either throws naming a member that does not belong.
+// The approval, decline or look, or nullopt for a request; either throws
+// naming a member that does not belong.
 std::optional<ExportApproval> export_approval(const nlohmann::json& doc);
 ExportRequest export_request(const nlohmann::json& doc);
 nlohmann::json export_pending(const ExportRecord& record);

@@ -409,12 +409,15 @@ MC_API mc_status mc_concern_export(mc_instance* instance, const char* actor_json
         instance, actor_json, request_json, {"export_request", "export_answer", Op::export_concern},
         dossier_json, [](auto& service, const auto& actor, const json& doc) {
             if (const auto asked = meldcode::codec::export_approval(doc)) {
-                if (!asked->approve) {
-                    return meldcode::codec::export_pending(
-                               service.view_export(actor, asked->export_ref))
+                if (asked->approve) {
+                    return meldcode::codec::dossier(
+                               service.approve_export(actor, asked->export_ref))
                         .dump();
                 }
-                return meldcode::codec::dossier(service.approve_export(actor, asked->export_ref))
+                return meldcode::codec::export_pending(
+                           asked->decline_reason ? service.decline_export(actor, asked->export_ref,
+                                                                          *asked->decline_reason)
+                                                 : service.view_export(actor, asked->export_ref))
                     .dump();
             }
             const auto record = service.request_export(actor, meldcode::codec::export_request(doc));

@@ -359,6 +359,8 @@ public:
     virtual std::int64_t insert_export(const ExportRecord& record) = 0;
     virtual std::optional<ExportRecord> find_export(const std::string& export_ref) = 0;
     virtual void mark_export_released(std::int64_t id, const std::string& by, Timestamp at) = 0;
+    // Seals `record.request` again in place of the stored one (a decline).
+    virtual void replace_export_request(const ExportRecord& record) = 0;
 
     // Audit: append-only, each row linked to the one before (tamper-evident).
     virtual void append_audit(const AuditRecord& record) = 0;

@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/redaction.h"
+#include "core/text.h"
 #include "service/meldcode_service.h"
 
 namespace meldcode {
@@ -128,6 +129,11 @@ ExportRecord unreleased(StoreTransaction& tx, const std::string& export_ref) {
         throw Error(MC_E_CONFLICT, "export_released", "this export was released before",
                     "/export_ref");
     }
+    if (record->request.contains("declined")) {
+        throw Error(MC_E_CONFLICT, "export_declined",
+                    "this export request was declined or withdrawn; ask again to release it",
+                    "/export_ref");
+    }
     return std::move(*record);
 }
 
@@ -234,6 +240,23 @@ ExportRecord MeldcodeService::view_export(const Actor& actor, const std::string&
             select(tx, {record.request.at("concern_ref").get<std::string>(), std::nullopt});
         require_unchanged(record, tx.whole_chronology(concern));
         audit(tx, actor, "concern.export_request_read", concern.id);
+    });
+    return record;
+}
+
+ExportRecord MeldcodeService::decline_export(const Actor& actor, const std::string& export_ref,
+                                             const std::string& reason) {
+    authorize(actor, Operation::export_concern);
+    if (blank(reason)) throw invalid_field("/reason", "say why the export is not released");
+    ExportRecord record;
+    store_->transaction([&](StoreTransaction& tx) {
+        record = unreleased(tx, export_ref);
+        record.request["declined"] = {{"by", actor.id}, {"at", clock_->now()}, {"reason", reason}};
+        tx.replace_export_request(record);
+        audit(tx, actor,
+              record.requested_by == actor.id ? "concern.export_withdrawn"
+                                              : "concern.export_declined",
+              record.concern);
     });
     return record;
 }

@@ -262,6 +262,11 @@ public:
     // asked, for whom, what is withheld and why. Refused as an approval would
     // be when it can no longer be released (export_released, concern_changed).
     ExportRecord view_export(const Actor& actor, const std::string& export_ref);
+    // Ends a request unreleased, with the reason recorded: the second
+    // officer declines it, or the one who asked withdraws it. It leaves the
+    // due steps, and nobody can release it any more (export_declined).
+    ExportRecord decline_export(const Actor& actor, const std::string& export_ref,
+                                const std::string& reason);
     // The draft of a melding to Veilig Thuis from the concern as recorded
     // (service/melding_draft.cpp, core/melding_draft.h); reads, stores
     // nothing but its audit row ("concern.melding_draft").

@@ -93,8 +93,10 @@ void MeldcodeService::collect_due(StoreTransaction& tx, Day today, Timestamp now
     }
     // Due the day it was asked: the second officer has nothing to wait for.
     // A request the concern changed after can no longer be released
-    // (approve_export): not listed, the first officer asks again.
+    // (approve_export): not listed, the first officer asks again. Nor is
+    // one declined or withdrawn (decline_export).
     for (const auto& x : tx.exports_awaiting_approval()) {
+        if (x.record.request.contains("declined")) continue;
         if (x.record.request.value("version", json()) != tx.concern_version(x.concern.id)) continue;
         add(x.concern, "approve_export", calendar_->local_day(x.record.requested_at),
             Reminder::export_awaiting_approval, x.record.ref);

@@ -859,6 +859,14 @@ public:
         return read_export(crypto_, q, 0);
     }
 
+    void replace_export_request(const ExportRecord& r) override {
+        auto q = query("UPDATE export_requests SET request = ?2, key_id = ?3 WHERE id = ?1");
+        q.bind(1, r.id);
+        q.bind_blob(2, crypto_.seal_record(r.request.dump(), export_context(r.ref)));
+        q.bind(3, crypto_.active_key_id());
+        q.run();
+    }
+
     void mark_export_released(std::int64_t id, const std::string& by, Timestamp at) override {
         auto q =
             query("UPDATE export_requests SET released_by = ?2, released_at = ?3 WHERE id = ?1");
