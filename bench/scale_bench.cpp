@@ -93,6 +93,7 @@ public:
     PromptClaims* shared_prompt_claims() override { return inner_->shared_prompt_claims(); }
     bool checkpoint() override { return inner_->checkpoint(); }
     StoreStats stats() const override { return inner_->stats(); }
+    std::optional<std::uint64_t> free_bytes() const override { return inner_->free_bytes(); }
 
 private:
     std::unique_ptr<Store> inner_;

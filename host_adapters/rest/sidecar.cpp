@@ -512,15 +512,26 @@ void Sidecar::audit_acting_refusal(const Identity& identity, const ActingRefusal
 // again, so an orchestrator should route elsewhere and restart it.
 Response Sidecar::readiness() const {
     try {
-        if (!mc_.store_stats().value("stopped", false)) {
-            return {200, "application/json", R"({"status":"ready"})", {}};
+        if (mc_.store_stats().value("stopped", false)) {
+            return problem(503, "store_stopped",
+                           "a write to disk failed, so the store takes no more calls; restart the "
+                           "sidecar");
         }
-        return problem(503, "store_stopped",
-                       "a write to disk failed, so the store takes no more calls; restart the "
-                       "sidecar");
+        mc_.probe_store();
+        return {200, "application/json", R"({"status":"ready"})", {}};
     } catch (const meldcode::sdk::Error& e) {
-        log_.log(Level::error, "store_stats_failed", {{"code", e.code()}});
-        return problem(503, "not_ready", "the store cannot say how it is");
+        // The plugin's own text may name the database server: the log has
+        // the code, the unauthenticated answer only what to do.
+        log_.log(Level::error, "store_not_ready", {{"code", e.code()}});
+        if (e.code() == "key_unknown") {
+            return problem(503, "key_unknown",
+                           "another instance writes under a key this one's key ring lacks: give "
+                           "it the current key ring and restart it");
+        }
+        if (e.code() == "disk_full") {
+            return problem(503, "disk_full", "the store's disk has less than 64 MiB free");
+        }
+        return problem(503, "not_ready", "the store cannot take calls now");
     }
 }
 

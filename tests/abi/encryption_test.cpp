@@ -222,3 +222,27 @@ TEST_CASE("meldcode-admin keys-rotate stops, and says why, while a host writes w
     check_content(store, store.only_concern_ref("VHE-2"));
     CHECK(store.mc().verify_audit(kAuditor).at("ok") == true);
 }
+
+TEST_CASE("an instance whose key ring lacks the key another one writes under is not ready",
+          "[postgres]") {
+    // Two processes on one store; the second was given a new key ring and
+    // writes under its new key, the first was not: it cannot read what the
+    // second writes, and its readiness probe says so before a call fails.
+    StoreFixture store;
+    write_content(store, "VHE-1");
+    const auto& api = plugin()->api();
+    mc_instance* stale = nullptr;
+    REQUIRE(api.open(store.config().dump().c_str(), &stale) == MC_OK);
+    CHECK(api.store_probe(stale) == MC_OK);
+
+    json ring = fixture_ring(store);
+    ring["keys"]["k-new"] = std::string(64, 'c');
+    ring["active"] = "k-new";
+    store.reopen_with_keys(key_ring_file(store, "both.keys", ring));
+    CHECK(api.store_probe(stale) == MC_OK);  // nothing written under k-new yet
+    write_content(store, "VHE-2");
+    CHECK(api.store_probe(stale) == MC_E_KEY);
+    CHECK(std::string(api.last_error()->code) == "key_unknown");
+    CHECK(api.store_probe(store.mc().handle()) == MC_OK);
+    api.close(stale);
+}

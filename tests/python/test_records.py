@@ -73,11 +73,12 @@ class RecordsTest(StoreTest):
         self.assertGreater(after["commits"], before["commits"])
         self.assertEqual(after["commits_within"][-1]["le"], 2.5)
         self.assertLessEqual(after["commits_within"][-1]["commits"], after["commits"])
+        self.assertIsNone(self.mc.probe_store())  # ready
 
     def test_call_refuses_a_function_that_does_not_take_actor_and_request(self):
         for function in ("mc_audit_verify", "mc_audit_record", "mc_extensions_get",
                          "mc_steps_due", "mc_catalog_get", "mc_workflow_get", "mc_prompt_open",
-                         "mc_store_stats"):
+                         "mc_store_stats", "mc_store_probe"):
             with self.assertRaises(ArgumentError) as caught:
                 self.mc.call(function, AUDITOR, {})
             self.assertEqual(caught.exception.code, "not_an_actor_request_function")

@@ -1007,6 +1007,34 @@ class StoreStoppedTest(E2ETestCase):
         self.assertEqual(report(3)[0], 201)
 
 
+class DiskNearlyFullTest(E2ETestCase):
+    """Readiness says the store's disk is nearly full before writes fail,
+    and ready again once there is room."""
+
+    def test_the_sidecar_is_not_ready_while_its_disk_is_nearly_full(self):
+        if POSTGRES_STATE:
+            self.skipTest("the SQLite file's own disk")
+        workdir = new_workdir()
+        # A disk of its own, small enough to fill: 80 MiB of memory.
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", workdir],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            self.skipTest("mounting a small disk needs root: " + mounted.stderr.strip())
+        self.addCleanup(subprocess.run, ["umount", workdir], check=True)
+        tok, entries = make_tokens()
+        mc = Sidecar(entries, workdir=workdir).start()
+        self.addCleanup(mc.stop)
+        self.assertEqual(mc.request("GET", "/readyz")[:3:2], (200, {"status": "ready"}))
+        filler = os.path.join(workdir, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"\0" * (24 << 20))
+        status, _, body = mc.request("GET", "/readyz")
+        self.assertEqual((status, body["code"]), (503, "disk_full"), body)
+        self.assertIn("store_not_ready", mc.log_text())
+        os.remove(filler)
+        self.assertEqual(mc.request("GET", "/readyz")[0], 200)
+
+
 class ShutdownTest(E2ETestCase):
     def test_sigterm_during_a_burst_loses_nothing_acknowledged(self):
         tok, entries = make_tokens()

@@ -48,6 +48,7 @@ _SIGNATURES = {
     "mc_extensions_get": ([ctypes.c_void_p, _OUT], ctypes.c_int),
     "mc_prompt_open": ([ctypes.c_void_p, ctypes.c_char_p, _OUT], ctypes.c_int),
     "mc_store_stats": ([ctypes.c_void_p, _OUT], ctypes.c_int),
+    "mc_store_probe": ([ctypes.c_void_p], ctypes.c_int),
     "mc_notifications_set": ([ctypes.c_void_p, NOTIFY_FN, ctypes.c_void_p], ctypes.c_int),
     "mc_events_ack": ([ctypes.c_void_p, ctypes.c_char_p], ctypes.c_int),
     "mc_events_replay": ([ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,

@@ -144,6 +144,11 @@ class Meldcode:
         """How the store has been committing since it was opened (``store_stats``)."""
         return self._answer(lambda out: self.plugin.function("mc_store_stats")(self._live(), out))
 
+    def probe_store(self) -> None:
+        """Raises unless the store can take calls now (``mc_store_probe``), for a readiness probe."""
+        if self.plugin.function("mc_store_probe")(self._live()) != 0:
+            raise self.plugin.last_error()
+
     def catalog(self, locale: Optional[str] = None) -> Json:
         """The signal catalog in ``locale`` ("nl", "en"; None: the configured default)."""
         return self._localized("mc_catalog_get", locale)

@@ -319,6 +319,15 @@ MC_API mc_status mc_extensions_get(mc_instance* instance, char** extensions_json
  * Since ABI 1.3. */
 MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json);
 
+/* Whether the store can take calls now, for a readiness probe: MC_OK, or
+ * MC_E_STORAGE when it is stopped (see mc_store_stats), its server cannot be
+ * reached, or its disk has less than 64 MiB free (code "disk_full"), or
+ * MC_E_KEY ("key_unknown") when another process that shares the store writes
+ * under a key this instance's key ring lacks. Runs one transaction that
+ * writes nothing; takes no actor, audits nothing, holds no content. Since
+ * ABI 1.4. */
+MC_API mc_status mc_store_probe(mc_instance* instance);
+
 /* Called with a notification (schemas/notification.schema.json) carrying ids
  * only, never content: "concern_created" and "step_due" with the concern_ref;
  * "feedback_ready" (the officer gave feedback: tell the observer the signal

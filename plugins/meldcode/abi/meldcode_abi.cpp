@@ -587,6 +587,10 @@ MC_API mc_status mc_store_stats(mc_instance* instance, char** stats_json) {
     });
 }
 
+MC_API mc_status mc_store_probe(mc_instance* instance) {
+    return meldcode::abi::guard([&] { service_of(instance).probe_store(); });
+}
+
 MC_API mc_status mc_notifications_set(mc_instance* instance, mc_notify_fn fn, void* user_data) {
     return meldcode::abi::guard([&] {
         auto& service = service_of(instance);

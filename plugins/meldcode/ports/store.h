@@ -315,6 +315,9 @@ public:
     // change an officer must see before acting (an action, new signals, a
     // host event), so it is the concern's version for If-Match.
     virtual std::int64_t concern_version(ConcernId concern) = 0;
+    // The key the newest audit row's chain is under: the active key of the
+    // process that wrote last (nullopt before the first row).
+    virtual std::optional<std::string> newest_write_key() = 0;
     // False when an event with this host event id was stored before.
     virtual bool claim_host_event(const std::string& event_id) = 0;
     // Events (StoredEvent): kept in the change's transaction, removed once
@@ -443,6 +446,9 @@ public:
 
     // How its commits went; reads nothing stored and takes no lock.
     virtual StoreStats stats() const = 0;
+    // Bytes free for the store's files on their disk, where the adapter
+    // writes them (SQLite); nullopt where a server does (PostgreSQL).
+    virtual std::optional<std::uint64_t> free_bytes() const = 0;
 };
 
 }  // namespace meldcode

@@ -193,6 +193,27 @@ StoreStats MeldcodeService::store_stats() const {
     return stats;
 }
 
+// Below this, a commit may soon fail half-way into the log: SQLite grows
+// its log by up to a checkpoint's worth of pages (about 4 MiB) before it
+// starts again, and a key rotation or purge writes more in one go.
+constexpr std::uint64_t kMinFreeBytes = std::uint64_t{64} << 20;
+
+void MeldcodeService::probe_store() {
+    store_->transaction([&](StoreTransaction& tx) {
+        const auto key = tx.newest_write_key();
+        if (key && !crypto_->has_key(*key)) {
+            throw Error(MC_E_KEY, "key_unknown",
+                        "the store's newest records are under a key this instance's key ring "
+                        "lacks: give it the current key ring and restart it");
+        }
+    });
+    const auto free = store_->free_bytes();
+    if (free && *free < kMinFreeBytes) {
+        throw Error(MC_E_STORAGE, "disk_full",
+                    "the store's disk has less than 64 MiB free: writes are about to fail");
+    }
+}
+
 std::int64_t MeldcodeService::replay_events(Timestamp older_than, int limit) {
     const Timestamp now = clock_->now();
     const auto notifications = events_.unacknowledged(now - older_than, limit, now);

@@ -295,6 +295,12 @@ public:
 
     // How the store's commits went, for the operator (no content, no ids).
     StoreStats store_stats() const;
+    // Throws unless the store can take calls now, for a readiness probe: it
+    // answers a transaction (MC_E_STORAGE when stopped or unreachable), the
+    // newest writes are under a key this ring holds (MC_E_KEY, key_unknown:
+    // another process rotated to a key this one was not given), and its disk
+    // has room for the log to grow (MC_E_STORAGE, disk_full).
+    void probe_store();
     // Events (service/event_log.h): the host has this one durably.
     void acknowledge_event(const std::string& event_id) { events_.acknowledge(event_id); }
     // Notifies again, under their event ids, at most `limit` events kept at

@@ -154,6 +154,8 @@ public:
     // database operator's (docs/postgresql.md), not a connection's.
     bool checkpoint() override { return true; }
 
+    std::optional<std::uint64_t> free_bytes() const override { return std::nullopt; }
+
     StoreStats stats() const override {
         StoreStats stats = commit_times_.read();
         stats.waiting = group_.waiting();

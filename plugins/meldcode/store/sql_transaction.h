@@ -473,6 +473,12 @@ public:
         q.run();
     }
 
+    std::optional<std::string> newest_write_key() override {
+        const auto head = audit::read_head(db_);
+        if (!head) return std::nullopt;
+        return head->key_id;
+    }
+
     std::int64_t concern_version(ConcernId concern) override {
         auto q = query("SELECT coalesce(max(id), 0) FROM entries WHERE concern_id = ?1");
         q.bind(1, concern);

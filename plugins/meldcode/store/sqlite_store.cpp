@@ -1,6 +1,7 @@
 #include "sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -193,6 +194,7 @@ public:
                 std::shared_ptr<const Crypto> crypto)
         : lock_(std::move(lock)),
           connection_(std::move(db)),
+          path_(path),
           log_(path),
           checkpointer_(path, connection_.db()),
           crypto_(std::move(crypto)) {
@@ -266,6 +268,13 @@ public:
         return stats;
     }
 
+    // What an unprivileged writer may still use of the store file's disk.
+    std::optional<std::uint64_t> free_bytes() const override {
+        struct statvfs disk {};
+        if (::statvfs(path_.c_str(), &disk) != 0) return std::nullopt;
+        return std::uint64_t{disk.f_bavail} * disk.f_frsize;
+    }
+
 private:
     // BEGIN IMMEDIATE takes the write lock up front: a transaction that reads
     // and then writes cannot fail half-way on another process's lock
@@ -308,6 +317,7 @@ private:
 
     std::unique_ptr<sqlite::StoreLock> lock_;  // released after the connection closes
     Connection connection_;
+    std::string path_;
     sqlite::LogFile log_;                // after the connection, which created the log
     sqlite::Checkpointer checkpointer_;  // stopped before the connection closes
     std::shared_ptr<const Crypto> crypto_;

@@ -87,6 +87,7 @@ struct Api {
     // ABI 1.4: events kept until acknowledged (ABI.md, "Events").
     decltype(&mc_events_ack) events_ack;
     decltype(&mc_events_replay) events_replay;
+    decltype(&mc_store_probe) store_probe;
 };
 
 // One loaded copy of libmeldcode. Keep it alive as long as any Instance.
@@ -234,6 +235,7 @@ private:
         bind(api_.concern_melding_draft, "mc_concern_melding_draft");  // ABI 1.3
         bind(api_.events_ack, "mc_events_ack");                        // ABI 1.4
         bind(api_.events_replay, "mc_events_replay");
+        bind(api_.store_probe, "mc_store_probe");
     }
 
     boost::dll::shared_library library_;
@@ -275,7 +277,8 @@ public:
             "mc_close",        "mc_steps_due",   "mc_audit_verify",
             "mc_audit_record", "mc_catalog_get", "mc_extensions_get",
             "mc_workflow_get", "mc_prompt_open", "mc_notifications_set",
-            "mc_store_stats",  "mc_events_ack",  "mc_events_replay"};
+            "mc_store_stats",  "mc_events_ack",  "mc_events_replay",
+            "mc_store_probe"};
         return other_shapes.count(function) == 0;
     }
 
@@ -391,6 +394,14 @@ public:
     // How the store has been committing (schemas/store_stats.schema.json).
     json store_stats() const {
         return instance_answer(plugin_->api().store_stats, "mc_store_stats failed");
+    }
+
+    // Throws unless the store can take calls now (mc_store_probe): for a
+    // readiness probe.
+    void probe_store() const {
+        if (plugin_->api().store_probe(handle_) != MC_OK) {
+            plugin_->last_error("mc_store_probe failed");
+        }
     }
 
     // The host has the notification with this event_id durably (ABI.md,

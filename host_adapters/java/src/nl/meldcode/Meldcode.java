@@ -166,6 +166,13 @@ public final class Meldcode implements AutoCloseable {
         return plugin.answer(plugin.function("mc_store_stats"), new Object[] {live()});
     }
 
+    /** Throws unless the store can take calls now (mc_store_probe), for a readiness probe. */
+    public void probeStore() {
+        if (plugin.function("mc_store_probe").invokeInt(new Object[] {live()}) != 0) {
+            throw plugin.lastError();
+        }
+    }
+
     /** The signal catalog in a locale ("nl", "en"; null: the configured default). */
     public String catalog(String locale) {
         return localized("mc_catalog_get", locale);
@@ -247,7 +254,7 @@ public final class Meldcode implements AutoCloseable {
             "mc_info", "mc_last_error", "mc_free", "mc_open", "mc_close", "mc_steps_due",
             "mc_audit_verify", "mc_audit_record", "mc_catalog_get", "mc_workflow_get",
             "mc_extensions_get", "mc_notifications_set", "mc_prompt_open", "mc_store_stats",
-            "mc_events_ack", "mc_events_replay");
+            "mc_events_ack", "mc_events_replay", "mc_store_probe");
 
     /** {@code function(instance, actor, &out)}: the shape of mc_steps_due and mc_audit_verify. */
     private String actorOnly(String function, String actor) {

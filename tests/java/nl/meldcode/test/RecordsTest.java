@@ -76,13 +76,15 @@ public final class RecordsTest {
         try (Store store = new Store()) {
             for (String function : new String[] {"mc_audit_verify", "mc_audit_record",
                          "mc_extensions_get", "mc_steps_due", "mc_catalog_get",
-                         "mc_workflow_get", "mc_prompt_open", "mc_store_stats"}) {
+                         "mc_workflow_get", "mc_prompt_open", "mc_store_stats",
+                         "mc_store_probe"}) {
                 MeldcodeException e = Check.fails(() -> store.mc.call(function, AUDITOR, "{}"));
                 Check.equal("not_an_actor_request_function", e.code());
                 Check.contains(e.getMessage(), function);
             }
             Check.contains(store.mc.verifyAudit(AUDITOR), "\"ok\":true");
             Check.contains(store.mc.storeStats(), "\"commits_within\":[");
+            store.mc.probeStore();  // ready: no exception
         }
     }
 }
