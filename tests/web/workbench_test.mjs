@@ -408,6 +408,48 @@ describe("workbench", () => {
     await context.close();
   });
 
+  test("what fails outside an action's form says in Dutch what did not happen: loading, the legal hold, the export", async () => {
+    const ref = await concern(s.sidecar, 23);
+    const { page, context } = await openWorkbench();
+    const refuse = (status, detail) => (route) => route.fulfill({ status, contentType: "application/problem+json",
+      body: JSON.stringify({ title: "refused", code: "internal_error", pointer: "", detail }) });
+    const alert = page.locator("[data-problem]");
+    /** The headline in Dutch, naming what failed; the server's English only as the marked second line. */
+    const said = async (headline, detail) => {
+      await alert.filter({ hasText: headline }).waitFor();
+      const first = await alert.locator("p").first().innerText();
+      assert.match(first, headline);
+      assert.doesNotMatch(first, /could not|failed|error|store|internal/i);
+      if (detail) assert.equal(await alert.locator("[data-refusal-detail] [lang=en]").innerText(), detail);
+      else assert.equal(await alert.locator("[data-refusal-detail]").count(), 0);
+    };
+
+    await page.route((url) => url.pathname === "/v1/concerns", refuse(500, "could not read the store"));
+    await page.getByRole("button", { name: "Toepassen" }).click();
+    await said(/^De lijst met zorgen kon niet worden geladen\. Probeer het opnieuw/, "could not read the store");
+
+    await page.route(`**/v1/concerns/${ref}?*`, refuse(503, "the store is busy"));
+    await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+    await said(/^De zorg kon niet worden geladen\./, "the store is busy");
+    await page.unrouteAll();
+
+    await page.reload();
+    await page.route(`**/v1/concerns/${ref}/legal-hold`, refuse(500, "could not write the hold"));
+    await page.locator("[data-hold]").click();
+    await said(/^De bewaarplicht is niet gewijzigd\./, "could not write the hold");
+
+    await page.route(`**/v1/concerns/${ref}/export-requests`, (route) => route.abort("internetdisconnected"));
+    await page.getByLabel("Een mogelijk slachtoffer").check();
+    await page.locator("[data-export]").click();
+    await said(/^Het inzageverzoek is niet vastgelegd\. Er is geen verbinding met de server\./);
+
+    await page.route("**/v1/export-requests/x_abc", refuse(500, "could not read the request"));
+    await page.goto(`${s.ui.url}/ui/index.html#/exports/x_abc`);
+    await said(/^Het inzageverzoek kon niet worden geladen\./, "could not read the request");
+    assert.deepEqual(await seriousViolations(page), []);
+    await context.close();
+  });
+
   test("the chronology reads as the forms do: choices by their labels, Ja/Nee, local times, Dutch roles, the form's order", async () => {
     const ref = await concern(s.sidecar, 5);
     await toMonitoring(ref);
