@@ -476,6 +476,27 @@ describe("workbench", () => {
     await context.close();
   });
 
+  test("an event from the corporation's system reads in words: its kind as the title, its members by their Dutch names", async () => {
+    const ref = await concern(s.sidecar, 24);
+    const r = await s.sidecar.call("POST", "/v1/host-events", { as: "integration", body: { event_id: `EV-24-${Date.now()}`,
+      unit_id: "unit-24", kind: "repeated_repair", occurred_at: now(-1), count: 3, element: "door", description: "Deur opnieuw ingetrapt." } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    const entry = page.locator('.mc-chronology > li[data-kind="host_event"]');
+    await entry.waitFor();
+    const text = await entry.innerText();
+    assert.match(text, /^Herhaalde reparatie/);
+    assert.match(text, /\(systeemkoppeling\)/);
+    assert.match(text, /Aantal keer gerepareerd\s+3/);
+    assert.match(text, /Onderdeel\s+Deur/);
+    assert.match(text, /Omschrijving\s+Deur opnieuw ingetrapt\./);
+    assert.match(text, /Kenmerk in het systeem van de corporatie\s+EV-24-/);
+    assert.doesNotMatch(text, /repeated_repair|event_id|\bkind\b|\bcount\b|\belement\b|description|integration/);
+    // The export form names the entry the same way.
+    assert.equal(await page.getByLabel(/Herhaalde reparatie, /).count(), 1);
+    await context.close();
+  });
+
   test("assign: one line, Enter records it, and the officer can take the concern on themselves", async () => {
     const ref = await concern(s.sidecar, 6);
     const { page, context } = await openWorkbench(`#/concerns/${ref}`);

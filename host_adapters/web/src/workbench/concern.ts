@@ -11,7 +11,7 @@ import "./action-form.js";
 import { lastAssessment } from "./framework.js";
 import { formatDate } from "./list.js";
 import { problemAlert, problemOf, refusalOf, type Refusal } from "./refusal.js";
-import { fieldValue, formatDateTime } from "./values.js";
+import { fieldValue, formatDateTime, hostEntryFacts, hostEntryTitle } from "./values.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
 type HoldReason = NonNullable<LegalHoldRequest["reason"]>;
@@ -269,7 +269,7 @@ export class ConcernPage extends LightElement {
   private entryTitle(e: Entry): string {
     const data = e.data as Record<string, unknown>;
     return e.kind === "action" ? action(this.workflow, String(data.action))?.label ?? String(data.action)
-      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : t("kind_host_event");
+      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : hostEntryTitle(e.kind, data);
   }
 
   private entry(e: Entry): TemplateResult {
@@ -309,8 +309,10 @@ export class ConcernPage extends LightElement {
     })}</dl>`;
   }
 
+  /** A host event or a household's move: its members in words (values.ts). */
   private plain(d: Record<string, unknown>): TemplateResult {
-    return html`<dl class="mc-facts">${Object.entries(d).map(([k, v]) => html`<dt>${k}</dt><dd>${this.value(v)}</dd>`)}</dl>`;
+    return html`<dl class="mc-facts">${hostEntryFacts(d).map((f) => html`<dt>${f.label}</dt>
+      <dd data-chron-field=${f.name}>${this.value(f.value)}</dd>`)}</dl>`;
   }
 
   private value(v: unknown): string {
