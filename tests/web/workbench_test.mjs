@@ -112,6 +112,43 @@ async function toMonitoring(ref) {
 }
 
 describe("workbench", () => {
+  test("after signing in, and from the list to a concern and back, the focus is on the new page's heading", async () => {
+    const ref = await concern(s.sidecar, 25);
+    const officer = await startUi(s.sidecar, "af-focus");
+    const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    /** The focused element: a heading of the page, with its text. */
+    const focused = (name) => page.waitForFunction((n) => {
+      const a = document.activeElement;
+      return a?.matches("h2[data-page-heading]") && a.textContent.trim() === n;
+    }, name, { timeout: 5000 });
+    await page.goto(`${s.ui.url}/ui/index.html`);
+    await page.getByLabel("Gebruikersnaam").fill("af-focus");
+    await page.getByLabel("Wachtwoord").fill(PASSWORD);
+    await page.getByLabel(/Code uit je authenticator-app/).fill(officer.nextCode());
+    await page.getByLabel(/Code uit je authenticator-app/).press("Enter");
+    await focused("Zorgen");
+
+    await page.locator(`a[href="#/concerns/${ref}"]`).waitFor();
+    await tabTo(page, `a[href="#/concerns/${ref}"]`);
+    await page.keyboard.press("Enter");
+    await focused(`Zorg ${ref}`);
+    await page.locator("[data-fact=state]").waitFor();
+    assert.ok(await page.evaluate(() => document.activeElement?.id === "mc-concern-title"), "still there once the concern came");
+
+    await page.keyboard.press("Shift+Tab");  // "Terug naar de lijst", just above the heading
+    assert.ok(await page.evaluate(() => document.activeElement?.matches('mc-concern-page a[href="#/"]')));
+    await page.keyboard.press("Enter");
+    await focused("Zorgen");
+    // The browser's back button too.
+    await page.goBack();
+    await focused(`Zorg ${ref}`);
+    assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), [], "only the session asked for before signing in");
+    await officer.stop();
+    await context.close();
+  });
+
   test("the list shows the acute concern first, the reminders beside it, and passes axe", async () => {
     // The acute one is the older: newest first would put it last.
     const acute = await concern(s.sidecar, 1, { acute: true });

@@ -183,13 +183,13 @@ export class ConcernPage extends LightElement {
   override render(): TemplateResult {
     const c = this.concern;
     return html`<p class="utrecht-paragraph"><a class="utrecht-link" href="#/">${t("back_to_list")}</a></p>
+      <h2 class="utrecht-heading-2" id="mc-concern-title" data-page-heading tabindex="-1">${t("concern")} ${this.ref}</h2>
       ${problemAlert(this.problem)}
       ${c ? this.page(c) : this.problem ? nothing : html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`}`;
   }
 
   private page(c: Concern): TemplateResult {
-    return html`<h2 class="utrecht-heading-2" id="mc-concern-title">${t("concern")} ${c.concern_ref}</h2>
-      ${this.notice ? html`<div class="utrecht-alert utrecht-alert--ok mc-notice-saved" role="status" tabindex="-1">
+    return html`${this.notice ? html`<div class="utrecht-alert utrecht-alert--ok mc-notice-saved" role="status" tabindex="-1">
         <p class="utrecht-paragraph">${this.notice}</p></div>` : nothing}
       <div class="mc-columns">
         <div>

@@ -76,7 +76,7 @@ export class ExportApproval extends LightElement {
 
   override render(): TemplateResult {
     return html`<p class="utrecht-paragraph"><a class="utrecht-link" href="#/">${t("back_to_list")}</a></p>
-      <h2 class="utrecht-heading-2">${t("export_approval_title")}</h2>
+      <h2 class="utrecht-heading-2" data-page-heading tabindex="-1">${t("export_approval_title")}</h2>
       <p class="utrecht-paragraph">${t("export_approval_intro")}</p>
       ${problemAlert(this.refusal)}
       ${this.pending ? this.request(this.pending) : nothing}

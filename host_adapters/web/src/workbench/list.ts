@@ -80,7 +80,7 @@ export class ConcernList extends LightElement {
   override render(): TemplateResult {
     return html`<div class="mc-columns">
       <section aria-labelledby="mc-list-title">
-        <h2 class="utrecht-heading-2" id="mc-list-title">${t("concerns")}</h2>
+        <h2 class="utrecht-heading-2" id="mc-list-title" data-page-heading tabindex="-1">${t("concerns")}</h2>
         ${this.filters()}
         ${problemAlert(this.problem)}
         ${this.loading ? html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`

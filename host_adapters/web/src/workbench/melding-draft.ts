@@ -62,7 +62,7 @@ export class MeldingDraftPage extends LightElement {
 
   private document(d: MeldingDraft): TemplateResult {
     return html`<article class="mc-melding-draft" lang="nl" data-melding-draft>
-      <h2 class="utrecht-heading-2">${d.title}</h2>
+      <h2 class="utrecht-heading-2" data-page-heading tabindex="-1">${d.title}</h2>
       <p class="utrecht-paragraph mc-hint">Opgesteld op ${d.dated}</p>
       <p class="utrecht-paragraph mc-melding-draft__notice">${d.notice}</p>
       ${d.sections.map((s, i) => html`<section data-section=${s.id}>
