@@ -129,10 +129,11 @@ describe("capture page", () => {
 
   test("quick hide: Escape replaces the page, and history, storage and cache hold nothing of the form", async () => {
     const { page, context } = await openCapture();
-    const historyBefore = await page.evaluate(() => history.length);
     await page.getByRole("button", { name: "Ja", exact: true }).tap();
     await page.locator("[data-category]").first().tap();
     await page.getByLabel(/Wil je iets toevoegen/).fill("GEHEIM-kind-huilde");
+    // The screens are history entries (the back button): quick hide itself adds none.
+    const historyBefore = await page.evaluate(() => history.length);
     await page.keyboard.press("Escape");
     await page.waitForURL(/neutral\.html$/);
     assert.equal(await page.evaluate(() => history.length), historyBefore, "no history entry added");
@@ -150,6 +151,84 @@ describe("capture page", () => {
     // Back leads to where the phone was before the form, never to the form.
     await page.goBack().catch(() => undefined);
     assert.doesNotMatch(page.url(), /capture\.html/);
+    // Forward, over the entries the form's screens were: the neutral page, never the form.
+    for (let i = 0; i < 3; i++) {
+      await page.goForward().catch(() => undefined);
+      await page.waitForURL(/neutral\.html$|about:blank/);
+      assert.doesNotMatch(await page.locator("body").innerText(), /GEHEIM|bewoners|werkbon|niet compleet/);
+    }
+    await context.close();
+  });
+
+  test("the back button goes to the previous screen, keeping what was tapped and typed; the address and history hold none of it", async () => {
+    const { page, context, errors } = await openCapture();
+    const headingFocused = () => page.evaluate(() => document.activeElement?.matches("h1[tabindex='-1']") ?? false);
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator('[data-screen="category"]').waitFor();
+    assert.ok(await headingFocused(), "the new screen's heading has the focus");
+    await page.locator("[data-category]").first().tap();
+    const signal = page.locator("[data-group=signals]").first();
+    await signal.tap();
+    await page.getByLabel(/Wil je iets toevoegen/).fill("GEHEIM-deur-ingetrapt");
+    const value = await signal.getAttribute("data-value");
+    const kept = () => page.evaluate(() => [location.href, JSON.stringify(history.state)]);
+    for (const text of await kept()) {
+      assert.doesNotMatch(text, /GEHEIM|#|\?/);
+      assert.ok(!text.includes(value), "no signal in the address or the history");
+    }
+
+    await page.goBack();
+    await page.locator('[data-screen="category"]').waitFor();
+    assert.ok(await headingFocused(), "back: the heading has the focus");
+    await page.goForward();
+    await page.locator('[data-screen="signals"]').waitFor();
+    assert.ok(await page.locator("[data-group=signals] input").first().isChecked(), "the signal is still chosen");
+    assert.equal(await page.getByLabel(/Wil je iets toevoegen/).inputValue(), "GEHEIM-deur-ingetrapt");
+    await page.goBack();
+    await page.goBack();
+    await page.locator('[data-screen="question"]').waitFor();
+    assert.deepEqual(JSON.parse((await kept())[1]), { screen: "question", step: 0 });
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    await page.locator("[data-category]").first().tap();
+    assert.ok(await page.locator("[data-group=signals] input").first().isChecked(), "the same form, tapped again");
+
+    // Sent: back does not reopen the form (for a second submission) but leaves it, for where the phone was before.
+    await page.getByRole("button", { name: "Versturen" }).tap();
+    await page.locator(".mc-received").waitFor();
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length]), [0, 0]);
+    noCspErrors(errors);
+    await page.goBack().catch(() => undefined);
+    await page.waitForURL((url) => !url.pathname.endsWith("/capture.html"));
+    await context.close();
+  });
+
+  test("leaving with something not sent asks first, and the screen says the phone keeps nothing; nothing entered or sent asks nothing", async () => {
+    const leave = async (page) => {
+      const asked = [];
+      page.on("dialog", (d) => { asked.push(d.type()); void d.accept(); });
+      await page.close({ runBeforeUnload: true });
+      await page.waitForEvent("close");
+      return asked;
+    };
+    let { page, context } = await openCapture();
+    await page.getByRole("button", { name: "Ja", exact: true }).tap();
+    assert.equal(await page.locator("[data-unsent]").count(), 0, "nothing entered yet");
+    assert.deepEqual(await leave(page), [], "nothing entered: not asked");
+    await context.close();
+
+    ({ page, context } = await openCapture());
+    await tapFirstSignal(page);
+    assert.match(await page.locator("[data-unsent]").innerText(), /Nog niet verstuurd\. Je telefoon bewaart niet wat je hier kiest of typt/);
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(await leave(page), ["beforeunload"]);
+    await context.close();
+
+    ({ page, context } = await openCapture());
+    await tapFirstSignal(page);
+    await page.getByRole("button", { name: "Versturen" }).tap();
+    await page.locator(".mc-received").waitFor();
+    assert.equal(await page.locator("[data-unsent]").count(), 0);
+    assert.deepEqual(await leave(page), [], "sent: not asked");
     await context.close();
   });
 

@@ -86,9 +86,10 @@ print(json.dumps({"token": token, "config": config}))`,
   });
   const sidecar = {
     url, token: made.token, dir, configPath,
-    /** One /v1 call as an officer or the technician (acting through the demo token). */
+    /** One /v1 call as an officer or the technician (acting through the demo token), or as "integration": the host's system itself. */
     async call(method, p, { as = "officer", body, headers = {} } = {}) {
-      const h = { Authorization: "Bearer " + made.token, "X-Acting-Actor": as === "officer" ? OFFICER : TECH, "X-Acting-Role": as, ...headers };
+      const acting = as === "integration" ? {} : { "X-Acting-Actor": as === "officer" ? OFFICER : TECH, "X-Acting-Role": as };
+      const h = { Authorization: "Bearer " + made.token, ...acting, ...headers };
       if (body !== undefined) h["Content-Type"] = "application/json";
       const r = await fetch(url + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await r.text();

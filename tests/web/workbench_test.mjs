@@ -112,6 +112,43 @@ async function toMonitoring(ref) {
 }
 
 describe("workbench", () => {
+  test("after signing in, and from the list to a concern and back, the focus is on the new page's heading", async () => {
+    const ref = await concern(s.sidecar, 25);
+    const officer = await startUi(s.sidecar, "af-focus");
+    const context = await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam" });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    /** The focused element: a heading of the page, with its text. */
+    const focused = (name) => page.waitForFunction((n) => {
+      const a = document.activeElement;
+      return a?.matches("h2[data-page-heading]") && a.textContent.trim() === n;
+    }, name, { timeout: 5000 });
+    await page.goto(`${s.ui.url}/ui/index.html`);
+    await page.getByLabel("Gebruikersnaam").fill("af-focus");
+    await page.getByLabel("Wachtwoord").fill(PASSWORD);
+    await page.getByLabel(/Code uit je authenticator-app/).fill(officer.nextCode());
+    await page.getByLabel(/Code uit je authenticator-app/).press("Enter");
+    await focused("Zorgen");
+
+    await page.locator(`a[href="#/concerns/${ref}"]`).waitFor();
+    await tabTo(page, `a[href="#/concerns/${ref}"]`);
+    await page.keyboard.press("Enter");
+    await focused(`Zorg ${ref}`);
+    await page.locator("[data-fact=state]").waitFor();
+    assert.ok(await page.evaluate(() => document.activeElement?.id === "mc-concern-title"), "still there once the concern came");
+
+    await page.keyboard.press("Shift+Tab");  // "Terug naar de lijst", just above the heading
+    assert.ok(await page.evaluate(() => document.activeElement?.matches('mc-concern-page a[href="#/"]')));
+    await page.keyboard.press("Enter");
+    await focused("Zorgen");
+    // The browser's back button too.
+    await page.goBack();
+    await focused(`Zorg ${ref}`);
+    assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), [], "only the session asked for before signing in");
+    await officer.stop();
+    await context.close();
+  });
+
   test("the list shows the acute concern first, the reminders beside it, and passes axe", async () => {
     // The acute one is the older: newest first would put it last.
     const acute = await concern(s.sidecar, 1, { acute: true });
@@ -408,6 +445,48 @@ describe("workbench", () => {
     await context.close();
   });
 
+  test("what fails outside an action's form says in Dutch what did not happen: loading, the legal hold, the export", async () => {
+    const ref = await concern(s.sidecar, 23);
+    const { page, context } = await openWorkbench();
+    const refuse = (status, detail) => (route) => route.fulfill({ status, contentType: "application/problem+json",
+      body: JSON.stringify({ title: "refused", code: "internal_error", pointer: "", detail }) });
+    const alert = page.locator("[data-problem]");
+    /** The headline in Dutch, naming what failed; the server's English only as the marked second line. */
+    const said = async (headline, detail) => {
+      await alert.filter({ hasText: headline }).waitFor();
+      const first = await alert.locator("p").first().innerText();
+      assert.match(first, headline);
+      assert.doesNotMatch(first, /could not|failed|error|store|internal/i);
+      if (detail) assert.equal(await alert.locator("[data-refusal-detail] [lang=en]").innerText(), detail);
+      else assert.equal(await alert.locator("[data-refusal-detail]").count(), 0);
+    };
+
+    await page.route((url) => url.pathname === "/v1/concerns", refuse(500, "could not read the store"));
+    await page.getByRole("button", { name: "Toepassen" }).click();
+    await said(/^De lijst met zorgen kon niet worden geladen\. Probeer het opnieuw/, "could not read the store");
+
+    await page.route(`**/v1/concerns/${ref}?*`, refuse(503, "the store is busy"));
+    await page.goto(`${s.ui.url}/ui/index.html#/concerns/${ref}`);
+    await said(/^De zorg kon niet worden geladen\./, "the store is busy");
+    await page.unrouteAll();
+
+    await page.reload();
+    await page.route(`**/v1/concerns/${ref}/legal-hold`, refuse(500, "could not write the hold"));
+    await page.locator("[data-hold]").click();
+    await said(/^De bewaarplicht is niet gewijzigd\./, "could not write the hold");
+
+    await page.route(`**/v1/concerns/${ref}/export-requests`, (route) => route.abort("internetdisconnected"));
+    await page.getByLabel("Een mogelijk slachtoffer").check();
+    await page.locator("[data-export]").click();
+    await said(/^Het inzageverzoek is niet vastgelegd\. Er is geen verbinding met de server\./);
+
+    await page.route("**/v1/export-requests/x_abc", refuse(500, "could not read the request"));
+    await page.goto(`${s.ui.url}/ui/index.html#/exports/x_abc`);
+    await said(/^Het inzageverzoek kon niet worden geladen\./, "could not read the request");
+    assert.deepEqual(await seriousViolations(page), []);
+    await context.close();
+  });
+
   test("the chronology reads as the forms do: choices by their labels, Ja/Nee, local times, Dutch roles, the form's order", async () => {
     const ref = await concern(s.sidecar, 5);
     await toMonitoring(ref);
@@ -431,6 +510,27 @@ describe("workbench", () => {
     assert.equal(await page.locator('[data-chron-field="occurred_at"]').innerText(), local, "the moment in the browser's time zone");
     assert.ok(text.indexOf("Beslissing 1") >= 0 && text.indexOf("Beslissing 1") < text.indexOf("Beslissing 2"),
       "the decisions in the form's order");
+    await context.close();
+  });
+
+  test("an event from the corporation's system reads in words: its kind as the title, its members by their Dutch names", async () => {
+    const ref = await concern(s.sidecar, 24);
+    const r = await s.sidecar.call("POST", "/v1/host-events", { as: "integration", body: { event_id: `EV-24-${Date.now()}`,
+      unit_id: "unit-24", kind: "repeated_repair", occurred_at: now(-1), count: 3, element: "door", description: "Deur opnieuw ingetrapt." } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const { page, context } = await openWorkbench(`#/concerns/${ref}`);
+    const entry = page.locator('.mc-chronology > li[data-kind="host_event"]');
+    await entry.waitFor();
+    const text = await entry.innerText();
+    assert.match(text, /^Herhaalde reparatie/);
+    assert.match(text, /\(systeemkoppeling\)/);
+    assert.match(text, /Aantal keer gerepareerd\s+3/);
+    assert.match(text, /Onderdeel\s+Deur/);
+    assert.match(text, /Omschrijving\s+Deur opnieuw ingetrapt\./);
+    assert.match(text, /Kenmerk in het systeem van de corporatie\s+EV-24-/);
+    assert.doesNotMatch(text, /repeated_repair|event_id|\bkind\b|\bcount\b|\belement\b|description|integration/);
+    // The export form names the entry the same way.
+    assert.equal(await page.getByLabel(/Herhaalde reparatie, /).count(), 1);
     await context.close();
   });
 

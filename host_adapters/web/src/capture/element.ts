@@ -4,6 +4,10 @@
 // device (no cookie, no storage) and sends with an Idempotency-Key until the
 // receipt comes. Events for a host: meldcode-hide (quick hide), meldcode-finish,
 // meldcode-later, meldcode-sent (detail: the receipt's submission_ref).
+// Where the element is the page (capture.html sets pageHistory), each screen is
+// a history entry whose state is the screen's name and its place, nothing
+// typed or tapped: the phone's back button goes to the previous screen, with
+// the choices kept in memory. Leaving with something not sent asks first.
 import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, type Control, type Form, type Screen } from "../api.js";
@@ -12,6 +16,17 @@ import { setLocale, t, type Locale } from "../i18n.js";
 import { openPrompt, sendUntilReceived, type SendState, type Values } from "./submit.js";
 
 type Phase = "loading" | "load_failed" | "form" | "finished" | "later" | "hidden";
+
+/** A screen's history entry: its id and how many screens came before it; never anything entered. */
+export interface ScreenEntry {
+  screen: Screen["id"];
+  step: number;
+}
+
+export function screenEntry(state: unknown): ScreenEntry | undefined {
+  const e = state as Partial<ScreenEntry> | null;
+  return typeof e?.screen === "string" && typeof e.step === "number" ? (e as ScreenEntry) : undefined;
+}
 
 function emptyValues(form: Form): Values {
   const d = form.defaults;
@@ -32,6 +47,8 @@ export class MeldcodeCapture extends LightElement {
   @property({ attribute: "api-base" }) apiBase = "";
   /** The form's language; without it, the language of the ticket the prompt was made for. */
   @property() locale?: Locale;
+  /** The element is the page: its screens are the page's history entries. */
+  @property({ attribute: false }) pageHistory = false;
 
   @state() private phase: Phase = "loading";
   @state() private form?: Form;
@@ -46,14 +63,36 @@ export class MeldcodeCapture extends LightElement {
     if (e.key === "Escape") this.hide();
   };
 
+  /** Back or forward to one of the form's screens; once it is done, back leaves the form altogether. */
+  private readonly onPop = (e: PopStateEvent) => {
+    const entry = screenEntry(e.state);
+    if (!this.pageHistory || !this.form || !entry) return;
+    if (this.done()) {
+      history.go(-(entry.step + 1));
+    } else if (this.form.screens.some((x) => x.id === entry.screen)) {
+      this.show(entry.screen);
+    }
+  };
+
+  /** Nothing typed or tapped is kept on the device: the browser asks before a reload or close loses it. */
+  private readonly onLeave = (e: BeforeUnloadEvent) => {
+    if (!this.unsent()) return;
+    e.preventDefault();
+    e.returnValue = "";
+  };
+
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener("keydown", this.onKey);
+    window.addEventListener("popstate", this.onPop);
+    window.addEventListener("beforeunload", this.onLeave);
     void this.load();
   }
 
   override disconnectedCallback(): void {
     document.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("popstate", this.onPop);
+    window.removeEventListener("beforeunload", this.onLeave);
     super.disconnectedCallback();
   }
 
@@ -90,6 +129,7 @@ export class MeldcodeCapture extends LightElement {
       this.form = form;
       this.values = emptyValues(form);
       this.screenId = form.start;
+      if (this.pageHistory) history.replaceState({ screen: form.start, step: 0 } satisfies ScreenEntry, "");
       this.phase = "form";
     } catch (e) {
       this.phase = "load_failed";
@@ -144,7 +184,27 @@ export class MeldcodeCapture extends LightElement {
       || v.acute !== d.acute || v.callback_requested !== d.callback_requested;
   }
 
+  /** Whether the form is over (sent, "nee", "later"): going back does not reopen it. */
+  private done(): boolean {
+    return this.phase !== "form" || this.send.kind === "received";
+  }
+
+  /** Something entered that has not been sent: what a reload or close would lose. */
+  private unsent(): boolean {
+    return !this.done() && this.entered();
+  }
+
+  /** A step forward: a new history entry where the element is the page. */
   private goTo(to: Screen["id"]): void {
+    if (this.pageHistory) {
+      const step = (screenEntry(history.state)?.step ?? 0) + 1;
+      history.pushState({ screen: to, step } satisfies ScreenEntry, "");
+    }
+    this.show(to);
+  }
+
+  /** The screen, its heading taking the focus: a screen reader says the screen changed. */
+  private show(to: Screen["id"]): void {
     this.screenId = to;
     this.updateComplete.then(() => this.querySelector<HTMLElement>("h1, h2")?.focus());
   }
@@ -235,6 +295,7 @@ export class MeldcodeCapture extends LightElement {
           <a class="utrecht-link mc-tap" href="tel:${this.form!.officer.phone}">${t("call_officer")}:
             ${this.form!.officer.name}, ${this.form!.officer.phone}</a></p>` : nothing}
         ${screen.id === "signals" ? this.sendStatus() : nothing}
+        ${this.unsent() ? html`<p class="utrecht-paragraph mc-hint" data-unsent>${t("unsent_not_kept")}</p>` : nothing}
       </form>`;
   }
 

@@ -9,7 +9,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { LightElement } from "../element.js";
 import { t } from "../i18n.js";
 import { allowedDecisions, outcome, visibleQuestions, type Answers } from "./framework.js";
-import type { Refusal } from "./refusal.js";
+import { refusalLines, type Refusal } from "./refusal.js";
 import { fieldValue } from "./values.js";
 import type { ActionView, FieldView, WorkflowView } from "./workflow.js";
 
@@ -279,9 +279,7 @@ export class ActionForm extends LightElement {
         <h3 class="utrecht-heading-3" id=${this.fid("title")}>${a.label}</h3>
         ${a.help ? html`<p class="utrecht-paragraph">${a.help}</p>` : nothing}
         ${this.refusal ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert" tabindex="-1">
-          <p class="utrecht-paragraph"><strong>${t("error_generic")}.</strong> ${this.refusal.message}</p>
-          ${this.refusal.detail ? html`<p class="utrecht-paragraph mc-hint" data-refusal-detail>${t("refused_detail")}
-            <span lang="en">${this.refusal.detail}</span></p>` : nothing}</div>` : nothing}
+          ${refusalLines(this.refusal, `${t("error_generic")}.`)}</div>` : nothing}
         <div ?hidden=${!!this.confirming}>
           ${this.visible().map((f) => this.field(f, f.name === refusedField))}
           ${a.id === "weigh" ? this.weighOutcome() : nothing}

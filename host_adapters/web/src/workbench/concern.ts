@@ -10,8 +10,8 @@ import { describePerson, type FeedbackText, type Person } from "./action-form.js
 import "./action-form.js";
 import { lastAssessment } from "./framework.js";
 import { formatDate } from "./list.js";
-import { refusalOf, type Refusal } from "./refusal.js";
-import { fieldValue, formatDateTime } from "./values.js";
+import { problemAlert, problemOf, refusalOf, type Refusal } from "./refusal.js";
+import { fieldValue, formatDateTime, hostEntryFacts, hostEntryTitle } from "./values.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
 type HoldReason = NonNullable<LegalHoldRequest["reason"]>;
@@ -36,7 +36,8 @@ export class ConcernPage extends LightElement {
   @state() private refusal?: Refusal;
   @state() private busy = false;
   @state() private notice = "";
-  @state() private error = "";
+  /** What failed outside an action's form (loading, the legal hold, the export), in the officer's words. */
+  @state() private problem?: Refusal;
   @state() private feedback: FeedbackText[] = [];
   @state() private exportPending?: ExportPending;
   /** The Idempotency-Key of the action being recorded: kept while no answer came (a retry adds nothing). */
@@ -56,7 +57,7 @@ export class ConcernPage extends LightElement {
       this.show(await this.api.get<Concern>(this.path()));
       this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
     } catch (e) {
-      this.fail(e);
+      this.fail(e, "load_concern_failed");
     }
     this.api.get<Form>("/v1/catalog" + query({ locale: locale() })).then(
       (f) => (this.feedback = f.feedback.messages.map((m) => ({ id: m.id, text: m.text }))),
@@ -70,21 +71,29 @@ export class ConcernPage extends LightElement {
     this.next = c.chronology_next_cursor;
   }
 
-  private fail(e: unknown): void {
-    this.error = e instanceof Error ? e.message : String(e);
+  /** `failed` says what did not happen; the app hears of it too (an ended session signs in again). */
+  private fail(e: unknown, failed: Key): void {
+    this.problem = problemOf(e, failed);
     this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: e }));
   }
 
-  private async more(): Promise<void> {
-    if (!this.next) return;
-    const page = await this.api.get<Concern>(this.path(this.next));
-    this.chronology = [...this.chronology, ...page.chronology];
-    this.next = page.chronology_next_cursor;
+  /** The next page of the chronology; false when it did not come. */
+  private async more(): Promise<boolean> {
+    if (!this.next) return true;
+    try {
+      const page = await this.api.get<Concern>(this.path(this.next));
+      this.chronology = [...this.chronology, ...page.chronology];
+      this.next = page.chronology_next_cursor;
+      return true;
+    } catch (e) {
+      this.fail(e, "load_chronology_failed");
+      return false;
+    }
   }
 
-  /** Step 5 needs step 4's answers, which may be on a later page. */
+  /** Step 5 needs step 4's answers, which may be on a later page: not opened on half a chronology. */
   private async openAction(id: string): Promise<void> {
-    if (id === "decide") while (this.next) await this.more();
+    if (id === "decide") while (this.next) if (!(await this.more())) return;
     this.open = id;
     this.refusal = undefined;
     this.notice = "";
@@ -122,7 +131,7 @@ export class ConcernPage extends LightElement {
         // In the officer's words, naming the field by its label; the server's text at most as a second line.
         this.refusal = refusalOf(err, this.workflow, e.detail.action, this.concern?.state ?? "");
       } else {
-        this.fail(err);
+        this.fail(err, "action_failed");
       }
     } finally {
       this.busy = false;
@@ -139,11 +148,11 @@ export class ConcernPage extends LightElement {
       await this.api.post(`/v1/concerns/${encodeURIComponent(this.ref)}/legal-hold`, body);
       this.show(await this.api.get<Concern>(this.path()));
       this.notice = `${t("legal_hold")}: ${t("saved")}`;
-      this.error = "";
+      this.problem = undefined;
     } catch (err) {
       // Lifting takes two people: the one who asked cannot also lift.
-      if (err instanceof ApiError && err.code === "second_person_required") this.error = t("hold_second_person");
-      else this.fail(err);
+      if (err instanceof ApiError && err.code === "second_person_required") this.problem = { pointer: "", message: t("hold_second_person") };
+      else this.fail(err, "hold_failed");
     }
   }
 
@@ -160,13 +169,13 @@ export class ConcernPage extends LightElement {
       redact: REDACTIONS.filter((r) => checked(r)), ...(withhold.length ? { withhold } : {}) };
     try {
       this.exportPending = await this.api.post<ExportPending>(`/v1/concerns/${encodeURIComponent(this.ref)}/export-requests`, body);
-      this.error = "";
+      this.problem = undefined;
     } catch (err) {
       if (err instanceof ApiError && err.code === "reauthentication_required") {
         // The app signs the officer in again, then retries this very request.
         this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: { retry: () => this.requestExport(e), reason: t("reauth_needed") } }));
       } else {
-        this.fail(err);
+        this.fail(err, "export_request_failed");
       }
     }
   }
@@ -174,13 +183,13 @@ export class ConcernPage extends LightElement {
   override render(): TemplateResult {
     const c = this.concern;
     return html`<p class="utrecht-paragraph"><a class="utrecht-link" href="#/">${t("back_to_list")}</a></p>
-      ${this.error ? html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
-      ${c ? this.page(c) : this.error ? nothing : html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`}`;
+      <h2 class="utrecht-heading-2" id="mc-concern-title" data-page-heading tabindex="-1">${t("concern")} ${this.ref}</h2>
+      ${problemAlert(this.problem)}
+      ${c ? this.page(c) : this.problem ? nothing : html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`}`;
   }
 
   private page(c: Concern): TemplateResult {
-    return html`<h2 class="utrecht-heading-2" id="mc-concern-title">${t("concern")} ${c.concern_ref}</h2>
-      ${this.notice ? html`<div class="utrecht-alert utrecht-alert--ok mc-notice-saved" role="status" tabindex="-1">
+    return html`${this.notice ? html`<div class="utrecht-alert utrecht-alert--ok mc-notice-saved" role="status" tabindex="-1">
         <p class="utrecht-paragraph">${this.notice}</p></div>` : nothing}
       <div class="mc-columns">
         <div>
@@ -253,14 +262,14 @@ export class ConcernPage extends LightElement {
       <h3 class="utrecht-heading-3" id="mc-chron-title">${t("chronology")}</h3>
       <ol class="mc-chronology">${this.chronology.map((e) => this.entry(e))}</ol>
       ${this.next ? html`<button type="button" class="utrecht-button utrecht-button--secondary-action mc-chronology-more"
-        @click=${() => this.more()}>${t("chronology_more")}</button>` : nothing}
+        @click=${() => void this.more()}>${t("chronology_more")}</button>` : nothing}
     </section>`;
   }
 
   private entryTitle(e: Entry): string {
     const data = e.data as Record<string, unknown>;
     return e.kind === "action" ? action(this.workflow, String(data.action))?.label ?? String(data.action)
-      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : t("kind_host_event");
+      : e.kind === "signals_submitted" ? t("kind_signals_submitted") : hostEntryTitle(e.kind, data);
   }
 
   private entry(e: Entry): TemplateResult {
@@ -300,8 +309,10 @@ export class ConcernPage extends LightElement {
     })}</dl>`;
   }
 
+  /** A host event or a household's move: its members in words (values.ts). */
   private plain(d: Record<string, unknown>): TemplateResult {
-    return html`<dl class="mc-facts">${Object.entries(d).map(([k, v]) => html`<dt>${k}</dt><dd>${this.value(v)}</dd>`)}</dl>`;
+    return html`<dl class="mc-facts">${hostEntryFacts(d).map((f) => html`<dt>${f.label}</dt>
+      <dd data-chron-field=${f.name}>${this.value(f.value)}</dd>`)}</dl>`;
   }
 
   private value(v: unknown): string {

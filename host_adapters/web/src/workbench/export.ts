@@ -7,7 +7,8 @@ import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { Api, ApiError, type Dossier, type ExportPending } from "../api.js";
 import { LightElement } from "../element.js";
-import { locale, t } from "../i18n.js";
+import { locale, t, type Key } from "../i18n.js";
+import { problemAlert, problemOf, type Refusal } from "./refusal.js";
 
 /** The refusals the officer can act on, in words; anything else goes to the app. */
 const EXPLAINED = ["second_officer_required", "export_released", "concern_changed"] as const;
@@ -27,7 +28,7 @@ export class ExportApproval extends LightElement {
   @property() me = "";
   @state() private pending?: ExportPending;
   @state() private download?: string;
-  @state() private refusal = "";
+  @state() private refusal?: Refusal;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -38,16 +39,18 @@ export class ExportApproval extends LightElement {
     try {
       this.pending = await this.api.get<ExportPending>(`/v1/export-requests/${encodeURIComponent(this.exportRef)}`);
     } catch (err) {
-      this.refuse(err);
+      this.refuse(err, "load_export_failed");
     }
   }
 
-  private refuse(err: unknown): void {
-    if (explained(err)) {
-      this.refusal = t(`export_refused_${explained(err)!}`);
+  /** `failed` says what did not happen, where the refusal is none the officer can act on. */
+  private refuse(err: unknown, failed: Key): void {
+    const why = explained(err);
+    if (why) {
+      this.refusal = { pointer: "", message: t(`export_refused_${why}`) };
     } else {
       this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: err }));
-      this.refusal = err instanceof Error ? err.message : String(err);
+      this.refusal = problemOf(err, failed);
     }
   }
 
@@ -61,22 +64,21 @@ export class ExportApproval extends LightElement {
     try {
       const dossier = await this.api.post<Dossier>(`/v1/export-requests/${encodeURIComponent(this.exportRef)}/approval`, { approve: true });
       this.download = URL.createObjectURL(new Blob([JSON.stringify(dossier, null, 2)], { type: "application/json" }));
-      this.refusal = "";
+      this.refusal = undefined;
     } catch (err) {
       if (err instanceof ApiError && err.code === "reauthentication_required") {
         this.dispatchEvent(new CustomEvent("mc-reauth", { bubbles: true, detail: { retry: () => this.approve(e), reason: t("reauth_needed") } }));
       } else {
-        this.refuse(err);
+        this.refuse(err, "export_approve_failed");
       }
     }
   }
 
   override render(): TemplateResult {
     return html`<p class="utrecht-paragraph"><a class="utrecht-link" href="#/">${t("back_to_list")}</a></p>
-      <h2 class="utrecht-heading-2">${t("export_approval_title")}</h2>
+      <h2 class="utrecht-heading-2" data-page-heading tabindex="-1">${t("export_approval_title")}</h2>
       <p class="utrecht-paragraph">${t("export_approval_intro")}</p>
-      ${this.refusal ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert">
-        <p class="utrecht-paragraph">${this.refusal}</p></div>` : nothing}
+      ${problemAlert(this.refusal)}
       ${this.pending ? this.request(this.pending) : nothing}
       ${this.download ? html`<p class="utrecht-paragraph" role="status">${t("export_ready")}
           <a class="utrecht-link" href=${this.download} download="dossier-${this.exportRef}.json">${t("export_download")}</a></p>`

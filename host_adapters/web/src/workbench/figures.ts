@@ -117,7 +117,7 @@ export class FiguresView extends LightElement {
   override render(): TemplateResult {
     const f = this.figures;
     const quarters = f ? f.quarters.map((q) => q.quarter) : [];
-    return html`<h2 class="utrecht-heading-2">${t("figures_title")}</h2>
+    return html`<h2 class="utrecht-heading-2" data-page-heading tabindex="-1">${t("figures_title")}</h2>
       <p class="utrecht-paragraph">${t("figures_intro")}${f ? ` k = ${f.min_cell}.` : ""}</p>
       <form class="mc-filters" @submit=${(e: Event) => this.submit(e)}>
         <label class="utrecht-form-label">${t("figures_from")}

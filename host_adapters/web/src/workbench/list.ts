@@ -5,6 +5,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { Api, query, type ConcernPage, type ConcernSummary, type DueSteps } from "../api.js";
 import { LightElement } from "../element.js";
 import { t, locale } from "../i18n.js";
+import { problemAlert, problemOf, type Refusal } from "./refusal.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
 export type Priority = ConcernSummary["priority"];
@@ -30,7 +31,7 @@ export class ConcernList extends LightElement {
   @state() private loading = true;
   @state() private stateFilter = "";
   @state() private priorityFilter: Priority | "" = "";
-  @state() private error = "";
+  @state() private problem?: Refusal;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -53,9 +54,9 @@ export class ConcernList extends LightElement {
         query({ state: this.stateFilter, priority: this.priorityFilter, sort: "priority", limit: 100, cursor }));
       this.items = [...this.items, ...page.items];
       this.next = page.next_cursor;
-      this.error = "";
+      this.problem = undefined;
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.problem = problemOf(e, "load_list_failed");
       this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: e }));
     }
   }
@@ -79,9 +80,9 @@ export class ConcernList extends LightElement {
   override render(): TemplateResult {
     return html`<div class="mc-columns">
       <section aria-labelledby="mc-list-title">
-        <h2 class="utrecht-heading-2" id="mc-list-title">${t("concerns")}</h2>
+        <h2 class="utrecht-heading-2" id="mc-list-title" data-page-heading tabindex="-1">${t("concerns")}</h2>
         ${this.filters()}
-        ${this.error ? html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
+        ${problemAlert(this.problem)}
         ${this.loading ? html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`
           : this.items.length === 0 ? html`<p class="utrecht-paragraph" role="status">${t("none_found")}</p>` : this.table(this.items)}
         ${this.next ? html`<button type="button" class="utrecht-button utrecht-button--secondary-action"

@@ -43,11 +43,18 @@ export class Workbench extends LightElement {
    *  what was typed, and the request is retried once the new session is there. */
   @state() private afterSignIn?: () => void;
   @state() private reauthReason = "";
+  /** The page changed (signed in, or moved between the list and a concern): its heading takes the
+   *  focus once it is there, so a keyboard or screen-reader user learns where they are (WCAG 2.4.3).
+   *  Not on the first page, which the browser announces itself. */
+  private headingFocus = false;
 
   private readonly onHash = () => {
     if (this.session?.actor.role === "manager") return;  // figures only
     const routed = ["list", "concern", "export", "figures", "melding_draft"];
-    if (routed.includes(this.view.kind)) this.view = route();
+    if (!routed.includes(this.view.kind)) return;
+    const next = route();
+    if (JSON.stringify(next) !== JSON.stringify(this.view)) this.headingFocus = true;
+    this.view = next;
   };
 
   override connectedCallback(): void {
@@ -103,6 +110,7 @@ export class Workbench extends LightElement {
     const retry = this.afterSignIn;
     const before = this.session?.actor.id;
     this.afterSignIn = undefined;
+    this.headingFocus = !retry;  // a retried request keeps the page and its focus
     if (!retry) return this.start();
     this.session = await currentSession().catch(() => null);
     if (!this.session) return this.start(t("session_expired"));
@@ -110,6 +118,7 @@ export class Workbench extends LightElement {
     // theirs, neither recorded under this name nor shown. The page kept
     // underneath goes (a view of the same concern would reuse it).
     if (this.session.actor.id !== before) {
+      this.headingFocus = true;
       this.view = { kind: "loading" };
       await this.updateComplete;
       return this.start();
@@ -117,6 +126,21 @@ export class Workbench extends LightElement {
     this.api.setCredential({ kind: "session", csrfToken: this.session.csrf_token });
     await this.updateComplete;
     retry();
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    if (changed.has("view") && this.headingFocus && this.view.kind !== "loading") void this.focusHeading();
+  }
+
+  /** The page's heading, once its element has rendered; a page whose heading comes with its data
+   *  (the melding draft) is tried again when it is ready (mc-ready). */
+  private async focusHeading(): Promise<void> {
+    const page = this.querySelector<HTMLElement & { updateComplete?: Promise<unknown> }>("#mc-main > div > *");
+    await page?.updateComplete;
+    const heading = this.querySelector<HTMLElement>("#mc-main > div [data-page-heading]");
+    if (!heading || !this.headingFocus) return;
+    this.headingFocus = false;
+    heading.focus();
   }
 
   private async signOut(): Promise<void> {
@@ -144,6 +168,7 @@ export class Workbench extends LightElement {
         </div>
       </header>
       <main id="mc-main" tabindex="-1" @mc-api-error=${this.onApiError} @mc-reauth=${this.onReauth}
+            @mc-ready=${() => this.headingFocus && void this.focusHeading()}
             @mc-signed-in=${() => this.onSignedIn()}>
         ${this.afterSignIn ? html`<mc-signin .reason=${this.reauthReason}></mc-signin>` : nothing}
         <div ?hidden=${!!this.afterSignIn}>${this.main()}</div></main>`;

@@ -9,6 +9,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { Api, query, type MeldingDraft } from "../api.js";
 import { LightElement } from "../element.js";
 import { t } from "../i18n.js";
+import { problemAlert, problemOf, type Refusal } from "./refusal.js";
 
 type Item = MeldingDraft["sections"][number]["parts"][number]["items"][number];
 
@@ -20,7 +21,7 @@ export class MeldingDraftPage extends LightElement {
   @property() ref = "";
   @state() private draft?: MeldingDraft;
   @state() private includeObserver = false;
-  @state() private error = "";
+  @state() private problem?: Refusal;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -31,10 +32,10 @@ export class MeldingDraftPage extends LightElement {
     try {
       const path = `/v1/concerns/${encodeURIComponent(this.ref)}/melding-draft`;
       this.draft = await this.api.get<MeldingDraft>(path + query({ include_observer: this.includeObserver ? "true" : undefined }));
-      this.error = "";
+      this.problem = undefined;
       this.dispatchEvent(new CustomEvent("mc-ready", { bubbles: true }));
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.problem = problemOf(e, "load_melding_draft_failed");
       this.dispatchEvent(new CustomEvent("mc-api-error", { bubbles: true, detail: e }));
     }
   }
@@ -55,13 +56,13 @@ export class MeldingDraftPage extends LightElement {
             @click=${() => window.print()}>${t("melding_draft_print")}</button>
         </div>
       </div>
-      ${this.error ? html`<div class="utrecht-alert utrecht-alert--error" role="alert"><p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
-      ${this.draft ? this.document(this.draft) : this.error ? nothing : html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`}`;
+      ${problemAlert(this.problem)}
+      ${this.draft ? this.document(this.draft) : this.problem ? nothing : html`<p class="utrecht-paragraph" role="status">${t("loading")}</p>`}`;
   }
 
   private document(d: MeldingDraft): TemplateResult {
     return html`<article class="mc-melding-draft" lang="nl" data-melding-draft>
-      <h2 class="utrecht-heading-2">${d.title}</h2>
+      <h2 class="utrecht-heading-2" data-page-heading tabindex="-1">${d.title}</h2>
       <p class="utrecht-paragraph mc-hint">Opgesteld op ${d.dated}</p>
       <p class="utrecht-paragraph mc-melding-draft__notice">${d.notice}</p>
       ${d.sections.map((s, i) => html`<section data-section=${s.id}>

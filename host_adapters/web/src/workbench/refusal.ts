@@ -3,8 +3,10 @@
 // label the form shows (never "/fields/<name>" or an internal action or state
 // name). The server's English detail is kept only as a secondary line, with
 // the pointers in it replaced by the labels, where it says more than the
-// sentence does.
-import type { ApiError } from "../api.js";
+// sentence does. The same holds for what fails outside an action's form (a
+// page that did not load, the legal hold, an export): problemOf.
+import { html, nothing, type TemplateResult } from "lit";
+import { ApiError } from "../api.js";
 import { t, tf, type Key } from "../i18n.js";
 import { action, stateLabel, type WorkflowView } from "./workflow.js";
 
@@ -76,4 +78,27 @@ export function refusalOf(err: ApiError, w: WorkflowView, actionId: string, stat
   if (err.status === 403) return { pointer: "", message: t("refused_forbidden") };
   if (err.status === 404) return { pointer: "", message: t("refused_not_found") };
   return { pointer, message: field ? say("refused_invalid_field", "refused_other") : t("refused_other"), ...(detail ? { detail } : {}) };
+}
+
+/** Why something other than an action failed: what failed (`failed`, in the UI's words), then why,
+ *  from the answer's status; the server's English at most as the detail, as with an action. A
+ *  request that got no answer says so: its error text is the browser's, not the server's. */
+export function problemOf(err: unknown, failed: Key): Refusal {
+  if (!(err instanceof ApiError)) return { pointer: "", message: `${t(failed)} ${t("problem_network")}` };
+  const why = err.status === 403 ? t("problem_forbidden") : err.status === 404 ? t("refused_not_found")
+    : err.status === 429 ? t("problem_busy") : t("problem_try_again");
+  const detail = err.message && err.message !== err.code ? err.message : "";
+  return { pointer: err.pointer, message: `${t(failed)} ${why}`, ...(detail ? { detail } : {}) };
+}
+
+/** The sentence, with `lead` before it, and the server's English, if any, as a second line marked as English. */
+export function refusalLines(r: Refusal, lead = ""): TemplateResult {
+  return html`<p class="utrecht-paragraph">${lead ? html`<strong>${lead}</strong> ` : nothing}${r.message}</p>
+    ${r.detail ? html`<p class="utrecht-paragraph mc-hint" data-refusal-detail>${t("refused_detail")}
+      <span lang="en">${r.detail}</span></p>` : nothing}`;
+}
+
+/** A page's alert for a problem (problemOf), or nothing. */
+export function problemAlert(r: Refusal | undefined): TemplateResult | typeof nothing {
+  return r ? html`<div class="utrecht-alert utrecht-alert--error" role="alert" data-problem>${refusalLines(r)}</div>` : nothing;
 }

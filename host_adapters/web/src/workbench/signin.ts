@@ -57,7 +57,7 @@ export class SignIn extends LightElement {
   override render(): TemplateResult {
     const m = this.methods;
     return html`<section class="mc-signin" aria-labelledby="mc-signin-title">
-      <h2 class="utrecht-heading-2" id="mc-signin-title">${t("sign_in_title")}</h2>
+      <h2 class="utrecht-heading-2" id="mc-signin-title" data-page-heading tabindex="-1">${t("sign_in_title")}</h2>
       ${this.reason ? html`<p class="utrecht-paragraph" role="status">${this.reason}</p>` : nothing}
       ${this.error ? html`<div class="utrecht-alert utrecht-alert--error mc-form-error" role="alert" tabindex="-1">
         <p class="utrecht-paragraph">${this.error}</p></div>` : nothing}
