@@ -152,6 +152,7 @@ Response host_order_patch(const RouteContext& c) {
     json patch;
     if (auto error = parse_object(c.request.body, patch)) return *error;
     const std::string& order_id = c.params.at("order_id");
+    if (!valid_utf8(order_id)) return problem(400, "invalid_utf8", "the path is not valid UTF-8");
     const OrderHold hold = c.host_orders.store().hold(order_key(c, order_id));
     const auto before = c.host_orders.store().find(order_key(c, order_id));
     if (!before) {

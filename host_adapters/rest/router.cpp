@@ -30,6 +30,13 @@ bool safe_segment(const std::string& s) {
     });
 }
 
+// A host order's id is the host's own: any text, percent-decoded, that its
+// handler checks (no '/', no control character, valid UTF-8). Every other
+// parameter is an opaque ref or a name of ours.
+bool takes_any_text(const std::string& name) {
+    return name == "order_id";
+}
+
 bool match_path(const std::string& path_template, const std::vector<std::string>& parts,
                 std::map<std::string, std::string>& params) {
     const std::vector<std::string> pattern = segments(path_template);
@@ -38,8 +45,14 @@ bool match_path(const std::string& path_template, const std::vector<std::string>
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const std::string& p = pattern[i];
         if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+            const std::string name = p.substr(1, p.size() - 2);
+            if (takes_any_text(name)) {
+                if (parts[i].empty()) return false;
+                found[name] = percent_decode(parts[i]);
+                continue;
+            }
             if (!safe_segment(parts[i])) return false;
-            found[p.substr(1, p.size() - 2)] = parts[i];
+            found[name] = parts[i];
         } else if (p != parts[i]) {
             return false;
         }

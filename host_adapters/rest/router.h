@@ -2,7 +2,8 @@
 //
 // Adding an operation is one row in a table (see v1_routes.cpp). Templates
 // name path parameters as {name}; a parameter matches one segment of safe
-// characters ([A-Za-z0-9_-], as opaque refs are), anything else is no match.
+// characters ([A-Za-z0-9_-], as opaque refs are), anything else is no match,
+// except {order_id}: a host's order id, any segment, percent-decoded.
 #pragma once
 
 #include <map>

@@ -756,6 +756,22 @@ class HostOrderTest(SidecarCase):
         self.assertEqual(self.call("POST", "/v1/tickets/closed", "erp",
                                    dict(ticket(1), host_ticket_id="OHO-OTHER-1"))[2]["ask"], True)
 
+    def test_an_order_id_of_any_text_or_a_whole_number_is_patched_by_its_path(self):
+        # A space, an accent, a dot, a VERA id typed as an integer: each its
+        # own path, percent-encoded, and closed once.
+        done = {"status": {"code": "TEC"}, "technischGereeddatum": now()}
+        for order_id, path_id in (("OHO 7.1", "OHO%207.1"),
+                                  ("İş-emri-ğ-5", urllib.parse.quote("İş-emri-ğ-5")),
+                                  (4711, "4711")):
+            self.assertEqual(self.call("POST", "/v1/host-orders/vera4", "erp",
+                                       self.example(order_id))[::2],
+                             (202, {"status": "not_closed"}), order_id)
+            self.assertEqual(len(self.rows(str(order_id))), 1, order_id)
+            self.assertPrompt(self.patch(path_id, done))
+            self.assertEqual(self.patch(path_id, done)[::2], (202, {"status": "already_closed"}))
+        # An encoded '/' is no way past the rule that an id has none.
+        self.assertProblem(self.patch("OHO%2F..%2F2", done), 404, "unknown_order")
+
     def test_an_order_is_the_posting_hosts_own_even_under_the_same_id(self):
         self.post_order("OHO-OWN-1")
         kept = self.kept("OHO-OWN-1")
@@ -1866,6 +1882,8 @@ class FirstUseTest(E2ETestCase):
             ("DELETE", "/v1/concerns", "officer", None, None, None, "method_not_allowed"),
             ("GET", "/v1/no/such/route", "officer", None, None, None, "no_such_route"),
             ("GET", "/v1/concerns/x%FF", "officer", None, None, None, "invalid_utf8"),
+            ("PATCH", "/v1/host-orders/vera4/OHO-%FF", "erp", {"status": {"code": "TEC"}},
+             None, None, "invalid_utf8"),
             # JSON is UTF-8, and a body is read as it comes.
             ("POST", "/v1/submissions", "tech", None,
              {"Content-Type": "application/json; charset=latin1"},

@@ -89,9 +89,12 @@ std::optional<json> FieldRule::value(const json& order, const std::string& now,
     if (constant_) return constant_;
     if (const auto [found, text] = first_found(order); found != nullptr) {
         json value = mapped(*found);
+        // A whole number is text as the host wrote it: VERA's order ids are
+        // integers, and so are many ERPs' unit numbers.
+        if (!field_.boolean && value.is_number_integer()) value = value.dump();
         if (has_type(value)) return value;
         problem = std::string(field_.name) + ": the value at " + *text + " is not " +
-                  (field_.boolean ? "a boolean" : "a string") + " (add a 'map')";
+                  (field_.boolean ? "a boolean" : "a string or a whole number") + " (add a 'map')";
         return std::nullopt;
     }
     if (default_) return default_;
