@@ -112,7 +112,7 @@ int serve(const meldcoded::Config& config) {
     // Events a killed meldcoded left unacknowledged go out now (same ids),
     // and those of any instance on the store that died after a minute.
     meldcoded::EventReplay event_replay(mc, log);
-    event_replay.start();
+    if (sinks.delivers()) event_replay.start();  // else kept for a run with webhooks
     // With webhooks, due steps are looked for here: the host need not poll.
     // Several meldcoded on one shared store take turns.
     std::unique_ptr<meldcoded::SharedTurn> steps_due_turn;

@@ -5,6 +5,7 @@
 // keeping it (event_replay.h).
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,12 +19,17 @@ class NotificationSink {
 public:
     virtual ~NotificationSink() = default;
     // Runs on the thread that made the change, after it is durable (ABI.md).
-    // True once the sink has it durably, or needs nothing kept: false leaves
-    // the event with the plugin, to be replayed.
+    // True once the sink has it durably: false leaves the event with the
+    // plugin, to be replayed.
     virtual bool notify(const nlohmann::json& notification) = 0;
+    // Whether the sink passes events on to someone (the webhook outbox): an
+    // event is acknowledged only once such a sink has it.
+    virtual bool delivers() const { return true; }
 };
 
-// Logs the event name only: refs stay out of logs.
+// Logs the event name only: refs stay out of logs. It delivers nothing, so
+// with no other sink an event stays with the plugin: webhooks configured
+// later still get it (until the plugin prunes it, docs/webhooks.md).
 class LoggingSink : public NotificationSink {
 public:
     explicit LoggingSink(Logger& log) : log_(log) {}
@@ -31,19 +37,27 @@ public:
         log_.log(Level::info, "notification", {{"event", notification.value("event", "")}});
         return true;
     }
+    bool delivers() const override { return false; }
 
 private:
     Logger& log_;
 };
 
-// Every sink in the list gets every notification, in order.
+// Every sink in the list gets every notification, in order; it is kept once
+// every sink that delivers has it, and there is at least one.
 class SinkList : public NotificationSink {
 public:
     void add(NotificationSink& sink) { sinks_.push_back(&sink); }
     bool notify(const nlohmann::json& notification) override {
-        bool kept = true;
-        for (NotificationSink* sink : sinks_) kept = sink->notify(notification) && kept;
+        bool kept = delivers();
+        for (NotificationSink* sink : sinks_) {
+            kept = (sink->notify(notification) || !sink->delivers()) && kept;
+        }
         return kept;
+    }
+    bool delivers() const override {
+        return std::any_of(sinks_.begin(), sinks_.end(),
+                           [](const NotificationSink* sink) { return sink->delivers(); });
     }
     // Registers this list with the plugin; it must outlive the instance's use.
     void attach(const meldcode::sdk::Instance& mc) {

@@ -1412,6 +1412,22 @@ class WebhookTest(E2ETestCase):
         self.assertTrue(os.path.exists(os.path.join(self.work, "webhooks.db")))
         self.assertNotIn(self.secret, mc.log_text())
 
+    def test_events_of_a_run_without_webhooks_reach_the_webhooks_configured_later(self):
+        # Nobody received them: acknowledged, they would be gone for good.
+        without = Sidecar(self.entries, workdir=self.work).start()
+        try:
+            ref = self.submit(without, "hook-before-0001")
+        finally:
+            without.stop()
+        secret_file = os.path.join(self.work, "webhook.secret")
+        meldcoded_config.write_private(secret_file, self.secret + "\n")
+        self.start_receiver()
+        mc = self.sidecar({"secret_file": secret_file}).start()
+        try:
+            self.assertSigned(*self.delivered("concern_created", "concern_ref", ref))
+        finally:
+            mc.stop()
+
     def test_an_https_receiver_is_verified_against_the_trusted_authorities(self):
         cert, key = self_signed(self.work)
         self.start_receiver(tls=(cert, key))
