@@ -23,6 +23,7 @@
 
 #include "client_address.h"
 #include "problem.h"
+#include "request_id.h"
 #include "router.h"
 
 namespace meldcoded {
@@ -56,6 +57,9 @@ constexpr auto kLinger = std::chrono::seconds(2);
 // 400) a client has little more in flight, and a flood gets little reading.
 constexpr std::size_t kLingerBytes = std::size_t{16} * 1024 * 1024;
 constexpr std::size_t kLingerAfterHead = std::size_t{64} * 1024;
+// Seconds a 503 asks a client to wait: a sidecar shutting down or a store
+// that cannot take calls is replaced or back within about this long.
+constexpr int kRetryAfterUnavailable = 5;
 
 // A name given twice keeps its first value and is noted: the sidecar refuses
 // it rather than guess whether the caller meant either, both or the last.
@@ -418,6 +422,11 @@ private:
             } else {
                 out->insert(name, value);
             }
+        }
+        // What the listener answers itself carries these too (docs/http-sidecar.md).
+        if (out->find("X-Request-Id") == out->end()) out->set("X-Request-Id", new_request_id());
+        if (in.status == 503 && out->find(http::field::retry_after) == out->end()) {
+            out->set(http::field::retry_after, std::to_string(kRetryAfterUnavailable));
         }
         out->body() = std::move(in.body);
         out->prepare_payload();

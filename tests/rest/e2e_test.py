@@ -1003,8 +1003,8 @@ class StoreStoppedTest(E2ETestCase):
 
         # The log deleted under the running store: its next sync cannot be trusted.
         os.remove(mc.store + "-wal")
-        status, _, body = report(2)
-        self.assertEqual(status, 503)
+        status, headers, body = report(2)
+        self.assertEqual((status, headers.get("retry-after")), (503, "5"))
         self.assertIn("takes no more calls", body["detail"])
         self.assertNotIn(secret, json.dumps(body))
         for who, path in (("officer", "/v1/concerns"),
@@ -1241,6 +1241,7 @@ class ChunkedBodyTest(E2ETestCase):
             head, body = self.exchange(b"GET /healthz HTTP/1.1\r\n" + host + b"\r\n")
             self.assertTrue(head.startswith("HTTP/1.1 400"), head)
             self.assertIn("connection: close", head.lower())
+            self.assertRegex(head.lower(), r"\r\nx-request-id: [0-9a-f]{24}\r\n")
             self.assertEqual(json.loads(body)["code"], "malformed_request")
         # HTTP/1.0 had no Host yet.
         head, body = self.exchange(b"GET /healthz HTTP/1.0\r\n\r\n")
