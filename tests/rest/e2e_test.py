@@ -1911,6 +1911,10 @@ class FirstUseTest(E2ETestCase):
              "unsupported_media_type"),
             ("PATCH", "/v1/host-orders/vera4/OHO-UNKNOWN", "erp", None, MERGE_PATCH,
              b'{"status": {"code": "\xc0\xaf"}}', "invalid_utf8"),
+            # A token the plugin never issued, in the body: 404, as the OpenAPI says.
+            ("POST", "/v1/submissions", "tech",
+             submission("x-0000004", prompt_token="p_" + "A" * 60), None, None,
+             "unknown_prompt_token"),
         ]
         for method, path, who, body, headers, raw, code in bad:
             status, got_headers, answer = self.call(method, path, who, body, headers, raw)
