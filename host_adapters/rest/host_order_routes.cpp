@@ -62,9 +62,16 @@ meldcode::sdk::Error in_order_terms(const meldcode::sdk::Error& refusal,
 // corrected update is then seen as the transition it is, and what the
 // refused one would have replaced (a merge patch replaces arrays whole) is
 // still there.
+//
+// A completion answered ticket_too_old (most often a wrong date) is kept
+// with a mark: the order's next update is taken as closing it anew, so that
+// a PATCH of the corrected date alone still asks.
 Response apply(const RouteContext& c, const TicketMapping& mapping, const std::string& order_id,
-               const json& before, const json& after) {
-    const auto change = mapping.change(before, after, utc_now_rfc3339());
+               const json& before, json after) {
+    static const std::string kTooOld = "meldcoded:ticket_too_old";
+    after.erase(kTooOld);
+    const auto change =
+        mapping.change(before.contains(kTooOld) ? json() : before, after, utc_now_rfc3339());
     if (change.result.outcome == MappingResult::Outcome::incomplete) {
         return problem(422, "order_incomplete", change.result.message);
     }
@@ -76,7 +83,11 @@ Response apply(const RouteContext& c, const TicketMapping& mapping, const std::s
             throw in_order_terms(refusal, mapping, after, change.result);
         }
     }
-    c.host_orders.store().put(order_key(c, order_id), change.retained,
+    json retained = change.retained;
+    if (change.closes_now && json::parse(answer.body).value("reason", "") == "ticket_too_old") {
+        retained[kTooOld] = true;
+    }
+    c.host_orders.store().put(order_key(c, order_id), retained,
                               std::chrono::duration_cast<std::chrono::seconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());

@@ -772,6 +772,16 @@ class HostOrderTest(SidecarCase):
         # An encoded '/' is no way past the rule that an id has none.
         self.assertProblem(self.patch("OHO%2F..%2F2", done), 404, "unknown_order")
 
+    def test_an_order_closed_with_a_date_too_long_ago_is_asked_once_the_date_is_corrected(self):
+        # The host corrects the date alone, as a merge patch does.
+        self.post_order("OHO-OLD-1")
+        status, _, answer = self.patch("OHO-OLD-1", {"status": {"code": "TEC"},
+                                                     "technischGereeddatum": now(-30)})
+        self.assertEqual((status, answer), (200, {"ask": False, "reason": "ticket_too_old"}))
+        self.assertPrompt(self.patch("OHO-OLD-1", {"technischGereeddatum": now()}))
+        self.assertEqual(self.patch("OHO-OLD-1", {"technischGereeddatum": now()})[::2],
+                         (202, {"status": "already_closed"}))
+
     def test_an_order_is_the_posting_hosts_own_even_under_the_same_id(self):
         self.post_order("OHO-OWN-1")
         kept = self.kept("OHO-OWN-1")
