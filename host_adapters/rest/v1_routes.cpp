@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -176,23 +177,42 @@ Response steps_due(const RouteContext& c) {
     return ok(call_actor_only(c, api(c).steps_due, "mc_steps_due failed"));
 }
 
-// ?locale= wins over Accept-Language; with neither, the plugin's default.
+// One Accept-Language item ("en-GB;q=0.8"): its primary language in lower
+// case and its weight (1 without q; 0 for a q that cannot be read).
+std::pair<std::string, double> language_range(std::string item) {
+    double weight = 1;
+    if (const std::size_t semicolon = item.find(';'); semicolon != std::string::npos) {
+        const std::string parameter = item.substr(semicolon + 1);
+        const std::size_t q = parameter.find("q=");
+        weight = q == std::string::npos ? 1 : std::strtod(parameter.c_str() + q + 2, nullptr);
+        item.erase(semicolon);
+    }
+    std::string tag = item.substr(0, item.find('-'));
+    tag.erase(0, tag.find_first_not_of(' '));
+    tag.erase(tag.find_last_not_of(' ') + 1);
+    for (char& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return {tag, weight};
+}
+
+// ?locale= wins over Accept-Language (the supported language it weighs most,
+// the first of equals); with neither, the plugin's default.
 std::string requested_locale(const Request& request) {
     if (const auto it = request.query.find("locale"); it != request.query.end()) return it->second;
     const std::string* accept = request.header("accept-language");
     if (accept == nullptr) return "";
+    std::string chosen;
+    double best = 0;
     std::size_t start = 0;
     while (start < accept->size()) {
         const std::size_t end = std::min(accept->find(',', start), accept->size());
-        std::string tag = accept->substr(start, end - start);
-        tag = tag.substr(0, tag.find_first_of("-;"));
-        tag.erase(0, tag.find_first_not_of(' '));
-        tag.erase(tag.find_last_not_of(' ') + 1);
-        for (char& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (tag == "nl" || tag == "en") return tag;
+        const auto [tag, weight] = language_range(accept->substr(start, end - start));
+        if ((tag == "nl" || tag == "en") && weight > best) {
+            chosen = tag;
+            best = weight;
+        }
         start = end + 1;
     }
-    return "";
+    return chosen;
 }
 
 // The calls that answer a document in the requested locale (catalog, workflow).

@@ -252,6 +252,11 @@ class SidecarTest(SidecarCase):
         self.assertEqual(headers["vary"], "Accept-Language")
         self.assertNotEqual(en["categories"][0]["label"], nl["categories"][0]["label"])
         self.assertEqual(en["locale"] if "locale" in en else "en", "en")
+        # The weights decide, not the order; q=0 is "not this one".
+        for accept, locale in (("nl;q=0.1, en;q=0.9", "en"), ("en;q=0, nl;q=0.2", "nl"),
+                               ("en-GB;q=0.5, nl-BE", "nl")):
+            answer = self.call("GET", "/v1/catalog", "tech", headers={"Accept-Language": accept})[2]
+            self.assertEqual(answer["locale"], locale, accept)
 
     def test_05_wrong_role_is_403(self):
         self.assertProblem(self.call("POST", "/v1/tickets/closed", "auditor", ticket(5)), 403,
