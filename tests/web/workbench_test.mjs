@@ -2,7 +2,8 @@
 // with its reminders; one concern worked through the five steps with the
 // keyboard only, the afwegingskader asking each question only when the
 // previous answer leads there and forcing the report; feedback, legal hold and
-// the export; no serious or critical WCAG 2.1 AA violation on any page.
+// the export, released, declined or withdrawn; no serious or critical WCAG 2.1
+// AA violation on any page.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DESKTOP, PASSWORD, PHONE, concern, localDate, now, seriousViolations, stack, startUi, watchConsole } from "./harness.mjs";
@@ -109,6 +110,15 @@ async function toMonitoring(ref) {
     const r = await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action, fields } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
+}
+
+/** A concern assigned to af-1, who asked for an export of it through the API; returns its refs. */
+async function exportRequested(n) {
+  const ref = await concern(s.sidecar, n);
+  await s.sidecar.call("POST", `/v1/concerns/${ref}/actions`, { body: { action: "assign", fields: { assignee: "af-1" } } });
+  const r = await s.sidecar.call("POST", `/v1/concerns/${ref}/export-requests`, { body: { requester_relation: "suspected_perpetrator" } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return { ref, exportRef: r.body.export_ref };
 }
 
 describe("workbench", () => {
@@ -617,6 +627,129 @@ describe("workbench", () => {
     await other.context().close();
     await second.stop();
     await context.close();
+  });
+
+  test("an export request declined by the second officer: the reason is required, confirmed first, and the page says by whom, when and why", async () => {
+    const { exportRef } = await exportRequested(24);
+    const second = await startUi(s.sidecar, "af-2");
+    const other = await (await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", timezoneId: "Europe/Amsterdam",
+      storageState: second.storageState })).newPage();
+    const errors = watchConsole(other);
+    const declines = [];
+    other.on("request", (r) => r.url().endsWith("/decline") && declines.push(r));
+    await other.goto(`${second.url}/ui/index.html#/exports/${exportRef}`);
+    await other.locator("[data-export-request]").waitFor();
+    assert.equal(await other.locator("[data-approve]").count(), 1, "releasing is still offered beside it");
+    const decline = other.locator("[data-end]");
+    assert.equal((await decline.innerText()).trim(), "Verzoek afwijzen");
+
+    // Without a reason, or with spaces only: refused at the field, in Dutch, and nothing is sent.
+    const reason = other.getByLabel("Reden");
+    for (const typed of ["", "   "]) {
+      await reason.fill(typed);
+      await decline.click();
+      await other.getByText("‘Reden’ is leeg. Vul het in.").waitFor();
+      assert.equal(await reason.getAttribute("aria-invalid"), "true");
+      assert.ok(await other.evaluate(() => document.activeElement?.id === "mc-end-reason"), "the focus is on the reason");
+    }
+    assert.equal(declines.length, 0, "nothing sent");
+    assert.deepEqual(await seriousViolations(other), [], "the refused reason");
+
+    // Confirmed first, with the same panel as steps 4 and 5: the reason, and that it is final.
+    await reason.fill("Eerst de jurist raadplegen.");
+    await decline.click();
+    const summary = other.locator("[data-confirm]");
+    await summary.waitFor();
+    assert.ok(await other.evaluate(() => document.activeElement?.matches("[data-confirm]")), "the focus is on the summary");
+    assert.match(await summary.innerText(), /Controleer voordat je vastlegt: Verzoek afwijzen/);
+    assert.match(await summary.innerText(), /Eerst de jurist raadplegen\./);
+    assert.match(await summary.innerText(), /kan niemand meer vrijgeven/);
+    assert.deepEqual(await seriousViolations(other), [], "the confirmation");
+    assert.equal(declines.length, 0, "not before it is confirmed");
+    const answer = other.waitForResponse((r) => r.url().endsWith("/decline"));
+    await summary.getByRole("button", { name: "Ja, afwijzen" }).click();
+    const { declined } = await (await answer).json();
+
+    const result = other.locator("[data-declined]");
+    await result.waitFor();
+    assert.ok(await other.evaluate(() => document.activeElement?.matches("[data-declined]")), "the focus is on the outcome");
+    const said = await result.innerText();
+    assert.match(said, /Dit verzoek is afgewezen\./);
+    const at = await other.evaluate((when) => new Date(when).toLocaleString("nl"), declined.at);
+    assert.match(said, /Afgewezen door\s+af-2, /);
+    assert.ok(said.includes(`af-2, ${at}`), `the time, as the page writes it: ${at}`);
+    assert.match(said, /Reden\s+Eerst de jurist raadplegen\./);
+    assert.equal(await other.locator("[data-approve], [data-end]").count(), 0, "no release any more");
+    assert.deepEqual(await seriousViolations(other), [], "the declined request");
+    assert.equal(declines.length, 1);
+    assert.equal(JSON.parse(declines[0].postData()).reason, "Eerst de jurist raadplegen.");
+    assert.ok(!declines[0].url().includes("jurist"), "the reason is in the body, not the address");
+    const later = await s.sidecar.call("GET", `/v1/export-requests/${exportRef}`);
+    assert.deepEqual([later.status, later.body.code], [409, "export_declined"]);
+
+    // Opened again later: the server answers 409 export_declined, the page says so in Dutch.
+    await other.reload();
+    const problem = other.locator("[data-problem]");
+    await problem.waitFor();
+    assert.match(await problem.innerText(), /^Dit verzoek is afgewezen of ingetrokken: niemand kan het nog vrijgeven\./);
+    assert.doesNotMatch(await problem.innerText(), /kon niet worden geladen|declined/);
+    assert.equal(await other.locator("[data-approve], [data-end], [data-export-request]").count(), 0);
+    assert.deepEqual(await seriousViolations(other), [], "a declined request's page");
+    assert.deepEqual(errors.filter((e) => !/status of 409/.test(e)), []);
+    await other.context().close();
+    await second.stop();
+  });
+
+  test("the officer who asked withdraws the request, with a reason, confirmed first; releasing it then is refused in Dutch", async () => {
+    const { exportRef } = await exportRequested(25);
+    // The second officer has the page open while the request is withdrawn.
+    const second = await startUi(s.sidecar, "af-2");
+    const other = await (await s.browser.newContext({ ...DESKTOP, locale: "nl-NL", storageState: second.storageState })).newPage();
+    await other.goto(`${second.url}/ui/index.html#/exports/${exportRef}`);
+    await other.locator("[data-approve]").waitFor();
+
+    const { page, context, errors } = await openWorkbench(`#/exports/${exportRef}`);
+    await page.locator("[data-own-request]").waitFor();
+    assert.equal(await page.locator("[data-approve]").count(), 0);
+    const withdraw = page.locator("[data-end]");
+    assert.equal((await withdraw.innerText()).trim(), "Verzoek intrekken");
+    await page.getByLabel("Reden").fill("De vrager trok het verzoek telefonisch in.");
+    await tabTo(page, "[data-end]");
+    await page.keyboard.press("Enter");
+    const summary = page.locator("[data-confirm]");
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /Controleer voordat je vastlegt: Verzoek intrekken/);
+
+    // Back to the form: the reason is kept, the focus on the button; nothing withdrawn yet.
+    await tabTo(page, "[data-confirm-back]");
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Reden").waitFor();
+    assert.equal(await page.getByLabel("Reden").inputValue(), "De vrager trok het verzoek telefonisch in.");
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("[data-end]")));
+    assert.equal((await s.sidecar.call("GET", `/v1/export-requests/${exportRef}`)).status, 200, "still awaiting");
+
+    await page.keyboard.press("Enter");
+    await summary.waitFor();
+    await tabTo(page, "[data-confirm-record]");
+    assert.equal((await page.locator("[data-confirm-record]").innerText()).trim(), "Ja, intrekken");
+    await page.keyboard.press("Enter");
+    const result = page.locator("[data-declined]");
+    await result.waitFor();
+    assert.ok(await page.evaluate(() => document.activeElement?.matches("[data-declined]")), "the focus is on the outcome");
+    assert.match(await result.innerText(), /Dit verzoek is ingetrokken\./);
+    assert.match(await result.innerText(), /Ingetrokken door\s+af-1, /);
+    assert.match(await result.innerText(), /Reden\s+De vrager trok het verzoek telefonisch in\./);
+    assert.equal(await page.locator("[data-end]").count(), 0);
+    assert.deepEqual(await seriousViolations(page), [], "the withdrawn request");
+
+    // The second officer, on the page from before, releases: refused in Dutch, and nothing more is offered.
+    await other.locator("[data-approve]").click();
+    await other.getByText("Dit verzoek is afgewezen of ingetrokken: niemand kan het nog vrijgeven.", { exact: false }).waitFor();
+    assert.equal(await other.locator("[data-approve], [data-end]").count(), 0);
+    await other.context().close();
+    await second.stop();
+    await context.close();
+    assert.deepEqual(errors, []);
   });
 
   test("a checked radio button looks checked: its dot shows, and its focus is visible", async () => {

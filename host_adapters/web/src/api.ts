@@ -16,6 +16,7 @@ export type Dossier = Schemas["dossier.schema"];
 export type LegalHoldRequest = Schemas["LegalHoldBody"];
 export type ExportRequest = Schemas["ExportRequestBody"];
 export type ExportPending = Schemas["export_pending.schema"];
+export type ExportDecline = Schemas["ExportDeclineBody"];
 export type Figures = Schemas["figures.schema"];
 export type MeldingDraft = Schemas["melding_draft.schema"];
 type JsonBody<P extends keyof paths, M extends "post"> = paths[P][M] extends {

@@ -8,6 +8,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { LightElement } from "../element.js";
 import { t } from "../i18n.js";
+import { confirmation, focusConfirmation } from "./confirm.js";
 import { allowedDecisions, outcome, visibleQuestions, type Answers } from "./framework.js";
 import { refusalLines, type Refusal } from "./refusal.js";
 import { fieldValue } from "./values.js";
@@ -217,8 +218,7 @@ export class ActionForm extends LightElement {
     }
     // Irreversible: the summary first, and the focus on it, so a screen reader reads it out.
     this.confirming = fields;
-    await this.updateComplete;
-    this.querySelector<HTMLElement>("[data-confirm]")?.focus();
+    await focusConfirmation(this);
   }
 
   private async back(): Promise<void> {
@@ -240,19 +240,9 @@ export class ActionForm extends LightElement {
       const completed = this.feedback.find((m) => m.id === "completed")?.text;
       if (f && completed) rows.unshift({ label: f.label, value: completed });
     }
-    return html`<div class="mc-confirm" role="group" tabindex="-1" data-confirm aria-labelledby=${this.fid("confirm-title")}
-        aria-describedby=${this.fid("confirm-note")}>
-      <h4 class="utrecht-heading-4" id=${this.fid("confirm-title")}>${t("confirm_title")}: ${this.action.label}</h4>
-      <p class="utrecht-paragraph" id=${this.fid("confirm-note")}>${t("confirm_irreversible")}</p>
-      ${rows.length ? html`<dl class="mc-facts">${rows.map((r) => html`<dt>${r.label}</dt><dd>${r.value}</dd>`)}</dl>`
-        : html`<p class="utrecht-paragraph">${t("confirm_nothing")}</p>`}
-      ${this.action.id === "weigh" && this.outcomeText() ? html`<p class="utrecht-paragraph">${this.outcomeText()}</p>` : nothing}
-      <div class="mc-actions">
-        <button type="submit" class="utrecht-button utrecht-button--primary-action" data-confirm-record ?disabled=${this.busy}>${t("confirm_record")}</button>
-        <button type="button" class="utrecht-button utrecht-button--secondary-action" data-confirm-back
-                @click=${() => this.back()}>${t("confirm_back")}</button>
-      </div>
-    </div>`;
+    return confirmation({ id: `mc-f-${this.action.id}`, what: this.action.label, note: t("confirm_irreversible"), rows,
+      more: this.action.id === "weigh" && this.outcomeText() ? html`<p class="utrecht-paragraph">${this.outcomeText()}</p>` : nothing,
+      busy: this.busy, back: () => void this.back() });
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
