@@ -749,6 +749,12 @@ TEST_CASE(
         json why = request;
         why["withhold"][0]["reason"] = "because";
         refused(why, {MC_E_PAYLOAD, "schema_violation", "/withhold/0/reason"});
+        json twice = request;
+        twice["withhold"][1]["entry_id"] = withheld[0];
+        refused(twice, {MC_E_PAYLOAD, "invalid_field", "/withhold/1/entry_id"});
+        json unexplained = request;
+        unexplained["withhold"][1]["explanation"] = " \n ";
+        refused(unexplained, {MC_E_PAYLOAD, "invalid_field", "/withhold/1/explanation"});
         refused({{"export_ref", "x_AAAAAAAAAAAAAAAAAAAAAA"}, {"approve", true}},
                 {MC_E_NOT_FOUND, "not_found", "/export_ref"});
     }

@@ -176,10 +176,20 @@ ExportRecord MeldcodeService::request_export(const Actor& actor, const ExportReq
         const auto chronology = tx.whole_chronology(concern);
         std::set<std::int64_t> ids;
         for (const Entry& e : chronology) ids.insert(e.id);
+        std::set<std::int64_t> withheld;
         for (std::size_t i = 0; i < request.withhold.size(); ++i) {
+            const std::string at = "/withhold/" + std::to_string(i);
             if (ids.count(request.withhold[i].entry_id) == 0) {
-                throw invalid_field("/withhold/" + std::to_string(i) + "/entry_id",
-                                    "not an entry of this concern's chronology");
+                throw invalid_field(at + "/entry_id", "not an entry of this concern's chronology");
+            }
+            // One reason per entry: two would leave the second officer to
+            // guess which one was meant.
+            if (!withheld.insert(request.withhold[i].entry_id).second) {
+                throw invalid_field(at + "/entry_id", "this entry is withheld once already");
+            }
+            if (blank(request.withhold[i].explanation)) {
+                throw invalid_field(at + "/explanation",
+                                    "say why the entry is withheld: the second officer weighs it");
             }
         }
         record.concern = concern.id;
