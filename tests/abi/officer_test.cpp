@@ -200,6 +200,12 @@ TEST_CASE("a melding on the Friday before Easter Monday: feedback due on the fif
                                        {"action", "record_veilig_thuis_feedback"},
                                        {"due_date", "2027-04-06"},
                                        {"reminder", "veilig_thuis_feedback_late"}}});
+    // A melding recorded now with a date before this one (a mistyped year)
+    // does not take the wait back to its date, nor end it.
+    const json earlier = report_to_veilig_thuis(store.mc(), ref, "2019-03-01T10:00:00Z");
+    CHECK(earlier.at("reported_at") == "2027-03-25T23:30:00Z");
+    CHECK(earlier.at("veilig_thuis_feedback_due") == "2027-04-05");
+    CHECK(late().size() == 1);
     store.reopen_at("2027-04-06T12:00:00+02:00");
     // Feedback dated before the melding it answers is a wrong date, refused.
     const json before_melding{{"concern_ref", ref},
@@ -220,7 +226,7 @@ TEST_CASE("a melding on the Friday before Easter Monday: feedback due on the fif
     CHECK(late().empty());
     CHECK(store.sql("SELECT count(*) FROM audit WHERE action IN "
                     "('concern.report_to_veilig_thuis', 'concern.record_veilig_thuis_feedback')") ==
-          "2|\n");
+          "3|\n");  // two meldingen and the feedback
 }
 
 TEST_CASE("a call to Veilig Thuis for advice on the acute path is no melding") {

@@ -143,9 +143,13 @@ std::optional<std::string> review(ConcernStatus& concern, const json& f,
 }
 
 // The feedback of Veilig Thuis is due five working days after the civil date
-// of the melding where the corporation is.
+// of the melding where the corporation is. The wait follows the newest
+// melding: one recorded afterwards with an earlier date (a mistyped year,
+// a call written down later) neither moves it back nor ends the wait for
+// the feedback on the newer one.
 void start_melding(ConcernStatus& concern, Timestamp at, const ActionContext& context) {
     concern.reported = true;
+    if (concern.reported_at && at < *concern.reported_at) return;
     concern.reported_at = at;
     concern.veilig_thuis_feedback_due = format_date(
         add_working_days(context.calendar.local_day(at), kVeiligThuisFeedbackWorkingDays));
