@@ -450,6 +450,19 @@ TEST_CASE("referral: each route once, and the outcome when nothing else was done
     apply_and_check(concern, "refer", veilig_thuis, payload("invalid_field", "/fields/route"));
 }
 
+TEST_CASE("help arranged once stays when a reopened concern is decided again without help",
+          "[workflow][rules][decide]") {
+    ConcernStatus concern = concern_for("decide", "weighed");
+    concern.help_arranged = true;  // decided before the concern was closed and reopened
+    concern.assessment = assessment("n---");
+    apply_and_check(concern, "decide", {{"report", decision(false)}, {"help", decision(false)}},
+                    accepted, [](const ConcernStatus& after) {
+                        CHECK(after.help_arranged);
+                        CHECK(outcome_of(after) == Outcome::help_arranged);
+                        CHECK_FALSE(after.review_date);
+                    });
+}
+
 TEST_CASE("review: while help goes on, question 5 is asked again at a new date",
           "[workflow][rules][review]") {
     const ConcernStatus concern = concern_for("review", "monitoring");

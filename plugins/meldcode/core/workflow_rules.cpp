@@ -108,7 +108,10 @@ std::optional<std::string> decision(ConcernStatus& concern, const json& f,
     check_help_details(f, context.today());
     // Deciding to report is not reporting: the melding is its own action.
     concern.report_decided = concern.report_decided || report;
-    concern.help_arranged = help;
+    // Help arranged once stays in the dossier, as a decision to report does:
+    // a concern reopened and decided again without help is still one where
+    // help was arranged, and kept as long (retention's help_arranged).
+    concern.help_arranged = concern.help_arranged || help;
     concern.review_date =
         help ? std::optional<std::string>(f.at("review_date").get<std::string>()) : std::nullopt;
     return help ? std::optional<std::string>("help_arranged") : std::nullopt;
